@@ -1,0 +1,313 @@
+import { generateCorrelationId } from '../correlation';
+import { TikTokAPIError } from '../errors';
+import { getDefaultLogger, SafeLogger, Scrubber, type TikTokLogger } from '../logging';
+import type { TikTokMetrics, TikTokOperation } from '../metrics';
+import { codeChallengeForVerifier, generateCodeVerifier, generateState } from '../pkce';
+import {
+  CLIENT_TOKEN_EARLY_RENEWAL_MS,
+  DEFAULT_LOGIN_DEADLINE_MS,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_RETRY_BASE_DELAY_MS,
+  DEFAULT_SCOPES,
+  DEFAULT_TIMEOUT_MS,
+  fieldsForScopes,
+  normalizeScopes,
+  TIKTOK_AUTHORIZATION_URL,
+  TIKTOK_REVOKE_URL,
+  TIKTOK_TOKEN_URL,
+  TIKTOK_USER_INFO_URL,
+} from './endpoints';
+import type { HttpResponse } from './http';
+import { interpret } from './interpret';
+import { runOperation, type RetryMode } from './operation';
+import { absoluteUrl, positiveInt, requireSetting, type ResolvedClientConfig, type TikTokClientOptions } from './options';
+import { isRecord, parseClientToken, parseTokens, parseUserInfo, ShapeError } from './parse';
+import type { TikTokClientToken, TikTokTokens, TikTokUserInfo } from './types';
+
+/** Options common to every operation. */
+export interface OperationOptions {
+  /** Reuse the caller's correlation ID (e.g. the request's `X-Correlation-Id`). */
+  correlationId?: string;
+  /** Absolute epoch-ms deadline shared with other calls (a login's remaining budget). */
+  deadlineAt?: number;
+}
+
+export interface AuthorizationUrlOptions {
+  /** Default: the client's `scopes`. */
+  scopes?: string[];
+  /** Default: 64 fresh lowercase hex chars. */
+  state?: string;
+  /** `disable_auto_auth=1`: always show TikTok's consent screen. Default: false. */
+  disableAutoAuth?: boolean;
+  /** Send a PKCE challenge (hex S256). Default: true. */
+  pkce?: boolean;
+  /** Default: the client's `redirectUri`. */
+  redirectUri?: string;
+}
+
+export interface AuthorizationUrl {
+  url: string;
+  state: string;
+  /** Keep it server-side until the callback; absent when `pkce: false`. */
+  codeVerifier?: string;
+}
+
+const MAX_CODE_LENGTH = 2048;
+const USER_AGENT = 'passport-tiktok';
+
+/**
+ * TikTok Login Kit v2 over a timed, retrying transport. Every TikTok quirk lives here.
+ *
+ * ```ts
+ * const client = new TikTokClient();   // TIKTOK_CLIENT_KEY / _SECRET / TIKTOK_REDIRECT_URI
+ * const { url, state, codeVerifier } = await client.getAuthorizationUrl();
+ * const tokens = await client.exchangeCodeForTokens(code, { codeVerifier });
+ * const user = await client.getUserInfo(tokens.access_token, { scopes: tokens.scope.split(',') });
+ * ```
+ */
+export class TikTokClient {
+  readonly clientKey: string;
+  readonly redirectUri: string;
+  readonly scopes: readonly string[];
+  private readonly config: ResolvedClientConfig;
+  private readonly fetchImpl: typeof fetch;
+  private readonly logger: TikTokLogger;
+  private readonly metrics: TikTokMetrics | undefined;
+  private clientToken: { value: TikTokClientToken; renewAt: number } | undefined;
+  private clientTokenInFlight: Promise<TikTokClientToken> | undefined;
+
+  constructor(options: TikTokClientOptions = {}, owner = 'TikTokClient') {
+    const o = options;
+    const scopes = normalizeScopes(o.scopes ?? [...DEFAULT_SCOPES]);
+    this.config = {
+      clientKey: requireSetting(o.clientKey, 'clientKey', ['TIKTOK_CLIENT_KEY'], owner),
+      clientSecret: requireSetting(o.clientSecret, 'clientSecret', ['TIKTOK_CLIENT_SECRET'], owner),
+      redirectUri: absoluteUrl(
+        requireSetting(o.redirectUri, owner === 'TikTokClient' ? 'redirectUri' : 'callbackURL', ['TIKTOK_REDIRECT_URI', 'NEXT_PUBLIC_TIKTOK_REDIRECT_URI'], owner),
+        'redirectUri',
+      ),
+      scopes: scopes.length > 0 ? scopes : [...DEFAULT_SCOPES],
+      authorizationURL: absoluteUrl(o.authorizationURL ?? TIKTOK_AUTHORIZATION_URL, 'authorizationURL'),
+      tokenURL: absoluteUrl(o.tokenURL ?? TIKTOK_TOKEN_URL, 'tokenURL'),
+      revokeURL: absoluteUrl(o.revokeURL ?? TIKTOK_REVOKE_URL, 'revokeURL'),
+      userInfoURL: absoluteUrl(o.userInfoURL ?? TIKTOK_USER_INFO_URL, 'userInfoURL'),
+      timeoutMs: positiveInt(o.timeoutMs, 'timeoutMs', DEFAULT_TIMEOUT_MS),
+      maxAttempts: positiveInt(o.maxAttempts, 'maxAttempts', DEFAULT_MAX_ATTEMPTS),
+      retryBaseDelayMs: positiveInt(o.retryBaseDelayMs, 'retryBaseDelayMs', DEFAULT_RETRY_BASE_DELAY_MS),
+      deadlineMs: o.deadlineMs === undefined ? undefined : positiveInt(o.deadlineMs, 'deadlineMs', 1),
+    };
+    this.clientKey = this.config.clientKey;
+    this.redirectUri = this.config.redirectUri;
+    this.scopes = this.config.scopes;
+    this.fetchImpl = o.fetch ?? fetch;
+    this.logger = o.logger ?? getDefaultLogger();
+    this.metrics = o.metrics;
+  }
+
+  /** A logger for one operation that scrubs the operation's secrets from everything. */
+  logFor(secrets: ReadonlyArray<string | undefined>): { logger: SafeLogger; scrubber: Scrubber } {
+    const scrubber = new Scrubber([this.config.clientSecret, ...secrets]);
+    return { logger: new SafeLogger(this.logger, scrubber), scrubber };
+  }
+
+  /**
+   * The URL to send the browser to. NOTE: `client_key` (never `client_id`, never the secret),
+   * comma-separated scopes and a hex S256 challenge (tiktok-api.md "Authorize request").
+   */
+  // eslint-disable-next-line @typescript-eslint/require-await -- async by contract (design.md)
+  async getAuthorizationUrl(opts: AuthorizationUrlOptions = {}): Promise<AuthorizationUrl> {
+    const scopes = opts.scopes === undefined ? this.config.scopes : normalizeScopes(opts.scopes);
+    const state = opts.state ?? generateState();
+    const params = new URLSearchParams({
+      client_key: this.config.clientKey,
+      scope: (scopes.length > 0 ? scopes : this.config.scopes).join(','),
+      response_type: 'code',
+      redirect_uri: opts.redirectUri ?? this.config.redirectUri,
+      state,
+    });
+    let codeVerifier: string | undefined;
+    if (opts.pkce !== false) {
+      codeVerifier = generateCodeVerifier();
+      params.set('code_challenge', codeChallengeForVerifier(codeVerifier));
+      params.set('code_challenge_method', 'S256');
+    }
+    if (opts.disableAutoAuth === true) params.set('disable_auto_auth', '1');
+    const url = new URL(this.config.authorizationURL);
+    for (const [k, v] of params) url.searchParams.append(k, v);
+    return codeVerifier === undefined ? { url: url.toString(), state } : { url: url.toString(), state, codeVerifier };
+  }
+
+  /** Exchanges a single-use authorization code. Bounded (~12 s) because a person is waiting. */
+  async exchangeCodeForTokens(
+    code: string,
+    opts: OperationOptions & { codeVerifier?: string; redirectUri?: string } = {},
+  ): Promise<TikTokTokens> {
+    const correlationId = opts.correlationId ?? generateCorrelationId();
+    if (typeof code !== 'string' || code.length === 0 || code.length > MAX_CODE_LENGTH) {
+      throw new TikTokAPIError({ code: 'VALIDATION_ERROR', message: 'The authorization code is missing, empty or longer than 2 KiB.', correlationId });
+    }
+    const form: Record<string, string> = {
+      client_key: this.config.clientKey,
+      client_secret: this.config.clientSecret,
+      code,
+      grant_type: 'authorization_code',
+      redirect_uri: opts.redirectUri ?? this.config.redirectUri,
+    };
+    if (opts.codeVerifier !== undefined) form.code_verifier = opts.codeVerifier;
+    return this.post('token_exchange', 'Token exchange', 'tokenURL', form, [code, opts.codeVerifier], {
+      correlationId,
+      mode: 'singleUse',
+      deadlineAt: opts.deadlineAt ?? Date.now() + (this.config.deadlineMs ?? DEFAULT_LOGIN_DEADLINE_MS),
+      parse: (body, now) => parseTokens(body, now),
+    });
+  }
+
+  /**
+   * NOTE: refresh tokens rotate (tiktok-api.md): persist the returned `refresh_token` before
+   * using the new access token. Call this under a per-user lock — TikTokTokenManager does.
+   */
+  async refreshAccessToken(refreshToken: string, opts: OperationOptions = {}): Promise<TikTokTokens> {
+    const correlationId = opts.correlationId ?? generateCorrelationId();
+    this.requireToken(refreshToken, 'refresh token', correlationId);
+    return this.post('refresh', 'Token refresh', 'tokenURL', {
+      client_key: this.config.clientKey,
+      client_secret: this.config.clientSecret,
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+    }, [refreshToken], { correlationId, mode: 'idempotent', deadlineAt: this.deadline(opts), parse: (body, now) => parseTokens(body, now) });
+  }
+
+  /**
+   * User info for the granted scopes. `fields` wins; otherwise the fields allowed by `scopes`
+   * (pass the *granted* scopes), `open_id` always included.
+   */
+  async getUserInfo(
+    accessToken: string,
+    opts: OperationOptions & { fields?: string[]; scopes?: string[]; expectedOpenId?: string } = {},
+  ): Promise<TikTokUserInfo> {
+    const correlationId = opts.correlationId ?? generateCorrelationId();
+    this.requireToken(accessToken, 'access token', correlationId);
+    const fields = opts.fields ?? fieldsForScopes(opts.scopes ?? this.config.scopes);
+    const url = new URL(this.config.userInfoURL);
+    // NOTE: `fields` is a comma list TikTok requires, with `open_id` asked for explicitly.
+    url.search = `fields=${fields.map(encodeURIComponent).join(',')}`;
+    const { logger, scrubber } = this.logFor([accessToken]);
+    return runOperation(this.settings(logger), {
+      operation: 'user_info',
+      label: 'User info',
+      correlationId,
+      mode: 'idempotent',
+      deadlineAt: opts.deadlineAt ?? Date.now() + (this.config.deadlineMs ?? DEFAULT_LOGIN_DEADLINE_MS),
+      request: { url: url.toString(), method: 'GET', headers: { ...this.headers(correlationId), Authorization: `Bearer ${accessToken}` } },
+      interpret: (res, now) =>
+        interpret({ operationLabel: 'User info', urlOption: 'userInfoURL', correlationId, scrubber, now }, res, (body) => {
+          const user = parseUserInfo(body);
+          if (opts.expectedOpenId !== undefined && user.open_id !== opts.expectedOpenId) {
+            throw new ShapeError('open_id differs from the one the token was issued for');
+          }
+          return user;
+        }),
+    });
+  }
+
+  /** Revokes the grant behind an access token (TikTok refuses expired ones: refresh first). */
+  async revokeAccess(accessToken: string, opts: OperationOptions = {}): Promise<void> {
+    const correlationId = opts.correlationId ?? generateCorrelationId();
+    this.requireToken(accessToken, 'access token', correlationId);
+    await this.post('revoke', 'Revoke', 'revokeURL', {
+      client_key: this.config.clientKey,
+      client_secret: this.config.clientSecret,
+      token: accessToken,
+    }, [accessToken], {
+      correlationId,
+      mode: 'idempotent',
+      deadlineAt: this.deadline(opts),
+      // Success is an empty body or `{}`; errors were already raised by interpret().
+      parse: (body, _now, text) => {
+        if (text.trim() !== '' && !isRecord(body)) throw new ShapeError('the revoke response is not a JSON object');
+      },
+    });
+  }
+
+  /** The app's client-credentials token, cached until ~5 min before expiry, one request in flight. */
+  async getClientAccessToken(opts: OperationOptions = {}): Promise<TikTokClientToken> {
+    const cached = this.clientToken;
+    if (cached !== undefined && Date.now() < cached.renewAt) return cached.value;
+    this.clientTokenInFlight ??= this.post('client_token', 'Client token', 'tokenURL', {
+      client_key: this.config.clientKey,
+      client_secret: this.config.clientSecret,
+      grant_type: 'client_credentials',
+    }, [], {
+      correlationId: opts.correlationId ?? generateCorrelationId(),
+      mode: 'idempotent',
+      deadlineAt: this.deadline(opts),
+      parse: (body, now) => {
+        const value = parseClientToken(body);
+        const lifetime = value.expires_in * 1000;
+        const early = Math.min(CLIENT_TOKEN_EARLY_RENEWAL_MS, lifetime / 2);
+        this.clientToken = { value, renewAt: now + lifetime - early };
+        return value;
+      },
+    }).finally(() => {
+      this.clientTokenInFlight = undefined;
+    });
+    return this.clientTokenInFlight;
+  }
+
+  private deadline(opts: OperationOptions): number {
+    const fallback = this.config.timeoutMs * this.config.maxAttempts + 1000;
+    return opts.deadlineAt ?? Date.now() + (this.config.deadlineMs ?? fallback);
+  }
+
+  private requireToken(token: unknown, what: string, correlationId: string): void {
+    if (typeof token !== 'string' || token.length === 0 || token.length > 4096) {
+      throw new TikTokAPIError({ code: 'VALIDATION_ERROR', message: `The ${what} is missing, empty or too long.`, correlationId });
+    }
+  }
+
+  private headers(correlationId: string): Record<string, string> {
+    return { Accept: 'application/json', 'User-Agent': USER_AGENT, 'X-Correlation-Id': correlationId };
+  }
+
+  private settings(logger: SafeLogger): Parameters<typeof runOperation>[0] {
+    return {
+      fetch: this.fetchImpl,
+      timeoutMs: this.config.timeoutMs,
+      maxAttempts: this.config.maxAttempts,
+      retryBaseDelayMs: this.config.retryBaseDelayMs,
+      logger,
+      metrics: this.metrics,
+    };
+  }
+
+  /**
+   * NOTE: the token and revoke endpoints take `application/x-www-form-urlencoded` bodies with
+   * `client_key` + `client_secret` in the body (JSON bodies are rejected; tiktok-api.md).
+   */
+  private post<T>(
+    operation: TikTokOperation,
+    label: string,
+    urlOption: 'tokenURL' | 'revokeURL',
+    form: Record<string, string>,
+    secrets: ReadonlyArray<string | undefined>,
+    run: { correlationId: string; mode: RetryMode; deadlineAt: number; parse: (body: unknown, now: number, text: string) => T },
+  ): Promise<T> {
+    const { logger, scrubber } = this.logFor(secrets);
+    const correlationId = run.correlationId;
+    return runOperation(this.settings(logger), {
+      operation,
+      label,
+      correlationId,
+      mode: run.mode,
+      deadlineAt: run.deadlineAt,
+      request: {
+        url: this.config[urlOption],
+        method: 'POST',
+        headers: { ...this.headers(correlationId), 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(form).toString(),
+      },
+      interpret: (res: HttpResponse, now: number) =>
+        interpret({ operationLabel: label, urlOption, correlationId, scrubber, now }, res, (body, text) => run.parse(body, now, text)),
+    });
+  }
+}

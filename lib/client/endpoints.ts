@@ -1,0 +1,60 @@
+/**
+ * NOTE: TikTok's endpoints, exact strings (tiktok-api.md "Endpoints"). The trailing slash matters:
+ * without it the token and revoke endpoints answer `404 Unsupported path(Janus)`.
+ * Every URL can be overridden by an option — that is how tests and the example point at the
+ * emulator.
+ */
+export const TIKTOK_AUTHORIZATION_URL = 'https://www.tiktok.com/v2/auth/authorize/';
+export const TIKTOK_TOKEN_URL = 'https://open.tiktokapis.com/v2/oauth/token/';
+export const TIKTOK_REVOKE_URL = 'https://open.tiktokapis.com/v2/oauth/revoke/';
+export const TIKTOK_USER_INFO_URL = 'https://open.tiktokapis.com/v2/user/info/';
+
+export const DEFAULT_SCOPES: readonly string[] = ['user.info.basic'];
+
+/** Per-attempt budget (headers and body). */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_ATTEMPTS = 3;
+export const DEFAULT_RETRY_BASE_DELAY_MS = 100;
+/** A person is waiting on the code exchange: the whole login is bounded by this. */
+export const DEFAULT_LOGIN_DEADLINE_MS = 12_000;
+/** Responses larger than this are refused as MALFORMED_RESPONSE. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** The client token is renewed this long before TikTok says it expires. */
+export const CLIENT_TOKEN_EARLY_RENEWAL_MS = 5 * 60_000;
+
+// NOTE: user-info fields by scope (tiktok-api.md "User info"). `open_id` must be asked for
+// explicitly; asking for a field whose scope was not granted fails the whole call.
+export const FIELDS_BY_SCOPE: Readonly<Record<string, readonly string[]>> = {
+  'user.info.basic': [
+    'open_id',
+    'union_id',
+    'avatar_url',
+    'avatar_url_100',
+    'avatar_large_url',
+    'display_name',
+  ],
+  'user.info.profile': ['bio_description', 'profile_deep_link', 'is_verified', 'username'],
+  'user.info.stats': ['follower_count', 'following_count', 'likes_count', 'video_count'],
+};
+
+/** The user-info fields the granted scopes allow, `open_id` always first. */
+export function fieldsForScopes(scopes: readonly string[]): string[] {
+  const fields = new Set<string>(['open_id']);
+  for (const scope of scopes) {
+    const allowed = Object.prototype.hasOwnProperty.call(FIELDS_BY_SCOPE, scope)
+      ? FIELDS_BY_SCOPE[scope]
+      : undefined;
+    for (const f of allowed ?? []) fields.add(f);
+  }
+  return [...fields];
+}
+
+/**
+ * NOTE: TikTok separates scopes with commas, not spaces (tiktok-api.md). Accepts a string in
+ * either form, or an array, and returns the unique, trimmed, non-empty scopes.
+ */
+export function normalizeScopes(scope: string | readonly string[] | undefined): string[] {
+  if (scope === undefined) return [];
+  const parts = typeof scope === 'string' ? scope.split(/[\s,]+/) : scope.flatMap((s) => s.split(/[\s,]+/));
+  return [...new Set(parts.map((s) => s.trim()).filter((s) => s.length > 0))];
+}

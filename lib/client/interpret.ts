@@ -1,0 +1,149 @@
+import { codeForUpstreamError, TikTokAPIError, type TikTokErrorCode } from '../errors';
+import type { Scrubber } from '../logging';
+import type { HttpResponse } from './http';
+import { envelopeError, flatError, logIdOf, parseJson, ShapeError } from './parse';
+
+/** How one attempt failed, with what the retry policy needs to know. */
+export class AttemptFailure extends Error {
+  override readonly name = 'AttemptFailure';
+  constructor(
+    readonly error: TikTokAPIError,
+    /** Set for transport failures: whether the request may have reached TikTok. */
+    readonly transport?: 'notSent' | 'ambiguous' | 'timeout',
+    /** From `Retry-After`, when TikTok sent one. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(error.message);
+  }
+}
+
+export interface InterpretContext {
+  readonly operationLabel: string;
+  /** Option that holds this endpoint's URL, named in configuration errors. */
+  readonly urlOption: string;
+  readonly correlationId: string;
+  readonly scrubber: Scrubber;
+  readonly now: number;
+}
+
+const ADVICE: Partial<Record<TikTokErrorCode, string>> = {
+  INVALID_CREDENTIALS:
+    'Check TIKTOK_CLIENT_KEY / TIKTOK_CLIENT_SECRET, and that sandbox and production keys are not mixed.',
+  INVALID_TOKEN: 'The code or token is invalid, used, expired or revoked: log in again.',
+  VALIDATION_ERROR:
+    'Common causes: redirect_uri differs from the one used at authorize, or the PKCE verifier does not match.',
+  SCOPE_NOT_AUTHORIZED:
+    'The user did not grant a scope this call needs, or the app is not approved for it.',
+  RATE_LIMIT: 'TikTok is rate limiting this app: try again shortly.',
+  API_ERROR: 'TikTok is having trouble: try again shortly.',
+  ACCESS_DENIED: 'The user declined the authorization.',
+};
+
+/** Control characters out, 200 chars max, this operation's secrets replaced. */
+export function cleanDescription(text: string, scrubber: Scrubber): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  const cut = flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
+  return scrubber.scrub(cut);
+}
+
+/** `Retry-After` as milliseconds: delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value === null) return undefined;
+  const trimmed = value.trim();
+  if (/^\d{1,7}$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function fail(
+  ctx: InterpretContext,
+  res: HttpResponse,
+  code: TikTokErrorCode,
+  message: string,
+  extra: { retryable?: boolean; logId?: string; error?: string; description?: string } = {},
+): AttemptFailure {
+  const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), ctx.now);
+  const error = new TikTokAPIError({
+    code,
+    message,
+    correlationId: ctx.correlationId,
+    upstreamStatus: res.status,
+    ...(extra.retryable === undefined ? {} : { retryable: extra.retryable }),
+    ...(extra.logId === undefined ? {} : { logId: extra.logId }),
+    ...(extra.error === undefined
+      ? {}
+      : {
+          tiktokError: {
+            error: extra.error,
+            ...(extra.description === undefined ? {} : { description: extra.description }),
+          },
+        }),
+    ...(retryAfterMs === undefined ? {} : { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) }),
+  });
+  return new AttemptFailure(error, undefined, retryAfterMs);
+}
+
+/**
+ * Turns TikTok's answer into the parsed value or an AttemptFailure.
+ * NOTE: TikTok sends OAuth errors with HTTP 200 (observed, tiktok-api.md): the body decides, so
+ * an `error` in the body is a failure whatever the status, before the status is even looked at.
+ */
+export function interpret<T>(
+  ctx: InterpretContext,
+  res: HttpResponse,
+  parseSuccess: (body: unknown, text: string) => T,
+): T {
+  const label = ctx.operationLabel;
+  if (res.status >= 300 && res.status < 400) {
+    return raise(fail(ctx, res, 'CONFIGURATION_ERROR',
+      `${label} failed: TikTok answered with a redirect (HTTP ${res.status}), which is never followed. Check the ${ctx.urlOption} option.`));
+  }
+  if (res.status === 404 && res.text.includes('Unsupported path')) {
+    return raise(fail(ctx, res, 'CONFIGURATION_ERROR',
+      `${label} failed: TikTok answered 404 "Unsupported path": the ${ctx.urlOption} URL is wrong. TikTok's endpoints end with a slash, e.g. https://open.tiktokapis.com/v2/oauth/token/.`));
+  }
+  const body = parseJson(res.text);
+  const logId = logIdOf(body, res.headers);
+  const upstream = flatError(body) ?? envelopeError(body);
+  if (upstream !== undefined) {
+    const { code, retryable } = codeForUpstreamError(upstream.error, res.status);
+    const safeError = /^[A-Za-z0-9_.-]{1,64}$/.test(upstream.error) ? upstream.error : 'unknown_error';
+    const description =
+      upstream.description === undefined ? undefined : cleanDescription(upstream.description, ctx.scrubber);
+    const said = description === undefined ? safeError : `${safeError}: "${description}"`;
+    const advice = ADVICE[code] ?? '';
+    const logPart = logId === undefined ? '' : ` (TikTok log_id ${logId})`;
+    return raise(fail(ctx, res, code, `${label} failed: TikTok answered ${said}${logPart}. ${advice}`.trim(), {
+      ...(retryable === undefined ? {} : { retryable }),
+      ...(logId === undefined ? {} : { logId }),
+      error: safeError,
+      ...(description === undefined ? {} : { description }),
+    }));
+  }
+  const logExtra = logId === undefined ? {} : { logId };
+  if (res.status === 429) {
+    return raise(fail(ctx, res, 'RATE_LIMIT', `${label} failed: TikTok answered HTTP 429. ${ADVICE.RATE_LIMIT ?? ''}`, logExtra));
+  }
+  if (res.status >= 500) {
+    return raise(fail(ctx, res, 'API_ERROR', `${label} failed: TikTok answered HTTP ${res.status}. ${ADVICE.API_ERROR ?? ''}`, logExtra));
+  }
+  if (res.status === 404) {
+    return raise(fail(ctx, res, 'CONFIGURATION_ERROR', `${label} failed: TikTok answered 404: check the ${ctx.urlOption} option.`, logExtra));
+  }
+  if (res.status < 200 || res.status >= 300) {
+    return raise(fail(ctx, res, 'API_ERROR', `${label} failed: TikTok answered HTTP ${res.status} without an error body.`, { ...logExtra, retryable: false }));
+  }
+  try {
+    return parseSuccess(body, res.text);
+  } catch (err) {
+    if (!(err instanceof ShapeError)) throw err;
+    const type = res.headers.get('content-type') ?? 'no content-type';
+    const what = body === undefined ? `a body that is not JSON (${type.slice(0, 60)})` : `an unexpected shape (${err.message})`;
+    return raise(fail(ctx, res, 'MALFORMED_RESPONSE', `${label} failed: TikTok answered ${what}.`, logExtra));
+  }
+}
+
+function raise(failure: AttemptFailure): never {
+  throw failure;
+}

@@ -1,0 +1,144 @@
+import { TikTokAPIError } from '../errors';
+import type { LogLevel, SafeLogger } from '../logging';
+import type { TikTokMetrics, TikTokOperation } from '../metrics';
+import { timedRequest, TransportFailure, type HttpRequest, type HttpResponse } from './http';
+import { AttemptFailure } from './interpret';
+
+/**
+ * `idempotent`: every transient failure is retried. `singleUse`: the authorization code is
+ * consumed by the first request that reaches TikTok, so failures that may have reached it
+ * (timeouts, resets) are retried at most once (design.md "Retry policy").
+ */
+export type RetryMode = 'idempotent' | 'singleUse';
+
+export interface OperationSettings {
+  readonly fetch: typeof fetch;
+  readonly timeoutMs: number;
+  readonly maxAttempts: number;
+  readonly retryBaseDelayMs: number;
+  readonly logger: SafeLogger;
+  readonly metrics: TikTokMetrics | undefined;
+}
+
+export interface OperationRun<T> {
+  readonly operation: TikTokOperation;
+  readonly label: string;
+  readonly correlationId: string;
+  readonly mode: RetryMode;
+  /** Absolute epoch ms after which no attempt starts and no wait is scheduled. */
+  readonly deadlineAt: number;
+  readonly request: Omit<HttpRequest, 'timeoutMs'>;
+  readonly interpret: (res: HttpResponse, now: number) => T;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Backoff before retry n (1-based): base × 2^(n−1), plus up to 20 % jitter. */
+export function backoffDelay(baseMs: number, retry: number): number {
+  const d = baseMs * 2 ** (retry - 1);
+  return Math.round(d + Math.random() * d * 0.2);
+}
+
+function transportError(run: OperationRun<unknown>, f: TransportFailure, budgetHit: boolean): AttemptFailure {
+  const label = run.label;
+  if (f.kind === 'tooLarge') {
+    return new AttemptFailure(
+      new TikTokAPIError({ code: 'MALFORMED_RESPONSE', message: `${label} failed: TikTok's answer is larger than 1 MiB and was refused.`, correlationId: run.correlationId, cause: f }),
+    );
+  }
+  if (f.kind === 'timeout') {
+    const why = budgetHit ? 'the operation deadline ran out' : `no complete answer within ${f.message.match(/\d+/)?.[0] ?? '?'} ms`;
+    return new AttemptFailure(
+      new TikTokAPIError({ code: 'TIMEOUT_ERROR', message: `${label} failed: TikTok did not answer in time (${why}). Try again shortly.`, correlationId: run.correlationId, cause: f }),
+      'timeout',
+    );
+  }
+  return new AttemptFailure(
+    new TikTokAPIError({ code: 'NETWORK_ERROR', message: `${label} failed: could not reach TikTok (${f.message}). Check network access to TikTok and try again.`, correlationId: run.correlationId, cause: f }),
+    f.kind,
+  );
+}
+
+/** Runs one operation: attempts, classification, backoff, logs and metrics. One error at most. */
+export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>): Promise<T> {
+  const started = performance.now();
+  const base = { correlationId: run.correlationId, operation: run.operation };
+  const log = (level: LogLevel, event: string, meta: Record<string, unknown> = {}): void =>
+    s.logger.log(level, `[TikTokOAuth] ${run.operation} - ${event}`, { ...base, ...meta });
+  let ambiguousSeen = false;
+  log('debug', 'start', { maxAttempts: s.maxAttempts });
+  for (let attempt = 1; ; attempt++) {
+    const remaining = run.deadlineAt - Date.now();
+    const timeoutMs = Math.max(1, Math.min(s.timeoutMs, remaining));
+    let failure: AttemptFailure;
+    try {
+      const res = await timedRequest(s.fetch, { ...run.request, timeoutMs });
+      if (s.logger.enabled('debug')) {
+        log('debug', 'response', { status: res.status, durationMs: res.durationMs, attempt, logId: res.headers.get('x-tt-logid') ?? undefined });
+      }
+      const value = run.interpret(res, Date.now());
+      const durationMs = Math.round(performance.now() - started);
+      log('info', 'success', { attempt, durationMs });
+      s.metrics?.requests.inc({ operation: run.operation, outcome: 'success' });
+      s.metrics?.duration.observe({ operation: run.operation }, durationMs / 1000);
+      return value;
+    } catch (err) {
+      if (err instanceof AttemptFailure) failure = err;
+      else if (err instanceof TransportFailure) failure = transportError(run, err, timeoutMs < s.timeoutMs);
+      else throw err;
+    }
+    const error = failure.error;
+    if (failure.transport === 'timeout') s.metrics?.timeouts.inc({ operation: run.operation });
+    const verdict = retryVerdict(s, run, failure, attempt, ambiguousSeen);
+    if (failure.transport === 'timeout' || failure.transport === 'ambiguous') ambiguousSeen = true;
+    if (verdict.retry) {
+      log('warn', 'retry', { attempt, reason: error.code, delayMs: verdict.delayMs, upstreamStatus: error.upstreamStatus, logId: error.logId });
+      s.metrics?.retries.inc({ operation: run.operation, reason: error.code });
+      await sleep(verdict.delayMs);
+      continue;
+    }
+    const final =
+      run.mode === 'singleUse' && ambiguousSeen && attempt > 1 && error.code === 'INVALID_TOKEN'
+        ? new TikTokAPIError({
+            code: 'INVALID_TOKEN',
+            message: `${run.label} failed: TikTok rejected the authorization code on the retry. The earlier attempt that got no answer may have used it (codes are single-use): start the login again.`,
+            correlationId: run.correlationId,
+            ...(error.upstreamStatus === undefined ? {} : { upstreamStatus: error.upstreamStatus }),
+            ...(error.logId === undefined ? {} : { logId: error.logId }),
+            ...(error.tiktokError === undefined ? {} : { tiktokError: error.tiktokError }),
+            cause: error,
+          })
+        : error;
+    const durationMs = Math.round(performance.now() - started);
+    log(final.retryable ? 'error' : 'warn', 'failure', {
+      attempt, durationMs, errorCode: final.code, retryable: final.retryable,
+      upstreamStatus: final.upstreamStatus, logId: final.logId, tiktokError: final.tiktokError?.error, reason: verdict.reason,
+    });
+    s.metrics?.requests.inc({ operation: run.operation, outcome: final.code });
+    s.metrics?.duration.observe({ operation: run.operation }, durationMs / 1000);
+    throw final;
+  }
+}
+
+function retryVerdict(
+  s: OperationSettings,
+  run: OperationRun<unknown>,
+  failure: AttemptFailure,
+  attempt: number,
+  ambiguousSeen: boolean,
+): { retry: true; delayMs: number } | { retry: false; reason: string } {
+  if (!failure.error.retryable) return { retry: false, reason: 'not retryable' };
+  if (attempt >= s.maxAttempts) return { retry: false, reason: 'attempts exhausted' };
+  const mayHaveReachedTikTok = failure.transport === 'timeout' || failure.transport === 'ambiguous';
+  if (run.mode === 'singleUse' && mayHaveReachedTikTok && ambiguousSeen) {
+    return { retry: false, reason: 'single-use code: one ambiguous retry already spent' };
+  }
+  const remaining = run.deadlineAt - Date.now();
+  let delayMs = backoffDelay(s.retryBaseDelayMs, attempt);
+  if (failure.retryAfterMs !== undefined) {
+    if (failure.retryAfterMs >= remaining) return { retry: false, reason: 'Retry-After beyond the deadline' };
+    delayMs = Math.max(delayMs, failure.retryAfterMs);
+  }
+  if (delayMs >= remaining) return { retry: false, reason: 'deadline' };
+  return { retry: true, delayMs };
+}

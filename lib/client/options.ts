@@ -1,0 +1,95 @@
+import type { TikTokLogger } from '../logging';
+import type { TikTokMetrics } from '../metrics';
+
+/** Options of {@link TikTokClient}. Explicit options win over environment variables. */
+export interface TikTokClientOptions {
+  /** TikTok's client key (the OAuth client id). Default: `TIKTOK_CLIENT_KEY`. */
+  clientKey?: string;
+  /** The app's client secret; only ever sent in token/revoke form bodies. Default: `TIKTOK_CLIENT_SECRET`. */
+  clientSecret?: string;
+  /**
+   * The registered redirect URI, byte-identical at authorize and token exchange.
+   * Default: `TIKTOK_REDIRECT_URI`, then `NEXT_PUBLIC_TIKTOK_REDIRECT_URI`.
+   */
+  redirectUri?: string;
+  /** Scopes requested by default. Default: `['user.info.basic']`. */
+  scopes?: string[];
+  /** Default: `https://www.tiktok.com/v2/auth/authorize/`. */
+  authorizationURL?: string;
+  /** Default: `https://open.tiktokapis.com/v2/oauth/token/`. */
+  tokenURL?: string;
+  /** Default: `https://open.tiktokapis.com/v2/oauth/revoke/`. */
+  revokeURL?: string;
+  /** Default: `https://open.tiktokapis.com/v2/user/info/`. */
+  userInfoURL?: string;
+  /** Budget of one attempt, response headers and body included. Default: 10 000 ms. */
+  timeoutMs?: number;
+  /** Attempts per operation, the first included. Default: 3. */
+  maxAttempts?: number;
+  /** First backoff; doubles each retry, plus up to 20 % jitter. Default: 100 ms. */
+  retryBaseDelayMs?: number;
+  /**
+   * Overall budget of one operation, retries and waits included. Default: 12 000 ms for the
+   * code exchange and user-info fetch of a login; `timeoutMs × maxAttempts + 1 s` otherwise.
+   */
+  deadlineMs?: number;
+  /** Structured logger. Default: winston JSON lines, level `TIKTOK_LOG_LEVEL` (info). */
+  logger?: TikTokLogger;
+  /** Instruments from `createTikTokMetrics()`. Default: none. */
+  metrics?: TikTokMetrics;
+  /** Transport. Default: the global `fetch` (undici, keep-alive connection reuse). */
+  fetch?: typeof fetch;
+}
+
+export interface ResolvedClientConfig {
+  readonly clientKey: string;
+  readonly clientSecret: string;
+  readonly redirectUri: string;
+  readonly scopes: readonly string[];
+  readonly authorizationURL: string;
+  readonly tokenURL: string;
+  readonly revokeURL: string;
+  readonly userInfoURL: string;
+  readonly timeoutMs: number;
+  readonly maxAttempts: number;
+  readonly retryBaseDelayMs: number;
+  readonly deadlineMs: number | undefined;
+}
+
+/** Reads an option, falling back to env vars; a missing value is a TypeError naming both. */
+export function requireSetting(
+  value: string | undefined,
+  option: string,
+  envVars: readonly string[],
+  owner = 'TikTokClient',
+): string {
+  const fromEnv = envVars.map((name) => process.env[name]).find((v) => v !== undefined && v !== '');
+  const resolved = value !== undefined && value !== '' ? value : fromEnv;
+  if (resolved === undefined) {
+    throw new TypeError(
+      `${owner} requires a ${option} option (or the ${envVars.join(' / ')} environment variable)`,
+    );
+  }
+  return resolved;
+}
+
+export function positiveInt(value: number | undefined, option: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new TypeError(`TikTokClient option ${option} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+export function absoluteUrl(value: string, option: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new TypeError(`TikTokClient option ${option} must be an absolute URL`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new TypeError(`TikTokClient option ${option} must be an http(s) URL`);
+  }
+  return value;
+}

@@ -1,0 +1,167 @@
+import type { TikTokClientToken, TikTokTokens, TikTokUserInfo } from './types';
+
+/** Why a body is not the documented shape; becomes MALFORMED_RESPONSE. */
+export class ShapeError extends Error {
+  override readonly name = 'ShapeError';
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const POISON_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * JSON.parse that drops `__proto__` / `constructor` / `prototype` keys so no parsed body can
+ * reach an object's prototype later, whatever code copies it. Returns `undefined` for non-JSON.
+ */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text, function reviver(this: unknown, key: string, value: unknown) {
+      return POISON_KEYS.has(key) ? undefined : value;
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+const MAX_LIFETIME_S = 20 * 365 * 24 * 3600;
+
+/** `expires_in`: an integer or a string of digits, 0 < n ≤ 20 years. */
+export function parseSeconds(value: unknown, field: string): number {
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\d{1,12}$/.test(value)
+        ? Number(value)
+        : Number.NaN;
+  if (!Number.isSafeInteger(n) || n <= 0 || n > MAX_LIFETIME_S) {
+    throw new ShapeError(`${field} is not a positive integer number of seconds`);
+  }
+  return n;
+}
+
+function nonEmptyString(body: Record<string, unknown>, field: string): string {
+  const v = body[field];
+  if (typeof v !== 'string' || v.length === 0) throw new ShapeError(`${field} is missing or empty`);
+  return v;
+}
+
+function optionalString(body: Record<string, unknown>, field: string): string | undefined {
+  const v = body[field];
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'string') throw new ShapeError(`${field} is not a string`);
+  return v;
+}
+
+function bearer(body: Record<string, unknown>): 'Bearer' {
+  const t = body.token_type;
+  // NOTE: TikTok has sent both `Bearer` and `bearer`; any case is accepted, nothing else is.
+  if (typeof t !== 'string' || t.toLowerCase() !== 'bearer') {
+    throw new ShapeError('token_type is not Bearer');
+  }
+  return 'Bearer';
+}
+
+/** A flat OAuth error (`{"error": "...", "error_description": "..."}`), if the body is one. */
+export function flatError(body: unknown): { error: string; description?: string } | undefined {
+  if (!isRecord(body)) return undefined;
+  const error = body.error;
+  if (typeof error !== 'string' || error.length === 0) return undefined;
+  const d = body.error_description;
+  return typeof d === 'string' && d.length > 0 ? { error, description: d } : { error };
+}
+
+export function logIdOf(body: unknown, headers: Headers): string | undefined {
+  const fromHeader = headers.get('x-tt-logid');
+  let fromBody: unknown;
+  if (isRecord(body)) {
+    fromBody = body.log_id;
+    if (fromBody === undefined && isRecord(body.error)) fromBody = body.error.log_id;
+  }
+  const id = typeof fromBody === 'string' && fromBody !== '' ? fromBody : fromHeader;
+  return id !== null && id !== undefined && /^[A-Za-z0-9._-]{1,128}$/.test(id) ? id : undefined;
+}
+
+/** A successful token-endpoint body (code exchange or refresh). */
+export function parseTokens(body: unknown, now: number): TikTokTokens {
+  if (!isRecord(body)) throw new ShapeError('the token response is not a JSON object');
+  const expiresIn = parseSeconds(body.expires_in, 'expires_in');
+  const tokens: TikTokTokens = {
+    access_token: nonEmptyString(body, 'access_token'),
+    open_id: nonEmptyString(body, 'open_id'),
+    scope: optionalString(body, 'scope') ?? '',
+    token_type: bearer(body),
+    expires_in: expiresIn,
+    expires_at: now + expiresIn * 1000,
+  };
+  const refresh = optionalString(body, 'refresh_token');
+  if (refresh !== undefined) {
+    tokens.refresh_token = refresh;
+    if (body.refresh_expires_in !== undefined && body.refresh_expires_in !== null) {
+      const r = parseSeconds(body.refresh_expires_in, 'refresh_expires_in');
+      tokens.refresh_expires_in = r;
+      tokens.refresh_expires_at = now + r * 1000;
+    }
+  }
+  return tokens;
+}
+
+export function parseClientToken(body: unknown): TikTokClientToken {
+  if (!isRecord(body)) throw new ShapeError('the token response is not a JSON object');
+  return {
+    access_token: nonEmptyString(body, 'access_token'),
+    expires_in: parseSeconds(body.expires_in, 'expires_in'),
+    token_type: bearer(body),
+  };
+}
+
+/** The user-info envelope's error part: `{ code: 'ok' | 0 | '<error>', message, log_id }`. */
+export function envelopeError(body: unknown): { error: string; description?: string } | undefined {
+  if (!isRecord(body) || !isRecord(body.error)) return undefined;
+  const code = body.error.code;
+  // NOTE: success is `error.code === "ok"`; an older TikTok doc showed `0` (tiktok-api.md).
+  if (code === 'ok' || code === 0 || code === '0') return undefined;
+  const error = typeof code === 'string' || typeof code === 'number' ? String(code) : 'unknown';
+  const m = body.error.message;
+  return typeof m === 'string' && m.length > 0 ? { error, description: m } : { error };
+}
+
+const STRING_FIELDS = [
+  'union_id',
+  'avatar_url',
+  'avatar_url_100',
+  'avatar_large_url',
+  'display_name',
+  'bio_description',
+  'profile_deep_link',
+  'username',
+] as const;
+const COUNT_FIELDS = ['follower_count', 'following_count', 'likes_count', 'video_count'] as const;
+
+/** A successful user-info envelope → the user, field by field. */
+export function parseUserInfo(body: unknown): TikTokUserInfo {
+  if (!isRecord(body)) throw new ShapeError('the user info response is not a JSON object');
+  if (!isRecord(body.error)) throw new ShapeError('the user info response has no error envelope');
+  const data = body.data;
+  if (!isRecord(data) || !isRecord(data.user)) throw new ShapeError('data.user is missing');
+  const raw = data.user;
+  const user: TikTokUserInfo = { open_id: nonEmptyString(raw, 'open_id') };
+  for (const f of STRING_FIELDS) {
+    const v = optionalString(raw, f);
+    if (v !== undefined) user[f] = v;
+  }
+  for (const f of COUNT_FIELDS) {
+    const v = raw[f];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+      throw new ShapeError(`${f} is not a non-negative integer`);
+    }
+    user[f] = v;
+  }
+  if (raw.is_verified !== undefined && raw.is_verified !== null) {
+    if (typeof raw.is_verified !== 'boolean') throw new ShapeError('is_verified is not a boolean');
+    user.is_verified = raw.is_verified;
+  }
+  return user;
+}

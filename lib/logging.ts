@@ -1,0 +1,135 @@
+import winston from 'winston';
+
+/**
+ * Any winston-compatible logger: winston itself, pino through a shim, or `console`.
+ * Meta is structured; messages start with `[TikTokOAuth] <operation> - `.
+ */
+export interface TikTokLogger {
+  debug(message: string, meta?: Record<string, unknown>): void;
+  info(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+  error(message: string, meta?: Record<string, unknown>): void;
+  /** Optional (winston has it): lets us skip building meta for disabled levels. */
+  isLevelEnabled?(level: string): boolean;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+let defaultLogger: TikTokLogger | undefined;
+
+/**
+ * The default logger, created once per process: winston, JSON lines on stdout, level from
+ * `TIKTOK_LOG_LEVEL` (default `info`; `silent` turns it off).
+ */
+export function getDefaultLogger(): TikTokLogger {
+  if (defaultLogger === undefined) {
+    const level = process.env.TIKTOK_LOG_LEVEL ?? 'info';
+    defaultLogger = winston.createLogger({
+      level: level === 'silent' ? 'error' : level,
+      silent: level === 'silent',
+      format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+      defaultMeta: { component: 'passport-tiktok' },
+      transports: [new winston.transports.Console()],
+    });
+  }
+  return defaultLogger;
+}
+
+export const REDACTED = '[REDACTED]';
+
+// Keys whose values are secrets wherever they appear in log meta (compared lowercased, with
+// `-` and `_` removed so `access_token`, `accessToken` and `Access-Token` all match).
+const SENSITIVE_KEYS = new Set([
+  'accesstoken',
+  'refreshtoken',
+  'idtoken',
+  'token',
+  'code',
+  'state',
+  'codeverifier',
+  'verifier',
+  'clientsecret',
+  'secret',
+  'password',
+  'authorization',
+  'cookie',
+  'setcookie',
+  'query',
+  'querystring',
+  'body',
+]);
+
+function isSensitiveKey(key: string): boolean {
+  return SENSITIVE_KEYS.has(key.toLowerCase().replace(/[-_]/g, ''));
+}
+
+/**
+ * Structural redaction: a deep copy of `value` where every sensitive key's value is replaced,
+ * and every string has the known secret values of the current operation replaced.
+ */
+export function redact(value: unknown, scrubber?: Scrubber, depth = 0): unknown {
+  if (typeof value === 'string') return scrubber ? scrubber.scrub(value) : value;
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth > 6) return '[Truncated]';
+  if (Array.isArray(value)) return value.map((v) => redact(v, scrubber, depth + 1));
+  if (value instanceof Error) {
+    return { name: value.name, message: redact(value.message, scrubber, depth + 1) };
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    out[key] = isSensitiveKey(key) ? REDACTED : redact(v, scrubber, depth + 1);
+  }
+  return out;
+}
+
+/**
+ * Remembers the secret values one operation handles (code, tokens, verifier, client secret) and
+ * replaces them in any text derived from TikTok's answer before it reaches a log or a message.
+ */
+export class Scrubber {
+  private readonly secrets: string[] = [];
+
+  constructor(secrets: ReadonlyArray<string | undefined> = []) {
+    for (const s of secrets) this.add(s);
+  }
+
+  add(secret: string | undefined): void {
+    // Very short values would over-match innocent text; real secrets are long.
+    if (secret !== undefined && secret.length >= 6 && !this.secrets.includes(secret)) {
+      this.secrets.push(secret);
+    }
+  }
+
+  scrub(text: string): string {
+    let out = text;
+    for (const s of this.secrets) {
+      if (out.includes(s)) out = out.split(s).join(REDACTED);
+    }
+    return out;
+  }
+}
+
+/** A logger wrapper that redacts every meta object and message it passes on. */
+export class SafeLogger {
+  constructor(
+    private readonly target: TikTokLogger,
+    private readonly scrubber?: Scrubber,
+  ) {}
+
+  enabled(level: LogLevel): boolean {
+    return typeof this.target.isLevelEnabled === 'function'
+      ? this.target.isLevelEnabled(level)
+      : true;
+  }
+
+  log(level: LogLevel, message: string, meta: Record<string, unknown>): void {
+    if (!this.enabled(level)) return;
+    const text = this.scrubber ? this.scrubber.scrub(message) : message;
+    const safe = redact(meta, this.scrubber);
+    try {
+      this.target[level](text, safe as Record<string, unknown>);
+    } catch {
+      // A broken logger must never break a login.
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import { Counter, Histogram, register as defaultRegistry, type Registry } from 'prom-client';
+
+/** The operations the client reports on; also the `operation` label's only values. */
+export type TikTokOperation =
+  | 'token_exchange'
+  | 'refresh'
+  | 'user_info'
+  | 'revoke'
+  | 'client_token';
+
+/** Instruments fed by TikTokClient and TikTokTokenManager when passed as the `metrics` option. */
+export interface TikTokMetrics {
+  /** `tiktok_oauth_requests_total{operation,outcome}`: outcome is `success` or an error code. */
+  readonly requests: Counter<'operation' | 'outcome'>;
+  /** `tiktok_oauth_request_duration_seconds{operation}`: whole operation, retries included. */
+  readonly duration: Histogram<'operation'>;
+  /** `tiktok_oauth_retries_total{operation,reason}`: reason is the error code retried. */
+  readonly retries: Counter<'operation' | 'reason'>;
+  /** `tiktok_oauth_timeouts_total{operation}`: attempts that ran out of time. */
+  readonly timeouts: Counter<'operation'>;
+  /** `tiktok_oauth_token_refresh_total{outcome}`: token-manager refreshes. */
+  readonly tokenRefresh: Counter<'outcome'>;
+}
+
+function existing<T>(registry: Registry, name: string, isT: (m: unknown) => m is T): T | undefined {
+  const metric: unknown = registry.getSingleMetric(name);
+  return isT(metric) ? metric : undefined;
+}
+const isCounter = (m: unknown): m is Counter => m instanceof Counter;
+const isHistogram = (m: unknown): m is Histogram => m instanceof Histogram;
+
+/**
+ * Creates (or, when called again on the same registry, reuses) the package's instruments.
+ * Labels carry only bounded values (operation names and error codes), never a secret.
+ *
+ * ```ts
+ * const metrics = createTikTokMetrics();            // prom-client's default registry
+ * passport.use(new TikTokStrategy({ metrics }));
+ * app.get('/metrics', async (_req, res) => res.type('text/plain').send(await register.metrics()));
+ * ```
+ */
+export function createTikTokMetrics(registry: Registry = defaultRegistry): TikTokMetrics {
+  const counter = <L extends string>(name: string, help: string, labelNames: L[]): Counter<L> =>
+    (existing(registry, name, isCounter) as Counter<L> | undefined) ??
+    new Counter<L>({ name, help, labelNames, registers: [registry] });
+  const requests = counter('tiktok_oauth_requests_total', 'TikTok API operations by outcome', [
+    'operation',
+    'outcome',
+  ]);
+  const duration =
+    (existing(registry, 'tiktok_oauth_request_duration_seconds', isHistogram) as
+      | Histogram<'operation'>
+      | undefined) ??
+    new Histogram<'operation'>({
+      name: 'tiktok_oauth_request_duration_seconds',
+      help: 'Duration of TikTok API operations including retries',
+      labelNames: ['operation'],
+      buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15],
+      registers: [registry],
+    });
+  const retries = counter('tiktok_oauth_retries_total', 'Retried TikTok API attempts', [
+    'operation',
+    'reason',
+  ]);
+  const timeouts = counter('tiktok_oauth_timeouts_total', 'TikTok API attempts that timed out', [
+    'operation',
+  ]);
+  const tokenRefresh = counter('tiktok_oauth_token_refresh_total', 'Token refreshes by outcome', [
+    'outcome',
+  ]);
+  return { requests, duration, retries, timeouts, tokenRefresh };
+}

@@ -1,0 +1,30 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/**
+ * A fresh PKCE verifier: 64 chars of base64url (a subset of RFC 7636's `[A-Za-z0-9-._~]`,
+ * inside TikTok's 43–128 length window).
+ */
+export function generateCodeVerifier(): string {
+  return randomBytes(48).toString('base64url');
+}
+
+/**
+ * NOTE: TikTok's S256 challenge is the lowercase HEX SHA-256 of the verifier, not RFC 7636's
+ * base64url (tiktok-api.md "Authorize request"; TikTok's Android SDK test vector is pinned in
+ * test/unit/pkce.test.ts). A base64url challenge is accepted at authorize and then rejected at
+ * token exchange with `invalid_request`.
+ */
+export function codeChallengeForVerifier(verifier: string): string {
+  return createHash('sha256').update(verifier, 'ascii').digest('hex');
+}
+
+/** 64 lowercase hex chars (32 random bytes): design.md's state format. */
+export function generateState(): string {
+  return randomBytes(32).toString('hex');
+}
+
+const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
+
+export function isValidCodeVerifier(value: string): boolean {
+  return VERIFIER.test(value);
+}

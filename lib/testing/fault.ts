@@ -1,0 +1,106 @@
+import type { RecordedRequest } from './types';
+
+/** Bodies a `malformed` fault answers with HTTP 200. */
+export type MalformedKind =
+  | 'truncated'
+  | 'html'
+  | 'oversized'
+  | 'null'
+  | 'array'
+  | 'string'
+  | 'empty'
+  | 'not-json';
+
+const MALFORMED_KINDS: ReadonlySet<string> = new Set<MalformedKind>([
+  'truncated',
+  'html',
+  'oversized',
+  'null',
+  'array',
+  'string',
+  'empty',
+  'not-json',
+]);
+
+/**
+ * A misbehaviour to inject with `tt.inject(endpoint, fault)`.
+ *
+ * When a fault sets several things, the first that applies wins, in this order: `hang`, `reset`,
+ * (`delayMs` waits, then) `redirect`, `malformed`, `trickle`, `tiktokError`, `status`/`body`.
+ * A fault with only `delayMs` (and/or `retryAfter`/`headers`) delays normal handling.
+ */
+export interface EmulatorFault {
+  /** Answer with this HTTP status. Default 200 when `body` is given. */
+  status?: number;
+  /** Answer with this body: a string as-is (text/plain), an object as JSON. Default empty. */
+  body?: string | object;
+  /** Extra response headers (also added to normal handling after a delay). */
+  headers?: Record<string, string>;
+  /**
+   * An error in TikTok's shape for that endpoint: flat `{error, error_description, log_id}` for
+   * token/revoke, the `{data:{}, error:{code, message, log_id}}` envelope for user info, and a
+   * redirect back to `redirect_uri` with `error=` for authorize. Default status 200.
+   */
+  tiktokError?: { error: string; description?: string; status?: number };
+  /** Adds a `Retry-After` header (use with `status: 429` or `503`). */
+  retryAfter?: number | string;
+  /** Wait this long before answering. */
+  delayMs?: number;
+  /** Accept the request and never answer (until the client gives up or `close()`). */
+  hang?: boolean;
+  /** Destroy the connection before any byte, or after the headers and half the body. */
+  reset?: 'before-headers' | 'mid-body';
+  /** HTTP 200 with a broken body; `oversized` is 10 MiB of application/json. */
+  malformed?: MalformedKind;
+  /** HTTP 200 with a success-looking JSON body written one byte per `intervalMs` (default 1000). */
+  trickle?: { intervalMs?: number };
+  /** Answer 302 with this `Location`. */
+  redirect?: string;
+  /** Only requests for which this returns true consume (or roll for) the fault. */
+  match?: (req: RecordedRequest) => boolean;
+  /** How many requests the fault applies to. Default 1 (Infinity with `probability`). */
+  times?: number;
+  /** Apply to this share (0..1) of matching requests, at random; persistent unless `times`. */
+  probability?: number;
+}
+
+function fail(what: string): never {
+  throw new TypeError(`TikTok emulator: invalid fault, ${what}`);
+}
+
+function isNonNegativeNumber(value: unknown): boolean {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+/** Checks a fault up front so that a typo fails the test that injects it, not a later one. */
+export function validateFault(fault: EmulatorFault): void {
+  if (typeof fault !== 'object' || fault === null) fail('expected an object');
+  const { status, times, probability, delayMs, reset, malformed, trickle } = fault;
+  if (status !== undefined && !(Number.isInteger(status) && status >= 100 && status <= 599)) {
+    fail('`status` must be an integer HTTP status (100-599)');
+  }
+  if (times !== undefined && !(times === Infinity || (Number.isInteger(times) && times > 0))) {
+    fail('`times` must be a positive integer or Infinity');
+  }
+  if (probability !== undefined && !(isNonNegativeNumber(probability) && probability <= 1)) {
+    fail('`probability` must be a number between 0 and 1');
+  }
+  if (delayMs !== undefined && !isNonNegativeNumber(delayMs)) {
+    fail('`delayMs` must be a non-negative number');
+  }
+  if (reset !== undefined && reset !== 'before-headers' && reset !== 'mid-body') {
+    fail("`reset` must be 'before-headers' or 'mid-body'");
+  }
+  if (malformed !== undefined && !MALFORMED_KINDS.has(malformed)) {
+    fail(`\`malformed\` must be one of ${[...MALFORMED_KINDS].join(', ')}`);
+  }
+  if (trickle?.intervalMs !== undefined && !isNonNegativeNumber(trickle.intervalMs)) {
+    fail('`trickle.intervalMs` must be a non-negative number');
+  }
+  if (fault.tiktokError !== undefined && typeof fault.tiktokError.error !== 'string') {
+    fail('`tiktokError.error` must be a string');
+  }
+  if (fault.match !== undefined && typeof fault.match !== 'function') {
+    fail('`match` must be a function');
+  }
+}

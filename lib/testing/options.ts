@@ -1,0 +1,150 @@
+import type { EmulatorUserInput } from './types';
+
+/** Options of `startTikTokEmulator()`. Every field is optional. */
+export interface TikTokEmulatorOptions {
+  /** Port to listen on. Default `0` (an ephemeral port; read it from `tt.port`). */
+  port?: number;
+  /** Interface to listen on. Default `'127.0.0.1'`. */
+  host?: string;
+  /** The app's client key. Default `'emulator-client-key'`. */
+  clientKey?: string;
+  /** The app's client secret. Default `'emulator-client-secret'`. */
+  clientSecret?: string;
+  /**
+   * Registered redirect URIs, matched byte for byte. Default `undefined`: any absolute http(s)
+   * URI without a fragment is accepted (dev convenience). Whatever the list, the `redirect_uri`
+   * of a code exchange must equal the one the code was issued for.
+   */
+  redirectUris?: string[];
+  /** Users who can log in. Default: one user, `emulator-open-id-1` ("Emulator User"). */
+  users?: EmulatorUserInput[];
+  /**
+   * `false`: GET authorize shows an HTML consent page (Approve / Deny). `true`: it redirects back
+   * at once with a code for the first user (or per `setConsent`). Default `false`.
+   */
+  autoApprove?: boolean;
+  /** Stop on an error page when `code_challenge` is missing (observed for web apps). Default `true`. */
+  requirePkce?: boolean;
+  /** Lifetime of an authorization code in ms. Default `300_000`. */
+  codeTtlMs?: number;
+  /** `expires_in` of access tokens, seconds. Default `86_400`. */
+  accessTokenTtlSec?: number;
+  /** `refresh_expires_in` of refresh tokens, seconds. Default `31_536_000`. */
+  refreshTokenTtlSec?: number;
+  /** `expires_in` of `clt.` client tokens, seconds. Default `7_200`. */
+  clientTokenTtlSec?: number;
+  /** Sliding-window limit per endpoint. Default `{ limit: 600, windowMs: 60_000 }` (TikTok's). */
+  rateLimit?: { limit: number; windowMs: number };
+  /**
+   * HTTP status of token/revoke OAuth errors. Default `200` (observed: TikTok sends errors with
+   * HTTP 200); `'documented'` uses 401 for `invalid_client` and 400 for the others.
+   */
+  oauthErrorStatus?: 200 | 'documented';
+  /** Serve HTTPS with this key and certificate. Default: plain HTTP. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Clock for expiry, rate limiting and `at` (epoch ms). Default `Date.now` (fake clocks welcome). */
+  clock?: () => number;
+  /** Random source in [0, 1) for `probability` faults. Default `Math.random`. */
+  random?: () => number;
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly clientKey: string;
+  readonly clientSecret: string;
+  readonly redirectUris: readonly string[] | undefined;
+  readonly users: readonly EmulatorUserInput[];
+  readonly autoApprove: boolean;
+  readonly requirePkce: boolean;
+  readonly codeTtlMs: number;
+  readonly accessTokenTtlSec: number;
+  readonly refreshTokenTtlSec: number;
+  readonly clientTokenTtlSec: number;
+  readonly rateLimit: { readonly limit: number; readonly windowMs: number };
+  readonly oauthErrorStatus: 200 | 'documented';
+  readonly tls: { key: string | Buffer; cert: string | Buffer } | undefined;
+  readonly clock: () => number;
+  readonly random: () => number;
+}
+
+function invalid(option: string, expected: string): TypeError {
+  return new TypeError(`startTikTokEmulator: option \`${option}\` must be ${expected}`);
+}
+
+function nonNegative(option: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw invalid(option, 'a non-negative finite number');
+  }
+  return value;
+}
+
+function nonEmptyString(option: string, value: string | undefined, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || value === '') throw invalid(option, 'a non-empty string');
+  return value;
+}
+
+/** True for an absolute http(s) URI without a fragment: what TikTok accepts as redirect_uri. */
+export function isAcceptableRedirectUri(value: string): boolean {
+  if (value.includes('#')) return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function resolveRedirectUris(value: string[] | undefined): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || !value.every((uri) => isAcceptableRedirectUri(uri))) {
+    throw invalid('redirectUris', 'an array of absolute http(s) URIs without fragment');
+  }
+  return [...value];
+}
+
+function resolveRateLimit(value: TikTokEmulatorOptions['rateLimit']): ResolvedOptions['rateLimit'] {
+  if (value === undefined) return { limit: 600, windowMs: 60_000 };
+  const { limit, windowMs } = value;
+  if (!Number.isInteger(limit) || limit < 1 || !(Number.isFinite(windowMs) && windowMs > 0)) {
+    throw invalid('rateLimit', '{ limit: positive integer, windowMs: positive number }');
+  }
+  return { limit, windowMs };
+}
+
+/** Applies the documented defaults; throws a TypeError naming the first bad option. */
+export function resolveOptions(options: TikTokEmulatorOptions = {}): ResolvedOptions {
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw invalid('port', 'an integer between 0 and 65535');
+  }
+  if (options.users !== undefined && !Array.isArray(options.users)) {
+    throw invalid('users', 'an array');
+  }
+  const oauthErrorStatus = options.oauthErrorStatus ?? 200;
+  if (oauthErrorStatus !== 200 && oauthErrorStatus !== 'documented') {
+    throw invalid('oauthErrorStatus', "200 or 'documented'");
+  }
+  return {
+    port,
+    host: nonEmptyString('host', options.host, '127.0.0.1'),
+    clientKey: nonEmptyString('clientKey', options.clientKey, 'emulator-client-key'),
+    clientSecret: nonEmptyString('clientSecret', options.clientSecret, 'emulator-client-secret'),
+    redirectUris: resolveRedirectUris(options.redirectUris),
+    users: options.users ?? [{}],
+    autoApprove: options.autoApprove ?? false,
+    requirePkce: options.requirePkce ?? true,
+    codeTtlMs: nonNegative('codeTtlMs', options.codeTtlMs, 300_000),
+    accessTokenTtlSec: nonNegative('accessTokenTtlSec', options.accessTokenTtlSec, 86_400),
+    refreshTokenTtlSec: nonNegative('refreshTokenTtlSec', options.refreshTokenTtlSec, 31_536_000),
+    clientTokenTtlSec: nonNegative('clientTokenTtlSec', options.clientTokenTtlSec, 7_200),
+    rateLimit: resolveRateLimit(options.rateLimit),
+    oauthErrorStatus,
+    tls: options.tls,
+    clock: options.clock ?? (() => Date.now()),
+    random: options.random ?? (() => Math.random()),
+  };
+}

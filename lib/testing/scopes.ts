@@ -1,0 +1,46 @@
+/** Scopes the emulated authorize endpoint accepts. */
+export const KNOWN_SCOPES: ReadonlySet<string> = new Set([
+  'user.info.basic',
+  'user.info.profile',
+  'user.info.stats',
+  'video.list',
+  'video.upload',
+  'video.publish',
+  'research.adlib.basic',
+  'research.data.basic',
+]);
+
+/** The scope each user info field needs (tiktok-api.md, "User info"). */
+export const FIELD_SCOPES: ReadonlyMap<string, string> = new Map([
+  ['open_id', 'user.info.basic'],
+  ['union_id', 'user.info.basic'],
+  ['avatar_url', 'user.info.basic'],
+  ['avatar_url_100', 'user.info.basic'],
+  ['avatar_large_url', 'user.info.basic'],
+  ['display_name', 'user.info.basic'],
+  ['bio_description', 'user.info.profile'],
+  ['profile_deep_link', 'user.info.profile'],
+  ['is_verified', 'user.info.profile'],
+  ['username', 'user.info.profile'],
+  ['follower_count', 'user.info.stats'],
+  ['following_count', 'user.info.stats'],
+  ['likes_count', 'user.info.stats'],
+  ['video_count', 'user.info.stats'],
+]);
+
+/**
+ * Parses a `scope` parameter. NOTE: TikTok separates scopes with commas, not spaces
+ * (tiktok-api.md, "Authorize request"); a space, an empty item or an unknown scope is an error.
+ * Returns the scopes, or a message saying what is wrong.
+ */
+export function parseScopeParam(value: string): { scopes: string[] } | { error: string } {
+  if (value === '') return { error: 'scope is required' };
+  if (/\s/.test(value)) {
+    return { error: 'scope must be comma-separated (a space was found)' };
+  }
+  const scopes = value.split(',');
+  for (const scope of scopes) {
+    if (!KNOWN_SCOPES.has(scope)) return { error: `unknown scope "${scope}"` };
+  }
+  return { scopes: [...new Set(scopes)] };
+}

@@ -1,0 +1,148 @@
+import type { EmulatorFault } from './fault';
+
+/** The four TikTok endpoints the emulator serves. */
+export type EmulatorEndpoint = 'authorize' | 'token' | 'revoke' | 'userinfo';
+
+/** Where a recorded request went: one of the endpoints, or any other path (answered 404). */
+export type RecordedEndpoint = EmulatorEndpoint | 'other';
+
+/** A user to create. Every field has a default derived from the user's position. */
+export interface EmulatorUserInput {
+  /** Default `emulator-open-id-<n>` (n = 1 for the first user). */
+  openId?: string;
+  /** Default `emulator-union-id-<n>`. Pass `''` for a user without a union_id (TikTok omits it). */
+  unionId?: string;
+  /** Default `Emulator User` (first user), `Emulator User <n>` after. */
+  displayName?: string;
+  /** Default `emulator_user` (first user), `emulator_user_<n>` after. */
+  username?: string;
+  /** Default `<emulator url>/emulator/avatar/<open id>.jpeg` (the emulator answers it with 404). */
+  avatarUrl?: string;
+  /** Default: `avatarUrl` with `?size=100`. */
+  avatarUrl100?: string;
+  /** Default: `avatarUrl` with `?size=large`. */
+  avatarLargeUrl?: string;
+  /** Default `Bio of <display name>`. */
+  bioDescription?: string;
+  /** Default `false`. */
+  isVerified?: boolean;
+  /** Default `1234`. */
+  followerCount?: number;
+  /** Default `56`. */
+  followingCount?: number;
+  /** Default `7890`. */
+  likesCount?: number;
+  /** Default `12`. */
+  videoCount?: number;
+  /** Default `<emulator url>/@<username>`. */
+  profileDeepLink?: string;
+}
+
+/** A user the emulator knows, with every default filled in. */
+export interface EmulatorUser {
+  readonly openId: string;
+  /** Absent when the input gave `''`. */
+  readonly unionId?: string;
+  readonly displayName: string;
+  readonly username: string;
+  readonly avatarUrl: string;
+  readonly avatarUrl100: string;
+  readonly avatarLargeUrl: string;
+  readonly bioDescription: string;
+  readonly isVerified: boolean;
+  readonly followerCount: number;
+  readonly followingCount: number;
+  readonly likesCount: number;
+  readonly videoCount: number;
+  readonly profileDeepLink: string;
+}
+
+/** One request the emulator received, recorded before it was answered (faulted ones too). */
+export interface RecordedRequest {
+  endpoint: RecordedEndpoint;
+  method: string;
+  /** The raw path, without the query string. */
+  path: string;
+  /** Query parameters; a parameter given several times is an array. */
+  query: Record<string, string | string[]>;
+  /** Request headers, lowercased names; repeated headers are joined with `, `. */
+  headers: Record<string, string>;
+  /** The raw body (at most 1 MiB; larger bodies are answered 413). */
+  body: string;
+  /** The parsed body of `application/x-www-form-urlencoded` posts (last value wins). */
+  form?: Record<string, string>;
+  /** `grant_type` of a form post, for `count('token', { grantType })`. */
+  grantType?: string;
+  /** Time of arrival (the emulator's clock, epoch ms). */
+  at: number;
+}
+
+/** What the next automatic authorization does (see {@link TikTokEmulator.setConsent}). */
+export interface EmulatorConsent {
+  decision: 'approve' | 'deny';
+  /** The user who logs in. Default: the first user. */
+  openId?: string;
+  /** Scopes the user leaves ticked; intersected with the requested ones. Default: all requested. */
+  grantedScopes?: string[];
+}
+
+/** A token endpoint success body, as TikTok sends it. */
+export interface EmulatorTokenResponse {
+  access_token: string;
+  refresh_token: string;
+  open_id: string;
+  scope: string;
+  expires_in: number;
+  refresh_expires_in: number;
+  token_type: 'Bearer';
+}
+
+/** Lifetimes for {@link TikTokEmulator.issueTokens}; default: the emulator's options. */
+export interface IssueTokensOptions {
+  accessTtlSec?: number;
+  refreshTtlSec?: number;
+}
+
+/** The endpoint URLs to give a TikTok client or strategy (trailing slashes included). */
+export interface EmulatorEndpoints {
+  authorizationURL: string;
+  tokenURL: string;
+  revokeURL: string;
+  userInfoURL: string;
+}
+
+/** A running emulator. Returned by `startTikTokEmulator()`. */
+export interface TikTokEmulator {
+  /** Base URL, e.g. `http://127.0.0.1:54321` (`https://` when `tls` is given). */
+  readonly url: string;
+  readonly port: number;
+  readonly endpoints: EmulatorEndpoints;
+  readonly clientKey: string;
+  readonly clientSecret: string;
+  readonly users: ReadonlyArray<EmulatorUser>;
+  /** Every request received, in order. The same array for the emulator's lifetime. */
+  readonly requests: RecordedRequest[];
+  /** Show the consent page (`false`) or approve at once (`true`). Settable at any time. */
+  autoApprove: boolean;
+  /** Adds a user; throws a TypeError when the open_id is taken. */
+  addUser(user?: EmulatorUserInput): EmulatorUser;
+  /** How many recorded requests went to `endpoint` (and had that `grant_type`). */
+  count(endpoint: RecordedEndpoint, filter?: { grantType?: string }): number;
+  /** What automatic approval does from now on; `undefined` restores "approve as the first user". */
+  setConsent(consent?: EmulatorConsent): void;
+  /** Queues a fault for the next matching request(s) to `endpoint`. */
+  inject(endpoint: EmulatorEndpoint, fault: EmulatorFault): void;
+  /** Mints a grant directly, as if `openId` had logged in. Default scopes: `['user.info.basic']`. */
+  issueTokens(openId: string, scopes?: string[], opts?: IssueTokensOptions): EmulatorTokenResponse;
+  /** Makes an access token expired now (TypeError if unknown). */
+  expireAccessToken(accessToken: string): void;
+  /** Makes a refresh token expired now (TypeError if unknown or rotated). */
+  expireRefreshToken(refreshToken: string): void;
+  /**
+   * Clears faults, recorded requests, the consent override, rate-limit windows, codes and
+   * grants, and restores `autoApprove` to its option. Users are kept.
+   */
+  reset(): void;
+  /** Stops the server and destroys every socket, hung requests included. Idempotent. */
+  close(): Promise<void>;
+}

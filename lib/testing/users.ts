@@ -1,0 +1,89 @@
+import type { EmulatorUser, EmulatorUserInput } from './types';
+
+function stringOption(name: string, value: string | undefined, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string') throw new TypeError(`TikTok emulator: user.${name} must be a string`);
+  return value;
+}
+
+function countOption(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new TypeError(`TikTok emulator: user.${name} must be a non-negative integer`);
+  }
+  return value;
+}
+
+/** Fills in the defaults of a user; `n` is the user's 1-based position. */
+export function createUser(input: EmulatorUserInput, n: number, baseUrl: string): EmulatorUser {
+  const suffix = n === 1 ? '' : ` ${n}`;
+  const openId = stringOption('openId', input.openId, `emulator-open-id-${n}`);
+  if (openId === '') throw new TypeError('TikTok emulator: user.openId must not be empty');
+  const displayName = stringOption('displayName', input.displayName, `Emulator User${suffix}`);
+  const username = stringOption('username', input.username, `emulator_user${n === 1 ? '' : `_${n}`}`);
+  const avatarUrl = stringOption(
+    'avatarUrl',
+    input.avatarUrl,
+    `${baseUrl}/emulator/avatar/${encodeURIComponent(openId)}.jpeg`,
+  );
+  const unionId = stringOption('unionId', input.unionId, `emulator-union-id-${n}`);
+  if (typeof input.isVerified !== 'undefined' && typeof input.isVerified !== 'boolean') {
+    throw new TypeError('TikTok emulator: user.isVerified must be a boolean');
+  }
+  return {
+    openId,
+    ...(unionId === '' ? {} : { unionId }),
+    displayName,
+    username,
+    avatarUrl,
+    avatarUrl100: stringOption('avatarUrl100', input.avatarUrl100, `${avatarUrl}?size=100`),
+    avatarLargeUrl: stringOption('avatarLargeUrl', input.avatarLargeUrl, `${avatarUrl}?size=large`),
+    bioDescription: stringOption('bioDescription', input.bioDescription, `Bio of ${displayName}`),
+    isVerified: input.isVerified ?? false,
+    followerCount: countOption('followerCount', input.followerCount, 1234),
+    followingCount: countOption('followingCount', input.followingCount, 56),
+    likesCount: countOption('likesCount', input.likesCount, 7890),
+    videoCount: countOption('videoCount', input.videoCount, 12),
+    profileDeepLink: stringOption(
+      'profileDeepLink',
+      input.profileDeepLink,
+      `${baseUrl}/@${encodeURIComponent(username)}`,
+    ),
+  };
+}
+
+/** The value of a user info field (TikTok's snake_case name); `undefined` when the user has none. */
+export function userField(user: EmulatorUser, field: string): string | number | boolean | undefined {
+  switch (field) {
+    case 'open_id':
+      return user.openId;
+    case 'union_id':
+      return user.unionId;
+    case 'avatar_url':
+      return user.avatarUrl;
+    case 'avatar_url_100':
+      return user.avatarUrl100;
+    case 'avatar_large_url':
+      return user.avatarLargeUrl;
+    case 'display_name':
+      return user.displayName;
+    case 'bio_description':
+      return user.bioDescription;
+    case 'profile_deep_link':
+      return user.profileDeepLink;
+    case 'is_verified':
+      return user.isVerified;
+    case 'username':
+      return user.username;
+    case 'follower_count':
+      return user.followerCount;
+    case 'following_count':
+      return user.followingCount;
+    case 'likes_count':
+      return user.likesCount;
+    case 'video_count':
+      return user.videoCount;
+    default:
+      return undefined;
+  }
+}
