@@ -2,14 +2,7 @@ import type { RecordedRequest } from './types';
 
 /** Bodies a `malformed` fault answers with HTTP 200. */
 export type MalformedKind =
-  | 'truncated'
-  | 'html'
-  | 'oversized'
-  | 'null'
-  | 'array'
-  | 'string'
-  | 'empty'
-  | 'not-json';
+  'truncated' | 'html' | 'oversized' | 'null' | 'array' | 'string' | 'empty' | 'not-json';
 
 const MALFORMED_KINDS: ReadonlySet<string> = new Set<MalformedKind>([
   'truncated',

@@ -42,6 +42,11 @@ export interface TikTokEmulatorOptions {
   oauthErrorStatus?: 200 | 'documented';
   /** Serve HTTPS with this key and certificate. Default: plain HTTP. */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /**
+   * Keep at most this many recorded requests, dropping the oldest (for long benchmarks).
+   * Default `Infinity`: every request is kept until `reset()`.
+   */
+  maxRecordedRequests?: number;
   /** Clock for expiry, rate limiting and `at` (epoch ms). Default `Date.now` (fake clocks welcome). */
   clock?: () => number;
   /** Random source in [0, 1) for `probability` faults. Default `Math.random`. */
@@ -65,6 +70,7 @@ export interface ResolvedOptions {
   readonly rateLimit: { readonly limit: number; readonly windowMs: number };
   readonly oauthErrorStatus: 200 | 'documented';
   readonly tls: { key: string | Buffer; cert: string | Buffer } | undefined;
+  readonly maxRecordedRequests: number;
   readonly clock: () => number;
   readonly random: () => number;
 }
@@ -124,6 +130,10 @@ export function resolveOptions(options: TikTokEmulatorOptions = {}): ResolvedOpt
   if (options.users !== undefined && !Array.isArray(options.users)) {
     throw invalid('users', 'an array');
   }
+  const maxRecorded = options.maxRecordedRequests ?? Infinity;
+  if (!(maxRecorded === Infinity || (Number.isInteger(maxRecorded) && maxRecorded >= 0))) {
+    throw invalid('maxRecordedRequests', 'a non-negative integer or Infinity');
+  }
   const oauthErrorStatus = options.oauthErrorStatus ?? 200;
   if (oauthErrorStatus !== 200 && oauthErrorStatus !== 'documented') {
     throw invalid('oauthErrorStatus', "200 or 'documented'");
@@ -144,6 +154,7 @@ export function resolveOptions(options: TikTokEmulatorOptions = {}): ResolvedOpt
     rateLimit: resolveRateLimit(options.rateLimit),
     oauthErrorStatus,
     tls: options.tls,
+    maxRecordedRequests: maxRecorded,
     clock: options.clock ?? (() => Date.now()),
     random: options.random ?? (() => Math.random()),
   };

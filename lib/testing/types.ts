@@ -120,13 +120,16 @@ export interface TikTokEmulator {
   readonly clientKey: string;
   readonly clientSecret: string;
   readonly users: ReadonlyArray<EmulatorUser>;
-  /** Every request received, in order. The same array for the emulator's lifetime. */
+  /**
+   * Every request received, in order (see the `maxRecordedRequests` option). The same array for
+   * the emulator's lifetime: `reset()` empties it in place.
+   */
   readonly requests: RecordedRequest[];
   /** Show the consent page (`false`) or approve at once (`true`). Settable at any time. */
   autoApprove: boolean;
   /** Adds a user; throws a TypeError when the open_id is taken. */
   addUser(user?: EmulatorUserInput): EmulatorUser;
-  /** How many recorded requests went to `endpoint` (and had that `grant_type`). */
+  /** How many of `requests` went to `endpoint` (and had that `grant_type`). */
   count(endpoint: RecordedEndpoint, filter?: { grantType?: string }): number;
   /** What automatic approval does from now on; `undefined` restores "approve as the first user". */
   setConsent(consent?: EmulatorConsent): void;

@@ -2,7 +2,8 @@ import type { EmulatorUser, EmulatorUserInput } from './types';
 
 function stringOption(name: string, value: string | undefined, fallback: string): string {
   if (value === undefined) return fallback;
-  if (typeof value !== 'string') throw new TypeError(`TikTok emulator: user.${name} must be a string`);
+  if (typeof value !== 'string')
+    throw new TypeError(`TikTok emulator: user.${name} must be a string`);
   return value;
 }
 
@@ -20,7 +21,11 @@ export function createUser(input: EmulatorUserInput, n: number, baseUrl: string)
   const openId = stringOption('openId', input.openId, `emulator-open-id-${n}`);
   if (openId === '') throw new TypeError('TikTok emulator: user.openId must not be empty');
   const displayName = stringOption('displayName', input.displayName, `Emulator User${suffix}`);
-  const username = stringOption('username', input.username, `emulator_user${n === 1 ? '' : `_${n}`}`);
+  const username = stringOption(
+    'username',
+    input.username,
+    `emulator_user${n === 1 ? '' : `_${n}`}`,
+  );
   const avatarUrl = stringOption(
     'avatarUrl',
     input.avatarUrl,
@@ -53,7 +58,10 @@ export function createUser(input: EmulatorUserInput, n: number, baseUrl: string)
 }
 
 /** The value of a user info field (TikTok's snake_case name); `undefined` when the user has none. */
-export function userField(user: EmulatorUser, field: string): string | number | boolean | undefined {
+export function userField(
+  user: EmulatorUser,
+  field: string,
+): string | number | boolean | undefined {
   switch (field) {
     case 'open_id':
       return user.openId;

@@ -1,0 +1,31 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GrantStore } from './grants';
+import type { ResolvedOptions } from './options';
+import type { EmulatorConsent, EmulatorUser, RecordedEndpoint, RecordedRequest } from './types';
+
+/** One request being answered. */
+export interface RequestContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly endpoint: RecordedEndpoint;
+  /** Sent as `x-tt-logid` and as `log_id` in every JSON error body. */
+  readonly logId: string;
+  readonly record: RecordedRequest;
+  readonly query: URLSearchParams;
+  /** Aborts when the client goes away or the emulator closes. */
+  readonly signal: AbortSignal;
+}
+
+/** What the endpoint handlers share. */
+export interface EmulatorState {
+  readonly options: ResolvedOptions;
+  readonly baseUrl: string;
+  readonly users: EmulatorUser[];
+  readonly grants: GrantStore;
+  consent: EmulatorConsent | undefined;
+  autoApprove: boolean;
+}
+
+export function findUser(state: EmulatorState, openId: string): EmulatorUser | undefined {
+  return state.users.find((user) => user.openId === openId);
+}

@@ -1,0 +1,179 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EmulatorState } from './context';
+import { validateFault, type EmulatorFault } from './fault';
+import { FaultQueue } from './fault-queue';
+import { GrantStore } from './grants';
+import type { ResolvedOptions } from './options';
+import { handleRequest, type Pipeline } from './pipeline';
+import { SlidingWindowRateLimiter } from './rate-limiter';
+import { endpointUrls, isEndpoint } from './routes';
+import { KNOWN_SCOPES } from './scopes';
+import type {
+  EmulatorConsent,
+  EmulatorEndpoint,
+  EmulatorEndpoints,
+  EmulatorTokenResponse,
+  EmulatorUser,
+  EmulatorUserInput,
+  IssueTokensOptions,
+  RecordedEndpoint,
+  RecordedRequest,
+  TikTokEmulator,
+} from './types';
+import { createUser } from './users';
+
+function misuse(method: string, message: string): TypeError {
+  return new TypeError(`TikTokEmulator.${method}: ${message}`);
+}
+
+/** The emulator's public face over its state; the server hands every request to `handle`. */
+export class Emulator implements TikTokEmulator {
+  readonly endpoints: EmulatorEndpoints;
+  readonly clientKey: string;
+  readonly clientSecret: string;
+  readonly requests: RecordedRequest[] = [];
+  private readonly state: EmulatorState;
+  private readonly pipeline: Pipeline;
+
+  constructor(
+    private readonly options: ResolvedOptions,
+    readonly url: string,
+    readonly port: number,
+    private readonly stop: () => Promise<void>,
+  ) {
+    this.endpoints = endpointUrls(url);
+    this.clientKey = options.clientKey;
+    this.clientSecret = options.clientSecret;
+    this.state = {
+      options,
+      baseUrl: url,
+      users: [],
+      grants: new GrantStore(options),
+      consent: undefined,
+      autoApprove: options.autoApprove,
+    };
+    this.pipeline = {
+      state: this.state,
+      faults: new FaultQueue(options.random),
+      limiter: new SlidingWindowRateLimiter(
+        options.rateLimit.limit,
+        options.rateLimit.windowMs,
+        options.clock,
+      ),
+      requests: this.requests,
+      inFlight: new Set(),
+    };
+    for (const user of options.users) this.addUser(user);
+  }
+
+  get users(): ReadonlyArray<EmulatorUser> {
+    return this.state.users;
+  }
+
+  get autoApprove(): boolean {
+    return this.state.autoApprove;
+  }
+
+  set autoApprove(value: boolean) {
+    this.state.autoApprove = value;
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    return handleRequest(req, res, this.pipeline);
+  }
+
+  addUser(input: EmulatorUserInput = {}): EmulatorUser {
+    const user = createUser(input, this.state.users.length + 1, this.url);
+    if (this.state.users.some((existing) => existing.openId === user.openId)) {
+      throw misuse('addUser', `a user with open_id "${user.openId}" already exists`);
+    }
+    this.state.users.push(user);
+    return user;
+  }
+
+  count(endpoint: RecordedEndpoint, filter: { grantType?: string } = {}): number {
+    return this.requests.filter(
+      (request) =>
+        request.endpoint === endpoint &&
+        (filter.grantType === undefined || request.grantType === filter.grantType),
+    ).length;
+  }
+
+  setConsent(consent?: EmulatorConsent): void {
+    if (consent === undefined) {
+      this.state.consent = undefined;
+      return;
+    }
+    if (consent.decision !== 'approve' && consent.decision !== 'deny') {
+      throw misuse('setConsent', "decision must be 'approve' or 'deny'");
+    }
+    if (consent.openId !== undefined && !this.hasUser(consent.openId)) {
+      throw misuse('setConsent', `no user has open_id "${consent.openId}"`);
+    }
+    const { grantedScopes } = consent;
+    if (grantedScopes !== undefined && !grantedScopes.every((s) => typeof s === 'string')) {
+      throw misuse('setConsent', 'grantedScopes must be an array of strings');
+    }
+    // Copied, so that later changes to the caller's object do not leak in.
+    this.state.consent =
+      grantedScopes === undefined
+        ? { ...consent }
+        : { ...consent, grantedScopes: [...grantedScopes] };
+  }
+
+  inject(endpoint: EmulatorEndpoint, fault: EmulatorFault): void {
+    if (!isEndpoint(endpoint)) {
+      throw misuse('inject', "endpoint must be 'authorize', 'token', 'revoke' or 'userinfo'");
+    }
+    validateFault(fault);
+    this.pipeline.faults.add(endpoint, fault);
+  }
+
+  issueTokens(
+    openId: string,
+    scopes: string[] = ['user.info.basic'],
+    opts: IssueTokensOptions = {},
+  ): EmulatorTokenResponse {
+    if (!this.hasUser(openId)) {
+      throw misuse('issueTokens', `no user has open_id "${openId}" (add it with addUser first)`);
+    }
+    const unknown = scopes.find((scope) => !KNOWN_SCOPES.has(scope));
+    if (unknown !== undefined) throw misuse('issueTokens', `unknown scope "${unknown}"`);
+    for (const ttl of [opts.accessTtlSec, opts.refreshTtlSec]) {
+      if (ttl !== undefined && !(Number.isFinite(ttl) && ttl >= 0)) {
+        throw misuse('issueTokens', 'accessTtlSec and refreshTtlSec must be non-negative numbers');
+      }
+    }
+    return this.state.grants.issueGrant(openId, [...new Set(scopes)], opts);
+  }
+
+  expireAccessToken(accessToken: string): void {
+    if (!this.state.grants.expireAccessToken(accessToken)) {
+      throw misuse('expireAccessToken', 'unknown access token');
+    }
+  }
+
+  expireRefreshToken(refreshToken: string): void {
+    if (!this.state.grants.expireRefreshToken(refreshToken)) {
+      throw misuse('expireRefreshToken', 'unknown (or already rotated) refresh token');
+    }
+  }
+
+  reset(): void {
+    this.pipeline.faults.clear();
+    this.pipeline.limiter.clear();
+    this.requests.length = 0;
+    this.state.consent = undefined;
+    this.state.grants.clear();
+    this.state.autoApprove = this.options.autoApprove;
+  }
+
+  close(): Promise<void> {
+    for (const controller of this.pipeline.inFlight) controller.abort();
+    return this.stop();
+  }
+
+  private hasUser(openId: string): boolean {
+    return this.state.users.some((user) => user.openId === openId);
+  }
+}

@@ -1,0 +1,179 @@
+import { newAuthorizationCode, newToken } from './ids';
+import type { ResolvedOptions } from './options';
+import type { EmulatorTokenResponse, IssueTokensOptions } from './types';
+
+/** What an authorization code remembers from the authorize request. */
+export interface CodeRecord {
+  readonly clientKey: string;
+  readonly redirectUri: string;
+  readonly codeChallenge: string | undefined;
+  readonly openId: string;
+  readonly scopes: readonly string[];
+  readonly expiresAt: number;
+}
+
+interface Grant {
+  readonly openId: string;
+  readonly scopes: readonly string[];
+  refreshToken: string;
+  refreshExpiresAt: number;
+  revoked: boolean;
+}
+
+interface AccessRecord {
+  readonly grant: Grant;
+  expiresAt: number;
+}
+
+/** The valid access token's owner and scopes. */
+export interface AccessGrant {
+  readonly openId: string;
+  readonly scopes: readonly string[];
+}
+
+type StoreOptions = Pick<
+  ResolvedOptions,
+  'clock' | 'codeTtlMs' | 'accessTokenTtlSec' | 'refreshTokenTtlSec' | 'clientTokenTtlSec'
+>;
+
+const SWEEP_THRESHOLD = 10_000;
+
+/**
+ * Codes, grants and tokens. A grant is one login: its access tokens (old ones stay valid until
+ * they expire) and its current refresh token. NOTE: refresh tokens rotate (tiktok-api.md, "Token
+ * endpoint"): refreshing replaces the grant's refresh token and the old one stops working.
+ */
+export class GrantStore {
+  private readonly codes = new Map<string, CodeRecord>();
+  private readonly accessTokens = new Map<string, AccessRecord>();
+  private readonly refreshTokens = new Map<string, Grant>();
+
+  constructor(private readonly options: StoreOptions) {}
+
+  issueCode(data: Omit<CodeRecord, 'expiresAt'>): string {
+    if (this.codes.size >= SWEEP_THRESHOLD) this.sweepCodes();
+    const code = newAuthorizationCode();
+    this.codes.set(code, { ...data, expiresAt: this.options.clock() + this.options.codeTtlMs });
+    return code;
+  }
+
+  /** Consumes a code: it is single-use, whether or not the exchange then succeeds. */
+  takeCode(code: string): CodeRecord | undefined {
+    const record = this.codes.get(code);
+    this.codes.delete(code);
+    return record;
+  }
+
+  isExpired(expiresAt: number): boolean {
+    return this.options.clock() >= expiresAt;
+  }
+
+  issueGrant(
+    openId: string,
+    scopes: readonly string[],
+    opts: IssueTokensOptions = {},
+  ): EmulatorTokenResponse {
+    const refreshTtlSec = opts.refreshTtlSec ?? this.options.refreshTokenTtlSec;
+    const grant: Grant = {
+      openId,
+      scopes: [...scopes],
+      refreshToken: newToken('rft'),
+      refreshExpiresAt: this.options.clock() + refreshTtlSec * 1000,
+      revoked: false,
+    };
+    this.refreshTokens.set(grant.refreshToken, grant);
+    return this.mintAccess(
+      grant,
+      opts.accessTtlSec ?? this.options.accessTokenTtlSec,
+      refreshTtlSec,
+    );
+  }
+
+  /** Rotates a refresh token: a new access + refresh token, the old refresh token dies. */
+  refresh(refreshToken: string): EmulatorTokenResponse | 'invalid' | 'expired' {
+    const grant = this.refreshTokens.get(refreshToken);
+    if (grant === undefined || grant.revoked) return 'invalid';
+    if (this.isExpired(grant.refreshExpiresAt)) return 'expired';
+    this.refreshTokens.delete(refreshToken);
+    const refreshTtlSec = this.options.refreshTokenTtlSec;
+    grant.refreshToken = newToken('rft');
+    grant.refreshExpiresAt = this.options.clock() + refreshTtlSec * 1000;
+    this.refreshTokens.set(grant.refreshToken, grant);
+    return this.mintAccess(grant, this.options.accessTokenTtlSec, refreshTtlSec);
+  }
+
+  issueClientToken(): { access_token: string; expires_in: number; token_type: 'Bearer' } {
+    // Client tokens only authenticate app-level APIs the emulator does not serve: not stored.
+    return {
+      access_token: newToken('clt'),
+      expires_in: this.options.clientTokenTtlSec,
+      token_type: 'Bearer',
+    };
+  }
+
+  /** The grant behind a usable (known, unexpired, unrevoked) access token. */
+  findAccess(accessToken: string): AccessGrant | undefined {
+    const record = this.accessTokens.get(accessToken);
+    if (record === undefined || record.grant.revoked || this.isExpired(record.expiresAt)) {
+      return undefined;
+    }
+    return { openId: record.grant.openId, scopes: record.grant.scopes };
+  }
+
+  /** Revokes the grant of a usable access token; false when it is not usable. */
+  revoke(accessToken: string): boolean {
+    if (this.findAccess(accessToken) === undefined) return false;
+    const record = this.accessTokens.get(accessToken);
+    if (record === undefined) return false;
+    record.grant.revoked = true;
+    this.refreshTokens.delete(record.grant.refreshToken);
+    return true;
+  }
+
+  expireAccessToken(accessToken: string): boolean {
+    const record = this.accessTokens.get(accessToken);
+    if (record === undefined) return false;
+    record.expiresAt = this.options.clock() - 1;
+    return true;
+  }
+
+  expireRefreshToken(refreshToken: string): boolean {
+    const grant = this.refreshTokens.get(refreshToken);
+    if (grant === undefined) return false;
+    grant.refreshExpiresAt = this.options.clock() - 1;
+    return true;
+  }
+
+  clear(): void {
+    this.codes.clear();
+    this.accessTokens.clear();
+    this.refreshTokens.clear();
+  }
+
+  private mintAccess(
+    grant: Grant,
+    accessTtlSec: number,
+    refreshTtlSec: number,
+  ): EmulatorTokenResponse {
+    const accessToken = newToken('act');
+    this.accessTokens.set(accessToken, {
+      grant,
+      expiresAt: this.options.clock() + accessTtlSec * 1000,
+    });
+    return {
+      access_token: accessToken,
+      expires_in: accessTtlSec,
+      open_id: grant.openId,
+      refresh_expires_in: refreshTtlSec,
+      refresh_token: grant.refreshToken,
+      scope: grant.scopes.join(','),
+      token_type: 'Bearer',
+    };
+  }
+
+  private sweepCodes(): void {
+    for (const [code, record] of this.codes) {
+      if (this.isExpired(record.expiresAt)) this.codes.delete(code);
+    }
+  }
+}

@@ -1,0 +1,42 @@
+const HTML_ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Escapes text for HTML content and quoted attribute values. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
+}
+
+/** A minimal page; `body` must already be escaped. */
+export function htmlPage(title: string, body: string): string {
+  return [
+    '<!DOCTYPE html>',
+    '<html lang="en">',
+    '<head><meta charset="utf-8">',
+    `<title>${escapeHtml(title)}</title>`,
+    '<meta name="viewport" content="width=device-width, initial-scale=1"></head>',
+    '<body>',
+    body,
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+/**
+ * The page TikTok stops on for configuration errors. NOTE: such errors never reach the
+ * callback (tiktok-api.md, "Authorize request").
+ */
+export function errorPage(message: string): string {
+  return htmlPage(
+    'TikTok emulator - error',
+    [
+      '<h1>Something went wrong</h1>',
+      `<p id="error" data-error="${escapeHtml(message)}">${escapeHtml(message)}</p>`,
+    ].join('\n'),
+  );
+}

@@ -1,0 +1,5 @@
+export { startTikTokEmulator } from './server';
+export type { TikTokEmulatorOptions } from './options';
+export type { EmulatorFault, MalformedKind } from './fault';
+// `export *` (not `export type`) so that coverage tools load the type-only module.
+export * from './types';

@@ -1,0 +1,25 @@
+import { readClientForm } from './client-form';
+import type { EmulatorState, RequestContext } from './context';
+import { sendJson } from './http-io';
+import { sendOAuthError } from './responses';
+
+/**
+ * POST /v2/oauth/revoke/ with the ACCESS token. Revoking ends the whole grant: the access token
+ * and the grant's refresh token stop working. NOTE: an unknown, already revoked or expired token
+ * is refused with `invalid_grant` (tiktok-api.md, "Revoke"); the client decides that means
+ * "already revoked".
+ */
+export function handleRevoke(ctx: RequestContext, state: EmulatorState): void {
+  const form = readClientForm(ctx, state);
+  if (form === undefined) return;
+  const token = form.get('token');
+  if (token === null || token === '') {
+    sendOAuthError(ctx, state, 'invalid_request', 'Parameter token is required.');
+    return;
+  }
+  if (!state.grants.revoke(token)) {
+    sendOAuthError(ctx, state, 'invalid_grant', 'Access token is invalid or expired.');
+    return;
+  }
+  sendJson(ctx.res, 200, {});
+}

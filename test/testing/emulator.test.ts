@@ -1,0 +1,297 @@
+import assert from 'node:assert/strict';
+import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
+import {
+  assertOAuthError,
+  assertUserInfoError,
+  authorizeUrl,
+  get,
+  jsonObject,
+  postForm,
+  stringProp,
+  userInfo,
+} from './helpers';
+
+describe('TikTok emulator: server', () => {
+  let tt: TikTokEmulator;
+  let now = Date.UTC(2025, 5, 1, 12, 30, 45);
+
+  before(async () => {
+    tt = await startTikTokEmulator({ clock: () => now, rateLimit: { limit: 3, windowMs: 1000 } });
+  });
+  after(() => tt.close());
+  beforeEach(() => tt.reset());
+
+  function clientCredentials(): Promise<Response> {
+    return postForm(tt.endpoints.tokenURL, {
+      client_key: tt.clientKey,
+      client_secret: tt.clientSecret,
+      grant_type: 'client_credentials',
+    });
+  }
+
+  describe('started', () => {
+    it('listens on an ephemeral 127.0.0.1 port and names the endpoints with trailing slashes', () => {
+      assert.ok(tt.port > 0);
+      assert.equal(tt.url, `http://127.0.0.1:${tt.port}`);
+      assert.deepEqual(tt.endpoints, {
+        authorizationURL: `${tt.url}/v2/auth/authorize/`,
+        tokenURL: `${tt.url}/v2/oauth/token/`,
+        revokeURL: `${tt.url}/v2/oauth/revoke/`,
+        userInfoURL: `${tt.url}/v2/user/info/`,
+      });
+      assert.equal(tt.clientKey, 'emulator-client-key');
+      assert.equal(tt.clientSecret, 'emulator-client-secret');
+    });
+
+    it('has one default user and adds more with defaults', () => {
+      assert.equal(tt.users.length, 1);
+      assert.deepEqual(tt.users[0], {
+        openId: 'emulator-open-id-1',
+        unionId: 'emulator-union-id-1',
+        displayName: 'Emulator User',
+        username: 'emulator_user',
+        avatarUrl: `${tt.url}/emulator/avatar/emulator-open-id-1.jpeg`,
+        avatarUrl100: `${tt.url}/emulator/avatar/emulator-open-id-1.jpeg?size=100`,
+        avatarLargeUrl: `${tt.url}/emulator/avatar/emulator-open-id-1.jpeg?size=large`,
+        bioDescription: 'Bio of Emulator User',
+        isVerified: false,
+        followerCount: 1234,
+        followingCount: 56,
+        likesCount: 7890,
+        videoCount: 12,
+        profileDeepLink: `${tt.url}/@emulator_user`,
+      });
+      const second = tt.addUser({ displayName: 'Zoe' });
+      assert.equal(second.openId, 'emulator-open-id-2');
+      assert.equal(second.username, 'emulator_user_2');
+      assert.equal(tt.users.length, 2);
+      assert.throws(() => tt.addUser({ openId: 'emulator-open-id-2' }), TypeError);
+      assert.throws(() => tt.issueTokens('nobody'), TypeError);
+      assert.throws(() => tt.issueTokens(second.openId, ['user.email']), TypeError);
+    });
+
+    it('refuses bad options with a TypeError naming the option', async () => {
+      await assert.rejects(startTikTokEmulator({ port: -1 }), /option `port`/);
+      await assert.rejects(startTikTokEmulator({ redirectUris: ['/cb'] }), /`redirectUris`/);
+      await assert.rejects(
+        startTikTokEmulator({ rateLimit: { limit: 0, windowMs: 1 } }),
+        /`rateLimit`/,
+      );
+      await assert.rejects(startTikTokEmulator({ users: [{ followerCount: -1 }] }), TypeError);
+      await assert.rejects(startTikTokEmulator({ users: [{ openId: '' }] }), TypeError);
+      await assert.rejects(startTikTokEmulator({ clientKey: '' }), /`clientKey`/);
+      await assert.rejects(startTikTokEmulator({ codeTtlMs: -5 }), /`codeTtlMs`/);
+      // @ts-expect-error: not an allowed value
+      await assert.rejects(startTikTokEmulator({ oauthErrorStatus: 400 }), /`oauthErrorStatus`/);
+    });
+  });
+
+  describe('paths', () => {
+    for (const path of [
+      '/v2/oauth/token',
+      '/v2/oauth/revoke',
+      '/v2/user/info',
+      '/v2/auth/authorize',
+    ]) {
+      it(`answers ${path} (no trailing slash) 404 Unsupported path(Janus)`, async () => {
+        const response = await fetch(`${tt.url}${path}`, { method: 'POST', body: 'a=b' });
+        assert.equal(response.status, 404);
+        assert.equal(await response.text(), 'Unsupported path(Janus)');
+        assert.equal(tt.requests[0]?.endpoint, 'other');
+      });
+    }
+
+    it('answers unknown paths 404', async () => {
+      const response = await get(`${tt.url}/v1/oauth/token/?x=1`);
+      assert.equal(response.status, 404);
+      assert.match(response.headers.get('x-tt-logid') ?? '', /^\d{14}[0-9A-F]{20}$/);
+    });
+
+    it('refuses GET on the token endpoint with 405', async () => {
+      const response = await get(tt.endpoints.tokenURL);
+      assert.equal(response.headers.get('allow'), 'POST');
+      await assertOAuthError(response, 'invalid_request', undefined, 405);
+    });
+  });
+
+  describe('log ids', () => {
+    it('sends x-tt-logid on every response, equal to the body log_id, fresh each time', async () => {
+      const first = await assertOAuthError(
+        await postForm(tt.endpoints.tokenURL, {}),
+        'invalid_client',
+      );
+      const second = await assertOAuthError(
+        await postForm(tt.endpoints.tokenURL, {}),
+        'invalid_client',
+      );
+      assert.match(first, /^20250601123045[0-9A-F]{20}$/);
+      assert.notEqual(first, second);
+      const page = await get(authorizeUrl(tt));
+      assert.ok(page.headers.get('x-tt-logid'));
+    });
+  });
+
+  describe('recording', () => {
+    it('records every request, in order, before answering', async () => {
+      tt.inject('revoke', { status: 500 });
+      await postForm(tt.endpoints.revokeURL, { token: 'act.x', client_key: tt.clientKey });
+      await get(`${tt.endpoints.userInfoURL}?fields=open_id&fields=x`, { 'X-Custom': 'Yes' });
+      assert.equal(tt.requests.length, 2);
+      const [revoke, info] = tt.requests;
+      assert.equal(revoke?.endpoint, 'revoke');
+      assert.equal(revoke?.method, 'POST');
+      assert.equal(revoke?.path, '/v2/oauth/revoke/');
+      assert.equal(revoke?.body, 'token=act.x&client_key=emulator-client-key');
+      assert.deepEqual(revoke?.form, { token: 'act.x', client_key: 'emulator-client-key' });
+      assert.equal(revoke?.at, now);
+      assert.equal(info?.endpoint, 'userinfo');
+      assert.deepEqual(info?.query, { fields: ['open_id', 'x'] });
+      assert.equal(info?.headers['x-custom'], 'Yes');
+      assert.equal(tt.count('revoke'), 1);
+      assert.equal(tt.count('token'), 0);
+    });
+
+    it('counts token requests by grant type', async () => {
+      await clientCredentials();
+      await postForm(tt.endpoints.tokenURL, { grant_type: 'refresh_token' });
+      assert.equal(tt.count('token'), 2);
+      assert.equal(tt.count('token', { grantType: 'client_credentials' }), 1);
+      assert.equal(tt.requests[1]?.grantType, 'refresh_token');
+    });
+  });
+
+  describe('maxRecordedRequests', () => {
+    it('keeps only the newest requests', async () => {
+      const capped = await startTikTokEmulator({ maxRecordedRequests: 2 });
+      try {
+        for (const path of ['/a', '/b', '/c']) await get(`${capped.url}${path}`);
+        assert.deepEqual(
+          capped.requests.map((request) => request.path),
+          ['/b', '/c'],
+        );
+      } finally {
+        await capped.close();
+      }
+    });
+  });
+
+  describe('rate limit', () => {
+    it('answers 429 rate_limit_exceeded per endpoint over a sliding window', async () => {
+      for (let i = 0; i < 3; i += 1) assert.equal((await clientCredentials()).status, 200);
+      await assertOAuthError(await clientCredentials(), 'rate_limit_exceeded', undefined, 429);
+      const { access_token } = tt.issueTokens('emulator-open-id-1');
+      for (let i = 0; i < 3; i += 1) {
+        assert.equal((await userInfo(tt, access_token, 'open_id')).status, 200);
+      }
+      await assertUserInfoError(
+        await userInfo(tt, access_token, 'open_id'),
+        429,
+        'rate_limit_exceeded',
+      );
+      now += 1000;
+      assert.equal((await clientCredentials()).status, 200);
+    });
+  });
+
+  describe('bad input', () => {
+    it('answers a body over 1 MiB with 413, and keeps serving', async () => {
+      const response = await fetch(tt.endpoints.tokenURL, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'a'.repeat(1024 * 1024 + 1),
+      });
+      await assertOAuthError(response, 'invalid_request', 'The request body exceeds 1 MiB.', 413);
+      assert.equal(tt.requests[0]?.body, '');
+      assert.equal((await clientCredentials()).status, 200);
+    });
+
+    it('survives garbage encodings and __proto__ keys', async () => {
+      const response = await fetch(`${tt.endpoints.userInfoURL}?fields=%E0%A4%A&__proto__=x`);
+      assert.equal(response.status, 401);
+      const form = await fetch(tt.endpoints.tokenURL, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: '__proto__=1&%ZZ=%&grant_type=client_credentials',
+      });
+      assert.equal(form.status, 200);
+      assert.equal(tt.requests[1]?.form?.['__proto__'], '1');
+      assert.equal(Object.getPrototypeOf(tt.requests[1]?.form), Object.prototype);
+    });
+
+    it('serves concurrent logins', async () => {
+      const many = await startTikTokEmulator({ autoApprove: true });
+      try {
+        const results = await Promise.all(
+          Array.from({ length: 40 }, async () => {
+            const tokens = many.issueTokens('emulator-open-id-1');
+            const response = await postForm(many.endpoints.tokenURL, {
+              client_key: many.clientKey,
+              client_secret: many.clientSecret,
+              grant_type: 'refresh_token',
+              refresh_token: tokens.refresh_token,
+            });
+            return stringProp(await jsonObject(response), 'access_token');
+          }),
+        );
+        assert.equal(new Set(results).size, 40);
+      } finally {
+        await many.close();
+      }
+    });
+  });
+
+  describe('reset()', () => {
+    it('clears faults, requests, consent, grants and autoApprove, keeps users', async () => {
+      const user = tt.addUser();
+      tt.inject('token', { status: 500 });
+      tt.setConsent({ decision: 'deny' });
+      tt.autoApprove = true;
+      const tokens = tt.issueTokens(user.openId);
+      await get(`${tt.url}/nowhere`);
+      tt.reset();
+      assert.equal(tt.requests.length, 0);
+      assert.equal(tt.autoApprove, false);
+      assert.ok(tt.users.some((u) => u.openId === user.openId));
+      assert.equal((await clientCredentials()).status, 200);
+      await assertUserInfoError(
+        await userInfo(tt, tokens.access_token, 'open_id'),
+        401,
+        'access_token_invalid',
+      );
+      tt.autoApprove = true;
+      const location = (await get(authorizeUrl(tt))).headers.get('location') ?? '';
+      assert.ok(location.includes('code='), 'the deny override is gone');
+    });
+  });
+
+  describe('close()', () => {
+    it('resolves with a hung request outstanding, which then fails', async () => {
+      const doomed = await startTikTokEmulator();
+      const arrived = new Promise<void>((resolve) => {
+        doomed.inject('userinfo', { hang: true, match: () => (resolve(), true) });
+      });
+      const outcome = fetch(`${doomed.endpoints.userInfoURL}?fields=open_id`).then(
+        () => 'answered',
+        () => 'failed',
+      );
+      await arrived;
+      await doomed.close();
+      await doomed.close();
+      assert.equal(await outcome, 'failed');
+    });
+
+    it('stops a trickle and a delay in progress', async () => {
+      const doomed = await startTikTokEmulator();
+      doomed.inject('token', { trickle: { intervalMs: 50 } });
+      const arrived = new Promise<void>((resolve) => {
+        doomed.inject('revoke', { delayMs: 60_000, match: () => (resolve(), true) });
+      });
+      const trickling = await fetch(doomed.endpoints.tokenURL, { method: 'POST' });
+      const delayed = fetch(doomed.endpoints.revokeURL, { method: 'POST' }).catch(() => 'failed');
+      await arrived;
+      await doomed.close();
+      await assert.rejects(trickling.text(), TypeError);
+      assert.equal(await delayed, 'failed');
+    });
+  });
+});

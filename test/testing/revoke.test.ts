@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
+import {
+  assertOAuthError,
+  assertUserInfoError,
+  postForm,
+  refreshTokens,
+  userInfo,
+} from './helpers';
+
+describe('TikTok emulator: revoke', () => {
+  let tt: TikTokEmulator;
+
+  before(async () => {
+    tt = await startTikTokEmulator();
+  });
+  after(() => tt.close());
+  beforeEach(() => tt.reset());
+
+  function revoke(token: string, secret = tt.clientSecret): Promise<Response> {
+    return postForm(tt.endpoints.revokeURL, {
+      client_key: tt.clientKey,
+      client_secret: secret,
+      token,
+    });
+  }
+
+  it('revokes the grant: {} then the access and refresh tokens stop working', async () => {
+    const tokens = tt.issueTokens('emulator-open-id-1');
+    const response = await revoke(tokens.access_token);
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), {});
+    await assertUserInfoError(
+      await userInfo(tt, tokens.access_token, 'open_id'),
+      401,
+      'access_token_invalid',
+    );
+    await assertOAuthError(await refreshTokens(tt, tokens.refresh_token), 'invalid_grant');
+  });
+
+  it('refuses an already revoked, an unknown and an expired token with invalid_grant', async () => {
+    const tokens = tt.issueTokens('emulator-open-id-1');
+    assert.equal((await revoke(tokens.access_token)).status, 200);
+    const description = 'Access token is invalid or expired.';
+    await assertOAuthError(await revoke(tokens.access_token), 'invalid_grant', description);
+    await assertOAuthError(await revoke('act.unknown'), 'invalid_grant', description);
+    const expired = tt.issueTokens('emulator-open-id-1');
+    tt.expireAccessToken(expired.access_token);
+    await assertOAuthError(await revoke(expired.access_token), 'invalid_grant', description);
+  });
+
+  it('authenticates the client and requires the token', async () => {
+    const tokens = tt.issueTokens('emulator-open-id-1');
+    await assertOAuthError(await revoke(tokens.access_token, 'wrong'), 'invalid_client');
+    await assertOAuthError(await revoke(''), 'invalid_request', 'Parameter token is required.');
+    assert.equal((await userInfo(tt, tokens.access_token, 'open_id')).status, 200);
+  });
+});
