@@ -21,6 +21,8 @@ export const TikTokErrorCode = {
   CONFIGURATION_ERROR: 'CONFIGURATION_ERROR',
   /** Added: the circuit/session store or another dependency of ours is unavailable. */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  /** Added: the callback was requested with a method other than GET (HEAD, POST...). */
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
 } as const;
 export type TikTokErrorCode = (typeof TikTokErrorCode)[keyof typeof TikTokErrorCode];
 
@@ -45,6 +47,7 @@ export const ERROR_CODE_INFO: Readonly<Record<TikTokErrorCode, CodeInfo>> = {
   MALFORMED_RESPONSE: { retryable: false, statusCode: 502 },
   CONFIGURATION_ERROR: { retryable: false, statusCode: 500 },
   SERVICE_UNAVAILABLE: { retryable: true, statusCode: 503 },
+  METHOD_NOT_ALLOWED: { retryable: false, statusCode: 405 },
 };
 
 /** TikTok's error identifier and description as received (description already scrubbed). */

@@ -29,6 +29,8 @@ export function getDefaultLogger(): TikTokLogger {
       silent: level === 'silent',
       format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
       defaultMeta: { component: 'passport-tiktok' },
+      // winston's own Console transport; the rule trips on winston-transport's duplicated typings.
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
       transports: [new winston.transports.Console()],
     });
   }
@@ -95,9 +97,17 @@ export class Scrubber {
 
   add(secret: string | undefined): void {
     // Very short values would over-match innocent text; real secrets are long.
-    if (secret !== undefined && secret.length >= 6 && !this.secrets.includes(secret)) {
-      this.secrets.push(secret);
-    }
+    if (secret === undefined || secret.length < 6) return;
+    // Fix: also the percent-encoded forms an echo may carry (query string, form body, and the
+    // stricter encoding that turns TikTok codes' `*` and `!` into %2A / %21).
+    const encoded = encodeURIComponent(secret);
+    const forms = [
+      secret,
+      encoded,
+      encoded.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
+      new URLSearchParams({ s: secret }).toString().slice(2),
+    ];
+    for (const form of forms) if (!this.secrets.includes(form)) this.secrets.push(form);
   }
 
   scrub(text: string): string {

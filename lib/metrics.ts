@@ -2,11 +2,7 @@ import { Counter, Histogram, register as defaultRegistry, type Registry } from '
 
 /** The operations the client reports on; also the `operation` label's only values. */
 export type TikTokOperation =
-  | 'token_exchange'
-  | 'refresh'
-  | 'user_info'
-  | 'revoke'
-  | 'client_token';
+  'token_exchange' | 'refresh' | 'user_info' | 'revoke' | 'client_token';
 
 /** Instruments fed by TikTokClient and TikTokTokenManager when passed as the `metrics` option. */
 export interface TikTokMetrics {
@@ -26,8 +22,11 @@ function existing<T>(registry: Registry, name: string, isT: (m: unknown) => m is
   const metric: unknown = registry.getSingleMetric(name);
   return isT(metric) ? metric : undefined;
 }
-const isCounter = (m: unknown): m is Counter => m instanceof Counter;
-const isHistogram = (m: unknown): m is Histogram => m instanceof Histogram;
+const isCounterOf =
+  <L extends string>() =>
+  (m: unknown): m is Counter<L> =>
+    m instanceof Counter;
+const isHistogram = (m: unknown): m is Histogram<'operation'> => m instanceof Histogram;
 
 /**
  * Creates (or, when called again on the same registry, reuses) the package's instruments.
@@ -41,16 +40,14 @@ const isHistogram = (m: unknown): m is Histogram => m instanceof Histogram;
  */
 export function createTikTokMetrics(registry: Registry = defaultRegistry): TikTokMetrics {
   const counter = <L extends string>(name: string, help: string, labelNames: L[]): Counter<L> =>
-    (existing(registry, name, isCounter) as Counter<L> | undefined) ??
+    existing(registry, name, isCounterOf<L>()) ??
     new Counter<L>({ name, help, labelNames, registers: [registry] });
   const requests = counter('tiktok_oauth_requests_total', 'TikTok API operations by outcome', [
     'operation',
     'outcome',
   ]);
   const duration =
-    (existing(registry, 'tiktok_oauth_request_duration_seconds', isHistogram) as
-      | Histogram<'operation'>
-      | undefined) ??
+    existing(registry, 'tiktok_oauth_request_duration_seconds', isHistogram) ??
     new Histogram<'operation'>({
       name: 'tiktok_oauth_request_duration_seconds',
       help: 'Duration of TikTok API operations including retries',

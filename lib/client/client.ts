@@ -1,4 +1,7 @@
-import { generateCorrelationId } from '../correlation';
+// Fix: caller-supplied correlation IDs go through acceptCorrelationId(). Taken as is, an ID with
+// CR/LF broke the X-Correlation-Id header (a misleading NETWORK_ERROR after retries, the raw value
+// echoed in the error message) and reached the logs unchecked.
+import { acceptCorrelationId } from '../correlation';
 import { TikTokAPIError } from '../errors';
 import { getDefaultLogger, SafeLogger, Scrubber, type TikTokLogger } from '../logging';
 import type { TikTokMetrics, TikTokOperation } from '../metrics';
@@ -20,7 +23,13 @@ import {
 import type { HttpResponse } from './http';
 import { interpret } from './interpret';
 import { runOperation, type RetryMode } from './operation';
-import { absoluteUrl, positiveInt, requireSetting, type ResolvedClientConfig, type TikTokClientOptions } from './options';
+import {
+  absoluteUrl,
+  positiveInt,
+  requireSetting,
+  type ResolvedClientConfig,
+  type TikTokClientOptions,
+} from './options';
 import { isRecord, parseClientToken, parseTokens, parseUserInfo, ShapeError } from './parse';
 import type { TikTokClientToken, TikTokTokens, TikTokUserInfo } from './types';
 
@@ -83,18 +92,31 @@ export class TikTokClient {
       clientKey: requireSetting(o.clientKey, 'clientKey', ['TIKTOK_CLIENT_KEY'], owner),
       clientSecret: requireSetting(o.clientSecret, 'clientSecret', ['TIKTOK_CLIENT_SECRET'], owner),
       redirectUri: absoluteUrl(
-        requireSetting(o.redirectUri, owner === 'TikTokClient' ? 'redirectUri' : 'callbackURL', ['TIKTOK_REDIRECT_URI', 'NEXT_PUBLIC_TIKTOK_REDIRECT_URI'], owner),
+        requireSetting(
+          o.redirectUri,
+          owner === 'TikTokClient' ? 'redirectUri' : 'callbackURL',
+          ['TIKTOK_REDIRECT_URI', 'NEXT_PUBLIC_TIKTOK_REDIRECT_URI'],
+          owner,
+        ),
         'redirectUri',
       ),
       scopes: scopes.length > 0 ? scopes : [...DEFAULT_SCOPES],
-      authorizationURL: absoluteUrl(o.authorizationURL ?? TIKTOK_AUTHORIZATION_URL, 'authorizationURL'),
+      authorizationURL: absoluteUrl(
+        o.authorizationURL ?? TIKTOK_AUTHORIZATION_URL,
+        'authorizationURL',
+      ),
       tokenURL: absoluteUrl(o.tokenURL ?? TIKTOK_TOKEN_URL, 'tokenURL'),
       revokeURL: absoluteUrl(o.revokeURL ?? TIKTOK_REVOKE_URL, 'revokeURL'),
       userInfoURL: absoluteUrl(o.userInfoURL ?? TIKTOK_USER_INFO_URL, 'userInfoURL'),
       timeoutMs: positiveInt(o.timeoutMs, 'timeoutMs', DEFAULT_TIMEOUT_MS),
       maxAttempts: positiveInt(o.maxAttempts, 'maxAttempts', DEFAULT_MAX_ATTEMPTS),
-      retryBaseDelayMs: positiveInt(o.retryBaseDelayMs, 'retryBaseDelayMs', DEFAULT_RETRY_BASE_DELAY_MS),
-      deadlineMs: o.deadlineMs === undefined ? undefined : positiveInt(o.deadlineMs, 'deadlineMs', 1),
+      retryBaseDelayMs: positiveInt(
+        o.retryBaseDelayMs,
+        'retryBaseDelayMs',
+        DEFAULT_RETRY_BASE_DELAY_MS,
+      ),
+      deadlineMs:
+        o.deadlineMs === undefined ? undefined : positiveInt(o.deadlineMs, 'deadlineMs', 1),
     };
     this.clientKey = this.config.clientKey;
     this.redirectUri = this.config.redirectUri;
@@ -134,7 +156,9 @@ export class TikTokClient {
     if (opts.disableAutoAuth === true) params.set('disable_auto_auth', '1');
     const url = new URL(this.config.authorizationURL);
     for (const [k, v] of params) url.searchParams.append(k, v);
-    return codeVerifier === undefined ? { url: url.toString(), state } : { url: url.toString(), state, codeVerifier };
+    return codeVerifier === undefined
+      ? { url: url.toString(), state }
+      : { url: url.toString(), state, codeVerifier };
   }
 
   /** Exchanges a single-use authorization code. Bounded (~12 s) because a person is waiting. */
@@ -142,9 +166,13 @@ export class TikTokClient {
     code: string,
     opts: OperationOptions & { codeVerifier?: string; redirectUri?: string } = {},
   ): Promise<TikTokTokens> {
-    const correlationId = opts.correlationId ?? generateCorrelationId();
+    const correlationId = acceptCorrelationId(opts.correlationId);
     if (typeof code !== 'string' || code.length === 0 || code.length > MAX_CODE_LENGTH) {
-      throw new TikTokAPIError({ code: 'VALIDATION_ERROR', message: 'The authorization code is missing, empty or longer than 2 KiB.', correlationId });
+      throw new TikTokAPIError({
+        code: 'VALIDATION_ERROR',
+        message: 'The authorization code is missing, empty or longer than 2 KiB.',
+        correlationId,
+      });
     }
     const form: Record<string, string> = {
       client_key: this.config.clientKey,
@@ -154,27 +182,50 @@ export class TikTokClient {
       redirect_uri: opts.redirectUri ?? this.config.redirectUri,
     };
     if (opts.codeVerifier !== undefined) form.code_verifier = opts.codeVerifier;
-    return this.post('token_exchange', 'Token exchange', 'tokenURL', form, [code, opts.codeVerifier], {
-      correlationId,
-      mode: 'singleUse',
-      deadlineAt: opts.deadlineAt ?? Date.now() + (this.config.deadlineMs ?? DEFAULT_LOGIN_DEADLINE_MS),
-      parse: (body, now) => parseTokens(body, now),
-    });
+    return this.post(
+      'token_exchange',
+      'Token exchange',
+      'tokenURL',
+      form,
+      [code, opts.codeVerifier],
+      {
+        correlationId,
+        mode: 'singleUse',
+        deadlineAt:
+          opts.deadlineAt ?? Date.now() + (this.config.deadlineMs ?? DEFAULT_LOGIN_DEADLINE_MS),
+        parse: (body, now) => parseTokens(body, now),
+      },
+    );
   }
 
   /**
    * NOTE: refresh tokens rotate (tiktok-api.md): persist the returned `refresh_token` before
    * using the new access token. Call this under a per-user lock — TikTokTokenManager does.
    */
-  async refreshAccessToken(refreshToken: string, opts: OperationOptions = {}): Promise<TikTokTokens> {
-    const correlationId = opts.correlationId ?? generateCorrelationId();
+  async refreshAccessToken(
+    refreshToken: string,
+    opts: OperationOptions = {},
+  ): Promise<TikTokTokens> {
+    const correlationId = acceptCorrelationId(opts.correlationId);
     this.requireToken(refreshToken, 'refresh token', correlationId);
-    return this.post('refresh', 'Token refresh', 'tokenURL', {
-      client_key: this.config.clientKey,
-      client_secret: this.config.clientSecret,
-      grant_type: 'refresh_token',
-      refresh_token: refreshToken,
-    }, [refreshToken], { correlationId, mode: 'idempotent', deadlineAt: this.deadline(opts), parse: (body, now) => parseTokens(body, now) });
+    return this.post(
+      'refresh',
+      'Token refresh',
+      'tokenURL',
+      {
+        client_key: this.config.clientKey,
+        client_secret: this.config.clientSecret,
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+      },
+      [refreshToken],
+      {
+        correlationId,
+        mode: 'idempotent',
+        deadlineAt: this.deadline(opts),
+        parse: (body, now) => parseTokens(body, now),
+      },
+    );
   }
 
   /**
@@ -185,7 +236,7 @@ export class TikTokClient {
     accessToken: string,
     opts: OperationOptions & { fields?: string[]; scopes?: string[]; expectedOpenId?: string } = {},
   ): Promise<TikTokUserInfo> {
-    const correlationId = opts.correlationId ?? generateCorrelationId();
+    const correlationId = acceptCorrelationId(opts.correlationId);
     this.requireToken(accessToken, 'access token', correlationId);
     const fields = opts.fields ?? fieldsForScopes(opts.scopes ?? this.config.scopes);
     const url = new URL(this.config.userInfoURL);
@@ -197,58 +248,82 @@ export class TikTokClient {
       label: 'User info',
       correlationId,
       mode: 'idempotent',
-      deadlineAt: opts.deadlineAt ?? Date.now() + (this.config.deadlineMs ?? DEFAULT_LOGIN_DEADLINE_MS),
-      request: { url: url.toString(), method: 'GET', headers: { ...this.headers(correlationId), Authorization: `Bearer ${accessToken}` } },
+      deadlineAt:
+        opts.deadlineAt ?? Date.now() + (this.config.deadlineMs ?? DEFAULT_LOGIN_DEADLINE_MS),
+      request: {
+        url: url.toString(),
+        method: 'GET',
+        headers: { ...this.headers(correlationId), Authorization: `Bearer ${accessToken}` },
+      },
       interpret: (res, now) =>
-        interpret({ operationLabel: 'User info', urlOption: 'userInfoURL', correlationId, scrubber, now }, res, (body) => {
-          const user = parseUserInfo(body);
-          if (opts.expectedOpenId !== undefined && user.open_id !== opts.expectedOpenId) {
-            throw new ShapeError('open_id differs from the one the token was issued for');
-          }
-          return user;
-        }),
+        interpret(
+          { operationLabel: 'User info', urlOption: 'userInfoURL', correlationId, scrubber, now },
+          res,
+          (body) => {
+            const user = parseUserInfo(body);
+            if (opts.expectedOpenId !== undefined && user.open_id !== opts.expectedOpenId) {
+              throw new ShapeError('open_id differs from the one the token was issued for');
+            }
+            return user;
+          },
+        ),
     });
   }
 
   /** Revokes the grant behind an access token (TikTok refuses expired ones: refresh first). */
   async revokeAccess(accessToken: string, opts: OperationOptions = {}): Promise<void> {
-    const correlationId = opts.correlationId ?? generateCorrelationId();
+    const correlationId = acceptCorrelationId(opts.correlationId);
     this.requireToken(accessToken, 'access token', correlationId);
-    await this.post('revoke', 'Revoke', 'revokeURL', {
-      client_key: this.config.clientKey,
-      client_secret: this.config.clientSecret,
-      token: accessToken,
-    }, [accessToken], {
-      correlationId,
-      mode: 'idempotent',
-      deadlineAt: this.deadline(opts),
-      // Success is an empty body or `{}`; errors were already raised by interpret().
-      parse: (body, _now, text) => {
-        if (text.trim() !== '' && !isRecord(body)) throw new ShapeError('the revoke response is not a JSON object');
+    await this.post(
+      'revoke',
+      'Revoke',
+      'revokeURL',
+      {
+        client_key: this.config.clientKey,
+        client_secret: this.config.clientSecret,
+        token: accessToken,
       },
-    });
+      [accessToken],
+      {
+        correlationId,
+        mode: 'idempotent',
+        deadlineAt: this.deadline(opts),
+        // Success is an empty body or `{}`; errors were already raised by interpret().
+        parse: (body, _now, text) => {
+          if (text.trim() !== '' && !isRecord(body))
+            throw new ShapeError('the revoke response is not a JSON object');
+        },
+      },
+    );
   }
 
   /** The app's client-credentials token, cached until ~5 min before expiry, one request in flight. */
   async getClientAccessToken(opts: OperationOptions = {}): Promise<TikTokClientToken> {
     const cached = this.clientToken;
     if (cached !== undefined && Date.now() < cached.renewAt) return cached.value;
-    this.clientTokenInFlight ??= this.post('client_token', 'Client token', 'tokenURL', {
-      client_key: this.config.clientKey,
-      client_secret: this.config.clientSecret,
-      grant_type: 'client_credentials',
-    }, [], {
-      correlationId: opts.correlationId ?? generateCorrelationId(),
-      mode: 'idempotent',
-      deadlineAt: this.deadline(opts),
-      parse: (body, now) => {
-        const value = parseClientToken(body);
-        const lifetime = value.expires_in * 1000;
-        const early = Math.min(CLIENT_TOKEN_EARLY_RENEWAL_MS, lifetime / 2);
-        this.clientToken = { value, renewAt: now + lifetime - early };
-        return value;
+    this.clientTokenInFlight ??= this.post(
+      'client_token',
+      'Client token',
+      'tokenURL',
+      {
+        client_key: this.config.clientKey,
+        client_secret: this.config.clientSecret,
+        grant_type: 'client_credentials',
       },
-    }).finally(() => {
+      [],
+      {
+        correlationId: acceptCorrelationId(opts.correlationId),
+        mode: 'idempotent',
+        deadlineAt: this.deadline(opts),
+        parse: (body, now) => {
+          const value = parseClientToken(body);
+          const lifetime = value.expires_in * 1000;
+          const early = Math.min(CLIENT_TOKEN_EARLY_RENEWAL_MS, lifetime / 2);
+          this.clientToken = { value, renewAt: now + lifetime - early };
+          return value;
+        },
+      },
+    ).finally(() => {
       this.clientTokenInFlight = undefined;
     });
     return this.clientTokenInFlight;
@@ -261,12 +336,20 @@ export class TikTokClient {
 
   private requireToken(token: unknown, what: string, correlationId: string): void {
     if (typeof token !== 'string' || token.length === 0 || token.length > 4096) {
-      throw new TikTokAPIError({ code: 'VALIDATION_ERROR', message: `The ${what} is missing, empty or too long.`, correlationId });
+      throw new TikTokAPIError({
+        code: 'VALIDATION_ERROR',
+        message: `The ${what} is missing, empty or too long.`,
+        correlationId,
+      });
     }
   }
 
   private headers(correlationId: string): Record<string, string> {
-    return { Accept: 'application/json', 'User-Agent': USER_AGENT, 'X-Correlation-Id': correlationId };
+    return {
+      Accept: 'application/json',
+      'User-Agent': USER_AGENT,
+      'X-Correlation-Id': correlationId,
+    };
   }
 
   private settings(logger: SafeLogger): Parameters<typeof runOperation>[0] {
@@ -290,7 +373,12 @@ export class TikTokClient {
     urlOption: 'tokenURL' | 'revokeURL',
     form: Record<string, string>,
     secrets: ReadonlyArray<string | undefined>,
-    run: { correlationId: string; mode: RetryMode; deadlineAt: number; parse: (body: unknown, now: number, text: string) => T },
+    run: {
+      correlationId: string;
+      mode: RetryMode;
+      deadlineAt: number;
+      parse: (body: unknown, now: number, text: string) => T;
+    },
   ): Promise<T> {
     const { logger, scrubber } = this.logFor(secrets);
     const correlationId = run.correlationId;
@@ -303,11 +391,18 @@ export class TikTokClient {
       request: {
         url: this.config[urlOption],
         method: 'POST',
-        headers: { ...this.headers(correlationId), 'Content-Type': 'application/x-www-form-urlencoded' },
+        headers: {
+          ...this.headers(correlationId),
+          'Content-Type': 'application/x-www-form-urlencoded',
+        },
         body: new URLSearchParams(form).toString(),
       },
       interpret: (res: HttpResponse, now: number) =>
-        interpret({ operationLabel: label, urlOption, correlationId, scrubber, now }, res, (body, text) => run.parse(body, now, text)),
+        interpret(
+          { operationLabel: label, urlOption, correlationId, scrubber, now },
+          res,
+          (body, text) => run.parse(body, now, text),
+        ),
     });
   }
 }

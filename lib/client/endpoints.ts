@@ -55,6 +55,7 @@ export function fieldsForScopes(scopes: readonly string[]): string[] {
  */
 export function normalizeScopes(scope: string | readonly string[] | undefined): string[] {
   if (scope === undefined) return [];
-  const parts = typeof scope === 'string' ? scope.split(/[\s,]+/) : scope.flatMap((s) => s.split(/[\s,]+/));
+  const parts =
+    typeof scope === 'string' ? scope.split(/[\s,]+/) : scope.flatMap((s) => s.split(/[\s,]+/));
   return [...new Set(parts.map((s) => s.trim()).filter((s) => s.length > 0))];
 }

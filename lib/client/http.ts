@@ -34,14 +34,23 @@ export interface HttpRequest {
 
 // Errors raised before a single byte of the request left this machine: safe to retry even for
 // single-use authorization codes.
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_NONAME',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 function errorCodes(err: unknown, depth = 0): string[] {
   if (depth > 4 || typeof err !== 'object' || err === null) return [];
   const codes: string[] = [];
   if ('code' in err && typeof err.code === 'string') codes.push(err.code);
   if ('cause' in err) codes.push(...errorCodes(err.cause, depth + 1));
-  if (err instanceof AggregateError) for (const e of err.errors) codes.push(...errorCodes(e, depth + 1));
+  if (err instanceof AggregateError)
+    for (const e of err.errors) codes.push(...errorCodes(e, depth + 1));
   return codes;
 }
 
@@ -79,7 +88,10 @@ async function readCapped(res: Response): Promise<string> {
  * (`redirect: 'manual'` — a 3xx comes back as a response) and bodies over 1 MiB.
  * Keep-alive connection reuse comes from undici's global dispatcher.
  */
-export async function timedRequest(fetchImpl: typeof fetch, req: HttpRequest): Promise<HttpResponse> {
+export async function timedRequest(
+  fetchImpl: typeof fetch,
+  req: HttpRequest,
+): Promise<HttpResponse> {
   const started = performance.now();
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), req.timeoutMs);
@@ -100,7 +112,12 @@ export async function timedRequest(fetchImpl: typeof fetch, req: HttpRequest): P
       throw new TransportFailure(err.kind, err.message, elapsed(), { cause: err.cause });
     }
     if (controller.signal.aborted) {
-      throw new TransportFailure('timeout', `no complete answer within ${req.timeoutMs} ms`, elapsed(), { cause: err });
+      throw new TransportFailure(
+        'timeout',
+        `no complete answer within ${req.timeoutMs} ms`,
+        elapsed(),
+        { cause: err },
+      );
     }
     const kind = classifyFetchError(err);
     const reason = errorCodes(err)[0] ?? (err instanceof Error ? err.message : 'unknown');

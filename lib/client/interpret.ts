@@ -41,10 +41,11 @@ const ADVICE: Partial<Record<TikTokErrorCode, string>> = {
 
 /** Control characters out, 200 chars max, this operation's secrets replaced. */
 export function cleanDescription(text: string, scrubber: Scrubber): string {
+  // Fix: scrub before cutting. Cutting first left the head of a secret that straddled the
+  // 200-char limit in the text, where the scrubber no longer recognised it.
   // eslint-disable-next-line no-control-regex
-  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  const cut = flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
-  return scrubber.scrub(cut);
+  const flat = scrubber.scrub(text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim());
+  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
 }
 
 /** `Retry-After` as milliseconds: delta-seconds or an HTTP date. */
@@ -52,6 +53,9 @@ export function parseRetryAfter(value: string | null, now: number): number | und
   if (value === null) return undefined;
   const trimmed = value.trim();
   if (/^\d{1,7}$/.test(trimmed)) return Number(trimmed) * 1000;
+  // Fix: only an HTTP-date (RFC 9110: it starts with a day name) goes to Date.parse, whose
+  // legacy parser otherwise reads junk like "-1" or "1.5" as dates in 2001.
+  if (!/^[A-Za-z]{3,9},? /.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
@@ -96,51 +100,106 @@ export function interpret<T>(
 ): T {
   const label = ctx.operationLabel;
   if (res.status >= 300 && res.status < 400) {
-    return raise(fail(ctx, res, 'CONFIGURATION_ERROR',
-      `${label} failed: TikTok answered with a redirect (HTTP ${res.status}), which is never followed. Check the ${ctx.urlOption} option.`));
+    return raise(
+      fail(
+        ctx,
+        res,
+        'CONFIGURATION_ERROR',
+        `${label} failed: TikTok answered with a redirect (HTTP ${res.status}), which is never followed. Check the ${ctx.urlOption} option.`,
+      ),
+    );
   }
   if (res.status === 404 && res.text.includes('Unsupported path')) {
-    return raise(fail(ctx, res, 'CONFIGURATION_ERROR',
-      `${label} failed: TikTok answered 404 "Unsupported path": the ${ctx.urlOption} URL is wrong. TikTok's endpoints end with a slash, e.g. https://open.tiktokapis.com/v2/oauth/token/.`));
+    return raise(
+      fail(
+        ctx,
+        res,
+        'CONFIGURATION_ERROR',
+        `${label} failed: TikTok answered 404 "Unsupported path": the ${ctx.urlOption} URL is wrong. TikTok's endpoints end with a slash, e.g. https://open.tiktokapis.com/v2/oauth/token/.`,
+      ),
+    );
   }
   const body = parseJson(res.text);
   const logId = logIdOf(body, res.headers);
   const upstream = flatError(body) ?? envelopeError(body);
   if (upstream !== undefined) {
     const { code, retryable } = codeForUpstreamError(upstream.error, res.status);
-    const safeError = /^[A-Za-z0-9_.-]{1,64}$/.test(upstream.error) ? upstream.error : 'unknown_error';
+    const safeError = /^[A-Za-z0-9_.-]{1,64}$/.test(upstream.error)
+      ? upstream.error
+      : 'unknown_error';
     const description =
-      upstream.description === undefined ? undefined : cleanDescription(upstream.description, ctx.scrubber);
+      upstream.description === undefined
+        ? undefined
+        : cleanDescription(upstream.description, ctx.scrubber);
     const said = description === undefined ? safeError : `${safeError}: "${description}"`;
     const advice = ADVICE[code] ?? '';
     const logPart = logId === undefined ? '' : ` (TikTok log_id ${logId})`;
-    return raise(fail(ctx, res, code, `${label} failed: TikTok answered ${said}${logPart}. ${advice}`.trim(), {
-      ...(retryable === undefined ? {} : { retryable }),
-      ...(logId === undefined ? {} : { logId }),
-      error: safeError,
-      ...(description === undefined ? {} : { description }),
-    }));
+    return raise(
+      fail(ctx, res, code, `${label} failed: TikTok answered ${said}${logPart}. ${advice}`.trim(), {
+        ...(retryable === undefined ? {} : { retryable }),
+        ...(logId === undefined ? {} : { logId }),
+        error: safeError,
+        ...(description === undefined ? {} : { description }),
+      }),
+    );
   }
   const logExtra = logId === undefined ? {} : { logId };
   if (res.status === 429) {
-    return raise(fail(ctx, res, 'RATE_LIMIT', `${label} failed: TikTok answered HTTP 429. ${ADVICE.RATE_LIMIT ?? ''}`, logExtra));
+    return raise(
+      fail(
+        ctx,
+        res,
+        'RATE_LIMIT',
+        `${label} failed: TikTok answered HTTP 429. ${ADVICE.RATE_LIMIT ?? ''}`,
+        logExtra,
+      ),
+    );
   }
   if (res.status >= 500) {
-    return raise(fail(ctx, res, 'API_ERROR', `${label} failed: TikTok answered HTTP ${res.status}. ${ADVICE.API_ERROR ?? ''}`, logExtra));
+    return raise(
+      fail(
+        ctx,
+        res,
+        'API_ERROR',
+        `${label} failed: TikTok answered HTTP ${res.status}. ${ADVICE.API_ERROR ?? ''}`,
+        logExtra,
+      ),
+    );
   }
   if (res.status === 404) {
-    return raise(fail(ctx, res, 'CONFIGURATION_ERROR', `${label} failed: TikTok answered 404: check the ${ctx.urlOption} option.`, logExtra));
+    return raise(
+      fail(
+        ctx,
+        res,
+        'CONFIGURATION_ERROR',
+        `${label} failed: TikTok answered 404: check the ${ctx.urlOption} option.`,
+        logExtra,
+      ),
+    );
   }
   if (res.status < 200 || res.status >= 300) {
-    return raise(fail(ctx, res, 'API_ERROR', `${label} failed: TikTok answered HTTP ${res.status} without an error body.`, { ...logExtra, retryable: false }));
+    return raise(
+      fail(
+        ctx,
+        res,
+        'API_ERROR',
+        `${label} failed: TikTok answered HTTP ${res.status} without an error body.`,
+        { ...logExtra, retryable: false },
+      ),
+    );
   }
   try {
     return parseSuccess(body, res.text);
   } catch (err) {
     if (!(err instanceof ShapeError)) throw err;
     const type = res.headers.get('content-type') ?? 'no content-type';
-    const what = body === undefined ? `a body that is not JSON (${type.slice(0, 60)})` : `an unexpected shape (${err.message})`;
-    return raise(fail(ctx, res, 'MALFORMED_RESPONSE', `${label} failed: TikTok answered ${what}.`, logExtra));
+    const what =
+      body === undefined
+        ? `a body that is not JSON (${type.slice(0, 60)})`
+        : `an unexpected shape (${err.message})`;
+    return raise(
+      fail(ctx, res, 'MALFORMED_RESPONSE', `${label} failed: TikTok answered ${what}.`, logExtra),
+    );
   }
 }
 

@@ -39,22 +39,43 @@ export function backoffDelay(baseMs: number, retry: number): number {
   return Math.round(d + Math.random() * d * 0.2);
 }
 
-function transportError(run: OperationRun<unknown>, f: TransportFailure, budgetHit: boolean): AttemptFailure {
+function transportError(
+  run: OperationRun<unknown>,
+  f: TransportFailure,
+  budgetHit: boolean,
+): AttemptFailure {
   const label = run.label;
   if (f.kind === 'tooLarge') {
     return new AttemptFailure(
-      new TikTokAPIError({ code: 'MALFORMED_RESPONSE', message: `${label} failed: TikTok's answer is larger than 1 MiB and was refused.`, correlationId: run.correlationId, cause: f }),
+      new TikTokAPIError({
+        code: 'MALFORMED_RESPONSE',
+        message: `${label} failed: TikTok's answer is larger than 1 MiB and was refused.`,
+        correlationId: run.correlationId,
+        cause: f,
+      }),
     );
   }
   if (f.kind === 'timeout') {
-    const why = budgetHit ? 'the operation deadline ran out' : `no complete answer within ${f.message.match(/\d+/)?.[0] ?? '?'} ms`;
+    const why = budgetHit
+      ? 'the operation deadline ran out'
+      : `no complete answer within ${f.message.match(/\d+/)?.[0] ?? '?'} ms`;
     return new AttemptFailure(
-      new TikTokAPIError({ code: 'TIMEOUT_ERROR', message: `${label} failed: TikTok did not answer in time (${why}). Try again shortly.`, correlationId: run.correlationId, cause: f }),
+      new TikTokAPIError({
+        code: 'TIMEOUT_ERROR',
+        message: `${label} failed: TikTok did not answer in time (${why}). Try again shortly.`,
+        correlationId: run.correlationId,
+        cause: f,
+      }),
       'timeout',
     );
   }
   return new AttemptFailure(
-    new TikTokAPIError({ code: 'NETWORK_ERROR', message: `${label} failed: could not reach TikTok (${f.message}). Check network access to TikTok and try again.`, correlationId: run.correlationId, cause: f }),
+    new TikTokAPIError({
+      code: 'NETWORK_ERROR',
+      message: `${label} failed: could not reach TikTok (${f.message}). Check network access to TikTok and try again.`,
+      correlationId: run.correlationId,
+      cause: f,
+    }),
     f.kind,
   );
 }
@@ -74,7 +95,12 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
     try {
       const res = await timedRequest(s.fetch, { ...run.request, timeoutMs });
       if (s.logger.enabled('debug')) {
-        log('debug', 'response', { status: res.status, durationMs: res.durationMs, attempt, logId: res.headers.get('x-tt-logid') ?? undefined });
+        log('debug', 'response', {
+          status: res.status,
+          durationMs: res.durationMs,
+          attempt,
+          logId: res.headers.get('x-tt-logid') ?? undefined,
+        });
       }
       const value = run.interpret(res, Date.now());
       const durationMs = Math.round(performance.now() - started);
@@ -84,7 +110,8 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
       return value;
     } catch (err) {
       if (err instanceof AttemptFailure) failure = err;
-      else if (err instanceof TransportFailure) failure = transportError(run, err, timeoutMs < s.timeoutMs);
+      else if (err instanceof TransportFailure)
+        failure = transportError(run, err, timeoutMs < s.timeoutMs);
       else throw err;
     }
     const error = failure.error;
@@ -92,7 +119,13 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
     const verdict = retryVerdict(s, run, failure, attempt, ambiguousSeen);
     if (failure.transport === 'timeout' || failure.transport === 'ambiguous') ambiguousSeen = true;
     if (verdict.retry) {
-      log('warn', 'retry', { attempt, reason: error.code, delayMs: verdict.delayMs, upstreamStatus: error.upstreamStatus, logId: error.logId });
+      log('warn', 'retry', {
+        attempt,
+        reason: error.code,
+        delayMs: verdict.delayMs,
+        upstreamStatus: error.upstreamStatus,
+        logId: error.logId,
+      });
       s.metrics?.retries.inc({ operation: run.operation, reason: error.code });
       await sleep(verdict.delayMs);
       continue;
@@ -111,8 +144,14 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
         : error;
     const durationMs = Math.round(performance.now() - started);
     log(final.retryable ? 'error' : 'warn', 'failure', {
-      attempt, durationMs, errorCode: final.code, retryable: final.retryable,
-      upstreamStatus: final.upstreamStatus, logId: final.logId, tiktokError: final.tiktokError?.error, reason: verdict.reason,
+      attempt,
+      durationMs,
+      errorCode: final.code,
+      retryable: final.retryable,
+      upstreamStatus: final.upstreamStatus,
+      logId: final.logId,
+      tiktokError: final.tiktokError?.error,
+      reason: verdict.reason,
     });
     s.metrics?.requests.inc({ operation: run.operation, outcome: final.code });
     s.metrics?.duration.observe({ operation: run.operation }, durationMs / 1000);
@@ -136,7 +175,8 @@ function retryVerdict(
   const remaining = run.deadlineAt - Date.now();
   let delayMs = backoffDelay(s.retryBaseDelayMs, attempt);
   if (failure.retryAfterMs !== undefined) {
-    if (failure.retryAfterMs >= remaining) return { retry: false, reason: 'Retry-After beyond the deadline' };
+    if (failure.retryAfterMs >= remaining)
+      return { retry: false, reason: 'Retry-After beyond the deadline' };
     delayMs = Math.max(delayMs, failure.retryAfterMs);
   }
   if (delayMs >= remaining) return { retry: false, reason: 'deadline' };

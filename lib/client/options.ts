@@ -76,7 +76,9 @@ export function requireSetting(
 export function positiveInt(value: number | undefined, option: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) {
-    throw new TypeError(`TikTokClient option ${option} must be a positive integer, got ${String(value)}`);
+    throw new TypeError(
+      `TikTokClient option ${option} must be a positive integer, got ${String(value)}`,
+    );
   }
   return value;
 }

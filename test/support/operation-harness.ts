@@ -1,0 +1,74 @@
+/** Runs lib/client/operation.ts's retry loop over a fake fetch, for unit tests. */
+import { Registry } from 'prom-client';
+import { interpret } from '../../lib/client/interpret';
+import { runOperation, type RetryMode } from '../../lib/client/operation';
+import { SafeLogger, Scrubber } from '../../lib/logging';
+import { createTikTokMetrics, type TikTokMetrics } from '../../lib/metrics';
+import { CaptureLogger } from './capture-logger';
+
+export interface HarnessOptions {
+  mode?: RetryMode;
+  maxAttempts?: number;
+  timeoutMs?: number;
+  retryBaseDelayMs?: number;
+  /** Operation budget from now. Default 5 s. */
+  deadlineMs?: number;
+}
+
+export interface Harness {
+  readonly logger: CaptureLogger;
+  readonly registry: Registry;
+  readonly metrics: TikTokMetrics;
+  /** Runs one operation; the value is the parsed JSON body. */
+  run(fetchImpl: typeof fetch, opts?: HarnessOptions): Promise<unknown>;
+}
+
+export function operationHarness(): Harness {
+  const logger = new CaptureLogger();
+  const registry = new Registry();
+  const metrics = createTikTokMetrics(registry);
+  return {
+    logger,
+    registry,
+    metrics,
+    run(fetchImpl, opts = {}) {
+      const correlationId = 'corr-op';
+      const scrubber = new Scrubber();
+      return runOperation(
+        {
+          fetch: fetchImpl,
+          timeoutMs: opts.timeoutMs ?? 500,
+          maxAttempts: opts.maxAttempts ?? 3,
+          retryBaseDelayMs: opts.retryBaseDelayMs ?? 5,
+          logger: new SafeLogger(logger, scrubber),
+          metrics,
+        },
+        {
+          operation: 'token_exchange',
+          label: 'Token exchange',
+          correlationId,
+          mode: opts.mode ?? 'idempotent',
+          deadlineAt: Date.now() + (opts.deadlineMs ?? 5000),
+          request: {
+            url: 'https://tiktok.test/v2/oauth/token/',
+            method: 'POST',
+            headers: {},
+            body: 'x=1',
+          },
+          interpret: (res, now) =>
+            interpret(
+              {
+                operationLabel: 'Token exchange',
+                urlOption: 'tokenURL',
+                correlationId,
+                scrubber,
+                now,
+              },
+              res,
+              (body) => body,
+            ),
+        },
+      );
+    },
+  };
+}
