@@ -1,0 +1,196 @@
+import type { TikTokTokens } from '../client/types';
+import { generateCorrelationId } from '../correlation';
+import { TikTokAPIError } from '../errors';
+import { SafeLogger } from '../logging';
+import {
+  resolveManagerOptions,
+  type ResolvedManagerOptions,
+  type TikTokTokenManagerOptions,
+} from './manager-options';
+import { TokenRefresher } from './refresher';
+import type { StoredTokenRecord } from './store';
+import { noTokensError, storeError } from './token-errors';
+import { checkOpenId, checkTokens } from './inputs';
+
+/** Options of one manager call. */
+export interface TokenCallOptions {
+  /** Reuse the caller's correlation ID (e.g. the request's). Default: a fresh one. */
+  correlationId?: string;
+}
+
+/** Revoking needs an access token that is still valid for at least this long. */
+const REVOKE_VALIDITY_MS = 10_000;
+const SAVE_ATTEMPTS = 5;
+
+/**
+ * A user's TikTok tokens over their lifetime: save at login, get a usable access token (refreshed
+ * when it expires within `refreshSkewMs`), revoke at logout. Refresh is single-flight per user in
+ * this process and, with {@link RedisTokenStore}, across every instance sharing the Redis.
+ *
+ * ```ts
+ * const tokens = new TikTokTokenManager({ client, store: new RedisTokenStore({ client: redis }) });
+ * passport.use(new TikTokStrategy({ client, tokenManager: tokens }));
+ * app.get('/videos', async (req, res) => {
+ *   const accessToken = await tokens.getAccessToken(req.user.id); // TikTokAPIError on failure
+ *   // ...call TikTok with it
+ * });
+ * app.post('/logout', async (req, res, next) => {
+ *   await tokens.revoke(req.user.id).catch((err) => req.log?.warn(err)); // local delete happens anyway
+ *   req.logout(next);
+ * });
+ * ```
+ *
+ * Failures are TikTokAPIError: INVALID_TOKEN when no tokens are stored or TikTok ended the grant
+ * (stored tokens deleted: log in again), TOKEN_EXPIRED when the grant cannot be refreshed,
+ * retryable codes for transient trouble (tokens kept), SERVICE_UNAVAILABLE when the store is down.
+ */
+export class TikTokTokenManager {
+  private readonly o: ResolvedManagerOptions;
+  private readonly refresher: TokenRefresher;
+  private readonly log: SafeLogger;
+
+  constructor(options: TikTokTokenManagerOptions) {
+    this.o = resolveManagerOptions(options);
+    this.refresher = new TokenRefresher(this.o);
+    this.log = new SafeLogger(this.o.logger);
+  }
+
+  /** Stores a user's tokens (at login), replacing any stored ones. */
+  async save(openId: string, tokens: TikTokTokens, opts: TokenCallOptions = {}): Promise<void> {
+    checkOpenId(openId, 'save');
+    const clean = checkTokens(openId, tokens);
+    const correlationId = opts.correlationId ?? generateCorrelationId();
+    for (let attempt = 1; attempt <= SAVE_ATTEMPTS; attempt++) {
+      const current = await this.read(openId, correlationId);
+      if (
+        await this.call(correlationId, () =>
+          this.o.store.compareAndSet(openId, current?.version, clean),
+        )
+      )
+        return;
+    }
+    throw storeError(new Error('the tokens kept changing while saving'), correlationId);
+  }
+
+  /** The stored tokens as they are (no refresh), or `undefined`. */
+  async get(openId: string, opts: TokenCallOptions = {}): Promise<TikTokTokens | undefined> {
+    checkOpenId(openId, 'get');
+    return (await this.read(openId, opts.correlationId ?? generateCorrelationId()))?.tokens;
+  }
+
+  /**
+   * A usable access token, refreshed first when it expires within `refreshSkewMs`. When the
+   * refresh fails transiently (or the grant cannot be refreshed) while the current token has
+   * not expired yet, that token is served and the stored tokens are kept.
+   */
+  async getAccessToken(openId: string, opts: TokenCallOptions = {}): Promise<string> {
+    checkOpenId(openId, 'getAccessToken');
+    const correlationId = opts.correlationId ?? generateCorrelationId();
+    const record = await this.read(openId, correlationId);
+    if (record === undefined) throw noTokensError(correlationId);
+    if (this.isFresh(record.tokens, Date.now())) return record.tokens.access_token;
+    try {
+      const tokens = await this.refresher.refresh({
+        openId,
+        correlationId,
+        needsRefresh: (r, now) => !this.isFresh(r.tokens, now),
+      });
+      return tokens.access_token;
+    } catch (err) {
+      const fallback =
+        err instanceof TikTokAPIError && (err.retryable || err.code === 'TOKEN_EXPIRED');
+      if (!fallback || record.tokens.expires_at <= Date.now()) throw err;
+      this.log.log(
+        'warn',
+        '[TikTokOAuth] token_refresh - serving the current access token until it expires',
+        {
+          correlationId,
+          openId,
+          errorCode: err.code,
+          expiresAt: record.tokens.expires_at,
+        },
+      );
+      return record.tokens.access_token;
+    }
+  }
+
+  /** Refreshes now (unless another caller refreshed since this call began) and returns the tokens. */
+  async refresh(openId: string, opts: TokenCallOptions = {}): Promise<TikTokTokens> {
+    checkOpenId(openId, 'refresh');
+    const correlationId = opts.correlationId ?? generateCorrelationId();
+    const record = await this.read(openId, correlationId);
+    if (record === undefined) throw noTokensError(correlationId);
+    return this.refresher.refresh({
+      openId,
+      correlationId,
+      needsRefresh: (r) => r.version === record.version,
+    });
+  }
+
+  /**
+   * Logout: revokes the grant at TikTok (refreshing first if the access token has expired, as
+   * TikTok refuses expired tokens), then deletes the stored tokens whatever happened. An
+   * already-revoked or unrefreshable grant counts as revoked. Any other failure is rethrown after
+   * the local delete, for the app to log: the user is logged out locally either way.
+   */
+  async revoke(openId: string, opts: TokenCallOptions = {}): Promise<void> {
+    checkOpenId(openId, 'revoke');
+    const correlationId = opts.correlationId ?? generateCorrelationId();
+    const meta = { correlationId, openId, operation: 'token_revoke' };
+    let failure: Error | undefined;
+    try {
+      const record = await this.read(openId, correlationId);
+      if (record === undefined) return;
+      let tokens = record.tokens;
+      const unusable = (t: TikTokTokens, now: number): boolean =>
+        t.expires_at <= now + REVOKE_VALIDITY_MS;
+      if (unusable(tokens, Date.now())) {
+        tokens = await this.refresher.refresh({
+          openId,
+          correlationId,
+          needsRefresh: (r, now) => unusable(r.tokens, now),
+        });
+      }
+      await this.o.client.revokeAccess(tokens.access_token, { correlationId });
+      this.log.log('info', '[TikTokOAuth] token_revoke - revoked', meta);
+    } catch (err) {
+      if (
+        err instanceof TikTokAPIError &&
+        (err.code === 'INVALID_TOKEN' || err.code === 'TOKEN_EXPIRED')
+      ) {
+        this.log.log('info', '[TikTokOAuth] token_revoke - grant already revoked or expired', {
+          ...meta,
+          errorCode: err.code,
+        });
+      } else {
+        failure = err instanceof Error ? err : new Error(String(err));
+      }
+    }
+    await this.call(correlationId, () => this.o.store.delete(openId));
+    if (failure !== undefined) throw failure;
+  }
+
+  /** Deletes the stored tokens locally (no TikTok call). Returns whether there were any. */
+  async delete(openId: string, opts: TokenCallOptions = {}): Promise<boolean> {
+    checkOpenId(openId, 'delete');
+    return this.call(opts.correlationId ?? generateCorrelationId(), () =>
+      this.o.store.delete(openId),
+    );
+  }
+
+  private isFresh(tokens: TikTokTokens, now: number): boolean {
+    return tokens.expires_at - this.o.refreshSkewMs > now;
+  }
+
+  private read(openId: string, correlationId: string): Promise<StoredTokenRecord | undefined> {
+    return this.call(correlationId, () => this.o.store.get(openId));
+  }
+
+  private async call<T>(correlationId: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw storeError(err, correlationId);
+    }
+  }
+}

@@ -1,0 +1,183 @@
+import type { TikTokTokens } from '../client/types';
+import { TikTokAPIError } from '../errors';
+import { SafeLogger, type LogLevel } from '../logging';
+import type { ResolvedManagerOptions } from './manager-options';
+import type { StoredTokenRecord } from './store';
+import {
+  grantEndedError,
+  lockWaitTimeoutError,
+  noTokensError,
+  refreshImpossibleError,
+  storeError,
+  wrongUserError,
+} from './token-errors';
+
+/** Whether the record read (again) still needs a refresh; false means someone else did it. */
+export type NeedsRefresh = (record: StoredTokenRecord, now: number) => boolean;
+
+export interface RefreshRun {
+  readonly openId: string;
+  readonly correlationId: string;
+  readonly needsRefresh: NeedsRefresh;
+}
+
+const POLL_FIRST_MS = 20;
+const POLL_MAX_MS = 250;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One refresh per user at a time, in this process (a map of in-flight promises) and across
+ * processes (the store's lock). NOTE: TikTok rotates refresh tokens and a reused one can kill the
+ * grant (tiktok-api.md "Token endpoint"), hence: lock, re-read, refresh, compare-and-set, then
+ * return — the rotated refresh token is persisted before anyone sees the new access token.
+ */
+export class TokenRefresher {
+  private readonly inFlight = new Map<string, Promise<TikTokTokens>>();
+  /** Redacting wrapper; no token is ever put in a message or meta in the first place. */
+  private readonly log: SafeLogger;
+
+  constructor(private readonly o: ResolvedManagerOptions) {
+    this.log = new SafeLogger(o.logger);
+  }
+
+  /** Joins the user's in-flight refresh, or starts one. */
+  refresh(run: RefreshRun): Promise<TikTokTokens> {
+    const running = this.inFlight.get(run.openId);
+    if (running !== undefined) return running;
+    const started = this.coordinate(run).finally(() => this.inFlight.delete(run.openId));
+    this.inFlight.set(run.openId, started);
+    return started;
+  }
+
+  private async coordinate(run: RefreshRun): Promise<TikTokTokens> {
+    const started = Date.now();
+    try {
+      let delay = POLL_FIRST_MS;
+      for (;;) {
+        const leaseStart = Date.now();
+        const lock = await this.store(run, (s) => s.acquireLock(run.openId, this.o.lockTtlMs));
+        if (lock !== undefined) {
+          try {
+            return await this.underLock(run, leaseStart + this.o.lockTtlMs);
+          } finally {
+            await this.o.store.releaseLock(run.openId, lock).catch((err: unknown) => {
+              this.log.log(
+                'warn',
+                '[TikTokOAuth] token_refresh - lock release failed (it expires on its own)',
+                { err },
+              );
+            });
+          }
+        }
+        // Another instance holds the lock: watch the store until it wrote or let go.
+        const record = await this.read(run);
+        if (!run.needsRefresh(record, Date.now())) return this.done(run, 'shared', record.tokens);
+        const waited = Date.now() - started;
+        if (waited >= this.o.lockWaitMs) throw lockWaitTimeoutError(run.correlationId, waited);
+        const jittered = delay * (0.8 + Math.random() * 0.4);
+        await sleep(Math.min(jittered, this.o.lockWaitMs - waited));
+        delay = Math.min(delay * 1.5, POLL_MAX_MS);
+      }
+    } catch (err) {
+      const code = err instanceof TikTokAPIError ? err.code : 'error';
+      const retryable = err instanceof TikTokAPIError && err.retryable;
+      this.o.metrics?.tokenRefresh.inc({ outcome: code });
+      this.log.log(retryable ? 'warn' : 'info', '[TikTokOAuth] token_refresh - failure', {
+        ...this.meta(run),
+        errorCode: code,
+        retryable,
+        durationMs: Date.now() - started,
+      });
+      throw err;
+    }
+  }
+
+  private async underLock(run: RefreshRun, leaseEnd: number): Promise<TikTokTokens> {
+    const record = await this.read(run);
+    if (!run.needsRefresh(record, Date.now())) return this.done(run, 'shared', record.tokens);
+    const old = record.tokens;
+    if (old.refresh_token === undefined) throw refreshImpossibleError(run.correlationId, 'missing');
+    if (old.refresh_expires_at !== undefined && old.refresh_expires_at <= Date.now()) {
+      throw refreshImpossibleError(run.correlationId, 'expired');
+    }
+    // The TikTok call ends inside the lease, so a live holder never outlasts its lock.
+    const margin = Math.min(1000, Math.floor(this.o.lockTtlMs / 5));
+    let fresh: TikTokTokens;
+    try {
+      fresh = await this.o.client.refreshAccessToken(old.refresh_token, {
+        correlationId: run.correlationId,
+        deadlineAt: leaseEnd - margin,
+      });
+    } catch (err) {
+      if (err instanceof TikTokAPIError && err.code === 'INVALID_TOKEN') {
+        // Only INVALID_TOKEN ends a grant; delete it unless someone saved newer tokens since
+        // (a new login, or a holder that rotated the token after our lock expired): use those.
+        if (!(await this.store(run, (s) => s.delete(run.openId, record.version)))) {
+          const newer = await this.store(run, (s) => s.get(run.openId));
+          if (newer !== undefined && !run.needsRefresh(newer, Date.now())) {
+            return this.done(run, 'shared', newer.tokens);
+          }
+        }
+        throw grantEndedError(run.correlationId, err);
+      }
+      throw err; // transient or configuration: the stored tokens stay as they are
+    }
+    if (fresh.open_id !== run.openId) throw wrongUserError(run.correlationId);
+    const next = keepRefreshToken(fresh, old);
+    const written = await this.store(run, (s) => s.compareAndSet(run.openId, record.version, next));
+    if (!written) {
+      // Our lock expired and another holder wrote meanwhile: its tokens win, ours are dropped.
+      this.log.log(
+        'warn',
+        '[TikTokOAuth] token_refresh - stale write refused, using the stored tokens',
+        this.meta(run),
+      );
+      return this.done(run, 'shared', (await this.read(run)).tokens);
+    }
+    return this.done(run, 'success', next);
+  }
+
+  private done(run: RefreshRun, outcome: 'success' | 'shared', tokens: TikTokTokens): TikTokTokens {
+    this.o.metrics?.tokenRefresh.inc({ outcome });
+    const level: LogLevel = outcome === 'success' ? 'info' : 'debug';
+    this.log.log(level, `[TikTokOAuth] token_refresh - ${outcome}`, {
+      ...this.meta(run),
+      expiresAt: tokens.expires_at,
+    });
+    return tokens;
+  }
+
+  private async read(run: RefreshRun): Promise<StoredTokenRecord> {
+    const record = await this.store(run, (s) => s.get(run.openId));
+    if (record === undefined) throw noTokensError(run.correlationId);
+    return record;
+  }
+
+  private async store<T>(
+    run: RefreshRun,
+    call: (s: ResolvedManagerOptions['store']) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await call(this.o.store);
+    } catch (err) {
+      throw storeError(err, run.correlationId);
+    }
+  }
+
+  private meta(run: RefreshRun): Record<string, unknown> {
+    return { correlationId: run.correlationId, operation: 'token_refresh', openId: run.openId };
+  }
+}
+
+/**
+ * NOTE: TikTok rotates refresh tokens (tiktok-api.md); should an answer come without one, the
+ * old one is kept rather than leaving the grant unrefreshable.
+ */
+function keepRefreshToken(fresh: TikTokTokens, old: TikTokTokens): TikTokTokens {
+  if (fresh.refresh_token !== undefined || old.refresh_token === undefined) return fresh;
+  const kept: TikTokTokens = { ...fresh, refresh_token: old.refresh_token };
+  if (old.refresh_expires_in !== undefined) kept.refresh_expires_in = old.refresh_expires_in;
+  if (old.refresh_expires_at !== undefined) kept.refresh_expires_at = old.refresh_expires_at;
+  return kept;
+}

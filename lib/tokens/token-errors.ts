@@ -1,0 +1,96 @@
+import { TikTokAPIError, type TikTokErrorCode } from '../errors';
+
+/**
+ * The token manager's own failures, as TikTokAPIError with the operation's correlation ID.
+ * Messages say what to do and never contain a token.
+ */
+
+function error(
+  code: TikTokErrorCode,
+  message: string,
+  correlationId: string,
+  cause?: unknown,
+): TikTokAPIError {
+  return new TikTokAPIError({
+    code,
+    message,
+    correlationId,
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/** No tokens for this user: INVALID_TOKEN (401), the user has to log in. */
+export function noTokensError(correlationId: string): TikTokAPIError {
+  return error(
+    'INVALID_TOKEN',
+    'No TikTok tokens are stored for this user: log in with TikTok.',
+    correlationId,
+  );
+}
+
+/** The grant has no refresh token, or it expired: TOKEN_EXPIRED (401) without a TikTok call. */
+export function refreshImpossibleError(
+  correlationId: string,
+  reason: 'missing' | 'expired',
+): TikTokAPIError {
+  const why =
+    reason === 'missing'
+      ? 'TikTok issued no refresh token for this grant'
+      : 'the refresh token has expired';
+  return error(
+    'TOKEN_EXPIRED',
+    `The TikTok access token cannot be renewed (${why}): log in again.`,
+    correlationId,
+  );
+}
+
+/** TikTok rejected the refresh token (revoked, expired or already used): the grant is over. */
+export function grantEndedError(correlationId: string, cause: TikTokAPIError): TikTokAPIError {
+  return new TikTokAPIError({
+    code: 'INVALID_TOKEN',
+    message:
+      'TikTok rejected the refresh token (revoked, expired or already used): the grant is over, log in again.',
+    correlationId,
+    ...(cause.upstreamStatus === undefined ? {} : { upstreamStatus: cause.upstreamStatus }),
+    ...(cause.logId === undefined ? {} : { logId: cause.logId }),
+    ...(cause.tiktokError === undefined ? {} : { tiktokError: cause.tiktokError }),
+    cause,
+  });
+}
+
+/** TikTok answered a refresh with another user's open_id: nothing is stored. */
+export function wrongUserError(correlationId: string): TikTokAPIError {
+  return error(
+    'MALFORMED_RESPONSE',
+    'TikTok answered the token refresh with a different open_id; the stored tokens were kept.',
+    correlationId,
+  );
+}
+
+/** Another instance held the refresh lock for longer than we would wait. */
+export function lockWaitTimeoutError(correlationId: string, waitedMs: number): TikTokAPIError {
+  return error(
+    'TIMEOUT_ERROR',
+    `Another instance was refreshing this user's TikTok tokens and did not finish within ${waitedMs} ms. Try again shortly.`,
+    correlationId,
+  );
+}
+
+/**
+ * A store failure under this operation's correlation ID: a TikTokAPIError keeps its code (e.g.
+ * CONFIGURATION_ERROR for an undecryptable record); anything else (Redis down) is
+ * SERVICE_UNAVAILABLE (503, retryable).
+ */
+export function storeError(err: unknown, correlationId: string): TikTokAPIError {
+  if (err instanceof TikTokAPIError) {
+    return err.correlationId === correlationId
+      ? err
+      : error(err.code, err.message, correlationId, err);
+  }
+  return error(
+    'SERVICE_UNAVAILABLE',
+    'The token store is unavailable (is Redis reachable?). Try again shortly.',
+    correlationId,
+    err,
+  );
+}

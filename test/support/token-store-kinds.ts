@@ -1,0 +1,48 @@
+import { MemoryTokenStore } from '../../lib/tokens/memory-store';
+import { RedisTokenStore } from '../../lib/tokens/redis-store';
+import type { TokenStore } from '../../lib/tokens/store';
+import { connectTestRedis, deleteKeys, tokenTestPrefix, type TestRedisClient } from './token-redis';
+
+/** A store implementation to run a suite against: set up in `before`, torn down in `after`. */
+export interface StoreKind {
+  readonly name: string;
+  setup(ctx: Mocha.Context): Promise<void>;
+  /** A store over the kind's shared state (one Redis key space per run). */
+  create(): TokenStore;
+  teardown(): Promise<void>;
+}
+
+function memoryKind(): StoreKind {
+  const store = new MemoryTokenStore();
+  return {
+    name: 'MemoryTokenStore',
+    setup: () => Promise.resolve(),
+    create: () => store,
+    teardown: () => Promise.resolve(),
+  };
+}
+
+function redisKind(): StoreKind {
+  const prefix = tokenTestPrefix();
+  let redis: TestRedisClient | undefined;
+  return {
+    name: 'RedisTokenStore (encrypted)',
+    async setup(ctx) {
+      redis = await connectTestRedis(ctx);
+    },
+    create() {
+      if (redis === undefined) throw new Error('redisKind: setup() first');
+      return new RedisTokenStore({ client: redis, prefix, encryptionKey: Buffer.alloc(32, 3) });
+    },
+    async teardown() {
+      if (redis === undefined) return;
+      await deleteKeys(redis, prefix);
+      await redis.close();
+    },
+  };
+}
+
+/** Every store a lifecycle suite must pass with (run the suite once per kind). */
+export function storeKinds(): StoreKind[] {
+  return [memoryKind(), redisKind()];
+}
