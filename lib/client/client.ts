@@ -191,6 +191,8 @@ export class TikTokClient {
       {
         correlationId,
         mode: 'singleUse',
+        lostAttemptHint:
+          'The earlier attempt that got no answer may have used the authorization code (codes are single-use): start the login again.',
         deadlineAt:
           opts.deadlineAt ?? Date.now() + (this.config.deadlineMs ?? DEFAULT_LOGIN_DEADLINE_MS),
         parse: (body, now) => parseTokens(body, now),
@@ -221,7 +223,11 @@ export class TikTokClient {
       [refreshToken],
       {
         correlationId,
-        mode: 'idempotent',
+        // NOTE: refresh tokens rotate, so a refresh that got no answer may already have killed
+        // the token we hold: like a code, it is retried at most once after a lost attempt.
+        mode: 'singleUse',
+        lostAttemptHint:
+          'The earlier attempt that got no answer may have rotated the refresh token (TikTok refresh tokens are single-use): the user must log in again.',
         deadlineAt: this.deadline(opts),
         parse: (body, now) => parseTokens(body, now),
       },
@@ -376,6 +382,7 @@ export class TikTokClient {
     run: {
       correlationId: string;
       mode: RetryMode;
+      lostAttemptHint?: string;
       deadlineAt: number;
       parse: (body: unknown, now: number, text: string) => T;
     },
@@ -387,6 +394,7 @@ export class TikTokClient {
       label,
       correlationId,
       mode: run.mode,
+      ...(run.lostAttemptHint === undefined ? {} : { lostAttemptHint: run.lostAttemptHint }),
       deadlineAt: run.deadlineAt,
       request: {
         url: this.config[urlOption],

@@ -29,6 +29,11 @@ export interface OperationRun<T> {
   readonly deadlineAt: number;
   readonly request: Omit<HttpRequest, 'timeoutMs'>;
   readonly interpret: (res: HttpResponse, now: number) => T;
+  /**
+   * For `singleUse` runs: what the single-use credential is and what to do, used when a retry
+   * after a lost attempt is refused with INVALID_TOKEN (the lost attempt may have used it).
+   */
+  readonly lostAttemptHint?: string;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -134,7 +139,7 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
       run.mode === 'singleUse' && ambiguousSeen && attempt > 1 && error.code === 'INVALID_TOKEN'
         ? new TikTokAPIError({
             code: 'INVALID_TOKEN',
-            message: `${run.label} failed: TikTok rejected the authorization code on the retry. The earlier attempt that got no answer may have used it (codes are single-use): start the login again.`,
+            message: `${run.label} failed: TikTok refused the retry with ${error.tiktokError?.error ?? 'INVALID_TOKEN'}. ${run.lostAttemptHint ?? 'The earlier attempt that got no answer may have used the single-use credential.'}`,
             correlationId: run.correlationId,
             ...(error.upstreamStatus === undefined ? {} : { upstreamStatus: error.upstreamStatus }),
             ...(error.logId === undefined ? {} : { logId: error.logId }),

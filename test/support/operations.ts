@@ -33,7 +33,7 @@ export const OPERATIONS: readonly OperationCase[] = [
     name: 'refresh',
     endpoint: 'token',
     grantType: 'refresh_token',
-    ambiguousAttempts: 3,
+    ambiguousAttempts: 2, // rotating refresh token: as single-use as a code
     invalidTokenError: 'invalid_grant',
     prepare(tt, client) {
       const { refresh_token } = tt.issueTokens(tt.users[0]!.openId);

@@ -22,8 +22,9 @@ describe('TikTokClient.exchangeCodeForTokens single-use policy (emulator)', () =
       assert.equal(err.retryable, false);
       assert.equal(
         err.message,
-        'Token exchange failed: TikTok rejected the authorization code on the retry. The earlier ' +
-          'attempt that got no answer may have used it (codes are single-use): start the login again.',
+        'Token exchange failed: TikTok refused the retry with invalid_grant. The earlier attempt ' +
+          'that got no answer may have used the authorization code (codes are single-use): start ' +
+          'the login again.',
       );
       assert.equal(err.tiktokError?.error, 'invalid_grant');
       assert.equal(err.upstreamStatus, 200);
@@ -174,5 +175,31 @@ describe('TikTokClient.exchangeCodeForTokens single-use policy (emulator)', () =
       assert.notEqual(ids[0], ids[1]);
       for (const id of ids) assert.match(id ?? '', CORRELATION);
     });
+  });
+});
+
+// Refresh tokens rotate (tiktok-api.md), so a refresh is as single-use as a code.
+describe('TikTokClient.refreshAccessToken after a lost answer (emulator)', () => {
+  const h = useEmulator();
+
+  it('the lost attempt rotated the token: the retry is refused and the error says why', async () => {
+    const client = h.client({ timeoutMs: 150, fetch: losingFetch(1) });
+    const { refresh_token } = h.tt.issueTokens(h.tt.users[0]!.openId);
+    const err = await rejection(client.refreshAccessToken(refresh_token));
+    assert.equal(err.code, 'INVALID_TOKEN');
+    assert.match(
+      err.message,
+      /^Token refresh failed: TikTok refused the retry with invalid_grant\. The earlier attempt that got no answer may have rotated the refresh token/,
+    );
+    assert.equal(h.tt.count('token', { grantType: 'refresh_token' }), 2);
+  });
+
+  it('hangs every time with maxAttempts 5 → only one retry (2 attempts)', async () => {
+    const client = h.client({ timeoutMs: 100, maxAttempts: 5 });
+    const { refresh_token } = h.tt.issueTokens(h.tt.users[0]!.openId);
+    h.tt.inject('token', { hang: true, times: Infinity });
+    const err = await rejection(client.refreshAccessToken(refresh_token));
+    assert.equal(err.code, 'TIMEOUT_ERROR');
+    assert.equal(h.tt.count('token', { grantType: 'refresh_token' }), 2);
   });
 });

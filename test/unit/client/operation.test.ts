@@ -137,7 +137,10 @@ describe('client/operation', () => {
         const f = fakeFetch(hang(), INVALID_GRANT);
         const err = await rejection(h.run(f.fetch, { mode: 'singleUse', timeoutMs: 50 }));
         assert.equal(err.code, 'INVALID_TOKEN');
-        assert.match(err.message, /earlier attempt that got no answer may have used it/);
+        assert.match(
+          err.message,
+          /refused the retry with invalid_grant\. The earlier attempt that got no answer may have used the single-use credential/,
+        );
         assert.equal(err.upstreamStatus, 200);
         assert.equal(err.tiktokError?.error, 'invalid_grant');
         assert.ok(err.cause instanceof TikTokAPIError);
