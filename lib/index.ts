@@ -16,3 +16,42 @@ export type { TikTokMetrics, TikTokOperation } from './metrics';
 export type { TikTokLogger } from './logging';
 export { parse as parseProfile } from './profile';
 export type { TikTokProfile } from './profile';
+export { TikTokStrategy, TikTokStrategy as Strategy } from './strategy';
+export type {
+  TikTokAuthenticateOptions,
+  TikTokLoginFailureInfo,
+  TikTokStrategyOptions,
+  TikTokTokenSink,
+  TikTokVerifyCallback,
+  TikTokVerifyFunction,
+  TikTokVerifyFunctionWithParams,
+  TikTokVerifyFunctionWithRequest,
+  TikTokVerifyFunctionWithRequestAndParams,
+  TikTokVerifyResult,
+  TikTokVerifyReturn,
+} from './strategy/options';
+export { tiktokErrorHandler } from './middleware/error-handler';
+export type { TikTokErrorHandlerOptions } from './middleware/error-handler';
+export { getTikTokLoginFailure } from './middleware/login-failure';
+export type { TikTokLoginFailure } from './middleware/login-failure';
+export { tiktokReturnTo } from './middleware/return-to';
+export type { TikTokReturnToOptions } from './middleware/return-to';
+export { tiktokSessionGuard } from './middleware/session-guard';
+export type { TikTokSessionGuardOptions } from './middleware/session-guard';
+export { safeReturnTo } from './state/return-to';
+export { MemoryClaimStore } from './state/claims';
+export type { MemoryClaimStoreOptions, TikTokStateClaimStore } from './state/claims';
+export { RedisClaimStore } from './state/redis-claims';
+export type { RedisClaimClient, RedisClaimStoreOptions } from './state/redis-claims';
+export { TikTokTokenManager, MemoryTokenStore, RedisTokenStore } from './tokens';
+export type {
+  RedisClientLike,
+  RedisTokenStoreOptions,
+  StoredTokenRecord,
+  TikTokTokenManagerOptions,
+  TokenCallOptions,
+  TokenEncryptionKey,
+  TokenEncryptionKeys,
+  TokenManagerClient,
+  TokenStore,
+} from './tokens';

@@ -1,0 +1,92 @@
+import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
+import { TikTokAPIError } from '../errors';
+import { renderErrorPage } from './error-page';
+
+/** Options of {@link tiktokErrorHandler}. */
+export interface TikTokErrorHandlerOptions {
+  /**
+   * When set, a browser (HTML) gets a redirect here with `?error=<code>&correlationId=<id>`
+   * instead of an error page; read it with `getTikTokLoginFailure(req)`. Default: none.
+   */
+  failureRedirect?: string;
+  /** `Retry-After` seconds for a retryable error that carries none. Default: `5`. */
+  defaultRetryAfterSeconds?: number;
+}
+
+/**
+ * The error to render: a TikTokAPIError, or passport's AuthenticationError from a login that
+ * TikTokStrategy failed (route with `failWithError: true`), rebuilt from `req.tiktokLoginFailure`.
+ */
+function tiktokErrorOf(err: unknown, req: Request): TikTokAPIError | undefined {
+  if (err instanceof TikTokAPIError) return err;
+  const failure = req.tiktokLoginFailure;
+  if (err instanceof Error && err.name === 'AuthenticationError' && failure !== undefined) {
+    return new TikTokAPIError({
+      code: failure.code,
+      message: failure.message,
+      correlationId: failure.correlationId,
+    });
+  }
+  return undefined;
+}
+
+function withQuery(target: string, error: TikTokAPIError): string {
+  const query = new URLSearchParams({ error: error.code, correlationId: error.correlationId });
+  const hash = target.indexOf('#');
+  const base = hash === -1 ? target : target.slice(0, hash);
+  return `${base}${base.includes('?') ? '&' : '?'}${query.toString()}`;
+}
+
+/**
+ * Express error middleware for this package's errors. A {@link TikTokAPIError} gets its status
+ * (`err.statusCode`), `X-Correlation-Id`, `Cache-Control: no-store`, `Retry-After` when retryable
+ * (`Allow` for 405), and by content negotiation JSON
+ * `{ "error": { code, message, correlationId, retryable } }`, a small escaped HTML page, or — for
+ * HTML clients when `failureRedirect` is set — a redirect to
+ * `failureRedirect?error=<code>&correlationId=<id>`. Never a stack trace, a cause or TikTok's raw
+ * text. Anything else goes to `next(err)`.
+ *
+ * ```ts
+ * app.get('/auth/tiktok/callback', passport.authenticate('tiktok', { failWithError: true }), tiktokReturnTo());
+ * app.use(tiktokErrorHandler({ failureRedirect: '/login' }));
+ * ```
+ */
+export function tiktokErrorHandler(options: TikTokErrorHandlerOptions = {}): ErrorRequestHandler {
+  const defaultRetryAfter = options.defaultRetryAfterSeconds ?? 5;
+  if (!Number.isSafeInteger(defaultRetryAfter) || defaultRetryAfter < 0) {
+    throw new TypeError(
+      'tiktokErrorHandler option defaultRetryAfterSeconds must be a non-negative integer',
+    );
+  }
+  return function tiktokErrorMiddleware(
+    err: unknown,
+    req: Request,
+    res: Response,
+    next: NextFunction,
+  ): void {
+    const error = tiktokErrorOf(err, req);
+    if (error === undefined || res.headersSent) {
+      next(err);
+      return;
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('X-Correlation-Id', error.correlationId);
+    if (error.retryable) {
+      res.setHeader('Retry-After', String(error.retryAfterSeconds ?? defaultRetryAfter));
+    }
+    if (error.code === 'METHOD_NOT_ALLOWED' && !res.hasHeader('Allow'))
+      res.setHeader('Allow', 'GET');
+    const wants = req.accepts(['json', 'html']);
+    // A 405 stays a 405: it answers link scanners and forms, not a person mid-login.
+    if (wants === 'html' && options.failureRedirect !== undefined && error.statusCode !== 405) {
+      res.redirect(302, withQuery(options.failureRedirect, error));
+      return;
+    }
+    res.status(error.statusCode);
+    if (wants === 'html') {
+      res.type('html').send(renderErrorPage({ status: error.statusCode, ...error.toJSON() }));
+      return;
+    }
+    res.json({ error: error.toJSON() });
+  };
+}

@@ -1,0 +1,43 @@
+const ENTITIES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Escapes text for HTML content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
+}
+
+/** Truncates to `max` characters (adding …) after removing control characters. */
+export function truncateText(text: string, max: number): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+export interface ErrorPageInput {
+  status: number;
+  code: string;
+  message: string;
+  correlationId: string;
+}
+
+/** A small, self-contained error page: every value escaped, no scripts, no external assets. */
+export function renderErrorPage(input: ErrorPageInput): string {
+  const message = escapeHtml(truncateText(input.message, 500));
+  return [
+    '<!doctype html>',
+    '<html lang="en"><head><meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    '<meta name="robots" content="noindex">',
+    `<title>Login problem (${input.status})</title></head>`,
+    '<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem">',
+    '<h1>We could not log you in with TikTok</h1>',
+    `<p id="message">${message}</p>`,
+    `<p>Error <code id="code">${escapeHtml(input.code)}</code>, reference <code id="correlation-id">${escapeHtml(input.correlationId)}</code></p>`,
+    '</body></html>',
+  ].join('\n');
+}

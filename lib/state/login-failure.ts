@@ -1,0 +1,58 @@
+import { TikTokErrorCode } from '../errors';
+import { readSessionValue, writeSessionValue, type SessionLike } from './session';
+
+/** The session key of the last failed login (read once by `getTikTokLoginFailure`). */
+export const LOGIN_FAILURE_KEY = 'tiktok:failure';
+
+/** What is kept about a failed login: no message text, nothing from the request. */
+export interface RecordedLoginFailure {
+  code: TikTokErrorCode;
+  correlationId: string;
+}
+
+const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+// Messages for people, by code. Fixed strings: nothing from the request is ever reflected.
+const MESSAGES: Partial<Record<TikTokErrorCode, string>> = {
+  INVALID_STATE: 'Your login expired or was already used. Please try again.',
+  ACCESS_DENIED: 'The TikTok login was cancelled. You can try again whenever you like.',
+  VALIDATION_ERROR: 'The login link was not valid. Please start the login again.',
+  SCOPE_NOT_AUTHORIZED:
+    'TikTok did not grant the permissions this app needs. Please try again and allow them.',
+  METHOD_NOT_ALLOWED: 'This login link must be opened directly in the browser.',
+  SERVICE_UNAVAILABLE: 'Login is temporarily unavailable. Please try again in a moment.',
+  TIMEOUT_ERROR: 'TikTok took too long to answer. Please try again.',
+  RATE_LIMIT: 'Too many logins right now. Please try again in a moment.',
+};
+
+/** The human message for a login failure code. */
+export function loginFailureMessage(code: TikTokErrorCode): string {
+  return MESSAGES[code] ?? 'The TikTok login failed. Please try again.';
+}
+
+export function isTikTokErrorCode(value: unknown): value is TikTokErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(TikTokErrorCode, value);
+}
+
+export function isSafeCorrelationId(value: unknown): value is string {
+  return typeof value === 'string' && SAFE_ID.test(value);
+}
+
+export function recordLoginFailure(session: SessionLike, failure: RecordedLoginFailure): void {
+  writeSessionValue(session, LOGIN_FAILURE_KEY, {
+    code: failure.code,
+    correlationId: failure.correlationId,
+  });
+}
+
+/** Reads and deletes the recorded failure (checked field by field: it went through a store). */
+export function takeLoginFailure(session: SessionLike): RecordedLoginFailure | undefined {
+  const stored = readSessionValue(session, LOGIN_FAILURE_KEY);
+  if (stored === undefined) return undefined;
+  writeSessionValue(session, LOGIN_FAILURE_KEY, undefined);
+  if (typeof stored !== 'object' || stored === null) return undefined;
+  const code: unknown = Reflect.get(stored, 'code');
+  const correlationId: unknown = Reflect.get(stored, 'correlationId');
+  if (!isTikTokErrorCode(code) || !isSafeCorrelationId(correlationId)) return undefined;
+  return { code, correlationId };
+}

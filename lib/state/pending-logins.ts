@@ -1,0 +1,104 @@
+import { timingSafeEqual } from 'node:crypto';
+import { readSessionValue, writeSessionValue, type SessionLike } from './session';
+
+/** The session key holding the pending logins of one browser. */
+export const PENDING_LOGINS_KEY = 'tiktok:pending';
+
+/** One login started and not yet finished: what the callback needs to finish it. */
+export interface PendingLogin {
+  /** 64 lowercase hex chars; compared in constant time. */
+  state: string;
+  /** PKCE verifier; absent when the login was started with `pkce: false`. */
+  codeVerifier?: string;
+  /** Epoch ms when the login started. */
+  createdAt: number;
+  /** Validated same-origin path to return to after login. */
+  returnTo?: string;
+  /** Scopes requested at authorize. */
+  scopes: string[];
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+
+/** A stored entry, checked field by field (it went through the session store). */
+function toPendingLogin(value: unknown): PendingLogin | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const state: unknown = Reflect.get(value, 'state');
+  const createdAt: unknown = Reflect.get(value, 'createdAt');
+  const scopes: unknown = Reflect.get(value, 'scopes');
+  const codeVerifier: unknown = Reflect.get(value, 'codeVerifier');
+  const returnTo: unknown = Reflect.get(value, 'returnTo');
+  if (typeof state !== 'string' || typeof createdAt !== 'number' || !isStringArray(scopes)) {
+    return undefined;
+  }
+  const entry: PendingLogin = { state, createdAt, scopes: [...scopes] };
+  if (typeof codeVerifier === 'string') entry.codeVerifier = codeVerifier;
+  if (typeof returnTo === 'string') entry.returnTo = returnTo;
+  return entry;
+}
+
+/** The session's pending logins (malformed entries dropped). */
+export function readPendingLogins(session: SessionLike): PendingLogin[] {
+  const stored = readSessionValue(session, PENDING_LOGINS_KEY);
+  if (!Array.isArray(stored)) return [];
+  return stored.flatMap((v: unknown) => toPendingLogin(v) ?? []);
+}
+
+function writePendingLogins(session: SessionLike, logins: PendingLogin[]): void {
+  writeSessionValue(session, PENDING_LOGINS_KEY, logins.length > 0 ? logins : undefined);
+}
+
+/**
+ * Adds a pending login. Expired entries are dropped, then the oldest ones beyond `max`, so a
+ * browser with several tabs keeps its most recent `max` logins.
+ */
+export function addPendingLogin(
+  session: SessionLike,
+  login: PendingLogin,
+  limits: { max: number; ttlMs: number; now: number },
+): void {
+  const live = readPendingLogins(session).filter((p) => limits.now - p.createdAt < limits.ttlMs);
+  live.push(login);
+  writePendingLogins(session, live.slice(-limits.max));
+}
+
+function sameString(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export type PendingLookup =
+  { found: true; login: PendingLogin } | { found: false; reason: 'unknown' | 'expired' };
+
+/**
+ * Finds the pending login for `state`, comparing against every entry in constant time (no early
+ * exit). Does not remove it: see {@link removePendingLogin}.
+ */
+export function findPendingLogin(
+  session: SessionLike,
+  state: string,
+  limits: { ttlMs: number; now: number },
+): PendingLookup {
+  let match: PendingLogin | undefined;
+  for (const login of readPendingLogins(session)) {
+    if (sameString(login.state, state)) match = login;
+  }
+  if (match === undefined) return { found: false, reason: 'unknown' };
+  if (limits.now - match.createdAt >= limits.ttlMs) return { found: false, reason: 'expired' };
+  return { found: true, login: match };
+}
+
+/** Removes the entry for `state` (and any expired ones) from the session object. */
+export function removePendingLogin(
+  session: SessionLike,
+  state: string,
+  limits: { ttlMs: number; now: number },
+): void {
+  const rest = readPendingLogins(session).filter(
+    (p) => !sameString(p.state, state) && limits.now - p.createdAt < limits.ttlMs,
+  );
+  writePendingLogins(session, rest);
+}

@@ -1,0 +1,57 @@
+import type { TikTokStateClaimStore } from './claims';
+
+/**
+ * The part of a node-redis v4/v5 client the claim store uses (`createClient()` from `redis`).
+ * NOTE: create the client with `disableOfflineQueue: true` so that a claim fails fast (→ 503)
+ * while Redis is down instead of waiting for a reconnect.
+ */
+export interface RedisClaimClient {
+  set(
+    key: string,
+    value: string,
+    options: { condition: 'NX'; expiration: { type: 'PX'; value: number } },
+  ): Promise<unknown>;
+  del(key: string): Promise<unknown>;
+}
+
+/** Options of {@link RedisClaimStore}. */
+export interface RedisClaimStoreOptions {
+  /** A connected node-redis client. Required. */
+  client: RedisClaimClient;
+  /** Key prefix. Default: `'tiktok:claim:'`. */
+  prefix?: string;
+}
+
+/**
+ * Claims shared by every app instance: `SET <prefix><sha256(state)> 1 NX PX <ttl>`. Use it when
+ * several instances serve callbacks (a double-clicked callback can reach two of them).
+ *
+ * ```ts
+ * const redis = await createClient({ url, disableOfflineQueue: true }).connect();
+ * passport.use(new TikTokStrategy({ claimStore: new RedisClaimStore({ client: redis }) }));
+ * ```
+ */
+export class RedisClaimStore implements TikTokStateClaimStore {
+  private readonly client: RedisClaimClient;
+  private readonly prefix: string;
+
+  constructor(options: RedisClaimStoreOptions) {
+    if (typeof options !== 'object' || typeof options.client?.set !== 'function') {
+      throw new TypeError('RedisClaimStore requires a client option (a node-redis client)');
+    }
+    this.client = options.client;
+    this.prefix = options.prefix ?? 'tiktok:claim:';
+  }
+
+  async claim(key: string, ttlMs: number): Promise<boolean> {
+    const reply = await this.client.set(this.prefix + key, '1', {
+      condition: 'NX',
+      expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) },
+    });
+    return reply === 'OK';
+  }
+
+  async release(key: string): Promise<void> {
+    await this.client.del(this.prefix + key);
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The few things this package needs from `req.session` (express-session, or anything with the
+ * same shape). Sessions come back from a store (JSON in Redis): every value read from one is
+ * `unknown` until checked.
+ */
+export interface SessionLike {
+  save(callback: (err?: unknown) => void): void;
+}
+
+function isSessionLike(value: unknown): value is SessionLike {
+  return (
+    typeof value === 'object' && value !== null && typeof Reflect.get(value, 'save') === 'function'
+  );
+}
+
+/** `req.session` when a session middleware ran and its store answered; otherwise undefined. */
+export function sessionOf(req: object): SessionLike | undefined {
+  const session: unknown = Reflect.get(req, 'session');
+  return isSessionLike(session) ? session : undefined;
+}
+
+export function readSessionValue(session: SessionLike, key: string): unknown {
+  const value: unknown = Reflect.get(session, key);
+  return value;
+}
+
+/** Sets `key`, or deletes it when `value` is undefined. */
+export function writeSessionValue(session: SessionLike, key: string, value: unknown): void {
+  if (value === undefined) Reflect.deleteProperty(session, key);
+  else Reflect.set(session, key, value);
+}
+
+/** `session.save()` as a promise: resolves once the store has the session. */
+export function saveSession(session: SessionLike): Promise<void> {
+  return new Promise((resolve, reject) => {
+    session.save((err) => {
+      if (err === undefined || err === null) resolve();
+      else reject(err instanceof Error ? err : new Error('session save failed'));
+    });
+  });
+}

@@ -1,0 +1,117 @@
+import { normalizeScopes } from '../client/endpoints';
+import type { TikTokTokens } from '../client/types';
+import { TikTokAPIError } from '../errors';
+import { parse, type TikTokProfile } from '../profile';
+import { keepOtherTabsAcrossLogin } from '../state/carry-over';
+import type { PendingLogin } from '../state/pending-logins';
+import { sessionOf } from '../state/session';
+import type { CallbackParams } from './callback-params';
+import { errorLogin, failLogin, storeUnavailable, type FlowContext } from './context';
+import { runVerify } from './verify';
+
+/**
+ * Granted scopes: the token response's `scope` (what TikTok actually granted), else the
+ * callback's `scopes`, else what was requested. User-info fields follow these, never the request.
+ */
+function grantedScopes(
+  tokens: TikTokTokens,
+  params: CallbackParams,
+  login: PendingLogin,
+): string[] {
+  const fromTokens = normalizeScopes(tokens.scope);
+  if (fromTokens.length > 0) return fromTokens;
+  const fromCallback = normalizeScopes(params.scopes);
+  return fromCallback.length > 0 ? fromCallback : login.scopes;
+}
+
+async function saveTokens(ctx: FlowContext, tokens: TikTokTokens): Promise<boolean> {
+  const sink = ctx.settings.tokenManager;
+  if (sink === undefined) return true;
+  try {
+    await sink.save(tokens.open_id, tokens);
+    return true;
+  } catch (err) {
+    errorLogin(
+      ctx,
+      err instanceof TikTokAPIError ? err : storeUnavailable(ctx, 'token store', err),
+    );
+    return false;
+  }
+}
+
+async function loadProfile(
+  ctx: FlowContext,
+  tokens: TikTokTokens,
+  scopes: string[],
+  deadlineAt: number,
+): Promise<TikTokProfile> {
+  if (ctx.settings.skipUserProfile) return parse({ open_id: tokens.open_id });
+  const user = await ctx.settings.client.getUserInfo(tokens.access_token, {
+    scopes,
+    expectedOpenId: tokens.open_id,
+    correlationId: ctx.correlationId,
+    deadlineAt,
+  });
+  return parse(user);
+}
+
+/**
+ * The state is consumed: exchange the code, save the tokens, fetch the profile from the granted
+ * scopes, then let verify decide. One deadline covers the exchange and the user-info call.
+ */
+export async function completeLogin(
+  ctx: FlowContext,
+  login: PendingLogin,
+  params: CallbackParams,
+  code: string,
+): Promise<void> {
+  const { client } = ctx.settings;
+  const deadlineAt = Date.now() + ctx.settings.loginDeadlineMs;
+  let tokens: TikTokTokens;
+  let profile: TikTokProfile;
+  let scopes: string[];
+  try {
+    const exchange: Parameters<typeof client.exchangeCodeForTokens>[1] = {
+      correlationId: ctx.correlationId,
+      deadlineAt,
+      redirectUri: ctx.settings.callbackURL,
+    };
+    if (login.codeVerifier !== undefined) exchange.codeVerifier = login.codeVerifier;
+    tokens = await client.exchangeCodeForTokens(code, exchange);
+    if (!(await saveTokens(ctx, tokens))) return;
+    scopes = grantedScopes(tokens, params, login);
+    profile = await loadProfile(ctx, tokens, scopes, deadlineAt);
+  } catch (err) {
+    errorLogin(ctx, err);
+    return;
+  }
+  const outcome = await runVerify({
+    verify: ctx.settings.verify,
+    passReqToCallback: ctx.settings.passReqToCallback,
+    req: ctx.req,
+    tokens,
+    profile,
+  });
+  if (outcome.kind === 'error') {
+    ctx.actions.error(outcome.error);
+    return;
+  }
+  if (outcome.kind === 'refused') {
+    const message: unknown =
+      outcome.info === undefined ? undefined : Reflect.get(outcome.info, 'message');
+    const reason = 'verify refused the user';
+    if (typeof message === 'string') failLogin(ctx, 'ACCESS_DENIED', reason, message);
+    else failLogin(ctx, 'ACCESS_DENIED', reason);
+    return;
+  }
+  const session = sessionOf(ctx.req);
+  if (session !== undefined) keepOtherTabsAcrossLogin(ctx.req, session);
+  ctx.logger.log('info', '[TikTokOAuth] login - success', { correlationId: ctx.correlationId });
+  const info: Express.AuthInfo = {
+    ...outcome.info,
+    correlationId: ctx.correlationId,
+    grantedScopes: scopes,
+  };
+  if (login.returnTo !== undefined) info.returnTo = login.returnTo;
+  ctx.actions.success(outcome.user, info);
+}

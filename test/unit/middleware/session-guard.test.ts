@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import express, {
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
+import request from 'supertest';
+import { TikTokAPIError, tiktokErrorHandler, tiktokSessionGuard } from '../../../lib';
+import { field } from '../../support/json';
+
+function appWith(sessionMiddleware: RequestHandler): Server {
+  const app = express();
+  app.use(tiktokSessionGuard(sessionMiddleware));
+  app.get('/', (_req, res) => res.json({ ok: true }));
+  app.use(tiktokErrorHandler());
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    res.status(599).json({ passedThrough: err instanceof Error ? err.message : 'unknown' });
+  });
+  return createServer(app);
+}
+
+describe('tiktokSessionGuard', () => {
+  const servers: Server[] = [];
+  const server = (s: Server): Server => {
+    servers.push(s);
+    return s;
+  };
+  after(() => {
+    for (const s of servers) if (s.listening) s.close();
+  });
+
+  it('passes through when the session middleware succeeds', async () => {
+    const res = await request(server(appWith((_req, _res, next) => next()))).get('/');
+    assert.deepEqual(res.body, { ok: true });
+  });
+
+  it('turns a session store failure into 503 SERVICE_UNAVAILABLE with Retry-After', async () => {
+    const failing: RequestHandler = (_req, _res, next) =>
+      next(new Error('ECONNREFUSED 127.0.0.1:6379'));
+    const res = await request(server(appWith(failing)))
+      .get('/')
+      .set('X-Correlation-Id', 'guard-1');
+    assert.equal(res.status, 503);
+    assert.equal(field(res.body, 'error', 'code'), 'SERVICE_UNAVAILABLE');
+    assert.equal(field(res.body, 'error', 'correlationId'), 'guard-1');
+    assert.equal(res.headers['retry-after'], '5');
+    assert.ok(!res.text.includes('6379'), 'the cause is not shown');
+  });
+
+  it('leaves a TikTokAPIError as it is', async () => {
+    const typed: RequestHandler = (_req, _res, next) =>
+      next(new TikTokAPIError({ code: 'RATE_LIMIT', message: 'slow down', correlationId: 'c' }));
+    const res = await request(server(appWith(typed))).get('/');
+    assert.equal(res.status, 429);
+  });
+});
