@@ -14,7 +14,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** A throwaway redis-server child process (no persistence), for outage tests. */
+/** A throwaway redis-server child process, for outage tests. */
 export interface RedisServerProcess {
   readonly port: number;
   readonly url: string;
@@ -22,8 +22,19 @@ export interface RedisServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `redis-server` on `port`; resolves once it accepts connections. */
-export async function startRedisServer(port: number): Promise<RedisServerProcess> {
+/**
+ * Starts `redis-server` on `port`; resolves once it accepts connections. Without `dir` nothing
+ * is persisted; with `dir` it keeps an append-only file there, so a stop and a restart on the
+ * same `dir` lose nothing (a Redis restart in production), and `stop()` shuts down cleanly.
+ */
+export async function startRedisServer(
+  port: number,
+  options: { dir?: string } = {},
+): Promise<RedisServerProcess> {
+  const persistence =
+    options.dir === undefined
+      ? ['--appendonly', 'no']
+      : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', options.dir];
   const child: ChildProcess = spawn(
     'redis-server',
     [
@@ -33,8 +44,7 @@ export async function startRedisServer(port: number): Promise<RedisServerProcess
       '127.0.0.1',
       '--save',
       '',
-      '--appendonly',
-      'no',
+      ...persistence,
       '--daemonize',
       'no',
     ],
@@ -63,7 +73,7 @@ export async function startRedisServer(port: number): Promise<RedisServerProcess
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');
-      child.kill('SIGKILL');
+      child.kill(options.dir === undefined ? 'SIGKILL' : 'SIGTERM');
       await exited;
     },
   };
