@@ -23,6 +23,8 @@ export const TikTokErrorCode = {
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   /** Added: the callback was requested with a method other than GET (HEAD, POST...). */
   METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  /** Added: TikTok kept failing, the circuit breaker is open: failing fast without a call. */
+  CIRCUIT_OPEN: 'CIRCUIT_OPEN',
 } as const;
 export type TikTokErrorCode = (typeof TikTokErrorCode)[keyof typeof TikTokErrorCode];
 
@@ -48,6 +50,7 @@ export const ERROR_CODE_INFO: Readonly<Record<TikTokErrorCode, CodeInfo>> = {
   CONFIGURATION_ERROR: { retryable: false, statusCode: 500 },
   SERVICE_UNAVAILABLE: { retryable: true, statusCode: 503 },
   METHOD_NOT_ALLOWED: { retryable: false, statusCode: 405 },
+  CIRCUIT_OPEN: { retryable: true, statusCode: 503 },
 };
 
 /** TikTok's error identifier and description as received (description already scrubbed). */

@@ -1,4 +1,4 @@
-import { Counter, Histogram, register as defaultRegistry, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, register as defaultRegistry, type Registry } from 'prom-client';
 
 /** The operations the client reports on; also the `operation` label's only values. */
 export type TikTokOperation =
@@ -16,6 +16,12 @@ export interface TikTokMetrics {
   readonly timeouts: Counter<'operation'>;
   /** `tiktok_oauth_token_refresh_total{outcome}`: token-manager refreshes. */
   readonly tokenRefresh: Counter<'outcome'>;
+  /** `tiktok_oauth_circuit_state{endpoint}`: 0 closed, 1 half-open, 2 open. */
+  readonly circuitState?: Gauge<'endpoint'>;
+  /** `tiktok_oauth_circuit_transitions_total{endpoint,state}`: breaker state changes. */
+  readonly circuitTransitions?: Counter<'endpoint' | 'state'>;
+  /** `tiktok_oauth_retry_budget_exhausted_total{operation}`: retries skipped for lack of budget. */
+  readonly retryBudgetExhausted?: Counter<'operation'>;
 }
 
 function existing<T>(registry: Registry, name: string, isT: (m: unknown) => m is T): T | undefined {
@@ -27,6 +33,7 @@ const isCounterOf =
   (m: unknown): m is Counter<L> =>
     m instanceof Counter;
 const isHistogram = (m: unknown): m is Histogram<'operation'> => m instanceof Histogram;
+const isGauge = (m: unknown): m is Gauge<'endpoint'> => m instanceof Gauge;
 
 /**
  * Creates (or, when called again on the same registry, reuses) the package's instruments.
@@ -65,5 +72,32 @@ export function createTikTokMetrics(registry: Registry = defaultRegistry): TikTo
   const tokenRefresh = counter('tiktok_oauth_token_refresh_total', 'Token refreshes by outcome', [
     'outcome',
   ]);
-  return { requests, duration, retries, timeouts, tokenRefresh };
+  const circuitState =
+    existing(registry, 'tiktok_oauth_circuit_state', isGauge) ??
+    new Gauge<'endpoint'>({
+      name: 'tiktok_oauth_circuit_state',
+      help: 'Circuit breaker state per TikTok endpoint (0 closed, 1 half-open, 2 open)',
+      labelNames: ['endpoint'],
+      registers: [registry],
+    });
+  const circuitTransitions = counter(
+    'tiktok_oauth_circuit_transitions_total',
+    'Circuit breaker state changes per TikTok endpoint',
+    ['endpoint', 'state'],
+  );
+  const retryBudgetExhausted = counter(
+    'tiktok_oauth_retry_budget_exhausted_total',
+    'Retries skipped because the retry budget was spent',
+    ['operation'],
+  );
+  return {
+    requests,
+    duration,
+    retries,
+    timeouts,
+    tokenRefresh,
+    circuitState,
+    circuitTransitions,
+    retryBudgetExhausted,
+  };
 }

@@ -21,6 +21,7 @@ import {
   TIKTOK_USER_INFO_URL,
 } from './endpoints';
 import type { HttpResponse } from './http';
+import { createGuards, type CallGuard, type TikTokEndpoint } from './guard';
 import { interpret } from './interpret';
 import { runOperation, type RetryMode } from './operation';
 import {
@@ -82,6 +83,7 @@ export class TikTokClient {
   private readonly fetchImpl: typeof fetch;
   private readonly logger: TikTokLogger;
   private readonly metrics: TikTokMetrics | undefined;
+  private readonly guards: (endpoint: TikTokEndpoint) => CallGuard;
   private clientToken: { value: TikTokClientToken; renewAt: number } | undefined;
   private clientTokenInFlight: Promise<TikTokClientToken> | undefined;
 
@@ -124,6 +126,7 @@ export class TikTokClient {
     this.fetchImpl = o.fetch ?? fetch;
     this.logger = o.logger ?? getDefaultLogger();
     this.metrics = o.metrics;
+    this.guards = createGuards(o, new SafeLogger(this.logger), this.metrics);
   }
 
   /** A logger for one operation that scrubs the operation's secrets from everything. */
@@ -249,7 +252,7 @@ export class TikTokClient {
     // NOTE: `fields` is a comma list TikTok requires, with `open_id` asked for explicitly.
     url.search = `fields=${fields.map(encodeURIComponent).join(',')}`;
     const { logger, scrubber } = this.logFor([accessToken]);
-    return runOperation(this.settings(logger), {
+    return runOperation(this.settings(logger, 'user_info'), {
       operation: 'user_info',
       label: 'User info',
       correlationId,
@@ -358,8 +361,12 @@ export class TikTokClient {
     };
   }
 
-  private settings(logger: SafeLogger): Parameters<typeof runOperation>[0] {
+  private settings(
+    logger: SafeLogger,
+    endpoint: TikTokEndpoint,
+  ): Parameters<typeof runOperation>[0] {
     return {
+      guard: this.guards(endpoint),
       fetch: this.fetchImpl,
       timeoutMs: this.config.timeoutMs,
       maxAttempts: this.config.maxAttempts,
@@ -389,7 +396,7 @@ export class TikTokClient {
   ): Promise<T> {
     const { logger, scrubber } = this.logFor(secrets);
     const correlationId = run.correlationId;
-    return runOperation(this.settings(logger), {
+    return runOperation(this.settings(logger, urlOption === 'revokeURL' ? 'revoke' : 'token'), {
       operation,
       label,
       correlationId,

@@ -2,6 +2,7 @@ import { TikTokAPIError } from '../errors';
 import type { LogLevel, SafeLogger } from '../logging';
 import type { TikTokMetrics, TikTokOperation } from '../metrics';
 import { timedRequest, TransportFailure, type HttpRequest, type HttpResponse } from './http';
+import { circuitOpenError, healthOf, type CallGuard } from './guard';
 import { AttemptFailure } from './interpret';
 
 /**
@@ -18,6 +19,8 @@ export interface OperationSettings {
   readonly retryBaseDelayMs: number;
   readonly logger: SafeLogger;
   readonly metrics: TikTokMetrics | undefined;
+  /** Circuit breaker of the endpoint and the client's retry budget; none when absent. */
+  readonly guard?: CallGuard;
 }
 
 export interface OperationRun<T> {
@@ -92,12 +95,21 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
   const log = (level: LogLevel, event: string, meta: Record<string, unknown> = {}): void =>
     s.logger.log(level, `[TikTokOAuth] ${run.operation} - ${event}`, { ...base, ...meta });
   let ambiguousSeen = false;
+  let spent = 0; // retry-budget tokens the current attempt cost
+  const breaker = s.guard?.breaker;
   log('debug', 'start', { maxAttempts: s.maxAttempts });
   for (let attempt = 1; ; attempt++) {
     const remaining = run.deadlineAt - Date.now();
     const timeoutMs = Math.max(1, Math.min(s.timeoutMs, remaining));
+    const permit = breaker?.permit() ?? { allowed: true, probe: false };
     let failure: AttemptFailure;
     try {
+      if (!permit.allowed) {
+        const endpoint = breaker?.endpoint ?? 'TikTok';
+        throw new AttemptFailure(
+          circuitOpenError(run.label, endpoint, run.correlationId, permit.retryInMs),
+        );
+      }
       const res = await timedRequest(s.fetch, { ...run.request, timeoutMs });
       if (s.logger.enabled('debug')) {
         log('debug', 'response', {
@@ -108,6 +120,8 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
         });
       }
       const value = run.interpret(res, Date.now());
+      breaker?.recordSuccess(permit.probe);
+      s.guard?.budget?.refund(spent);
       const durationMs = Math.round(performance.now() - started);
       log('info', 'success', { attempt, durationMs });
       s.metrics?.requests.inc({ operation: run.operation, outcome: 'success' });
@@ -121,8 +135,23 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
     }
     const error = failure.error;
     if (failure.transport === 'timeout') s.metrics?.timeouts.inc({ operation: run.operation });
-    const verdict = retryVerdict(s, run, failure, attempt, ambiguousSeen);
+    if (permit.allowed && breaker !== undefined) {
+      const health = healthOf(failure);
+      if (health === 'failure') breaker.recordFailure(permit.probe);
+      else if (health === 'success') breaker.recordSuccess(permit.probe);
+      else breaker.recordNeutral(permit.probe);
+    }
+    let verdict = retryVerdict(s, run, failure, attempt, ambiguousSeen);
     if (failure.transport === 'timeout' || failure.transport === 'ambiguous') ambiguousSeen = true;
+    if (verdict.retry && s.guard?.budget !== undefined) {
+      const cost = s.guard.budget.trySpend(failure.transport === 'timeout');
+      if (cost === undefined) {
+        verdict = { retry: false, reason: 'retry budget exhausted' };
+        s.metrics?.retryBudgetExhausted?.inc({ operation: run.operation });
+      } else {
+        spent = cost;
+      }
+    }
     if (verdict.retry) {
       log('warn', 'retry', {
         attempt,
@@ -171,6 +200,7 @@ function retryVerdict(
   attempt: number,
   ambiguousSeen: boolean,
 ): { retry: true; delayMs: number } | { retry: false; reason: string } {
+  if (failure.error.code === 'CIRCUIT_OPEN') return { retry: false, reason: 'circuit open' };
   if (!failure.error.retryable) return { retry: false, reason: 'not retryable' };
   if (attempt >= s.maxAttempts) return { retry: false, reason: 'attempts exhausted' };
   const mayHaveReachedTikTok = failure.transport === 'timeout' || failure.transport === 'ambiguous';

@@ -1,4 +1,6 @@
 import type { TikTokLogger } from '../logging';
+import type { CircuitBreakerOptions } from './circuit-breaker';
+import type { RetryBudgetOptions } from './retry-budget';
 import type { TikTokMetrics } from '../metrics';
 
 /** Options of {@link TikTokClient}. Explicit options win over environment variables. */
@@ -39,6 +41,19 @@ export interface TikTokClientOptions {
   metrics?: TikTokMetrics;
   /** Transport. Default: the global `fetch` (undici, keep-alive connection reuse). */
   fetch?: typeof fetch;
+  /**
+   * Per-endpoint circuit breaker: after a burst of transient failures (≥ 50 % of ≥ 20 attempts
+   * in 10 s) calls fail fast with CIRCUIT_OPEN for 5 s (doubling up to 60 s), then one probe
+   * at a time tests TikTok. OAuth 4xx answers never trip it. `false` turns it off.
+   * Default: `{ failureRatio: 0.5, minimumRequests: 20, windowMs: 10000, openMs: 5000, maxOpenMs: 60000 }`.
+   */
+  circuitBreaker?: CircuitBreakerOptions | false;
+  /**
+   * Client-wide retry budget: retries spend tokens, successes earn them back, so retries stop
+   * early in an outage. `false` turns it off.
+   * Default: `{ capacity: 100, retryCost: 5, timeoutRetryCost: 10, successRefund: 1 }`.
+   */
+  retryBudget?: RetryBudgetOptions | false;
 }
 
 export interface ResolvedClientConfig {

@@ -9,7 +9,7 @@ import {
 } from '../../lib';
 
 // design.md "Errors", plus the codes the implementation added (CONFIGURATION_ERROR,
-// SERVICE_UNAVAILABLE, METHOD_NOT_ALLOWED). Written out here, not derived from lib, so a changed row fails.
+// SERVICE_UNAVAILABLE, METHOD_NOT_ALLOWED, CIRCUIT_OPEN). Written out here, not derived from lib, so a changed row fails.
 const TABLE: Record<Code, { retryable: boolean; statusCode: number }> = {
   NETWORK_ERROR: { retryable: true, statusCode: 503 },
   TIMEOUT_ERROR: { retryable: true, statusCode: 504 },
@@ -26,6 +26,7 @@ const TABLE: Record<Code, { retryable: boolean; statusCode: number }> = {
   CONFIGURATION_ERROR: { retryable: false, statusCode: 500 },
   SERVICE_UNAVAILABLE: { retryable: true, statusCode: 503 },
   METHOD_NOT_ALLOWED: { retryable: false, statusCode: 405 },
+  CIRCUIT_OPEN: { retryable: true, statusCode: 503 },
 };
 
 describe('errors', () => {

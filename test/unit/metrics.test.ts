@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Counter, Histogram, Registry, register } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, register } from 'prom-client';
 import { createTikTokMetrics, TikTokAPIError, TikTokClient } from '../../lib';
 import { CaptureLogger } from '../support/capture-logger';
 import { fakeFetch, hang, json, text } from '../support/fake-fetch';
@@ -10,6 +10,10 @@ const NAMES = [
   'tiktok_oauth_retries_total',
   'tiktok_oauth_timeouts_total',
   'tiktok_oauth_token_refresh_total',
+  // Added with the circuit breaker and retry budget (issue 7).
+  'tiktok_oauth_circuit_state',
+  'tiktok_oauth_circuit_transitions_total',
+  'tiktok_oauth_retry_budget_exhausted_total',
 ];
 
 const TOKENS = {
@@ -32,7 +36,7 @@ async function samples(registry: Registry, name: string): Promise<string[]> {
 
 describe('metrics', () => {
   describe('createTikTokMetrics', () => {
-    it('registers the five instruments on the given registry', () => {
+    it('registers the five design instruments and the breaker/budget ones on the given registry', () => {
       const registry = new Registry();
       const m = createTikTokMetrics(registry);
       assert.deepEqual(
@@ -47,6 +51,9 @@ describe('metrics', () => {
       assert.ok(m.retries instanceof Counter);
       assert.ok(m.timeouts instanceof Counter);
       assert.ok(m.tokenRefresh instanceof Counter);
+      assert.ok(m.circuitState instanceof Gauge);
+      assert.ok(m.circuitTransitions instanceof Counter);
+      assert.ok(m.retryBudgetExhausted instanceof Counter);
     });
 
     it('called twice on one registry reuses the same instruments (no "already registered")', () => {
@@ -58,7 +65,10 @@ describe('metrics', () => {
       assert.equal(b.retries, a.retries);
       assert.equal(b.timeouts, a.timeouts);
       assert.equal(b.tokenRefresh, a.tokenRefresh);
-      assert.equal(registry.getMetricsAsArray().length, 5);
+      assert.equal(b.circuitState, a.circuitState);
+      assert.equal(b.circuitTransitions, a.circuitTransitions);
+      assert.equal(b.retryBudgetExhausted, a.retryBudgetExhausted);
+      assert.equal(registry.getMetricsAsArray().length, NAMES.length);
     });
 
     it("separate registries get separate instruments; the default is prom-client's", () => {

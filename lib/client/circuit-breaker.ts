@@ -1,0 +1,161 @@
+/**
+ * A circuit breaker for one TikTok endpoint. After a burst of transient failures (connection
+ * errors, timeouts, 5xx) it opens: calls fail fast, without touching the network, until a
+ * cool-down has passed; then one probe at a time is let through (half-open) and its outcome
+ * closes the circuit or re-opens it for longer. TikTok answering at all — including OAuth 4xx
+ * such as `invalid_grant`, and 429 — is never a failure here: only "TikTok is not working" is.
+ */
+export interface CircuitBreakerOptions {
+  /** Share of failed attempts in the window that opens the circuit. Default: 0.5. */
+  failureRatio?: number;
+  /** Attempts the window must hold before the ratio counts (so 2 of 3 never trips). Default: 20. */
+  minimumRequests?: number;
+  /** Length of the rolling window. Default: 10 000 ms. */
+  windowMs?: number;
+  /** First cool-down when the circuit opens; doubles on each failed probe. Default: 5 000 ms. */
+  openMs?: number;
+  /** Ceiling of the cool-down. Default: 60 000 ms. */
+  maxOpenMs?: number;
+}
+
+export type CircuitState = 'closed' | 'open' | 'half-open';
+
+/** What the breaker decided for one attempt. */
+export type CircuitPermit =
+  { allowed: true; probe: boolean } | { allowed: false; retryInMs: number };
+
+const BUCKETS = 10;
+
+export class CircuitBreaker {
+  private readonly failureRatio: number;
+  private readonly minimumRequests: number;
+  private readonly bucketMs: number;
+  private readonly baseOpenMs: number;
+  private readonly maxOpenMs: number;
+  private readonly failures = new Array<number>(BUCKETS).fill(0);
+  private readonly totals = new Array<number>(BUCKETS).fill(0);
+  private bucketStart = 0;
+  private bucket = 0;
+  private stateValue: CircuitState = 'closed';
+  private openUntil = 0;
+  private openMs: number;
+  private probeInFlight = false;
+
+  constructor(
+    readonly endpoint: string,
+    options: CircuitBreakerOptions = {},
+    private readonly onTransition: (state: CircuitState, endpoint: string) => void = () =>
+      undefined,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.failureRatio = options.failureRatio ?? 0.5;
+    this.minimumRequests = options.minimumRequests ?? 20;
+    this.bucketMs = Math.max(1, Math.round((options.windowMs ?? 10_000) / BUCKETS));
+    this.baseOpenMs = options.openMs ?? 5_000;
+    this.maxOpenMs = Math.max(this.baseOpenMs, options.maxOpenMs ?? 60_000);
+    this.openMs = this.baseOpenMs;
+  }
+
+  get state(): CircuitState {
+    return this.stateValue;
+  }
+
+  /** Asks to send one attempt. A denied attempt must not be sent. */
+  permit(): CircuitPermit {
+    const now = this.now();
+    if (this.stateValue === 'open') {
+      if (now < this.openUntil) return { allowed: false, retryInMs: this.openUntil - now };
+      this.transition('half-open');
+    }
+    if (this.stateValue === 'half-open') {
+      if (this.probeInFlight) return { allowed: false, retryInMs: Math.min(1000, this.openMs) };
+      this.probeInFlight = true;
+      return { allowed: true, probe: true };
+    }
+    return { allowed: true, probe: false };
+  }
+
+  /** TikTok answered (any status that shows it is working). */
+  recordSuccess(probe: boolean): void {
+    if (probe || this.stateValue === 'half-open') {
+      this.probeInFlight = false;
+      this.openMs = this.baseOpenMs;
+      this.resetWindow();
+      this.transition('closed');
+      return;
+    }
+    this.add(false);
+  }
+
+  /** TikTok did not work: connection failure, timeout, 5xx. */
+  recordFailure(probe: boolean): void {
+    const now = this.now();
+    if (probe || this.stateValue === 'half-open') {
+      this.probeInFlight = false;
+      this.openMs = Math.min(this.openMs * 2, this.maxOpenMs);
+      this.open(now);
+      return;
+    }
+    this.add(true);
+    const { failures, total } = this.counts();
+    if (
+      this.stateValue === 'closed' &&
+      total >= this.minimumRequests &&
+      failures / total >= this.failureRatio
+    ) {
+      this.open(now);
+    }
+  }
+
+  /** Neither: e.g. a 429 or an attempt abandoned for another reason; frees a probe slot. */
+  recordNeutral(probe: boolean): void {
+    if (probe) this.probeInFlight = false;
+  }
+
+  private open(now: number): void {
+    this.openUntil = now + this.openMs;
+    this.resetWindow();
+    this.transition('open');
+  }
+
+  private transition(state: CircuitState): void {
+    if (this.stateValue === state) return;
+    this.stateValue = state;
+    this.onTransition(state, this.endpoint);
+  }
+
+  private rotate(): void {
+    const now = this.now();
+    if (this.bucketStart === 0) this.bucketStart = now;
+    const steps = Math.floor((now - this.bucketStart) / this.bucketMs);
+    if (steps <= 0) return;
+    for (let i = 0; i < Math.min(steps, BUCKETS); i++) {
+      this.bucket = (this.bucket + 1) % BUCKETS;
+      this.failures[this.bucket] = 0;
+      this.totals[this.bucket] = 0;
+    }
+    this.bucketStart += steps * this.bucketMs;
+  }
+
+  private add(failed: boolean): void {
+    this.rotate();
+    this.totals[this.bucket] = (this.totals[this.bucket] ?? 0) + 1;
+    if (failed) this.failures[this.bucket] = (this.failures[this.bucket] ?? 0) + 1;
+  }
+
+  private counts(): { failures: number; total: number } {
+    let failures = 0;
+    let total = 0;
+    for (let i = 0; i < BUCKETS; i++) {
+      failures += this.failures[i] ?? 0;
+      total += this.totals[i] ?? 0;
+    }
+    return { failures, total };
+  }
+
+  private resetWindow(): void {
+    this.failures.fill(0);
+    this.totals.fill(0);
+    this.bucketStart = this.now();
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * A retry budget shared by all operations of one client (the AWS SDK's "retry quota" scheme):
+ * a retry spends tokens, a success earns some back. While most calls succeed the budget stays
+ * full and every retry the policy allows is made; in an outage it drains after a few retries and
+ * then retries stop, so retry traffic adds only a small fraction to the calls the app makes
+ * (instead of multiplying an outage's load by `maxAttempts`).
+ */
+export interface RetryBudgetOptions {
+  /** Tokens when full. Default: 100. */
+  capacity?: number;
+  /** Tokens a retry after an HTTP failure (5xx, 429, reset) spends. Default: 5. */
+  retryCost?: number;
+  /** Tokens a retry after a timeout spends (timeouts hold resources longer). Default: 10. */
+  timeoutRetryCost?: number;
+  /** Tokens a first-attempt success earns back. Default: 1. */
+  successRefund?: number;
+}
+
+export class RetryBudget {
+  private readonly capacity: number;
+  private readonly retryCost: number;
+  private readonly timeoutRetryCost: number;
+  private readonly successRefund: number;
+  private tokens: number;
+
+  constructor(options: RetryBudgetOptions = {}) {
+    this.capacity = options.capacity ?? 100;
+    this.retryCost = options.retryCost ?? 5;
+    this.timeoutRetryCost = options.timeoutRetryCost ?? 10;
+    this.successRefund = options.successRefund ?? 1;
+    this.tokens = this.capacity;
+  }
+
+  get available(): number {
+    return this.tokens;
+  }
+
+  /** Spends the cost of one retry; false (nothing spent) when the budget cannot pay. */
+  trySpend(afterTimeout: boolean): number | undefined {
+    const cost = afterTimeout ? this.timeoutRetryCost : this.retryCost;
+    if (this.tokens < cost) return undefined;
+    this.tokens -= cost;
+    return cost;
+  }
+
+  /** An attempt succeeded; `spent` is what its retry cost (refunded whole), else 0. */
+  refund(spent: number): void {
+    this.tokens = Math.min(this.capacity, this.tokens + (spent > 0 ? spent : this.successRefund));
+  }
+}
