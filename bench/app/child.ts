@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { serve } from '../ipc';
+import { countOutboundConnections } from './connections';
+import type { AppStartConfig, AppStats } from '../types';
+import { createBenchApp } from './factory';
+import { PLUGINS } from './plugins';
+
+// An app without this handler would crash (and lose every login in flight); the bench counts
+// such exceptions instead and keeps measuring.
+let uncaughtExceptions = 0;
+process.on('uncaughtException', () => {
+  uncaughtExceptions += 1;
+});
+
+const outboundConnections = countOutboundConnections();
+let server: Server | undefined;
+
+function listen(s: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      resolve((s.address() as AddressInfo).port);
+    });
+  });
+}
+
+async function start(params: unknown): Promise<{ baseUrl: string }> {
+  const config = params as AppStartConfig;
+  const s =
+    config.tls === undefined
+      ? createHttpServer()
+      : createHttpsServer({
+          key: readFileSync(config.tls.keyPath),
+          cert: readFileSync(config.tls.certPath),
+        });
+  s.keepAliveTimeout = 60_000;
+  server = s;
+  const port = await listen(s);
+  const baseUrl = `${config.protocol}://127.0.0.1:${port}`;
+  const app = createBenchApp(PLUGINS[config.competitor], {
+    upstream: config.upstream,
+    callbackURL: `${baseUrl}/auth/tiktok/callback`,
+    scopes: config.scopes,
+    attemptTimeoutMs: config.attemptTimeoutMs,
+    deadlineMs: config.deadlineMs,
+  });
+  s.on('request', app);
+  return { baseUrl };
+}
+
+// eslint-disable-next-line @typescript-eslint/require-await -- an RPC handler returns a promise
+async function stats(): Promise<AppStats> {
+  globalThis.gc?.();
+  const memory = process.memoryUsage();
+  const cpu = process.cpuUsage();
+  return {
+    cpuMicros: cpu.user + cpu.system,
+    rssBytes: memory.rss,
+    heapUsedBytes: memory.heapUsed,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    outboundConnections: outboundConnections(),
+    uncaughtExceptions,
+  };
+}
+
+// eslint-disable-next-line @typescript-eslint/require-await -- an RPC handler returns a promise
+async function exit(): Promise<null> {
+  // A normal exit, so that --cpu-prof writes its profile.
+  setImmediate(() => process.exit(0));
+  server?.closeAllConnections();
+  return null;
+}
+
+serve({ start, stats, exit });

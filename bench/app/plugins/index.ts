@@ -1,0 +1,12 @@
+import type { CompetitorId } from '../../types';
+import type { StrategyPlugin } from '../plugin';
+import { passportOAuth2 } from './passport-oauth2';
+import { passportTikTok } from './passport-tiktok';
+import { passportTikTokAuth, passportTikTokAuthFields } from './passport-tiktok-auth';
+
+export const PLUGINS: Readonly<Record<CompetitorId, StrategyPlugin>> = {
+  'passport-tiktok': passportTikTok,
+  'passport-tiktok-auth': passportTikTokAuth,
+  'passport-tiktok-auth-fields': passportTikTokAuthFields,
+  'passport-oauth2': passportOAuth2,
+};

@@ -1,0 +1,69 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { call } from './ipc';
+import type { AppStartConfig, AppStats, LoadJob, LoadResult } from './types';
+
+export interface ForkOptions {
+  readonly execArgv?: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Forks a bench TypeScript file (through tsx's CommonJS hook: no loader thread). */
+function forkTs(file: string, options: ForkOptions = {}): ChildProcess {
+  return fork(join(__dirname, file), [], {
+    execArgv: ['--require', 'tsx/cjs', ...(options.execArgv ?? [])],
+    env: { ...process.env, ...options.env },
+    // stdout is discarded: this package logs at info by default, and writing those lines is
+    // part of its cost, but reading them would load the orchestrator's core.
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** One app under test, in a process of its own (so memory figures are its own). */
+export class AppProcess {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly baseUrl: string,
+  ) {}
+
+  static async start(config: AppStartConfig, options: ForkOptions): Promise<AppProcess> {
+    // --expose-gc: memory is read after a forced GC, so that figures compare live data.
+    const execArgv = ['--expose-gc', ...(options.execArgv ?? [])];
+    const child = forkTs('app/child.ts', { ...options, execArgv });
+    const { baseUrl } = await call<{ baseUrl: string }>(child, 'start', config);
+    return new AppProcess(child, baseUrl);
+  }
+
+  stats(): Promise<AppStats> {
+    return call<AppStats>(this.child, 'stats');
+  }
+
+  /** A normal exit (so `--cpu-prof` writes its profile); killed if it does not come. */
+  async stop(): Promise<void> {
+    const gone = exited(this.child);
+    await call(this.child, 'exit').catch(() => undefined);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+    await gone;
+    clearTimeout(timer);
+  }
+}
+
+/** The load driver, one process for the whole run. */
+export class DriverProcess {
+  private readonly child = forkTs('driver/child.ts');
+
+  run(job: LoadJob): Promise<LoadResult> {
+    return call<LoadResult>(this.child, 'run', job);
+  }
+
+  async stop(): Promise<void> {
+    const gone = exited(this.child);
+    this.child.kill();
+    await gone;
+  }
+}

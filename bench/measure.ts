@@ -1,0 +1,168 @@
+import type { TikTokEmulator } from '../lib/testing/index';
+import { AppProcess, type DriverProcess, type ForkOptions } from './children';
+import type { TlsFiles } from './cert';
+import { BENCH_SCOPES } from './fields';
+import type { BenchPlan } from './plan';
+import { upstreamOf, type FaultScenario } from './upstream';
+import type { AppStats, CompetitorId, LoadJob, LoadResult, LoadTarget, Protocol } from './types';
+
+/** What every measurement shares. */
+export interface Bench {
+  readonly plan: BenchPlan;
+  readonly tls: TlsFiles;
+  readonly emulators: Readonly<Record<Protocol, TikTokEmulator>>;
+  readonly driver: DriverProcess;
+}
+
+export interface AppRun {
+  readonly load: LoadResult;
+  readonly app: AppStats;
+  /** App CPU time per login (attempted) over the measured logins, in ms. */
+  readonly cpuMsPerLogin: number;
+  /** Upstream connections the app opened during the measured logins. */
+  readonly connections: number;
+}
+
+async function measured(app: AppProcess, run: () => Promise<LoadResult>): Promise<AppRun> {
+  const before = await app.stats();
+  const load = await run();
+  const after = await app.stats();
+  const cpuMsPerLogin = (after.cpuMicros - before.cpuMicros) / 1000 / Math.max(1, load.attempted);
+  return {
+    load,
+    app: after,
+    cpuMsPerLogin: Math.round(cpuMsPerLogin * 1000) / 1000,
+    connections: after.outboundConnections - before.outboundConnections,
+  };
+}
+
+function job(
+  bench: Bench,
+  target: LoadTarget,
+  concurrency: number,
+  size: Partial<LoadJob>,
+): LoadJob {
+  return {
+    target,
+    concurrency,
+    timeoutMs: bench.plan.driverTimeoutMs,
+    caPath: bench.tls.certPath,
+    scopes: BENCH_SCOPES,
+    ...size,
+  };
+}
+
+/** Runs `body` against a fresh app process for `competitor`, with a clean emulator. */
+export async function withApp<T>(
+  bench: Bench,
+  competitor: CompetitorId,
+  protocol: Protocol,
+  body: (app: AppProcess, target: LoadTarget) => Promise<T>,
+  fork: ForkOptions = {},
+): Promise<T> {
+  const tt = bench.emulators[protocol];
+  tt.reset();
+  const app = await AppProcess.start(
+    {
+      competitor,
+      protocol,
+      upstream: upstreamOf(tt),
+      ...(protocol === 'https'
+        ? { tls: { keyPath: bench.tls.keyPath, certPath: bench.tls.certPath } }
+        : {}),
+      scopes: BENCH_SCOPES,
+      attemptTimeoutMs: bench.plan.attemptTimeoutMs,
+      deadlineMs: bench.plan.deadlineMs,
+    },
+    { ...fork, env: { NODE_EXTRA_CA_CERTS: bench.tls.certPath, ...fork.env } },
+  );
+  try {
+    return await body(app, { kind: 'app', baseUrl: app.baseUrl });
+  } finally {
+    await app.stop();
+    tt.reset();
+  }
+}
+
+/** A few sequential logins: can this competitor log in at all against the emulator? */
+export function probe(bench: Bench, competitor: CompetitorId, protocol: Protocol): Promise<AppRun> {
+  return withApp(bench, competitor, protocol, (app, target) =>
+    measured(app, () =>
+      bench.driver.run(job(bench, target, 1, { logins: bench.plan.probeLogins })),
+    ),
+  );
+}
+
+/** Warm up, then as many logins as `concurrency` browsers manage in `sweepSeconds`. */
+export function throughput(
+  bench: Bench,
+  competitor: CompetitorId,
+  protocol: Protocol,
+  concurrency: number,
+  fork: ForkOptions = {},
+): Promise<AppRun> {
+  return withApp(
+    bench,
+    competitor,
+    protocol,
+    async (app, target) => {
+      await bench.driver.run(job(bench, target, concurrency, { logins: bench.plan.warmupLogins }));
+      return measured(app, () =>
+        bench.driver.run(job(bench, target, concurrency, { seconds: bench.plan.sweepSeconds })),
+      );
+    },
+    fork,
+  );
+}
+
+/** The same upstream calls straight from the driver: what no app can beat. */
+export async function ceiling(
+  bench: Bench,
+  protocol: Protocol,
+  concurrency: number,
+): Promise<LoadResult> {
+  const tt = bench.emulators[protocol];
+  tt.reset();
+  const target: LoadTarget = { kind: 'ceiling', upstream: upstreamOf(tt) };
+  await bench.driver.run(job(bench, target, concurrency, { logins: bench.plan.warmupLogins }));
+  const load = await bench.driver.run(
+    job(bench, target, concurrency, { seconds: bench.plan.sweepSeconds }),
+  );
+  tt.reset();
+  return load;
+}
+
+export interface MemoryRun {
+  readonly first: AppStats;
+  readonly second: AppStats;
+  /** The logins between the two readings. */
+  readonly load: LoadResult;
+}
+
+/** RSS after N and after M logins in one process (HTTPS, `memoryConcurrency` browsers). */
+export function memory(bench: Bench, competitor: CompetitorId): Promise<MemoryRun> {
+  const [n, m] = bench.plan.memoryLogins;
+  const c = bench.plan.memoryConcurrency;
+  return withApp(bench, competitor, 'https', async (app, target) => {
+    await bench.driver.run(job(bench, target, c, { logins: n }));
+    const first = await app.stats();
+    const load = await bench.driver.run(job(bench, target, c, { logins: m - n }));
+    return { first, second: await app.stats(), load };
+  });
+}
+
+/** Logins through HTTPS while the emulator misbehaves as `scenario` says. */
+export function fault(
+  bench: Bench,
+  competitor: CompetitorId,
+  scenario: FaultScenario,
+): Promise<AppRun> {
+  return withApp(bench, competitor, 'https', async (app, target) => {
+    scenario.apply(bench.emulators.https);
+    return measured(app, () =>
+      bench.driver.run(
+        job(bench, target, bench.plan.faultConcurrency, { logins: bench.plan.faultLogins }),
+      ),
+    );
+  });
+}

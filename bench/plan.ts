@@ -1,0 +1,66 @@
+import type { CompetitorId, Protocol } from './types';
+
+/** What one `npm run bench` does. `--quick` (or BENCH_QUICK=1) is the CI-sized form. */
+export interface BenchPlan {
+  readonly quick: boolean;
+  readonly profile: boolean;
+  readonly protocols: readonly Protocol[];
+  readonly concurrencies: readonly number[];
+  /** Every competitor is probed; those that complete a login are measured. */
+  readonly competitors: readonly CompetitorId[];
+  readonly probeLogins: number;
+  readonly warmupLogins: number;
+  readonly sweepSeconds: number;
+  /** RSS is read after the first and after the second number of logins. */
+  readonly memoryLogins: readonly [number, number];
+  readonly memoryConcurrency: number;
+  readonly faultLogins: number;
+  readonly faultConcurrency: number;
+  /** Per attempt (this package), for the competitors that have a setting. */
+  readonly attemptTimeoutMs: number;
+  /** The configured login deadline (this package's `loginDeadlineMs`). */
+  readonly deadlineMs: number;
+  /** The driver abandons a request after this long and counts it as hung. */
+  readonly driverTimeoutMs: number;
+}
+
+function envNumbers(name: string): number[] | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const values = raw.split(',').map(Number);
+  if (!values.every((n) => Number.isInteger(n) && n > 0)) {
+    throw new TypeError(`${name} must be positive integers separated by commas, got "${raw}"`);
+  }
+  return values;
+}
+
+export function planFrom(argv: readonly string[], env: NodeJS.ProcessEnv): BenchPlan {
+  const quick = argv.includes('--quick') || env.BENCH_QUICK === '1';
+  const memory = envNumbers('BENCH_MEMORY_LOGINS') ?? (quick ? [1000, 5000] : [5000, 50_000]);
+  const [first, second] = memory;
+  if (first === undefined || second === undefined || second <= first) {
+    throw new TypeError('BENCH_MEMORY_LOGINS must be two increasing numbers, e.g. 5000,50000');
+  }
+  return {
+    quick,
+    profile: argv.includes('--profile'),
+    protocols: ['http', 'https'],
+    concurrencies: envNumbers('BENCH_CONCURRENCY') ?? [1, 16, 64],
+    competitors: [
+      'passport-tiktok',
+      'passport-tiktok-auth',
+      'passport-tiktok-auth-fields',
+      'passport-oauth2',
+    ],
+    probeLogins: 20,
+    warmupLogins: quick ? 100 : 200,
+    sweepSeconds: envNumbers('BENCH_SECONDS')?.[0] ?? (quick ? 2 : 4),
+    memoryLogins: [first, second],
+    memoryConcurrency: 64,
+    faultLogins: quick ? 400 : 2000,
+    faultConcurrency: 64,
+    attemptTimeoutMs: 2000,
+    deadlineMs: 5000,
+    driverTimeoutMs: 7500,
+  };
+}

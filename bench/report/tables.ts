@@ -1,0 +1,113 @@
+import type { AppRun } from '../measure';
+import type { BenchResults, Stack, ThroughputRow } from '../results';
+import type { Protocol } from '../types';
+import { mb, num, percent, ratio, table, topErrors } from './format';
+
+const OURS = 'passport-tiktok';
+
+function find(
+  rows: readonly ThroughputRow[],
+  stack: Stack,
+  protocol: Protocol,
+  c: number,
+): ThroughputRow | undefined {
+  return rows.find((r) => r.stack === stack && r.protocol === protocol && r.concurrency === c);
+}
+
+/** Logins/s, latency, errors, app CPU, connections and peak RSS, with ratios to this package. */
+export function throughputTable(r: BenchResults): string {
+  const rows = r.throughput.map((row) => {
+    const ours = find(r.throughput, OURS, row.protocol, row.concurrency);
+    const ceiling = find(r.throughput, 'ceiling', row.protocol, row.concurrency);
+    const { load, run } = row;
+    const app = (text: (a: AppRun) => string): string => (run === undefined ? '—' : text(run));
+    return [
+      row.protocol,
+      String(row.concurrency),
+      row.stack,
+      num(load.loginsPerSec),
+      ratio(load.loginsPerSec, ours?.load.loginsPerSec),
+      app(() => percent(load.loginsPerSec, ceiling?.load.loginsPerSec ?? 0, 0)),
+      num(load.p50Ms, 1),
+      num(load.p99Ms, 1),
+      String(load.failed),
+      app((a) => num(a.cpuMsPerLogin, 2)),
+      ratio(run?.cpuMsPerLogin, ours?.run?.cpuMsPerLogin),
+      app((a) => String(a.connections)),
+      app((a) => mb(a.app.peakRssBytes)),
+      ratio(run?.app.peakRssBytes, ours?.run?.app.peakRssBytes),
+    ];
+  });
+  return table(
+    [
+      ...['proto', 'conc', 'stack', 'logins/s', '× ours', 'of ceiling', 'p50 ms', 'p99 ms'],
+      ...['errors', 'app CPU ms/login', '× ours', 'upstream conns', 'peak RSS MB', '× ours'],
+    ],
+    rows,
+  );
+}
+
+export function memoryTable(r: BenchResults): string {
+  const [n, m] = r.plan.memoryLogins;
+  const ours = r.memory.find((row) => row.competitor === OURS);
+  const rows = r.memory.map(({ competitor, run }) => [
+    competitor,
+    mb(run.first.rssBytes),
+    mb(run.second.rssBytes),
+    percent(run.second.rssBytes - run.first.rssBytes, run.first.rssBytes),
+    mb(run.first.heapUsedBytes),
+    mb(run.second.heapUsedBytes),
+    ratio(run.second.rssBytes, ours?.run.second.rssBytes),
+    num(run.load.loginsPerSec),
+    String(run.load.failed),
+  ]);
+  return table(
+    [
+      'stack',
+      `RSS @${n} MB`,
+      `RSS @${m} MB`,
+      'growth',
+      `heap @${n} MB`,
+      `heap @${m} MB`,
+      'RSS × ours',
+      'logins/s',
+      'errors',
+    ],
+    rows,
+  );
+}
+
+export function faultTable(r: BenchResults): string {
+  const rows = r.faults.map(({ scenario, competitor, run }) => [
+    scenario,
+    competitor,
+    `${run.load.succeeded}/${run.load.attempted}`,
+    percent(run.load.succeeded, run.load.attempted, 2),
+    `${num(run.load.slowestRequestMs)} (${run.load.slowestStep || '—'})`,
+    String(run.app.uncaughtExceptions),
+    topErrors(run.load.errors),
+  ]);
+  return table(
+    [
+      'fault',
+      'stack',
+      'logins ok',
+      'success',
+      'slowest request ms (step)',
+      'uncaught exc.',
+      'main failures',
+    ],
+    rows,
+  );
+}
+
+/** Competitors that could not complete a login, and what the driver saw. */
+export function probeTable(r: BenchResults): string {
+  const rows = r.probes.map(({ competitor, protocol, run }) => [
+    competitor,
+    protocol,
+    `${run.load.succeeded}/${run.load.attempted}`,
+    topErrors(run.load.errors),
+  ]);
+  return table(['stack', 'proto', 'logins ok', 'failures'], rows);
+}

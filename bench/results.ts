@@ -1,0 +1,52 @@
+import type { AppRun, MemoryRun } from './measure';
+import type { BenchPlan } from './plan';
+import type { CompetitorId, FaultScenarioId, LoadResult, Protocol } from './types';
+
+export type Stack = CompetitorId | 'ceiling';
+
+export interface ProbeRow {
+  readonly competitor: CompetitorId;
+  readonly protocol: Protocol;
+  readonly run: AppRun;
+}
+
+export interface ThroughputRow {
+  readonly stack: Stack;
+  readonly protocol: Protocol;
+  readonly concurrency: number;
+  readonly load: LoadResult;
+  /** The app's side (CPU, connections, memory); absent for the ceiling. */
+  readonly run?: AppRun;
+}
+
+export interface MemoryRow {
+  readonly competitor: CompetitorId;
+  readonly run: MemoryRun;
+}
+
+export interface FaultRow {
+  readonly scenario: FaultScenarioId;
+  readonly label: string;
+  readonly competitor: CompetitorId;
+  readonly run: AppRun;
+}
+
+export interface Machine {
+  readonly nproc: number;
+  readonly cpu: string;
+  readonly node: string;
+  readonly platform: string;
+}
+
+/** Everything one run measured; written as JSON under bench/results/. */
+export interface BenchResults {
+  readonly startedAt: string;
+  readonly durationSec: number;
+  readonly command: string;
+  readonly machine: Machine;
+  readonly plan: BenchPlan;
+  readonly probes: readonly ProbeRow[];
+  readonly throughput: readonly ThroughputRow[];
+  readonly memory: readonly MemoryRow[];
+  readonly faults: readonly FaultRow[];
+}

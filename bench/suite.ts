@@ -1,0 +1,87 @@
+import * as measure from './measure';
+import type { Bench } from './measure';
+import type { FaultRow, MemoryRow, ProbeRow, ThroughputRow } from './results';
+import type { CompetitorId } from './types';
+import { FAULT_SCENARIOS } from './upstream';
+
+export function progress(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+const describe = (ok: number, total: number, perSec?: number): string =>
+  `${ok}/${total} ok${perSec === undefined ? '' : `, ${perSec} logins/s`}`;
+
+/** Every competitor, over both protocols: the ones that complete no login are not measured further. */
+export async function probeAll(bench: Bench): Promise<{ rows: ProbeRow[]; able: CompetitorId[] }> {
+  const rows: ProbeRow[] = [];
+  for (const competitor of bench.plan.competitors) {
+    for (const protocol of bench.plan.protocols) {
+      const run = await measure.probe(bench, competitor, protocol);
+      progress(
+        `probe ${competitor} ${protocol}: ${describe(run.load.succeeded, run.load.attempted)}`,
+      );
+      rows.push({ competitor, protocol, run });
+    }
+  }
+  const able = bench.plan.competitors.filter((c) =>
+    rows.filter((r) => r.competitor === c).every((r) => r.run.load.succeeded > 0),
+  );
+  return { rows, able };
+}
+
+export async function sweep(
+  bench: Bench,
+  competitors: readonly CompetitorId[],
+): Promise<ThroughputRow[]> {
+  const rows: ThroughputRow[] = [];
+  for (const protocol of bench.plan.protocols) {
+    for (const concurrency of bench.plan.concurrencies) {
+      const load = await measure.ceiling(bench, protocol, concurrency);
+      progress(
+        `ceiling ${protocol} c=${concurrency}: ${describe(load.succeeded, load.attempted, load.loginsPerSec)}`,
+      );
+      rows.push({ stack: 'ceiling', protocol, concurrency, load });
+      for (const competitor of competitors) {
+        const run = await measure.throughput(bench, competitor, protocol, concurrency);
+        const { load: l } = run;
+        progress(
+          `${competitor} ${protocol} c=${concurrency}: ${describe(l.succeeded, l.attempted, l.loginsPerSec)}`,
+        );
+        rows.push({ stack: competitor, protocol, concurrency, load: l, run });
+      }
+    }
+  }
+  return rows;
+}
+
+export async function memoryAll(
+  bench: Bench,
+  competitors: readonly CompetitorId[],
+): Promise<MemoryRow[]> {
+  const rows: MemoryRow[] = [];
+  for (const competitor of competitors) {
+    const run = await measure.memory(bench, competitor);
+    const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+    progress(`memory ${competitor}: RSS ${mb(run.first.rssBytes)} -> ${mb(run.second.rssBytes)}`);
+    rows.push({ competitor, run });
+  }
+  return rows;
+}
+
+export async function faultsAll(
+  bench: Bench,
+  competitors: readonly CompetitorId[],
+): Promise<FaultRow[]> {
+  const rows: FaultRow[] = [];
+  for (const scenario of FAULT_SCENARIOS) {
+    for (const competitor of competitors) {
+      const run = await measure.fault(bench, competitor, scenario);
+      const { load } = run;
+      progress(
+        `fault ${scenario.id} ${competitor}: ${describe(load.succeeded, load.attempted)}, slowest ${load.slowestRequestMs} ms`,
+      );
+      rows.push({ scenario: scenario.id, label: scenario.label, competitor, run });
+    }
+  }
+  return rows;
+}

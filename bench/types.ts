@@ -1,0 +1,82 @@
+/** Shared shapes of the benchmark: what the orchestrator, app children and driver exchange. */
+
+export type Protocol = 'http' | 'https';
+
+/** The login stacks under test; `ceiling` is the upstream calls without Express/Passport. */
+export type CompetitorId =
+  'passport-tiktok' | 'passport-tiktok-auth' | 'passport-tiktok-auth-fields' | 'passport-oauth2';
+
+export type FaultScenarioId = '503' | 'hang' | '200-error';
+
+/** The emulator's endpoint URLs and the app credentials it accepts. */
+export interface Upstream {
+  readonly authorizationURL: string;
+  readonly tokenURL: string;
+  readonly revokeURL: string;
+  readonly userInfoURL: string;
+  readonly clientKey: string;
+  readonly clientSecret: string;
+}
+
+/** What an app child needs to build its app. */
+export interface AppStartConfig {
+  readonly competitor: CompetitorId;
+  readonly protocol: Protocol;
+  readonly upstream: Upstream;
+  /** PEM files served by the app under HTTPS (the same self-signed pair as the emulator). */
+  readonly tls?: { readonly keyPath: string; readonly certPath: string };
+  readonly scopes: readonly string[];
+  /** Per-attempt budget, for the competitors that have one. */
+  readonly attemptTimeoutMs: number;
+  /** Budget of the whole callback (code exchange + user info), where configurable. */
+  readonly deadlineMs: number;
+}
+
+/** Memory and health of an app child, read after a forced GC. */
+export interface AppStats {
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+  /** Peak RSS over the child's life (getrusage maxrss). */
+  readonly peakRssBytes: number;
+  /** CPU time (user + system) the child has used so far, in microseconds. */
+  readonly cpuMicros: number;
+  /** TCP/TLS connections the app opened (to the emulator) so far. */
+  readonly outboundConnections: number;
+  /** Exceptions that would have crashed an app without an `uncaughtException` handler. */
+  readonly uncaughtExceptions: number;
+}
+
+/** Whom the driver logs in through. */
+export type LoadTarget =
+  | { readonly kind: 'app'; readonly baseUrl: string }
+  | { readonly kind: 'ceiling'; readonly upstream: Upstream };
+
+/** One load run: `concurrency` browsers, until `logins` are done or `seconds` have passed. */
+export interface LoadJob {
+  readonly target: LoadTarget;
+  readonly concurrency: number;
+  readonly logins?: number;
+  readonly seconds?: number;
+  /** Per-request timeout of the driver: a request slower than this counts as hung. */
+  readonly timeoutMs: number;
+  /** PEM of the CA the driver trusts for HTTPS. */
+  readonly caPath?: string;
+  readonly scopes: readonly string[];
+}
+
+export interface LoadResult {
+  readonly attempted: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly elapsedMs: number;
+  /** Successful logins per second. */
+  readonly loginsPerSec: number;
+  /** Latency of successful logins (whole flow). */
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** The slowest single HTTP request the driver made, and which step it was. */
+  readonly slowestRequestMs: number;
+  readonly slowestStep: string;
+  /** Failures by `<step>: <reason>`. */
+  readonly errors: Record<string, number>;
+}
