@@ -89,7 +89,8 @@ export function redact(value: unknown, scrubber?: Scrubber, depth = 0): unknown 
  * replaces them in any text derived from TikTok's answer before it reaches a log or a message.
  */
 export class Scrubber {
-  private readonly secrets: string[] = [];
+  private readonly raw: string[] = [];
+  private forms: string[] | undefined;
 
   constructor(secrets: ReadonlyArray<string | undefined> = []) {
     for (const s of secrets) this.add(s);
@@ -97,25 +98,40 @@ export class Scrubber {
 
   add(secret: string | undefined): void {
     // Very short values would over-match innocent text; real secrets are long.
-    if (secret === undefined || secret.length < 6) return;
-    // Fix: also the percent-encoded forms an echo may carry (query string, form body, and the
-    // stricter encoding that turns TikTok codes' `*` and `!` into %2A / %21).
-    const encoded = encodeURIComponent(secret);
-    const forms = [
-      secret,
-      encoded,
-      encoded.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
-      new URLSearchParams({ s: secret }).toString().slice(2),
-    ];
-    for (const form of forms) if (!this.secrets.includes(form)) this.secrets.push(form);
+    if (secret === undefined || secret.length < 6 || this.raw.includes(secret)) return;
+    this.raw.push(secret);
+    this.forms = undefined;
   }
 
   scrub(text: string): string {
     let out = text;
-    for (const s of this.secrets) {
+    for (const s of this.allForms()) {
       if (out.includes(s)) out = out.split(s).join(REDACTED);
     }
     return out;
+  }
+
+  /**
+   * Each secret and the percent-encoded forms an echo may carry (query string, form body, and
+   * the stricter encoding that turns TikTok codes' `*` and `!` into %2A / %21). Computed on the
+   * first scrub only: most operations succeed and never scrub anything (hot path).
+   */
+  private allForms(): string[] {
+    if (this.forms !== undefined) return this.forms;
+    const forms: string[] = [];
+    for (const secret of this.raw) {
+      const encoded = encodeURIComponent(secret);
+      for (const form of [
+        secret,
+        encoded,
+        encoded.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
+        new URLSearchParams({ s: secret }).toString().slice(2),
+      ]) {
+        if (!forms.includes(form)) forms.push(form);
+      }
+    }
+    this.forms = forms;
+    return forms;
   }
 }
 

@@ -26,6 +26,21 @@ export type CircuitPermit =
 
 const BUCKETS = 10;
 
+function checkOption(
+  value: number,
+  name: string,
+  ok: (v: number) => boolean,
+  what: string,
+): number {
+  if (typeof value !== 'number' || !ok(value)) {
+    throw new TypeError(
+      `TikTokClient option circuitBreaker.${name} must be ${what}, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+const positiveFinite = (v: number): boolean => Number.isFinite(v) && v > 0;
+
 export class CircuitBreaker {
   private readonly failureRatio: number;
   private readonly minimumRequests: number;
@@ -34,7 +49,7 @@ export class CircuitBreaker {
   private readonly maxOpenMs: number;
   private readonly failures = new Array<number>(BUCKETS).fill(0);
   private readonly totals = new Array<number>(BUCKETS).fill(0);
-  private bucketStart = 0;
+  private bucketStart: number;
   private bucket = 0;
   private stateValue: CircuitState = 'closed';
   private openUntil = 0;
@@ -48,12 +63,26 @@ export class CircuitBreaker {
       undefined,
     private readonly now: () => number = Date.now,
   ) {
-    this.failureRatio = options.failureRatio ?? 0.5;
-    this.minimumRequests = options.minimumRequests ?? 20;
-    this.bucketMs = Math.max(1, Math.round((options.windowMs ?? 10_000) / BUCKETS));
-    this.baseOpenMs = options.openMs ?? 5_000;
-    this.maxOpenMs = Math.max(this.baseOpenMs, options.maxOpenMs ?? 60_000);
+    // Fix: options are checked up front (a NaN windowMs used to stop the window rotating for
+    // good, a ratio of 0 or a negative cool-down silently did something else).
+    const o = options;
+    const ratio = (v: number): boolean => v > 0 && v <= 1;
+    this.failureRatio = checkOption(o.failureRatio ?? 0.5, 'failureRatio', ratio, 'in (0, 1]');
+    this.minimumRequests = checkOption(
+      o.minimumRequests ?? 20,
+      'minimumRequests',
+      (v) => Number.isSafeInteger(v) && v > 0,
+      'a positive integer',
+    );
+    const windowMs = checkOption(o.windowMs ?? 10_000, 'windowMs', positiveFinite, 'positive');
+    this.bucketMs = Math.max(1, Math.round(windowMs / BUCKETS));
+    this.baseOpenMs = checkOption(o.openMs ?? 5_000, 'openMs', positiveFinite, 'positive');
+    const maxOpenMs = checkOption(o.maxOpenMs ?? 60_000, 'maxOpenMs', positiveFinite, 'positive');
+    this.maxOpenMs = Math.max(this.baseOpenMs, maxOpenMs);
     this.openMs = this.baseOpenMs;
+    // Fix: the window starts now. `bucketStart === 0` used to mean "not started", which an
+    // injected clock starting at 0 hit on every call: old buckets were then never rotated out.
+    this.bucketStart = this.now();
   }
 
   get state(): CircuitState {
@@ -77,25 +106,30 @@ export class CircuitBreaker {
 
   /** TikTok answered (any status that shows it is working). */
   recordSuccess(probe: boolean): void {
-    if (probe || this.stateValue === 'half-open') {
+    if (probe) {
       this.probeInFlight = false;
       this.openMs = this.baseOpenMs;
       this.resetWindow();
       this.transition('closed');
       return;
     }
+    // Fix: only the probe decides while the circuit is not closed. The outcome of an attempt let
+    // through before the circuit opened is old news: it used to close or re-open a half-open
+    // circuit and free the probe's slot while the probe was still in flight (two probes then).
+    if (this.stateValue !== 'closed') return;
     this.add(false);
   }
 
   /** TikTok did not work: connection failure, timeout, 5xx. */
   recordFailure(probe: boolean): void {
     const now = this.now();
-    if (probe || this.stateValue === 'half-open') {
+    if (probe) {
       this.probeInFlight = false;
       this.openMs = Math.min(this.openMs * 2, this.maxOpenMs);
       this.open(now);
       return;
     }
+    if (this.stateValue !== 'closed') return; // see recordSuccess
     this.add(true);
     const { failures, total } = this.counts();
     if (
@@ -126,7 +160,6 @@ export class CircuitBreaker {
 
   private rotate(): void {
     const now = this.now();
-    if (this.bucketStart === 0) this.bucketStart = now;
     const steps = Math.floor((now - this.bucketStart) / this.bucketMs);
     if (steps <= 0) return;
     for (let i = 0; i < Math.min(steps, BUCKETS); i++) {

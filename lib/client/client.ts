@@ -20,7 +20,8 @@ import {
   TIKTOK_TOKEN_URL,
   TIKTOK_USER_INFO_URL,
 } from './endpoints';
-import type { HttpResponse } from './http';
+import { fetchTransport, type HttpResponse, type Transport } from './http';
+import { nodeTransport } from './node-transport';
 import { createGuards, type CallGuard, type TikTokEndpoint } from './guard';
 import { interpret } from './interpret';
 import { runOperation, type RetryMode } from './operation';
@@ -40,6 +41,8 @@ export interface OperationOptions {
   correlationId?: string;
   /** Absolute epoch-ms deadline shared with other calls (a login's remaining budget). */
   deadlineAt?: number;
+  /** Attempts for this call only (the strategy gives logins 4). Default: the client's `maxAttempts`. */
+  maxAttempts?: number;
 }
 
 export interface AuthorizationUrlOptions {
@@ -80,7 +83,7 @@ export class TikTokClient {
   readonly redirectUri: string;
   readonly scopes: readonly string[];
   private readonly config: ResolvedClientConfig;
-  private readonly fetchImpl: typeof fetch;
+  private readonly transport: Transport;
   private readonly logger: TikTokLogger;
   private readonly metrics: TikTokMetrics | undefined;
   private readonly guards: (endpoint: TikTokEndpoint) => CallGuard;
@@ -123,7 +126,7 @@ export class TikTokClient {
     this.clientKey = this.config.clientKey;
     this.redirectUri = this.config.redirectUri;
     this.scopes = this.config.scopes;
-    this.fetchImpl = o.fetch ?? fetch;
+    this.transport = o.fetch === undefined ? nodeTransport : fetchTransport(o.fetch);
     this.logger = o.logger ?? getDefaultLogger();
     this.metrics = o.metrics;
     this.guards = createGuards(o, new SafeLogger(this.logger), this.metrics);
@@ -198,6 +201,7 @@ export class TikTokClient {
           'The earlier attempt that got no answer may have used the authorization code (codes are single-use): start the login again.',
         deadlineAt:
           opts.deadlineAt ?? Date.now() + (this.config.deadlineMs ?? DEFAULT_LOGIN_DEADLINE_MS),
+        maxAttempts: opts.maxAttempts,
         parse: (body, now) => parseTokens(body, now),
       },
     );
@@ -232,6 +236,7 @@ export class TikTokClient {
         lostAttemptHint:
           'The earlier attempt that got no answer may have rotated the refresh token (TikTok refresh tokens are single-use): the user must log in again.',
         deadlineAt: this.deadline(opts),
+        maxAttempts: opts.maxAttempts,
         parse: (body, now) => parseTokens(body, now),
       },
     );
@@ -252,7 +257,7 @@ export class TikTokClient {
     // NOTE: `fields` is a comma list TikTok requires, with `open_id` asked for explicitly.
     url.search = `fields=${fields.map(encodeURIComponent).join(',')}`;
     const { logger, scrubber } = this.logFor([accessToken]);
-    return runOperation(this.settings(logger, 'user_info'), {
+    return runOperation(this.settings(logger, 'user_info', opts.maxAttempts), {
       operation: 'user_info',
       label: 'User info',
       correlationId,
@@ -297,6 +302,7 @@ export class TikTokClient {
         correlationId,
         mode: 'idempotent',
         deadlineAt: this.deadline(opts),
+        maxAttempts: opts.maxAttempts,
         // Success is an empty body or `{}`; errors were already raised by interpret().
         parse: (body, _now, text) => {
           if (text.trim() !== '' && !isRecord(body))
@@ -324,6 +330,7 @@ export class TikTokClient {
         correlationId: acceptCorrelationId(opts.correlationId),
         mode: 'idempotent',
         deadlineAt: this.deadline(opts),
+        maxAttempts: opts.maxAttempts,
         parse: (body, now) => {
           const value = parseClientToken(body);
           const lifetime = value.expires_in * 1000;
@@ -364,12 +371,13 @@ export class TikTokClient {
   private settings(
     logger: SafeLogger,
     endpoint: TikTokEndpoint,
+    maxAttempts: number | undefined,
   ): Parameters<typeof runOperation>[0] {
     return {
       guard: this.guards(endpoint),
-      fetch: this.fetchImpl,
+      transport: this.transport,
       timeoutMs: this.config.timeoutMs,
-      maxAttempts: this.config.maxAttempts,
+      maxAttempts: positiveInt(maxAttempts, 'maxAttempts', this.config.maxAttempts),
       retryBaseDelayMs: this.config.retryBaseDelayMs,
       logger,
       metrics: this.metrics,
@@ -391,33 +399,37 @@ export class TikTokClient {
       mode: RetryMode;
       lostAttemptHint?: string;
       deadlineAt: number;
+      maxAttempts?: number | undefined;
       parse: (body: unknown, now: number, text: string) => T;
     },
   ): Promise<T> {
     const { logger, scrubber } = this.logFor(secrets);
     const correlationId = run.correlationId;
-    return runOperation(this.settings(logger, urlOption === 'revokeURL' ? 'revoke' : 'token'), {
-      operation,
-      label,
-      correlationId,
-      mode: run.mode,
-      ...(run.lostAttemptHint === undefined ? {} : { lostAttemptHint: run.lostAttemptHint }),
-      deadlineAt: run.deadlineAt,
-      request: {
-        url: this.config[urlOption],
-        method: 'POST',
-        headers: {
-          ...this.headers(correlationId),
-          'Content-Type': 'application/x-www-form-urlencoded',
+    return runOperation(
+      this.settings(logger, urlOption === 'revokeURL' ? 'revoke' : 'token', run.maxAttempts),
+      {
+        operation,
+        label,
+        correlationId,
+        mode: run.mode,
+        ...(run.lostAttemptHint === undefined ? {} : { lostAttemptHint: run.lostAttemptHint }),
+        deadlineAt: run.deadlineAt,
+        request: {
+          url: this.config[urlOption],
+          method: 'POST',
+          headers: {
+            ...this.headers(correlationId),
+            'Content-Type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams(form).toString(),
         },
-        body: new URLSearchParams(form).toString(),
+        interpret: (res: HttpResponse, now: number) =>
+          interpret(
+            { operationLabel: label, urlOption, correlationId, scrubber, now },
+            res,
+            (body, text) => run.parse(body, now, text),
+          ),
       },
-      interpret: (res: HttpResponse, now: number) =>
-        interpret(
-          { operationLabel: label, urlOption, correlationId, scrubber, now },
-          res,
-          (body, text) => run.parse(body, now, text),
-        ),
-    });
+    );
   }
 }

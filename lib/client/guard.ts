@@ -45,6 +45,7 @@ export function circuitOpenError(
 
 /** The endpoints a client calls; breaker keys and the `endpoint` metric label. */
 export type TikTokEndpoint = 'token' | 'revoke' | 'user_info';
+const ENDPOINTS: readonly TikTokEndpoint[] = ['token', 'revoke', 'user_info'];
 
 const STATE_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 
@@ -71,12 +72,12 @@ export function createGuards(
     metrics?.circuitState?.set({ endpoint }, STATE_VALUE[state]);
     metrics?.circuitTransitions?.inc({ endpoint, state });
   };
-  return (endpoint) => {
-    let breaker = breakers.get(endpoint);
-    if (breaker === undefined && breakerOptions !== false) {
-      breaker = new CircuitBreaker(endpoint, breakerOptions, onTransition);
-      breakers.set(endpoint, breaker);
+  // Fix: the breakers are made here, with the client, so that a bad `circuitBreaker` option is a
+  // TypeError at construction (design.md) rather than at the first call to each endpoint.
+  if (breakerOptions !== false) {
+    for (const endpoint of ENDPOINTS) {
+      breakers.set(endpoint, new CircuitBreaker(endpoint, breakerOptions, onTransition));
     }
-    return { breaker, budget };
-  };
+  }
+  return (endpoint) => ({ breaker: breakers.get(endpoint), budget });
 }

@@ -1,15 +1,23 @@
 import { MAX_BODY_BYTES } from './endpoints';
 
+/** Read access to response headers (case-insensitive); fetch's `Headers` is one. */
+export interface HeaderReader {
+  get(name: string): string | null;
+}
+
 /** One HTTP attempt's outcome when TikTok answered (any status). */
 export interface HttpResponse {
   readonly status: number;
-  readonly headers: Headers;
+  readonly headers: HeaderReader;
   readonly text: string;
   readonly durationMs: number;
 }
 
 /** Why an attempt produced no usable answer. `notSent` failures provably never reached TikTok. */
 export type TransportFailureKind = 'notSent' | 'ambiguous' | 'timeout' | 'tooLarge';
+
+/** Sends one attempt; rejects with a TransportFailure when there is no usable answer. */
+export type Transport = (req: HttpRequest) => Promise<HttpResponse>;
 
 export class TransportFailure extends Error {
   override readonly name = 'TransportFailure';
@@ -44,7 +52,7 @@ const NOT_SENT_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
-function errorCodes(err: unknown, depth = 0): string[] {
+export function errorCodes(err: unknown, depth = 0): string[] {
   if (depth > 4 || typeof err !== 'object' || err === null) return [];
   const codes: string[] = [];
   if ('code' in err && typeof err.code === 'string') codes.push(err.code);
@@ -56,6 +64,11 @@ function errorCodes(err: unknown, depth = 0): string[] {
 
 /** Classifies a fetch rejection: connect-level failures are `notSent`, the rest ambiguous. */
 export function classifyFetchError(err: unknown): TransportFailureKind {
+  return classifyNetworkError(err);
+}
+
+/** Classifies a network error (fetch's or node:http's): connect-level ones are `notSent`. */
+export function classifyNetworkError(err: unknown): TransportFailureKind {
   const codes = errorCodes(err);
   return codes.length > 0 && codes.every((c) => NOT_SENT_CODES.has(c)) ? 'notSent' : 'ambiguous';
 }
@@ -88,6 +101,10 @@ async function readCapped(res: Response): Promise<string> {
  * (`redirect: 'manual'` — a 3xx comes back as a response) and bodies over 1 MiB.
  * Keep-alive connection reuse comes from undici's global dispatcher.
  */
+export function fetchTransport(fetchImpl: typeof fetch): Transport {
+  return (req) => timedRequest(fetchImpl, req);
+}
+
 export async function timedRequest(
   fetchImpl: typeof fetch,
   req: HttpRequest,

@@ -1,7 +1,7 @@
 import { TikTokAPIError } from '../errors';
 import type { LogLevel, SafeLogger } from '../logging';
 import type { TikTokMetrics, TikTokOperation } from '../metrics';
-import { timedRequest, TransportFailure, type HttpRequest, type HttpResponse } from './http';
+import { TransportFailure, type HttpRequest, type HttpResponse, type Transport } from './http';
 import { circuitOpenError, healthOf, type CallGuard } from './guard';
 import { AttemptFailure } from './interpret';
 
@@ -13,7 +13,7 @@ import { AttemptFailure } from './interpret';
 export type RetryMode = 'idempotent' | 'singleUse';
 
 export interface OperationSettings {
-  readonly fetch: typeof fetch;
+  readonly transport: Transport;
   readonly timeoutMs: number;
   readonly maxAttempts: number;
   readonly retryBaseDelayMs: number;
@@ -92,8 +92,12 @@ function transportError(
 export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>): Promise<T> {
   const started = performance.now();
   const base = { correlationId: run.correlationId, operation: run.operation };
-  const log = (level: LogLevel, event: string, meta: Record<string, unknown> = {}): void =>
-    s.logger.log(level, `[TikTokOAuth] ${run.operation} - ${event}`, { ...base, ...meta });
+  const log = (level: LogLevel, event: string, meta: Record<string, unknown> = {}): void => {
+    // Checked first so a disabled level costs no string or object building (hot path).
+    if (s.logger.enabled(level)) {
+      s.logger.log(level, `[TikTokOAuth] ${run.operation} - ${event}`, { ...base, ...meta });
+    }
+  };
   let ambiguousSeen = false;
   let spent = 0; // retry-budget tokens the current attempt cost
   const breaker = s.guard?.breaker;
@@ -110,7 +114,7 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
           circuitOpenError(run.label, endpoint, run.correlationId, permit.retryInMs),
         );
       }
-      const res = await timedRequest(s.fetch, { ...run.request, timeoutMs });
+      const res = await s.transport({ ...run.request, timeoutMs });
       if (s.logger.enabled('debug')) {
         log('debug', 'response', {
           status: res.status,
@@ -123,7 +127,9 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
       breaker?.recordSuccess(permit.probe);
       s.guard?.budget?.refund(spent);
       const durationMs = Math.round(performance.now() - started);
-      log('info', 'success', { attempt, durationMs });
+      // debug, not info: a login already logs one info line with both calls' outcome, and at
+      // `info` three lines per login cost ~0.4 ms of CPU (bench/README.md, profiling).
+      log('debug', 'success', { attempt, durationMs });
       s.metrics?.requests.inc({ operation: run.operation, outcome: 'success' });
       s.metrics?.duration.observe({ operation: run.operation }, durationMs / 1000);
       return value;

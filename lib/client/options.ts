@@ -39,7 +39,11 @@ export interface TikTokClientOptions {
   logger?: TikTokLogger;
   /** Instruments from `createTikTokMetrics()`. Default: none. */
   metrics?: TikTokMetrics;
-  /** Transport. Default: the global `fetch` (undici, keep-alive connection reuse). */
+  /**
+   * Transport to use instead of the built-in one (proxies, custom CAs, instrumentation, tests):
+   * any `fetch`-compatible function. Default: node:http(s) with a shared keep-alive agent
+   * (TLS verification on; `NODE_EXTRA_CA_CERTS` is honoured).
+   */
   fetch?: typeof fetch;
   /**
    * Per-endpoint circuit breaker: after a burst of transient failures (≥ 50 % of ≥ 20 attempts

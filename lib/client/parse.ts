@@ -1,3 +1,4 @@
+import type { HeaderReader } from './http';
 import type { TikTokClientToken, TikTokTokens, TikTokUserInfo } from './types';
 
 /** Why a body is not the documented shape; becomes MALFORMED_RESPONSE. */
@@ -17,9 +18,13 @@ const POISON_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
  */
 export function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text, function reviver(this: unknown, key: string, value: unknown) {
-      return POISON_KEYS.has(key) ? undefined : value;
-    });
+    // The reviver costs a call per value: only pay for it when a poison key could be present,
+    // spelled out or hidden behind a \u escape (`"\u005f_proto__"` parses to `__proto__`).
+    return /__proto__|constructor|prototype|\\u/.test(text)
+      ? JSON.parse(text, function reviver(this: unknown, key: string, value: unknown) {
+          return POISON_KEYS.has(key) ? undefined : value;
+        })
+      : JSON.parse(text);
   } catch {
     return undefined;
   }
@@ -72,7 +77,7 @@ export function flatError(body: unknown): { error: string; description?: string 
   return typeof d === 'string' && d.length > 0 ? { error, description: d } : { error };
 }
 
-export function logIdOf(body: unknown, headers: Headers): string | undefined {
+export function logIdOf(body: unknown, headers: HeaderReader): string | undefined {
   const fromHeader = headers.get('x-tt-logid');
   let fromBody: unknown;
   if (isRecord(body)) {

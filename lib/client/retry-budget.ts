@@ -16,6 +16,15 @@ export interface RetryBudgetOptions {
   successRefund?: number;
 }
 
+function nonNegative(value: number, name: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(
+      `TikTokClient option retryBudget.${name} must be a non-negative number, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
 export class RetryBudget {
   private readonly capacity: number;
   private readonly retryCost: number;
@@ -24,10 +33,11 @@ export class RetryBudget {
   private tokens: number;
 
   constructor(options: RetryBudgetOptions = {}) {
-    this.capacity = options.capacity ?? 100;
-    this.retryCost = options.retryCost ?? 5;
-    this.timeoutRetryCost = options.timeoutRetryCost ?? 10;
-    this.successRefund = options.successRefund ?? 1;
+    // Fix: checked up front (a NaN capacity or cost used to turn the budget off, silently).
+    this.capacity = nonNegative(options.capacity ?? 100, 'capacity');
+    this.retryCost = nonNegative(options.retryCost ?? 5, 'retryCost');
+    this.timeoutRetryCost = nonNegative(options.timeoutRetryCost ?? 10, 'timeoutRetryCost');
+    this.successRefund = nonNegative(options.successRefund ?? 1, 'successRefund');
     this.tokens = this.capacity;
   }
 
@@ -35,7 +45,7 @@ export class RetryBudget {
     return this.tokens;
   }
 
-  /** Spends the cost of one retry; false (nothing spent) when the budget cannot pay. */
+  /** Spends the cost of one retry and returns it; undefined (nothing spent) when it cannot pay. */
   trySpend(afterTimeout: boolean): number | undefined {
     const cost = afterTimeout ? this.timeoutRetryCost : this.retryCost;
     if (this.tokens < cost) return undefined;

@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
+import { acceptCorrelationId } from '../correlation';
 import { TikTokAPIError } from '../errors';
 import { renderErrorPage } from './error-page';
 
@@ -30,8 +31,13 @@ function tiktokErrorOf(err: unknown, req: Request): TikTokAPIError | undefined {
   return undefined;
 }
 
-function withQuery(target: string, error: TikTokAPIError): string {
-  const query = new URLSearchParams({ error: error.code, correlationId: error.correlationId });
+// Hardening: the error page is often rendered at the callback URL, whose query holds the code and
+// state. It loads nothing and runs nothing, and says so: no script, no framing, no Referer.
+const ERROR_PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+function withQuery(target: string, code: string, correlationId: string): string {
+  const query = new URLSearchParams({ error: code, correlationId });
   const hash = target.indexOf('#');
   const base = hash === -1 ? target : target.slice(0, hash);
   return `${base}${base.includes('?') ? '&' : '?'}${query.toString()}`;
@@ -39,9 +45,10 @@ function withQuery(target: string, error: TikTokAPIError): string {
 
 /**
  * Express error middleware for this package's errors. A {@link TikTokAPIError} gets its status
- * (`err.statusCode`), `X-Correlation-Id`, `Cache-Control: no-store`, `Retry-After` when retryable
- * (`Allow` for 405), and by content negotiation JSON
- * `{ "error": { code, message, correlationId, retryable } }`, a small escaped HTML page, or — for
+ * (`err.statusCode`), `X-Correlation-Id`, `Cache-Control: no-store`, `Referrer-Policy: no-referrer`,
+ * `X-Content-Type-Options: nosniff`, `Retry-After` when retryable (`Allow` for 405), and by content
+ * negotiation JSON `{ "error": { code, message, correlationId, retryable } }`, a small escaped HTML
+ * page (with a CSP that forbids scripts, resources and framing), or — for
  * HTML clients when `failureRedirect` is set — a redirect to
  * `failureRedirect?error=<code>&correlationId=<id>`. Never a stack trace, a cause or TikTok's raw
  * text. Anything else goes to `next(err)`.
@@ -69,8 +76,15 @@ export function tiktokErrorHandler(options: TikTokErrorHandlerOptions = {}): Err
       next(err);
       return;
     }
+    // Fix: the ID goes into a header, and an app's own TikTokAPIError (or, before the matching
+    // fix, TikTokTokenManager) could carry a raw request header with CR/LF: setHeader threw and
+    // the app answered a 500 with a stack trace. An unsafe ID is replaced by a fresh one.
+    const correlationId = acceptCorrelationId(error.correlationId);
+    const body = { ...error.toJSON(), correlationId };
     res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('X-Correlation-Id', error.correlationId);
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('X-Correlation-Id', correlationId);
     if (error.retryable) {
       res.setHeader('Retry-After', String(error.retryAfterSeconds ?? defaultRetryAfter));
     }
@@ -79,14 +93,16 @@ export function tiktokErrorHandler(options: TikTokErrorHandlerOptions = {}): Err
     const wants = req.accepts(['json', 'html']);
     // A 405 stays a 405: it answers link scanners and forms, not a person mid-login.
     if (wants === 'html' && options.failureRedirect !== undefined && error.statusCode !== 405) {
-      res.redirect(302, withQuery(options.failureRedirect, error));
+      res.redirect(302, withQuery(options.failureRedirect, error.code, correlationId));
       return;
     }
     res.status(error.statusCode);
     if (wants === 'html') {
-      res.type('html').send(renderErrorPage({ status: error.statusCode, ...error.toJSON() }));
+      res.setHeader('Content-Security-Policy', ERROR_PAGE_CSP);
+      res.setHeader('X-Frame-Options', 'DENY');
+      res.type('html').send(renderErrorPage({ status: error.statusCode, ...body }));
       return;
     }
-    res.json({ error: error.toJSON() });
+    res.json({ error: body });
   };
 }

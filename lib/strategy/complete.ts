@@ -51,6 +51,7 @@ async function loadProfile(
     expectedOpenId: tokens.open_id,
     correlationId: ctx.correlationId,
     deadlineAt,
+    maxAttempts: ctx.settings.loginMaxAttempts,
   });
   return parse(user);
 }
@@ -66,7 +67,8 @@ export async function completeLogin(
   code: string,
 ): Promise<void> {
   const { client } = ctx.settings;
-  const deadlineAt = Date.now() + ctx.settings.loginDeadlineMs;
+  const started = Date.now();
+  const deadlineAt = started + ctx.settings.loginDeadlineMs;
   let tokens: TikTokTokens;
   let profile: TikTokProfile;
   let scopes: string[];
@@ -75,6 +77,7 @@ export async function completeLogin(
       correlationId: ctx.correlationId,
       deadlineAt,
       redirectUri: ctx.settings.callbackURL,
+      maxAttempts: ctx.settings.loginMaxAttempts,
     };
     if (login.codeVerifier !== undefined) exchange.codeVerifier = login.codeVerifier;
     tokens = await client.exchangeCodeForTokens(code, exchange);
@@ -106,7 +109,12 @@ export async function completeLogin(
   }
   const session = sessionOf(ctx.req);
   if (session !== undefined) keepOtherTabsAcrossLogin(ctx.req, session);
-  ctx.logger.log('info', '[TikTokOAuth] login - success', { correlationId: ctx.correlationId });
+  // The one info line of a successful login (the client logs its calls at debug).
+  ctx.logger.log('info', '[TikTokOAuth] login - success', {
+    correlationId: ctx.correlationId,
+    durationMs: Date.now() - started,
+    grantedScopes: scopes.join(','),
+  });
   const info: Express.AuthInfo = {
     ...outcome.info,
     correlationId: ctx.correlationId,

@@ -106,6 +106,13 @@ export interface TikTokStrategyOptions extends TikTokClientOptions {
   /** Budget shared by the code exchange and the user-info call. Default: `12000`. */
   loginDeadlineMs?: number;
   /**
+   * Attempts for each of the login's two TikTok calls, still bounded by `loginDeadlineMs`.
+   * A person is waiting and a failed login costs them a restart, so logins get one attempt more
+   * than background calls: with 20 % of TikTok calls failing, 4 attempts make 99.7 % of logins
+   * succeed where 3 make 98.4 %. Default: `maxAttempts` when that option is given, else `4`.
+   */
+  loginMaxAttempts?: number;
+  /**
    * Makes each state single-use across concurrent callbacks. Default: a per-process
    * `MemoryClaimStore`; use a `RedisClaimStore` when several instances serve callbacks.
    */

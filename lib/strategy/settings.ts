@@ -21,6 +21,7 @@ export interface StrategySettings {
   readonly maxPendingLogins: number;
   readonly stateTtlMs: number;
   readonly loginDeadlineMs: number;
+  readonly loginMaxAttempts: number;
   readonly claimStore: TikTokStateClaimStore;
 }
 
@@ -103,6 +104,7 @@ export function resolveStrategySettings(
     maxPendingLogins: positiveInt(o.maxPendingLogins, 'maxPendingLogins', 5),
     stateTtlMs: positiveInt(o.stateTtlMs, 'stateTtlMs', 600_000),
     loginDeadlineMs: positiveInt(o.loginDeadlineMs, 'loginDeadlineMs', 12_000),
+    loginMaxAttempts: positiveInt(o.loginMaxAttempts, 'loginMaxAttempts', o.maxAttempts ?? 4),
     claimStore,
   };
 }

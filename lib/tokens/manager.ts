@@ -1,5 +1,9 @@
 import type { TikTokTokens } from '../client/types';
-import { generateCorrelationId } from '../correlation';
+// Fix: caller-supplied correlation IDs go through acceptCorrelationId(), as in TikTokClient. Taken
+// as is, an ID with CR/LF (e.g. a raw X-Correlation-Id header) reached the logs unchecked and made
+// tiktokErrorHandler throw ERR_INVALID_CHAR on the X-Correlation-Id header: a 500 whose default
+// Express page shows a stack trace (test/security/correlation-id.test.ts).
+import { acceptCorrelationId } from '../correlation';
 import { TikTokAPIError } from '../errors';
 import { SafeLogger } from '../logging';
 import {
@@ -14,7 +18,10 @@ import { checkOpenId, checkTokens } from './inputs';
 
 /** Options of one manager call. */
 export interface TokenCallOptions {
-  /** Reuse the caller's correlation ID (e.g. the request's). Default: a fresh one. */
+  /**
+   * Reuse the caller's correlation ID (e.g. the request's) when it is a short token of safe
+   * characters (`[A-Za-z0-9._:-]`, at most 128); anything else gets a fresh one. Default: a fresh one.
+   */
   correlationId?: string;
 }
 
@@ -59,7 +66,7 @@ export class TikTokTokenManager {
   async save(openId: string, tokens: TikTokTokens, opts: TokenCallOptions = {}): Promise<void> {
     checkOpenId(openId, 'save');
     const clean = checkTokens(openId, tokens);
-    const correlationId = opts.correlationId ?? generateCorrelationId();
+    const correlationId = acceptCorrelationId(opts.correlationId);
     for (let attempt = 1; attempt <= SAVE_ATTEMPTS; attempt++) {
       const current = await this.read(openId, correlationId);
       if (
@@ -75,7 +82,7 @@ export class TikTokTokenManager {
   /** The stored tokens as they are (no refresh), or `undefined`. */
   async get(openId: string, opts: TokenCallOptions = {}): Promise<TikTokTokens | undefined> {
     checkOpenId(openId, 'get');
-    return (await this.read(openId, opts.correlationId ?? generateCorrelationId()))?.tokens;
+    return (await this.read(openId, acceptCorrelationId(opts.correlationId)))?.tokens;
   }
 
   /**
@@ -85,7 +92,7 @@ export class TikTokTokenManager {
    */
   async getAccessToken(openId: string, opts: TokenCallOptions = {}): Promise<string> {
     checkOpenId(openId, 'getAccessToken');
-    const correlationId = opts.correlationId ?? generateCorrelationId();
+    const correlationId = acceptCorrelationId(opts.correlationId);
     const record = await this.read(openId, correlationId);
     if (record === undefined) throw noTokensError(correlationId);
     if (this.isFresh(record.tokens, Date.now())) return record.tokens.access_token;
@@ -117,7 +124,7 @@ export class TikTokTokenManager {
   /** Refreshes now (unless another caller refreshed since this call began) and returns the tokens. */
   async refresh(openId: string, opts: TokenCallOptions = {}): Promise<TikTokTokens> {
     checkOpenId(openId, 'refresh');
-    const correlationId = opts.correlationId ?? generateCorrelationId();
+    const correlationId = acceptCorrelationId(opts.correlationId);
     const record = await this.read(openId, correlationId);
     if (record === undefined) throw noTokensError(correlationId);
     return this.refresher.refresh({
@@ -135,7 +142,7 @@ export class TikTokTokenManager {
    */
   async revoke(openId: string, opts: TokenCallOptions = {}): Promise<void> {
     checkOpenId(openId, 'revoke');
-    const correlationId = opts.correlationId ?? generateCorrelationId();
+    const correlationId = acceptCorrelationId(opts.correlationId);
     const meta = { correlationId, openId, operation: 'token_revoke' };
     let failure: Error | undefined;
     try {
@@ -173,9 +180,7 @@ export class TikTokTokenManager {
   /** Deletes the stored tokens locally (no TikTok call). Returns whether there were any. */
   async delete(openId: string, opts: TokenCallOptions = {}): Promise<boolean> {
     checkOpenId(openId, 'delete');
-    return this.call(opts.correlationId ?? generateCorrelationId(), () =>
-      this.o.store.delete(openId),
-    );
+    return this.call(acceptCorrelationId(opts.correlationId), () => this.o.store.delete(openId));
   }
 
   private isFresh(tokens: TikTokTokens, now: number): boolean {

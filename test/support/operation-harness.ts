@@ -1,5 +1,6 @@
 /** Runs lib/client/operation.ts's retry loop over a fake fetch, for unit tests. */
 import { Registry } from 'prom-client';
+import { fetchTransport } from '../../lib/client/http';
 import { interpret } from '../../lib/client/interpret';
 import { runOperation, type RetryMode } from '../../lib/client/operation';
 import { SafeLogger, Scrubber } from '../../lib/logging';
@@ -36,7 +37,7 @@ export function operationHarness(): Harness {
       const scrubber = new Scrubber();
       return runOperation(
         {
-          fetch: fetchImpl,
+          transport: fetchTransport(fetchImpl),
           timeoutMs: opts.timeoutMs ?? 500,
           maxAttempts: opts.maxAttempts ?? 3,
           retryBaseDelayMs: opts.retryBaseDelayMs ?? 5,

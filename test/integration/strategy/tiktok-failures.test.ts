@@ -23,13 +23,20 @@ for (const version of EXPRESS_VERSIONS) {
         assert.equal(fx.tt.count('userinfo'), 2);
       });
 
-      it('503 on every attempt → 502 API_ERROR, retryable, with Retry-After', async () => {
-        fx.tt.inject('token', { status: 503, times: 3 });
+      it('503 on every attempt → 502 API_ERROR, retryable, with Retry-After, after loginMaxAttempts (4)', async () => {
+        fx.tt.inject('token', { status: 503, times: 4 });
         const res = await login(fx.browser());
         const error = assertErrorJson(res, 502, 'API_ERROR');
         assert.equal(error.retryable, true);
         assert.equal(res.headers['retry-after'], '5');
-        assert.equal(fx.tt.count('token'), 3);
+        assert.equal(fx.tt.count('token'), 4);
+      });
+
+      it('three 503s then success: logins get one attempt more than background calls', async () => {
+        fx.tt.inject('token', { status: 503, times: 3 });
+        const res = await login(fx.browser());
+        assert.equal(res.status, 302);
+        assert.equal(fx.tt.count('token'), 4);
       });
 
       it('429 with Retry-After past the deadline → 429 RATE_LIMIT at once, Retry-After kept', async () => {

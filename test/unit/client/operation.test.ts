@@ -48,7 +48,7 @@ describe('client/operation', () => {
         'debug [TikTokOAuth] token_exchange - response',
         'warn [TikTokOAuth] token_exchange - retry',
         'debug [TikTokOAuth] token_exchange - response',
-        'info [TikTokOAuth] token_exchange - success',
+        'debug [TikTokOAuth] token_exchange - success',
       ]);
       for (const line of h.logger.lines) assert.equal(line.meta?.correlationId, 'corr-op');
       const retry = h.logger.events('retry')[0]!.meta!;

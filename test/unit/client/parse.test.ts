@@ -55,6 +55,23 @@ describe('client/parse', () => {
       assert.equal(Object.prototype.hasOwnProperty.call(parsed, '__proto__'), false);
       assert.equal(({} as Record<string, unknown>).polluted, undefined);
     });
+
+    it('drops poison keys spelled with \\u escapes too (the fast path must not skip them)', () => {
+      const parsed = parseJson(
+        '{"\\u005f_proto__":{"polluted":1},"\\u0063onstructor":{"prototype":{"polluted":2}},"a":1}',
+      );
+      assert.deepEqual(parsed, { a: 1 });
+      assert.equal(Object.getPrototypeOf(parsed), Object.prototype);
+      assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    });
+
+    it('parses plain bodies without the reviver path identically', () => {
+      assert.deepEqual(parseJson('{"access_token":"act.1","expires_in":3600,"list":[1,"x"]}'), {
+        access_token: 'act.1',
+        expires_in: 3600,
+        list: [1, 'x'],
+      });
+    });
   });
 
   describe('isRecord', () => {
