@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto';
+import express, { type Express } from 'express';
+import {
+  createTikTokMetrics,
+  getTikTokLoginFailure,
+  TikTokClient,
+  TikTokTokenManager,
+  type TikTokLogger,
+} from 'passport-tiktok';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { parseLogLevel } from './config';
+import { createPassport } from './login';
+import { createExampleLogger } from './logger';
+import { loginFailedPage } from './pages/login-failed';
+import { requestLogger } from './request-log';
+import { accountRoutes } from './routes/account';
+import { authRoutes, FAILURE_PAGE } from './routes/auth';
+import { errorHandlers, notFound } from './routes/errors';
+import { opsRoutes } from './routes/ops';
+import { securityHeaders } from './security-headers';
+import { sessionMiddleware } from './session';
+import { createStorage, type ExampleRedisClient } from './storage';
+
+/**
+ * Options of {@link createApp}. The TikTok part is what README's emulator snippet passes:
+ * `createApp({ clientKey: tt.clientKey, clientSecret: tt.clientSecret, callbackURL, ...tt.endpoints })`.
+ */
+export interface ExampleAppOptions {
+  /** The TikTok app's client key (the emulator's: `tt.clientKey`). Required. */
+  clientKey: string;
+  /** The TikTok app's client secret (the emulator's: `tt.clientSecret`). Required. */
+  clientSecret: string;
+  /** The registered redirect URI; its path is the callback route. Required. */
+  callbackURL: string;
+  /** TikTok endpoints. Default: TikTok's; spread `tt.endpoints` for the emulator. */
+  authorizationURL?: string;
+  tokenURL?: string;
+  revokeURL?: string;
+  userInfoURL?: string;
+  /** Scopes to request. Default: `['user.info.basic']`. */
+  scope?: string[];
+  /** Shows the "this is the emulator" note on the home page. Default: `false`. */
+  usingEmulator?: boolean;
+  /** A node-redis v5 client for sessions, tokens and claims (the caller connects and closes it). Default: memory. */
+  redis?: ExampleRedisClient;
+  /** Prefix of every Redis key. Default: `'passport-tiktok-example:'`. */
+  redisPrefix?: string;
+  /** Signs the session cookie. Default: random per process (sessions end at restart; warned). */
+  sessionSecret?: string;
+  /** `Secure` session cookie (HTTPS only). Default: `false`. */
+  secureCookies?: boolean;
+  /** Express's `trust proxy`. Default: unset. */
+  trustProxy?: boolean | number | string;
+  /** `false`: the login routes answer 503, everything else works. Default: `true`. */
+  oauthEnabled?: boolean;
+  /** Request lines, the strategy's and the token manager's logs. Default: winston at `TIKTOK_LOG_LEVEL`. */
+  logger?: TikTokLogger;
+}
+
+/** What {@link createApp} returns. */
+export interface ExampleApp {
+  /** The Express app: `app.listen(port)`, or `request(app)` with supertest. */
+  readonly app: Express;
+  readonly tokenManager: TikTokTokenManager;
+  /** The app's Prometheus registry (served on `/metrics`). */
+  readonly registry: Registry;
+  /** Releases what createApp created (its metrics registry). The Redis client is the caller's. */
+  close(): Promise<void>;
+}
+
+/** The example app: "Log in with TikTok" with sessions, a profile page, logout and disconnect. */
+export function createApp(options: ExampleAppOptions): ExampleApp {
+  const logger = options.logger ?? createExampleLogger(parseLogLevel(process.env.TIKTOK_LOG_LEVEL));
+  const oauthEnabled = options.oauthEnabled ?? true;
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const metrics = createTikTokMetrics(registry);
+  const storage = createStorage(options.redis, options.redisPrefix ?? 'passport-tiktok-example:');
+  if (storage.kind === 'memory') {
+    logger.warn(
+      'sessions use express-session MemoryStore: they are lost on restart and not shared between instances; set REDIS_URL for Redis',
+      {},
+    );
+  }
+  let secret = options.sessionSecret;
+  if (secret === undefined) {
+    logger.warn(
+      'SESSION_SECRET is not set: using a random secret, so sessions end when the process restarts',
+      {},
+    );
+    secret = randomBytes(32).toString('hex');
+  }
+  const client = new TikTokClient({
+    clientKey: options.clientKey,
+    clientSecret: options.clientSecret,
+    redirectUri: options.callbackURL,
+    authorizationURL: options.authorizationURL,
+    tokenURL: options.tokenURL,
+    revokeURL: options.revokeURL,
+    userInfoURL: options.userInfoURL,
+    scopes: options.scope ?? ['user.info.basic'],
+    logger,
+    metrics,
+  });
+  const tokenManager = new TikTokTokenManager({
+    client,
+    store: storage.tokenStore,
+    logger,
+    metrics,
+  });
+  const passport = createPassport({ client, tokenManager, claimStore: storage.claimStore });
+
+  const app = express();
+  app.disable('x-powered-by');
+  if (options.trustProxy !== undefined) app.set('trust proxy', options.trustProxy);
+  app.use(requestLogger(logger), securityHeaders);
+  // Before the session: these keep answering while Redis is down. NOTE: the failure page must
+  // not need the session, or a session-store outage would redirect to it over and over; the
+  // failure reaches it in the query (`?error=<code>&correlationId=<id>`, see routes/auth.ts).
+  app.use(opsRoutes({ storage, registry, oauthEnabled }));
+  app.get(FAILURE_PAGE, (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    res.type('html').send(loginFailedPage(getTikTokLoginFailure(req)));
+  });
+  app.use(
+    sessionMiddleware({
+      store: storage.sessionStore,
+      secret,
+      secure: options.secureCookies ?? false,
+    }),
+  );
+  app.use(passport.session());
+  app.use(
+    authRoutes({
+      passport,
+      enabled: oauthEnabled,
+      callbackPath: new URL(options.callbackURL).pathname,
+    }),
+  );
+  app.use(
+    accountRoutes({
+      tokenManager,
+      logger,
+      oauthEnabled,
+      tiktok: options.usingEmulator === true ? 'emulator' : 'tiktok',
+    }),
+  );
+  app.use(notFound());
+  app.use(errorHandlers(logger));
+
+  return {
+    app,
+    tokenManager,
+    registry,
+    close: () => {
+      registry.clear();
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,142 @@
+import type { LogLevelSetting } from './logger';
+
+/** The credentials of a TikTok app (developers.tiktok.com): the real TikTok is used. */
+export interface TikTokAppCredentials {
+  clientKey: string;
+  clientSecret: string;
+  /** Registered redirect URI; its path is the app's callback route. */
+  redirectUri: string;
+}
+
+/** Everything `npm start` reads from the environment, parsed and checked once. */
+export interface ExampleConfig {
+  /** `PORT`. Default `3000`. */
+  port: number;
+  /** `HOST`: interface to listen on. Default: all interfaces. */
+  host: string | undefined;
+  /** `EMULATOR_PORT` (emulator mode only). Default `3001`, or any free port if 3001 is taken. */
+  emulatorPort: number | undefined;
+  /** `TIKTOK_CLIENT_KEY`/`_SECRET`/`_REDIRECT_URI`. Default: none → the built-in emulator. */
+  tiktok: TikTokAppCredentials | undefined;
+  /** `REDIS_URL`: sessions, tokens and state claims in Redis. Default: none → in memory. */
+  redisUrl: string | undefined;
+  /** `SESSION_SECRET`. Required in production; default (dev): random per process. */
+  sessionSecret: string | undefined;
+  /** `NODE_ENV=production`. */
+  production: boolean;
+  /** `TRUST_PROXY`: Express's `trust proxy` (`true`, hop count, or addresses). Default: unset. */
+  trustProxy: boolean | number | string | undefined;
+  /** Secure cookies: production, or behind a trusted (TLS-terminating) proxy. */
+  secureCookies: boolean;
+  /** `TIKTOK_OAUTH_ENABLED`. Default `true`; `false` answers the login routes with 503. */
+  oauthEnabled: boolean;
+  /** `TIKTOK_LOG_LEVEL`. Default `info`. */
+  logLevel: LogLevelSetting;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** A variable's value, or undefined when unset or blank. */
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function port(env: Env, name: string): number | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65_535) {
+    throw new TypeError(`${name} must be a port number (0-65535), got "${value}"`);
+  }
+  return n;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const value = read(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (['true', '1', 'yes', 'on'].includes(value)) return true;
+  if (['false', '0', 'no', 'off'].includes(value)) return false;
+  throw new TypeError(`${name} must be true or false, got "${value}"`);
+}
+
+const LOG_LEVELS: readonly LogLevelSetting[] = ['debug', 'info', 'warn', 'error', 'silent'];
+
+/** `TIKTOK_LOG_LEVEL`: debug, info (default), warn, error or silent. */
+export function parseLogLevel(value: string | undefined): LogLevelSetting {
+  const level = value === undefined || value.trim() === '' ? 'info' : value.trim().toLowerCase();
+  const known = LOG_LEVELS.find((l) => l === level);
+  if (known === undefined) {
+    throw new TypeError(`TIKTOK_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+  }
+  return known;
+}
+
+/** `TRUST_PROXY`: true/false, a hop count, or addresses/subnets for Express. */
+function trustProxy(env: Env): boolean | number | string | undefined {
+  const value = read(env, 'TRUST_PROXY');
+  if (value === undefined || value.toLowerCase() === 'false') return undefined;
+  if (value.toLowerCase() === 'true') return true;
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+function tiktokApp(env: Env, production: boolean): TikTokAppCredentials | undefined {
+  const clientKey = read(env, 'TIKTOK_CLIENT_KEY');
+  const clientSecret = read(env, 'TIKTOK_CLIENT_SECRET');
+  const redirectUri =
+    read(env, 'TIKTOK_REDIRECT_URI') ?? read(env, 'NEXT_PUBLIC_TIKTOK_REDIRECT_URI');
+  if (clientKey === undefined) {
+    if (clientSecret !== undefined) {
+      throw new TypeError(
+        'TIKTOK_CLIENT_SECRET is set but TIKTOK_CLIENT_KEY is not: set both (or neither, for the emulator)',
+      );
+    }
+    if (production) {
+      throw new TypeError(
+        'TIKTOK_CLIENT_KEY is required when NODE_ENV=production (the emulator is for development)',
+      );
+    }
+    return undefined;
+  }
+  const missing = [
+    ...(clientSecret === undefined ? ['TIKTOK_CLIENT_SECRET'] : []),
+    ...(redirectUri === undefined ? ['TIKTOK_REDIRECT_URI'] : []),
+  ];
+  if (clientSecret === undefined || redirectUri === undefined) {
+    throw new TypeError(`TIKTOK_CLIENT_KEY is set, so ${missing.join(' and ')} must be set too`);
+  }
+  if (!URL.canParse(redirectUri)) {
+    throw new TypeError(
+      'TIKTOK_REDIRECT_URI must be an absolute URL, e.g. https://example.com/auth/tiktok/callback',
+    );
+  }
+  return { clientKey, clientSecret, redirectUri };
+}
+
+/**
+ * Reads the example's configuration. Every problem is a TypeError naming the variable, thrown
+ * before anything starts (a missing `SESSION_SECRET` in production, say).
+ */
+export function readConfig(env: Env = process.env): ExampleConfig {
+  const production = read(env, 'NODE_ENV') === 'production';
+  const sessionSecret = read(env, 'SESSION_SECRET');
+  if (production && sessionSecret === undefined) {
+    throw new TypeError(
+      'SESSION_SECRET is required when NODE_ENV=production: set it to a long random string (openssl rand -hex 32)',
+    );
+  }
+  const proxy = trustProxy(env);
+  return {
+    port: port(env, 'PORT') ?? 3000,
+    host: read(env, 'HOST'),
+    emulatorPort: port(env, 'EMULATOR_PORT'),
+    tiktok: tiktokApp(env, production),
+    redisUrl: read(env, 'REDIS_URL'),
+    sessionSecret,
+    production,
+    trustProxy: proxy,
+    secureCookies: production || proxy !== undefined,
+    oauthEnabled: flag(env, 'TIKTOK_OAUTH_ENABLED', true),
+    logLevel: parseLogLevel(read(env, 'TIKTOK_LOG_LEVEL')),
+  };
+}

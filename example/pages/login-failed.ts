@@ -1,0 +1,35 @@
+import { ERROR_CODE_INFO, type TikTokLoginFailure } from 'passport-tiktok';
+import { html } from '../html';
+import { layout } from './layout';
+
+/** A heading people understand, by kind of failure. */
+function headline(failure: TikTokLoginFailure): string {
+  if (failure.code === 'ACCESS_DENIED') return 'You cancelled the TikTok login';
+  if (failure.code === 'INVALID_STATE') return 'Your login expired';
+  if (failure.code === 'SERVICE_UNAVAILABLE') return 'Login is unavailable right now';
+  if (ERROR_CODE_INFO[failure.code].retryable) return 'TikTok is unavailable right now';
+  return 'We could not log you in with TikTok';
+}
+
+/**
+ * `/login-failed`: why the last login failed (a fixed message chosen by the error code, nothing
+ * reflected from the request) and the correlation ID to quote to support.
+ */
+export function loginFailedPage(failure: TikTokLoginFailure | undefined): string {
+  if (failure === undefined) {
+    return layout(
+      'Log in',
+      html`<h1>Log in</h1>
+        <p>There is no failed login to show.</p>
+        <p><a class="button" id="login" href="/auth/tiktok">Log in with TikTok</a></p>`,
+    );
+  }
+  const body = html`<h1 id="headline">${headline(failure)}</h1>
+    <p id="message">${failure.message}</p>
+    <p>
+      Reason <code id="code">${failure.code}</code> · reference
+      <code id="correlation-id">${failure.correlationId}</code> (quote it if you contact support).
+    </p>
+    <p><a class="button" id="login" href="/auth/tiktok">Try again</a> <a href="/">Home</a></p>`;
+  return layout('Login failed', body);
+}

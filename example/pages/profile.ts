@@ -1,0 +1,81 @@
+import { html, type SafeHtml } from '../html';
+import type { ExampleUser } from '../user';
+import { layout } from './layout';
+
+export interface ProfileView {
+  user: ExampleUser;
+  /** Scopes the user granted (from the stored token response); empty when unknown. */
+  scopes: readonly string[];
+  /** When the access token expires (epoch ms); undefined when no tokens are stored. */
+  accessTokenExpiresAt: number | undefined;
+  /** Clock for "in N minutes". */
+  now: number;
+}
+
+/** Only http(s) images: anything else (say `javascript:`) is not rendered. */
+function avatar(url: string | undefined): SafeHtml {
+  if (url === undefined) return html``;
+  try {
+    const { protocol } = new URL(url);
+    if (protocol !== 'https:' && protocol !== 'http:') return html``;
+  } catch {
+    return html``;
+  }
+  return html`<img
+    class="avatar"
+    id="avatar"
+    src="${url}"
+    alt="Avatar"
+    referrerpolicy="no-referrer"
+  />`;
+}
+
+function expiry(expiresAt: number | undefined, now: number): SafeHtml {
+  if (expiresAt === undefined) {
+    return html`<span id="token-expiry">no TikTok tokens stored (disconnected)</span>`;
+  }
+  const minutes = Math.round((expiresAt - now) / 60_000);
+  const relative = minutes >= 0 ? `in ${minutes} min` : `${-minutes} min ago`;
+  return html`<time id="token-expiry" datetime="${new Date(expiresAt).toISOString()}"
+      >${new Date(expiresAt).toISOString()}</time
+    >
+    (${relative})`;
+}
+
+/** `/profile`: who you are on TikTok, and the token's lifetime — never the token itself. */
+export function profilePage(view: ProfileView): string {
+  const { user } = view;
+  const scopes = view.scopes.map((scope) => html`<li>${scope}</li>`);
+  const username =
+    user.username === undefined
+      ? html``
+      : html`<dt>Username</dt>
+          <dd>@${user.username}</dd>`;
+  const body = html`<h1>Your TikTok profile</h1>
+    ${avatar(user.avatarUrl)}
+    <dl>
+      <dt>Display name</dt>
+      <dd id="display-name">${user.displayName}</dd>
+      ${username}
+      <dt>open_id</dt>
+      <dd><code id="open-id">${user.id}</code></dd>
+      <dt>Granted scopes</dt>
+      <dd>
+        <ul id="scopes">
+          ${scopes}
+        </ul>
+      </dd>
+      <dt>Access token expires</dt>
+      <dd>${expiry(view.accessTokenExpiresAt, view.now)}</dd>
+    </dl>
+    <form method="post" action="/logout">
+      <button class="button secondary" id="logout" type="submit">Log out</button>
+    </form>
+    <form method="post" action="/disconnect">
+      <button class="button" id="disconnect" type="submit">Disconnect TikTok</button>
+    </form>
+    <p>
+      Disconnect revokes this app's access at TikTok, deletes the stored tokens and logs you out.
+    </p>`;
+  return layout('Profile', body);
+}

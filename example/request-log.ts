@@ -1,0 +1,59 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { generateCorrelationId, type TikTokLogger } from 'passport-tiktok';
+
+const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+const ids = new WeakMap<Request, string>();
+
+/**
+ * The request's correlation ID: the login's (TikTokStrategy sets `req.tiktokCorrelationId` on
+ * login routes), else a safe incoming `X-Correlation-Id`, else one made for this request.
+ */
+export function correlationIdOf(req: Request): string {
+  if (req.tiktokCorrelationId !== undefined) return req.tiktokCorrelationId;
+  let id = ids.get(req);
+  if (id === undefined) {
+    const incoming = req.headers['x-correlation-id'];
+    id =
+      typeof incoming === 'string' && SAFE_ID.test(incoming) ? incoming : generateCorrelationId();
+    ids.set(req, id);
+  }
+  return id;
+}
+
+/** The path without its query string: callback queries carry the code and state. */
+function pathOf(req: Request): string {
+  const url = req.originalUrl;
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+/**
+ * One structured line per request, when its response is finished (or the client went away):
+ * method, path (no query string), status, duration ms and correlation ID. Never a query string,
+ * a cookie or a token.
+ */
+export function requestLogger(logger: TikTokLogger): RequestHandler {
+  return function logRequest(req: Request, res: Response, next: NextFunction): void {
+    const started = process.hrtime.bigint();
+    let logged = false;
+    const log = (): void => {
+      if (logged) return;
+      logged = true;
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const status = res.headersSent ? res.statusCode : 0;
+      const meta = {
+        method: req.method,
+        path: pathOf(req),
+        status,
+        durationMs: Math.round(durationMs * 10) / 10,
+        correlationId: correlationIdOf(req),
+      };
+      if (status >= 500 || status === 0) logger.warn('request', meta);
+      else logger.info('request', meta);
+    };
+    res.once('finish', log);
+    res.once('close', log);
+    next();
+  };
+}

@@ -1,0 +1,99 @@
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { isTikTokAPIError, type TikTokLogger, type TikTokTokenManager } from 'passport-tiktok';
+import { homePage } from '../pages/home';
+import { profilePage } from '../pages/profile';
+import { correlationIdOf } from '../request-log';
+import { isExampleUser, type ExampleUser } from '../user';
+
+export interface AccountRoutesOptions {
+  tokenManager: TikTokTokenManager;
+  logger: TikTokLogger;
+  oauthEnabled: boolean;
+  tiktok: 'emulator' | 'tiktok';
+}
+
+/** The logged-in user, checked (it came back from the session store). */
+export function currentUser(req: Request): ExampleUser | undefined {
+  return isExampleUser(req.user) ? req.user : undefined;
+}
+
+/**
+ * Logout and disconnect are POSTs from our own pages. With the `SameSite=Lax` session cookie a
+ * cross-site POST arrives without the session anyway; browsers that say so are refused outright.
+ */
+function sameSiteOnly(req: Request, res: Response, next: NextFunction): void {
+  if (req.get('sec-fetch-site') === 'cross-site') {
+    res.status(403).type('text/plain').send('Cross-site request refused');
+    return;
+  }
+  next();
+}
+
+function logout(req: Request, res: Response, next: NextFunction): void {
+  req.logout((err: unknown) => {
+    if (err !== undefined && err !== null) {
+      next(err);
+      return;
+    }
+    res.redirect(303, '/');
+  });
+}
+
+/** Home, profile, logout and "Disconnect TikTok". */
+export function accountRoutes(options: AccountRoutesOptions): Router {
+  const { tokenManager, logger } = options;
+  const router = Router();
+
+  router.get('/', (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    res.type('html').send(
+      homePage({
+        user: currentUser(req),
+        oauthEnabled: options.oauthEnabled,
+        tiktok: options.tiktok,
+      }),
+    );
+  });
+
+  router.get('/profile', async (req, res) => {
+    const user = currentUser(req);
+    if (user === undefined) {
+      res.redirect(303, '/');
+      return;
+    }
+    // Store down → TikTokAPIError SERVICE_UNAVAILABLE → tiktokErrorHandler (Express 5 async).
+    const tokens = await tokenManager.get(user.id, { correlationId: correlationIdOf(req) });
+    res.set('Cache-Control', 'no-store');
+    res.type('html').send(
+      profilePage({
+        user,
+        scopes: tokens?.scope.split(',').filter((s) => s !== '') ?? [],
+        accessTokenExpiresAt: tokens?.expires_at,
+        now: Date.now(),
+      }),
+    );
+  });
+
+  router.post('/logout', sameSiteOnly, logout);
+
+  router.post(
+    '/disconnect',
+    sameSiteOnly,
+    async (req, _res, next) => {
+      const user = currentUser(req);
+      if (user !== undefined) {
+        const correlationId = correlationIdOf(req);
+        // Revoked at TikTok, then deleted locally whatever happened: log, and log out anyway.
+        await tokenManager.revoke(user.id, { correlationId }).catch((err: unknown) => {
+          logger.warn('disconnect - TikTok revoke failed; tokens deleted locally', {
+            correlationId,
+            errorCode: isTikTokAPIError(err) ? err.code : 'UNKNOWN',
+          });
+        });
+      }
+      next();
+    },
+    logout,
+  );
+  return router;
+}

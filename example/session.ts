@@ -1,0 +1,37 @@
+import session from 'express-session';
+import type { RequestHandler } from 'express';
+import { tiktokSessionGuard } from 'passport-tiktok';
+
+/** The session cookie's name. */
+export const SESSION_COOKIE = 'example.sid';
+
+export interface SessionSettings {
+  store: session.Store;
+  secret: string;
+  /** `Secure` cookie: production or behind a trusted TLS proxy. */
+  secure: boolean;
+}
+
+/**
+ * express-session, wrapped in tiktokSessionGuard so a session store that does not answer is a
+ * 503 (rendered by tiktokErrorHandler) and recovers by itself. The cookie is HttpOnly and
+ * `SameSite=Lax` — NOTE: not `Strict`, or the browser drops it on the redirect back from TikTok
+ * and every login fails with INVALID_STATE (docs/strategy.md, "Sessions and cookies").
+ */
+export function sessionMiddleware(settings: SessionSettings): RequestHandler {
+  return tiktokSessionGuard(
+    session({
+      name: SESSION_COOKIE,
+      store: settings.store,
+      secret: settings.secret,
+      resave: false,
+      saveUninitialized: false,
+      cookie: {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: settings.secure,
+        maxAge: 7 * 24 * 3600 * 1000,
+      },
+    }),
+  );
+}

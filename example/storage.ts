@@ -1,0 +1,67 @@
+import { RedisStore } from 'connect-redis';
+import session from 'express-session';
+import {
+  MemoryTokenStore,
+  RedisClaimStore,
+  RedisTokenStore,
+  type TikTokStateClaimStore,
+  type TokenStore,
+} from 'passport-tiktok';
+import type { createClient } from 'redis';
+
+/**
+ * A node-redis v5 client (`createClient({ url, disableOfflineQueue: true })`). NOTE:
+ * `disableOfflineQueue` makes commands fail at once while Redis is down (→ 503) instead of
+ * waiting for the reconnect.
+ */
+export type ExampleRedisClient = ReturnType<typeof createClient>;
+
+/** Where sessions, tokens and state claims live. */
+export interface ExampleStorage {
+  readonly kind: 'redis' | 'memory';
+  readonly sessionStore: session.Store;
+  readonly tokenStore: TokenStore;
+  /** `undefined`: the strategy's per-process default (MemoryClaimStore). */
+  readonly claimStore: TikTokStateClaimStore | undefined;
+  /** Resolves when the storage answers (Redis PING within `timeoutMs`), rejects otherwise. */
+  check(timeoutMs: number): Promise<void>;
+}
+
+async function ping(client: ExampleRedisClient, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no PING answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([client.ping(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Redis when a client is given (the production path: any number of instances share it), else
+ * process memory (one instance, lost on restart). Keys in Redis: `<prefix>sess:*` (connect-redis),
+ * `<prefix>tokens:*` (RedisTokenStore), `<prefix>claim:*` (RedisClaimStore).
+ */
+export function createStorage(
+  redis: ExampleRedisClient | undefined,
+  prefix: string,
+): ExampleStorage {
+  if (redis === undefined) {
+    return {
+      kind: 'memory',
+      sessionStore: new session.MemoryStore(),
+      tokenStore: new MemoryTokenStore(),
+      claimStore: undefined,
+      check: () => Promise.resolve(),
+    };
+  }
+  return {
+    kind: 'redis',
+    sessionStore: new RedisStore({ client: redis, prefix: `${prefix}sess:` }),
+    tokenStore: new RedisTokenStore({ client: redis, prefix: `${prefix}tokens:` }),
+    claimStore: new RedisClaimStore({ client: redis, prefix: `${prefix}claim:` }),
+    check: (timeoutMs) => ping(redis, timeoutMs),
+  };
+}

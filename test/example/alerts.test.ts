@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createTikTokMetrics } from 'passport-tiktok';
+import { Registry } from 'prom-client';
+import { balanced, identifiersOf, readAlertRules } from '../support/alert-rules';
+
+const run = promisify(execFile);
+const DIR = join(__dirname, '../../example/prometheus');
+const RULES = join(DIR, 'alerts.yml');
+
+/** `promtool` on PATH (Debian: `apt-get install prometheus`; .ci/run installs it). */
+function promtool(): string | undefined {
+  try {
+    return (
+      execFileSync('sh', ['-c', 'command -v promtool'], { encoding: 'utf8' }).trim() || undefined
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/** The series names createTikTokMetrics() really exports (histograms with their suffixes). */
+function exportedNames(): Set<string> {
+  const registry = new Registry();
+  createTikTokMetrics(registry);
+  const names = registry.getMetricsAsArray().map((m) => m.name);
+  return new Set(names.flatMap((n) => [n, `${n}_bucket`, `${n}_sum`, `${n}_count`]));
+}
+
+describe('example/prometheus/alerts.yml', () => {
+  const rules = readAlertRules(readFileSync(RULES, 'utf8'));
+
+  describe('promtool', function () {
+    const binary = promtool();
+    before(function () {
+      if (binary !== undefined) return;
+      if (process.env.CI === 'true')
+        throw new Error('promtool is missing: CI must install it (apt-get install prometheus)');
+      console.warn(
+        '    skipped: promtool not found (apt-get install prometheus); the structural checks below still run',
+      );
+      this.skip();
+    });
+
+    it('promtool check rules: 3 valid rules', async () => {
+      const { stdout } = await run(binary ?? 'promtool', ['check', 'rules', RULES]);
+      assert.match(stdout, /SUCCESS: 3 rules found/);
+    });
+
+    it('promtool test rules: the alerts fire (and only) when they should', async () => {
+      const { stdout } = await run(binary ?? 'promtool', ['test', 'rules', 'alerts.test.yml'], {
+        cwd: DIR,
+      });
+      assert.match(stdout, /SUCCESS/);
+    });
+  });
+
+  describe('structure (without promtool)', () => {
+    it('holds the three seed alerts with their thresholds and durations', () => {
+      assert.deepEqual(
+        rules.map((r) => [r.alert, r.for, r.severity, /(?:>|<) [0-9.]+$/.exec(r.expr)?.[0]]),
+        [
+          ['TikTokOAuthErrorRateHigh', '5m', 'warning', '> 0.10'],
+          ['TikTokOAuthTimeoutRateHigh', '5m', 'warning', '> 0.05'],
+          ['TikTokOAuthSuccessRateLow', '10m', 'critical', '< 0.90'],
+        ],
+      );
+    });
+
+    it('the error-rate expression is the seed one', () => {
+      assert.equal(
+        rules[0]?.expr,
+        'sum(rate(tiktok_oauth_requests_total{outcome!="success"}[5m])) / sum(rate(tiktok_oauth_requests_total[5m])) > 0.10',
+      );
+    });
+
+    it('every expression has balanced (), [] and {}', () => {
+      for (const rule of rules) assert.ok(balanced(rule.expr), rule.alert);
+      assert.equal(balanced('sum(rate(x[5m])'), false, 'the check itself can fail');
+    });
+
+    it('every expression uses only metric names createTikTokMetrics() exports (and sum/rate)', () => {
+      const allowed = new Set([...exportedNames(), 'sum', 'rate']);
+      for (const rule of rules) {
+        const unknown = identifiersOf(rule.expr).filter((id) => !allowed.has(id));
+        assert.deepEqual(unknown, [], rule.alert);
+      }
+      assert.deepEqual(
+        identifiersOf('sum(rate(tiktok_oauth_request_total[5m]))').filter((id) => !allowed.has(id)),
+        ['tiktok_oauth_request_total'],
+      );
+    });
+  });
+});

@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { readConfig } from '../../example/config';
+
+const REAL = {
+  TIKTOK_CLIENT_KEY: 'aw-key',
+  TIKTOK_CLIENT_SECRET: 'aw-secret',
+  TIKTOK_REDIRECT_URI: 'https://demo.ngrok.app/auth/tiktok/callback',
+};
+
+describe('example config (readConfig)', () => {
+  describe('a fresh machine (no variables)', () => {
+    it('emulator mode on port 3000, memory sessions, login on, info logs, no secure cookies', () => {
+      assert.deepEqual(readConfig({}), {
+        port: 3000,
+        host: undefined,
+        emulatorPort: undefined,
+        tiktok: undefined,
+        redisUrl: undefined,
+        sessionSecret: undefined,
+        production: false,
+        trustProxy: undefined,
+        secureCookies: false,
+        oauthEnabled: true,
+        logLevel: 'info',
+      });
+    });
+
+    it('blank values count as unset', () => {
+      assert.equal(readConfig({ PORT: '', TIKTOK_CLIENT_KEY: '  ' }).tiktok, undefined);
+    });
+  });
+
+  describe('the real TikTok', () => {
+    it('TIKTOK_CLIENT_KEY/SECRET/REDIRECT_URI switch the emulator off', () => {
+      assert.deepEqual(readConfig(REAL).tiktok, {
+        clientKey: 'aw-key',
+        clientSecret: 'aw-secret',
+        redirectUri: 'https://demo.ngrok.app/auth/tiktok/callback',
+      });
+    });
+
+    it('NEXT_PUBLIC_TIKTOK_REDIRECT_URI is the fallback redirect URI', () => {
+      const { TIKTOK_REDIRECT_URI, ...rest } = REAL;
+      const config = readConfig({ ...rest, NEXT_PUBLIC_TIKTOK_REDIRECT_URI: TIKTOK_REDIRECT_URI });
+      assert.equal(config.tiktok?.redirectUri, TIKTOK_REDIRECT_URI);
+    });
+
+    it('a key without secret and redirect URI names both', () => {
+      assert.throws(() => readConfig({ TIKTOK_CLIENT_KEY: 'k' }), {
+        name: 'TypeError',
+        message:
+          'TIKTOK_CLIENT_KEY is set, so TIKTOK_CLIENT_SECRET and TIKTOK_REDIRECT_URI must be set too',
+      });
+    });
+
+    it('a secret without a key is refused', () => {
+      assert.throws(() => readConfig({ TIKTOK_CLIENT_SECRET: 's' }), /TIKTOK_CLIENT_KEY is not/);
+    });
+
+    it('a relative redirect URI is refused', () => {
+      assert.throws(() => readConfig({ ...REAL, TIKTOK_REDIRECT_URI: '/cb' }), /absolute URL/);
+    });
+  });
+
+  describe('production (NODE_ENV=production)', () => {
+    const prod = { ...REAL, NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32) };
+
+    it('requires SESSION_SECRET, with a clear error', () => {
+      assert.throws(() => readConfig({ ...prod, SESSION_SECRET: undefined }), {
+        name: 'TypeError',
+        message: /^SESSION_SECRET is required when NODE_ENV=production/,
+      });
+    });
+
+    it('requires the real TikTok (no emulator)', () => {
+      assert.throws(
+        () => readConfig({ NODE_ENV: 'production', SESSION_SECRET: 's' }),
+        /TIKTOK_CLIENT_KEY is required when NODE_ENV=production/,
+      );
+    });
+
+    it('sets secure cookies', () => {
+      const config = readConfig(prod);
+      assert.equal(config.production, true);
+      assert.equal(config.secureCookies, true);
+    });
+  });
+
+  describe('TRUST_PROXY', () => {
+    for (const [value, expected] of [
+      ['true', true],
+      ['1', 1],
+      ['loopback, 10.0.0.0/8', 'loopback, 10.0.0.0/8'],
+    ] as const) {
+      it(`"${value}" → trust proxy ${JSON.stringify(expected)} and secure cookies`, () => {
+        const config = readConfig({ TRUST_PROXY: value });
+        assert.equal(config.trustProxy, expected);
+        assert.equal(config.secureCookies, true);
+      });
+    }
+
+    it('"false" → unset', () => {
+      assert.equal(readConfig({ TRUST_PROXY: 'false' }).trustProxy, undefined);
+    });
+  });
+
+  describe('the other variables', () => {
+    it('PORT, EMULATOR_PORT, HOST, REDIS_URL, TIKTOK_LOG_LEVEL', () => {
+      const config = readConfig({
+        PORT: '8080',
+        EMULATOR_PORT: '0',
+        HOST: '127.0.0.1',
+        REDIS_URL: 'redis://127.0.0.1:6379',
+        TIKTOK_LOG_LEVEL: 'WARN',
+      });
+      assert.deepEqual(
+        [config.port, config.emulatorPort, config.host, config.redisUrl, config.logLevel],
+        [8080, 0, '127.0.0.1', 'redis://127.0.0.1:6379', 'warn'],
+      );
+    });
+
+    for (const [value, expected] of [
+      ['false', false],
+      ['0', false],
+      ['off', false],
+      ['true', true],
+      ['yes', true],
+    ] as const) {
+      it(`TIKTOK_OAUTH_ENABLED=${value} → ${expected}`, () => {
+        assert.equal(readConfig({ TIKTOK_OAUTH_ENABLED: value }).oauthEnabled, expected);
+      });
+    }
+
+    for (const [name, value, message] of [
+      ['PORT', 'http', /PORT must be a port number/],
+      ['PORT', '70000', /PORT must be a port number/],
+      ['EMULATOR_PORT', '-1', /EMULATOR_PORT must be a port number/],
+      ['TIKTOK_OAUTH_ENABLED', 'maybe', /TIKTOK_OAUTH_ENABLED must be true or false/],
+      [
+        'TIKTOK_LOG_LEVEL',
+        'verbose',
+        /TIKTOK_LOG_LEVEL must be one of debug, info, warn, error, silent/,
+      ],
+    ] as const) {
+      it(`${name}=${value} is refused, naming the variable`, () => {
+        assert.throws(() => readConfig({ [name]: value }), { name: 'TypeError', message });
+      });
+    }
+  });
+});

@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { readConfig, type ExampleConfig } from '../../example/config';
+import { startExample, type RunningExample } from '../../example/start';
+import { CaptureLogger } from '../support/capture-logger';
+import { connectTestRedis, REDIS_URL } from '../support/redis';
+import { freePort } from '../support/redis-server';
+
+const ROOT = join(__dirname, '../..');
+/** `npm start`'s configuration on 127.0.0.1 and ephemeral ports. */
+const LOCAL = { PORT: '0', HOST: '127.0.0.1', EMULATOR_PORT: '0' };
+
+async function start(
+  env: Record<string, string>,
+): Promise<{ running: RunningExample; printed: string }> {
+  let printed = '';
+  const config: ExampleConfig = readConfig({ ...LOCAL, ...env });
+  const running = await startExample(config, {
+    logger: new CaptureLogger(),
+    print: (text) => {
+      printed += text;
+    },
+  });
+  return { running, printed };
+}
+
+describe('example startExample (what npm start runs)', () => {
+  it('emulator mode: prints where to click, shows the consent page (not auto-approved), stops cleanly', async () => {
+    const { running, printed } = await start({});
+    try {
+      assert.match(running.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.ok(printed.includes(`open ${running.url}`));
+      assert.ok(running.emulator !== undefined);
+      assert.ok(printed.includes(`emulator at ${running.emulator.url}`));
+      const startLogin = await fetch(`${running.url}/auth/tiktok`, { redirect: 'manual' });
+      const authorize = new URL(startLogin.headers.get('location') ?? '');
+      assert.equal(
+        authorize.origin + authorize.pathname,
+        running.emulator.endpoints.authorizationURL,
+      );
+      assert.equal(
+        authorize.searchParams.get('redirect_uri'),
+        `${running.url}/auth/tiktok/callback`,
+      );
+      const consent = await fetch(authorize, { redirect: 'manual' });
+      assert.equal(consent.status, 200);
+      assert.match(await consent.text(), /id="approve"[\s\S]*id="deny"/);
+    } finally {
+      await running.close();
+    }
+    await assert.rejects(fetch(`${running.url}/healthz`), TypeError);
+  });
+
+  it('real TikTok mode: no emulator, /auth/tiktok redirects to tiktok.com with the client key', async () => {
+    const { running, printed } = await start({
+      TIKTOK_CLIENT_KEY: 'aw-real-key',
+      TIKTOK_CLIENT_SECRET: 'aw-real-secret',
+      TIKTOK_REDIRECT_URI: 'https://demo.ngrok.app/auth/tiktok/callback',
+    });
+    try {
+      assert.equal(running.emulator, undefined);
+      assert.match(printed, /TikTok: {3}the real one/);
+      assert.ok(printed.includes(`open https://demo.ngrok.app (listening on ${running.url})`));
+      const res = await fetch(`${running.url}/auth/tiktok`, { redirect: 'manual' });
+      const location = new URL(res.headers.get('location') ?? '');
+      assert.equal(
+        location.origin + location.pathname,
+        'https://www.tiktok.com/v2/auth/authorize/',
+      );
+      assert.equal(location.searchParams.get('client_key'), 'aw-real-key');
+      assert.equal(
+        location.searchParams.get('redirect_uri'),
+        'https://demo.ngrok.app/auth/tiktok/callback',
+      );
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('REDIS_URL: sessions in Redis, /healthz checks it', async function () {
+    (await connectTestRedis(this)).destroy(); // skipped without Redis, failed under CI=true
+    const { running, printed } = await start({ REDIS_URL });
+    try {
+      assert.match(printed, /Sessions: Redis at redis:\/\//);
+      const health = await fetch(`${running.url}/healthz`);
+      assert.equal(health.status, 200);
+      assert.deepEqual(await health.json(), {
+        status: 'ok',
+        sessions: 'redis',
+        redis: 'ok',
+        tiktokLogin: 'enabled',
+      });
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('an unreachable REDIS_URL fails at start with a clear message (password hidden), nothing left listening', async () => {
+    const port = String(await freePort());
+    const url = `redis://:hunter2@127.0.0.1:${await freePort()}`;
+    await assert.rejects(start({ REDIS_URL: url, PORT: port }), (err: unknown) => {
+      assert.ok(err instanceof Error);
+      assert.match(
+        err.message,
+        /^REDIS_URL is set but connecting to Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/? failed: .*ECONNREFUSED/,
+      );
+      assert.ok(!err.message.includes('hunter2'));
+      return true;
+    });
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`), TypeError);
+  });
+
+  it('server.ts run directly listens, prints the URL, and exits 0 on SIGTERM', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...LOCAL, TIKTOK_LOG_LEVEL: 'silent' };
+    for (const name of [
+      'TIKTOK_CLIENT_KEY',
+      'TIKTOK_CLIENT_SECRET',
+      'TIKTOK_REDIRECT_URI',
+      'REDIS_URL',
+      'NODE_ENV',
+    ]) {
+      Reflect.deleteProperty(env, name);
+    }
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'example/server.ts'], {
+      cwd: ROOT,
+      env,
+    });
+    try {
+      let out = '';
+      child.stdout.setEncoding('utf8');
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (chunk: string) => {
+          out += chunk;
+          const match = /open (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (match?.[1] !== undefined) resolve(match[1]);
+        });
+        child.once('exit', (code) =>
+          reject(new Error(`exited ${String(code)} before listening: ${out}`)),
+        );
+      });
+      assert.equal((await fetch(`${url}/healthz`)).status, 200);
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      assert.deepEqual(await exited, [0, null]);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+});
