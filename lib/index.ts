@@ -10,7 +10,7 @@ export {
 } from './client/endpoints';
 export { TikTokAPIError, TikTokErrorCode, ERROR_CODE_INFO, isTikTokAPIError } from './errors';
 export type { TikTokAPIErrorInit, TikTokUpstreamError } from './errors';
-export { generateCorrelationId } from './correlation';
+export { acceptCorrelationId, generateCorrelationId } from './correlation';
 export { createTikTokMetrics } from './metrics';
 export type { TikTokMetrics, TikTokOperation } from './metrics';
 export type { TikTokLogger } from './logging';

@@ -65,9 +65,11 @@ export function createGuards(
   const breakers = new Map<TikTokEndpoint, CircuitBreaker>();
   const breakerOptions = options.circuitBreaker;
   const onTransition = (state: CircuitState, endpoint: string): void => {
+    // Fix: the meta key is `circuitState`. `state` is redacted (the OAuth state is a secret), so
+    // the log said `state: "[REDACTED]"` instead of the circuit's state.
     logger.log(state === 'open' ? 'warn' : 'info', `[TikTokOAuth] circuit - ${state}`, {
       endpoint,
-      state,
+      circuitState: state,
     });
     metrics?.circuitState?.set({ endpoint }, STATE_VALUE[state]);
     metrics?.circuitTransitions?.inc({ endpoint, state });

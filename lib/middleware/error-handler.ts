@@ -36,6 +36,14 @@ function tiktokErrorOf(err: unknown, req: Request): TikTokAPIError | undefined {
 const ERROR_PAGE_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+function isFailurePage(req: Request, failureRedirect: string): boolean {
+  const target = new URL(failureRedirect, 'http://placeholder.invalid').pathname;
+  return (
+    req.path === target ||
+    (req.baseUrl + req.path).replace(/\/+$/, '') === target.replace(/\/+$/, '')
+  );
+}
+
 function withQuery(target: string, code: string, correlationId: string): string {
   const query = new URLSearchParams({ error: code, correlationId });
   const hash = target.indexOf('#');
@@ -91,8 +99,15 @@ export function tiktokErrorHandler(options: TikTokErrorHandlerOptions = {}): Err
     if (error.code === 'METHOD_NOT_ALLOWED' && !res.hasHeader('Allow'))
       res.setHeader('Allow', 'GET');
     const wants = req.accepts(['json', 'html']);
-    // A 405 stays a 405: it answers link scanners and forms, not a person mid-login.
-    if (wants === 'html' && options.failureRedirect !== undefined && error.statusCode !== 405) {
+    // A 405 stays a 405: it answers link scanners and forms, not a person mid-login. And the
+    // failure page itself failing (e.g. its session store is down) is rendered, not redirected
+    // to itself forever.
+    if (
+      wants === 'html' &&
+      options.failureRedirect !== undefined &&
+      error.statusCode !== 405 &&
+      !isFailurePage(req, options.failureRedirect)
+    ) {
       res.redirect(302, withQuery(options.failureRedirect, error.code, correlationId));
       return;
     }

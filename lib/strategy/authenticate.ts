@@ -44,7 +44,11 @@ export async function authenticateRequest(
     redirect: act((url: string) => passportActions.redirect(url)),
     error: act((err: unknown) => passportActions.error(err)),
   };
-  const correlationId = acceptCorrelationId(req.headers['x-correlation-id']);
+  // An ID set earlier in the request (the app's own request-ID middleware) wins over the
+  // incoming header; either is used only when it is a safe token, else a new one is made.
+  const correlationId = acceptCorrelationId(
+    req.tiktokCorrelationId ?? req.headers['x-correlation-id'],
+  );
   req.tiktokCorrelationId = correlationId;
   const query = rawQueryOf(req);
   const ctx: FlowContext = {

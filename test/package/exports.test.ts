@@ -19,6 +19,7 @@ const EXPORTS = [
   'TikTokErrorCode',
   'TikTokStrategy',
   'TikTokTokenManager',
+  'acceptCorrelationId',
   'createTikTokMetrics',
   'generateCorrelationId',
   'getTikTokLoginFailure',

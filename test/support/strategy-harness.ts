@@ -67,6 +67,12 @@ export class StrategyHarness {
       assert.ok(typeof handler === 'function');
       Reflect.apply(handler, undefined, [req, res, next]);
     };
+    // An app's own request-ID middleware: `X-App-Request-Id` becomes req.tiktokCorrelationId.
+    app.use((req: Request, _res: Response, next: NextFunction) => {
+      const id = req.get('x-app-request-id');
+      if (id !== undefined) req.tiktokCorrelationId = id;
+      next();
+    });
     // `/bare/...`: the same routes before (without) the session middleware.
     app.get('/bare/auth/tiktok', report);
     app.get('/bare/auth/tiktok/callback', report);

@@ -107,6 +107,16 @@ describe('tiktokErrorHandler', () => {
       assert.equal(field(jsonClient.body, 'error', 'code'), 'ACCESS_DENIED');
     });
 
+    it('the failure page itself failing is rendered, not redirected to itself (no loop)', async () => {
+      const s = server(
+        appFailingWith(() => tiktok('SERVICE_UNAVAILABLE'), { failureRedirect: '/fail' }),
+      );
+      const res = await request(s).get('/fail').set('Accept', 'text/html');
+      assert.equal(res.status, 503);
+      assert.match(res.text, /SERVICE_UNAVAILABLE/);
+      assert.equal(res.headers.location, undefined);
+    });
+
     it('405 stays a 405 (with Allow), even with failureRedirect', async () => {
       const s = server(
         appFailingWith(() => tiktok('METHOD_NOT_ALLOWED'), { failureRedirect: '/login' }),

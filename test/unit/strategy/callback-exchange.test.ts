@@ -69,6 +69,17 @@ describe('TikTokStrategy: processing the callback', () => {
       assert.equal(fake.calls[1]?.headers.get('x-correlation-id'), 'corr-777');
     });
 
+    it('keeps a correlation ID the app set earlier (req.tiktokCorrelationId) over the header', async () => {
+      const fake = fakeFetch(tokenResponse(), userInfoResponse());
+      const result = await run(
+        fake,
+        {},
+        { headers: { 'X-App-Request-Id': 'app-req-42', 'X-Correlation-Id': 'corr-777' } },
+      );
+      assert.equal(field(result.info, 'correlationId'), 'app-req-42');
+      assert.equal(fake.calls[0]?.headers.get('x-correlation-id'), 'app-req-42');
+    });
+
     it('a TikTok refusal is an error (TikTokAPIError), not a fail', async () => {
       const fake = fakeFetch(json(200, { error: 'invalid_grant', error_description: 'expired' }));
       const result = await run(fake);
