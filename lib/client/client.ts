@@ -160,11 +160,11 @@ export class TikTokClient {
       params.set('code_challenge_method', 'S256');
     }
     if (opts.disableAutoAuth === true) params.set('disable_auto_auth', '1');
-    const url = new URL(this.config.authorizationURL);
-    for (const [k, v] of params) url.searchParams.append(k, v);
-    return codeVerifier === undefined
-      ? { url: url.toString(), state }
-      : { url: url.toString(), state, codeVerifier };
+    // One serialisation (appending to url.searchParams re-serialises the URL per parameter);
+    // a query already on the configured URL is kept in front.
+    const base = this.config.authorizationURL;
+    const url = `${base}${base.includes('?') ? '&' : '?'}${params.toString()}`;
+    return codeVerifier === undefined ? { url, state } : { url, state, codeVerifier };
   }
 
   /** Exchanges a single-use authorization code. Bounded (~12 s) because a person is waiting. */

@@ -62,13 +62,15 @@ export class MemoryClaimStore implements TikTokStateClaimStore {
     return Promise.resolve();
   }
 
+  /**
+   * Makes room from the head of the map (insertion order ≈ expiry order for one TTL): drops
+   * expired claims until the first live one, then — still full — the oldest, plus a tenth of
+   * the capacity so a full store is not swept again on every claim. O(evicted), not O(size).
+   */
   private evict(now: number): void {
+    const target = this.maxEntries - Math.max(1, Math.floor(this.maxEntries / 10));
     for (const [key, expiresAt] of this.claims) {
-      if (expiresAt <= now) this.claims.delete(key);
-    }
-    // Still full: drop the oldest (a Map iterates in insertion order).
-    for (const key of this.claims.keys()) {
-      if (this.claims.size < this.maxEntries) break;
+      if (expiresAt > now && this.claims.size <= target) break;
       this.claims.delete(key);
     }
   }
