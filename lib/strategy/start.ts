@@ -1,6 +1,6 @@
 import { normalizeScopes } from '../client/endpoints';
 import { TikTokAPIError } from '../errors';
-import { addPendingLogin, removePendingLogin, type PendingLogin } from '../state/pending-logins';
+import { addPendingLogin, type PendingLogin } from '../state/pending-logins';
 import { safeReturnTo } from '../state/return-to';
 import { saveSession, sessionOf } from '../state/session';
 import { errorLogin, storeUnavailable, type FlowContext } from './context';
@@ -52,8 +52,10 @@ export async function startLogin(ctx: FlowContext, query: URLSearchParams): Prom
   try {
     await saveSession(session);
   } catch (err) {
-    // Undo, so that express-session does not try (and fail) to save it again at the end.
-    removePendingLogin(session, login.state, { ttlMs: settings.stateTtlMs, now });
+    // The session is left exactly as it was saved: express-session remembers the hash of what
+    // save() was called with, so an unchanged session is not saved (and failed) again at the end
+    // of the response. (Removing the entry here made it retry, and that second store error
+    // reached the app after the 503 had been sent — found by the soak test.)
     errorLogin(ctx, storeUnavailable(ctx, 'session store', err));
     return;
   }

@@ -14,6 +14,16 @@ function appWith(sessionMiddleware: RequestHandler): Server {
   const app = express();
   app.use(tiktokSessionGuard(sessionMiddleware));
   app.get('/', (_req, res) => res.json({ ok: true }));
+  // What passport's req.login() does: regenerate, then save the new session.
+  app.get('/login', (req, res, next) => {
+    req.session.regenerate((err) => {
+      if (err) {
+        next(err);
+        return;
+      }
+      req.session.save((saveErr) => (saveErr ? next(saveErr) : res.json({ loggedIn: true })));
+    });
+  });
   app.use(tiktokErrorHandler());
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     res.status(599).json({ passedThrough: err instanceof Error ? err.message : 'unknown' });
@@ -47,6 +57,66 @@ describe('tiktokSessionGuard', () => {
     assert.equal(field(res.body, 'error', 'correlationId'), 'guard-1');
     assert.equal(res.headers['retry-after'], '5');
     assert.ok(!res.text.includes('6379'), 'the cause is not shown');
+  });
+
+  describe('store failures later in the request (req.login / req.logout)', () => {
+    /** A session whose store answers `loads` then fails: regenerate works `regenerates` times. */
+    function flakySession(opts: { regenerateFails: boolean }): RequestHandler {
+      const makeSession = (): Record<string, unknown> => ({
+        save: (cb: (err?: Error) => void) => cb(new Error('The client is offline')),
+        regenerate: (cb: (err?: Error) => void) => {
+          if (opts.regenerateFails) {
+            cb(new Error('The client is offline'));
+            return;
+          }
+          session = makeSession();
+          Reflect.set(current, 'session', session);
+          cb();
+        },
+      });
+      let session = makeSession();
+      let current: Request;
+      return (req, _res, next) => {
+        current = req;
+        session = makeSession();
+        Reflect.set(req, 'session', session);
+        next();
+      };
+    }
+
+    it('a failing regenerate (req.login) answers 503, not a 500 with the store error', async () => {
+      const res = await request(server(appWith(flakySession({ regenerateFails: true }))))
+        .get('/login')
+        .set('Accept', 'application/json');
+      assert.equal(res.status, 503);
+      assert.equal(field(res.body, 'error', 'code'), 'SERVICE_UNAVAILABLE');
+      assert.ok(!res.text.includes('offline'));
+    });
+
+    it('the regenerated session is guarded too: its failing save answers 503', async () => {
+      const res = await request(server(appWith(flakySession({ regenerateFails: false }))))
+        .get('/login')
+        .set('Accept', 'application/json');
+      assert.equal(res.status, 503);
+      assert.equal(field(res.body, 'error', 'code'), 'SERVICE_UNAVAILABLE');
+    });
+
+    it('the wrappers are not enumerable (never serialised into the store)', async () => {
+      let keys: string[] = [];
+      const app = express();
+      app.use(
+        tiktokSessionGuard((req, _res, next) => {
+          Reflect.set(req, 'session', { save: (cb: () => void) => cb(), user: 'u' });
+          next();
+        }),
+      );
+      app.get('/', (req, res) => {
+        keys = Object.keys(req.session);
+        res.json({});
+      });
+      await request(server(createServer(app))).get('/');
+      assert.deepEqual(keys, ['user']);
+    });
   });
 
   it('leaves a TikTokAPIError as it is', async () => {
