@@ -14,7 +14,10 @@ export interface CircuitBreakerOptions {
   windowMs?: number;
   /** First cool-down when the circuit opens; doubles on each failed probe. Default: 5 000 ms. */
   openMs?: number;
-  /** Ceiling of the cool-down. Default: 60 000 ms. */
+  /**
+   * Ceiling of the cool-down; also how long a probe may go unreported before it is presumed
+   * lost and another one is let through. Default: 60 000 ms.
+   */
   maxOpenMs?: number;
 }
 
@@ -55,6 +58,7 @@ export class CircuitBreaker {
   private openUntil = 0;
   private openMs: number;
   private probeInFlight = false;
+  private probeSentAt = 0;
 
   constructor(
     readonly endpoint: string,
@@ -97,8 +101,15 @@ export class CircuitBreaker {
       this.transition('half-open');
     }
     if (this.stateValue === 'half-open') {
-      if (this.probeInFlight) return { allowed: false, retryInMs: Math.min(1000, this.openMs) };
+      // Fix: a probe whose outcome never came back (its attempt threw something unexpected)
+      // held the slot forever, and every later call failed with CIRCUIT_OPEN until a restart.
+      // After maxOpenMs it is presumed lost (a real attempt ends by its timeout long before).
+      const lost = now - this.probeSentAt >= this.maxOpenMs;
+      if (this.probeInFlight && !lost) {
+        return { allowed: false, retryInMs: Math.min(1000, this.openMs) };
+      }
       this.probeInFlight = true;
+      this.probeSentAt = now;
       return { allowed: true, probe: true };
     }
     return { allowed: true, probe: false };

@@ -39,13 +39,27 @@ const ADVICE: Partial<Record<TikTokErrorCode, string>> = {
   ACCESS_DENIED: 'The user declined the authorization.',
 };
 
-/** Control characters out, 200 chars max, this operation's secrets replaced. */
-export function cleanDescription(text: string, scrubber: Scrubber): string {
+/** Control characters out, `max` chars (default 200) then `…`, this operation's secrets replaced. */
+export function cleanDescription(text: string, scrubber: Scrubber, max = 200): string {
   // Fix: scrub before cutting. Cutting first left the head of a secret that straddled the
   // 200-char limit in the text, where the scrubber no longer recognised it.
   // eslint-disable-next-line no-control-regex
   const flat = scrubber.scrub(text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim());
-  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
+  if (flat.length <= max) return flat;
+  // Fix (fuzzing): never cut an emoji (a surrogate pair) in half: the message then carried a
+  // lone surrogate, which JSON logs and UTF-8 pages turn into U+FFFD or reject.
+  const end = /[\uD800-\uDBFF]/.test(flat.charAt(max - 1)) ? max - 1 : max;
+  return `${flat.slice(0, end)}…`;
+}
+
+/**
+ * TikTok's `log_id` or error name as received, or undefined when it carries a secret of this
+ * operation. Fix (fuzzing): both match the safe-character checks whatever their content, and
+ * went unscrubbed into the error's message and fields: an answer echoing the client secret or a
+ * token as `log_id` / `error` put it in the message the error handler shows the browser.
+ */
+function unlessSecret(value: string | undefined, scrubber: Scrubber): string | undefined {
+  return value !== undefined && scrubber.scrub(value) === value ? value : undefined;
 }
 
 /** `Retry-After` as milliseconds: delta-seconds or an HTTP date. */
@@ -120,13 +134,15 @@ export function interpret<T>(
     );
   }
   const body = parseJson(res.text);
-  const logId = logIdOf(body, res.headers);
+  const logId = unlessSecret(logIdOf(body, res.headers), ctx.scrubber);
   const upstream = flatError(body) ?? envelopeError(body);
   if (upstream !== undefined) {
     const { code, retryable } = codeForUpstreamError(upstream.error, res.status);
-    const safeError = /^[A-Za-z0-9_.-]{1,64}$/.test(upstream.error)
-      ? upstream.error
-      : 'unknown_error';
+    const safeError =
+      /^[A-Za-z0-9_.-]{1,64}$/.test(upstream.error) &&
+      unlessSecret(upstream.error, ctx.scrubber) !== undefined
+        ? upstream.error
+        : 'unknown_error';
     const description =
       upstream.description === undefined
         ? undefined
@@ -195,7 +211,7 @@ export function interpret<T>(
     const type = res.headers.get('content-type') ?? 'no content-type';
     const what =
       body === undefined
-        ? `a body that is not JSON (${type.slice(0, 60)})`
+        ? `a body that is not JSON (${cleanDescription(type, ctx.scrubber, 60)})`
         : `an unexpected shape (${err.message})`;
     return raise(
       fail(ctx, res, 'MALFORMED_RESPONSE', `${label} failed: TikTok answered ${what}.`, logExtra),

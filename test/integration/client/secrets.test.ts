@@ -73,8 +73,19 @@ describe('secrets never leak (canary scan)', () => {
   before(async function runEverything() {
     const logger = teeLogger(h.logger, winstonSink.logger);
     const metrics = createTikTokMetrics(registry);
+    // One client goes through every fault below: with its circuit breaker and retry budget on,
+    // the token breaker opened and the budget ran dry midway, so the later faults failed fast
+    // with CIRCUIT_OPEN and never sent the canaries. This scan is about secrets: both off.
     const make = (o: Parameters<typeof h.client>[0] = {}): TikTokClient =>
-      h.client({ logger, metrics, timeoutMs: 100, maxAttempts: 2, ...o });
+      h.client({
+        logger,
+        metrics,
+        timeoutMs: 100,
+        maxAttempts: 2,
+        circuitBreaker: false,
+        retryBudget: false,
+        ...o,
+      });
 
     // Successes: the whole flow.
     const client = make({ scopes: ['user.info.basic', 'user.info.profile'] });
@@ -257,6 +268,8 @@ describe('secrets never leak (canary scan)', () => {
         `no ${code} in the run`,
       );
     }
+    // Every fault reached TikTok (none was cut short by a circuit breaker).
+    assert.ok(!errors.some((e) => e.code === 'CIRCUIT_OPEN'), 'a call failed fast: CIRCUIT_OPEN');
     // The scan itself can fail: a planted value is found where it is present.
     assert.deepEqual(leaks(`x ${CLIENT_SECRET.slice(3, 25)} y`), [CLIENT_SECRET]);
   });

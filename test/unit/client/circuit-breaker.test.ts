@@ -218,9 +218,22 @@ describe('client/circuit-breaker', () => {
       for (let i = 0; i < 5; i++) {
         assert.deepEqual(breaker.permit(), { allowed: false, retryInMs: 1_000 });
       }
-      clock.advance(60_000);
+      clock.advance(59_999);
       assert.deepEqual(breaker.permit(), { allowed: false, retryInMs: 1_000 });
       assert.deepEqual(transitions, ['open', 'half-open']);
+    });
+
+    it('a probe that never reports back is presumed lost after maxOpenMs (no stuck circuit)', () => {
+      const { breaker, clock } = openedBreaker();
+      clock.advance(5_000);
+      assert.deepEqual(breaker.permit(), { allowed: true, probe: true });
+      clock.advance(59_999);
+      assert.deepEqual(breaker.permit(), { allowed: false, retryInMs: 1_000 });
+      clock.advance(1);
+      assert.deepEqual(breaker.permit(), { allowed: true, probe: true }, 'a new probe');
+      assert.deepEqual(breaker.permit(), { allowed: false, retryInMs: 1_000 }, 'only one');
+      breaker.recordSuccess(true);
+      assert.equal(breaker.state, 'closed');
     });
 
     it('the probe wait is the cool-down when that is shorter than 1 s', () => {
