@@ -351,10 +351,12 @@ export class TikTokClient {
   }
 
   private requireToken(token: unknown, what: string, correlationId: string): void {
-    if (typeof token !== 'string' || token.length === 0 || token.length > 4096) {
+    // Visible ASCII only: a token goes into an Authorization header or a form body, and CR/LF or
+    // non-Latin-1 characters would make the transport throw instead of failing cleanly.
+    if (typeof token !== 'string' || !/^[\x21-\x7e]{1,4096}$/.test(token)) {
       throw new TikTokAPIError({
         code: 'VALIDATION_ERROR',
-        message: `The ${what} is missing, empty or too long.`,
+        message: `The ${what} is missing, empty, too long or contains characters a token cannot have.`,
         correlationId,
       });
     }

@@ -79,6 +79,8 @@ export function createGuards(
   if (breakerOptions !== false) {
     for (const endpoint of ENDPOINTS) {
       breakers.set(endpoint, new CircuitBreaker(endpoint, breakerOptions, onTransition));
+      // The gauge reads "closed" from the start, not "no data" until a first transition.
+      metrics?.circuitState?.set({ endpoint }, STATE_VALUE.closed);
     }
   }
   return (endpoint) => ({ breaker: breakers.get(endpoint), budget });

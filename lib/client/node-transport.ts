@@ -44,11 +44,20 @@ export const nodeTransport: Transport = (req: HttpRequest) =>
     const headers: Record<string, string | number> = { ...req.headers };
     if (req.body !== undefined) headers['Content-Length'] = Buffer.byteLength(req.body);
     let settled = false;
-    const request = (protocol === 'https:' ? https : http).request(url, {
-      method: req.method,
-      headers,
-      agent: agents[protocol],
-    });
+    let request: http.ClientRequest;
+    try {
+      request = (protocol === 'https:' ? https : http).request(url, {
+        method: req.method,
+        headers,
+        agent: agents[protocol],
+      });
+    } catch (err) {
+      // Thrown before anything was sent (e.g. a header value node refuses).
+      reject(
+        new TransportFailure('notSent', 'request could not be built', elapsed(), { cause: err }),
+      );
+      return;
+    }
     const fail = (kind: TransportFailure['kind'], message: string, cause?: unknown): void => {
       if (settled) return;
       settled = true;

@@ -137,7 +137,11 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
       if (err instanceof AttemptFailure) failure = err;
       else if (err instanceof TransportFailure)
         failure = transportError(run, err, timeoutMs < s.timeoutMs);
-      else throw err;
+      else {
+        // A bug, not TikTok's answer: free a half-open probe slot before surfacing it.
+        if (permit.allowed) breaker?.recordNeutral(permit.probe);
+        throw err;
+      }
     }
     const error = failure.error;
     if (failure.transport === 'timeout') s.metrics?.timeouts.inc({ operation: run.operation });

@@ -1,4 +1,4 @@
-import { codeForUpstreamError } from '../errors';
+import { codeForUpstreamError, ERROR_CODE_INFO } from '../errors';
 import { claimKeyForState } from '../state/claims';
 import { findPendingLogin, removePendingLogin, type PendingLogin } from '../state/pending-logins';
 import { saveSession, sessionOf, type SessionLike } from '../state/session';
@@ -55,6 +55,22 @@ function failFromTikTokError(ctx: FlowContext, error: string): void {
   }
   // NOTE: error_description is never shown or logged: it is attacker-controlled text.
   const { code } = codeForUpstreamError(error, 400);
+  if (ERROR_CODE_INFO[code].statusCode >= 500) {
+    // `error=invalid_client` & co. in a browser's callback URL: genuine, it means the app is
+    // misconfigured (logged as such); forged, anyone could make us answer 5xx and fire alerts.
+    // Either way the browser gets a 400 (found by the callback fuzzer).
+    ctx.logger.log(
+      'error',
+      '[TikTokOAuth] login - TikTok redirected back with a configuration error',
+      {
+        correlationId: ctx.correlationId,
+        tiktokError: /^[a-z_]{1,64}$/.test(error) ? error : 'unknown',
+        errorCode: code,
+      },
+    );
+    failLogin(ctx, 'VALIDATION_ERROR', `TikTok redirected back with error ${error}`);
+    return;
+  }
   failLogin(ctx, code, `TikTok redirected back with error ${error}`);
 }
 

@@ -63,6 +63,16 @@ for (const version of EXPRESS_VERSIONS) {
         assertErrorJson(await agent.get(denied), 400, 'INVALID_STATE');
       });
 
+      for (const error of ['invalid_client', 'unauthorized_client', 'server_error']) {
+        it(`${error} with a valid state → 400 VALIDATION_ERROR, never a 5xx a browser could trigger at will`, async () => {
+          const agent = fx.browser();
+          const { state } = await pendingLogin(agent);
+          const res = await agent.get(`/auth/tiktok/callback?error=${error}&state=${state}`);
+          assertErrorJson(res, 400, 'VALIDATION_ERROR');
+          assert.equal(fx.tt.count('token'), 0);
+        });
+      }
+
       it('the emulator denying consent ends the same way', async () => {
         fx.tt.setConsent({ decision: 'deny' });
         const agent = fx.browser();

@@ -174,16 +174,23 @@ describe('TikTokClient', () => {
       }
     });
 
-    it('an empty or over-4-KiB token is VALIDATION_ERROR for refresh, user info and revoke', async () => {
+    it('an empty, over-4-KiB or non-token-character token is VALIDATION_ERROR, nothing sent', async () => {
       const calls: [string, Promise<unknown>][] = [
         ['refresh token', client.refreshAccessToken('')],
         ['access token', client.getUserInfo('t'.repeat(4097))],
         ['access token', client.revokeAccess('')],
+        // CR/LF or non-Latin-1 would make the HTTP layer throw a raw TypeError (fuzzer finding).
+        ['access token', client.getUserInfo('act.bad\r\ntoken')],
+        ['refresh token', client.refreshAccessToken('rft.é')],
+        ['access token', client.revokeAccess('act. space')],
       ];
       for (const [what, call] of calls) {
         const err = await validationError(call);
         assert.equal(err.code, 'VALIDATION_ERROR');
-        assert.equal(err.message, `The ${what} is missing, empty or too long.`);
+        assert.equal(
+          err.message,
+          `The ${what} is missing, empty, too long or contains characters a token cannot have.`,
+        );
         assert.match(err.correlationId, /^tiktok-\d{13}-[0-9a-f]{8}$/);
       }
     });
