@@ -1,8 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 /** `tiktok-<Date.now()>-<8 lowercase hex>`: one per operation, the same on every attempt. */
 export function generateCorrelationId(): string {
-  return `tiktok-${Date.now()}-${randomBytes(4).toString('hex')}`;
+  // randomUUID draws from a pre-filled entropy cache (randomBytes(4) was a synchronous
+  // randomFillSync per call, visible in the login profile); its first 8 hex chars are random.
+  return `tiktok-${Date.now()}-${randomUUID().slice(0, 8)}`;
 }
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;

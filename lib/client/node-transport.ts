@@ -19,6 +19,19 @@ const agents = {
   'https:': new https.Agent({ keepAlive: true, scheduling: 'lifo', maxSockets: 256 }),
 };
 
+// The handful of TikTok URLs a process calls, parsed once (a URL parse per request showed in
+// the login profile). Bounded, in case an app builds many distinct URLs.
+const parsedUrls = new Map<string, URL>();
+function parsed(url: string): URL {
+  let u = parsedUrls.get(url);
+  if (u === undefined) {
+    u = new URL(url);
+    if (parsedUrls.size >= 64) parsedUrls.clear();
+    parsedUrls.set(url, u);
+  }
+  return u;
+}
+
 function headerReader(headers: http.IncomingHttpHeaders): HeaderReader {
   return {
     get(name: string): string | null {
@@ -39,7 +52,7 @@ export const nodeTransport: Transport = (req: HttpRequest) =>
   new Promise<HttpResponse>((resolve, reject) => {
     const started = performance.now();
     const elapsed = (): number => Math.round(performance.now() - started);
-    const url = new URL(req.url);
+    const url = parsed(req.url);
     const protocol = url.protocol === 'https:' ? 'https:' : 'http:';
     const headers: Record<string, string | number> = { ...req.headers };
     if (req.body !== undefined) headers['Content-Length'] = Buffer.byteLength(req.body);

@@ -34,7 +34,7 @@ export async function startRedisServer(
   const persistence =
     options.dir === undefined
       ? ['--appendonly', 'no']
-      : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', options.dir];
+      : ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', options.dir];
   const child: ChildProcess = spawn(
     'redis-server',
     [
@@ -67,6 +67,7 @@ export async function startRedisServer(
   });
   child.removeAllListeners('exit');
   child.stdout?.resume();
+  child.stderr?.resume();
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
