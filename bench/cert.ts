@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { selfSignedCert } from '../test/support/self-signed';
 
 export interface TlsFiles {
   readonly keyPath: string;
@@ -18,37 +18,18 @@ export interface TlsFiles {
  * its agent's `ca` — TLS verification stays on everywhere.
  */
 export function generateCertificate(): TlsFiles {
+  const pem = selfSignedCert('IP:127.0.0.1,DNS:localhost');
+  if (pem === undefined) throw new Error('openssl is needed to make the HTTPS certificate');
   const dir = mkdtempSync(join(tmpdir(), 'passport-tiktok-bench-'));
   const keyPath = join(dir, 'key.pem');
   const certPath = join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      keyPath,
-      '-out',
-      certPath,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ],
-    { stdio: 'ignore' },
-  );
+  writeFileSync(keyPath, pem.key);
+  writeFileSync(certPath, pem.cert);
   return {
     keyPath,
     certPath,
-    key: readFileSync(keyPath),
-    cert: readFileSync(certPath),
+    key: Buffer.from(pem.key),
+    cert: Buffer.from(pem.cert),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

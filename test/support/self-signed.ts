@@ -13,7 +13,7 @@ export interface KeyAndCert {
  * A throwaway self-signed certificate for 127.0.0.1, made with the openssl CLI (P-256, one day).
  * Undefined when openssl is missing: callers skip locally and fail under `CI=true`.
  */
-export function selfSignedCert(): KeyAndCert | undefined {
+export function selfSignedCert(subjectAltName = 'IP:127.0.0.1'): KeyAndCert | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'ptt-self-signed-'));
   try {
     const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
@@ -36,7 +36,7 @@ export function selfSignedCert(): KeyAndCert | undefined {
         '-subj',
         '/CN=127.0.0.1',
         '-addext',
-        'subjectAltName=IP:127.0.0.1',
+        `subjectAltName=${subjectAltName}`,
       ],
       { stdio: 'ignore' },
     );
