@@ -87,6 +87,7 @@ export class TikTokClient {
   private readonly logger: TikTokLogger;
   private readonly metrics: TikTokMetrics | undefined;
   private readonly guards: (endpoint: TikTokEndpoint) => CallGuard;
+  private readonly userInfoUrls = new Map<string, string>();
   private clientToken: { value: TikTokClientToken; renewAt: number } | undefined;
   private clientTokenInFlight: Promise<TikTokClientToken> | undefined;
 
@@ -253,9 +254,7 @@ export class TikTokClient {
     const correlationId = acceptCorrelationId(opts.correlationId);
     this.requireToken(accessToken, 'access token', correlationId);
     const fields = opts.fields ?? fieldsForScopes(opts.scopes ?? this.config.scopes);
-    const url = new URL(this.config.userInfoURL);
-    // NOTE: `fields` is a comma list TikTok requires, with `open_id` asked for explicitly.
-    url.search = `fields=${fields.map(encodeURIComponent).join(',')}`;
+    const url = this.userInfoUrl(fields);
     const { logger, scrubber } = this.logFor([accessToken]);
     return runOperation(this.settings(logger, 'user_info', opts.maxAttempts), {
       operation: 'user_info',
@@ -265,7 +264,7 @@ export class TikTokClient {
       deadlineAt:
         opts.deadlineAt ?? Date.now() + (this.config.deadlineMs ?? DEFAULT_LOGIN_DEADLINE_MS),
       request: {
-        url: url.toString(),
+        url,
         method: 'GET',
         headers: { ...this.headers(correlationId), Authorization: `Bearer ${accessToken}` },
       },
@@ -343,6 +342,22 @@ export class TikTokClient {
       this.clientTokenInFlight = undefined;
     });
     return this.clientTokenInFlight;
+  }
+
+  /**
+   * NOTE: `fields` is a comma list TikTok requires, with `open_id` asked for explicitly. Built
+   * once per field set (a URL parse per login showed in the profile).
+   */
+  private userInfoUrl(fields: readonly string[]): string {
+    const key = fields.join(',');
+    let url = this.userInfoUrls.get(key);
+    if (url === undefined) {
+      const u = new URL(this.config.userInfoURL);
+      u.search = `fields=${fields.map(encodeURIComponent).join(',')}`;
+      url = u.toString();
+      if (this.userInfoUrls.size < 64) this.userInfoUrls.set(key, url);
+    }
+    return url;
   }
 
   private deadline(opts: OperationOptions): number {

@@ -37,8 +37,20 @@ export const FIELDS_BY_SCOPE: Readonly<Record<string, readonly string[]>> = {
   'user.info.stats': ['follower_count', 'following_count', 'likes_count', 'video_count'],
 };
 
+const fieldsCache = new Map<string, string[]>();
+
 /** The user-info fields the granted scopes allow, `open_id` always first. */
 export function fieldsForScopes(scopes: readonly string[]): string[] {
+  // A process sees a handful of scope sets: computed once each (hot path of every login).
+  const key = scopes.join(',');
+  const cached = fieldsCache.get(key);
+  if (cached !== undefined) return [...cached];
+  const computed = computeFields(scopes);
+  if (fieldsCache.size < 64) fieldsCache.set(key, computed);
+  return [...computed];
+}
+
+function computeFields(scopes: readonly string[]): string[] {
   const fields = new Set<string>(['open_id']);
   for (const scope of scopes) {
     const allowed = Object.prototype.hasOwnProperty.call(FIELDS_BY_SCOPE, scope)

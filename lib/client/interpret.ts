@@ -134,8 +134,10 @@ export function interpret<T>(
     );
   }
   const body = parseJson(res.text);
-  const logId = unlessSecret(logIdOf(body, res.headers), ctx.scrubber);
   const upstream = flatError(body) ?? envelopeError(body);
+  // TikTok's log id only matters when the answer fails: a success skips the secret scan.
+  const answeredOk = upstream === undefined && res.status >= 200 && res.status < 300;
+  const logId = answeredOk ? undefined : unlessSecret(logIdOf(body, res.headers), ctx.scrubber);
   if (upstream !== undefined) {
     const { code, retryable } = codeForUpstreamError(upstream.error, res.status);
     const safeError =
@@ -213,8 +215,15 @@ export function interpret<T>(
       body === undefined
         ? `a body that is not JSON (${cleanDescription(type, ctx.scrubber, 60)})`
         : `an unexpected shape (${err.message})`;
+    const malformedLogId = unlessSecret(logIdOf(body, res.headers), ctx.scrubber);
     return raise(
-      fail(ctx, res, 'MALFORMED_RESPONSE', `${label} failed: TikTok answered ${what}.`, logExtra),
+      fail(
+        ctx,
+        res,
+        'MALFORMED_RESPONSE',
+        `${label} failed: TikTok answered ${what}.`,
+        malformedLogId === undefined ? {} : { logId: malformedLogId },
+      ),
     );
   }
 }

@@ -19,17 +19,32 @@ const agents = {
   'https:': new https.Agent({ keepAlive: true, scheduling: 'lifo', maxSockets: 256 }),
 };
 
-// The handful of TikTok URLs a process calls, parsed once (a URL parse per request showed in
-// the login profile). Bounded, in case an app builds many distinct URLs.
-const parsedUrls = new Map<string, URL>();
-function parsed(url: string): URL {
-  let u = parsedUrls.get(url);
-  if (u === undefined) {
-    u = new URL(url);
-    if (parsedUrls.size >= 64) parsedUrls.clear();
-    parsedUrls.set(url, u);
+interface Target {
+  readonly protocol: 'http:' | 'https:';
+  readonly hostname: string;
+  readonly port: string;
+  readonly path: string;
+}
+
+// The handful of TikTok URLs a process calls, parsed once into request options (a URL parse and
+// urlToHttpOptions per request showed in the login profile). Bounded, in case an app builds
+// many distinct URLs.
+const targets = new Map<string, Target>();
+function targetOf(url: string): Target {
+  let t = targets.get(url);
+  if (t === undefined) {
+    const u = new URL(url);
+    t = {
+      protocol: u.protocol === 'https:' ? 'https:' : 'http:',
+      // IPv6 literals come bracketed in URL.hostname; node wants them bare.
+      hostname: u.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: u.port,
+      path: `${u.pathname}${u.search}`,
+    };
+    if (targets.size >= 64) targets.clear();
+    targets.set(url, t);
   }
-  return u;
+  return t;
 }
 
 function headerReader(headers: http.IncomingHttpHeaders): HeaderReader {
@@ -52,14 +67,18 @@ export const nodeTransport: Transport = (req: HttpRequest) =>
   new Promise<HttpResponse>((resolve, reject) => {
     const started = performance.now();
     const elapsed = (): number => Math.round(performance.now() - started);
-    const url = parsed(req.url);
-    const protocol = url.protocol === 'https:' ? 'https:' : 'http:';
+    const target = targetOf(req.url);
+    const protocol = target.protocol;
     const headers: Record<string, string | number> = { ...req.headers };
     if (req.body !== undefined) headers['Content-Length'] = Buffer.byteLength(req.body);
     let settled = false;
     let request: http.ClientRequest;
     try {
-      request = (protocol === 'https:' ? https : http).request(url, {
+      request = (protocol === 'https:' ? https : http).request({
+        protocol,
+        hostname: target.hostname,
+        port: target.port === '' ? undefined : target.port,
+        path: target.path,
         method: req.method,
         headers,
         agent: agents[protocol],
