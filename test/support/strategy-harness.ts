@@ -19,6 +19,13 @@ export interface Outcome {
   error?: unknown;
 }
 
+/** The strategy options every unit suite starts from (a fake TikTok behind the `fetch` option). */
+export const STRATEGY_BASE = {
+  clientKey: 'ck',
+  clientSecret: 'cs',
+  callbackURL: 'https://app.example/auth/tiktok/callback',
+};
+
 export const TOKENS = {
   access_token: 'act.unit-access',
   refresh_token: 'rft.unit-refresh',

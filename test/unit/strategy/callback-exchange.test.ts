@@ -10,6 +10,7 @@ import { field } from '../../support/json';
 import {
   outcomeOf,
   startIn,
+  STRATEGY_BASE,
   StrategyHarness,
   tokenResponse,
   userInfoResponse,
@@ -18,11 +19,7 @@ import {
 
 type Options = Omit<TikTokStrategyOptions, 'passReqToCallback'>;
 
-const BASE = {
-  clientKey: 'ck',
-  clientSecret: 'cs',
-  callbackURL: 'https://app.example/auth/tiktok/callback',
-};
+const BASE = STRATEGY_BASE;
 const BASIC_FIELDS = 'open_id,union_id,avatar_url,avatar_url_100,avatar_large_url,display_name';
 
 describe('TikTokStrategy: processing the callback', () => {

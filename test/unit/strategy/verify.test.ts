@@ -11,6 +11,7 @@ import { fakeFetch } from '../../support/fake-fetch';
 import { field } from '../../support/json';
 import {
   loginThrough,
+  STRATEGY_BASE,
   StrategyHarness,
   tokenResponse,
   userInfoResponse,
@@ -19,11 +20,7 @@ import {
 
 type Options = Omit<TikTokStrategyOptions, 'passReqToCallback'>;
 
-const BASE = {
-  clientKey: 'ck',
-  clientSecret: 'cs',
-  callbackURL: 'https://app.example/auth/tiktok/callback',
-};
+const BASE = STRATEGY_BASE;
 
 describe('TikTokStrategy: processing the callback with verify', () => {
   const harnesses: StrategyHarness[] = [];
