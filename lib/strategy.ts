@@ -8,6 +8,7 @@ import type {
   AnyTikTokVerify,
   TikTokAuthenticateOptions,
   TikTokStrategyOptions,
+  TikTokTokenSink,
   TikTokVerifyFunction,
   TikTokVerifyFunctionWithParams,
   TikTokVerifyFunctionWithRequest,
@@ -46,6 +47,8 @@ export class TikTokStrategy extends OAuth2Strategy {
   override name = 'tiktok';
   /** The TikTok client this strategy uses (shared when passed as the `client` option). */
   readonly client: TikTokClient;
+  /** What receives tokens on login: the `tokenManager` option, or the one made for `tokenStore`. */
+  readonly tokenManager: TikTokTokenSink | undefined;
   private readonly settings: StrategySettings;
 
   constructor(options?: WithoutReq, verify?: TikTokVerifyFunction);
@@ -70,6 +73,7 @@ export class TikTokStrategy extends OAuth2Strategy {
     );
     this.settings = settings;
     this.client = settings.client;
+    this.tokenManager = settings.tokenManager;
   }
 
   /** Starts a login, or finishes one on the callback. Never uses passport-oauth2's flow. */

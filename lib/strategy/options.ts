@@ -5,6 +5,7 @@ import type { TikTokTokens } from '../client/types';
 import type { TikTokErrorCode } from '../errors';
 import type { TikTokProfile } from '../profile';
 import type { TikTokStateClaimStore } from '../state/claims';
+import type { TokenStore } from '../tokens/store';
 
 /** What verify calls back with: `done(err)`, `done(null, user, info?)` or `done(null, false, info?)`. */
 export type TikTokVerifyCallback = (
@@ -99,6 +100,12 @@ export interface TikTokStrategyOptions extends TikTokClientOptions {
   client?: TikTokClient;
   /** Receives the tokens after every successful code exchange. Default: none. */
   tokenManager?: TikTokTokenSink;
+  /**
+   * Shorthand for `tokenManager: new TikTokTokenManager({ client, store: tokenStore })` with this
+   * strategy's client (design.md): a `MemoryTokenStore` or `RedisTokenStore`. The manager is then
+   * `strategy.tokenManager`. Ignored when `tokenManager` is given. Default: none.
+   */
+  tokenStore?: TokenStore;
   /** Pending logins kept per session (tabs); the oldest are dropped. Default: `5`. */
   maxPendingLogins?: number;
   /** Lifetime of a pending login (its `state`). Default: `600000` (10 min). */

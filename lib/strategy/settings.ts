@@ -1,6 +1,7 @@
 import { TikTokClient } from '../client/client';
 import { normalizeScopes, TIKTOK_AUTHORIZATION_URL, TIKTOK_TOKEN_URL } from '../client/endpoints';
 import { MemoryClaimStore, type TikTokStateClaimStore } from '../state/claims';
+import { TikTokTokenManager } from '../tokens/manager';
 import type { AnyTikTokVerify, TikTokStrategyOptions, TikTokTokenSink } from './options';
 
 /** The strategy's options, validated and normalised once at construction. */
@@ -83,7 +84,17 @@ export function resolveStrategySettings(
   if (typeof claimStore.claim !== 'function' || typeof claimStore.release !== 'function') {
     throw new TypeError('TikTokStrategy option claimStore must have claim() and release()');
   }
-  if (o.tokenManager !== undefined && typeof o.tokenManager.save !== 'function') {
+  const tokenManager =
+    o.tokenManager ??
+    (o.tokenStore === undefined
+      ? undefined
+      : new TikTokTokenManager({
+          client,
+          store: o.tokenStore,
+          ...(o.logger ? { logger: o.logger } : {}),
+          ...(o.metrics ? { metrics: o.metrics } : {}),
+        }));
+  if (tokenManager !== undefined && typeof tokenManager.save !== 'function') {
     throw new TypeError(
       'TikTokStrategy option tokenManager must have a save(openId, tokens) method',
     );
@@ -100,7 +111,7 @@ export function resolveStrategySettings(
     disableAutoAuth: flag(o.disableAutoAuth, 'disableAutoAuth', false),
     passReqToCallback: flag(o.passReqToCallback, 'passReqToCallback', false),
     skipUserProfile: flag(o.skipUserProfile, 'skipUserProfile', false),
-    tokenManager: o.tokenManager,
+    tokenManager,
     maxPendingLogins: positiveInt(o.maxPendingLogins, 'maxPendingLogins', 5),
     stateTtlMs: positiveInt(o.stateTtlMs, 'stateTtlMs', 600_000),
     loginDeadlineMs: positiveInt(o.loginDeadlineMs, 'loginDeadlineMs', 12_000),

@@ -104,3 +104,29 @@ describe('login flow with a TikTokTokenManager (shared client)', () => {
     assert.equal(tt.count('token', { grantType: 'refresh_token' }), 1);
   });
 });
+
+describe('login flow with the tokenStore shorthand', () => {
+  let tt: TikTokEmulator;
+  let app: LoginApp;
+
+  before(async () => {
+    tt = await startTikTokEmulator({ autoApprove: true });
+    app = await startLoginApp({ tt, strategy: { tokenStore: new MemoryTokenStore() } });
+  });
+  after(async () => {
+    await app.close();
+    await tt.close();
+  });
+
+  it('makes a TikTokTokenManager on the strategy client; it holds the grant after login', async () => {
+    const manager = app.strategy.tokenManager;
+    assert.ok(manager instanceof TikTokTokenManager);
+    assert.equal((await login(browser(app.server))).status, 302);
+    const stored = await manager.get('emulator-open-id-1');
+    assert.match(stored?.access_token ?? '', /^act\./);
+    // It refreshes through the strategy's own client (the emulator's credentials).
+    const refreshed = await manager.refresh('emulator-open-id-1');
+    assert.notEqual(refreshed.refresh_token, stored?.refresh_token);
+    assert.equal(tt.count('token', { grantType: 'refresh_token' }), 1);
+  });
+});
