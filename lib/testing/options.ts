@@ -11,8 +11,8 @@ export interface TikTokEmulatorOptions {
   /** The app's client secret. Default `'emulator-client-secret'`. */
   clientSecret?: string;
   /**
-   * Registered redirect URIs, matched byte for byte. Default `undefined`: any absolute http(s)
-   * URI without a fragment is accepted (dev convenience). Whatever the list, the `redirect_uri`
+   * Registered redirect URIs, matched byte for byte. Default `undefined` (every absolute http(s)
+   * URI without a fragment is accepted: dev convenience). Whatever the list, the `redirect_uri`
    * of a code exchange must equal the one the code was issued for.
    */
   redirectUris?: string[];
