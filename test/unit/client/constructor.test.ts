@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { TikTokAPIError, TikTokClient } from '../../../lib';
+import { TikTokClient } from '../../../lib';
 import { NO_TIKTOK_ENV, withEnv } from '../../support/env';
+import { rejection } from '../../support/assertions';
 
 const EXPLICIT = {
   clientKey: 'key-explicit',
@@ -152,21 +153,9 @@ describe('TikTokClient', () => {
       fetch: () => Promise.reject(new Error('must not be called')),
     });
 
-    async function validationError(promise: Promise<unknown>): Promise<TikTokAPIError> {
-      try {
-        await promise;
-      } catch (err) {
-        if (err instanceof TikTokAPIError) return err;
-        throw err;
-      }
-      assert.fail('expected a TikTokAPIError');
-    }
-
     it('an empty or over-2-KiB code is VALIDATION_ERROR with the caller correlation ID', async () => {
       for (const code of ['', 'c'.repeat(2049)]) {
-        const err = await validationError(
-          client.exchangeCodeForTokens(code, { correlationId: 'mine' }),
-        );
+        const err = await rejection(client.exchangeCodeForTokens(code, { correlationId: 'mine' }));
         assert.equal(err.code, 'VALIDATION_ERROR');
         assert.equal(err.statusCode, 400);
         assert.equal(err.correlationId, 'mine');
@@ -185,7 +174,7 @@ describe('TikTokClient', () => {
         ['access token', client.revokeAccess('act. space')],
       ];
       for (const [what, call] of calls) {
-        const err = await validationError(call);
+        const err = await rejection(call);
         assert.equal(err.code, 'VALIDATION_ERROR');
         assert.equal(
           err.message,

@@ -2,17 +2,8 @@ import assert from 'node:assert/strict';
 import { backoffDelay } from '../../../lib/client/operation';
 import { TikTokAPIError } from '../../../lib';
 import { fakeFetch, hang, json, netError, text } from '../../support/fake-fetch';
+import { rejection } from '../../support/assertions';
 import { operationHarness } from '../../support/operation-harness';
-
-async function rejection(promise: Promise<unknown>): Promise<TikTokAPIError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof TikTokAPIError) return err;
-    throw err;
-  }
-  assert.fail('expected a TikTokAPIError');
-}
 
 const INVALID_GRANT = json(200, {
   error: 'invalid_grant',

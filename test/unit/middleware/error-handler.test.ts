@@ -4,6 +4,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import request from 'supertest';
 import { TikTokAPIError, tiktokErrorHandler, type TikTokErrorHandlerOptions } from '../../../lib';
 import { field } from '../../support/json';
+import { trackServers } from '../../support/servers';
 
 /** An app whose only route fails with `makeError()`; unhandled errors answer 599 "fallthrough". */
 function appFailingWith(
@@ -38,14 +39,7 @@ function tiktok(
 }
 
 describe('tiktokErrorHandler', () => {
-  const servers: Server[] = [];
-  const server = (s: Server): Server => {
-    servers.push(s);
-    return s;
-  };
-  after(() => {
-    for (const s of servers) if (s.listening) s.close();
-  });
+  const server = trackServers();
 
   describe('a TikTokAPIError', () => {
     it('JSON by default: status, body, X-Correlation-Id, no-store, no Retry-After when final', async () => {

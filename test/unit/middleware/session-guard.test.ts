@@ -9,6 +9,7 @@ import express, {
 import request from 'supertest';
 import { TikTokAPIError, tiktokErrorHandler, tiktokSessionGuard } from '../../../lib';
 import { field } from '../../support/json';
+import { trackServers } from '../../support/servers';
 
 function appWith(sessionMiddleware: RequestHandler): Server {
   const app = express();
@@ -32,14 +33,7 @@ function appWith(sessionMiddleware: RequestHandler): Server {
 }
 
 describe('tiktokSessionGuard', () => {
-  const servers: Server[] = [];
-  const server = (s: Server): Server => {
-    servers.push(s);
-    return s;
-  };
-  after(() => {
-    for (const s of servers) if (s.listening) s.close();
-  });
+  const server = trackServers();
 
   it('passes through when the session middleware succeeds', async () => {
     const res = await request(server(appWith((_req, _res, next) => next()))).get('/');
