@@ -31,6 +31,7 @@ export async function authenticateRequest(
   settings: StrategySettings,
   passportActions: StrategyActions,
 ): Promise<void> {
+  const startedAt = Date.now();
   let acted = false;
   const act =
     <A extends unknown[]>(action: (...args: A) => void) =>
@@ -57,6 +58,7 @@ export async function authenticateRequest(
     settings,
     actions,
     correlationId,
+    startedAt,
     logger: settings.client.logFor([
       query.get('state') ?? undefined,
       query.get('code') ?? undefined,

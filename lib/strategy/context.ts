@@ -22,6 +22,8 @@ export interface FlowContext {
   readonly actions: StrategyActions;
   readonly correlationId: string;
   readonly logger: SafeLogger;
+  /** Epoch ms when authenticate() was called: `loginDeadlineMs` counts from here. */
+  readonly startedAt: number;
 }
 
 /**

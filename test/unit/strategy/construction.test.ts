@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { Strategy as OAuth2Strategy } from 'passport-oauth2';
 import { Strategy, TikTokClient, TikTokStrategy } from '../../../lib';
 import { NO_TIKTOK_ENV, withEnv } from '../../support/env';
+import { loginDeadlineAt } from '../../../lib/strategy/complete';
 
 const ENV = {
   TIKTOK_CLIENT_KEY: 'env-key',
@@ -137,5 +138,14 @@ describe('TikTokStrategy', () => {
       const s = withEnv(NO_TIKTOK_ENV, () => new TikTokStrategy({ client }));
       assert.equal(s.client, client);
     });
+  });
+});
+
+describe('loginDeadlineAt', () => {
+  it('leaves 5 % of loginDeadlineMs, at most 250 ms, for answering the browser', () => {
+    assert.equal(loginDeadlineAt(1000, 1500), 1000 + 1500 - 75);
+    assert.equal(loginDeadlineAt(1000, 5000), 1000 + 5000 - 250);
+    assert.equal(loginDeadlineAt(1000, 12_000), 1000 + 12_000 - 250);
+    assert.equal(loginDeadlineAt(1000, 10), 1000 + 10);
   });
 });
