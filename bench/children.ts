@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { pin } from './affinity';
 import { call } from './ipc';
 import type { AppStartConfig, AppStats, LoadJob, LoadResult } from './types';
 
@@ -31,10 +32,16 @@ export class AppProcess {
     readonly baseUrl: string,
   ) {}
 
-  static async start(config: AppStartConfig, options: ForkOptions): Promise<AppProcess> {
+  /** `cpus`: a taskset list the app is pinned to (bench/affinity.ts), or undefined. */
+  static async start(
+    config: AppStartConfig,
+    options: ForkOptions,
+    cpus: string | undefined,
+  ): Promise<AppProcess> {
     // --expose-gc: memory is read after a forced GC, so that figures compare live data.
     const execArgv = ['--expose-gc', ...(options.execArgv ?? [])];
     const child = forkTs('app/child.ts', { ...options, execArgv });
+    pin(child.pid, cpus);
     const { baseUrl } = await call<{ baseUrl: string }>(child, 'start', config);
     return new AppProcess(child, baseUrl);
   }
@@ -56,6 +63,10 @@ export class AppProcess {
 /** The load driver, one process for the whole run. */
 export class DriverProcess {
   private readonly child = forkTs('driver/child.ts');
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
 
   run(job: LoadJob): Promise<LoadResult> {
     return call<LoadResult>(this.child, 'run', job);

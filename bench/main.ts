@@ -1,36 +1,42 @@
+import { cpuLayout } from './affinity';
 import { generateCertificate } from './cert';
 import { DriverProcess } from './children';
-import type { Bench } from './measure';
+import { pinLoad, type Bench } from './measure';
 import { planFrom } from './plan';
 import { runProfile } from './profile';
 import { report } from './report';
 import { machine } from './report/machine';
-import { faultsAll, memoryAll, probeAll, progress, sweep } from './suite';
+import { faultsAll, headToHead, memoryAll, probeAll, progress, sweep } from './suite';
 import { startUpstream } from './upstream';
 
 /** The command line that reproduces this run, with any BENCH_* settings. */
-function commandLine(quick: boolean): string {
+function commandLine(): string {
   const settings = Object.entries(process.env)
     .filter(([name]) => name.startsWith('BENCH_'))
     .map(([name, value]) => `${name}=${value ?? ''} `)
     .join('');
-  return `${settings}npm run bench${quick ? ' -- --quick' : ''}`;
+  const flags = process.argv.slice(2).filter((a) => a === '--quick' || a === '--head-to-head');
+  return `${settings}npm run bench${flags.length > 0 ? ` -- ${flags.join(' ')}` : ''}`;
 }
 
 async function runSuite(bench: Bench): Promise<void> {
   const startedAt = new Date();
   const { rows: probes, able } = await probeAll(bench);
-  const throughput = await sweep(bench, able);
-  const memory = await memoryAll(bench, able);
-  const faults = await faultsAll(bench, able);
+  const only = bench.plan.headToHeadOnly;
+  const throughput = only ? [] : await sweep(bench, able);
+  const rounds = await headToHead(bench, able);
+  const memory = only ? [] : await memoryAll(bench, able);
+  const faults = only ? [] : await faultsAll(bench, able);
   report({
     startedAt: startedAt.toISOString(),
     durationSec: Math.round((Date.now() - startedAt.getTime()) / 1000),
-    command: commandLine(bench.plan.quick),
+    command: commandLine(),
     machine: machine(),
     plan: bench.plan,
     probes,
     throughput,
+    headToHead: rounds,
+    cpuLayout: bench.layout.description,
     memory,
     faults,
   });
@@ -42,8 +48,10 @@ async function main(): Promise<void> {
   const tls = generateCertificate();
   const emulators = { http: await startUpstream(undefined), https: await startUpstream(tls) };
   const driver = new DriverProcess();
-  const bench: Bench = { plan, tls, emulators, driver };
+  const bench: Bench = { plan, tls, emulators, driver, layout: cpuLayout() };
+  progress(`CPU layout: ${bench.layout.description}`);
   try {
+    pinLoad(bench, bench.layout.load);
     if (plan.profile) await runProfile(bench);
     else await runSuite(bench);
   } finally {

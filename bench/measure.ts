@@ -1,4 +1,5 @@
 import type { TikTokEmulator } from '../lib/testing/index';
+import { pin, type CpuLayout } from './affinity';
 import { AppProcess, type DriverProcess, type ForkOptions } from './children';
 import type { TlsFiles } from './cert';
 import { BENCH_SCOPES } from './fields';
@@ -12,6 +13,13 @@ export interface Bench {
   readonly tls: TlsFiles;
   readonly emulators: Readonly<Record<Protocol, TikTokEmulator>>;
   readonly driver: DriverProcess;
+  readonly layout: CpuLayout;
+}
+
+/** Pins the orchestrator (emulators) and the driver to `cpus`. */
+export function pinLoad(bench: Bench, cpus: string | undefined): void {
+  pin(process.pid, cpus);
+  pin(bench.driver.pid, cpus);
 }
 
 export interface AppRun {
@@ -75,6 +83,7 @@ export async function withApp<T>(
       deadlineMs: bench.plan.deadlineMs,
     },
     { ...fork, env: { NODE_EXTRA_CA_CERTS: bench.tls.certPath, ...fork.env } },
+    bench.layout.app,
   );
   try {
     return await body(app, { kind: 'app', baseUrl: app.baseUrl });
@@ -124,12 +133,16 @@ export async function ceiling(
   const tt = bench.emulators[protocol];
   tt.reset();
   const target: LoadTarget = { kind: 'ceiling', upstream: upstreamOf(tt) };
-  await bench.driver.run(job(bench, target, concurrency, { logins: bench.plan.warmupLogins }));
-  const load = await bench.driver.run(
-    job(bench, target, concurrency, { seconds: bench.plan.sweepSeconds }),
-  );
-  tt.reset();
-  return load;
+  pinLoad(bench, bench.layout.all);
+  try {
+    await bench.driver.run(job(bench, target, concurrency, { logins: bench.plan.warmupLogins }));
+    return await bench.driver.run(
+      job(bench, target, concurrency, { seconds: bench.plan.sweepSeconds }),
+    );
+  } finally {
+    pinLoad(bench, bench.layout.load);
+    tt.reset();
+  }
 }
 
 export interface MemoryRun {

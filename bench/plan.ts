@@ -4,6 +4,8 @@ import type { CompetitorId, Protocol } from './types';
 export interface BenchPlan {
   readonly quick: boolean;
   readonly profile: boolean;
+  /** `--head-to-head`: only the probe and the head-to-head rounds (the targets' throughput). */
+  readonly headToHeadOnly: boolean;
   readonly protocols: readonly Protocol[];
   readonly concurrencies: readonly number[];
   /** Every competitor is probed; those that complete a login are measured. */
@@ -11,6 +13,11 @@ export interface BenchPlan {
   readonly probeLogins: number;
   readonly warmupLogins: number;
   readonly sweepSeconds: number;
+  /**
+   * Head-to-head rounds at the targets' point (HTTPS, highest concurrency): every competitor
+   * once per round, in a rotated order, a fresh app each time; the targets use the medians.
+   */
+  readonly rounds: number;
   /** RSS is read after the first and after the second number of logins. */
   readonly memoryLogins: readonly [number, number];
   readonly memoryConcurrency: number;
@@ -44,6 +51,7 @@ export function planFrom(argv: readonly string[], env: NodeJS.ProcessEnv): Bench
   return {
     quick,
     profile: argv.includes('--profile'),
+    headToHeadOnly: argv.includes('--head-to-head'),
     protocols: ['http', 'https'],
     concurrencies: envNumbers('BENCH_CONCURRENCY') ?? [1, 16, 64],
     competitors: [
@@ -55,6 +63,7 @@ export function planFrom(argv: readonly string[], env: NodeJS.ProcessEnv): Bench
     probeLogins: 20,
     warmupLogins: quick ? 100 : 200,
     sweepSeconds: envNumbers('BENCH_SECONDS')?.[0] ?? (quick ? 2 : 4),
+    rounds: envNumbers('BENCH_ROUNDS')?.[0] ?? (quick ? 2 : 5),
     memoryLogins: [first, second],
     memoryConcurrency: 64,
     faultLogins: quick ? 400 : 2000,

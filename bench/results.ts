@@ -19,6 +19,14 @@ export interface ThroughputRow {
   readonly run?: AppRun;
 }
 
+/** One competitor's head-to-head rounds (HTTPS, highest concurrency) and their medians. */
+export interface HeadToHeadRow {
+  readonly competitor: CompetitorId;
+  readonly runs: readonly AppRun[];
+  readonly medianLoginsPerSec: number;
+  readonly medianCpuMsPerLogin: number;
+}
+
 export interface MemoryRow {
   readonly competitor: CompetitorId;
   readonly run: MemoryRun;
@@ -47,6 +55,9 @@ export interface BenchResults {
   readonly plan: BenchPlan;
   readonly probes: readonly ProbeRow[];
   readonly throughput: readonly ThroughputRow[];
+  readonly headToHead: readonly HeadToHeadRow[];
+  /** How processes were pinned to CPUs (bench/affinity.ts). */
+  readonly cpuLayout: string;
   readonly memory: readonly MemoryRow[];
   readonly faults: readonly FaultRow[];
 }

@@ -1,6 +1,7 @@
 import * as measure from './measure';
 import type { Bench } from './measure';
-import type { FaultRow, MemoryRow, ProbeRow, ThroughputRow } from './results';
+import type { AppRun } from './measure';
+import type { FaultRow, HeadToHeadRow, MemoryRow, ProbeRow, ThroughputRow } from './results';
 import type { CompetitorId } from './types';
 import { FAULT_SCENARIOS } from './upstream';
 
@@ -84,4 +85,48 @@ export async function faultsAll(
     }
   }
   return rows;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return 0;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? 0)
+    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/**
+ * The targets' point, measured as rounds: in round r every competitor runs once (a fresh app,
+ * warm-up, `sweepSeconds`), the order rotated by r so that none always goes first or last.
+ * Medians over rounds are what the targets compare; one point per competitor on a shared
+ * machine moved by ±15 % between identical runs.
+ */
+export async function headToHead(
+  bench: Bench,
+  competitors: readonly CompetitorId[],
+): Promise<HeadToHeadRow[]> {
+  const c = Math.max(...bench.plan.concurrencies);
+  const runs = new Map<CompetitorId, AppRun[]>(competitors.map((id) => [id, []]));
+  for (let round = 0; round < bench.plan.rounds; round++) {
+    const order = competitors.map((_, i) => competitors[(i + round) % competitors.length]);
+    for (const competitor of order) {
+      if (competitor === undefined) continue;
+      const run = await measure.throughput(bench, competitor, 'https', c);
+      const { load } = run;
+      progress(
+        `round ${round + 1}/${bench.plan.rounds} ${competitor} https c=${c}: ${describe(load.succeeded, load.attempted, load.loginsPerSec)}, ${run.cpuMsPerLogin} ms CPU/login`,
+      );
+      runs.get(competitor)?.push(run);
+    }
+  }
+  return competitors.map((competitor) => {
+    const list = runs.get(competitor) ?? [];
+    return {
+      competitor,
+      runs: list,
+      medianLoginsPerSec: median(list.map((r) => r.load.loginsPerSec)),
+      medianCpuMsPerLogin: median(list.map((r) => r.cpuMsPerLogin)),
+    };
+  });
 }

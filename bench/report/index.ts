@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchResults } from '../results';
 import { table } from './format';
-import { faultTable, memoryTable, probeTable, throughputTable } from './tables';
+import { faultTable, headToHeadTable, memoryTable, probeTable, throughputTable } from './tables';
 import { evaluateTargets } from './targets';
 
 const RESULTS_DIR = join(__dirname, '..', 'results');
@@ -18,12 +18,16 @@ export function renderReport(r: BenchResults): string {
   return [
     `Command: \`${r.command}\` — ${r.startedAt}, ${r.durationSec} s`,
     `Machine: nproc ${m.nproc}, ${m.cpu}, node ${m.node}, ${m.platform}`,
+    `CPU layout: ${r.cpuLayout}`,
     '',
     '### Can it log in? (probe)',
     probeTable(r),
     '',
     `### Throughput (${plan.sweepSeconds} s per point after ${plan.warmupLogins} warm-up logins)`,
     throughputTable(r),
+    '',
+    `### Head to head (HTTPS, ${Math.max(...plan.concurrencies)} concurrent, ${plan.rounds} rounds in rotated order; the targets use the medians)`,
+    headToHeadTable(r),
     '',
     `### Memory (HTTPS, ${plan.memoryConcurrency} concurrent, RSS/heap after a forced GC)`,
     memoryTable(r),

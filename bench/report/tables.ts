@@ -47,6 +47,32 @@ export function throughputTable(r: BenchResults): string {
   );
 }
 
+/** The head-to-head rounds: every round's logins/s, the medians, and ratios of the medians. */
+export function headToHeadTable(r: BenchResults): string {
+  const ours = r.headToHead.find((row) => row.competitor === OURS);
+  const rows = r.headToHead.map((row) => [
+    row.competitor,
+    row.runs.map((run) => num(run.load.loginsPerSec)).join(', '),
+    num(row.medianLoginsPerSec),
+    ratio(row.medianLoginsPerSec, ours?.medianLoginsPerSec),
+    num(row.medianCpuMsPerLogin, 2),
+    ratio(row.medianCpuMsPerLogin, ours?.medianCpuMsPerLogin),
+    String(row.runs.reduce((n, run) => n + run.load.failed, 0)),
+  ]);
+  return table(
+    [
+      'stack',
+      'logins/s per round',
+      'median logins/s',
+      '× ours',
+      'median app CPU ms/login',
+      '× ours',
+      'errors',
+    ],
+    rows,
+  );
+}
+
 export function memoryTable(r: BenchResults): string {
   const [n, m] = r.plan.memoryLogins;
   const ours = r.memory.find((row) => row.competitor === OURS);

@@ -10,7 +10,10 @@ export interface TargetResult {
 
 const OURS = 'passport-tiktok';
 
+/** Logins/s at the targets' point: the head-to-head median, else the sweep's point. */
 function rate(r: BenchResults, stack: Stack): number | undefined {
+  const rounds = r.headToHead.find((h) => h.competitor === stack);
+  if (rounds !== undefined && rounds.runs.length > 0) return rounds.medianLoginsPerSec;
   const c = Math.max(...r.plan.concurrencies);
   return r.throughput.find(
     (t) => t.stack === stack && t.protocol === 'https' && t.concurrency === c,
