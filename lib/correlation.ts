@@ -1,10 +1,15 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+
+// A correlation ID must be unique, not secret (it is shown to users as an error "reference"):
+// a random per-process start plus a counter gives 2^32 distinct suffixes per process, and two
+// processes collide only by drawing starts within a few IDs of each other in the same ms.
+// Cheaper than an entropy draw per ID (randomUUID showed in the login profile).
+let counter = randomBytes(4).readUInt32BE(0);
 
 /** `tiktok-<Date.now()>-<8 lowercase hex>`: one per operation, the same on every attempt. */
 export function generateCorrelationId(): string {
-  // randomUUID draws from a pre-filled entropy cache (randomBytes(4) was a synchronous
-  // randomFillSync per call, visible in the login profile); its first 8 hex chars are random.
-  return `tiktok-${Date.now()}-${randomUUID().slice(0, 8)}`;
+  counter = (counter + 1) >>> 0;
+  return `tiktok-${Date.now()}-${counter.toString(16).padStart(8, '0')}`;
 }
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -23,6 +23,19 @@ export function generateState(): string {
   return randomBytes(32).toString('hex');
 }
 
+/**
+ * A state and a verifier from one draw of the CSPRNG (80 bytes: 32 for the state, 48 for the
+ * verifier): the same formats as {@link generateState} and {@link generateCodeVerifier}, one
+ * `randomFillSync` per login start instead of two.
+ */
+export function generateStateAndVerifier(): { state: string; codeVerifier: string } {
+  const bytes = randomBytes(80);
+  return {
+    state: bytes.toString('hex', 0, 32),
+    codeVerifier: bytes.subarray(32).toString('base64url'),
+  };
+}
+
 const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 
 export function isValidCodeVerifier(value: string): boolean {

@@ -5,7 +5,12 @@ import { acceptCorrelationId } from '../correlation';
 import { TikTokAPIError } from '../errors';
 import { getDefaultLogger, SafeLogger, Scrubber, type TikTokLogger } from '../logging';
 import type { TikTokMetrics, TikTokOperation } from '../metrics';
-import { codeChallengeForVerifier, generateCodeVerifier, generateState } from '../pkce';
+import {
+  codeChallengeForVerifier,
+  generateCodeVerifier,
+  generateState,
+  generateStateAndVerifier,
+} from '../pkce';
 import {
   CLIENT_TOKEN_EARLY_RENEWAL_MS,
   DEFAULT_LOGIN_DEADLINE_MS,
@@ -135,6 +140,20 @@ export class TikTokClient {
 
   /** A logger for one operation that scrubs the operation's secrets from everything. */
   logFor(secrets: ReadonlyArray<string | undefined>): { logger: SafeLogger; scrubber: Scrubber } {
+    // Login starts carry no secret of their own: they share one (nothing ever adds to it).
+    if (secrets.every((secret) => secret === undefined)) {
+      this.secretOnlyLog ??= this.makeLog([]);
+      return this.secretOnlyLog;
+    }
+    return this.makeLog(secrets);
+  }
+
+  private secretOnlyLog: { logger: SafeLogger; scrubber: Scrubber } | undefined;
+
+  private makeLog(secrets: ReadonlyArray<string | undefined>): {
+    logger: SafeLogger;
+    scrubber: Scrubber;
+  } {
     const scrubber = new Scrubber([this.config.clientSecret, ...secrets]);
     return { logger: new SafeLogger(this.logger, scrubber), scrubber };
   }
@@ -146,26 +165,46 @@ export class TikTokClient {
   // eslint-disable-next-line @typescript-eslint/require-await -- async by contract (design.md)
   async getAuthorizationUrl(opts: AuthorizationUrlOptions = {}): Promise<AuthorizationUrl> {
     const scopes = opts.scopes === undefined ? this.config.scopes : normalizeScopes(opts.scopes);
-    const state = opts.state ?? generateState();
+    const pkce = opts.pkce !== false;
+    let state = opts.state;
+    let codeVerifier: string | undefined;
+    if (state === undefined && pkce) ({ state, codeVerifier } = generateStateAndVerifier());
+    else if (pkce) codeVerifier = generateCodeVerifier();
+    state ??= generateState();
+    // The fixed part (URL, client_key, scope, response_type, redirect_uri) is serialised once
+    // per scope set and redirect URI; a generated state and the challenge are hex, safe as is.
+    // Parameter order and encoding are those of one URLSearchParams (pinned by the tests).
+    let url = this.authorizationPrefix(
+      (scopes.length > 0 ? scopes : this.config.scopes).join(','),
+      opts.redirectUri ?? this.config.redirectUri,
+    );
+    url += `&${/^[0-9a-f]+$/.test(state) ? `state=${state}` : new URLSearchParams({ state }).toString()}`;
+    if (codeVerifier !== undefined) {
+      url += `&code_challenge=${codeChallengeForVerifier(codeVerifier)}&code_challenge_method=S256`;
+    }
+    if (opts.disableAutoAuth === true) url += '&disable_auto_auth=1';
+    return codeVerifier === undefined ? { url, state } : { url, state, codeVerifier };
+  }
+
+  private readonly authorizationPrefixes = new Map<string, string>();
+
+  /** `<authorizationURL>?client_key=…&scope=…&response_type=code&redirect_uri=…`, cached. */
+  private authorizationPrefix(scope: string, redirectUri: string): string {
+    const key = `${scope}\n${redirectUri}`;
+    const cached = this.authorizationPrefixes.get(key);
+    if (cached !== undefined) return cached;
     const params = new URLSearchParams({
       client_key: this.config.clientKey,
-      scope: (scopes.length > 0 ? scopes : this.config.scopes).join(','),
+      scope,
       response_type: 'code',
-      redirect_uri: opts.redirectUri ?? this.config.redirectUri,
-      state,
+      redirect_uri: redirectUri,
     });
-    let codeVerifier: string | undefined;
-    if (opts.pkce !== false) {
-      codeVerifier = generateCodeVerifier();
-      params.set('code_challenge', codeChallengeForVerifier(codeVerifier));
-      params.set('code_challenge_method', 'S256');
-    }
-    if (opts.disableAutoAuth === true) params.set('disable_auto_auth', '1');
-    // One serialisation (appending to url.searchParams re-serialises the URL per parameter);
-    // a query already on the configured URL is kept in front.
+    // A query already on the configured URL is kept in front.
     const base = this.config.authorizationURL;
-    const url = `${base}${base.includes('?') ? '&' : '?'}${params.toString()}`;
-    return codeVerifier === undefined ? { url, state } : { url, state, codeVerifier };
+    const prefix = `${base}${base.includes('?') ? '&' : '?'}${params.toString()}`;
+    if (this.authorizationPrefixes.size >= 64) this.authorizationPrefixes.clear();
+    this.authorizationPrefixes.set(key, prefix);
+    return prefix;
   }
 
   /** Exchanges a single-use authorization code. Bounded (~12 s) because a person is waiting. */

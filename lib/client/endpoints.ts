@@ -61,13 +61,29 @@ function computeFields(scopes: readonly string[]): string[] {
   return [...fields];
 }
 
+const SCOPE_SEPARATORS = /[\s,]+/;
+const scopeStrings = new Map<string, readonly string[]>();
+
+function uniqueScopes(parts: readonly string[]): string[] {
+  return [...new Set(parts.map((s) => s.trim()).filter((s) => s.length > 0))];
+}
+
 /**
  * NOTE: TikTok separates scopes with commas, not spaces (tiktok-api.md). Accepts a string in
  * either form, or an array, and returns the unique, trimmed, non-empty scopes.
  */
 export function normalizeScopes(scope: string | readonly string[] | undefined): string[] {
   if (scope === undefined) return [];
-  const parts =
-    typeof scope === 'string' ? scope.split(/[\s,]+/) : scope.flatMap((s) => s.split(/[\s,]+/));
-  return [...new Set(parts.map((s) => s.trim()).filter((s) => s.length > 0))];
+  if (typeof scope === 'string') {
+    // Every login normalises the same few strings (the token response's `scope`): cached.
+    const cached = scopeStrings.get(scope);
+    if (cached !== undefined) return [...cached];
+    const computed = uniqueScopes(scope.split(SCOPE_SEPARATORS));
+    if (scope.length > 1024) return computed;
+    if (scopeStrings.size >= 64) scopeStrings.clear();
+    scopeStrings.set(scope, computed);
+    return [...computed];
+  }
+  return uniqueScopes(scope.flatMap((s) => s.split(SCOPE_SEPARATORS)));
 }
+

@@ -92,7 +92,7 @@ export async function completeLogin(
     };
     if (login.codeVerifier !== undefined) exchange.codeVerifier = login.codeVerifier;
     tokens = await client.exchangeCodeForTokens(code, exchange);
-    if (!(await saveTokens(ctx, tokens))) return;
+    if (ctx.settings.tokenManager !== undefined && !(await saveTokens(ctx, tokens))) return;
     scopes = grantedScopes(tokens, params, login);
     profile = await loadProfile(ctx, tokens, scopes, deadlineAt);
   } catch (err) {

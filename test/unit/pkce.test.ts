@@ -3,6 +3,7 @@ import {
   codeChallengeForVerifier,
   generateCodeVerifier,
   generateState,
+  generateStateAndVerifier,
   isValidCodeVerifier,
 } from '../../lib/pkce';
 
@@ -65,5 +66,19 @@ describe('pkce', () => {
       assert.equal(isValidCodeVerifier(`${'a'.repeat(43)}\n`), false);
       assert.equal(isValidCodeVerifier(''), false);
     });
+  });
+});
+
+describe('generateStateAndVerifier', () => {
+  it('draws a 64-hex state and a 64-char base64url verifier, different every time', () => {
+    const a = generateStateAndVerifier();
+    const b = generateStateAndVerifier();
+    assert.match(a.state, /^[0-9a-f]{64}$/);
+    assert.match(a.codeVerifier, /^[A-Za-z0-9_-]{64}$/);
+    assert.ok(isValidCodeVerifier(a.codeVerifier));
+    assert.notEqual(a.state, b.state);
+    assert.notEqual(a.codeVerifier, b.codeVerifier);
+    // The two come from different bytes of the draw: the verifier is not the state re-encoded.
+    assert.notEqual(Buffer.from(a.codeVerifier, 'base64url').toString('hex').slice(0, 64), a.state);
   });
 });

@@ -76,4 +76,42 @@ describe('TikTokClient.getAuthorizationUrl', () => {
     const { url } = await client.getAuthorizationUrl({ scopes: [] });
     assert.equal(new URL(url).searchParams.get('scope'), 'user.info.basic,user.info.profile');
   });
+
+  it('a caller state that is not hex is form-encoded as URLSearchParams would (cached prefix or not)', async () => {
+    for (let i = 0; i < 2; i++) {
+      const { url } = await client.getAuthorizationUrl({ state: 'a b&c=d/é', pkce: false });
+      assert.ok(url.endsWith('&state=a+b%26c%3Dd%2F%C3%A9'), url);
+      assert.equal(new URL(url).searchParams.get('state'), 'a b&c=d/é');
+    }
+  });
+
+  it('each scope set and redirect URI gets its own prefix; a query on the configured URL stays first', async () => {
+    const withQuery = new TikTokClient({
+      clientKey: 'awkey123',
+      clientSecret: 'CANARY-SECRET-authorize-url',
+      redirectUri: 'https://app.example/cb',
+      authorizationURL: 'https://tiktok.example/authorize?lang=en',
+    });
+    const a = await withQuery.getAuthorizationUrl({
+      scopes: ['user.info.basic'],
+      pkce: false,
+      state: 'ab',
+    });
+    const b = await withQuery.getAuthorizationUrl({
+      scopes: ['user.info.profile'],
+      redirectUri: 'https://app.example/other',
+      pkce: false,
+      state: 'cd',
+    });
+    assert.equal(
+      a.url,
+      'https://tiktok.example/authorize?lang=en&client_key=awkey123&scope=user.info.basic' +
+        '&response_type=code&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&state=ab',
+    );
+    assert.equal(
+      b.url,
+      'https://tiktok.example/authorize?lang=en&client_key=awkey123&scope=user.info.profile' +
+        '&response_type=code&redirect_uri=https%3A%2F%2Fapp.example%2Fother&state=cd',
+    );
+  });
 });

@@ -67,5 +67,17 @@ describe('client/endpoints', () => {
       assert.deepEqual(normalizeScopes(undefined), []);
       assert.deepEqual(normalizeScopes(',, '), []);
     });
+
+    it('returns a fresh array for a cached string: changing it changes nothing later', () => {
+      const first = normalizeScopes('user.info.basic,user.info.stats');
+      first.push('mutated');
+      first[0] = 'changed';
+      assert.deepEqual(normalizeScopes('user.info.basic,user.info.stats'), [
+        'user.info.basic',
+        'user.info.stats',
+      ]);
+      const long = `${'x'.repeat(2000)},y`;
+      assert.deepEqual(normalizeScopes(long), ['x'.repeat(2000), 'y']);
+    });
   });
 });
