@@ -59,6 +59,7 @@ export function planFrom(argv: readonly string[], env: NodeJS.ProcessEnv): Bench
       'passport-tiktok-auth',
       'passport-tiktok-auth-fields',
       'passport-oauth2',
+      'floor',
     ],
     probeLogins: 20,
     warmupLogins: quick ? 100 : 200,

@@ -4,7 +4,11 @@ export type Protocol = 'http' | 'https';
 
 /** The login stacks under test; `ceiling` is the upstream calls without Express/Passport. */
 export type CompetitorId =
-  'passport-tiktok' | 'passport-tiktok-auth' | 'passport-tiktok-auth-fields' | 'passport-oauth2';
+  | 'passport-tiktok'
+  | 'passport-tiktok-auth'
+  | 'passport-tiktok-auth-fields'
+  | 'passport-oauth2'
+  | 'floor';
 
 export type FaultScenarioId = '503' | 'hang' | '200-error';
 

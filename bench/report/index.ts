@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { BenchResults } from '../results';
 import { table } from './format';
 import { faultTable, headToHeadTable, memoryTable, probeTable, throughputTable } from './tables';
-import { evaluateTargets } from './targets';
+import { evaluateTargets, floorTable } from './targets';
 
 const RESULTS_DIR = join(__dirname, '..', 'results');
 
@@ -37,6 +37,12 @@ export function renderReport(r: BenchResults): string {
     '',
     '### Targets (this package)',
     table(['target', 'measured', 'result'], targets),
+    '',
+    '### What any strategy could reach: the floor (no PKCE, no checks, no timeouts; bench/README.md)',
+    table(
+      ["ratio (logins/s at the targets' point)", 'measured', 'target it bounds'],
+      floorTable(r),
+    ),
   ].join('\n');
 }
 

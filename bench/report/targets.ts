@@ -98,3 +98,22 @@ export function evaluateTargets(r: BenchResults): TargetResult[] {
   });
   return results;
 }
+
+/**
+ * The floor (bench/app/plugins/floor.ts) against the same figures: the most any strategy could
+ * reach in these apps, so that a missed target can be told apart from an unreachable one.
+ */
+export function floorTable(r: BenchResults): string[][] {
+  const floor = rate(r, 'floor');
+  if (floor === undefined) return [];
+  const rows: string[][] = [];
+  const add = (what: string, theirs: number | undefined, target: string): void => {
+    if (theirs !== undefined) rows.push([what, ratio(floor, theirs), target]);
+  };
+  add('floor ÷ passport-tiktok-auth-fields', rate(r, 'passport-tiktok-auth-fields'), '≥ 1.3×');
+  add('floor ÷ hand-wired passport-oauth2', rate(r, 'passport-oauth2'), '≥ 1.0×');
+  add('floor ÷ ceiling', rate(r, 'ceiling'), '≥ 0.70×');
+  const ours = rate(r, OURS);
+  if (ours !== undefined) rows.push(['passport-tiktok ÷ floor', ratio(ours, floor), '—']);
+  return rows;
+}

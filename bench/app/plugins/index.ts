@@ -1,5 +1,6 @@
 import type { CompetitorId } from '../../types';
 import type { StrategyPlugin } from '../plugin';
+import { floor } from './floor';
 import { passportOAuth2 } from './passport-oauth2';
 import { passportTikTok } from './passport-tiktok';
 import { passportTikTokAuth, passportTikTokAuthFields } from './passport-tiktok-auth';
@@ -9,4 +10,5 @@ export const PLUGINS: Readonly<Record<CompetitorId, StrategyPlugin>> = {
   'passport-tiktok-auth': passportTikTokAuth,
   'passport-tiktok-auth-fields': passportTikTokAuthFields,
   'passport-oauth2': passportOAuth2,
+  floor,
 };
