@@ -50,6 +50,11 @@ export class AppProcess {
     return call<AppStats>(this.child, 'stats');
   }
 
+  /** Memory at rest (about 1 s: repeated GCs, lowest RSS), for the leak readings. */
+  settledStats(): Promise<AppStats> {
+    return call<AppStats>(this.child, 'settledStats');
+  }
+
   /** A normal exit (so `--cpu-prof` writes its profile); killed if it does not come. */
   async stop(): Promise<void> {
     const gone = exited(this.child);

@@ -158,9 +158,9 @@ export function memory(bench: Bench, competitor: CompetitorId): Promise<MemoryRu
   const c = bench.plan.memoryConcurrency;
   return withApp(bench, competitor, 'https', async (app, target) => {
     await bench.driver.run(job(bench, target, c, { logins: n }));
-    const first = await app.stats();
+    const first = await app.settledStats();
     const load = await bench.driver.run(job(bench, target, c, { logins: m - n }));
-    return { first, second: await app.stats(), load };
+    return { first, second: await app.settledStats(), load };
   });
 }
 

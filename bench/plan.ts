@@ -64,7 +64,7 @@ export function planFrom(argv: readonly string[], env: NodeJS.ProcessEnv): Bench
     probeLogins: 20,
     warmupLogins: quick ? 100 : 200,
     sweepSeconds: envNumbers('BENCH_SECONDS')?.[0] ?? (quick ? 2 : 4),
-    rounds: envNumbers('BENCH_ROUNDS')?.[0] ?? (quick ? 2 : 5),
+    rounds: envNumbers('BENCH_ROUNDS')?.[0] ?? (quick ? 2 : 9),
     memoryLogins: [first, second],
     memoryConcurrency: 64,
     faultLogins: quick ? 400 : 2000,

@@ -40,6 +40,10 @@ export interface AppStartConfig {
 export interface AppStats {
   readonly rssBytes: number;
   readonly heapUsedBytes: number;
+  /** V8 heap reserved (used or not): young-generation resizing shows here and in RSS. */
+  readonly heapTotalBytes: number;
+  /** Memory of C++ objects bound to JS (buffers, sockets, TLS). */
+  readonly externalBytes: number;
   /** Peak RSS over the child's life (getrusage maxrss). */
   readonly peakRssBytes: number;
   /** CPU time (user + system) the child has used so far, in microseconds. */
