@@ -31,8 +31,8 @@ export interface BenchPlan {
   readonly driverTimeoutMs: number;
 }
 
-function envNumbers(name: string): number[] | undefined {
-  const raw = process.env[name];
+function envNumbers(env: NodeJS.ProcessEnv, name: string): number[] | undefined {
+  const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
   const values = raw.split(',').map(Number);
   if (!values.every((n) => Number.isInteger(n) && n > 0)) {
@@ -43,7 +43,7 @@ function envNumbers(name: string): number[] | undefined {
 
 export function planFrom(argv: readonly string[], env: NodeJS.ProcessEnv): BenchPlan {
   const quick = argv.includes('--quick') || env.BENCH_QUICK === '1';
-  const memory = envNumbers('BENCH_MEMORY_LOGINS') ?? (quick ? [1000, 5000] : [5000, 50_000]);
+  const memory = envNumbers(env, 'BENCH_MEMORY_LOGINS') ?? (quick ? [1000, 5000] : [5000, 50_000]);
   const [first, second] = memory;
   if (first === undefined || second === undefined || second <= first) {
     throw new TypeError('BENCH_MEMORY_LOGINS must be two increasing numbers, e.g. 5000,50000');
@@ -53,7 +53,7 @@ export function planFrom(argv: readonly string[], env: NodeJS.ProcessEnv): Bench
     profile: argv.includes('--profile'),
     headToHeadOnly: argv.includes('--head-to-head'),
     protocols: ['http', 'https'],
-    concurrencies: envNumbers('BENCH_CONCURRENCY') ?? [1, 16, 64],
+    concurrencies: envNumbers(env, 'BENCH_CONCURRENCY') ?? [1, 16, 64],
     competitors: [
       'passport-tiktok',
       'passport-tiktok-auth',
@@ -63,8 +63,8 @@ export function planFrom(argv: readonly string[], env: NodeJS.ProcessEnv): Bench
     ],
     probeLogins: 20,
     warmupLogins: quick ? 100 : 200,
-    sweepSeconds: envNumbers('BENCH_SECONDS')?.[0] ?? (quick ? 2 : 4),
-    rounds: envNumbers('BENCH_ROUNDS')?.[0] ?? (quick ? 2 : 9),
+    sweepSeconds: envNumbers(env, 'BENCH_SECONDS')?.[0] ?? (quick ? 2 : 4),
+    rounds: envNumbers(env, 'BENCH_ROUNDS')?.[0] ?? (quick ? 2 : 9),
     memoryLogins: [first, second],
     memoryConcurrency: 64,
     faultLogins: quick ? 400 : 2000,
