@@ -29,7 +29,7 @@ export function renderReport(r: BenchResults): string {
     `### Head to head (HTTPS, ${Math.max(...plan.concurrencies)} concurrent, ${plan.rounds} rounds in rotated order; the targets use the medians)`,
     headToHeadTable(r),
     '',
-    `### Memory (HTTPS, ${plan.memoryConcurrency} concurrent, RSS/heap after a forced GC)`,
+    `### Memory (HTTPS, ${plan.memoryConcurrency} concurrent, RSS/heap at rest: five GCs 200 ms apart, lowest RSS)`,
     memoryTable(r),
     '',
     `### Faults (HTTPS, ${plan.faultLogins} logins, ${plan.faultConcurrency} concurrent; driver gives up at ${plan.driverTimeoutMs} ms)`,

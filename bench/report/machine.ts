@@ -13,10 +13,14 @@ function cpuModel(): string {
   return cpus()[0]?.model ?? 'unknown';
 }
 
-/** `nproc`, the CPU model from /proc/cpuinfo, and the node version. */
+// Read when this module loads, before the bench pins itself to some CPUs:
+// availableParallelism() follows the process's CPU affinity (it said 1 in a pinned run).
+const NPROC = availableParallelism();
+
+/** `nproc` (before pinning), the CPU model from /proc/cpuinfo, and the node version. */
 export function machine(): Machine {
   return {
-    nproc: availableParallelism(),
+    nproc: NPROC,
     cpu: cpuModel(),
     node: process.version,
     platform: `${process.platform} ${process.arch}`,

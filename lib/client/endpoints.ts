@@ -86,4 +86,3 @@ export function normalizeScopes(scope: string | readonly string[] | undefined): 
   }
   return uniqueScopes(scope.flatMap((s) => s.split(SCOPE_SEPARATORS)));
 }
-
