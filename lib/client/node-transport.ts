@@ -14,9 +14,19 @@ import {
 // One keep-alive pool per process, shared by every client: TikTok is a handful of hosts, and
 // reusing warm TLS connections is most of a login's upstream cost. `lifo` keeps the hottest
 // sockets busy and lets the others expire. TLS verification is node's default: always on.
+// `timeout` closes a pooled socket idle for 5 s, and — only when it is set — node also honours
+// a server's `Keep-Alive: timeout=N` hint (closing at N − 1 s): without it a socket the server
+// was closing could be reused, and the request failed with ECONNRESET (a retry, or for a code
+// exchange the one ambiguous retry spent). Node's own global agent uses the same 5 s.
+const AGENT_OPTIONS = {
+  keepAlive: true,
+  scheduling: 'lifo',
+  maxSockets: 256,
+  timeout: 5000,
+} as const;
 const agents = {
-  'http:': new http.Agent({ keepAlive: true, scheduling: 'lifo', maxSockets: 256 }),
-  'https:': new https.Agent({ keepAlive: true, scheduling: 'lifo', maxSockets: 256 }),
+  'http:': new http.Agent(AGENT_OPTIONS),
+  'https:': new https.Agent(AGENT_OPTIONS),
 };
 
 interface Target {

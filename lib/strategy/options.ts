@@ -110,7 +110,11 @@ export interface TikTokStrategyOptions extends TikTokClientOptions {
   maxPendingLogins?: number;
   /** Lifetime of a pending login (its `state`). Default: `600000` (10 min). */
   stateTtlMs?: number;
-  /** Budget shared by the code exchange and the user-info call. Default: `12000`. */
+  /**
+   * The callback answers within this, counted from when the strategy sees it: the code exchange
+   * and the user-info call share it, less 5 % (at most 250 ms) kept to send the answer.
+   * Default: `12000`.
+   */
   loginDeadlineMs?: number;
   /**
    * Attempts for each of the login's two TikTok calls, still bounded by `loginDeadlineMs`.
