@@ -33,8 +33,12 @@ export class HttpClient {
     ca: Buffer | undefined,
     private readonly timeoutMs: number,
   ) {
-    this.http = new HttpAgent({ keepAlive: true, maxSockets });
-    this.https = new HttpsAgent({ keepAlive: true, maxSockets, ...(ca ? { ca } : {}) });
+    // `timeout` makes node honour the servers' Keep-Alive hint (see lib/client/node-transport.ts):
+    // without it the driver sometimes wrote onto an emulator connection being closed, and a
+    // login failed with "authorize: ECONNRESET" — the driver's fault, not the app's.
+    const pool = { keepAlive: true, maxSockets, timeout: 5000 };
+    this.http = new HttpAgent(pool);
+    this.https = new HttpsAgent({ ...pool, ...(ca ? { ca } : {}) });
   }
 
   request(url: string, options: RequestOptions = {}): Promise<Reply> {
