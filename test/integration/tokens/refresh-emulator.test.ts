@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import type { TikTokClient } from '../../../lib/client/client';
-import { startTikTokEmulator, type TikTokEmulator } from '../../../lib/testing';
 import { TikTokTokenManager } from '../../../lib/tokens/manager';
 import type { TokenStore } from '../../../lib/tokens/store';
 import {
@@ -9,23 +8,20 @@ import {
   testMetrics,
   tokensFromEmulator,
 } from '../../support/token-fixtures';
+import { useEmulator } from '../../support/emulator';
 import { rejectsWith } from '../../support/token-harness';
 import { storeKinds } from '../../support/token-store-kinds';
 
 const isRefresh = (r: { grantType?: string }): boolean => r.grantType === 'refresh_token';
 
 describe('TikTokTokenManager refresh against the emulator', () => {
-  let tt: TikTokEmulator;
+  const emulator = useEmulator({ autoApprove: false });
   let client: TikTokClient;
-
-  before(async () => {
-    tt = await startTikTokEmulator();
-    client = emulatorClient(tt);
+  before(() => {
+    client = emulatorClient(emulator.tt);
   });
-  after(() => tt.close());
-  beforeEach(() => tt.reset());
 
-  const refreshCalls = (): number => tt.count('token', { grantType: 'refresh_token' });
+  const refreshCalls = (): number => emulator.tt.count('token', { grantType: 'refresh_token' });
 
   for (const kind of storeKinds()) {
     describe(`with ${kind.name}`, () => {
@@ -43,7 +39,7 @@ describe('TikTokTokenManager refresh against the emulator', () => {
       } {
         const { metrics, refreshOutcomes } = testMetrics();
         return {
-          openId: tt.addUser().openId,
+          openId: emulator.tt.addUser().openId,
           manager: new TikTokTokenManager({ client, store, metrics }),
           outcomes: refreshOutcomes,
         };
@@ -51,7 +47,7 @@ describe('TikTokTokenManager refresh against the emulator', () => {
 
       it('100 concurrent getAccessToken for one expired user make one refresh call', async () => {
         const { openId, manager, outcomes } = setup();
-        await manager.save(openId, expiredGrant(tt, openId));
+        await manager.save(openId, expiredGrant(emulator.tt, openId));
         const tokens = await Promise.all(
           Array.from({ length: 100 }, () => manager.getAccessToken(openId)),
         );
@@ -68,7 +64,7 @@ describe('TikTokTokenManager refresh against the emulator', () => {
 
       it('the rotated refresh token is persisted before the new access token is returned', async () => {
         const { openId } = setup();
-        const old = expiredGrant(tt, openId);
+        const old = expiredGrant(emulator.tt, openId);
         const events: string[] = [];
         const recording: TokenStore = {
           get: (id) => store.get(id),
@@ -98,10 +94,10 @@ describe('TikTokTokenManager refresh against the emulator', () => {
 
       it('refresh gets 5xx while the access token is still valid: the old token is served, tokens kept', async () => {
         const { openId, manager, outcomes } = setup();
-        const grant = tt.issueTokens(openId);
+        const grant = emulator.tt.issueTokens(openId);
         const tokens = { ...tokensFromEmulator(grant), expires_at: Date.now() + 60_000 }; // within the skew
         await manager.save(openId, tokens);
-        tt.inject('token', {
+        emulator.tt.inject('token', {
           status: 503,
           body: { error: 'temporarily_unavailable' },
           times: 3,
@@ -121,9 +117,9 @@ describe('TikTokTokenManager refresh against the emulator', () => {
 
       it('refresh token expired: TOKEN_EXPIRED without a TikTok call', async () => {
         const { openId, manager } = setup();
-        const grant = tt.issueTokens(openId);
-        tt.expireAccessToken(grant.access_token);
-        tt.expireRefreshToken(grant.refresh_token);
+        const grant = emulator.tt.issueTokens(openId);
+        emulator.tt.expireAccessToken(grant.access_token);
+        emulator.tt.expireRefreshToken(grant.refresh_token);
         await manager.save(openId, {
           ...tokensFromEmulator(grant),
           expires_at: Date.now() - 1,
@@ -135,7 +131,7 @@ describe('TikTokTokenManager refresh against the emulator', () => {
 
       it('INVALID_TOKEN from refresh (refresh token already used): the grant is deleted', async () => {
         const { openId, manager } = setup();
-        const tokens = expiredGrant(tt, openId);
+        const tokens = expiredGrant(emulator.tt, openId);
         await manager.save(openId, tokens);
         await client.refreshAccessToken(tokens.refresh_token ?? ''); // someone else rotated it
         const err = await rejectsWith(manager.getAccessToken(openId), 'INVALID_TOKEN');

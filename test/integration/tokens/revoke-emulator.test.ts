@@ -1,26 +1,22 @@
 import assert from 'node:assert/strict';
 import type { TikTokClient } from '../../../lib/client/client';
-import { startTikTokEmulator, type TikTokEmulator } from '../../../lib/testing';
 import { TikTokTokenManager } from '../../../lib/tokens/manager';
 import type { TokenStore } from '../../../lib/tokens/store';
 import { emulatorClient, expiredGrant, tokensFromEmulator } from '../../support/token-fixtures';
+import { useEmulator } from '../../support/emulator';
 import { rejectsWith } from '../../support/token-harness';
 import { storeKinds } from '../../support/token-store-kinds';
 
 describe('TikTokTokenManager.revoke against the emulator', () => {
-  let tt: TikTokEmulator;
+  const emulator = useEmulator({ autoApprove: false });
   let client: TikTokClient;
-
-  before(async () => {
-    tt = await startTikTokEmulator();
-    client = emulatorClient(tt);
+  before(() => {
+    client = emulatorClient(emulator.tt);
   });
-  after(() => tt.close());
-  beforeEach(() => tt.reset());
 
   /** The `token` form field of every revoke request TikTok received. */
   const revokedTokens = (): Array<string | undefined> =>
-    tt.requests.filter((r) => r.endpoint === 'revoke').map((r) => r.form?.token);
+    emulator.tt.requests.filter((r) => r.endpoint === 'revoke').map((r) => r.form?.token);
 
   for (const kind of storeKinds()) {
     describe(`with ${kind.name}`, () => {
@@ -34,8 +30,8 @@ describe('TikTokTokenManager.revoke against the emulator', () => {
       after(() => kind.teardown());
 
       async function loggedIn(): Promise<{ openId: string; access: string; refresh: string }> {
-        const openId = tt.addUser().openId;
-        const grant = tt.issueTokens(openId);
+        const openId = emulator.tt.addUser().openId;
+        const grant = emulator.tt.issueTokens(openId);
         await manager.save(openId, tokensFromEmulator(grant));
         return { openId, access: grant.access_token, refresh: grant.refresh_token };
       }
@@ -59,7 +55,7 @@ describe('TikTokTokenManager.revoke against the emulator', () => {
 
       it('revoke 503 then 200: retried, then success', async () => {
         const { openId, access } = await loggedIn();
-        tt.inject('revoke', { status: 503, body: { error: 'temporarily_unavailable' } });
+        emulator.tt.inject('revoke', { status: 503, body: { error: 'temporarily_unavailable' } });
         await manager.revoke(openId);
         assert.deepEqual(revokedTokens(), [access, access]);
         await rejectsWith(client.getUserInfo(access), 'INVALID_TOKEN');
@@ -68,7 +64,11 @@ describe('TikTokTokenManager.revoke against the emulator', () => {
 
       it('revoke keeps failing: logout completes locally, then the retryable error is rethrown', async () => {
         const { openId, access } = await loggedIn();
-        tt.inject('revoke', { status: 503, body: { error: 'temporarily_unavailable' }, times: 3 });
+        emulator.tt.inject('revoke', {
+          status: 503,
+          body: { error: 'temporarily_unavailable' },
+          times: 3,
+        });
         const err = await rejectsWith(manager.revoke(openId), 'API_ERROR');
         assert.equal(err.retryable, true);
         assert.equal(revokedTokens().length, 3, 'every attempt was made');
@@ -81,11 +81,11 @@ describe('TikTokTokenManager.revoke against the emulator', () => {
       });
 
       it('an expired access token is refreshed first (TikTok refuses expired ones), then revoked', async () => {
-        const openId = tt.addUser().openId;
-        const expired = expiredGrant(tt, openId);
+        const openId = emulator.tt.addUser().openId;
+        const expired = expiredGrant(emulator.tt, openId);
         await manager.save(openId, expired);
         await manager.revoke(openId);
-        assert.equal(tt.count('token', { grantType: 'refresh_token' }), 1);
+        assert.equal(emulator.tt.count('token', { grantType: 'refresh_token' }), 1);
         const [revoked] = revokedTokens();
         assert.ok(
           revoked !== undefined && revoked !== expired.access_token,
