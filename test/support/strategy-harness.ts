@@ -143,3 +143,22 @@ export async function loginThrough(agent: Agent, extra = ''): Promise<Outcome> {
   const { state } = await startIn(agent);
   return outcomeOf(await agent.get(`/auth/tiktok/callback?code=c0de&state=${state}${extra}`));
 }
+
+/**
+ * Registers an `after` hook in the calling `describe` that closes every harness made through
+ * the returned function.
+ */
+export function useStrategyHarnesses(): (
+  strategy: TikTokStrategy,
+  authOptions?: passportModule.AuthenticateOptions,
+) => StrategyHarness {
+  const harnesses: StrategyHarness[] = [];
+  after(async () => {
+    await Promise.all(harnesses.map((h) => h.close()));
+  });
+  return (strategy, authOptions = {}) => {
+    const h = new StrategyHarness(strategy, authOptions);
+    harnesses.push(h);
+    return h;
+  };
+}

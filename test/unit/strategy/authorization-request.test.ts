@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { TikTokStrategy } from '../../../lib';
 import { codeChallengeForVerifier } from '../../../lib/pkce';
 import { field } from '../../support/json';
-import { StrategyHarness, outcomeOf, startIn } from '../../support/strategy-harness';
+import { outcomeOf, startIn, useStrategyHarnesses } from '../../support/strategy-harness';
 
 const BASE = {
   clientKey: 'ck-123',
@@ -11,15 +11,7 @@ const BASE = {
 };
 
 describe('TikTokStrategy: issuing the authorization request', () => {
-  const harnesses: StrategyHarness[] = [];
-  const harness = (strategy: TikTokStrategy, opts = {}): StrategyHarness => {
-    const h = new StrategyHarness(strategy, opts);
-    harnesses.push(h);
-    return h;
-  };
-  after(async () => {
-    await Promise.all(harnesses.map((h) => h.close()));
-  });
+  const harness = useStrategyHarnesses();
 
   it('redirects to the exact TikTok URL: client_key, comma scopes, hex challenge', async () => {
     const h = harness(

@@ -11,7 +11,7 @@ import {
   outcomeOf,
   startIn,
   STRATEGY_BASE,
-  StrategyHarness,
+  useStrategyHarnesses,
   tokenResponse,
   userInfoResponse,
   type Outcome,
@@ -23,10 +23,7 @@ const BASE = STRATEGY_BASE;
 const BASIC_FIELDS = 'open_id,union_id,avatar_url,avatar_url_100,avatar_large_url,display_name';
 
 describe('TikTokStrategy: processing the callback', () => {
-  const harnesses: StrategyHarness[] = [];
-  after(async () => {
-    await Promise.all(harnesses.map((h) => h.close()));
-  });
+  const harness = useStrategyHarnesses();
 
   /** One login: start, then the callback with `code` and `extra` query, against `fake`. */
   async function run(
@@ -34,8 +31,7 @@ describe('TikTokStrategy: processing the callback', () => {
     options: Options = {},
     callback: { code?: string; extra?: string; headers?: Record<string, string> } = {},
   ): Promise<Outcome> {
-    const h = new StrategyHarness(new TikTokStrategy({ ...BASE, ...options, fetch: fake.fetch }));
-    harnesses.push(h);
+    const h = harness(new TikTokStrategy({ ...BASE, ...options, fetch: fake.fetch }));
     const agent = h.browser();
     const { state } = await startIn(agent);
     const code = encodeURIComponent(callback.code ?? 'c0de');

@@ -12,7 +12,7 @@ import { field } from '../../support/json';
 import {
   loginThrough,
   STRATEGY_BASE,
-  StrategyHarness,
+  useStrategyHarnesses,
   tokenResponse,
   userInfoResponse,
   type Outcome,
@@ -23,16 +23,12 @@ type Options = Omit<TikTokStrategyOptions, 'passReqToCallback'>;
 const BASE = STRATEGY_BASE;
 
 describe('TikTokStrategy: processing the callback with verify', () => {
-  const harnesses: StrategyHarness[] = [];
-  after(async () => {
-    await Promise.all(harnesses.map((h) => h.close()));
-  });
+  const harness = useStrategyHarnesses();
 
   /** One login against a scripted TikTok (token, then user info). */
   async function run(build: (options: Options) => TikTokStrategy): Promise<Outcome> {
     const fake = fakeFetch(tokenResponse(), userInfoResponse());
-    const h = new StrategyHarness(build({ ...BASE, fetch: fake.fetch }));
-    harnesses.push(h);
+    const h = harness(build({ ...BASE, fetch: fake.fetch }));
     return loginThrough(h.browser());
   }
 
