@@ -26,7 +26,7 @@ import {
   TIKTOK_USER_INFO_URL,
 } from './endpoints';
 import { fetchTransport, type HttpResponse, type Transport } from './http';
-import { nodeTransport } from './node-transport';
+import { undiciTransport } from './undici-transport';
 import { createGuards, type CallGuard, type TikTokEndpoint } from './guard';
 import { interpret } from './interpret';
 import { runOperation, type RetryMode } from './operation';
@@ -132,7 +132,7 @@ export class TikTokClient {
     this.clientKey = this.config.clientKey;
     this.redirectUri = this.config.redirectUri;
     this.scopes = this.config.scopes;
-    this.transport = o.fetch === undefined ? nodeTransport : fetchTransport(o.fetch);
+    this.transport = o.fetch === undefined ? undiciTransport : fetchTransport(o.fetch);
     this.logger = o.logger ?? getDefaultLogger();
     this.metrics = o.metrics;
     this.guards = createGuards(o, new SafeLogger(this.logger), this.metrics);

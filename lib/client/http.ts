@@ -50,6 +50,8 @@ const NOT_SENT_CODES = new Set([
   'ENETUNREACH',
   'EHOSTUNREACH',
   'UND_ERR_CONNECT_TIMEOUT',
+  // undici refused to build the request (a header value with CR/LF, say): nothing was sent.
+  'UND_ERR_INVALID_ARG',
 ]);
 
 export function errorCodes(err: unknown, depth = 0): string[] {
