@@ -6,8 +6,9 @@ import { createRequire } from 'node:module';
  */
 const load = createRequire(__filename);
 
+/** `BENCH_PACKAGE_DIR` (set by `--ab` for the other build's app): a different build to load. */
 export function loadPackage(): typeof import('../lib/index') {
-  return load('../dist') as typeof import('../lib/index');
+  return load(process.env.BENCH_PACKAGE_DIR ?? '../dist') as typeof import('../lib/index');
 }
 
 export function loadTesting(): typeof import('../lib/testing/index') {

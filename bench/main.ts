@@ -5,8 +5,17 @@ import { pinLoad, type Bench } from './measure';
 import { planFrom } from './plan';
 import { runProfile } from './profile';
 import { report } from './report';
+import { runAb } from './ab';
 import { machine } from './report/machine';
-import { faultsAll, headToHead, memoryAll, probeAll, progress, sweep } from './suite';
+import {
+  faultsAll,
+  headToHead,
+  memoryAll,
+  probeAll,
+  progress,
+  sharedCoreRounds,
+  sweep,
+} from './suite';
 import { startUpstream } from './upstream';
 
 /** The command line that reproduces this run, with any BENCH_* settings. */
@@ -15,7 +24,8 @@ function commandLine(): string {
     .filter(([name]) => name.startsWith('BENCH_'))
     .map(([name, value]) => `${name}=${value ?? ''} `)
     .join('');
-  const flags = process.argv.slice(2).filter((a) => a === '--quick' || a === '--head-to-head');
+  const argv = process.argv.slice(2);
+  const flags = argv.filter((a) => a === '--quick' || a === '--head-to-head');
   return `${settings}npm run bench${flags.length > 0 ? ` -- ${flags.join(' ')}` : ''}`;
 }
 
@@ -25,6 +35,10 @@ async function runSuite(bench: Bench): Promise<void> {
   const only = bench.plan.headToHeadOnly;
   const throughput = only ? [] : await sweep(bench, able);
   const rounds = await headToHead(bench, able);
+  const sharedCore = await sharedCoreRounds(
+    bench,
+    able.map((competitor) => ({ label: competitor, competitor })),
+  );
   // The floor has no fault handling and is nobody's choice: throughput only.
   const real = able.filter((c) => c !== 'floor');
   const memory = only ? [] : await memoryAll(bench, real);
@@ -38,6 +52,7 @@ async function runSuite(bench: Bench): Promise<void> {
     probes,
     throughput,
     headToHead: rounds,
+    sharedCore,
     cpuLayout: bench.layout.description,
     memory,
     faults,
@@ -55,6 +70,7 @@ async function main(): Promise<void> {
   try {
     pinLoad(bench, bench.layout.load);
     if (plan.profile) await runProfile(bench);
+    else if (plan.ab !== undefined) await runAb(bench, plan.ab);
     else await runSuite(bench);
   } finally {
     await driver.stop();

@@ -5,6 +5,7 @@ import type { TlsFiles } from './cert';
 import { BENCH_SCOPES } from './fields';
 import type { BenchPlan } from './plan';
 import { upstreamOf, type FaultScenario } from './upstream';
+import type { SharedCoreRound } from './results';
 import type { AppStats, CompetitorId, LoadJob, LoadResult, LoadTarget, Protocol } from './types';
 
 /** What every measurement shares. */
@@ -60,21 +61,18 @@ function job(
   };
 }
 
-/** Runs `body` against a fresh app process for `competitor`, with a clean emulator. */
-export async function withApp<T>(
+/** Starts an app process for `competitor`, pinned to the app CPUs, against the emulator. */
+function startApp(
   bench: Bench,
   competitor: CompetitorId,
   protocol: Protocol,
-  body: (app: AppProcess, target: LoadTarget) => Promise<T>,
   fork: ForkOptions = {},
-): Promise<T> {
-  const tt = bench.emulators[protocol];
-  tt.reset();
-  const app = await AppProcess.start(
+): Promise<AppProcess> {
+  return AppProcess.start(
     {
       competitor,
       protocol,
-      upstream: upstreamOf(tt),
+      upstream: upstreamOf(bench.emulators[protocol]),
       ...(protocol === 'https'
         ? { tls: { keyPath: bench.tls.keyPath, certPath: bench.tls.certPath } }
         : {}),
@@ -85,6 +83,19 @@ export async function withApp<T>(
     { ...fork, env: { NODE_EXTRA_CA_CERTS: bench.tls.certPath, ...fork.env } },
     bench.layout.app,
   );
+}
+
+/** Runs `body` against a fresh app process for `competitor`, with a clean emulator. */
+export async function withApp<T>(
+  bench: Bench,
+  competitor: CompetitorId,
+  protocol: Protocol,
+  body: (app: AppProcess, target: LoadTarget) => Promise<T>,
+  fork: ForkOptions = {},
+): Promise<T> {
+  const tt = bench.emulators[protocol];
+  tt.reset();
+  const app = await startApp(bench, competitor, protocol, fork);
   try {
     return await body(app, { kind: 'app', baseUrl: app.baseUrl });
   } finally {
@@ -178,4 +189,68 @@ export function fault(
       ),
     );
   });
+}
+
+/** One stack of a shared-core measurement; `env` reaches its app (BENCH_PACKAGE_DIR for --ab). */
+export interface SharedEntry {
+  readonly label: string;
+  readonly competitor: CompetitorId;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Shared core: one app per entry, all alive and pinned to the app CPUs, warmed up together;
+ * then `rounds` times, every app gets `concurrency` browsers at the same time for
+ * `sweepSeconds`. The kernel shares the core between the busy apps, so each app's logins/s in
+ * a round is set by its CPU cost per login, and whatever slows the machine during that round
+ * (other tenants, frequency) slows every stack alike. Sequential rounds on this kind of shared
+ * VM moved by ±30 % between identical runs; the per-round ratios here by a few percent.
+ */
+export async function sharedCore(
+  bench: Bench,
+  entries: readonly SharedEntry[],
+  concurrency: number,
+  onRound: (round: number, results: readonly SharedCoreRound[]) => void = () => undefined,
+): Promise<SharedCoreRound[][]> {
+  const tt = bench.emulators.https;
+  tt.reset();
+  const apps: AppProcess[] = [];
+  try {
+    for (const e of entries) {
+      apps.push(await startApp(bench, e.competitor, 'https', e.env ? { env: e.env } : {}));
+    }
+    const target = (app: AppProcess): LoadTarget => ({ kind: 'app', baseUrl: app.baseUrl });
+    await Promise.all(
+      apps.map((app) =>
+        bench.driver.run(job(bench, target(app), concurrency, { logins: bench.plan.warmupLogins })),
+      ),
+    );
+    const perEntry: SharedCoreRound[][] = entries.map(() => []);
+    for (let round = 0; round < bench.plan.sharedRounds; round++) {
+      const before = await Promise.all(apps.map((app) => app.stats()));
+      const loads = await Promise.all(
+        apps.map((app) =>
+          bench.driver.run(
+            job(bench, target(app), concurrency, { seconds: bench.plan.sweepSeconds }),
+          ),
+        ),
+      );
+      const after = await Promise.all(apps.map((app) => app.stats()));
+      const results = loads.map((load, i) => ({
+        loginsPerSec: load.loginsPerSec,
+        cpuMsPerLogin:
+          Math.round(
+            ((after[i]?.cpuMicros ?? 0) - (before[i]?.cpuMicros ?? 0)) /
+              Math.max(1, load.attempted),
+          ) / 1000,
+        failed: load.failed,
+      }));
+      results.forEach((r, i) => perEntry[i]?.push(r));
+      onRound(round, results);
+    }
+    return perEntry;
+  } finally {
+    await Promise.all(apps.map((app) => app.stop()));
+    tt.reset();
+  }
 }

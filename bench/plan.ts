@@ -18,6 +18,14 @@ export interface BenchPlan {
    * once per round, in a rotated order, a fresh app each time; the targets use the medians.
    */
   readonly rounds: number;
+  /**
+   * Shared-core rounds at the targets' point: every competitor's app runs at the same time on
+   * the app core, 64 browsers each, for `sweepSeconds`; the throughput targets use the median of
+   * the per-round ratios (bench/README.md "Shared core").
+   */
+  readonly sharedRounds: number;
+  /** `--ab <dir>`: only shared-core rounds of this build against the package built in `dir`. */
+  readonly ab: string | undefined;
   /** RSS is read after the first and after the second number of logins. */
   readonly memoryLogins: readonly [number, number];
   readonly memoryConcurrency: number;
@@ -39,6 +47,17 @@ function envNumbers(env: NodeJS.ProcessEnv, name: string): number[] | undefined 
     throw new TypeError(`${name} must be positive integers separated by commas, got "${raw}"`);
   }
   return values;
+}
+
+/** The directory after `--ab` (a built package: its `dist/`, or a copy of one). */
+function abDir(argv: readonly string[]): string | undefined {
+  const at = argv.indexOf('--ab');
+  if (at === -1) return undefined;
+  const dir = argv[at + 1];
+  if (dir === undefined || dir.startsWith('--')) {
+    throw new TypeError('--ab needs the directory of another build, e.g. --ab ../base/dist');
+  }
+  return dir;
 }
 
 export function planFrom(argv: readonly string[], env: NodeJS.ProcessEnv): BenchPlan {
@@ -65,6 +84,8 @@ export function planFrom(argv: readonly string[], env: NodeJS.ProcessEnv): Bench
     warmupLogins: quick ? 100 : 200,
     sweepSeconds: envNumbers(env, 'BENCH_SECONDS')?.[0] ?? (quick ? 2 : 4),
     rounds: envNumbers(env, 'BENCH_ROUNDS')?.[0] ?? (quick ? 2 : 9),
+    sharedRounds: envNumbers(env, 'BENCH_SHARED_ROUNDS')?.[0] ?? (quick ? 3 : 15),
+    ab: abDir(argv),
     memoryLogins: [first, second],
     memoryConcurrency: 64,
     faultLogins: quick ? 400 : 2000,

@@ -27,6 +27,20 @@ export interface HeadToHeadRow {
   readonly medianCpuMsPerLogin: number;
 }
 
+/** One stack's shared-core rounds: all stacks ran at the same time on the app core. */
+export interface SharedCoreRow {
+  /** The competitor, or `<competitor> (<dir>)` for the other build of `--ab`. */
+  readonly label: string;
+  readonly competitor: CompetitorId;
+  readonly rounds: readonly SharedCoreRound[];
+}
+
+export interface SharedCoreRound {
+  readonly loginsPerSec: number;
+  readonly cpuMsPerLogin: number;
+  readonly failed: number;
+}
+
 export interface MemoryRow {
   readonly competitor: CompetitorId;
   readonly run: MemoryRun;
@@ -56,6 +70,7 @@ export interface BenchResults {
   readonly probes: readonly ProbeRow[];
   readonly throughput: readonly ThroughputRow[];
   readonly headToHead: readonly HeadToHeadRow[];
+  readonly sharedCore: readonly SharedCoreRow[];
   /** How processes were pinned to CPUs (bench/affinity.ts). */
   readonly cpuLayout: string;
   readonly memory: readonly MemoryRow[];

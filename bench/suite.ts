@@ -1,8 +1,16 @@
 import * as measure from './measure';
 import type { Bench } from './measure';
 import type { AppRun } from './measure';
-import type { FaultRow, HeadToHeadRow, MemoryRow, ProbeRow, ThroughputRow } from './results';
+import type {
+  FaultRow,
+  HeadToHeadRow,
+  MemoryRow,
+  ProbeRow,
+  SharedCoreRow,
+  ThroughputRow,
+} from './results';
 import type { CompetitorId } from './types';
+import { median } from './stats';
 import { FAULT_SCENARIOS } from './upstream';
 
 export function progress(message: string): void {
@@ -87,15 +95,6 @@ export async function faultsAll(
   return rows;
 }
 
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  if (sorted.length === 0) return 0;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] ?? 0)
-    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
-
 /**
  * The targets' point, measured as rounds: in round r every competitor runs once (a fresh app,
  * warm-up, `sweepSeconds`), the order rotated by r so that none always goes first or last.
@@ -129,4 +128,24 @@ export async function headToHead(
       medianCpuMsPerLogin: median(list.map((r) => r.cpuMsPerLogin)),
     };
   });
+}
+
+/**
+ * The shared-core rounds (measure.sharedCore) for `entries`: one line of progress per round,
+ * one row per entry.
+ */
+export async function sharedCoreRounds(
+  bench: Bench,
+  entries: readonly measure.SharedEntry[],
+): Promise<SharedCoreRow[]> {
+  const c = Math.max(...bench.plan.concurrencies);
+  const perEntry = await measure.sharedCore(bench, entries, c, (round, results) => {
+    const rates = results.map((r, i) => `${entries[i]?.label ?? '?'} ${r.loginsPerSec}`);
+    progress(`shared core round ${round + 1}/${bench.plan.sharedRounds}: ${rates.join(', ')}`);
+  });
+  return entries.map((e, i) => ({
+    label: e.label,
+    competitor: e.competitor,
+    rounds: perEntry[i] ?? [],
+  }));
 }

@@ -2,7 +2,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchResults } from '../results';
 import { table } from './format';
-import { faultTable, headToHeadTable, memoryTable, probeTable, throughputTable } from './tables';
+import {
+  faultTable,
+  headToHeadTable,
+  memoryTable,
+  probeTable,
+  sharedCoreTable,
+  throughputTable,
+} from './tables';
 import { evaluateTargets, floorTable } from './targets';
 
 const RESULTS_DIR = join(__dirname, '..', 'results');
@@ -26,8 +33,11 @@ export function renderReport(r: BenchResults): string {
     `### Throughput (${plan.sweepSeconds} s per point after ${plan.warmupLogins} warm-up logins)`,
     throughputTable(r),
     '',
-    `### Head to head (HTTPS, ${Math.max(...plan.concurrencies)} concurrent, ${plan.rounds} rounds in rotated order; the targets use the medians)`,
+    `### Head to head (HTTPS, ${Math.max(...plan.concurrencies)} concurrent, ${plan.rounds} rounds in rotated order, each stack alone on the app core)`,
     headToHeadTable(r),
+    '',
+    `### Shared core (HTTPS, ${Math.max(...plan.concurrencies)} concurrent per stack, ${plan.sharedRounds} rounds of ${plan.sweepSeconds} s, every stack at once on the app core; the throughput targets use these ratios)`,
+    sharedCoreTable(r.sharedCore),
     '',
     `### Memory (HTTPS, ${plan.memoryConcurrency} concurrent, RSS/heap at rest: five GCs 200 ms apart, lowest RSS)`,
     memoryTable(r),

@@ -1,7 +1,9 @@
 import type { AppRun } from '../measure';
-import type { BenchResults, Stack, ThroughputRow } from '../results';
+import type { BenchResults, SharedCoreRow, Stack, ThroughputRow } from '../results';
+import { median } from '../stats';
 import type { Protocol } from '../types';
 import { mb, num, percent, ratio, table, topErrors } from './format';
+import { pairedRatios } from './targets';
 
 const OURS = 'passport-tiktok';
 
@@ -70,6 +72,43 @@ export function headToHeadTable(r: BenchResults): string {
       'errors',
     ],
     rows,
+  );
+}
+
+/**
+ * Shared-core rounds: every round's logins/s (all stacks at once on the app core), the median of
+ * the per-round ratios to the first row (this package, or this build for --ab) with their range,
+ * and the median CPU per login.
+ */
+export function sharedCoreTable(rows: readonly SharedCoreRow[]): string {
+  const ours = rows[0];
+  const body = rows.map((row) => {
+    const ratios = pairedRatios(row, ours);
+    const cpu = median(row.rounds.map((x) => x.cpuMsPerLogin));
+    const ourCpu = ours === undefined ? undefined : median(ours.rounds.map((x) => x.cpuMsPerLogin));
+    return [
+      row.label,
+      row.rounds.map((x) => num(x.loginsPerSec)).join(', '),
+      num(median(row.rounds.map((x) => x.loginsPerSec))),
+      ratios.length === 0 ? '—' : ratio(median(ratios), 1),
+      ratios.length === 0 ? '—' : `${num(Math.min(...ratios), 2)}–${num(Math.max(...ratios), 2)}`,
+      num(cpu, 2),
+      ratio(cpu, ourCpu),
+      String(row.rounds.reduce((n, x) => n + x.failed, 0)),
+    ];
+  });
+  return table(
+    [
+      'stack',
+      'logins/s per round',
+      'median logins/s',
+      '× ours (median of rounds)',
+      'range of rounds',
+      'median app CPU ms/login',
+      '× ours',
+      'errors',
+    ],
+    body,
   );
 }
 

@@ -1,4 +1,5 @@
-import type { BenchResults, Stack } from '../results';
+import type { BenchResults, SharedCoreRow, Stack } from '../results';
+import { median } from '../stats';
 import { percent, ratio } from './format';
 
 export interface TargetResult {
@@ -20,22 +21,44 @@ function rate(r: BenchResults, stack: Stack): number | undefined {
   )?.load.loginsPerSec;
 }
 
-function atLeast(
-  target: string,
-  ours: number | undefined,
-  theirs: number | undefined,
-  min: number,
-): TargetResult {
-  if (ours === undefined || theirs === undefined)
-    return { target, measured: 'not measured', pass: undefined };
-  return { target, measured: ratio(ours, theirs), pass: ours / theirs >= min };
+/** Per-round ratios a ÷ b of two stacks' shared-core rounds (rounds where b logged in). */
+export function pairedRatios(a: SharedCoreRow | undefined, b: SharedCoreRow | undefined): number[] {
+  if (a === undefined || b === undefined) return [];
+  const ratios: number[] = [];
+  a.rounds.forEach((round, i) => {
+    const other = b.rounds[i];
+    if (other !== undefined && other.loginsPerSec > 0) {
+      ratios.push(round.loginsPerSec / other.loginsPerSec);
+    }
+  });
+  return ratios;
+}
+
+const shared = (r: BenchResults, stack: Stack): SharedCoreRow | undefined =>
+  r.sharedCore.find((row) => row.label === stack);
+
+/**
+ * `a ÷ b` at the targets' point: the median of the shared-core rounds' ratios when both ran
+ * there, else the ratio of the head-to-head medians (or of the sweep points).
+ */
+export function throughputRatio(r: BenchResults, a: Stack, b: Stack): number | undefined {
+  const paired = pairedRatios(shared(r, a), shared(r, b));
+  if (paired.length > 0) return median(paired);
+  const x = rate(r, a);
+  const y = rate(r, b);
+  return x === undefined || y === undefined || y === 0 ? undefined : x / y;
+}
+
+function atLeast(target: string, value: number | undefined, min: number): TargetResult {
+  if (value === undefined) return { target, measured: 'not measured', pass: undefined };
+  return { target, measured: ratio(value, 1), pass: value >= min };
 }
 
 /** passport-tiktok-auth as published: measured only if it completed a login in the probe. */
-function publishedTarget(r: BenchResults, ours: number | undefined, where: string): TargetResult {
+function publishedTarget(r: BenchResults, where: string): TargetResult {
   const target = `≥ 1.3× passport-tiktok-auth (as published) logins/s ${where}`;
-  const theirs = rate(r, 'passport-tiktok-auth');
-  if (theirs !== undefined) return atLeast(target, ours, theirs, 1.3);
+  const measured = throughputRatio(r, OURS, 'passport-tiktok-auth');
+  if (measured !== undefined) return atLeast(target, measured, 1.3);
   const probes = r.probes.filter((p) => p.competitor === 'passport-tiktok-auth');
   const ok = probes.reduce((n, p) => n + p.run.load.succeeded, 0);
   const all = probes.reduce((n, p) => n + p.run.load.attempted, 0);
@@ -45,23 +68,27 @@ function publishedTarget(r: BenchResults, ours: number | undefined, where: strin
 /** The issue's targets for this package, pass/fail (reported, never asserted). */
 export function evaluateTargets(r: BenchResults): TargetResult[] {
   const ours = rate(r, OURS);
+  const ceiling = rate(r, 'ceiling');
   const c = Math.max(...r.plan.concurrencies);
   const where = `(HTTPS, c=${c})`;
   const results = [
-    publishedTarget(r, ours, where),
+    publishedTarget(r, where),
     atLeast(
       `≥ 1.3× passport-tiktok-auth-fields logins/s ${where}`,
-      ours,
-      rate(r, 'passport-tiktok-auth-fields'),
+      throughputRatio(r, OURS, 'passport-tiktok-auth-fields'),
       1.3,
     ),
     atLeast(
       `≥ 1.0× hand-wired passport-oauth2 logins/s ${where}`,
-      ours,
-      rate(r, 'passport-oauth2'),
+      throughputRatio(r, OURS, 'passport-oauth2'),
       1.0,
     ),
-    atLeast(`≥ 70 % of the ceiling ${where}`, ours, rate(r, 'ceiling'), 0.7),
+    // The ceiling has no app: ours alone on its core (head-to-head median) against it.
+    atLeast(
+      `≥ 70 % of the ceiling ${where}`,
+      ours === undefined || ceiling === undefined ? undefined : ours / ceiling,
+      0.7,
+    ),
   ];
   const under503 = r.faults.find((f) => f.scenario === '503' && f.competitor === OURS);
   results.push(
@@ -107,13 +134,21 @@ export function floorTable(r: BenchResults): string[][] {
   const floor = rate(r, 'floor');
   if (floor === undefined) return [];
   const rows: string[][] = [];
-  const add = (what: string, theirs: number | undefined, target: string): void => {
-    if (theirs !== undefined) rows.push([what, ratio(floor, theirs), target]);
+  const add = (what: string, value: number | undefined, target: string): void => {
+    if (value !== undefined) rows.push([what, ratio(value, 1), target]);
   };
-  add('floor ÷ passport-tiktok-auth-fields', rate(r, 'passport-tiktok-auth-fields'), '≥ 1.3×');
-  add('floor ÷ hand-wired passport-oauth2', rate(r, 'passport-oauth2'), '≥ 1.0×');
-  add('floor ÷ ceiling', rate(r, 'ceiling'), '≥ 0.70×');
-  const ours = rate(r, OURS);
-  if (ours !== undefined) rows.push(['passport-tiktok ÷ floor', ratio(ours, floor), '—']);
+  add(
+    'floor ÷ passport-tiktok-auth-fields',
+    throughputRatio(r, 'floor', 'passport-tiktok-auth-fields'),
+    '≥ 1.3×',
+  );
+  add(
+    'floor ÷ hand-wired passport-oauth2',
+    throughputRatio(r, 'floor', 'passport-oauth2'),
+    '≥ 1.0×',
+  );
+  const ceiling = rate(r, 'ceiling');
+  add('floor ÷ ceiling', ceiling === undefined ? undefined : floor / ceiling, '≥ 0.70×');
+  add('passport-tiktok ÷ floor', throughputRatio(r, OURS, 'floor'), '—');
   return rows;
 }

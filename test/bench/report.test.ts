@@ -2,9 +2,15 @@ import assert from 'node:assert/strict';
 import { cpuLayout } from '../../bench/affinity';
 import type { AppRun } from '../../bench/measure';
 import { planFrom } from '../../bench/plan';
-import { evaluateTargets, floorTable } from '../../bench/report/targets';
-import type { BenchResults, HeadToHeadRow, ThroughputRow } from '../../bench/results';
-import { median } from '../../bench/suite';
+import { sharedCoreTable } from '../../bench/report/tables';
+import { evaluateTargets, floorTable, pairedRatios } from '../../bench/report/targets';
+import type {
+  BenchResults,
+  HeadToHeadRow,
+  SharedCoreRow,
+  ThroughputRow,
+} from '../../bench/results';
+import { median } from '../../bench/stats';
 import type { CompetitorId, LoadResult } from '../../bench/types';
 
 function load(loginsPerSec: number): LoadResult {
@@ -53,7 +59,23 @@ function sweepPoint(stack: ThroughputRow['stack'], rate: number): ThroughputRow 
   return { stack, protocol: 'https', concurrency: 64, load: load(rate) };
 }
 
-function results(headToHead: HeadToHeadRow[], throughput: ThroughputRow[]): BenchResults {
+function shared(label: CompetitorId, rates: number[]): SharedCoreRow {
+  return {
+    label,
+    competitor: label,
+    rounds: rates.map((loginsPerSec) => ({
+      loginsPerSec,
+      cpuMsPerLogin: 1000 / loginsPerSec,
+      failed: 0,
+    })),
+  };
+}
+
+function results(
+  headToHead: HeadToHeadRow[],
+  throughput: ThroughputRow[],
+  sharedCore: SharedCoreRow[] = [],
+): BenchResults {
   return {
     startedAt: '2026-11-28T00:00:00.000Z',
     durationSec: 1,
@@ -64,6 +86,7 @@ function results(headToHead: HeadToHeadRow[], throughput: ThroughputRow[]): Benc
     probes: [],
     throughput,
     headToHead,
+    sharedCore,
     memory: [],
     faults: [],
   };
@@ -84,6 +107,38 @@ describe('bench report', () => {
     const target = evaluateTargets(r).find((t) => t.target.includes('passport-oauth2'));
     assert.equal(target?.measured, '1.00×');
     assert.equal(target?.pass, true);
+  });
+
+  it("throughput targets use the median of the shared-core rounds' ratios when there are some", () => {
+    // Rounds where the machine was slow for both stacks still compare them fairly: 0.5, 0.9, 0.95.
+    const r = results(
+      [rounds('passport-tiktok', [300]), rounds('passport-oauth2', [100])],
+      [sweepPoint('ceiling', 1000)],
+      [shared('passport-tiktok', [50, 90, 190]), shared('passport-oauth2', [100, 100, 200])],
+    );
+    const targets = evaluateTargets(r);
+    const oauth2 = targets.find((t) => t.target.includes('passport-oauth2'));
+    assert.equal(oauth2?.measured, '0.90×');
+    assert.equal(oauth2?.pass, false);
+    // The ceiling has no app: ours alone on its core (the head-to-head median) against it.
+    const ceiling = targets.find((t) => t.target.includes('ceiling'));
+    assert.equal(ceiling?.measured, '0.30×');
+  });
+
+  it('paired ratios skip rounds where the other stack completed nothing', () => {
+    const a = shared('passport-tiktok', [100, 100, 100]);
+    const b = shared('passport-oauth2', [50, 0, 200]);
+    assert.deepEqual(pairedRatios(a, b), [2, 0.5]);
+    assert.deepEqual(pairedRatios(a, undefined), []);
+  });
+
+  it('the shared-core table: per-round rates, median ratio to the first row and its range', () => {
+    const text = sharedCoreTable([
+      shared('passport-tiktok', [100, 100, 100]),
+      shared('passport-oauth2', [110, 90, 120]),
+    ]);
+    const row = text.split('\n').find((line) => line.startsWith('| passport-oauth2'));
+    assert.match(row ?? '', /\| 110, 90, 120 +\| 110 +\| 1\.10× +\| 0\.90–1\.20 +\|/);
   });
 
   it('falls back on the sweep point without rounds, and fails a ratio under the target', () => {
@@ -110,6 +165,16 @@ describe('bench report', () => {
       ['passport-tiktok ÷ floor', '0.86×', '—'],
     ]);
     assert.deepEqual(floorTable(results([], [])), []);
+  });
+
+  it('plan: shared-core rounds default to 15 (3 with --quick); --ab takes a directory', () => {
+    assert.equal(planFrom([], {}).sharedRounds, 15);
+    assert.equal(planFrom(['--quick'], {}).sharedRounds, 3);
+    assert.equal(planFrom([], { BENCH_SHARED_ROUNDS: '5' }).sharedRounds, 5);
+    assert.equal(planFrom(['--ab', '../base/dist'], {}).ab, '../base/dist');
+    assert.equal(planFrom([], {}).ab, undefined);
+    assert.throws(() => planFrom(['--ab'], {}), /--ab needs the directory/);
+    assert.throws(() => planFrom(['--ab', '--quick'], {}), /--ab needs the directory/);
   });
 
   it('plan: rounds default to 9 (2 with --quick), BENCH_ROUNDS wins; --head-to-head', () => {
