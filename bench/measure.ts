@@ -61,6 +61,12 @@ function job(
   };
 }
 
+/** The warm-up before a measurement: so many logins, or so many seconds if that comes first. */
+const warmup = (bench: Bench): Partial<LoadJob> => ({
+  logins: bench.plan.warmupLogins,
+  seconds: bench.plan.warmupSeconds,
+});
+
 /** Starts an app process for `competitor`, pinned to the app CPUs, against the emulator. */
 function startApp(
   bench: Bench,
@@ -126,7 +132,7 @@ export function throughput(
     competitor,
     protocol,
     async (app, target) => {
-      await bench.driver.run(job(bench, target, concurrency, { logins: bench.plan.warmupLogins }));
+      await bench.driver.run(job(bench, target, concurrency, warmup(bench)));
       return measured(app, () =>
         bench.driver.run(job(bench, target, concurrency, { seconds: bench.plan.sweepSeconds })),
       );
@@ -146,7 +152,7 @@ export async function ceiling(
   const target: LoadTarget = { kind: 'ceiling', upstream: upstreamOf(tt) };
   pinLoad(bench, bench.layout.all);
   try {
-    await bench.driver.run(job(bench, target, concurrency, { logins: bench.plan.warmupLogins }));
+    await bench.driver.run(job(bench, target, concurrency, warmup(bench)));
     return await bench.driver.run(
       job(bench, target, concurrency, { seconds: bench.plan.sweepSeconds }),
     );
@@ -199,58 +205,78 @@ export interface SharedEntry {
 }
 
 /**
- * Shared core: one app per entry, all alive and pinned to the app CPUs, warmed up together;
- * then `rounds` times, every app gets `concurrency` browsers at the same time for
- * `sweepSeconds`. The kernel shares the core between the busy apps, so each app's logins/s in
- * a round is set by its CPU cost per login, and whatever slows the machine during that round
- * (other tenants, frequency) slows every stack alike. Sequential rounds on this kind of shared
- * VM moved by ±30 % between identical runs; the per-round ratios here by a few percent.
+ * Shared core: every other entry in a pair with the first (this package), one pair at a time.
+ * Both apps start fresh, pinned to the app CPUs, warm up together, then run `sharedRounds`
+ * times at the same time, each with `concurrency` browsers for `sweepSeconds` (which of the two
+ * the driver starts first alternates). The kernel shares the core between the two busy apps, so
+ * the ratio of their logins/s in a run is the ratio of their CPU cost per login, and whatever
+ * slows the machine during that run (other tenants, frequency) slows both alike: sequential
+ * rounds on this kind of shared VM moved by ±30 % between identical runs, the pair ratios by a
+ * few percent. Both apps of a pair are busy in every run. Two other layouts were tried and
+ * dropped: all stacks at once (four apps thrashing one core, 256 browsers on the driver's core:
+ * noisier, runs spread over 0.71–1.24), and one app of this package paired in turn with each
+ * competitor, whose apps idled between their runs: ours came out 6–8 % ahead of every stack,
+ * the floor included, where the head-to-head rounds had it 13 % behind: an app idle for 8 s
+ * between its runs starts each one cold (caches, and presumably a heap V8 shrank while idle).
  */
 export async function sharedCore(
   bench: Bench,
   entries: readonly SharedEntry[],
   concurrency: number,
-  onRound: (round: number, results: readonly SharedCoreRound[]) => void = () => undefined,
+  onRun: (round: number, label: string, result: SharedCoreRound) => void = () => undefined,
 ): Promise<SharedCoreRound[][]> {
+  const perEntry: SharedCoreRound[][] = entries.map(() => []);
+  const first = entries[0];
+  if (first === undefined) return perEntry;
   const tt = bench.emulators.https;
-  tt.reset();
-  const apps: AppProcess[] = [];
-  try {
-    for (const e of entries) {
-      apps.push(await startApp(bench, e.competitor, 'https', e.env ? { env: e.env } : {}));
-    }
-    const target = (app: AppProcess): LoadTarget => ({ kind: 'app', baseUrl: app.baseUrl });
-    await Promise.all(
-      apps.map((app) =>
-        bench.driver.run(job(bench, target(app), concurrency, { logins: bench.plan.warmupLogins })),
-      ),
-    );
-    const perEntry: SharedCoreRound[][] = entries.map(() => []);
-    for (let round = 0; round < bench.plan.sharedRounds; round++) {
-      const before = await Promise.all(apps.map((app) => app.stats()));
-      const loads = await Promise.all(
-        apps.map((app) =>
-          bench.driver.run(
-            job(bench, target(app), concurrency, { seconds: bench.plan.sweepSeconds }),
-          ),
-        ),
+  const start = (e: SharedEntry): Promise<AppProcess> =>
+    startApp(bench, e.competitor, 'https', e.env ? { env: e.env } : {});
+  const target = (app: AppProcess): LoadTarget => ({ kind: 'app', baseUrl: app.baseUrl });
+  for (let index = 1; index < entries.length; index++) {
+    const entry = entries[index];
+    if (entry === undefined) continue;
+    tt.reset();
+    const apps: AppProcess[] = [];
+    try {
+      apps.push(await start(first), await start(entry));
+      const [ours, other] = apps;
+      if (ours === undefined || other === undefined) continue;
+      await Promise.all(
+        apps.map((app) => bench.driver.run(job(bench, target(app), concurrency, warmup(bench)))),
       );
-      const after = await Promise.all(apps.map((app) => app.stats()));
-      const results = loads.map((load, i) => ({
-        loginsPerSec: load.loginsPerSec,
-        cpuMsPerLogin:
+      for (let round = 0; round < bench.plan.sharedRounds; round++) {
+        // Which of the two the driver starts first alternates with the round.
+        const oursFirst = round % 2 === 1;
+        const pair: AppProcess[] = oursFirst ? [ours, other] : [other, ours];
+        const [theirs, mine] = oursFirst ? [1, 0] : [0, 1];
+        const before = await Promise.all(pair.map((app) => app.stats()));
+        const loads = await Promise.all(
+          pair.map((app) =>
+            bench.driver.run(
+              job(bench, target(app), concurrency, { seconds: bench.plan.sweepSeconds }),
+            ),
+          ),
+        );
+        const after = await Promise.all(pair.map((app) => app.stats()));
+        const cpu = (i: number): number =>
           Math.round(
             ((after[i]?.cpuMicros ?? 0) - (before[i]?.cpuMicros ?? 0)) /
-              Math.max(1, load.attempted),
-          ) / 1000,
-        failed: load.failed,
-      }));
-      results.forEach((r, i) => perEntry[i]?.push(r));
-      onRound(round, results);
+              Math.max(1, loads[i]?.attempted ?? 0),
+          ) / 1000;
+        const result: SharedCoreRound = {
+          loginsPerSec: loads[theirs]?.loginsPerSec ?? 0,
+          cpuMsPerLogin: cpu(theirs),
+          failed: loads[theirs]?.failed ?? 0,
+          oursLoginsPerSec: loads[mine]?.loginsPerSec ?? 0,
+          oursCpuMsPerLogin: cpu(mine),
+        };
+        perEntry[index]?.push(result);
+        onRun(round, entry.label, result);
+      }
+    } finally {
+      await Promise.all(apps.map((app) => app.stop()));
+      tt.reset();
     }
-    return perEntry;
-  } finally {
-    await Promise.all(apps.map((app) => app.stop()));
-    tt.reset();
   }
+  return perEntry;
 }

@@ -27,7 +27,10 @@ export interface HeadToHeadRow {
   readonly medianCpuMsPerLogin: number;
 }
 
-/** One stack's shared-core rounds: all stacks ran at the same time on the app core. */
+/**
+ * One stack's shared-core rounds: in each, it ran at the same time as this package on the app
+ * core (bench/measure.ts sharedCore); the first row of a run is this package itself, no rounds.
+ */
 export interface SharedCoreRow {
   /** The competitor, or `<competitor> (<dir>)` for the other build of `--ab`. */
   readonly label: string;
@@ -35,10 +38,13 @@ export interface SharedCoreRow {
   readonly rounds: readonly SharedCoreRound[];
 }
 
+/** One pair run: this stack's figures, and this package's in the same seconds on the same core. */
 export interface SharedCoreRound {
   readonly loginsPerSec: number;
   readonly cpuMsPerLogin: number;
   readonly failed: number;
+  readonly oursLoginsPerSec: number;
+  readonly oursCpuMsPerLogin: number;
 }
 
 export interface MemoryRow {

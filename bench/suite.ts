@@ -131,17 +131,19 @@ export async function headToHead(
 }
 
 /**
- * The shared-core rounds (measure.sharedCore) for `entries`: one line of progress per round,
- * one row per entry.
+ * The shared-core rounds (measure.sharedCore) for `entries`, the first being this package: one
+ * line of progress per pair run, one row per entry.
  */
 export async function sharedCoreRounds(
   bench: Bench,
   entries: readonly measure.SharedEntry[],
 ): Promise<SharedCoreRow[]> {
   const c = Math.max(...bench.plan.concurrencies);
-  const perEntry = await measure.sharedCore(bench, entries, c, (round, results) => {
-    const rates = results.map((r, i) => `${entries[i]?.label ?? '?'} ${r.loginsPerSec}`);
-    progress(`shared core round ${round + 1}/${bench.plan.sharedRounds}: ${rates.join(', ')}`);
+  const first = entries[0]?.label ?? '?';
+  const perEntry = await measure.sharedCore(bench, entries, c, (round, label, r) => {
+    progress(
+      `shared core round ${round + 1}/${bench.plan.sharedRounds}: ${label} ${r.loginsPerSec}, ${first} ${r.oursLoginsPerSec} logins/s`,
+    );
   });
   return entries.map((e, i) => ({
     label: e.label,

@@ -3,7 +3,7 @@ import type { BenchResults, SharedCoreRow, Stack, ThroughputRow } from '../resul
 import { median } from '../stats';
 import type { Protocol } from '../types';
 import { mb, num, percent, ratio, table, topErrors } from './format';
-import { pairedRatios } from './targets';
+import { ratiosToOurs } from './targets';
 
 const OURS = 'passport-tiktok';
 
@@ -76,35 +76,34 @@ export function headToHeadTable(r: BenchResults): string {
 }
 
 /**
- * Shared-core rounds: every round's logins/s (all stacks at once on the app core), the median of
- * the per-round ratios to the first row (this package, or this build for --ab) with their range,
- * and the median CPU per login.
+ * Shared-core rounds: each stack's logins/s in every pair run with this package (ours in the same
+ * seconds after the slash), the median of the per-round ratios with their range, and the median
+ * CPU per login of each side.
  */
 export function sharedCoreTable(rows: readonly SharedCoreRow[]): string {
-  const ours = rows[0];
-  const body = rows.map((row) => {
-    const ratios = pairedRatios(row, ours);
-    const cpu = median(row.rounds.map((x) => x.cpuMsPerLogin));
-    const ourCpu = ours === undefined ? undefined : median(ours.rounds.map((x) => x.cpuMsPerLogin));
-    return [
-      row.label,
-      row.rounds.map((x) => num(x.loginsPerSec)).join(', '),
-      num(median(row.rounds.map((x) => x.loginsPerSec))),
-      ratios.length === 0 ? '—' : ratio(median(ratios), 1),
-      ratios.length === 0 ? '—' : `${num(Math.min(...ratios), 2)}–${num(Math.max(...ratios), 2)}`,
-      num(cpu, 2),
-      ratio(cpu, ourCpu),
-      String(row.rounds.reduce((n, x) => n + x.failed, 0)),
-    ];
-  });
+  const body = rows
+    .filter((row) => row.rounds.length > 0)
+    .map((row) => {
+      const ratios = ratiosToOurs(row);
+      const cpu = median(row.rounds.map((x) => x.cpuMsPerLogin));
+      const ourCpu = median(row.rounds.map((x) => x.oursCpuMsPerLogin));
+      return [
+        row.label,
+        row.rounds.map((x) => `${num(x.loginsPerSec)}/${num(x.oursLoginsPerSec)}`).join(', '),
+        ratios.length === 0 ? '—' : ratio(median(ratios), 1),
+        ratios.length === 0 ? '—' : `${num(Math.min(...ratios), 2)}–${num(Math.max(...ratios), 2)}`,
+        `${num(cpu, 2)} / ${num(ourCpu, 2)}`,
+        ratio(cpu, ourCpu),
+        String(row.rounds.reduce((n, x) => n + x.failed, 0)),
+      ];
+    });
   return table(
     [
       'stack',
-      'logins/s per round',
-      'median logins/s',
+      'logins/s per round (stack/ours)',
       '× ours (median of rounds)',
       'range of rounds',
-      'median app CPU ms/login',
+      'median app CPU ms/login (stack / ours)',
       '× ours',
       'errors',
     ],

@@ -21,32 +21,35 @@ function rate(r: BenchResults, stack: Stack): number | undefined {
   )?.load.loginsPerSec;
 }
 
-/** Per-round ratios a ÷ b of two stacks' shared-core rounds (rounds where b logged in). */
-export function pairedRatios(a: SharedCoreRow | undefined, b: SharedCoreRow | undefined): number[] {
-  if (a === undefined || b === undefined) return [];
-  const ratios: number[] = [];
-  a.rounds.forEach((round, i) => {
-    const other = b.rounds[i];
-    if (other !== undefined && other.loginsPerSec > 0) {
-      ratios.push(round.loginsPerSec / other.loginsPerSec);
-    }
-  });
-  return ratios;
+/** A shared-core row's per-round ratios to this package (its logins/s ÷ ours, same seconds). */
+export function ratiosToOurs(row: SharedCoreRow | undefined): number[] {
+  if (row === undefined) return [];
+  return row.rounds
+    .filter((round) => round.oursLoginsPerSec > 0)
+    .map((round) => round.loginsPerSec / round.oursLoginsPerSec);
 }
 
-const shared = (r: BenchResults, stack: Stack): SharedCoreRow | undefined =>
-  r.sharedCore.find((row) => row.label === stack);
-
 /**
- * `a ÷ b` at the targets' point: the median of the shared-core rounds' ratios when both ran
- * there, else the ratio of the head-to-head medians (or of the sweep points).
+ * `a ÷ b` at the targets' point: from the shared-core rounds when both ran there (median of
+ * ours ÷ theirs for this package against a stack; the ratio of the two stacks' medians to this
+ * package otherwise), else the ratio of the head-to-head medians (or of the sweep points).
  */
 export function throughputRatio(r: BenchResults, a: Stack, b: Stack): number | undefined {
-  const paired = pairedRatios(shared(r, a), shared(r, b));
-  if (paired.length > 0) return median(paired);
-  const x = rate(r, a);
-  const y = rate(r, b);
-  return x === undefined || y === undefined || y === 0 ? undefined : x / y;
+  const ratios = (stack: Stack): number[] =>
+    ratiosToOurs(r.sharedCore.find((row) => row.label === stack));
+  const toOurs = (stack: Stack): number | undefined => {
+    if (stack === OURS) return 1;
+    const list = ratios(stack);
+    return list.length > 0 ? median(list) : undefined;
+  };
+  const paired = ratios(b);
+  if (a === OURS && paired.length > 0) return median(paired.map((x) => 1 / x));
+  const x = toOurs(a);
+  const y = toOurs(b);
+  if (x !== undefined && y !== undefined && y > 0) return x / y;
+  const p = rate(r, a);
+  const q = rate(r, b);
+  return p === undefined || q === undefined || q === 0 ? undefined : p / q;
 }
 
 function atLeast(target: string, value: number | undefined, min: number): TargetResult {

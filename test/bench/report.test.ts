@@ -3,7 +3,7 @@ import { cpuLayout } from '../../bench/affinity';
 import type { AppRun } from '../../bench/measure';
 import { planFrom } from '../../bench/plan';
 import { sharedCoreTable } from '../../bench/report/tables';
-import { evaluateTargets, floorTable, pairedRatios } from '../../bench/report/targets';
+import { evaluateTargets, floorTable, ratiosToOurs } from '../../bench/report/targets';
 import type {
   BenchResults,
   HeadToHeadRow,
@@ -59,14 +59,17 @@ function sweepPoint(stack: ThroughputRow['stack'], rate: number): ThroughputRow 
   return { stack, protocol: 'https', concurrency: 64, load: load(rate) };
 }
 
-function shared(label: CompetitorId, rates: number[]): SharedCoreRow {
+/** A stack's shared-core rounds: its logins/s and ours in the same runs. */
+function shared(label: CompetitorId, rates: number[], ours: number[]): SharedCoreRow {
   return {
     label,
     competitor: label,
-    rounds: rates.map((loginsPerSec) => ({
+    rounds: rates.map((loginsPerSec, i) => ({
       loginsPerSec,
       cpuMsPerLogin: 1000 / loginsPerSec,
       failed: 0,
+      oursLoginsPerSec: ours[i] ?? 0,
+      oursCpuMsPerLogin: 1000 / (ours[i] ?? 1),
     })),
   };
 }
@@ -110,35 +113,56 @@ describe('bench report', () => {
   });
 
   it("throughput targets use the median of the shared-core rounds' ratios when there are some", () => {
-    // Rounds where the machine was slow for both stacks still compare them fairly: 0.5, 0.9, 0.95.
+    // Rounds where the machine was slow for both stacks still compare them fairly.
     const r = results(
       [rounds('passport-tiktok', [300]), rounds('passport-oauth2', [100])],
       [sweepPoint('ceiling', 1000)],
-      [shared('passport-tiktok', [50, 90, 190]), shared('passport-oauth2', [100, 100, 200])],
+      [
+        shared('passport-tiktok', [], []),
+        shared('passport-oauth2', [100, 100, 200, 50], [50, 90, 190, 60]),
+      ],
     );
     const targets = evaluateTargets(r);
     const oauth2 = targets.find((t) => t.target.includes('passport-oauth2'));
-    assert.equal(oauth2?.measured, '0.90×');
+    // ours ÷ theirs per run: 0.5, 0.9, 0.95, 1.2 → median 0.925
+    assert.equal(oauth2?.measured, '0.93×');
     assert.equal(oauth2?.pass, false);
     // The ceiling has no app: ours alone on its core (the head-to-head median) against it.
     const ceiling = targets.find((t) => t.target.includes('ceiling'));
     assert.equal(ceiling?.measured, '0.30×');
   });
 
-  it('paired ratios skip rounds where the other stack completed nothing', () => {
-    const a = shared('passport-tiktok', [100, 100, 100]);
-    const b = shared('passport-oauth2', [50, 0, 200]);
-    assert.deepEqual(pairedRatios(a, b), [2, 0.5]);
-    assert.deepEqual(pairedRatios(a, undefined), []);
+  it('ratios to ours skip runs where ours completed nothing; two stacks compare through ours', () => {
+    assert.deepEqual(
+      ratiosToOurs(shared('passport-oauth2', [100, 100, 100], [50, 0, 200])),
+      [2, 0.5],
+    );
+    assert.deepEqual(ratiosToOurs(undefined), []);
+    const sharedCore = [
+      shared('passport-oauth2', [110, 110, 110], [100, 100, 100]),
+      shared('floor', [121, 121, 121], [100, 100, 100]),
+    ];
+    assert.deepEqual(
+      floorTable(results([rounds('floor', [121])], [sweepPoint('ceiling', 1000)], sharedCore)),
+      [
+        ['floor ÷ hand-wired passport-oauth2', '1.10×', '≥ 1.0×'],
+        ['floor ÷ ceiling', '0.12×', '≥ 0.70×'],
+        ['passport-tiktok ÷ floor', '0.83×', '—'],
+      ],
+    );
   });
 
-  it('the shared-core table: per-round rates, median ratio to the first row and its range', () => {
+  it('the shared-core table: per-run rates with ours, median ratio and its range', () => {
     const text = sharedCoreTable([
-      shared('passport-tiktok', [100, 100, 100]),
-      shared('passport-oauth2', [110, 90, 120]),
+      shared('passport-tiktok', [], []),
+      shared('passport-oauth2', [110, 90, 120], [100, 100, 100]),
     ]);
-    const row = text.split('\n').find((line) => line.startsWith('| passport-oauth2'));
-    assert.match(row ?? '', /\| 110, 90, 120 +\| 110 +\| 1\.10× +\| 0\.90–1\.20 +\|/);
+    const lines = text.split('\n');
+    assert.equal(lines.length, 3, 'header, rule and one row: ours has no rounds of its own');
+    assert.match(
+      lines[2] ?? '',
+      /\| passport-oauth2 \| 110\/100, 90\/100, 120\/100 +\| 1\.10× +\| 0\.90–1\.20 +\|/,
+    );
   });
 
   it('falls back on the sweep point without rounds, and fails a ratio under the target', () => {
@@ -175,6 +199,13 @@ describe('bench report', () => {
     assert.equal(planFrom([], {}).ab, undefined);
     assert.throws(() => planFrom(['--ab'], {}), /--ab needs the directory/);
     assert.throws(() => planFrom(['--ab', '--quick'], {}), /--ab needs the directory/);
+  });
+
+  it('plan: warm-up of 3000 logins or 8 s (300 or 2 s with --quick); BENCH_WARMUP_LOGINS wins', () => {
+    assert.deepEqual([planFrom([], {}).warmupLogins, planFrom([], {}).warmupSeconds], [3000, 8]);
+    const quick = planFrom(['--quick'], {});
+    assert.deepEqual([quick.warmupLogins, quick.warmupSeconds], [300, 2]);
+    assert.equal(planFrom([], { BENCH_WARMUP_LOGINS: '200' }).warmupLogins, 200);
   });
 
   it('plan: rounds default to 9 (2 with --quick), BENCH_ROUNDS wins; --head-to-head', () => {
