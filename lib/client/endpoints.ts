@@ -84,5 +84,8 @@ export function normalizeScopes(scope: string | readonly string[] | undefined): 
     scopeStrings.set(scope, computed);
     return [...computed];
   }
+  // An array normalises like its elements joined with commas (every separator splits alike):
+  // the string cache then serves the login start's array too (it showed in the login profile).
+  if (scope.every((s) => typeof s === 'string')) return normalizeScopes(scope.join(','));
   return uniqueScopes(scope.flatMap((s) => s.split(SCOPE_SEPARATORS)));
 }

@@ -79,5 +79,16 @@ describe('client/endpoints', () => {
       const long = `${'x'.repeat(2000)},y`;
       assert.deepEqual(normalizeScopes(long), ['x'.repeat(2000), 'y']);
     });
+
+    it('an array normalises like its elements joined by commas, and is never aliased', () => {
+      const input = ['user.info.basic', ' user.info.stats ', 'user.info.basic'];
+      const first = normalizeScopes(input);
+      assert.deepEqual(first, ['user.info.basic', 'user.info.stats']);
+      first.push('mutated');
+      assert.deepEqual(normalizeScopes(input), ['user.info.basic', 'user.info.stats']);
+      assert.deepEqual(input, ['user.info.basic', ' user.info.stats ', 'user.info.basic']);
+      assert.deepEqual(normalizeScopes(['a b', '', 'c,,d']), ['a', 'b', 'c', 'd']);
+      assert.deepEqual(normalizeScopes([]), []);
+    });
   });
 });
