@@ -32,15 +32,24 @@ export interface AppRun {
   readonly connections: number;
 }
 
+/** App CPU time per login between two readings, in ms (3 decimals). */
+function cpuMsPerLogin(
+  before: AppStats | undefined,
+  after: AppStats | undefined,
+  logins: number,
+): number {
+  const micros = (after?.cpuMicros ?? 0) - (before?.cpuMicros ?? 0);
+  return Math.round(micros / Math.max(1, logins)) / 1000;
+}
+
 async function measured(app: AppProcess, run: () => Promise<LoadResult>): Promise<AppRun> {
   const before = await app.stats();
   const load = await run();
   const after = await app.stats();
-  const cpuMsPerLogin = (after.cpuMicros - before.cpuMicros) / 1000 / Math.max(1, load.attempted);
   return {
     load,
     app: after,
-    cpuMsPerLogin: Math.round(cpuMsPerLogin * 1000) / 1000,
+    cpuMsPerLogin: cpuMsPerLogin(before, after, load.attempted),
     connections: after.outboundConnections - before.outboundConnections,
   };
 }
@@ -259,10 +268,7 @@ export async function sharedCore(
         );
         const after = await Promise.all(pair.map((app) => app.stats()));
         const cpu = (i: number): number =>
-          Math.round(
-            ((after[i]?.cpuMicros ?? 0) - (before[i]?.cpuMicros ?? 0)) /
-              Math.max(1, loads[i]?.attempted ?? 0),
-          ) / 1000;
+          cpuMsPerLogin(before[i], after[i], loads[i]?.attempted ?? 0);
         const result: SharedCoreRound = {
           loginsPerSec: loads[theirs]?.loginsPerSec ?? 0,
           cpuMsPerLogin: cpu(theirs),
