@@ -1,9 +1,9 @@
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { throughput, type AppRun, type Bench } from './measure';
-import { num, table } from './report/format';
+import { throughput, type Bench } from './measure';
 import { renderProfile, summarizeProfile } from './report/cpuprofile';
-import { progress } from './suite';
+import { sharedCoreTable } from './report/tables';
+import { progress, sharedCoreRounds } from './suite';
 import type { CompetitorId } from './types';
 
 const PROFILE_DIR = join(__dirname, 'results', 'profiles');
@@ -40,32 +40,21 @@ async function profiled(bench: Bench, competitor: CompetitorId, c: number): Prom
  */
 export async function runProfile(bench: Bench): Promise<void> {
   const c = Math.max(...bench.plan.concurrencies);
-  const variants: [string, CompetitorId, NodeJS.ProcessEnv][] = [
-    ['passport-tiktok, TIKTOK_LOG_LEVEL=info (default)', 'passport-tiktok', {}],
-    ['passport-tiktok, TIKTOK_LOG_LEVEL=warn', 'passport-tiktok', { TIKTOK_LOG_LEVEL: 'warn' }],
-    ['passport-oauth2 (hand-wired)', 'passport-oauth2', {}],
-  ];
-  const rows: string[][] = [];
-  for (const [label, competitor, env] of variants) {
-    const run: AppRun = await throughput(bench, competitor, 'https', c, { env });
-    progress(`${label}: ${run.load.loginsPerSec} logins/s`);
-    const { load } = run;
-    rows.push([
-      label,
-      num(load.loginsPerSec),
-      num(load.p50Ms, 1),
-      num(load.p99Ms, 1),
-      String(load.failed),
-      num(run.cpuMsPerLogin, 2),
-      String(run.connections),
-    ]);
-  }
+  // Shared core (measure.sharedCore): each variant at the same time as the default on the app
+  // core, so that a few percent can be told apart from the machine's noise (single sequential
+  // points of the same build moved by ±20 %).
+  const rows = await sharedCoreRounds(bench, [
+    { label: 'passport-tiktok, TIKTOK_LOG_LEVEL=info (default)', competitor: 'passport-tiktok' },
+    {
+      label: 'passport-tiktok, TIKTOK_LOG_LEVEL=warn',
+      competitor: 'passport-tiktok',
+      env: { TIKTOK_LOG_LEVEL: 'warn' },
+    },
+    { label: 'passport-oauth2 (hand-wired)', competitor: 'passport-oauth2' },
+  ]);
   const sections = [
-    `### Logging cost (HTTPS, c=${c}, ${bench.plan.sweepSeconds} s)`,
-    table(
-      ['variant', 'logins/s', 'p50 ms', 'p99 ms', 'errors', 'app CPU ms/login', 'upstream conns'],
-      rows,
-    ),
+    `### Logging cost: each variant against the default on a shared core (HTTPS, c=${c} each, ${bench.plan.sharedRounds} runs of ${bench.plan.sweepSeconds} s)`,
+    sharedCoreTable(rows),
     '',
     '### CPU profiles (self time)',
     await profiled(bench, 'passport-tiktok', c),
