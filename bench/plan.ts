@@ -22,13 +22,14 @@ export interface BenchPlan {
   readonly sweepSeconds: number;
   /**
    * Head-to-head rounds at the targets' point (HTTPS, highest concurrency): every competitor
-   * once per round, in a rotated order, a fresh app each time; the targets use the medians.
+   * once per round, in a rotated order, a fresh app each time; the medians are what one app
+   * reaches alone on its core, and the ceiling target uses this package's.
    */
   readonly rounds: number;
   /**
-   * Shared-core rounds at the targets' point: every competitor's app runs at the same time on
-   * the app core, 64 browsers each, for `sweepSeconds`; the throughput targets use the median of
-   * the per-round ratios (bench/README.md "Shared core").
+   * Shared-core runs at the targets' point, per competitor: its app and this package's at the
+   * same time on the app core, 64 browsers each, for `sweepSeconds`; the throughput targets
+   * against other stacks use the median of the per-run ratios (bench/README.md "Shared core").
    */
   readonly sharedRounds: number;
   /** `--ab <dir>`: only shared-core rounds of this build against the package built in `dir`. */

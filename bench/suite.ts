@@ -98,8 +98,9 @@ export async function faultsAll(
 /**
  * The targets' point, measured as rounds: in round r every competitor runs once (a fresh app,
  * warm-up, `sweepSeconds`), the order rotated by r so that none always goes first or last.
- * Medians over rounds are what the targets compare; one point per competitor on a shared
- * machine moved by ±15 % between identical runs.
+ * The medians are what one app reaches alone on its core (the ceiling target uses this
+ * package's); the targets against other stacks use the shared-core runs, because one point per
+ * competitor on a shared machine moved by ±15–30 % between identical runs.
  */
 export async function headToHead(
   bench: Bench,

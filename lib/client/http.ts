@@ -50,7 +50,8 @@ const NOT_SENT_CODES = new Set([
   'ENETUNREACH',
   'EHOSTUNREACH',
   'UND_ERR_CONNECT_TIMEOUT',
-  // undici refused to build the request (a header value with CR/LF, say): nothing was sent.
+  // undici refused to build the request (a header value with CR/LF, say): its client raises it
+  // only while validating or writing the request head, never after a byte has left.
   'UND_ERR_INVALID_ARG',
 ]);
 
