@@ -17,11 +17,16 @@ const STALE_RETRY_MS = 30_000;
 /** Visible ASCII without quotes: keys and secrets are opaque tokens of such characters. */
 const CREDENTIAL_SYNTAX = /^[\x21\x23-\x26\x28-\x7e]{1,1024}$/;
 
+function kindOf(value: unknown): string {
+  if (value === undefined || value === null) return String(value);
+  if (Array.isArray(value)) return 'an array';
+  const type = typeof value;
+  return type === 'object' ? 'an object' : `a ${type}`;
+}
+
 /** Why a value is not a usable credential, or undefined. Never mentions the value itself. */
 export function credentialProblem(value: unknown): string | undefined {
-  if (typeof value !== 'string') {
-    return `is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}, not a string`;
-  }
+  if (typeof value !== 'string') return `is ${kindOf(value)}, not a string`;
   if (value.length === 0) return 'is empty';
   if (value.length > 1024) return 'is longer than 1024 characters';
   if (/[\s"']/.test(value)) {
