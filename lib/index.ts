@@ -1,6 +1,12 @@
 export { TikTokClient } from './client/client';
-export type { AuthorizationUrl, AuthorizationUrlOptions, OperationOptions } from './client/client';
+export type {
+  AuthorizationUrl,
+  AuthorizationUrlOptions,
+  CodeExchangeOptions,
+  OperationOptions,
+} from './client/client';
 export type { TikTokClientOptions } from './client/options';
+export type { TikTokCredential } from './client/credentials';
 export type { TikTokClientToken, TikTokTokens, TikTokUserInfo } from './client/types';
 export {
   TIKTOK_AUTHORIZATION_URL,

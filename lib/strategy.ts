@@ -63,7 +63,8 @@ export class TikTokStrategy extends OAuth2Strategy {
       {
         authorizationURL: settings.authorizationURL,
         tokenURL: settings.tokenURL,
-        clientID: settings.client.clientKey,
+        // A `clientKey` function is resolved at each login start, before the redirect.
+        clientID: settings.client.clientKey || 'resolved-per-login',
         // Never handed to passport-oauth2: its token request is not used.
         clientSecret: '',
         callbackURL: settings.callbackURL,

@@ -1,6 +1,5 @@
-// Fix: caller-supplied correlation IDs go through acceptCorrelationId(). Taken as is, an ID with
-// CR/LF broke the X-Correlation-Id header (a misleading NETWORK_ERROR after retries, the raw value
-// echoed in the error message) and reached the logs unchecked.
+// Caller-supplied correlation IDs go through acceptCorrelationId(): one with CR/LF would break the
+// X-Correlation-Id header and reach the logs unchecked.
 import { acceptCorrelationId } from '../correlation';
 import { TikTokAPIError } from '../errors';
 import { getDefaultLogger, SafeLogger, Scrubber, type TikTokLogger } from '../logging';
@@ -28,10 +27,17 @@ import {
 import { fetchTransport, type HttpResponse, type Transport } from './http';
 import { undiciTransport } from './undici-transport';
 import { createGuards, type CallGuard, type TikTokEndpoint } from './guard';
+import {
+  CredentialSource,
+  DEFAULT_CREDENTIALS_TTL_MS,
+  type ResolvedCredential,
+} from './credentials';
+import { VALIDATION_ADVICE } from './advice';
 import { interpret } from './interpret';
 import { runOperation, type RetryMode } from './operation';
 import {
   absoluteUrl,
+  credentialSetting,
   positiveInt,
   requireSetting,
   type ResolvedClientConfig,
@@ -57,10 +63,25 @@ export interface AuthorizationUrlOptions {
   state?: string;
   /** `disable_auto_auth=1`: always show TikTok's consent screen. Default: false. */
   disableAutoAuth?: boolean;
-  /** Send a PKCE challenge (hex S256). Default: true. */
+  /** Send a PKCE challenge (hex S256). Default: the client's `pkce` option (true). */
   pkce?: boolean;
   /** Default: the client's `redirectUri`. */
   redirectUri?: string;
+  /** Correlation ID for a failure to resolve a `clientKey` function. Default: a fresh one. */
+  correlationId?: string;
+}
+
+/** Options of {@link TikTokClient.exchangeCodeForTokens}. */
+export interface CodeExchangeOptions extends OperationOptions {
+  /**
+   * The `codeVerifier` that `getAuthorizationUrl()` returned with the URL. Required while PKCE
+   * is on; without it the exchange fails with VALIDATION_ERROR before any request.
+   */
+  codeVerifier?: string;
+  /** Default: the client's `redirectUri`. */
+  redirectUri?: string;
+  /** Whether the login used PKCE. Default: the client's `pkce` option (true). */
+  pkce?: boolean;
 }
 
 export interface AuthorizationUrl {
@@ -71,6 +92,8 @@ export interface AuthorizationUrl {
 }
 
 const MAX_CODE_LENGTH = 2048;
+/** Resolved client secrets kept for scrubbing (the current one and a few rotated ones). */
+const KNOWN_SECRETS = 4;
 const USER_AGENT = 'passport-tiktok';
 
 /**
@@ -79,15 +102,20 @@ const USER_AGENT = 'passport-tiktok';
  * ```ts
  * const client = new TikTokClient();   // TIKTOK_CLIENT_KEY / _SECRET / TIKTOK_REDIRECT_URI
  * const { url, state, codeVerifier } = await client.getAuthorizationUrl();
- * const tokens = await client.exchangeCodeForTokens(code, { codeVerifier });
+ * const tokens = await client.exchangeCodeForTokens(code, { codeVerifier }); // kept since the redirect
  * const user = await client.getUserInfo(tokens.access_token, { scopes: tokens.scope.split(',') });
  * ```
  */
 export class TikTokClient {
-  readonly clientKey: string;
   readonly redirectUri: string;
   readonly scopes: readonly string[];
+  /** Whether logins use PKCE unless a call says otherwise (the `pkce` option). */
+  readonly pkce: boolean;
   private readonly config: ResolvedClientConfig;
+  private readonly key: CredentialSource;
+  private readonly secret: CredentialSource;
+  /** Every client secret value this client has used lately, scrubbed from all its output. */
+  private readonly knownSecrets: string[] = [];
   private readonly transport: Transport;
   private readonly logger: TikTokLogger;
   private readonly metrics: TikTokMetrics | undefined;
@@ -99,9 +127,14 @@ export class TikTokClient {
   constructor(options: TikTokClientOptions = {}, owner = 'TikTokClient') {
     const o = options;
     const scopes = normalizeScopes(o.scopes ?? [...DEFAULT_SCOPES]);
+    const clientKey = credentialSetting(o.clientKey, 'clientKey', ['TIKTOK_CLIENT_KEY'], owner);
+    const clientSecret = credentialSetting(
+      o.clientSecret,
+      'clientSecret',
+      ['TIKTOK_CLIENT_SECRET'],
+      owner,
+    );
     this.config = {
-      clientKey: requireSetting(o.clientKey, 'clientKey', ['TIKTOK_CLIENT_KEY'], owner),
-      clientSecret: requireSetting(o.clientSecret, 'clientSecret', ['TIKTOK_CLIENT_SECRET'], owner),
       redirectUri: absoluteUrl(
         requireSetting(
           o.redirectUri,
@@ -128,14 +161,59 @@ export class TikTokClient {
       ),
       deadlineMs:
         o.deadlineMs === undefined ? undefined : positiveInt(o.deadlineMs, 'deadlineMs', 1),
+      pkce: booleanOption(o.pkce, 'pkce', true, owner),
+      credentialsTtlMs: positiveInt(
+        o.credentialsTtlMs,
+        'credentialsTtlMs',
+        DEFAULT_CREDENTIALS_TTL_MS,
+      ),
     };
-    this.clientKey = this.config.clientKey;
     this.redirectUri = this.config.redirectUri;
     this.scopes = this.config.scopes;
+    this.pkce = this.config.pkce;
     this.transport = o.fetch === undefined ? undiciTransport : fetchTransport(o.fetch);
     this.logger = o.logger ?? getDefaultLogger();
     this.metrics = o.metrics;
-    this.guards = createGuards(o, new SafeLogger(this.logger), this.metrics);
+    const safe = new SafeLogger(this.logger);
+    this.guards = createGuards(o, safe, this.metrics);
+    const onStale = (option: string) => (err: TikTokAPIError) => {
+      safe.log('warn', '[TikTokOAuth] credentials - refetch failed, using the previous value', {
+        correlationId: err.correlationId,
+        option,
+        error: err.cause,
+      });
+    };
+    const ttl = this.config.credentialsTtlMs;
+    this.key = new CredentialSource(
+      'clientKey',
+      clientKey,
+      ttl,
+      () => undefined,
+      onStale('clientKey'),
+    );
+    this.secret = new CredentialSource(
+      'clientSecret',
+      clientSecret,
+      ttl,
+      (value) => this.rememberSecret(value),
+      onStale('clientSecret'),
+    );
+    if (typeof clientSecret === 'string') this.rememberSecret(clientSecret);
+  }
+
+  /**
+   * The client key. When the `clientKey` option is a function: the value it last returned, `''`
+   * before the first operation resolved it (`getAuthorizationUrl()` always resolves it first).
+   */
+  get clientKey(): string {
+    return this.key.current ?? '';
+  }
+
+  private rememberSecret(value: string): void {
+    if (this.knownSecrets.includes(value)) return;
+    this.knownSecrets.unshift(value);
+    this.knownSecrets.length = Math.min(this.knownSecrets.length, KNOWN_SECRETS);
+    this.secretOnlyLog = undefined;
   }
 
   /** A logger for one operation that scrubs the operation's secrets from everything. */
@@ -154,7 +232,7 @@ export class TikTokClient {
     logger: SafeLogger;
     scrubber: Scrubber;
   } {
-    const scrubber = new Scrubber([this.config.clientSecret, ...secrets]);
+    const scrubber = new Scrubber([...this.knownSecrets, ...secrets]);
     return { logger: new SafeLogger(this.logger, scrubber), scrubber };
   }
 
@@ -162,10 +240,15 @@ export class TikTokClient {
    * The URL to send the browser to. NOTE: `client_key` (never `client_id`, never the secret),
    * comma-separated scopes and a hex S256 challenge (tiktok-api.md "Authorize request").
    */
-  // eslint-disable-next-line @typescript-eslint/require-await -- async by contract (design.md)
-  async getAuthorizationUrl(opts: AuthorizationUrlOptions = {}): Promise<AuthorizationUrl> {
+  async getAuthorizationUrl(
+    options: AuthorizationUrlOptions | readonly string[] = {},
+  ): Promise<AuthorizationUrl> {
+    const opts = authorizationUrlOptions(options);
+    const clientKey = await this.resolveKey(
+      opts.correlationId === undefined ? undefined : acceptCorrelationId(opts.correlationId),
+    );
     const scopes = opts.scopes === undefined ? this.config.scopes : normalizeScopes(opts.scopes);
-    const pkce = opts.pkce !== false;
+    const pkce = opts.pkce ?? this.config.pkce;
     let state = opts.state;
     let codeVerifier: string | undefined;
     if (state === undefined && pkce) ({ state, codeVerifier } = generateStateAndVerifier());
@@ -175,6 +258,7 @@ export class TikTokClient {
     // per scope set and redirect URI; a generated state and the challenge are hex, safe as is.
     // Parameter order and encoding are those of one URLSearchParams (pinned by the tests).
     let url = this.authorizationPrefix(
+      clientKey,
       (scopes.length > 0 ? scopes : this.config.scopes).join(','),
       opts.redirectUri ?? this.config.redirectUri,
     );
@@ -189,12 +273,12 @@ export class TikTokClient {
   private readonly authorizationPrefixes = new Map<string, string>();
 
   /** `<authorizationURL>?client_key=…&scope=…&response_type=code&redirect_uri=…`, cached. */
-  private authorizationPrefix(scope: string, redirectUri: string): string {
-    const key = `${scope}\n${redirectUri}`;
+  private authorizationPrefix(clientKey: string, scope: string, redirectUri: string): string {
+    const key = `${clientKey}\n${scope}\n${redirectUri}`;
     const cached = this.authorizationPrefixes.get(key);
     if (cached !== undefined) return cached;
     const params = new URLSearchParams({
-      client_key: this.config.clientKey,
+      client_key: clientKey,
       scope,
       response_type: 'code',
       redirect_uri: redirectUri,
@@ -207,11 +291,11 @@ export class TikTokClient {
     return prefix;
   }
 
-  /** Exchanges a single-use authorization code. Bounded (~12 s) because a person is waiting. */
-  async exchangeCodeForTokens(
-    code: string,
-    opts: OperationOptions & { codeVerifier?: string; redirectUri?: string } = {},
-  ): Promise<TikTokTokens> {
+  /**
+   * Exchanges a single-use authorization code. Bounded (~12 s) because a person is waiting.
+   * With PKCE on (the default) pass the `codeVerifier` that `getAuthorizationUrl()` returned.
+   */
+  async exchangeCodeForTokens(code: string, opts: CodeExchangeOptions = {}): Promise<TikTokTokens> {
     const correlationId = acceptCorrelationId(opts.correlationId);
     if (typeof code !== 'string' || code.length === 0 || code.length > MAX_CODE_LENGTH) {
       throw new TikTokAPIError({
@@ -220,9 +304,16 @@ export class TikTokClient {
         correlationId,
       });
     }
+    if ((opts.pkce ?? this.config.pkce) && opts.codeVerifier === undefined) {
+      // NOTE: TikTok refuses an exchange without the verifier with a bare `invalid_request`.
+      throw new TikTokAPIError({
+        code: 'VALIDATION_ERROR',
+        message:
+          'The code exchange needs the PKCE codeVerifier: pass exchangeCodeForTokens(code, { codeVerifier }) with the codeVerifier that getAuthorizationUrl() returned with the URL (keep it server-side until the callback), or create the client with pkce: false.',
+        correlationId,
+      });
+    }
     const form: Record<string, string> = {
-      client_key: this.config.clientKey,
-      client_secret: this.config.clientSecret,
       code,
       grant_type: 'authorization_code',
       redirect_uri: opts.redirectUri ?? this.config.redirectUri,
@@ -262,8 +353,6 @@ export class TikTokClient {
       'Token refresh',
       'tokenURL',
       {
-        client_key: this.config.clientKey,
-        client_secret: this.config.clientSecret,
         grant_type: 'refresh_token',
         refresh_token: refreshToken,
       },
@@ -309,7 +398,14 @@ export class TikTokClient {
       },
       interpret: (res, now) =>
         interpret(
-          { operationLabel: 'User info', urlOption: 'userInfoURL', correlationId, scrubber, now },
+          {
+            operationLabel: 'User info',
+            urlOption: 'userInfoURL',
+            correlationId,
+            scrubber,
+            now,
+            validationAdvice: VALIDATION_ADVICE.user_info,
+          },
           res,
           (body) => {
             const user = parseUserInfo(body);
@@ -326,28 +422,17 @@ export class TikTokClient {
   async revokeAccess(accessToken: string, opts: OperationOptions = {}): Promise<void> {
     const correlationId = acceptCorrelationId(opts.correlationId);
     this.requireToken(accessToken, 'access token', correlationId);
-    await this.post(
-      'revoke',
-      'Revoke',
-      'revokeURL',
-      {
-        client_key: this.config.clientKey,
-        client_secret: this.config.clientSecret,
-        token: accessToken,
+    await this.post('revoke', 'Revoke', 'revokeURL', { token: accessToken }, [accessToken], {
+      correlationId,
+      mode: 'idempotent',
+      deadlineAt: this.deadline(opts),
+      maxAttempts: opts.maxAttempts,
+      // Success is an empty body or `{}`; errors were already raised by interpret().
+      parse: (body, _now, text) => {
+        if (text.trim() !== '' && !isRecord(body))
+          throw new ShapeError('the revoke response is not a JSON object');
       },
-      [accessToken],
-      {
-        correlationId,
-        mode: 'idempotent',
-        deadlineAt: this.deadline(opts),
-        maxAttempts: opts.maxAttempts,
-        // Success is an empty body or `{}`; errors were already raised by interpret().
-        parse: (body, _now, text) => {
-          if (text.trim() !== '' && !isRecord(body))
-            throw new ShapeError('the revoke response is not a JSON object');
-        },
-      },
-    );
+    });
   }
 
   /** The app's client-credentials token, cached until ~5 min before expiry, one request in flight. */
@@ -358,11 +443,7 @@ export class TikTokClient {
       'client_token',
       'Client token',
       'tokenURL',
-      {
-        client_key: this.config.clientKey,
-        client_secret: this.config.clientSecret,
-        grant_type: 'client_credentials',
-      },
+      { grant_type: 'client_credentials' },
       [],
       {
         correlationId: acceptCorrelationId(opts.correlationId),
@@ -444,7 +525,7 @@ export class TikTokClient {
    * NOTE: the token and revoke endpoints take `application/x-www-form-urlencoded` bodies with
    * `client_key` + `client_secret` in the body (JSON bodies are rejected; tiktok-api.md).
    */
-  private post<T>(
+  private async post<T>(
     operation: TikTokOperation,
     label: string,
     urlOption: 'tokenURL' | 'revokeURL',
@@ -459,33 +540,132 @@ export class TikTokClient {
       parse: (body: unknown, now: number, text: string) => T;
     },
   ): Promise<T> {
-    const { logger, scrubber } = this.logFor(secrets);
     const correlationId = run.correlationId;
-    return runOperation(
-      this.settings(logger, urlOption === 'revokeURL' ? 'revoke' : 'token', run.maxAttempts),
-      {
-        operation,
-        label,
-        correlationId,
-        mode: run.mode,
-        ...(run.lostAttemptHint === undefined ? {} : { lostAttemptHint: run.lostAttemptHint }),
-        deadlineAt: run.deadlineAt,
-        request: {
-          url: this.config[urlOption],
-          method: 'POST',
-          headers: {
-            ...this.headers(correlationId),
-            'Content-Type': 'application/x-www-form-urlencoded',
+    const [key, secret] = await this.credentials(operation, correlationId);
+    const { logger, scrubber } = this.logFor(secrets);
+    const body = new URLSearchParams({
+      client_key: key.value,
+      client_secret: secret.value,
+      ...form,
+    }).toString();
+    try {
+      return await runOperation(
+        this.settings(logger, urlOption === 'revokeURL' ? 'revoke' : 'token', run.maxAttempts),
+        {
+          operation,
+          label,
+          correlationId,
+          mode: run.mode,
+          ...(run.lostAttemptHint === undefined ? {} : { lostAttemptHint: run.lostAttemptHint }),
+          deadlineAt: run.deadlineAt,
+          request: {
+            url: this.config[urlOption],
+            method: 'POST',
+            headers: {
+              ...this.headers(correlationId),
+              'Content-Type': 'application/x-www-form-urlencoded',
+            },
+            body,
           },
-          body: new URLSearchParams(form).toString(),
+          interpret: (res: HttpResponse, now: number) =>
+            interpret(
+              {
+                operationLabel: label,
+                urlOption,
+                correlationId,
+                scrubber,
+                now,
+                validationAdvice: VALIDATION_ADVICE[operation],
+              },
+              res,
+              (json, text) => run.parse(json, now, text),
+            ),
         },
-        interpret: (res: HttpResponse, now: number) =>
-          interpret(
-            { operationLabel: label, urlOption, correlationId, scrubber, now },
-            res,
-            (body, text) => run.parse(body, now, text),
-          ),
-      },
+      );
+    } catch (err) {
+      // NOTE: `invalid_client` after a rotation: the next operation asks the functions again.
+      if (err instanceof TikTokAPIError && err.tiktokError?.error === 'invalid_client') {
+        if (this.key.dynamic || this.secret.dynamic) {
+          logger.log(
+            'info',
+            `[TikTokOAuth] ${operation} - credentials refused, fetched again next time`,
+            {
+              correlationId,
+            },
+          );
+        }
+        this.key.invalidate(key.generation);
+        this.secret.invalidate(secret.generation);
+      }
+      throw err;
+    }
+  }
+
+  /** The client key, resolved when the option is a function. */
+  private async resolveKey(correlationId: string | undefined): Promise<string> {
+    return (await this.credentials('authorize', correlationId))[0].value;
+  }
+
+  /** Key and secret for a request (only the key for `authorize`); a failure is logged once here. */
+  private async credentials(
+    operation: TikTokOperation | 'authorize',
+    correlationId: string | undefined,
+  ): Promise<[ResolvedCredential, ResolvedCredential]> {
+    const id = (): string => correlationId ?? acceptCorrelationId(undefined);
+    try {
+      const key = this.key.resolve(id);
+      if (operation === 'authorize') {
+        const k = await key;
+        return [k, k];
+      }
+      return await Promise.all([key, this.secret.resolve(id)]);
+    } catch (err) {
+      if (err instanceof TikTokAPIError) {
+        new SafeLogger(this.logger, new Scrubber(this.knownSecrets)).log(
+          err.retryable ? 'warn' : 'error',
+          `[TikTokOAuth] ${operation} - failure`,
+          { correlationId: err.correlationId, errorCode: err.code, reason: err.message },
+        );
+      }
+      throw err;
+    }
+  }
+}
+
+function isScopeList(value: unknown): value is readonly unknown[] {
+  return Array.isArray(value);
+}
+
+/** `getAuthorizationUrl(['user.info.basic', …])` is `{ scopes: […] }`; anything else is refused. */
+function authorizationUrlOptions(
+  options: AuthorizationUrlOptions | readonly string[] | undefined,
+): AuthorizationUrlOptions {
+  if (options === undefined) return {};
+  if (isScopeList(options)) {
+    const scopes = options.filter((s): s is string => typeof s === 'string');
+    if (scopes.length !== options.length) {
+      throw new TypeError('getAuthorizationUrl(scopes): every scope must be a string');
+    }
+    return { scopes };
+  }
+  // Checked at runtime too: JavaScript callers pass anything.
+  const value: unknown = options;
+  if (typeof value !== 'object' || value === null) {
+    throw new TypeError(
+      `getAuthorizationUrl() takes an options object ({ scopes, state, disableAutoAuth, pkce, redirectUri }) or an array of scopes, got ${value === null ? 'null' : typeof value}`,
     );
   }
+  return options;
+}
+
+function booleanOption(
+  value: boolean | undefined,
+  option: string,
+  fallback: boolean,
+  owner: string,
+): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean')
+    throw new TypeError(`${owner} option ${option} must be a boolean`);
+  return value;
 }

@@ -24,14 +24,15 @@ export interface InterpretContext {
   readonly correlationId: string;
   readonly scrubber: Scrubber;
   readonly now: number;
+  /** What to check on a VALIDATION_ERROR for this operation. Default: the generic advice. */
+  readonly validationAdvice?: string;
 }
 
 const ADVICE: Partial<Record<TikTokErrorCode, string>> = {
   INVALID_CREDENTIALS:
     'Check TIKTOK_CLIENT_KEY / TIKTOK_CLIENT_SECRET, and that sandbox and production keys are not mixed.',
   INVALID_TOKEN: 'The code or token is invalid, used, expired or revoked: log in again.',
-  VALIDATION_ERROR:
-    'Common causes: redirect_uri differs from the one used at authorize, or the PKCE verifier does not match.',
+  VALIDATION_ERROR: 'TikTok refused the request parameters.',
   SCOPE_NOT_AUTHORIZED:
     'The user did not grant a scope this call needs, or the app is not approved for it.',
   RATE_LIMIT: 'TikTok is rate limiting this app: try again shortly.',
@@ -150,7 +151,8 @@ export function interpret<T>(
         ? undefined
         : cleanDescription(upstream.description, ctx.scrubber);
     const said = description === undefined ? safeError : `${safeError}: "${description}"`;
-    const advice = ADVICE[code] ?? '';
+    const advice =
+      (code === 'VALIDATION_ERROR' ? ctx.validationAdvice : undefined) ?? ADVICE[code] ?? '';
     const logPart = logId === undefined ? '' : ` (TikTok log_id ${logId})`;
     return raise(
       fail(ctx, res, code, `${label} failed: TikTok answered ${said}${logPart}. ${advice}`.trim(), {

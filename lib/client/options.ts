@@ -1,14 +1,31 @@
 import type { TikTokLogger } from '../logging';
+import { checkStaticCredential, type CredentialOption, type TikTokCredential } from './credentials';
 import type { CircuitBreakerOptions } from './circuit-breaker';
 import type { RetryBudgetOptions } from './retry-budget';
 import type { TikTokMetrics } from '../metrics';
 
 /** Options of {@link TikTokClient}. Explicit options win over environment variables. */
 export interface TikTokClientOptions {
-  /** TikTok's client key (the OAuth client id). Default: `TIKTOK_CLIENT_KEY`. */
-  clientKey?: string;
-  /** The app's client secret; only ever sent in token/revoke form bodies. Default: `TIKTOK_CLIENT_SECRET`. */
-  clientSecret?: string;
+  /**
+   * TikTok's client key (the OAuth client id), or a function returning it (or a promise of it),
+   * called like `clientSecret`'s. Default: `TIKTOK_CLIENT_KEY`.
+   */
+  clientKey?: TikTokCredential;
+  /**
+   * The app's client secret; only ever sent in token/revoke form bodies. A function (e.g. reading
+   * a secret manager) is called at most once per `credentialsTtlMs`, one call at a time, and again
+   * on the next operation after TikTok answers `invalid_client`, so a rotated secret is picked up
+   * without a restart. Values must be visible ASCII without quotes or whitespace.
+   * Default: `TIKTOK_CLIENT_SECRET`.
+   */
+  clientSecret?: TikTokCredential;
+  /** How long a value returned by a `clientKey` / `clientSecret` function is used. Default: 300 000 ms (5 min). */
+  credentialsTtlMs?: number;
+  /**
+   * PKCE (hex S256, TikTok's flavour): `getAuthorizationUrl()` returns a `codeVerifier` and
+   * `exchangeCodeForTokens()` requires it back. `false`: no challenge, no verifier. Default: `true`.
+   */
+  pkce?: boolean;
   /**
    * The registered redirect URI, byte-identical at authorize and token exchange.
    * Default: `TIKTOK_REDIRECT_URI`, then `NEXT_PUBLIC_TIKTOK_REDIRECT_URI`.
@@ -61,8 +78,6 @@ export interface TikTokClientOptions {
 }
 
 export interface ResolvedClientConfig {
-  readonly clientKey: string;
-  readonly clientSecret: string;
   readonly redirectUri: string;
   readonly scopes: readonly string[];
   readonly authorizationURL: string;
@@ -73,6 +88,8 @@ export interface ResolvedClientConfig {
   readonly maxAttempts: number;
   readonly retryBaseDelayMs: number;
   readonly deadlineMs: number | undefined;
+  readonly pkce: boolean;
+  readonly credentialsTtlMs: number;
 }
 
 /** Reads an option, falling back to env vars; a missing value is a TypeError naming both. */
@@ -90,6 +107,26 @@ export function requireSetting(
     );
   }
   return resolved;
+}
+
+/**
+ * A credential option: a function as given (checked when called), else the string or env var,
+ * checked now. Anything else is a TypeError naming the option, never showing the value.
+ */
+export function credentialSetting(
+  value: TikTokCredential | undefined,
+  option: CredentialOption,
+  envVars: readonly string[],
+  owner = 'TikTokClient',
+): string | (() => string | Promise<string>) {
+  if (typeof value === 'function') return value;
+  // Checked at runtime too: JavaScript callers and config loaders pass anything.
+  if (value !== undefined && typeof value !== 'string') {
+    throw new TypeError(
+      `${owner} option ${option} must be a string or a function returning one (or a promise of one)`,
+    );
+  }
+  return checkStaticCredential(requireSetting(value, option, envVars, owner), option, owner);
 }
 
 export function positiveInt(value: number | undefined, option: string, fallback: number): number {

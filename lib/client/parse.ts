@@ -61,7 +61,9 @@ function optionalString(body: Record<string, unknown>, field: string): string | 
 
 function bearer(body: Record<string, unknown>): 'Bearer' {
   const t = body.token_type;
-  // NOTE: TikTok has sent both `Bearer` and `bearer`; any case is accepted, nothing else is.
+  // NOTE: TikTok has sent both `Bearer` and `bearer`, and answers without `token_type` were
+  // recorded: a missing one means Bearer (TikTok issues no other kind), any other value fails.
+  if (t === undefined) return 'Bearer';
   if (typeof t !== 'string' || t.toLowerCase() !== 'bearer') {
     throw new ShapeError('token_type is not Bearer');
   }
@@ -121,14 +123,24 @@ export function parseClientToken(body: unknown): TikTokClientToken {
   };
 }
 
-/** The user-info envelope's error part: `{ code: 'ok' | 0 | '<error>', message, log_id }`. */
+/**
+ * The user-info envelope's error part: `{ code: 'ok' | 0 | '<error>', message, log_id }`.
+ * NOTE: TikTok's error-handling page also shows that object alone, at the top level
+ * (`{"code":"access_token_invalid","message":"…","log_id":"…"}`), without `data` or `error`
+ * (https://developers.tiktok.com/doc/tiktok-api-v2-error-handling): it is read the same way.
+ */
 export function envelopeError(body: unknown): { error: string; description?: string } | undefined {
-  if (!isRecord(body) || !isRecord(body.error)) return undefined;
-  const code = body.error.code;
-  // NOTE: success is `error.code === "ok"`; an older TikTok doc showed `0` (tiktok-api.md).
+  if (!isRecord(body)) return undefined;
+  let part: Record<string, unknown>;
+  if (isRecord(body.error)) part = body.error;
+  else if (body.error === undefined && body.data === undefined && typeof body.code === 'string')
+    part = body;
+  else return undefined;
+  const code = part.code;
+  // NOTE: success is `error.code === "ok"`; an older TikTok doc showed `0`.
   if (code === 'ok' || code === 0 || code === '0') return undefined;
   const error = typeof code === 'string' || typeof code === 'number' ? String(code) : 'unknown';
-  const m = body.error.message;
+  const m = part.message;
   return typeof m === 'string' && m.length > 0 ? { error, description: m } : { error };
 }
 
@@ -153,8 +165,11 @@ export function parseUserInfo(body: unknown): TikTokUserInfo {
   const raw = data.user;
   const user: TikTokUserInfo = { open_id: nonEmptyString(raw, 'open_id') };
   for (const f of STRING_FIELDS) {
-    const v = optionalString(raw, f);
-    if (v !== undefined) user[f] = v;
+    // Empty strings are kept: TikTok sends `"bio_description": ""` for a user without a bio.
+    const v = raw[f];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'string') throw new ShapeError(`${f} is not a string`);
+    user[f] = v;
   }
   for (const f of COUNT_FIELDS) {
     const v = raw[f];

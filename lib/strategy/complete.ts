@@ -89,6 +89,8 @@ export async function completeLogin(
       deadlineAt,
       redirectUri: ctx.settings.callbackURL,
       maxAttempts: ctx.settings.loginMaxAttempts,
+      // What this login did when it started, whatever the client's own `pkce` option.
+      pkce: login.codeVerifier !== undefined,
     };
     if (login.codeVerifier !== undefined) exchange.codeVerifier = login.codeVerifier;
     tokens = await client.exchangeCodeForTokens(code, exchange);

@@ -88,7 +88,7 @@ export interface TikTokStrategyOptions extends TikTokClientOptions {
   callbackURL?: string;
   /** Scopes to request: array, or a comma/space separated string. Default: `user.info.basic`. */
   scope?: string | string[];
-  /** Send a PKCE challenge (hex S256, TikTok's flavour). Default: `true`. */
+  /** Send a PKCE challenge (hex S256, TikTok's flavour). Default: the `client`'s `pkce` when one is shared, else `true`. */
   pkce?: boolean;
   /** `disable_auto_auth=1`: always show TikTok's consent screen. Default: `false`. */
   disableAutoAuth?: boolean;

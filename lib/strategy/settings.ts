@@ -107,7 +107,8 @@ export function resolveStrategySettings(
     authorizationURL: o.authorizationURL ?? TIKTOK_AUTHORIZATION_URL,
     tokenURL: o.tokenURL ?? TIKTOK_TOKEN_URL,
     scopes: requested.length > 0 ? requested : client.scopes,
-    pkce: flag(o.pkce, 'pkce', true),
+    // A shared client's `pkce` is the default; an explicit strategy `pkce` wins for its logins.
+    pkce: flag(o.pkce, 'pkce', client.pkce),
     disableAutoAuth: flag(o.disableAutoAuth, 'disableAutoAuth', false),
     passReqToCallback: flag(o.passReqToCallback, 'passReqToCallback', false),
     skipUserProfile: flag(o.skipUserProfile, 'skipUserProfile', false),

@@ -38,6 +38,7 @@ export async function startLogin(ctx: FlowContext, query: URLSearchParams): Prom
     disableAutoAuth: ctx.options.disableAutoAuth ?? settings.disableAutoAuth,
     pkce: settings.pkce,
     redirectUri: settings.callbackURL,
+    correlationId: ctx.correlationId,
   });
   const now = Date.now();
   const login: PendingLogin = { state: auth.state, createdAt: now, scopes };

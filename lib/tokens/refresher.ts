@@ -29,7 +29,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /**
  * One refresh per user at a time, in this process (a map of in-flight promises) and across
  * processes (the store's lock). NOTE: TikTok rotates refresh tokens and a reused one can kill the
- * grant (tiktok-api.md "Token endpoint"), hence: lock, re-read, refresh, compare-and-set, then
+ * grant, hence: lock, re-read, refresh, compare-and-set, then
  * return — the rotated refresh token is persisted before anyone sees the new access token.
  */
 export class TokenRefresher {
@@ -110,9 +110,9 @@ export class TokenRefresher {
         deadlineAt: leaseEnd - margin,
       });
     } catch (err) {
-      if (err instanceof TikTokAPIError && err.code === 'INVALID_TOKEN') {
-        // Only INVALID_TOKEN ends a grant; delete it unless someone saved newer tokens since
-        // (a new login, or a holder that rotated the token after our lock expired): use those.
+      if (endsGrant(err)) {
+        // Delete the grant unless someone saved newer tokens since (a new login, or a holder
+        // that rotated the token after our lock expired): use those.
         if (!(await this.store(run, (s) => s.delete(run.openId, record.version)))) {
           const newer = await this.store(run, (s) => s.get(run.openId));
           if (newer !== undefined && !run.needsRefresh(newer, Date.now())) {
@@ -171,7 +171,20 @@ export class TokenRefresher {
 }
 
 /**
- * NOTE: TikTok rotates refresh tokens (tiktok-api.md); should an answer come without one, the
+ * Whether a refresh failure means the refresh token is dead: INVALID_TOKEN, or any other
+ * non-retryable OAuth error TikTok answered except a refusal of the app's own credentials
+ * (`invalid_client` / `unauthorized_client`: INVALID_CREDENTIALS, the user's grant is fine).
+ * NOTE: TikTok's docs show `invalid_request` for an invalid or expired refresh token
+ * (https://developers.tiktok.com/doc/oauth-user-access-token-management).
+ */
+function endsGrant(err: unknown): err is TikTokAPIError {
+  if (!(err instanceof TikTokAPIError)) return false;
+  if (err.code === 'INVALID_TOKEN') return true;
+  return err.tiktokError !== undefined && !err.retryable && err.code !== 'INVALID_CREDENTIALS';
+}
+
+/**
+ * NOTE: TikTok rotates refresh tokens; should an answer come without one, the
  * old one is kept rather than leaving the grant unrefreshable.
  */
 function keepRefreshToken(fresh: TikTokTokens, old: TikTokTokens): TikTokTokens {

@@ -44,12 +44,15 @@ export function refreshImpossibleError(
   );
 }
 
-/** TikTok rejected the refresh token (revoked, expired or already used): the grant is over. */
+/**
+ * TikTok refused the refresh token (revoked, expired, already used or invalid): the grant is
+ * over. The message names TikTok's error identifier (a safe token), never the refresh token.
+ */
 export function grantEndedError(correlationId: string, cause: TikTokAPIError): TikTokAPIError {
+  const said = cause.tiktokError === undefined ? '' : ` with ${cause.tiktokError.error}`;
   return new TikTokAPIError({
     code: 'INVALID_TOKEN',
-    message:
-      'TikTok rejected the refresh token (revoked, expired or already used): the grant is over, log in again.',
+    message: `TikTok rejected the refresh token${said} (revoked, expired, already used or invalid): the grant is over, log in again.`,
     correlationId,
     ...(cause.upstreamStatus === undefined ? {} : { upstreamStatus: cause.upstreamStatus }),
     ...(cause.logId === undefined ? {} : { logId: cause.logId }),

@@ -139,7 +139,8 @@ const USER_COUNTS = ['follower_count', 'following_count', 'likes_count', 'video_
 function assertUser(u: TikTokUserInfo): void {
   assertOnlyKeys(u, ['open_id', ...USER_STRINGS, ...USER_COUNTS, 'is_verified']);
   assertNonEmptyString(u.open_id, 'open_id');
-  for (const f of USER_STRINGS) if (u[f] !== undefined) assertNonEmptyString(u[f], f);
+  // Empty strings are TikTok's own ("bio_description": ""): kept as sent.
+  for (const f of USER_STRINGS) if (u[f] !== undefined) assert.equal(typeof u[f], 'string', f);
   for (const f of USER_COUNTS) {
     const v = u[f];
     if (v !== undefined) assert.ok(Number.isSafeInteger(v) && v >= 0, `${f}: ${v}`);

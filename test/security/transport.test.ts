@@ -71,7 +71,10 @@ describe('security: client authentication and transport (RFC 9700 §2.5, §4.13)
         logger: new CaptureLogger(),
       });
       const grant = tt.issueTokens(tt.users[0]!.openId);
-      await assert.rejects(client.exchangeCodeForTokens('a-code-for-tls'), isNetworkFailure);
+      await assert.rejects(
+        client.exchangeCodeForTokens('a-code-for-tls', { codeVerifier: 'v'.repeat(43) }),
+        isNetworkFailure,
+      );
       await assert.rejects(client.getUserInfo(grant.access_token), isNetworkFailure);
       await assert.rejects(client.refreshAccessToken(grant.refresh_token), isNetworkFailure);
       assert.equal(tt.requests.length, 0, 'no request (so no code, token or secret) got through');

@@ -62,7 +62,8 @@ export const validTokenBodyArb = fc.record(
     refresh_token: text,
     refresh_expires_in: secondsValid,
   },
-  { requiredKeys: ['access_token', 'open_id', 'token_type', 'expires_in'] },
+  // `token_type` may be missing: recorded TikTok answers lack it (read as Bearer).
+  { requiredKeys: ['access_token', 'open_id', 'expires_in'] },
 );
 
 /** A token-endpoint body: any field present or not, valid or junk. */
@@ -88,9 +89,9 @@ export const validUserArb = fc.record(
     open_id: text,
     union_id: text,
     avatar_url: text,
-    display_name: text,
+    display_name: fc.string({ maxLength: 40 }),
     username: text,
-    bio_description: text,
+    bio_description: fc.string({ maxLength: 40 }),
     follower_count: countValid,
     video_count: countValid,
     is_verified: fc.boolean(),

@@ -81,6 +81,7 @@ describe('metrics', () => {
   });
 
   describe('after a run of the client', () => {
+    const VERIFIER = 'v'.repeat(43);
     const registry = new Registry();
     const metrics = createTikTokMetrics(registry);
     const base = {
@@ -97,12 +98,12 @@ describe('metrics', () => {
     before(async () => {
       // success at once; success after a 503; a timeout then success; a final invalid_grant
       const okClient = new TikTokClient({ ...base, fetch: fakeFetch(json(200, TOKENS)).fetch });
-      await okClient.exchangeCodeForTokens('code-1');
+      await okClient.exchangeCodeForTokens('code-1', { codeVerifier: VERIFIER });
       const retryClient = new TikTokClient({
         ...base,
         fetch: fakeFetch(text(503, ''), json(200, TOKENS)).fetch,
       });
-      await retryClient.exchangeCodeForTokens('code-2');
+      await retryClient.exchangeCodeForTokens('code-2', { codeVerifier: VERIFIER });
       const slowClient = new TikTokClient({
         ...base,
         fetch: fakeFetch(hang(), json(200, TOKENS)).fetch,
@@ -112,7 +113,10 @@ describe('metrics', () => {
         ...base,
         fetch: fakeFetch(json(200, { error: 'invalid_grant' })).fetch,
       });
-      await assert.rejects(badClient.exchangeCodeForTokens('code-3'), TikTokAPIError);
+      await assert.rejects(
+        badClient.exchangeCodeForTokens('code-3', { codeVerifier: VERIFIER }),
+        TikTokAPIError,
+      );
     });
 
     it('requests_total counts outcomes by operation: success or the error code', async () => {

@@ -140,6 +140,42 @@ describe('TikTokTokenManager refresh against the emulator', () => {
         assert.equal(await store.get(openId), undefined);
         assert.equal(refreshCalls(), 2, 'one attempt: INVALID_TOKEN is not retried');
       });
+
+      it("invalid_request from refresh (TikTok's answer to a bad refresh token): the grant is deleted", async () => {
+        const { openId, manager, outcomes } = setup();
+        await manager.save(openId, expiredGrant(emulator.tt, openId));
+        emulator.tt.inject('token', {
+          tiktokError: { error: 'invalid_request', description: 'Refresh token is invalid.' },
+          match: isRefresh,
+        });
+        const err = await rejectsWith(manager.getAccessToken(openId), 'INVALID_TOKEN');
+        assert.equal(
+          err.message,
+          'TikTok rejected the refresh token with invalid_request (revoked, expired, already used or invalid): the grant is over, log in again.',
+        );
+        assert.equal(err.tiktokError?.error, 'invalid_request');
+        assert.equal(await store.get(openId), undefined, 'stored tokens deleted');
+        assert.equal(refreshCalls(), 1);
+        const later = await rejectsWith(manager.getAccessToken(openId), 'INVALID_TOKEN');
+        assert.match(later.message, /No TikTok tokens are stored for this user/);
+        assert.equal(refreshCalls(), 1, 'no refresh on every later call');
+        assert.deepEqual(await outcomes(), { INVALID_TOKEN: 1 });
+      });
+
+      it('invalid_client from refresh: INVALID_CREDENTIALS, the tokens are kept', async () => {
+        const { openId, manager } = setup();
+        const tokens = expiredGrant(emulator.tt, openId);
+        await manager.save(openId, tokens);
+        emulator.tt.inject('token', {
+          tiktokError: { error: 'invalid_client', description: 'Client secret is invalid.' },
+          match: isRefresh,
+        });
+        const err = await rejectsWith(manager.getAccessToken(openId), 'INVALID_CREDENTIALS');
+        assert.equal(err.tiktokError?.error, 'invalid_client');
+        assert.equal((await store.get(openId))?.tokens.refresh_token, tokens.refresh_token);
+        const fresh = await manager.getAccessToken(openId);
+        assert.notEqual(fresh, tokens.access_token, 'the kept grant refreshes once TikTok agrees');
+      });
     });
   }
 });

@@ -168,7 +168,7 @@ describe('client/parse', () => {
       ['numeric access_token', { ...TOKEN_BODY, access_token: 42 }, /access_token is missing/],
       ['missing open_id', { ...TOKEN_BODY, open_id: undefined }, /open_id is missing/],
       ['token_type mac', { ...TOKEN_BODY, token_type: 'mac' }, /token_type is not Bearer/],
-      ['missing token_type', { ...TOKEN_BODY, token_type: undefined }, /token_type is not Bearer/],
+      ['token_type null', { ...TOKEN_BODY, token_type: null }, /token_type is not Bearer/],
       ['expires_in abc', { ...TOKEN_BODY, expires_in: 'abc' }, /expires_in/],
       ['expires_in -1', { ...TOKEN_BODY, expires_in: -1 }, /expires_in/],
       ['expires_in 1e20', { ...TOKEN_BODY, expires_in: 1e20 }, /expires_in/],
@@ -298,7 +298,7 @@ describe('client/parse', () => {
       );
     });
 
-    it('omits null and empty optional fields', () => {
+    it('omits null optional fields and keeps empty strings', () => {
       assert.deepEqual(
         parseUserInfo(
           envelope({
@@ -309,7 +309,7 @@ describe('client/parse', () => {
             is_verified: null,
           }),
         ),
-        { open_id: 'o' },
+        { open_id: 'o', union_id: '' },
       );
     });
 
