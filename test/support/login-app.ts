@@ -21,6 +21,8 @@ export const EXPRESS_VERSIONS: readonly ExpressVersion[] = ['express5', 'express
 
 /** The callback URL the test apps register (the app is reached through supertest, not this host). */
 export const CALLBACK_URL = 'http://app.test/auth/tiktok/callback';
+/** The callback URL of the `failureRedirect` variant (its own strategy, named `tiktok-redirect`). */
+export const REDIRECT_CALLBACK_URL = 'http://app.test/auth/tiktok/callback-redirect';
 
 export interface LoginAppOptions {
   tt: TikTokEmulator;
@@ -68,8 +70,11 @@ function sessionView(req: Request): Record<string, unknown> {
 export async function startLoginApp(options: LoginAppOptions): Promise<LoginApp> {
   const express = options.express === 'express4' ? express4 : express5;
   const passport = new passportModule.Passport();
-  const authenticate = (opts: passportModule.AuthenticateOptions = {}): RequestHandler => {
-    const handler: unknown = passport.authenticate('tiktok', opts);
+  const authenticate = (
+    opts: passportModule.AuthenticateOptions = {},
+    name = 'tiktok',
+  ): RequestHandler => {
+    const handler: unknown = passport.authenticate(name, opts);
     assert.ok(isHandler(handler));
     return handler;
   };
@@ -78,6 +83,15 @@ export async function startLoginApp(options: LoginAppOptions): Promise<LoginApp>
     options.verify,
   );
   passport.use(strategy);
+  // A strategy answers callbacks on its callbackURL's path only: the failureRedirect variant
+  // has its own. Pending logins live under one session key, so either finishes the other's.
+  passport.use(
+    'tiktok-redirect',
+    new TikTokStrategy(
+      { ...emulatorOptions(options.tt), ...options.strategy, callbackURL: REDIRECT_CALLBACK_URL },
+      options.verify,
+    ),
+  );
   passport.serializeUser((user, done) => done(null, user));
   passport.deserializeUser((user: Express.User, done) => done(null, user));
   const app = express();
@@ -95,7 +109,7 @@ export async function startLoginApp(options: LoginAppOptions): Promise<LoginApp>
   app.all('/auth/tiktok/callback', authenticate({ failWithError: true }), tiktokReturnTo());
   app.get(
     '/auth/tiktok/callback-redirect',
-    authenticate({ failureRedirect: '/login' }),
+    authenticate({ failureRedirect: '/login' }, 'tiktok-redirect'),
     tiktokReturnTo(),
   );
   app.get('/login', (req, res) => {
