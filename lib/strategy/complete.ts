@@ -5,6 +5,7 @@ import { parse, type TikTokProfile } from '../profile';
 import { keepOtherTabsAcrossLogin } from '../state/carry-over';
 import type { PendingLogin } from '../state/pending-logins';
 import { sessionOf } from '../state/session';
+import { restoreAppCookieMaxAge } from '../state/session-cookie';
 import type { CallbackParams } from './callback-params';
 import { errorLogin, failLogin, storeUnavailable, type FlowContext } from './context';
 import { runVerify } from './verify';
@@ -139,7 +140,10 @@ export async function completeLogin(
     return;
   }
   const session = sessionOf(ctx.req);
-  if (session !== undefined) keepOtherTabsAcrossLogin(ctx.req, session, tokens.open_id);
+  if (session !== undefined) {
+    restoreAppCookieMaxAge(session);
+    keepOtherTabsAcrossLogin(ctx.req, session, tokens.open_id);
+  }
   // debug, like every success: at the default `info` level the package logs only what needs
   // attention (retries, failures, circuit changes). An info line per login cost ~0.16 ms of CPU
   // (a fifth of a login's app CPU, `npm run bench -- --profile`); apps log their own requests.

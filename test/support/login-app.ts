@@ -33,6 +33,10 @@ export interface LoginAppOptions {
   verify?: TikTokVerifyFunction;
   /** tiktokErrorHandler's `failureRedirect`. Default: none (JSON / HTML pages). */
   errorRedirect?: string;
+  /** express-session cookie options, over `{ sameSite: 'lax', httpOnly: true }`. */
+  cookie?: session.CookieOptions;
+  /** Extra passport.authenticate() options of `/auth/tiktok/callback` (`keepSessionInfo`…). */
+  callbackOptions?: passportModule.AuthenticateOptions;
 }
 
 export interface LoginApp {
@@ -99,14 +103,18 @@ export async function startLoginApp(options: LoginAppOptions): Promise<LoginApp>
     secret: 'test-session-secret',
     resave: false,
     saveUninitialized: false,
-    cookie: { sameSite: 'lax', httpOnly: true },
+    cookie: { sameSite: 'lax', httpOnly: true, ...options.cookie },
     ...(options.store === undefined ? {} : { store: options.store }),
   });
   app.use(tiktokSessionGuard(sessions));
   app.use(passport.session());
   app.get('/auth/tiktok', authenticate());
   app.post('/auth/tiktok', authenticate());
-  app.all('/auth/tiktok/callback', authenticate({ failWithError: true }), tiktokReturnTo());
+  app.all(
+    '/auth/tiktok/callback',
+    authenticate({ failWithError: true, ...options.callbackOptions }),
+    tiktokReturnTo(),
+  );
   app.get(
     '/auth/tiktok/callback-redirect',
     authenticate({ failureRedirect: '/login' }, 'tiktok-redirect'),
