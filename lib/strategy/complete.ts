@@ -61,8 +61,8 @@ async function loadProfile(
  * A pending login carried across a login completed as another TikTok account: refused, and the
  * session keeps its user. The code exchange has happened (only it tells the account), but its
  * tokens are never saved, used or returned.
- * NOTE: they are not revoked either: TikTok's revoke ends that account's whole grant to this
- * app, which would also kill tokens the app keeps for it from an earlier login of its own.
+ * NOTE: they are not revoked either: revoking disconnects that account from this app, which
+ * would also end tokens the app keeps for it from an earlier login of its own.
  */
 function failAnotherAccount(ctx: FlowContext): void {
   failLogin(
