@@ -16,6 +16,11 @@ export interface PendingLogin {
   returnTo?: string;
   /** Scopes requested at authorize. */
   scopes: string[];
+  /**
+   * The TikTok account (open_id) of the login this entry was carried across: it may only
+   * complete as that account. Absent on entries not carried over.
+   */
+  openId?: string;
 }
 
 function isStringArray(value: unknown): value is string[] {
@@ -30,12 +35,14 @@ function toPendingLogin(value: unknown): PendingLogin | undefined {
   const scopes: unknown = Reflect.get(value, 'scopes');
   const codeVerifier: unknown = Reflect.get(value, 'codeVerifier');
   const returnTo: unknown = Reflect.get(value, 'returnTo');
+  const openId: unknown = Reflect.get(value, 'openId');
   if (typeof state !== 'string' || typeof createdAt !== 'number' || !isStringArray(scopes)) {
     return undefined;
   }
   const entry: PendingLogin = { state, createdAt, scopes: [...scopes] };
   if (typeof codeVerifier === 'string') entry.codeVerifier = codeVerifier;
   if (typeof returnTo === 'string') entry.returnTo = returnTo;
+  if (typeof openId === 'string') entry.openId = openId;
   return entry;
 }
 

@@ -9,33 +9,57 @@ const RAW_CHARS = /^[\x21-\x7e]+$/;
 // eslint-disable-next-line no-control-regex
 const DECODED_FORBIDDEN = /[\u0000-\u001f\u007f]/;
 
-function isSafePath(path: string, decoded: boolean): boolean {
-  if (path.length === 0 || path.length > MAX_RETURN_TO_LENGTH) return false;
-  if (decoded ? DECODED_FORBIDDEN.test(path) : !RAW_CHARS.test(path)) return false;
+/**
+ * The path as a browser resolves it on this site: dot-segments removed (`.`, `..`, and their
+ * percent-encoded forms `%2e`/`%2E`), characters a URL may not hold percent-encoded. Undefined
+ * when it is not a path (scheme, protocol-relative, `\`), leaves the origin, or resolves to one
+ * that starts with `//` (`/.//evil.com` → `//evil.com`).
+ */
+function resolvePath(path: string, decoded: boolean): string | undefined {
+  if (path.length === 0 || path.length > MAX_RETURN_TO_LENGTH) return undefined;
+  if (decoded ? DECODED_FORBIDDEN.test(path) : !RAW_CHARS.test(path)) return undefined;
   // A path, not a scheme (`javascript:`, `https:evil.com`) or protocol-relative URL
   // (`//evil.com`, `/\evil.com`: browsers treat `\` like `/`).
-  if (!path.startsWith('/') || path.startsWith('//') || path.includes('\\')) return false;
+  if (!path.startsWith('/') || path.startsWith('//') || path.includes('\\')) return undefined;
+  let url: URL;
   try {
-    return new URL(path, BASE).origin === BASE;
+    url = new URL(path, BASE);
+  } catch {
+    return undefined;
+  }
+  if (url.origin !== BASE) return undefined;
+  const resolved = url.pathname + url.search + url.hash;
+  if (resolved.startsWith('//') || resolved.length > MAX_RETURN_TO_LENGTH) return undefined;
+  return resolved;
+}
+
+/** True when `path`, percent-decoded once, is still a same-origin path once resolved. */
+function staysSafeDecoded(path: string): boolean {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
   } catch {
     return false;
   }
+  return resolvePath(decoded, true) !== undefined;
 }
 
 /**
- * A same-origin path to send the user back to after login, or `fallback`.
- * Accepted: a string that is an absolute path on this site (`/account?tab=1`). Refused:
- * anything else, including `//evil.com`, `/\evil.com`, `https:evil.com`, `javascript:…`,
- * CR/LF, more than 2 KiB, and values that only become one of those once percent-decoded
- * (`/%2F%2Fevil.com`), because some servers and proxies decode before redirecting again.
+ * A same-origin path to send the user back to after login, normalised, or `fallback`.
+ * Accepted: a string that is an absolute path on this site (`/account?tab=1`), returned with its
+ * dot-segments resolved as a browser would (`/a/../b` → `/b`, `/a/%2e%2e/b` → `/b`), so that what
+ * is stored and redirected to is the path the browser ends up on. Refused: anything else,
+ * including `//evil.com`, `/\evil.com`, `https:evil.com`, `javascript:…`, CR/LF, more than 2 KiB,
+ * paths that resolve to `//…` (`/.//evil.com`, `/..//evil.com`, `/%2e%2e//evil.com`), and values
+ * that only become one of those once percent-decoded (`/%2F%2Fevil.com`, `/%2e%2e%2f%2fevil.com`),
+ * because some servers and proxies decode before redirecting again. The result never starts with
+ * `//` or `/\`.
  */
 export function safeReturnTo(value: unknown, fallback = '/'): string {
-  if (typeof value !== 'string' || !isSafePath(value, false)) return fallback;
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(value);
-  } catch {
-    return fallback;
-  }
-  return isSafePath(decoded, true) ? value : fallback;
+  if (typeof value !== 'string') return fallback;
+  const resolved = resolvePath(value, false);
+  if (resolved === undefined) return fallback;
+  // Both the input and its resolved form must survive one decoding: the input, because the
+  // decoded form of a segment like `%2fevil.com` is only exposed once a `..` before it is gone.
+  return staysSafeDecoded(value) && staysSafeDecoded(resolved) ? resolved : fallback;
 }

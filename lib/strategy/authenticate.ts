@@ -3,7 +3,7 @@ import { acceptCorrelationId } from '../correlation';
 import { TikTokAPIError } from '../errors';
 import { handleCallback } from './callback';
 import { looksLikeCallback, rawPathOf, rawQueryOf } from './callback-params';
-import { errorLogin, type FlowContext, type StrategyActions } from './context';
+import { errorLogin, failLogin, type FlowContext, type StrategyActions } from './context';
 import type { TikTokAuthenticateOptions } from './options';
 import type { StrategySettings } from './settings';
 import { startLogin } from './start';
@@ -21,9 +21,24 @@ function methodNotAllowed(ctx: FlowContext, allowed: string): void {
 }
 
 /**
- * One authenticate() call. A request is a callback when it carries a callback parameter
- * (`code`, `state`, `error`, …) or targets the callbackURL's path; anything else starts a login.
- * Callbacks are GET only: a HEAD or POST (link scanners, forms) must not consume the state.
+ * Callback parameters on a path that is not the callbackURL's: refused with 400, the session
+ * untouched and no token call. A login completed there would skip whatever the app mounts on its
+ * callback route only (`tiktokReturnTo()`, its own checks); starting a new login instead would
+ * loop through TikTok when the app's callback route and `callbackURL` disagree.
+ */
+function refuseOffCallbackPath(ctx: FlowContext): void {
+  failLogin(
+    ctx,
+    'VALIDATION_ERROR',
+    `callback parameters outside the callbackURL path ${ctx.settings.callbackPath}`,
+  );
+}
+
+/**
+ * One authenticate() call. A request is a callback when it targets the callbackURL's path
+ * (compared with the request's path as the app received it, `originalUrl`); callback parameters
+ * (`code`, `state`, `error`, …) on any other path are refused with 400; anything else starts a
+ * login. Callbacks are GET only: a HEAD or POST (link scanners, forms) must not consume the state.
  */
 export async function authenticateRequest(
   req: Request,
@@ -65,9 +80,11 @@ export async function authenticateRequest(
     ]).logger,
   };
   try {
-    if (looksLikeCallback(query) || rawPathOf(req) === settings.callbackPath) {
+    if (rawPathOf(req) === settings.callbackPath) {
       if (req.method !== 'GET') methodNotAllowed(ctx, 'GET');
       else await handleCallback(ctx, query);
+    } else if (looksLikeCallback(query)) {
+      refuseOffCallbackPath(ctx);
     } else if (req.method !== 'GET' && req.method !== 'POST') {
       methodNotAllowed(ctx, 'GET, POST');
     } else {

@@ -5,6 +5,7 @@ import { parse, type TikTokProfile } from '../profile';
 import { keepOtherTabsAcrossLogin } from '../state/carry-over';
 import type { PendingLogin } from '../state/pending-logins';
 import { sessionOf } from '../state/session';
+import { restoreAppCookieMaxAge } from '../state/session-cookie';
 import type { CallbackParams } from './callback-params';
 import { errorLogin, failLogin, storeUnavailable, type FlowContext } from './context';
 import { runVerify } from './verify';
@@ -57,6 +58,22 @@ async function loadProfile(
 }
 
 /**
+ * A pending login carried across a login completed as another TikTok account: refused, and the
+ * session keeps its user. The code exchange has happened (only it tells the account), but its
+ * tokens are never saved, used or returned.
+ * NOTE: they are not revoked either: revoking disconnects that account from this app, which
+ * would also end tokens the app keeps for it from an earlier login of its own.
+ */
+function failAnotherAccount(ctx: FlowContext): void {
+  failLogin(
+    ctx,
+    'INVALID_STATE',
+    'a login carried over from before the last login completed as another TikTok account',
+    'This login was started before you signed in and was approved with a different TikTok account. Sign out first to switch accounts.',
+  );
+}
+
+/**
  * When the login's TikTok calls must stop: `loginDeadlineMs` after the callback reached the
  * strategy, less a reserve (5 %, at most 250 ms) for answering the browser, so that the callback
  * itself answers within `loginDeadlineMs` even when TikTok hangs (the bench's "hang" scenario
@@ -94,6 +111,10 @@ export async function completeLogin(
     };
     if (login.codeVerifier !== undefined) exchange.codeVerifier = login.codeVerifier;
     tokens = await client.exchangeCodeForTokens(code, exchange);
+    if (login.openId !== undefined && tokens.open_id !== login.openId) {
+      failAnotherAccount(ctx);
+      return;
+    }
     if (ctx.settings.tokenManager !== undefined && !(await saveTokens(ctx, tokens))) return;
     scopes = grantedScopes(tokens, params, login);
     profile = await loadProfile(ctx, tokens, scopes, deadlineAt);
@@ -121,7 +142,10 @@ export async function completeLogin(
     return;
   }
   const session = sessionOf(ctx.req);
-  if (session !== undefined) keepOtherTabsAcrossLogin(ctx.req, session);
+  if (session !== undefined) {
+    restoreAppCookieMaxAge(session);
+    keepOtherTabsAcrossLogin(ctx.req, session, tokens.open_id);
+  }
   // debug, like every success: at the default `info` level the package logs only what needs
   // attention (retries, failures, circuit changes). An info line per login cost ~0.16 ms of CPU
   // (a fifth of a login's app CPU, `npm run bench -- --profile`); apps log their own requests.

@@ -3,6 +3,7 @@ import { TikTokAPIError } from '../errors';
 import { addPendingLogin, type PendingLogin } from '../state/pending-logins';
 import { safeReturnTo } from '../state/return-to';
 import { saveSession, sessionOf } from '../state/session';
+import { expireWithPendingLogins } from '../state/session-cookie';
 import { errorLogin, storeUnavailable, type FlowContext } from './context';
 
 /** `returnTo` from `passport.authenticate(…, { returnTo })`, else a single `?returnTo=`. */
@@ -50,6 +51,7 @@ export async function startLogin(ctx: FlowContext, query: URLSearchParams): Prom
     ttlMs: settings.stateTtlMs,
     now,
   });
+  expireWithPendingLogins(session, settings.stateTtlMs);
   try {
     await saveSession(session);
   } catch (err) {

@@ -17,6 +17,9 @@ const PIECES = [
   '%252F',
   '.',
   '..',
+  '%2e',
+  '%2E',
+  '.%2e',
   '@',
   ':',
   'https:',
@@ -46,19 +49,45 @@ function resolvedOrigin(location: string): string {
   return new URL(location, ORIGIN).origin;
 }
 
+/** The path, query and fragment a browser on ORIGIN ends up on (dot-segments resolved). */
+function resolvedPath(location: string): string {
+  const url = new URL(location, ORIGIN);
+  return url.pathname + url.search + url.hash;
+}
+
 describe('security: open redirects after login (RFC 9700 §4.11)', () => {
   it('safeReturnTo: whatever the input, the browser stays on the origin, also after one decoding', () => {
     fc.assert(
       fc.property(hostile, (value) => {
         const kept = safeReturnTo(value);
-        assert.ok(kept === '/' || kept === value);
+        // Either the fallback or the very path the browser would have resolved the value to.
+        assert.ok(kept === '/' || kept === resolvedPath(value), `${value} → ${kept}`);
+        assert.equal(safeReturnTo(kept), kept, 'normalised: a second pass changes nothing');
+        assert.ok(!kept.startsWith('//') && !kept.startsWith('/\\'), kept);
         assert.equal(resolvedOrigin(kept), ORIGIN);
         // eslint-disable-next-line no-control-regex -- looking for exactly those
         assert.ok(!/[\u0000-\u001f\u007f]/.test(kept), 'no control character in a Location');
-        assert.equal(resolvedOrigin(decodeURIComponent(kept)), ORIGIN);
+        const decoded = decodeURIComponent(kept);
+        assert.equal(resolvedOrigin(decoded), ORIGIN);
+        // A later redirect that echoes the (decoded) path must not become `Location: //…`.
+        assert.ok(!resolvedPath(kept).startsWith('//'), kept);
+        assert.ok(!resolvedPath(decoded).startsWith('//'), `${kept} decodes to ${decoded}`);
       }),
       { numRuns: 5000 },
     );
+  });
+
+  it('safeReturnTo: dot-segment tricks that resolve to //evil.example fall back', () => {
+    for (const value of [
+      '/.//evil.example',
+      '/..//evil.example',
+      '/%2e%2e//evil.example',
+      '/%2E%2E//evil.example',
+      '/a/..//evil.example',
+      '/%2e%2e%2f%2fevil.example',
+    ]) {
+      assert.equal(safeReturnTo(value), '/', value);
+    }
   });
 
   it('tiktokReturnTo: the Location header of the post-login redirect never leaves the origin', async () => {
@@ -78,6 +107,7 @@ describe('security: open redirects after login (RFC 9700 §4.11)', () => {
         assert.equal(res.status, 302);
         const location = String(res.headers.location);
         assert.equal(resolvedOrigin(location), ORIGIN, `${JSON.stringify(value)} → ${location}`);
+        assert.ok(!location.startsWith('//') && !resolvedPath(location).startsWith('//'), location);
       }),
       { numRuns: 300 },
     );

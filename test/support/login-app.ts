@@ -21,6 +21,8 @@ export const EXPRESS_VERSIONS: readonly ExpressVersion[] = ['express5', 'express
 
 /** The callback URL the test apps register (the app is reached through supertest, not this host). */
 export const CALLBACK_URL = 'http://app.test/auth/tiktok/callback';
+/** The callback URL of the `failureRedirect` variant (its own strategy, named `tiktok-redirect`). */
+export const REDIRECT_CALLBACK_URL = 'http://app.test/auth/tiktok/callback-redirect';
 
 export interface LoginAppOptions {
   tt: TikTokEmulator;
@@ -31,6 +33,10 @@ export interface LoginAppOptions {
   verify?: TikTokVerifyFunction;
   /** tiktokErrorHandler's `failureRedirect`. Default: none (JSON / HTML pages). */
   errorRedirect?: string;
+  /** express-session cookie options, over `{ sameSite: 'lax', httpOnly: true }`. */
+  cookie?: session.CookieOptions;
+  /** Extra passport.authenticate() options of `/auth/tiktok/callback` (`keepSessionInfo`…). */
+  callbackOptions?: passportModule.AuthenticateOptions;
 }
 
 export interface LoginApp {
@@ -68,8 +74,11 @@ function sessionView(req: Request): Record<string, unknown> {
 export async function startLoginApp(options: LoginAppOptions): Promise<LoginApp> {
   const express = options.express === 'express4' ? express4 : express5;
   const passport = new passportModule.Passport();
-  const authenticate = (opts: passportModule.AuthenticateOptions = {}): RequestHandler => {
-    const handler: unknown = passport.authenticate('tiktok', opts);
+  const authenticate = (
+    opts: passportModule.AuthenticateOptions = {},
+    name = 'tiktok',
+  ): RequestHandler => {
+    const handler: unknown = passport.authenticate(name, opts);
     assert.ok(isHandler(handler));
     return handler;
   };
@@ -78,6 +87,15 @@ export async function startLoginApp(options: LoginAppOptions): Promise<LoginApp>
     options.verify,
   );
   passport.use(strategy);
+  // A strategy answers callbacks on its callbackURL's path only: the failureRedirect variant
+  // has its own. Pending logins live under one session key, so either finishes the other's.
+  passport.use(
+    'tiktok-redirect',
+    new TikTokStrategy(
+      { ...emulatorOptions(options.tt), ...options.strategy, callbackURL: REDIRECT_CALLBACK_URL },
+      options.verify,
+    ),
+  );
   passport.serializeUser((user, done) => done(null, user));
   passport.deserializeUser((user: Express.User, done) => done(null, user));
   const app = express();
@@ -85,17 +103,21 @@ export async function startLoginApp(options: LoginAppOptions): Promise<LoginApp>
     secret: 'test-session-secret',
     resave: false,
     saveUninitialized: false,
-    cookie: { sameSite: 'lax', httpOnly: true },
+    cookie: { sameSite: 'lax', httpOnly: true, ...options.cookie },
     ...(options.store === undefined ? {} : { store: options.store }),
   });
   app.use(tiktokSessionGuard(sessions));
   app.use(passport.session());
   app.get('/auth/tiktok', authenticate());
   app.post('/auth/tiktok', authenticate());
-  app.all('/auth/tiktok/callback', authenticate({ failWithError: true }), tiktokReturnTo());
+  app.all(
+    '/auth/tiktok/callback',
+    authenticate({ failWithError: true, ...options.callbackOptions }),
+    tiktokReturnTo(),
+  );
   app.get(
     '/auth/tiktok/callback-redirect',
-    authenticate({ failureRedirect: '/login' }),
+    authenticate({ failureRedirect: '/login' }, 'tiktok-redirect'),
     tiktokReturnTo(),
   );
   app.get('/login', (req, res) => {

@@ -25,13 +25,16 @@ describe('keepOtherTabsAcrossLogin', () => {
     req.session = old;
     Reflect.set(old, PENDING_LOGINS_KEY, pending);
     Reflect.set(old, 'other', 'pre-login value');
-    keepOtherTabsAcrossLogin(req, old);
+    keepOtherTabsAcrossLogin(req, old, 'open-id-1');
     let error: unknown = 'not called';
     old.regenerate((err) => (error = err));
     assert.equal(error, undefined);
     const fresh = req.session;
     assert.ok(fresh !== undefined && fresh !== old);
-    assert.deepEqual(Reflect.get(fresh, PENDING_LOGINS_KEY), pending);
+    assert.deepEqual(
+      Reflect.get(fresh, PENDING_LOGINS_KEY),
+      pending.map((login) => ({ ...login, openId: 'open-id-1' })),
+    );
     assert.equal(Reflect.get(fresh, 'other'), undefined);
     assert.equal(old.regenerations, 1);
   });
@@ -41,16 +44,43 @@ describe('keepOtherTabsAcrossLogin', () => {
     const old = new FakeSession(req);
     req.session = old;
     Reflect.set(old, PENDING_LOGINS_KEY, pending);
-    keepOtherTabsAcrossLogin(req, old);
+    keepOtherTabsAcrossLogin(req, old, 'open-id-1');
     assert.equal(Object.hasOwn(old, 'regenerate'), true);
     old.regenerate(() => undefined);
     assert.equal(Object.hasOwn(old, 'regenerate'), false);
   });
 
+  it('binds the carried entries to the account that logged in, replacing an older binding', () => {
+    const req: { session?: FakeSession } = {};
+    const old = new FakeSession(req);
+    req.session = old;
+    Reflect.set(old, PENDING_LOGINS_KEY, [
+      { ...pending[0], openId: 'open-id-0' },
+      { state: 'tab-b', createdAt: pending[0]?.createdAt, scopes: [] },
+    ]);
+    keepOtherTabsAcrossLogin(req, old, 'open-id-2');
+    old.regenerate(() => undefined);
+    const fresh = req.session;
+    assert.ok(fresh !== undefined && fresh !== old);
+    assert.deepEqual(Reflect.get(fresh, PENDING_LOGINS_KEY), [
+      { ...pending[0], openId: 'open-id-2' },
+      { state: 'tab-b', createdAt: pending[0]?.createdAt, scopes: [], openId: 'open-id-2' },
+    ]);
+  });
+
+  it('binds the entries in place when the session cannot regenerate', () => {
+    const session = { save: (callback: () => void) => callback() };
+    Reflect.set(session, PENDING_LOGINS_KEY, pending);
+    keepOtherTabsAcrossLogin({ session }, session, 'open-id-1');
+    assert.deepEqual(Reflect.get(session, PENDING_LOGINS_KEY), [
+      { ...pending[0], openId: 'open-id-1' },
+    ]);
+  });
+
   it('does nothing without other pending logins', () => {
     const req: { session?: FakeSession } = {};
     const old = new FakeSession(req);
-    keepOtherTabsAcrossLogin(req, old);
+    keepOtherTabsAcrossLogin(req, old, 'open-id-1');
     assert.equal(Object.hasOwn(old, 'regenerate'), false);
   });
 });

@@ -15,6 +15,22 @@ describe('safeReturnTo', () => {
     }
   });
 
+  describe('resolves dot-segments, also percent-encoded ones, as a browser does', () => {
+    const cases: [string, string][] = [
+      ['/a/../b', '/b'],
+      ['/a/./b', '/a/b'],
+      ['/a/%2e%2e/b', '/b'],
+      ['/a/%2E%2e/b?x=/../#/../y', '/b?x=/../#/../y'],
+      ['/a/.%2e/b', '/b'],
+      ['/../../account', '/account'],
+      ['/a/b/..', '/a/'],
+      ['/./', '/'],
+    ];
+    for (const [value, expected] of cases) {
+      it(`${value} → ${expected}`, () => assert.equal(safeReturnTo(value), expected));
+    }
+  });
+
   describe('falls back on anything else', () => {
     const attacks: [string, unknown][] = [
       ['protocol-relative', '//evil.com'],
@@ -36,6 +52,14 @@ describe('safeReturnTo', () => {
       ['relative', 'account'],
       ['empty', ''],
       ['malformed escape', '/%E0%A4%A'],
+      ['dot then slashes', '/.//evil.com'],
+      ['dot-dot then slashes', '/..//evil.com'],
+      ['encoded dot-dot then slashes', '/%2e%2e//evil.com'],
+      ['encoded dot-dot, mixed case', '/%2E%2e//evil.com'],
+      ['half-encoded dot-dot', '/.%2e//evil.com'],
+      ['dot-dot after a segment', '/a/..//evil.com'],
+      ['dot-dot before an encoded slash', '/a/%2e%2e/%2fevil.com'],
+      ['all encoded', '/%2e%2e%2f%2fevil.com'],
       ['not a string', ['/a']],
       ['undefined', undefined],
     ];

@@ -1,0 +1,54 @@
+import { LOGIN_FAILURE_KEY } from './login-failure';
+import { PENDING_LOGINS_KEY } from './pending-logins';
+import { readSessionValue, writeSessionValue, type SessionLike } from './session';
+
+/** The session key keeping the app's own cookie `maxAge` while the session's is shortened. */
+export const APP_COOKIE_MAX_AGE_KEY = 'tiktok:cookieMaxAge';
+
+// What a session holds when it exists only for logins: nothing of the app's, no user.
+const LOGIN_ONLY_KEYS = new Set([
+  'cookie',
+  PENDING_LOGINS_KEY,
+  LOGIN_FAILURE_KEY,
+  APP_COOKIE_MAX_AGE_KEY,
+]);
+
+/** express-session's `req.session.cookie` (a `maxAge` setter and `originalMaxAge`), if any. */
+function cookieOf(session: SessionLike): object | undefined {
+  const cookie: unknown = Reflect.get(session, 'cookie');
+  if (typeof cookie !== 'object' || cookie === null) return undefined;
+  return 'maxAge' in cookie && 'originalMaxAge' in cookie ? cookie : undefined;
+}
+
+function isMaxAge(value: unknown): value is number | null {
+  return value === null || (typeof value === 'number' && Number.isFinite(value) && value > 0);
+}
+
+/**
+ * A session that holds nothing but pending logins (a login started without a user, typically
+ * by a browser with no cookie yet) expires with them: its cookie, and so its store entry
+ * (connect-redis and express-session's MemoryStore take their TTL from the cookie), gets a
+ * `maxAge` of `ttlMs` from now. The app's own `maxAge` is kept in the session and put back by
+ * {@link restoreAppCookieMaxAge} when a login succeeds. A session with a user or any data of the
+ * app's keeps its cookie as it is. Sessions without express-session's cookie are left alone.
+ */
+export function expireWithPendingLogins(session: SessionLike, ttlMs: number): void {
+  const cookie = cookieOf(session);
+  if (cookie === undefined) return;
+  if (Object.keys(session).some((key) => !LOGIN_ONLY_KEYS.has(key))) return;
+  // A second login start in the same session: the app's value is already kept.
+  if (!isMaxAge(readSessionValue(session, APP_COOKIE_MAX_AGE_KEY))) {
+    const appMaxAge: unknown = Reflect.get(cookie, 'originalMaxAge');
+    writeSessionValue(session, APP_COOKIE_MAX_AGE_KEY, isMaxAge(appMaxAge) ? appMaxAge : null);
+  }
+  Reflect.set(cookie, 'maxAge', ttlMs);
+}
+
+/** Puts the app's own cookie `maxAge` back (a login succeeded), if it was shortened. */
+export function restoreAppCookieMaxAge(session: SessionLike): void {
+  const appMaxAge = readSessionValue(session, APP_COOKIE_MAX_AGE_KEY);
+  if (appMaxAge === undefined) return;
+  writeSessionValue(session, APP_COOKIE_MAX_AGE_KEY, undefined);
+  const cookie = cookieOf(session);
+  if (cookie !== undefined && isMaxAge(appMaxAge)) Reflect.set(cookie, 'maxAge', appMaxAge);
+}
