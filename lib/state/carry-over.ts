@@ -1,16 +1,24 @@
 import { PENDING_LOGINS_KEY, readPendingLogins } from './pending-logins';
 import { sessionOf, writeSessionValue, type SessionLike } from './session';
+import { writeLoginStamp, type TikTokLoginStamp } from '../webhooks/login-stamp';
 
 /**
  * passport ≥ 0.6 regenerates the session in `req.login()` (the session-fixation defence), which
  * would also drop the pending logins of this browser's other tabs. This wraps the session's
- * `regenerate()` once, for this request, so that exactly those entries are copied into the new
- * session; every other pre-login key stays behind. Without a `regenerate()`, nothing changes.
+ * `regenerate()` once, for this request, so that exactly those entries — and the login stamp
+ * (who logged in, when: what ends the session after a TikTok webhook removes the user's
+ * authorization) — are copied into the new session; every other pre-login key stays behind.
+ * Without a `regenerate()`, the stamp is written to the current session.
  */
-export function keepOtherTabsAcrossLogin(req: object, session: SessionLike): void {
+export function keepOtherTabsAcrossLogin(
+  req: object,
+  session: SessionLike,
+  stamp?: TikTokLoginStamp,
+): void {
   const remaining = readPendingLogins(session);
   const regenerate: unknown = Reflect.get(session, 'regenerate');
-  if (remaining.length === 0 || typeof regenerate !== 'function') return;
+  if (stamp !== undefined) writeLoginStamp(session, stamp);
+  if ((remaining.length === 0 && stamp === undefined) || typeof regenerate !== 'function') return;
   const once = (callback: (err?: unknown) => void): void => {
     // One-shot: later regenerations (logout) use the session's own method again.
     Reflect.deleteProperty(session, 'regenerate');
@@ -18,7 +26,8 @@ export function keepOtherTabsAcrossLogin(req: object, session: SessionLike): voi
       (err?: unknown): void => {
         const fresh = sessionOf(req);
         if ((err === undefined || err === null) && fresh !== undefined && fresh !== session) {
-          writeSessionValue(fresh, PENDING_LOGINS_KEY, remaining);
+          if (remaining.length > 0) writeSessionValue(fresh, PENDING_LOGINS_KEY, remaining);
+          if (stamp !== undefined) writeLoginStamp(fresh, stamp);
         }
         callback(err);
       },

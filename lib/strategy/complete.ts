@@ -119,7 +119,9 @@ export async function completeLogin(
     return;
   }
   const session = sessionOf(ctx.req);
-  if (session !== undefined) keepOtherTabsAcrossLogin(ctx.req, session);
+  if (session !== undefined) {
+    keepOtherTabsAcrossLogin(ctx.req, session, { openId: tokens.open_id, at: Date.now() });
+  }
   // debug, like every success: at the default `info` level the package logs only what needs
   // attention (retries, failures, circuit changes). An info line per login cost ~0.16 ms of CPU
   // (a fifth of a login's app CPU, `npm run bench -- --profile`); apps log their own requests.
