@@ -109,8 +109,9 @@ describe('tiktokSessionRevocation() without a login stamp', () => {
       }),
     );
     app.get('/me', (req, res) => {
+      const userId: unknown = Reflect.get(req.session, 'userId');
       res.json({
-        userId: Reflect.get(req.session, 'userId') ?? null,
+        userId: userId ?? null,
         revoked: req.tiktokSessionRevoked !== undefined,
       });
     });
