@@ -5,6 +5,8 @@ import {
   getTikTokLoginFailure,
   TikTokClient,
   TikTokTokenManager,
+  tiktokSessionRevocation,
+  tiktokWebhook,
   type TikTokLogger,
 } from 'passport-tiktok';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -20,6 +22,9 @@ import { opsRoutes } from './routes/ops';
 import { securityHeaders } from './security-headers';
 import { sessionMiddleware } from './session';
 import { createStorage, type ExampleRedisClient } from './storage';
+
+/** Where TikTok posts webhooks: register `<your origin>/webhooks/tiktok` in TikTok's developer portal. */
+export const WEBHOOK_PATH = '/webhooks/tiktok';
 
 /**
  * Options of {@link createApp}. The TikTok part is what README's emulator snippet passes:
@@ -41,6 +46,11 @@ export interface ExampleAppOptions {
   scope?: string[];
   /** Shows the "this is the emulator" note on the home page. Default: `false`. */
   usingEmulator?: boolean;
+  /**
+   * The emulator's base URL (`tt.url`): the profile page then links to its "connected apps"
+   * page, where the user can remove the app's access as in the TikTok app. Default: none.
+   */
+  emulatorUrl?: string;
   /** A node-redis v5 client for sessions, tokens and claims (the caller connects and closes it). Default: memory. */
   redis?: ExampleRedisClient;
   /** Prefix of every Redis key. Default: `'passport-tiktok-example:'`. */
@@ -118,6 +128,19 @@ export function createApp(options: ExampleAppOptions): ExampleApp {
   // not need the session, or a session-store outage would redirect to it over and over; the
   // failure reaches it in the query (`?error=<code>&correlationId=<id>`, see routes/auth.ts).
   app.use(opsRoutes({ storage, registry, oauthEnabled }));
+  // Before any body parser (the signature covers the raw body) and the session (TikTok has none).
+  app.post(
+    WEBHOOK_PATH,
+    tiktokWebhook({
+      clientKey: options.clientKey,
+      clientSecret: options.clientSecret,
+      tokenManager,
+      removals: storage.removals,
+      ...(storage.claimStore === undefined ? {} : { claimStore: storage.claimStore }),
+      logger,
+      metrics,
+    }),
+  );
   app.get(FAILURE_PAGE, (req, res) => {
     res.set('Cache-Control', 'no-store');
     res.type('html').send(loginFailedPage(getTikTokLoginFailure(req)));
@@ -130,6 +153,8 @@ export function createApp(options: ExampleAppOptions): ExampleApp {
     }),
   );
   app.use(passport.session());
+  // Logs out, at their next request, users who removed the app's access on TikTok.
+  app.use(tiktokSessionRevocation({ removals: storage.removals, logger }));
   app.use(
     authRoutes({
       passport,
@@ -143,6 +168,7 @@ export function createApp(options: ExampleAppOptions): ExampleApp {
       logger,
       oauthEnabled,
       tiktok: options.usingEmulator === true ? 'emulator' : 'tiktok',
+      ...(options.emulatorUrl === undefined ? {} : { emulatorUrl: options.emulatorUrl }),
     }),
   );
   app.use(notFound());

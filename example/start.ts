@@ -5,7 +5,7 @@ import {
   type TikTokEmulator,
   type TikTokEmulatorOptions,
 } from 'passport-tiktok/testing';
-import { createApp, type ExampleApp } from './app';
+import { createApp, WEBHOOK_PATH, type ExampleApp } from './app';
 import type { ExampleConfig } from './config';
 import { createExampleLogger } from './logger';
 import { connectRedis, redactRedisUrl } from './redis';
@@ -133,6 +133,7 @@ export async function startExample(
       callbackURL,
       ...emulator?.endpoints,
       usingEmulator: emulator !== undefined,
+      emulatorUrl: emulator?.url,
       redis,
       sessionSecret: config.sessionSecret,
       secureCookies: config.secureCookies,
@@ -141,6 +142,8 @@ export async function startExample(
       logger,
     });
     server.on('request', example.app);
+    // The emulator tells the app, like TikTok, when a user removes the app's access.
+    emulator?.setWebhookUrl(`${url}${WEBHOOK_PATH}`);
     (options.print ?? ((text: string) => process.stdout.write(text)))(
       banner(url, config, emulator),
     );

@@ -1,9 +1,12 @@
 import { RedisStore } from 'connect-redis';
 import session from 'express-session';
 import {
+  MemoryRemovalList,
   MemoryTokenStore,
   RedisClaimStore,
+  RedisRemovalList,
   RedisTokenStore,
+  type TikTokRemovalList,
   type TikTokStateClaimStore,
   type TokenStore,
 } from 'passport-tiktok';
@@ -23,6 +26,8 @@ export interface ExampleStorage {
   readonly tokenStore: TokenStore;
   /** `undefined`: the strategy's per-process default (MemoryClaimStore). */
   readonly claimStore: TikTokStateClaimStore | undefined;
+  /** Users whose TikTok authorization was removed (webhook): their sessions end. */
+  readonly removals: TikTokRemovalList;
   /** Resolves when the storage answers (Redis PING within `timeoutMs`), rejects otherwise. */
   check(timeoutMs: number): Promise<void>;
 }
@@ -39,10 +44,13 @@ async function ping(client: ExampleRedisClient, timeoutMs: number): Promise<void
   }
 }
 
+/** Removal entries outlive the longest session (7 days, session.ts) by a day. */
+const REMOVAL_TTL_MS = 8 * 24 * 3600 * 1000;
+
 /**
  * Redis when a client is given (the production path: any number of instances share it), else
  * process memory (one instance, lost on restart). Keys in Redis: `<prefix>sess:*` (connect-redis),
- * `<prefix>tokens:*` (RedisTokenStore), `<prefix>claim:*` (RedisClaimStore).
+ * `<prefix>tokens:*` (RedisTokenStore), `<prefix>claim:*` (RedisClaimStore), `<prefix>removed:*` (RedisRemovalList).
  */
 export function createStorage(
   redis: ExampleRedisClient | undefined,
@@ -54,6 +62,7 @@ export function createStorage(
       sessionStore: new session.MemoryStore(),
       tokenStore: new MemoryTokenStore(),
       claimStore: undefined,
+      removals: new MemoryRemovalList({ ttlMs: REMOVAL_TTL_MS }),
       check: () => Promise.resolve(),
     };
   }
@@ -62,6 +71,11 @@ export function createStorage(
     sessionStore: new RedisStore({ client: redis, prefix: `${prefix}sess:` }),
     tokenStore: new RedisTokenStore({ client: redis, prefix: `${prefix}tokens:` }),
     claimStore: new RedisClaimStore({ client: redis, prefix: `${prefix}claim:` }),
+    removals: new RedisRemovalList({
+      client: redis,
+      prefix: `${prefix}removed:`,
+      ttlMs: REMOVAL_TTL_MS,
+    }),
     check: (timeoutMs) => ping(redis, timeoutMs),
   };
 }

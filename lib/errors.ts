@@ -25,6 +25,12 @@ export const TikTokErrorCode = {
   METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
   /** Added: TikTok kept failing, the circuit breaker is open: failing fast without a call. */
   CIRCUIT_OPEN: 'CIRCUIT_OPEN',
+  /** Added: a webhook's `TikTok-Signature` is missing, wrong, or its timestamp is out of tolerance. */
+  INVALID_SIGNATURE: 'INVALID_SIGNATURE',
+  /** Added: a request body (a webhook delivery) is larger than the configured cap. */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** Added: the app's webhook handler (`onEvent`) failed or ran out of time; TikTok retries. */
+  WEBHOOK_HANDLER_ERROR: 'WEBHOOK_HANDLER_ERROR',
 } as const;
 export type TikTokErrorCode = (typeof TikTokErrorCode)[keyof typeof TikTokErrorCode];
 
@@ -51,6 +57,9 @@ export const ERROR_CODE_INFO: Readonly<Record<TikTokErrorCode, CodeInfo>> = {
   SERVICE_UNAVAILABLE: { retryable: true, statusCode: 503 },
   METHOD_NOT_ALLOWED: { retryable: false, statusCode: 405 },
   CIRCUIT_OPEN: { retryable: true, statusCode: 503 },
+  INVALID_SIGNATURE: { retryable: false, statusCode: 401 },
+  PAYLOAD_TOO_LARGE: { retryable: false, statusCode: 413 },
+  WEBHOOK_HANDLER_ERROR: { retryable: true, statusCode: 500 },
 };
 
 /** TikTok's error identifier and description as received (description already scrubbed). */

@@ -50,6 +50,29 @@ export type { MemoryClaimStoreOptions, TikTokStateClaimStore } from './state/cla
 export { RedisClaimStore } from './state/redis-claims';
 export type { RedisClaimClient, RedisClaimStoreOptions } from './state/redis-claims';
 export { TikTokTokenManager, MemoryTokenStore, RedisTokenStore } from './tokens';
+export { tiktokWebhook } from './webhooks/middleware';
+export type { TikTokWebhookOptions } from './webhooks/options';
+export { verifyTikTokWebhook } from './webhooks/verify';
+export type { VerifyTikTokWebhookOptions } from './webhooks/verify';
+export { isAuthorizationRemoved, TIKTOK_REMOVAL_REASONS } from './webhooks/event';
+export type {
+  TikTokAuthorizationRemovedEvent,
+  TikTokOtherWebhookEvent,
+  TikTokPortabilityEvent,
+  TikTokRemovalReasonName,
+  TikTokVideoEvent,
+  TikTokWebhookEvent,
+} from './webhooks/event';
+export { MemoryRemovalList } from './webhooks/removals';
+export type { MemoryRemovalListOptions, TikTokRemovalList } from './webhooks/removals';
+export { RedisRemovalList } from './webhooks/redis-removals';
+export type { RedisRemovalClient, RedisRemovalListOptions } from './webhooks/redis-removals';
+export { tiktokSessionRevocation } from './webhooks/session-revocation';
+export type {
+  TikTokSessionRevocationOptions,
+  TikTokSessionRevoked,
+} from './webhooks/session-revocation';
+export type { TikTokLoginStamp } from './webhooks/login-stamp';
 export type {
   RedisClientLike,
   RedisTokenStoreOptions,

@@ -22,6 +22,12 @@ export interface TikTokMetrics {
   readonly circuitTransitions?: Counter<'endpoint' | 'state'>;
   /** `tiktok_oauth_retry_budget_exhausted_total{operation}`: retries skipped for lack of budget. */
   readonly retryBudgetExhausted?: Counter<'operation'>;
+  /**
+   * `tiktok_oauth_webhook_total{event,outcome}`: webhook deliveries. `event` is a known event
+   * name, `other`, or `unverified` (refused before the signature held); `outcome` is
+   * `processed`, `duplicate`, `aborted` or an error code.
+   */
+  readonly webhooks?: Counter<'event' | 'outcome'>;
 }
 
 function existing<T>(registry: Registry, name: string, isT: (m: unknown) => m is T): T | undefined {
@@ -90,6 +96,11 @@ export function createTikTokMetrics(registry: Registry = defaultRegistry): TikTo
     'Retries skipped because the retry budget was spent',
     ['operation'],
   );
+  const webhooks = counter(
+    'tiktok_oauth_webhook_total',
+    'TikTok webhook deliveries by event and outcome',
+    ['event', 'outcome'],
+  );
   return {
     requests,
     duration,
@@ -99,5 +110,6 @@ export function createTikTokMetrics(registry: Registry = defaultRegistry): TikTo
     circuitState,
     circuitTransitions,
     retryBudgetExhausted,
+    webhooks,
   };
 }

@@ -10,6 +10,19 @@ export interface ProfileView {
   accessTokenExpiresAt: number | undefined;
   /** Clock for "in N minutes". */
   now: number;
+  /** The emulator only: its page where the user removes this app's access, as in the TikTok app. */
+  tiktokDisconnectUrl?: string;
+}
+
+function tiktokSide(url: string | undefined): SafeHtml {
+  if (url === undefined) return html``;
+  return html`<p>
+    <a class="button secondary" id="disconnect-in-tiktok" href="${url}"
+      >Disconnect this app in TikTok</a
+    >
+    (the emulator's "manage app permissions" page: TikTok then tells this app by webhook, and your
+    session here ends at your next page load)
+  </p>`;
 }
 
 /** Only http(s) images: anything else (say `javascript:`) is not rendered. */
@@ -76,6 +89,7 @@ export function profilePage(view: ProfileView): string {
     </form>
     <p>
       Disconnect revokes this app's access at TikTok, deletes the stored tokens and logs you out.
-    </p>`;
+    </p>
+    ${tiktokSide(view.tiktokDisconnectUrl)}`;
   return layout('Profile', body);
 }

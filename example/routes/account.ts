@@ -10,6 +10,8 @@ export interface AccountRoutesOptions {
   logger: TikTokLogger;
   oauthEnabled: boolean;
   tiktok: 'emulator' | 'tiktok';
+  /** The emulator's base URL: the profile links to its "connected apps" page. */
+  emulatorUrl?: string;
 }
 
 /** The logged-in user, checked (it came back from the session store). */
@@ -37,6 +39,14 @@ function logout(req: Request, res: Response, next: NextFunction): void {
     }
     res.redirect(303, '/');
   });
+}
+
+/** The emulator's "connected apps" page for `openId`, coming back to `returnTo`. */
+function connectedAppsUrl(emulatorUrl: string, openId: string, returnTo: string): string {
+  const url = new URL('/emulator/connected-apps', emulatorUrl);
+  url.searchParams.set('open_id', openId);
+  url.searchParams.set('return_to', returnTo);
+  return url.href;
 }
 
 /** Home, profile, logout and "Disconnect TikTok". */
@@ -70,6 +80,15 @@ export function accountRoutes(options: AccountRoutesOptions): Router {
         scopes: tokens?.scope.split(',').filter((s) => s !== '') ?? [],
         accessTokenExpiresAt: tokens?.expires_at,
         now: Date.now(),
+        ...(options.emulatorUrl === undefined
+          ? {}
+          : {
+              tiktokDisconnectUrl: connectedAppsUrl(
+                options.emulatorUrl,
+                user.id,
+                `${req.protocol}://${req.get('host') ?? 'localhost'}/profile`,
+              ),
+            }),
       }),
     );
   });

@@ -144,7 +144,7 @@ export async function completeLogin(
   const session = sessionOf(ctx.req);
   if (session !== undefined) {
     restoreAppCookieMaxAge(session);
-    keepOtherTabsAcrossLogin(ctx.req, session, tokens.open_id);
+    keepOtherTabsAcrossLogin(ctx.req, session, { openId: tokens.open_id, at: Date.now() });
   }
   // debug, like every success: at the default `info` level the package logs only what needs
   // attention (retries, failures, circuit changes). An info line per login cost ~0.16 ms of CPU

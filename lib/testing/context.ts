@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GrantStore } from './grants';
 import type { ResolvedOptions } from './options';
+import type { WebhookSender } from './webhook-delivery';
 import type { EmulatorConsent, EmulatorUser, RecordedEndpoint, RecordedRequest } from './types';
 
 /** One request being answered. */
@@ -22,6 +23,8 @@ export interface EmulatorState {
   readonly baseUrl: string;
   readonly users: EmulatorUser[];
   readonly grants: GrantStore;
+  /** Signed webhook deliveries to the app (`webhookUrl`). */
+  readonly webhooks: WebhookSender;
   consent: EmulatorConsent | undefined;
   autoApprove: boolean;
 }

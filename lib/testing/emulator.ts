@@ -21,6 +21,15 @@ import type {
   TikTokEmulator,
 } from './types';
 import { createUser } from './users';
+import { CONNECTED_APPS_PATH, handleConnectedApps } from './connected-apps';
+import { splitTarget } from './recorder';
+import { resolveWebhookUrl } from './options';
+import {
+  WebhookSender,
+  type EmulatorWebhookDelivery,
+  type EmulatorWebhookEvent,
+  type EmulatorWebhookSendOptions,
+} from './webhook-delivery';
 
 function misuse(method: string, message: string): TypeError {
   return new TypeError(`TikTokEmulator.${method}: ${message}`);
@@ -49,6 +58,15 @@ export class Emulator implements TikTokEmulator {
       baseUrl: url,
       users: [],
       grants: new GrantStore(options),
+      webhooks: new WebhookSender(
+        {
+          clientKey: options.clientKey,
+          clientSecret: options.clientSecret,
+          retry: options.webhookRetry,
+          clock: options.clock,
+        },
+        options.webhookUrl,
+      ),
       consent: undefined,
       autoApprove: options.autoApprove,
     };
@@ -79,7 +97,71 @@ export class Emulator implements TikTokEmulator {
   }
 
   handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { path, rawQuery } = splitTarget(req.url ?? '/');
+    if (path === CONNECTED_APPS_PATH) {
+      return handleConnectedApps(req, res, new URLSearchParams(rawQuery), {
+        clientKey: this.clientKey,
+        users: this.state.users,
+        disconnect: (openId) => this.disconnectFromPage(openId),
+      });
+    }
     return handleRequest(req, res, this.pipeline);
+  }
+
+  get webhookDeliveries(): ReadonlyArray<EmulatorWebhookDelivery> {
+    return this.state.webhooks.deliveries;
+  }
+
+  get webhookUrl(): string | undefined {
+    return this.state.webhooks.url;
+  }
+
+  setWebhookUrl(url: string | undefined): void {
+    this.state.webhooks.url = resolveWebhookUrl(url);
+  }
+
+  removeAuthorization(
+    openId: string,
+    reason = 1,
+    options: EmulatorWebhookSendOptions = {},
+  ): Promise<EmulatorWebhookDelivery[]> {
+    if (!this.hasUser(openId)) {
+      return Promise.reject(misuse('removeAuthorization', `no user has open_id "${openId}"`));
+    }
+    if (!Number.isSafeInteger(reason) || reason < 0) {
+      return Promise.reject(misuse('removeAuthorization', 'reason must be a non-negative integer'));
+    }
+    this.state.grants.revokeUser(openId);
+    if (this.state.webhooks.url === undefined) return Promise.resolve([]);
+    return this.sendWebhook(
+      { event: 'authorization.removed', userOpenId: openId, content: { reason } },
+      options,
+    );
+  }
+
+  sendWebhook(
+    event: EmulatorWebhookEvent,
+    options: EmulatorWebhookSendOptions = {},
+  ): Promise<EmulatorWebhookDelivery[]> {
+    if (typeof event?.event !== 'string' || typeof event.userOpenId !== 'string') {
+      return Promise.reject(misuse('sendWebhook', 'event and userOpenId must be strings'));
+    }
+    const copies = options.copies ?? 1;
+    if (!Number.isInteger(copies) || copies < 1) {
+      return Promise.reject(misuse('sendWebhook', 'copies must be a positive integer'));
+    }
+    return this.state.webhooks.send(event, options);
+  }
+
+  redeliverWebhook(delivery: EmulatorWebhookDelivery): Promise<EmulatorWebhookDelivery> {
+    if (!this.state.webhooks.deliveries.includes(delivery)) {
+      return Promise.reject(misuse('redeliverWebhook', 'not one of tt.webhookDeliveries'));
+    }
+    return this.state.webhooks.redeliver(delivery);
+  }
+
+  flushWebhooks(): Promise<void> {
+    return this.state.webhooks.flush();
   }
 
   addUser(input: EmulatorUserInput = {}): EmulatorUser {
@@ -166,11 +248,25 @@ export class Emulator implements TikTokEmulator {
     this.state.consent = undefined;
     this.state.grants.clear();
     this.state.autoApprove = this.options.autoApprove;
+    this.state.webhooks.deliveries.length = 0;
   }
 
   close(): Promise<void> {
+    this.state.webhooks.close();
     for (const controller of this.pipeline.inFlight) controller.abort();
     return this.stop();
+  }
+
+  private async disconnectFromPage(openId: string): Promise<string> {
+    if (this.state.webhooks.url === undefined) {
+      this.state.grants.revokeUser(openId);
+      return 'Access removed. No webhook URL is set, so the app was not told.';
+    }
+    const [delivery] = await this.removeAuthorization(openId, 1);
+    const last = delivery?.attempts[delivery.attempts.length - 1];
+    return delivery?.status === 'delivered'
+      ? `Access removed. TikTok told the app (HTTP ${last?.status ?? '?'}).`
+      : `Access removed, but the app's webhook did not accept the notification (${last?.error ?? `HTTP ${last?.status ?? '?'}`}).`;
   }
 
   private hasUser(openId: string): boolean {

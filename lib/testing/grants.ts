@@ -130,6 +130,21 @@ export class GrantStore {
     return true;
   }
 
+  /** Revokes every grant of `openId` (the user removed the app's access). Returns how many. */
+  revokeUser(openId: string): number {
+    const grants = new Set<Grant>();
+    for (const grant of this.refreshTokens.values()) if (grant.openId === openId) grants.add(grant);
+    for (const { grant } of this.accessTokens.values())
+      if (grant.openId === openId) grants.add(grant);
+    let revoked = 0;
+    for (const grant of grants) {
+      if (!grant.revoked) revoked += 1;
+      grant.revoked = true;
+      this.refreshTokens.delete(grant.refreshToken);
+    }
+    return revoked;
+  }
+
   expireAccessToken(accessToken: string): boolean {
     const record = this.accessTokens.get(accessToken);
     if (record === undefined) return false;

@@ -1,4 +1,9 @@
 import type { EmulatorUserInput } from './types';
+import {
+  resolveWebhookRetry,
+  type EmulatorWebhookRetry,
+  type ResolvedWebhookRetry,
+} from './webhook-delivery';
 
 /** Options of `startTikTokEmulator()`. Every field is optional. */
 export interface TikTokEmulatorOptions {
@@ -51,6 +56,13 @@ export interface TikTokEmulatorOptions {
   clock?: () => number;
   /** Random source in [0, 1) for `probability` faults. Default `Math.random`. */
   random?: () => number;
+  /**
+   * The app's webhook callback URL: `authorization.removed` and other events are POSTed here,
+   * signed like TikTok's. Settable later with `tt.setWebhookUrl()`. Default: none (no deliveries).
+   */
+  webhookUrl?: string;
+  /** Retry timings of webhook deliveries. Default: 5 attempts, 1 s doubling, at most 60 s apart. */
+  webhookRetry?: EmulatorWebhookRetry;
 }
 
 /** Options after defaults and validation. */
@@ -73,6 +85,8 @@ export interface ResolvedOptions {
   readonly maxRecordedRequests: number;
   readonly clock: () => number;
   readonly random: () => number;
+  readonly webhookUrl: string | undefined;
+  readonly webhookRetry: ResolvedWebhookRetry;
 }
 
 function invalid(option: string, expected: string): TypeError {
@@ -121,6 +135,15 @@ function resolveRateLimit(value: TikTokEmulatorOptions['rateLimit']): ResolvedOp
   return { limit, windowMs };
 }
 
+/** An absolute http(s) URL, or undefined; anything else is a TypeError. */
+export function resolveWebhookUrl(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !isAcceptableRedirectUri(value)) {
+    throw invalid('webhookUrl', 'an absolute http(s) URL');
+  }
+  return value;
+}
+
 /** Applies the documented defaults; throws a TypeError naming the first bad option. */
 export function resolveOptions(options: TikTokEmulatorOptions = {}): ResolvedOptions {
   const port = options.port ?? 0;
@@ -157,5 +180,7 @@ export function resolveOptions(options: TikTokEmulatorOptions = {}): ResolvedOpt
     maxRecordedRequests: maxRecorded,
     clock: options.clock ?? (() => Date.now()),
     random: options.random ?? (() => Math.random()),
+    webhookUrl: resolveWebhookUrl(options.webhookUrl),
+    webhookRetry: resolveWebhookRetry(options.webhookRetry),
   };
 }

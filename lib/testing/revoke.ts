@@ -17,9 +17,17 @@ export function handleRevoke(ctx: RequestContext, state: EmulatorState): void {
     sendOAuthError(ctx, state, 'invalid_request', 'Parameter token is required.');
     return;
   }
+  const owner = state.grants.findAccess(token)?.openId;
   if (!state.grants.revoke(token)) {
     sendOAuthError(ctx, state, 'invalid_grant', 'Access token is invalid or expired.');
     return;
   }
   sendJson(ctx.res, 200, {});
+  // NOTE: TikTok also tells the app by webhook: `authorization.removed`, reason 5 (developer
+  // revoke; https://developers.tiktok.com/doc/webhooks-events/).
+  if (owner !== undefined && state.webhooks.url !== undefined) {
+    state.webhooks
+      .send({ event: 'authorization.removed', userOpenId: owner, content: { reason: 5 } })
+      .catch(() => undefined);
+  }
 }

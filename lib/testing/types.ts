@@ -1,4 +1,9 @@
 import type { EmulatorFault } from './fault';
+import type {
+  EmulatorWebhookDelivery,
+  EmulatorWebhookEvent,
+  EmulatorWebhookSendOptions,
+} from './webhook-delivery';
 
 /** The four TikTok endpoints the emulator serves. */
 export type EmulatorEndpoint = 'authorize' | 'token' | 'revoke' | 'userinfo';
@@ -137,6 +142,35 @@ export interface TikTokEmulator {
   inject(endpoint: EmulatorEndpoint, fault: EmulatorFault): void;
   /** Mints a grant directly, as if `openId` had logged in. Default scopes: `['user.info.basic']`. */
   issueTokens(openId: string, scopes?: string[], opts?: IssueTokensOptions): EmulatorTokenResponse;
+  /** Where webhook deliveries go (`webhookUrl` option), or undefined. */
+  readonly webhookUrl: string | undefined;
+  /** Sets (or, with undefined, clears) the webhook URL. TypeError unless an absolute http(s) URL. */
+  setWebhookUrl(url: string | undefined): void;
+  /**
+   * The user removes the app's access (as in the TikTok app: reason 1 by default; 2 deleted,
+   * 3 age changed, 4 banned, 5 developer revoke): every grant of the user is revoked here, then
+   * `authorization.removed` is delivered to the webhook URL (if set). Resolves once each copy is
+   * delivered or has failed its last retry. `copies` > 1 sends duplicates.
+   */
+  removeAuthorization(
+    openId: string,
+    reason?: number,
+    options?: EmulatorWebhookSendOptions,
+  ): Promise<EmulatorWebhookDelivery[]>;
+  /** Delivers any event (e.g. `video.publish.completed`), signed, with retries. */
+  sendWebhook(
+    event: EmulatorWebhookEvent,
+    options?: EmulatorWebhookSendOptions,
+  ): Promise<EmulatorWebhookDelivery[]>;
+  /** Delivers a recorded delivery's exact body again, as a new delivery (a duplicate). */
+  redeliverWebhook(delivery: EmulatorWebhookDelivery): Promise<EmulatorWebhookDelivery>;
+  /**
+   * Every webhook delivery, in order, with its attempts (the developer revoke through the
+   * revoke endpoint sends one too). Emptied by `reset()`.
+   */
+  readonly webhookDeliveries: ReadonlyArray<EmulatorWebhookDelivery>;
+  /** Resolves once no webhook delivery is pending (retries included). */
+  flushWebhooks(): Promise<void>;
   /** Makes an access token expired now (TypeError if unknown). */
   expireAccessToken(accessToken: string): void;
   /** Makes a refresh token expired now (TypeError if unknown or rotated). */

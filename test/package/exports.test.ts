@@ -6,11 +6,14 @@ import * as api from '../../lib';
 const EXPORTS = [
   'ERROR_CODE_INFO',
   'MemoryClaimStore',
+  'MemoryRemovalList',
   'MemoryTokenStore',
   'RedisClaimStore',
+  'RedisRemovalList',
   'RedisTokenStore',
   'Strategy',
   'TIKTOK_AUTHORIZATION_URL',
+  'TIKTOK_REMOVAL_REASONS',
   'TIKTOK_REVOKE_URL',
   'TIKTOK_TOKEN_URL',
   'TIKTOK_USER_INFO_URL',
@@ -23,12 +26,16 @@ const EXPORTS = [
   'createTikTokMetrics',
   'generateCorrelationId',
   'getTikTokLoginFailure',
+  'isAuthorizationRemoved',
   'isTikTokAPIError',
   'parseProfile',
   'safeReturnTo',
   'tiktokErrorHandler',
   'tiktokReturnTo',
   'tiktokSessionGuard',
+  'tiktokSessionRevocation',
+  'tiktokWebhook',
+  'verifyTikTokWebhook',
 ];
 
 describe('package exports', () => {

@@ -27,6 +27,9 @@ const TABLE: Record<Code, { retryable: boolean; statusCode: number }> = {
   SERVICE_UNAVAILABLE: { retryable: true, statusCode: 503 },
   METHOD_NOT_ALLOWED: { retryable: false, statusCode: 405 },
   CIRCUIT_OPEN: { retryable: true, statusCode: 503 },
+  INVALID_SIGNATURE: { retryable: false, statusCode: 401 },
+  PAYLOAD_TOO_LARGE: { retryable: false, statusCode: 413 },
+  WEBHOOK_HANDLER_ERROR: { retryable: true, statusCode: 500 },
 };
 
 describe('errors', () => {

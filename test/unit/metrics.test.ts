@@ -14,6 +14,8 @@ const NAMES = [
   'tiktok_oauth_circuit_state',
   'tiktok_oauth_circuit_transitions_total',
   'tiktok_oauth_retry_budget_exhausted_total',
+  // Added with the webhooks (issue 16).
+  'tiktok_oauth_webhook_total',
 ];
 
 const TOKENS = {
@@ -54,6 +56,7 @@ describe('metrics', () => {
       assert.ok(m.circuitState instanceof Gauge);
       assert.ok(m.circuitTransitions instanceof Counter);
       assert.ok(m.retryBudgetExhausted instanceof Counter);
+      assert.ok(m.webhooks instanceof Counter);
     });
 
     it('called twice on one registry reuses the same instruments (no "already registered")', () => {
@@ -68,6 +71,7 @@ describe('metrics', () => {
       assert.equal(b.circuitState, a.circuitState);
       assert.equal(b.circuitTransitions, a.circuitTransitions);
       assert.equal(b.retryBudgetExhausted, a.retryBudgetExhausted);
+      assert.equal(b.webhooks, a.webhooks);
       assert.equal(registry.getMetricsAsArray().length, NAMES.length);
     });
 

@@ -62,7 +62,15 @@ for (const version of EXPRESS_VERSIONS) {
         assert.notEqual(field(me.body, 'sessionID'), before);
         assert.equal(field(me.body, 'session', 'poke'), undefined);
         assert.equal(field(me.body, 'session', 'tiktok:pending'), undefined);
-        assert.deepEqual(Object.keys(field(me.body, 'session') ?? {}), ['passport']);
+        // Only passport's user and the login stamp (who, when: what ends the session when
+        // TikTok removes the authorization by webhook).
+        assert.deepEqual(Object.keys(field(me.body, 'session') ?? {}).sort(), [
+          'passport',
+          'tiktokLogin',
+        ]);
+        assert.equal(field(me.body, 'session', 'tiktokLogin', 'openId'), 'emulator-open-id-1');
+        const at = field(me.body, 'session', 'tiktokLogin', 'at');
+        assert.ok(typeof at === 'number' && Math.abs(at - Date.now()) < 10_000);
       });
 
       it('the old session id no longer carries the pending login (store side)', async () => {

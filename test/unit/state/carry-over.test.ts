@@ -25,7 +25,7 @@ describe('keepOtherTabsAcrossLogin', () => {
     req.session = old;
     Reflect.set(old, PENDING_LOGINS_KEY, pending);
     Reflect.set(old, 'other', 'pre-login value');
-    keepOtherTabsAcrossLogin(req, old, 'open-id-1');
+    keepOtherTabsAcrossLogin(req, old, { openId: 'open-id-1', at: 1 });
     let error: unknown = 'not called';
     old.regenerate((err) => (error = err));
     assert.equal(error, undefined);
@@ -44,7 +44,7 @@ describe('keepOtherTabsAcrossLogin', () => {
     const old = new FakeSession(req);
     req.session = old;
     Reflect.set(old, PENDING_LOGINS_KEY, pending);
-    keepOtherTabsAcrossLogin(req, old, 'open-id-1');
+    keepOtherTabsAcrossLogin(req, old, { openId: 'open-id-1', at: 1 });
     assert.equal(Object.hasOwn(old, 'regenerate'), true);
     old.regenerate(() => undefined);
     assert.equal(Object.hasOwn(old, 'regenerate'), false);
@@ -58,7 +58,7 @@ describe('keepOtherTabsAcrossLogin', () => {
       { ...pending[0], openId: 'open-id-0' },
       { state: 'tab-b', createdAt: pending[0]?.createdAt, scopes: [] },
     ]);
-    keepOtherTabsAcrossLogin(req, old, 'open-id-2');
+    keepOtherTabsAcrossLogin(req, old, { openId: 'open-id-2', at: 1 });
     old.regenerate(() => undefined);
     const fresh = req.session;
     assert.ok(fresh !== undefined && fresh !== old);
@@ -71,16 +71,21 @@ describe('keepOtherTabsAcrossLogin', () => {
   it('binds the entries in place when the session cannot regenerate', () => {
     const session = { save: (callback: () => void) => callback() };
     Reflect.set(session, PENDING_LOGINS_KEY, pending);
-    keepOtherTabsAcrossLogin({ session }, session, 'open-id-1');
+    keepOtherTabsAcrossLogin({ session }, session, { openId: 'open-id-1', at: 1 });
     assert.deepEqual(Reflect.get(session, PENDING_LOGINS_KEY), [
       { ...pending[0], openId: 'open-id-1' },
     ]);
   });
 
-  it('does nothing without other pending logins', () => {
+  it('without other pending logins carries only the login stamp into the regenerated session', () => {
     const req: { session?: FakeSession } = {};
     const old = new FakeSession(req);
-    keepOtherTabsAcrossLogin(req, old, 'open-id-1');
-    assert.equal(Object.hasOwn(old, 'regenerate'), false);
+    req.session = old;
+    keepOtherTabsAcrossLogin(req, old, { openId: 'open-id-1', at: 1 });
+    old.regenerate(() => undefined);
+    const fresh = req.session;
+    assert.ok(fresh !== undefined && fresh !== old);
+    assert.equal(Reflect.get(fresh, PENDING_LOGINS_KEY), undefined);
+    assert.deepEqual(Reflect.get(fresh, 'tiktokLogin'), { openId: 'open-id-1', at: 1 });
   });
 });

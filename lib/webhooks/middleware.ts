@@ -1,0 +1,191 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { acceptCorrelationId } from '../correlation';
+import { TikTokAPIError, type TikTokErrorCode } from '../errors';
+import { SafeLogger, Scrubber, type LogLevel } from '../logging';
+import { isAuthorizationRemoved, KNOWN_WEBHOOK_EVENTS, type TikTokWebhookEvent } from './event';
+import {
+  resolveWebhookOptions,
+  type ResolvedWebhookOptions,
+  type TikTokWebhookOptions,
+} from './options';
+import { processDelivery, webhookEventId } from './process';
+import { readRawBody } from './raw-body';
+import { SignatureError } from './signature';
+import { verifyDelivery } from './verify';
+
+function eventLabel(event: TikTokWebhookEvent | undefined): string {
+  if (event === undefined) return 'unverified';
+  return KNOWN_WEBHOOK_EVENTS.has(event.event) ? event.event : 'other';
+}
+
+function configurationError(correlationId: string): TikTokAPIError {
+  return new TikTokAPIError({
+    code: 'CONFIGURATION_ERROR',
+    message:
+      'tiktokWebhook cannot verify this delivery: a body parser (express.json() or similar) already read the request body, and the signature covers the exact bytes. Mount the webhook route before express.json(), or give it the raw body with express.raw({ type: "application/json" }).',
+    correlationId,
+  });
+}
+
+function tooLarge(correlationId: string, maxBodyBytes: number): TikTokAPIError {
+  return new TikTokAPIError({
+    code: 'PAYLOAD_TOO_LARGE',
+    message: `TikTok webhook refused: the body exceeds ${maxBodyBytes} bytes (maxBodyBytes).`,
+    correlationId,
+  });
+}
+
+/** One delivery from arrival to answer. */
+class Delivery {
+  readonly startedAt: number;
+  readonly correlationId: string;
+  event: TikTokWebhookEvent | undefined;
+  eventId: string | undefined;
+
+  constructor(
+    readonly req: Request,
+    readonly res: Response,
+    readonly o: ResolvedWebhookOptions,
+    readonly log: SafeLogger,
+  ) {
+    this.startedAt = o.now();
+    this.correlationId = acceptCorrelationId(req.headers['x-correlation-id']);
+  }
+
+  answer(outcome: 'processed' | 'duplicate'): void {
+    this.count(outcome);
+    this.write('info', outcome, 200, {});
+    this.res.setHeader('X-Correlation-Id', this.correlationId);
+    this.res.setHeader('Cache-Control', 'no-store');
+    this.res.status(200).json({ received: true, duplicate: outcome === 'duplicate' });
+  }
+
+  fail(error: TikTokAPIError): void {
+    this.count(error.code);
+    const cause: unknown = error.cause;
+    const level: LogLevel = error.statusCode >= 500 ? 'error' : 'warn';
+    this.write(level, error.statusCode >= 500 ? 'failed' : 'refused', error.statusCode, {
+      errorCode: error.code,
+      ...(cause instanceof SignatureError ? { reason: cause.reason } : {}),
+      message: error.message,
+      ...(error.statusCode >= 500 && cause instanceof Error && !(cause instanceof TikTokAPIError)
+        ? { error: cause }
+        : {}),
+    });
+    if (this.res.headersSent) return;
+    this.res.setHeader('X-Correlation-Id', this.correlationId);
+    this.res.setHeader('Cache-Control', 'no-store');
+    if (error.code === 'METHOD_NOT_ALLOWED') this.res.setHeader('Allow', 'POST');
+    if (error.retryable) this.res.setHeader('Retry-After', '5');
+    this.res
+      .status(error.statusCode)
+      .json({ error: { ...error.toJSON(), correlationId: this.correlationId } });
+  }
+
+  aborted(): void {
+    this.count('aborted');
+    this.write('warn', 'aborted', undefined, {});
+  }
+
+  private count(outcome: TikTokErrorCode | 'processed' | 'duplicate' | 'aborted'): void {
+    this.o.metrics?.webhooks?.inc({ event: eventLabel(this.event), outcome });
+  }
+
+  private write(
+    level: LogLevel,
+    what: string,
+    status: number | undefined,
+    extra: Record<string, unknown>,
+  ): void {
+    this.log.log(level, `[TikTokOAuth] webhook - ${what}`, {
+      correlationId: this.correlationId,
+      event: this.event?.event,
+      userOpenId: this.event?.userOpenId,
+      eventId: this.eventId?.slice(0, 16),
+      ...(this.event !== undefined && isAuthorizationRemoved(this.event)
+        ? { removalReason: this.event.content.reasonName }
+        : {}),
+      status,
+      durationMs: this.o.now() - this.startedAt,
+      ...extra,
+    });
+  }
+}
+
+async function handleDelivery(d: Delivery): Promise<void> {
+  const { req, o } = d;
+  if (req.method !== 'POST') {
+    d.fail(
+      new TikTokAPIError({
+        code: 'METHOD_NOT_ALLOWED',
+        message: 'The TikTok webhook URL answers POST only.',
+        correlationId: d.correlationId,
+      }),
+    );
+    return;
+  }
+  const read = await readRawBody(req, o.maxBodyBytes);
+  if (!read.ok) {
+    if (read.failure === 'aborted') d.aborted();
+    else
+      d.fail(
+        read.failure === 'consumed'
+          ? configurationError(d.correlationId)
+          : tooLarge(d.correlationId, o.maxBodyBytes),
+      );
+    return;
+  }
+  const receivedAt = o.now();
+  const event = verifyDelivery(
+    read.body,
+    req.headers['tiktok-signature'],
+    o,
+    receivedAt,
+    d.correlationId,
+  );
+  d.event = event;
+  d.eventId = webhookEventId(event.raw);
+  const outcome = await processDelivery(event, req, o, {
+    eventId: d.eventId,
+    correlationId: d.correlationId,
+    receivedAt,
+  });
+  d.answer(outcome);
+}
+
+/**
+ * Express middleware that receives TikTok's webhooks: `app.post('/webhooks/tiktok', tiktokWebhook(...))`.
+ * It reads the raw body itself (mount it before `express.json()`, or after `express.raw()`),
+ * verifies the `TikTok-Signature` in constant time within `toleranceSeconds`, parses the event,
+ * drops duplicates through the claim store, handles `authorization.removed` (removal recorded in
+ * `removals`, tokens deleted through `tokenManager`), then awaits `onEvent`. Answers: 200
+ * processed or duplicate, 401 bad/missing signature or stale timestamp, 400 malformed body or
+ * another app's client key, 413 too large, 405 not a POST, 500 `onEvent` failed (TikTok retries),
+ * 503 a store did not answer. Errors are answered here as JSON, never passed to `next`.
+ *
+ * ```ts
+ * const removals = new RedisRemovalList({ client: redis });
+ * app.post('/webhooks/tiktok', tiktokWebhook({ tokenManager, removals, claimStore }));
+ * app.use(express.json()); // after the webhook
+ * ```
+ */
+export function tiktokWebhook(options: TikTokWebhookOptions = {}): RequestHandler {
+  const o = resolveWebhookOptions(options);
+  const log = new SafeLogger(o.logger, new Scrubber([o.clientSecret]));
+  return function tiktokWebhookHandler(req: Request, res: Response, _next: NextFunction): void {
+    const delivery = new Delivery(req, res, o, log);
+    handleDelivery(delivery).catch((err: unknown) => {
+      delivery.fail(
+        err instanceof TikTokAPIError
+          ? err
+          : new TikTokAPIError({
+              code: 'WEBHOOK_HANDLER_ERROR',
+              message:
+                'TikTok webhook not processed: an unexpected error occurred. TikTok will retry the delivery.',
+              correlationId: delivery.correlationId,
+              cause: err,
+            }),
+      );
+    });
+  };
+}

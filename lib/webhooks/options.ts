@@ -1,0 +1,101 @@
+import type { Request } from 'express';
+import { getDefaultLogger, type TikTokLogger } from '../logging';
+import type { TikTokMetrics } from '../metrics';
+import { MemoryClaimStore, type TikTokStateClaimStore } from '../state/claims';
+import type { TikTokTokenManager } from '../tokens';
+import type { TikTokWebhookEvent } from './event';
+import type { TikTokRemovalList } from './removals';
+import { resolveVerification, type WebhookVerification } from './verify';
+
+/** Options of {@link tiktokWebhook}. */
+export interface TikTokWebhookOptions {
+  /** The app's client secret: the key of every delivery's HMAC. Default: `TIKTOK_CLIENT_SECRET`. */
+  clientSecret?: string;
+  /** Events for another client key are refused (400). Default: `TIKTOK_CLIENT_KEY` (no check when unset). */
+  clientKey?: string;
+  /** Accepted distance between the signature's timestamp and now, seconds. Default: `300`. */
+  toleranceSeconds?: number;
+  /** Bodies above this many bytes are refused with 413 without being kept. Default: 65 536 (64 KiB). */
+  maxBodyBytes?: number;
+  /**
+   * Called with every verified, first-seen event (unknown events included), awaited up to
+   * `handlerTimeoutMs`. If it throws or runs out of time, the answer is 500 and the event's
+   * dedupe claim is released, so TikTok's retry is processed again. Default: none.
+   */
+  onEvent?: (event: TikTokWebhookEvent, req: Request) => unknown;
+  /** How long `onEvent` may take before the delivery counts as failed, ms. Default: `10_000`. */
+  handlerTimeoutMs?: number;
+  /** `authorization.removed` deletes the user's stored tokens through it. Default: none. */
+  tokenManager?: Pick<TikTokTokenManager, 'delete'>;
+  /**
+   * `authorization.removed` records the removal here, and `tiktokSessionRevocation()` (given the
+   * same list) ends the user's sessions at their next request. Default: none.
+   */
+  removals?: TikTokRemovalList;
+  /**
+   * Drops duplicate deliveries (TikTok delivers at least once). The strategy's claim-store
+   * interface: `RedisClaimStore` when several instances receive webhooks. Default: a
+   * `MemoryClaimStore` of this middleware.
+   */
+  claimStore?: TikTokStateClaimStore;
+  /** How long a delivery is remembered as seen, ms. Default: 73 h (TikTok retries for 72 h). */
+  dedupeTtlMs?: number;
+  /** Structured logger (never given the signature, the secret or the body). Default: winston JSON lines. */
+  logger?: TikTokLogger;
+  /** Instruments from `createTikTokMetrics()`; feeds `webhooks{event,outcome}`. Default: none. */
+  metrics?: TikTokMetrics;
+  /** Clock, epoch ms (tolerance window, removal times). Default: `Date.now`. */
+  now?: () => number;
+}
+
+export interface ResolvedWebhookOptions extends WebhookVerification {
+  readonly maxBodyBytes: number;
+  readonly onEvent: TikTokWebhookOptions['onEvent'];
+  readonly handlerTimeoutMs: number;
+  readonly tokenManager: Pick<TikTokTokenManager, 'delete'> | undefined;
+  readonly removals: TikTokRemovalList | undefined;
+  readonly claimStore: TikTokStateClaimStore;
+  readonly dedupeTtlMs: number;
+  readonly logger: TikTokLogger;
+  readonly metrics: TikTokMetrics | undefined;
+  readonly now: () => number;
+}
+
+function positiveInt(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new TypeError(`tiktokWebhook option ${name} must be a positive integer`);
+  }
+  return value;
+}
+
+function optionalFunction<T>(value: T | undefined, name: string, method?: string): T | undefined {
+  if (value === undefined) return undefined;
+  const target: unknown = method === undefined ? value : Reflect.get(Object(value), method);
+  if (typeof target !== 'function') {
+    throw new TypeError(
+      `tiktokWebhook option ${name} must be ${method === undefined ? 'a function' : `an object with ${method}()`}`,
+    );
+  }
+  return value;
+}
+
+/** Validates the options once, up front; a bad value is a TypeError naming the option. */
+export function resolveWebhookOptions(options: TikTokWebhookOptions = {}): ResolvedWebhookOptions {
+  const o: TikTokWebhookOptions = options ?? {};
+  const claimStore =
+    optionalFunction(o.claimStore, 'claimStore', 'claim') ?? new MemoryClaimStore();
+  return {
+    ...resolveVerification(o, 'tiktokWebhook'),
+    maxBodyBytes: positiveInt(o.maxBodyBytes, 'maxBodyBytes', 64 * 1024),
+    onEvent: optionalFunction(o.onEvent, 'onEvent'),
+    handlerTimeoutMs: positiveInt(o.handlerTimeoutMs, 'handlerTimeoutMs', 10_000),
+    tokenManager: optionalFunction(o.tokenManager, 'tokenManager', 'delete'),
+    removals: optionalFunction(o.removals, 'removals', 'record'),
+    claimStore,
+    dedupeTtlMs: positiveInt(o.dedupeTtlMs, 'dedupeTtlMs', 73 * 3600 * 1000),
+    logger: o.logger ?? getDefaultLogger(),
+    metrics: o.metrics,
+    now: optionalFunction(o.now, 'now') ?? Date.now,
+  };
+}

@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { removalTtl, type TikTokRemovalList } from './removals';
+
+/**
+ * The node-redis commands {@link RedisRemovalList} uses; a connected node-redis v4/v5 client
+ * (`createClient()`) fits. Create it with `disableOfflineQueue: true` so that a check fails fast
+ * (→ 503) while Redis is down.
+ */
+export interface RedisRemovalClient {
+  get(key: string): Promise<unknown>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+}
+
+/** Options of {@link RedisRemovalList}. */
+export interface RedisRemovalListOptions {
+  /** A connected node-redis client (the one sessions and tokens use). Required. */
+  client: RedisRemovalClient;
+  /** Key prefix; an entry is `<prefix><sha256(openId)>`. Default: `'tiktok:removed:'`. */
+  prefix?: string;
+  /** How long an entry is kept, ms; at least the session lifetime. Default: 30 days. */
+  ttlMs?: number;
+}
+
+// Keeps the later of the stored and the new time, and (re)sets the expiry: one atomic step,
+// so two instances recording removals for one user cannot lower the time.
+const RECORD_LATEST = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local incoming = tonumber(ARGV[1])
+if incoming > current then current = incoming end
+redis.call('SET', KEYS[1], tostring(current), 'PX', ARGV[2])
+return current
+`;
+
+/**
+ * Removals shared by every app instance through Redis: `<prefix><sha256(open_id)>` holds the
+ * removal time (epoch ms) and expires after `ttlMs`. One GET per check.
+ *
+ * ```ts
+ * const removals = new RedisRemovalList({ client: redis, ttlMs: 7 * 24 * 3600 * 1000 });
+ * ```
+ */
+export class RedisRemovalList implements TikTokRemovalList {
+  private readonly client: RedisRemovalClient;
+  private readonly prefix: string;
+  private readonly ttlMs: number;
+
+  constructor(options: RedisRemovalListOptions) {
+    const o: Partial<RedisRemovalListOptions> = options ?? {};
+    if (typeof o.client?.get !== 'function' || typeof o.client.eval !== 'function') {
+      throw new TypeError(
+        'RedisRemovalList requires a client option (a connected node-redis client)',
+      );
+    }
+    if (o.prefix !== undefined && (typeof o.prefix !== 'string' || o.prefix === '')) {
+      throw new TypeError('RedisRemovalList option prefix must be a non-empty string');
+    }
+    this.client = o.client;
+    this.prefix = o.prefix ?? 'tiktok:removed:';
+    this.ttlMs = removalTtl(o.ttlMs, 'RedisRemovalList');
+  }
+
+  async record(openId: string, removedAt: number): Promise<void> {
+    await this.client.eval(RECORD_LATEST, {
+      keys: [this.key(openId)],
+      arguments: [String(Math.floor(removedAt)), String(this.ttlMs)],
+    });
+  }
+
+  async removedAt(openId: string): Promise<number | undefined> {
+    const reply = await this.client.get(this.key(openId));
+    if (typeof reply !== 'string' || !/^\d{1,16}$/.test(reply)) return undefined;
+    return Number(reply);
+  }
+
+  /** The Redis key of a user's entry (hashed: keys stay short and free of odd characters). */
+  key(openId: string): string {
+    return this.prefix + createHash('sha256').update(openId, 'utf8').digest('hex');
+  }
+}

@@ -1,0 +1,372 @@
+import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express } from 'express';
+import { Registry } from 'prom-client';
+import {
+  createTikTokMetrics,
+  MemoryClaimStore,
+  MemoryRemovalList,
+  MemoryTokenStore,
+  TikTokTokenManager,
+  tiktokWebhook,
+  type TikTokMetrics,
+  type TikTokWebhookEvent,
+  type TikTokWebhookOptions,
+} from '../../lib';
+import { signTikTokWebhook } from '../../lib/testing';
+import { CaptureLogger } from '../support/capture-logger';
+import { field } from '../support/json';
+import { metricValue } from '../support/metric-values';
+import { FakeTokenClient, makeTokens } from '../support/token-fixtures';
+import { NOW_MS, NOW_S, WEBHOOK_SECRET, postWebhook, webhookBody } from '../support/webhooks';
+
+const USER = 'open-id-webhook-1';
+
+interface Fixture {
+  app: Express;
+  events: TikTokWebhookEvent[];
+  removals: MemoryRemovalList;
+  tokens: TikTokTokenManager;
+  claims: MemoryClaimStore;
+  logger: CaptureLogger;
+  metrics: TikTokMetrics;
+}
+
+async function fixture(
+  extra: Partial<TikTokWebhookOptions> = {},
+  mount: (app: Express, handler: express.RequestHandler) => void = (app, h) =>
+    app.post('/webhooks/tiktok', h),
+): Promise<Fixture> {
+  const events: TikTokWebhookEvent[] = [];
+  const removals = new MemoryRemovalList();
+  const tokens = new TikTokTokenManager({
+    client: new FakeTokenClient(USER),
+    store: new MemoryTokenStore(),
+    logger: new CaptureLogger(),
+  });
+  await tokens.save(USER, makeTokens(USER));
+  const claims = new MemoryClaimStore();
+  const logger = new CaptureLogger();
+  const metrics = createTikTokMetrics(new Registry());
+  const app = express();
+  mount(
+    app,
+    tiktokWebhook({
+      clientSecret: WEBHOOK_SECRET,
+      now: () => NOW_MS,
+      removals,
+      tokenManager: tokens,
+      claimStore: claims,
+      logger,
+      metrics,
+      onEvent: (event) => {
+        events.push(event);
+      },
+      ...extra,
+    }),
+  );
+  return { app, events, removals, tokens, claims, logger, metrics };
+}
+
+const count = (f: Fixture, event: string, outcome: string): Promise<number> =>
+  metricValue(f.metrics.webhooks, { event, outcome });
+
+describe('tiktokWebhook()', () => {
+  describe('a genuine authorization.removed', () => {
+    it('answers 200, records the removal, deletes the tokens, calls onEvent, counts and logs', async () => {
+      const f = await fixture();
+      const body = webhookBody();
+      const res = await postWebhook(f.app, body).expect(200);
+      assert.deepEqual(res.body, { received: true, duplicate: false });
+      assert.equal(typeof res.headers['x-correlation-id'], 'string');
+      // create_time NOW_S: the end of that second, capped at receipt (NOW_MS).
+      assert.equal(await f.removals.removedAt(USER), NOW_MS);
+      assert.equal(await f.tokens.get(USER), undefined);
+      assert.equal(f.events.length, 1);
+      assert.equal(f.events[0]?.raw, body);
+      assert.equal(await count(f, 'authorization.removed', 'processed'), 1);
+      const [line] = f.logger.events('processed');
+      assert.equal(line?.level, 'info');
+      assert.equal(line?.meta?.userOpenId, USER);
+      assert.equal(line?.meta?.removalReason, 'user_disconnected');
+      assert.equal(line?.meta?.correlationId, res.headers['x-correlation-id']);
+    });
+
+    it("the removal time is the end of create_time's second when the delivery comes later", async () => {
+      const f = await fixture();
+      await postWebhook(
+        f.app,
+        webhookBody('authorization.removed', { reason: 2 }, USER, NOW_S - 60),
+      ).expect(200);
+      assert.equal(await f.removals.removedAt(USER), (NOW_S - 60) * 1000 + 999);
+    });
+  });
+
+  describe('duplicates (TikTok delivers at least once)', () => {
+    it('a second delivery of the same body (new signature time) → 200 duplicate, processed once', async () => {
+      const f = await fixture();
+      const body = webhookBody();
+      await postWebhook(f.app, body).expect(200);
+      await f.tokens.save(USER, makeTokens(USER)); // the user logged in again meanwhile
+      const res = await postWebhook(
+        f.app,
+        body,
+        signTikTokWebhook(body, WEBHOOK_SECRET, NOW_S - 5),
+      ).expect(200);
+      assert.deepEqual(res.body, { received: true, duplicate: true });
+      assert.equal(f.events.length, 1);
+      assert.notEqual(await f.tokens.get(USER), undefined, "the new login's tokens are kept");
+      assert.equal(await count(f, 'authorization.removed', 'duplicate'), 1);
+    });
+
+    it('10 concurrent deliveries of one event → one processed, nine duplicates', async () => {
+      const f = await fixture({
+        onEvent: async (event) => {
+          await new Promise((r) => setTimeout(r, 20));
+          f.events.push(event);
+        },
+      });
+      const body = webhookBody();
+      const answers = await Promise.all(Array.from({ length: 10 }, () => postWebhook(f.app, body)));
+      assert.deepEqual(
+        answers.map((r) => r.status),
+        Array(10).fill(200),
+      );
+      assert.equal(answers.filter((r) => field(r.body, 'duplicate') === false).length, 1);
+      assert.equal(f.events.length, 1);
+    });
+
+    it('two different events for one user are both processed', async () => {
+      const f = await fixture();
+      await postWebhook(f.app, webhookBody('authorization.removed', { reason: 1 })).expect(200);
+      await postWebhook(f.app, webhookBody('video.publish.completed', { publish_id: 'p1' })).expect(
+        200,
+      );
+      assert.deepEqual(
+        f.events.map((e) => e.event),
+        ['authorization.removed', 'video.publish.completed'],
+      );
+    });
+  });
+
+  describe('handler failure then retry', () => {
+    it('onEvent throws → 500 WEBHOOK_HANDLER_ERROR, claim released; the retry is processed (tokens deleted once)', async () => {
+      let fail = true;
+      const f = await fixture({
+        onEvent: (event) => {
+          if (fail) throw new Error('database down');
+          f.events.push(event);
+        },
+      });
+      const body = webhookBody();
+      const first = await postWebhook(f.app, body).expect(500);
+      assert.equal(field(first.body, 'error', 'code'), 'WEBHOOK_HANDLER_ERROR');
+      assert.equal(field(first.body, 'error', 'retryable'), true);
+      assert.equal(await f.tokens.get(USER), undefined, 'the package part was applied');
+      await f.tokens.save(USER, makeTokens(USER)); // a new login between TikTok's attempts
+      fail = false;
+      const retry = await postWebhook(f.app, body).expect(200);
+      assert.equal(field(retry.body, 'duplicate'), false);
+      assert.equal(f.events.length, 1);
+      assert.notEqual(await f.tokens.get(USER), undefined, 'the removal is not applied twice');
+      assert.equal(await count(f, 'authorization.removed', 'WEBHOOK_HANDLER_ERROR'), 1);
+      assert.equal(await count(f, 'authorization.removed', 'processed'), 1);
+      const [failed] = f.logger.events('failed');
+      assert.equal(failed?.level, 'error');
+    });
+
+    it('onEvent slower than handlerTimeoutMs → 500, and the retry is processed', async () => {
+      let slow = true;
+      const f = await fixture({
+        handlerTimeoutMs: 30,
+        onEvent: async (event) => {
+          if (slow) await new Promise((r) => setTimeout(r, 200));
+          else f.events.push(event);
+        },
+      });
+      const body = webhookBody('video.upload.failed', { publish_id: 'p' });
+      const started = Date.now();
+      await postWebhook(f.app, body).expect(500);
+      assert.ok(Date.now() - started < 180, 'answered at the timeout, not when the handler ended');
+      slow = false;
+      await postWebhook(f.app, body).expect(200);
+      assert.equal(f.events.length, 1);
+    });
+
+    it('the removal list failing → 503 SERVICE_UNAVAILABLE and the retry applies the removal', async () => {
+      const f = await fixture();
+      const record = f.removals.record.bind(f.removals);
+      f.removals.record = () => Promise.reject(new Error('redis down'));
+      const body = webhookBody();
+      const res = await postWebhook(f.app, body).expect(503);
+      assert.equal(field(res.body, 'error', 'code'), 'SERVICE_UNAVAILABLE');
+      assert.equal(res.headers['retry-after'], '5');
+      f.removals.record = record;
+      await postWebhook(f.app, body).expect(200);
+      assert.equal(await f.removals.removedAt(USER), NOW_MS);
+      assert.equal(await f.tokens.get(USER), undefined);
+    });
+  });
+
+  describe('refusals', () => {
+    it('forged signature → 401 INVALID_SIGNATURE, nothing applied, counted as unverified', async () => {
+      const f = await fixture();
+      const body = webhookBody();
+      const res = await postWebhook(f.app, body, signTikTokWebhook(body, 'forged', NOW_S)).expect(
+        401,
+      );
+      assert.equal(field(res.body, 'error', 'code'), 'INVALID_SIGNATURE');
+      assert.notEqual(await f.tokens.get(USER), undefined);
+      assert.equal(await f.removals.removedAt(USER), undefined);
+      assert.equal(f.events.length, 0);
+      assert.equal(await count(f, 'unverified', 'INVALID_SIGNATURE'), 1);
+      const [line] = f.logger.events('refused');
+      assert.equal(line?.level, 'warn');
+      assert.equal(line?.meta?.reason, 'mismatch');
+    });
+
+    it('missing signature → 401; stale → 401 (reason stale)', async () => {
+      const f = await fixture();
+      const body = webhookBody();
+      await postWebhook(f.app, body, null).expect(401);
+      await postWebhook(f.app, body, signTikTokWebhook(body, WEBHOOK_SECRET, NOW_S - 301)).expect(
+        401,
+      );
+      assert.deepEqual(
+        f.logger.events('refused').map((l) => l.meta?.reason),
+        ['missing', 'stale'],
+      );
+    });
+
+    it('malformed (signed non-JSON) → 400 VALIDATION_ERROR', async () => {
+      const f = await fixture();
+      const res = await postWebhook(f.app, 'not json').expect(400);
+      assert.equal(field(res.body, 'error', 'code'), 'VALIDATION_ERROR');
+    });
+
+    it("another app's client key → 400", async () => {
+      const f = await fixture({ clientKey: 'our-key' });
+      const res = await postWebhook(f.app, webhookBody()).expect(400);
+      assert.match(String(field(res.body, 'error', 'message')), /not this app's client key/);
+    });
+
+    it('a body over maxBodyBytes (declared length) → 413 PAYLOAD_TOO_LARGE', async () => {
+      const f = await fixture({ maxBodyBytes: 1024 });
+      const body = webhookBody('video.upload.failed', { pad: 'x'.repeat(2000) });
+      const res = await postWebhook(f.app, body).expect(413);
+      assert.equal(field(res.body, 'error', 'code'), 'PAYLOAD_TOO_LARGE');
+      assert.equal(await count(f, 'unverified', 'PAYLOAD_TOO_LARGE'), 1);
+    });
+
+    it('a chunked body that grows past maxBodyBytes → 413 without buffering it', async () => {
+      const f = await fixture({ maxBodyBytes: 1024 });
+      const server = f.app.listen(0, '127.0.0.1');
+      await new Promise((r) => server.once('listening', r));
+      try {
+        const { port } = server.address() as AddressInfo;
+        const status = await new Promise<number>((resolve, reject) => {
+          const req = httpRequest(
+            {
+              port,
+              host: '127.0.0.1',
+              method: 'POST',
+              path: '/webhooks/tiktok',
+              headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+            },
+            (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+            },
+          );
+          req.on('error', reject);
+          for (let i = 0; i < 64; i++) req.write('x'.repeat(512));
+          req.end();
+        });
+        assert.equal(status, 413);
+      } finally {
+        server.closeAllConnections();
+        server.close();
+      }
+    });
+
+    it('GET → 405 with Allow: POST when mounted with app.use', async () => {
+      const f = await fixture({}, (app, h) => app.use('/webhooks/tiktok', h));
+      const { default: request } = await import('supertest');
+      const res = await request(f.app).get('/webhooks/tiktok').expect(405);
+      assert.equal(res.headers.allow, 'POST');
+    });
+
+    it('never logs, answers or counts the secret or the signature', async () => {
+      const f = await fixture();
+      const body = webhookBody();
+      const signature = signTikTokWebhook(body, WEBHOOK_SECRET, NOW_S);
+      const bad = signTikTokWebhook(body, 'forged', NOW_S);
+      const answers = [
+        await postWebhook(f.app, body, signature),
+        await postWebhook(f.app, body, bad),
+        await postWebhook(f.app, body, signature),
+      ];
+      const everything = [
+        f.logger.text(),
+        ...answers.map((r) => r.text + JSON.stringify(r.headers)),
+        await (f.metrics.webhooks?.get().then((m) => JSON.stringify(m)) ?? ''),
+      ].join('\n');
+      for (const canary of [WEBHOOK_SECRET, signature.slice(13), bad.slice(13)]) {
+        assert.ok(!everything.includes(canary), `leaked ${canary.slice(0, 8)}…`);
+      }
+    });
+  });
+
+  describe('body parsers', () => {
+    it('after express.json() that consumed the body → 500 CONFIGURATION_ERROR naming the fix', async () => {
+      const f = await fixture({}, (app, h) => {
+        app.use(express.json());
+        app.post('/webhooks/tiktok', h);
+      });
+      const res = await postWebhook(f.app, webhookBody()).expect(500);
+      assert.equal(field(res.body, 'error', 'code'), 'CONFIGURATION_ERROR');
+      assert.match(
+        String(field(res.body, 'error', 'message')),
+        /before express\.json\(\).*express\.raw/,
+      );
+    });
+
+    it('after express.raw() → the Buffer is verified and processed', async () => {
+      const f = await fixture({}, (app, h) =>
+        app.post('/webhooks/tiktok', express.raw({ type: 'application/json' }), h),
+      );
+      await postWebhook(f.app, webhookBody()).expect(200);
+      assert.equal(f.events.length, 1);
+    });
+
+    it('with express.json() mounted for other routes only → works', async () => {
+      const f = await fixture({}, (app, h) => {
+        app.post('/webhooks/tiktok', h);
+        app.use(express.json());
+      });
+      await postWebhook(f.app, webhookBody()).expect(200);
+    });
+  });
+
+  describe('options', () => {
+    it('bad values are TypeErrors naming the option', () => {
+      assert.throws(
+        () => tiktokWebhook({ clientSecret: 's', maxBodyBytes: 0 }),
+        /maxBodyBytes must be a positive integer/,
+      );
+      assert.throws(
+        () => tiktokWebhook({ clientSecret: 's', handlerTimeoutMs: 1.5 }),
+        /handlerTimeoutMs/,
+      );
+      assert.throws(
+        () => tiktokWebhook({ clientSecret: '' }),
+        /clientSecret option \(or the TIKTOK_CLIENT_SECRET/,
+      );
+      assert.throws(
+        () => tiktokWebhook({ clientSecret: 's', tokenManager: {} as never }),
+        /tokenManager must be an object with delete\(\)/,
+      );
+    });
+  });
+});
