@@ -72,6 +72,7 @@ export interface AuthorizationUrl {
 
 const MAX_CODE_LENGTH = 2048;
 const USER_AGENT = 'passport-tiktok';
+const REDIRECT_ENV_VARS = ['TIKTOK_REDIRECT_URI', 'NEXT_PUBLIC_TIKTOK_REDIRECT_URI'] as const;
 
 /**
  * TikTok Login Kit v2 over a timed, retrying transport. Every TikTok quirk lives here.
@@ -99,26 +100,25 @@ export class TikTokClient {
   constructor(options: TikTokClientOptions = {}, owner = 'TikTokClient') {
     const o = options;
     const scopes = normalizeScopes(o.scopes ?? [...DEFAULT_SCOPES]);
+    const redirectOption = owner === 'TikTokClient' ? 'redirectUri' : 'callbackURL';
     this.config = {
       clientKey: requireSetting(o.clientKey, 'clientKey', ['TIKTOK_CLIENT_KEY'], owner),
       clientSecret: requireSetting(o.clientSecret, 'clientSecret', ['TIKTOK_CLIENT_SECRET'], owner),
       redirectUri: absoluteUrl(
-        requireSetting(
-          o.redirectUri,
-          owner === 'TikTokClient' ? 'redirectUri' : 'callbackURL',
-          ['TIKTOK_REDIRECT_URI', 'NEXT_PUBLIC_TIKTOK_REDIRECT_URI'],
-          owner,
-        ),
-        'redirectUri',
+        requireSetting(o.redirectUri, redirectOption, REDIRECT_ENV_VARS, owner),
+        redirectOption,
+        owner,
+        REDIRECT_ENV_VARS,
       ),
       scopes: scopes.length > 0 ? scopes : [...DEFAULT_SCOPES],
       authorizationURL: absoluteUrl(
         o.authorizationURL ?? TIKTOK_AUTHORIZATION_URL,
         'authorizationURL',
+        owner,
       ),
-      tokenURL: absoluteUrl(o.tokenURL ?? TIKTOK_TOKEN_URL, 'tokenURL'),
-      revokeURL: absoluteUrl(o.revokeURL ?? TIKTOK_REVOKE_URL, 'revokeURL'),
-      userInfoURL: absoluteUrl(o.userInfoURL ?? TIKTOK_USER_INFO_URL, 'userInfoURL'),
+      tokenURL: absoluteUrl(o.tokenURL ?? TIKTOK_TOKEN_URL, 'tokenURL', owner),
+      revokeURL: absoluteUrl(o.revokeURL ?? TIKTOK_REVOKE_URL, 'revokeURL', owner),
+      userInfoURL: absoluteUrl(o.userInfoURL ?? TIKTOK_USER_INFO_URL, 'userInfoURL', owner),
       timeoutMs: positiveInt(o.timeoutMs, 'timeoutMs', DEFAULT_TIMEOUT_MS),
       maxAttempts: positiveInt(o.maxAttempts, 'maxAttempts', DEFAULT_MAX_ATTEMPTS),
       retryBaseDelayMs: positiveInt(
