@@ -13,9 +13,10 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { parseLogLevel } from './config';
 import { createPassport } from './login';
 import { createExampleLogger } from './logger';
+import { FAVICON_SVG } from './pages/layout';
 import { loginFailedPage } from './pages/login-failed';
 import { requestLogger } from './request-log';
-import { accountRoutes } from './routes/account';
+import { accountRoutes, currentUser } from './routes/account';
 import { authRoutes, FAILURE_PAGE } from './routes/auth';
 import { errorHandlers, notFound } from './routes/errors';
 import { opsRoutes } from './routes/ops';
@@ -141,9 +142,19 @@ export function createApp(options: ExampleAppOptions): ExampleApp {
       metrics,
     }),
   );
-  app.get(FAILURE_PAGE, (req, res) => {
+  app.get(['/favicon.svg', '/favicon.ico'], (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=86400');
+    res.type('image/svg+xml').send(FAVICON_SVG);
+  });
+  app.get(FAILURE_PAGE, (req, res, next) => {
+    const failure = getTikTokLoginFailure(req);
+    // An expired login says more when we know you are logged in: that needs the session.
+    if (failure?.code === 'INVALID_STATE') {
+      next();
+      return;
+    }
     res.set('Cache-Control', 'no-store');
-    res.type('html').send(loginFailedPage(getTikTokLoginFailure(req)));
+    res.type('html').send(loginFailedPage(failure));
   });
   app.use(
     sessionMiddleware({
@@ -155,6 +166,10 @@ export function createApp(options: ExampleAppOptions): ExampleApp {
   app.use(passport.session());
   // Logs out, at their next request, users who removed the app's access on TikTok.
   app.use(tiktokSessionRevocation({ removals: storage.removals, logger }));
+  app.get(FAILURE_PAGE, (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    res.type('html').send(loginFailedPage(getTikTokLoginFailure(req), currentUser(req)));
+  });
   app.use(
     authRoutes({
       passport,

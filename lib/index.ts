@@ -26,7 +26,9 @@ export { TikTokStrategy, TikTokStrategy as Strategy } from './strategy';
 export type {
   TikTokAuthenticateOptions,
   TikTokLoginFailureInfo,
+  TikTokStrategyCommonOptions,
   TikTokStrategyOptions,
+  TikTokStrategyOptionsWithRequest,
   TikTokTokenSink,
   TikTokVerifyCallback,
   TikTokVerifyFunction,

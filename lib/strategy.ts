@@ -8,6 +8,7 @@ import type {
   AnyTikTokVerify,
   TikTokAuthenticateOptions,
   TikTokStrategyOptions,
+  TikTokStrategyOptionsWithRequest,
   TikTokTokenSink,
   TikTokVerifyFunction,
   TikTokVerifyFunctionWithParams,
@@ -16,8 +17,8 @@ import type {
 } from './strategy/options';
 import { resolveStrategySettings, type StrategySettings } from './strategy/settings';
 
-type WithoutReq = TikTokStrategyOptions & { passReqToCallback?: false };
-type WithReq = TikTokStrategyOptions & { passReqToCallback: true };
+type WithoutReq = TikTokStrategyOptions;
+type WithReq = TikTokStrategyOptionsWithRequest;
 
 // passport-oauth2 requires a verify function; ours is kept in settings and run by runVerify().
 const unusedVerify = (): void => undefined;
@@ -57,7 +58,10 @@ export class TikTokStrategy extends OAuth2Strategy {
   constructor(options: WithReq, verify: TikTokVerifyFunctionWithRequest);
   // eslint-disable-next-line @typescript-eslint/unified-signatures
   constructor(options: WithReq, verify: TikTokVerifyFunctionWithRequestAndParams);
-  constructor(options: TikTokStrategyOptions = {}, verify?: AnyTikTokVerify) {
+  constructor(
+    options: TikTokStrategyOptions | TikTokStrategyOptionsWithRequest = {},
+    verify?: AnyTikTokVerify,
+  ) {
     const settings = resolveStrategySettings(options, verify);
     super(
       {

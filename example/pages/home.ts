@@ -7,6 +7,27 @@ export interface HomeView {
   oauthEnabled: boolean;
   /** Which TikTok the login talks to. */
   tiktok: 'emulator' | 'tiktok';
+  /** What just happened, confirmed at the top of the page. */
+  done?: HomeConfirmation | undefined;
+}
+
+/** Confirmations the home page shows after a redirect (`/?done=<kind>`). */
+export type HomeConfirmation = 'logged-out' | 'disconnected';
+
+const CONFIRMATIONS: Record<HomeConfirmation, string> = {
+  'logged-out': 'You are logged out.',
+  disconnected:
+    "TikTok is disconnected: this app's access was revoked at TikTok, its tokens deleted, and you are logged out.",
+};
+
+/** The confirmation for `?done=`, only for the known kinds (nothing is reflected). */
+export function homeConfirmation(value: unknown): HomeConfirmation | undefined {
+  return value === 'logged-out' || value === 'disconnected' ? value : undefined;
+}
+
+function confirmation(done: HomeConfirmation | undefined): SafeHtml {
+  if (done === undefined) return html``;
+  return html`<p class="notice" id="confirmation" role="status">${CONFIRMATIONS[done]}</p>`;
 }
 
 function loginButton(oauthEnabled: boolean): SafeHtml {
@@ -31,7 +52,8 @@ function emulatorNote(tiktok: HomeView['tiktok']): SafeHtml {
 export function homePage(view: HomeView): string {
   const body =
     view.user === undefined
-      ? html`<h1>Welcome</h1>
+      ? html`${confirmation(view.done)}
+          <h1>Welcome</h1>
           <p>This app shows "Log in with TikTok" with <code>passport-tiktok</code>.</p>
           ${loginButton(view.oauthEnabled)} ${emulatorNote(view.tiktok)}`
       : html`<h1>Hello, <span id="display-name">${view.user.displayName}</span></h1>

@@ -13,6 +13,9 @@ const STYLE = `
   code { overflow-wrap: anywhere; }
 `;
 
+/** The example's icon: a note on TikTok's pink, served as /favicon.svg and /favicon.ico. */
+export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#fe2c55"/><path d="M18 6v13.5a4.5 4.5 0 1 1-4.5-4.5h1v3.2h-1a1.3 1.3 0 1 0 1.3 1.3V6z M18 6c.4 3 2.3 4.8 5 5v3.2c-2 0-3.6-.7-5-1.8" fill="#fff"/></svg>`;
+
 /** A whole page: the same head, styles and header everywhere. No scripts, no external assets. */
 export function layout(title: string, body: SafeHtml): string {
   return html`<!doctype html>
@@ -21,6 +24,7 @@ export function layout(title: string, body: SafeHtml): string {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${title} · passport-tiktok example</title>
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
         <style>
           ${{ html: STYLE }}
         </style>

@@ -1,5 +1,6 @@
 import { ERROR_CODE_INFO, type TikTokLoginFailure } from 'passport-tiktok';
 import { html } from '../html';
+import type { ExampleUser } from '../user';
 import { layout } from './layout';
 
 /** A heading people understand, by kind of failure. */
@@ -15,7 +16,22 @@ function headline(failure: TikTokLoginFailure): string {
  * `/login-failed`: why the last login failed (a fixed message chosen by the error code, nothing
  * reflected from the request) and the correlation ID to quote to support.
  */
-export function loginFailedPage(failure: TikTokLoginFailure | undefined): string {
+export function loginFailedPage(
+  failure: TikTokLoginFailure | undefined,
+  user?: ExampleUser,
+): string {
+  if (failure?.code === 'INVALID_STATE' && user !== undefined) {
+    // A reload or an old tab of a login that already finished: nothing is wrong.
+    return layout(
+      'Already logged in',
+      html`<h1 id="headline">This login link has expired — you are still logged in</h1>
+        <p>
+          You are logged in as <strong id="display-name">${user.displayName}</strong>; the link you
+          followed belonged to a login that is finished or expired. Nothing else to do.
+        </p>
+        <p><a class="button" id="home" href="/">Go to the home page</a></p>`,
+    );
+  }
   if (failure === undefined) {
     return layout(
       'Log in',

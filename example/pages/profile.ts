@@ -25,7 +25,10 @@ function tiktokSide(url: string | undefined): SafeHtml {
   </p>`;
 }
 
-/** Only http(s) images: anything else (say `javascript:`) is not rendered. */
+/**
+ * Only http(s) images: anything else (say `javascript:`) is not rendered. Decorative (empty
+ * alt): the display name is next to it, and an avatar that does not load shows as a plain disc.
+ */
 function avatar(url: string | undefined): SafeHtml {
   if (url === undefined) return html``;
   try {
@@ -34,25 +37,45 @@ function avatar(url: string | undefined): SafeHtml {
   } catch {
     return html``;
   }
-  return html`<img
-    class="avatar"
-    id="avatar"
-    src="${url}"
-    alt="Avatar"
-    referrerpolicy="no-referrer"
-  />`;
+  return html`<img class="avatar" id="avatar" src="${url}" alt="" referrerpolicy="no-referrer" />`;
 }
 
 function expiry(expiresAt: number | undefined, now: number): SafeHtml {
   if (expiresAt === undefined) {
     return html`<span id="token-expiry">no TikTok tokens stored (disconnected)</span>`;
   }
-  const minutes = Math.round((expiresAt - now) / 60_000);
-  const relative = minutes >= 0 ? `in ${minutes} min` : `${-minutes} min ago`;
   return html`<time id="token-expiry" datetime="${new Date(expiresAt).toISOString()}"
       >${new Date(expiresAt).toISOString()}</time
     >
-    (${relative})`;
+    (<span id="token-expiry-relative">${relativeTime(expiresAt - now)}</span>)`;
+}
+
+function plural(n: number, unit: string): string {
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+}
+
+/** `in 24 hours`, `in 5 minutes`, `3 days ago`: what a person reads, not milliseconds. */
+export function relativeTime(deltaMs: number): string {
+  const minutes = Math.round(Math.abs(deltaMs) / 60_000);
+  let amount: string;
+  if (minutes < 1) amount = 'less than a minute';
+  else if (minutes < 90) amount = plural(minutes, 'minute');
+  else if (minutes < 48 * 60) amount = plural(Math.round(minutes / 60), 'hour');
+  else amount = plural(Math.round(minutes / (24 * 60)), 'day');
+  return deltaMs >= 0 ? `in ${amount}` : `${amount} ago`;
+}
+
+/** `/profile` without a login: what the page is, and the way in (back here afterwards). */
+export function loggedOutProfilePage(): string {
+  return layout(
+    'Profile',
+    html`<h1 id="headline">You are not logged in</h1>
+      <p>Your profile shows who you are on TikTok once you have logged in with TikTok.</p>
+      <p>
+        <a class="button" id="login" href="/auth/tiktok?returnTo=/profile">Log in with TikTok</a>
+        <a href="/">Home</a>
+      </p>`,
+  );
 }
 
 /** `/profile`: who you are on TikTok, and the token's lifetime — never the token itself. */

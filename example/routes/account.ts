@@ -1,7 +1,7 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { isTikTokAPIError, type TikTokLogger, type TikTokTokenManager } from 'passport-tiktok';
-import { homePage } from '../pages/home';
-import { profilePage } from '../pages/profile';
+import { homeConfirmation, homePage, type HomeConfirmation } from '../pages/home';
+import { loggedOutProfilePage, profilePage } from '../pages/profile';
 import { correlationIdOf } from '../request-log';
 import { isExampleUser, type ExampleUser } from '../user';
 
@@ -31,14 +31,17 @@ function sameSiteOnly(req: Request, res: Response, next: NextFunction): void {
   next();
 }
 
-function logout(req: Request, res: Response, next: NextFunction): void {
-  req.logout((err: unknown) => {
-    if (err !== undefined && err !== null) {
-      next(err);
-      return;
-    }
-    res.redirect(303, '/');
-  });
+/** Logs out, then home with a confirmation of what was done. */
+function logout(done: HomeConfirmation) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    req.logout((err: unknown) => {
+      if (err !== undefined && err !== null) {
+        next(err);
+        return;
+      }
+      res.redirect(303, `/?done=${done}`);
+    });
+  };
 }
 
 /** The emulator's "connected apps" page for `openId`, coming back to `returnTo`. */
@@ -61,6 +64,7 @@ export function accountRoutes(options: AccountRoutesOptions): Router {
         user: currentUser(req),
         oauthEnabled: options.oauthEnabled,
         tiktok: options.tiktok,
+        done: homeConfirmation(req.query.done),
       }),
     );
   });
@@ -68,7 +72,8 @@ export function accountRoutes(options: AccountRoutesOptions): Router {
   router.get('/profile', async (req, res) => {
     const user = currentUser(req);
     if (user === undefined) {
-      res.redirect(303, '/');
+      res.set('Cache-Control', 'no-store');
+      res.status(401).type('html').send(loggedOutProfilePage());
       return;
     }
     // Store down → TikTokAPIError SERVICE_UNAVAILABLE → tiktokErrorHandler (Express 5 async).
@@ -93,7 +98,7 @@ export function accountRoutes(options: AccountRoutesOptions): Router {
     );
   });
 
-  router.post('/logout', sameSiteOnly, logout);
+  router.post('/logout', sameSiteOnly, logout('logged-out'));
 
   router.post(
     '/disconnect',
@@ -112,7 +117,7 @@ export function accountRoutes(options: AccountRoutesOptions): Router {
       }
       next();
     },
-    logout,
+    logout('disconnected'),
   );
   return router;
 }

@@ -95,6 +95,7 @@ const MAX_CODE_LENGTH = 2048;
 /** Resolved client secrets kept for scrubbing (the current one and a few rotated ones). */
 const KNOWN_SECRETS = 4;
 const USER_AGENT = 'passport-tiktok';
+const REDIRECT_ENV_VARS = ['TIKTOK_REDIRECT_URI', 'NEXT_PUBLIC_TIKTOK_REDIRECT_URI'] as const;
 
 /**
  * TikTok Login Kit v2 over a timed, retrying transport. Every TikTok quirk lives here.
@@ -134,24 +135,23 @@ export class TikTokClient {
       ['TIKTOK_CLIENT_SECRET'],
       owner,
     );
+    const redirectOption = owner === 'TikTokClient' ? 'redirectUri' : 'callbackURL';
     this.config = {
       redirectUri: absoluteUrl(
-        requireSetting(
-          o.redirectUri,
-          owner === 'TikTokClient' ? 'redirectUri' : 'callbackURL',
-          ['TIKTOK_REDIRECT_URI', 'NEXT_PUBLIC_TIKTOK_REDIRECT_URI'],
-          owner,
-        ),
-        'redirectUri',
+        requireSetting(o.redirectUri, redirectOption, REDIRECT_ENV_VARS, owner),
+        redirectOption,
+        owner,
+        REDIRECT_ENV_VARS,
       ),
       scopes: scopes.length > 0 ? scopes : [...DEFAULT_SCOPES],
       authorizationURL: absoluteUrl(
         o.authorizationURL ?? TIKTOK_AUTHORIZATION_URL,
         'authorizationURL',
+        owner,
       ),
-      tokenURL: absoluteUrl(o.tokenURL ?? TIKTOK_TOKEN_URL, 'tokenURL'),
-      revokeURL: absoluteUrl(o.revokeURL ?? TIKTOK_REVOKE_URL, 'revokeURL'),
-      userInfoURL: absoluteUrl(o.userInfoURL ?? TIKTOK_USER_INFO_URL, 'userInfoURL'),
+      tokenURL: absoluteUrl(o.tokenURL ?? TIKTOK_TOKEN_URL, 'tokenURL', owner),
+      revokeURL: absoluteUrl(o.revokeURL ?? TIKTOK_REVOKE_URL, 'revokeURL', owner),
+      userInfoURL: absoluteUrl(o.userInfoURL ?? TIKTOK_USER_INFO_URL, 'userInfoURL', owner),
       timeoutMs: positiveInt(o.timeoutMs, 'timeoutMs', DEFAULT_TIMEOUT_MS),
       maxAttempts: positiveInt(o.maxAttempts, 'maxAttempts', DEFAULT_MAX_ATTEMPTS),
       retryBaseDelayMs: positiveInt(

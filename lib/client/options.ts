@@ -92,18 +92,36 @@ export interface ResolvedClientConfig {
   readonly credentialsTtlMs: number;
 }
 
-/** Reads an option, falling back to env vars; a missing value is a TypeError naming both. */
+/**
+ * Reads an option, falling back to env vars; a missing value is a TypeError naming both. A value
+ * with whitespace or surrounding quotes is a TypeError naming where it came from (the value
+ * itself is never in the message: it may be the client secret).
+ */
 export function requireSetting(
   value: string | undefined,
   option: string,
   envVars: readonly string[],
   owner = 'TikTokClient',
 ): string {
-  const fromEnv = envVars.map((name) => process.env[name]).find((v) => v !== undefined && v !== '');
-  const resolved = value !== undefined && value !== '' ? value : fromEnv;
+  const explicit = value !== undefined && value !== '';
+  const envVar = envVars.find(
+    (name) => process.env[name] !== undefined && process.env[name] !== '',
+  );
+  const resolved = explicit ? value : envVar === undefined ? undefined : process.env[envVar];
   if (resolved === undefined) {
     throw new TypeError(
       `${owner} requires a ${option} option (or the ${envVars.join(' / ')} environment variable)`,
+    );
+  }
+  // NOTE: `KEY="abc"` copied into an environment without a dotenv parser, or a trailing newline
+  // from `$(cat file)`, keeps the quotes or whitespace; TikTok then answers `invalid_client`.
+  if (/\s/.test(resolved) || /^["'`]|["'`]$/.test(resolved)) {
+    const source =
+      explicit || envVar === undefined
+        ? `${owner} option ${option}`
+        : `the ${envVar} environment variable (${owner} option ${option})`;
+    throw new TypeError(
+      `${source} contains whitespace or surrounding quotes: remove them (a .env value must not be quoted twice or end with a space or newline)`,
     );
   }
   return resolved;
@@ -139,15 +157,26 @@ export function positiveInt(value: number | undefined, option: string, fallback:
   return value;
 }
 
-export function absoluteUrl(value: string, option: string): string {
+export function absoluteUrl(
+  value: string,
+  option: string,
+  owner = 'TikTokClient',
+  envVars: readonly string[] = [],
+): string {
+  const name =
+    envVars.length > 0
+      ? `${owner} option ${option} (or ${envVars.join(' / ')})`
+      : `${owner} option ${option}`;
   let parsed: URL;
   try {
     parsed = new URL(value);
   } catch {
-    throw new TypeError(`TikTokClient option ${option} must be an absolute URL`);
+    throw new TypeError(
+      `${name} must be an absolute URL such as https://example.com/auth/tiktok/callback, got a relative one`,
+    );
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw new TypeError(`TikTokClient option ${option} must be an http(s) URL`);
+    throw new TypeError(`${name} must be an http(s) URL`);
   }
   return value;
 }

@@ -1,3 +1,4 @@
+/// <reference types="passport" preserve="true" />
 import type { Request } from 'express';
 import { acceptCorrelationId } from '../correlation';
 import { TikTokAPIError } from '../errors';

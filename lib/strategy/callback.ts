@@ -1,10 +1,33 @@
 import { codeForUpstreamError, ERROR_CODE_INFO } from '../errors';
 import { claimKeyForState } from '../state/claims';
-import { findPendingLogin, removePendingLogin, type PendingLogin } from '../state/pending-logins';
+import {
+  findPendingLogin,
+  readPendingLogins,
+  removePendingLogin,
+  type PendingLogin,
+} from '../state/pending-logins';
 import { saveSession, sessionOf, type SessionLike } from '../state/session';
 import { parseCallbackParams, type CallbackParams } from './callback-params';
 import { completeLogin } from './complete';
 import { errorLogin, failLogin, storeUnavailable, type FlowContext } from './context';
+
+/**
+ * The log's reason when the callback's session is empty (no pending login, nothing else): the
+ * browser most likely did not send back the cookie of the session the login started in. Only the log says this; the
+ * browser gets the usual INVALID_STATE.
+ */
+export const NO_PENDING_LOGIN_REASON =
+  'no pending login in this session: the session cookie set by the start of the login did not come back. Likely causes: a Secure cookie over http (cookie.secure: true without https, or behind a proxy without trust proxy), sameSite: strict, or a different host between the start and the callback (www vs apex, localhost vs 127.0.0.1)';
+
+/**
+ * A session holding nothing but its cookie: the one express-session makes when the request
+ * brought no (known) session cookie.
+ */
+function isFreshSession(session: SessionLike): boolean {
+  return (
+    readPendingLogins(session).length === 0 && Object.keys(session).every((key) => key === 'cookie')
+  );
+}
 
 /**
  * Takes the pending login for the callback's state: found in this session, claimed (so a
@@ -19,8 +42,9 @@ async function consumeState(
   const limits = { ttlMs: ctx.settings.stateTtlMs, now: Date.now() };
   const lookup = findPendingLogin(session, state, limits);
   if (!lookup.found) {
+    const fresh = isFreshSession(session);
     if (lookup.reason === 'expired') removePendingLogin(session, state, limits);
-    failLogin(ctx, 'INVALID_STATE', `${lookup.reason} state`);
+    failLogin(ctx, 'INVALID_STATE', fresh ? NO_PENDING_LOGIN_REASON : `${lookup.reason} state`);
     return undefined;
   }
   const key = claimKeyForState(state);

@@ -1,3 +1,4 @@
+/// <reference types="passport" preserve="true" />
 import { normalizeScopes } from '../client/endpoints';
 import type { TikTokTokens } from '../client/types';
 import { TikTokAPIError } from '../errors';

@@ -1,3 +1,4 @@
+/// <reference types="passport" preserve="true" />
 import type { Request } from 'express';
 import { ERROR_CODE_INFO, TikTokAPIError, type TikTokErrorCode } from '../errors';
 import type { SafeLogger } from '../logging';

@@ -1,3 +1,4 @@
+/// <reference types="passport" preserve="true" />
 import type { Request } from 'express';
 import type { TikTokClient } from '../client/client';
 import type { TikTokClientOptions } from '../client/options';
@@ -75,10 +76,11 @@ export interface TikTokTokenSink {
 }
 
 /**
- * Options of `TikTokStrategy`: everything {@link TikTokClientOptions} takes, plus the login
- * flow's own. Explicit options win over environment variables.
+ * The options both forms of `TikTokStrategy` take: everything {@link TikTokClientOptions} takes,
+ * plus the login flow's own. Explicit options win over environment variables. Hold options in a
+ * variable as {@link TikTokStrategyOptions} or {@link TikTokStrategyOptionsWithRequest}.
  */
-export interface TikTokStrategyOptions extends TikTokClientOptions {
+export interface TikTokStrategyCommonOptions extends TikTokClientOptions {
   /** Alias of `clientKey` (passport-oauth2's name). Default: `TIKTOK_CLIENT_KEY`. */
   clientID?: string;
   /**
@@ -92,8 +94,6 @@ export interface TikTokStrategyOptions extends TikTokClientOptions {
   pkce?: boolean;
   /** `disable_auto_auth=1`: always show TikTok's consent screen. Default: `false`. */
   disableAutoAuth?: boolean;
-  /** Pass `req` as verify's first argument. Default: `false`. */
-  passReqToCallback?: boolean;
   /** Skip the user-info call; the profile then holds only `id` (open_id). Default: `false`. */
   skipUserProfile?: boolean;
   /** Share one client (its key, secret, endpoints and transport). Default: a new client. */
@@ -128,6 +128,33 @@ export interface TikTokStrategyOptions extends TikTokClientOptions {
    * `MemoryClaimStore`; use a `RedisClaimStore` when several instances serve callbacks.
    */
   claimStore?: TikTokStateClaimStore;
+}
+
+/**
+ * Options of `TikTokStrategy` whose verify has no `req`: hold them in a variable and spread them
+ * into the constructor.
+ *
+ * ```ts
+ * const options: TikTokStrategyOptions = { scope: ['user.info.basic'] };
+ * new TikTokStrategy({ ...options }, async (accessToken, refreshToken, profile) => profile);
+ * ```
+ */
+export interface TikTokStrategyOptions extends TikTokStrategyCommonOptions {
+  /** `req` is not passed to verify. Default: `false`. */
+  passReqToCallback?: false;
+}
+
+/**
+ * Options of `TikTokStrategy` with `passReqToCallback: true`: verify gets `req` first.
+ *
+ * ```ts
+ * const options: TikTokStrategyOptionsWithRequest = { passReqToCallback: true };
+ * new TikTokStrategy(options, async (req, accessToken, refreshToken, profile) => profile);
+ * ```
+ */
+export interface TikTokStrategyOptionsWithRequest extends TikTokStrategyCommonOptions {
+  /** Pass `req` as verify's first argument. */
+  passReqToCallback: true;
 }
 
 /** Per-request options: `passport.authenticate('tiktok', { scope, returnTo, ... })`. */

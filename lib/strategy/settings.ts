@@ -2,7 +2,13 @@ import { TikTokClient } from '../client/client';
 import { normalizeScopes, TIKTOK_AUTHORIZATION_URL, TIKTOK_TOKEN_URL } from '../client/endpoints';
 import { MemoryClaimStore, type TikTokStateClaimStore } from '../state/claims';
 import { TikTokTokenManager } from '../tokens/manager';
-import type { AnyTikTokVerify, TikTokStrategyOptions, TikTokTokenSink } from './options';
+import type {
+  AnyTikTokVerify,
+  TikTokStrategyCommonOptions,
+  TikTokStrategyOptions,
+  TikTokStrategyOptionsWithRequest,
+  TikTokTokenSink,
+} from './options';
 
 /** The strategy's options, validated and normalised once at construction. */
 export interface StrategySettings {
@@ -49,7 +55,7 @@ function absolute(value: string, option: string): URL {
   }
 }
 
-function buildClient(o: TikTokStrategyOptions, scopes: string[]): TikTokClient {
+function buildClient(o: TikTokStrategyCommonOptions, scopes: string[]): TikTokClient {
   // The client names the missing option and env var; `owner` makes it say TikTokStrategy.
   return new TikTokClient(
     {
@@ -64,7 +70,7 @@ function buildClient(o: TikTokStrategyOptions, scopes: string[]): TikTokClient {
 
 /** Validates and normalises the options; every problem is a TypeError naming the option. */
 export function resolveStrategySettings(
-  options: TikTokStrategyOptions,
+  options: TikTokStrategyOptions | TikTokStrategyOptionsWithRequest,
   verify: AnyTikTokVerify | undefined,
 ): StrategySettings {
   const o = options;

@@ -1,3 +1,4 @@
+/// <reference types="passport" preserve="true" />
 import type { Request } from 'express';
 import type { TikTokTokens } from '../client/types';
 import type { TikTokProfile } from '../profile';

@@ -75,20 +75,27 @@ for (const mode of ['memory', 'redis'] as const) {
       assert.match(res.text, /<code id="open-id">emulator-open-id-1<\/code>/);
       assert.match(res.text, /<li>user\.info\.basic<\/li>/);
       assert.ok(res.text.includes(`datetime="${new Date(tokens.expires_at).toISOString()}"`));
-      assert.match(res.text, /\(in 14\d\d min\)/);
+      assert.match(res.text, /\(<span id="token-expiry-relative">in 24 hours<\/span>\)/);
       assert.equal(res.headers['cache-control'], 'no-store');
     });
 
-    it('logout: POST /logout → 303 home, and /profile is gone', async () => {
+    it('logout: POST /logout → 303 home with a confirmation, and /profile explains and offers the login', async () => {
       const agent = fx.browser();
       await fx.login(agent);
       assert.equal((await agent.get('/profile')).status, 200);
       const out = fx.keep(await agent.post('/logout'));
       assert.equal(out.status, 303);
-      assert.equal(out.headers.location, '/');
-      const profile = await agent.get('/profile');
-      assert.equal(profile.status, 303);
-      assert.match(fx.keep(await agent.get('/')).text, /id="login"/);
+      assert.equal(out.headers.location, '/?done=logged-out');
+      const home = fx.keep(await agent.get('/?done=logged-out')).text;
+      assert.match(
+        home,
+        /<p class="notice" id="confirmation" role="status">You are logged out\.<\/p>/,
+      );
+      assert.match(home, /id="login"/);
+      const profile = fx.keep(await agent.get('/profile'));
+      assert.equal(profile.status, 401);
+      assert.match(profile.text, /<h1 id="headline">You are not logged in<\/h1>/);
+      assert.match(profile.text, /href="\/auth\/tiktok\?returnTo=\/profile"/);
       assert.equal(fx.tt.count('revoke'), 0, 'logout alone keeps the TikTok grant');
     });
 
@@ -97,9 +104,52 @@ for (const mode of ['memory', 'redis'] as const) {
       await fx.login(agent);
       const res = fx.keep(await agent.post('/disconnect'));
       assert.equal(res.status, 303);
+      assert.equal(res.headers.location, '/?done=disconnected');
       assert.equal(fx.tt.count('revoke'), 1);
       assert.equal(await fx.example.tokenManager.get(OPEN_ID), undefined);
-      assert.equal((await agent.get('/profile')).status, 303);
+      assert.equal((await agent.get('/profile')).status, 401);
+      assert.match(
+        fx.keep(await agent.get('/?done=disconnected')).text,
+        /id="confirmation" role="status">TikTok is disconnected: this app&#39;s access was revoked at TikTok/,
+      );
+    });
+
+    it('home: an unknown ?done= shows no confirmation (nothing reflected)', async () => {
+      const res = fx.keep(await fx.browser().get('/?done=%3Cscript%3E'));
+      assert.equal(res.status, 200);
+      assert.doesNotMatch(res.text, /id="confirmation"|<script>/);
+    });
+
+    it('an expired login link while logged in says you are still logged in and links home', async () => {
+      const agent = fx.browser();
+      await fx.login(agent);
+      const res = fx.keep(
+        await agent.get('/login-failed?error=INVALID_STATE&correlationId=tiktok-1-0123abcd'),
+      );
+      assert.equal(res.status, 200);
+      assert.match(
+        res.text,
+        /<h1 id="headline">This login link has expired — you are still logged in<\/h1>/,
+      );
+      assert.match(res.text, /<strong id="display-name">Emulator User<\/strong>/);
+      assert.match(res.text, /<a class="button" id="home" href="\/">/);
+      const loggedOut = fx.keep(
+        await fx.browser().get('/login-failed?error=INVALID_STATE&correlationId=tiktok-1-0123abcd'),
+      );
+      assert.match(loggedOut.text, /<h1 id="headline">Your login expired<\/h1>/);
+    });
+
+    it('serves a favicon that every page links to', async () => {
+      const icon = await fx.browser().get('/favicon.ico');
+      assert.equal(icon.status, 200);
+      assert.equal(icon.headers['content-type'], 'image/svg+xml; charset=utf-8');
+      const svg: unknown = icon.body;
+      assert.ok(Buffer.isBuffer(svg));
+      assert.match(svg.toString('utf8'), /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      assert.match(
+        fx.keep(await fx.browser().get('/')).text,
+        /<link rel="icon" href="\/favicon\.svg" type="image\/svg\+xml" \/>/,
+      );
     });
 
     it('a cross-site POST /logout is refused (Sec-Fetch-Site: cross-site)', async () => {
@@ -134,7 +184,7 @@ for (const mode of ['memory', 'redis'] as const) {
       assert.ok(line !== undefined, 'the callback request line carries the same correlation ID');
     });
 
-    it('a replayed callback → "Your login expired"', async () => {
+    it('a replayed callback while logged in → "you are still logged in"', async () => {
       const agent = fx.browser();
       const callback = await fx.consent(agent);
       assert.equal(fx.keep(await agent.get(callback)).headers.location, '/profile');
@@ -144,7 +194,7 @@ for (const mode of ['memory', 'redis'] as const) {
         /^\/login-failed\?error=INVALID_STATE&correlationId=/,
       );
       const page = fx.keep(await agent.get(String(again.headers.location)));
-      assert.match(page.text, /Your login expired/);
+      assert.match(page.text, /This login link has expired — you are still logged in/);
       assert.equal(fx.tt.count('token'), 1, 'no second token call');
     });
 

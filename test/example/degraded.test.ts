@@ -31,7 +31,7 @@ describe('example app: TIKTOK_OAUTH_ENABLED=false', () => {
     assert.equal(health.status, 200);
     assert.equal(field(health.body, 'tiktokLogin'), 'disabled');
     assert.equal((await fx.browser().get('/metrics')).status, 200);
-    assert.equal((await fx.browser().get('/profile')).status, 303);
+    assert.equal((await fx.browser().get('/profile')).status, 401);
   });
 });
 

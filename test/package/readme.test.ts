@@ -31,10 +31,16 @@ describe('README code blocks', function () {
     const files = blocks.map((b, i) => {
       const file = join(OUT, `block-${String(i + 1).padStart(2, '0')}-line-${b.line}.mts`);
       // The emulator snippet imports this repo's example app by a path relative to the root.
-      const code = b.code.replace(
-        /from '\.\/example\/app'/g,
-        `from '${relative(OUT, join(ROOT, 'example', 'app.js')).replace(/\\/g, '/')}'`,
-      );
+      // The emulator recipe imports the Quick start as `./app.js`: example/minimal.ts is it.
+      const code = b.code
+        .replace(
+          /from '\.\/example\/app'/g,
+          `from '${relative(OUT, join(ROOT, 'example', 'app.js')).replace(/\\/g, '/')}'`,
+        )
+        .replace(
+          /from '\.\/app\.js'/g,
+          `from '${relative(OUT, join(ROOT, 'example', 'minimal.js')).replace(/\\/g, '/')}'`,
+        );
       writeFileSync(file, `export {};\n${code}`);
       return file;
     });

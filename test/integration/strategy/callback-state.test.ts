@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import session from 'express-session';
+import { NO_PENDING_LOGIN_REASON } from '../../../lib/strategy/callback';
 import { holdNextLoads } from '../../support/barrier-store';
+import { CaptureLogger } from '../../support/capture-logger';
 import { withClockAhead } from '../../support/clock';
 import { field } from '../../support/json';
 import { EXPRESS_VERSIONS } from '../../support/login-app';
@@ -59,6 +61,43 @@ for (const version of EXPRESS_VERSIONS) {
         const error = assertErrorJson(res, 400, 'INVALID_STATE');
         assert.equal(error.message, EXPIRED_MESSAGE);
         assert.equal(fx.tt.count('token'), 0);
+      });
+    });
+
+    describe('the failure log line says why the state was not found', () => {
+      const logger = new CaptureLogger();
+      const logged = useLoginFixture({ express: version, strategy: { logger } });
+      const reasons = (): unknown[] => logger.events('failure').map((l) => l.meta?.reason);
+
+      it('no session cookie came back: names Secure over http, sameSite and another host', async () => {
+        logger.lines.length = 0;
+        const callback = await consent(await startLogin(logged.browser()));
+        const res = await request(logged.app.server).get(callback);
+        assertErrorJson(res, 400, 'INVALID_STATE');
+        assert.deepEqual(reasons(), [NO_PENDING_LOGIN_REASON]);
+        assert.match(NO_PENDING_LOGIN_REASON, /Secure cookie over http/);
+        assert.match(NO_PENDING_LOGIN_REASON, /sameSite: strict/);
+        assert.match(
+          NO_PENDING_LOGIN_REASON,
+          /a different host between the start and the callback/,
+        );
+      });
+
+      it('a session with other pending logins: an unknown state, no cookie hint', async () => {
+        logger.lines.length = 0;
+        const agent = logged.browser();
+        await startLogin(agent);
+        await agent.get(`/auth/tiktok/callback?code=abc&state=${'0'.repeat(64)}`);
+        assert.deepEqual(reasons(), ['unknown state']);
+      });
+
+      it('a reload of the callback after the login: an unknown state, no cookie hint', async () => {
+        const agent = logged.browser();
+        const callback = await consent(await startLogin(agent));
+        assert.equal((await agent.get(callback)).status, 302);
+        logger.lines.length = 0;
+        await agent.get(callback);
+        assert.deepEqual(reasons(), ['unknown state']);
       });
     });
 

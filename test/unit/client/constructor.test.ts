@@ -9,6 +9,17 @@ const EXPLICIT = {
   redirectUri: 'https://app.example/auth/tiktok/callback',
 };
 
+/** The TypeError `fn` throws (fails the test when it throws anything else, or nothing). */
+function rejectionOf(fn: () => unknown): TypeError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof TypeError) return err;
+    throw err;
+  }
+  assert.fail('expected a TypeError');
+}
+
 function typeError(fn: () => unknown, message: RegExp): void {
   assert.throws(fn, (err: unknown) => err instanceof TypeError && message.test(err.message));
 }
@@ -54,6 +65,54 @@ describe('TikTokClient', () => {
           () => new TikTokClient({ clientKey: 'k', clientSecret: 's' }, 'TikTokStrategy'),
           /^TikTokStrategy requires a callbackURL option \(or the TIKTOK_REDIRECT_URI/,
         ),
+      );
+    });
+  });
+
+  describe('constructed with a quoted or padded credential (a common .env mistake)', () => {
+    const SECRET = 'secret-value-1234';
+    for (const [what, value] of [
+      ['surrounding double quotes', `"${SECRET}"`],
+      ['surrounding single quotes', `'${SECRET}'`],
+      ['a trailing newline', `${SECRET}\n`],
+      ['a leading space', ` ${SECRET}`],
+    ] as const) {
+      it(`TIKTOK_CLIENT_SECRET with ${what}: a TypeError naming the variable, never the value`, () => {
+        const err = withEnv({ ...NO_TIKTOK_ENV, TIKTOK_CLIENT_SECRET: value }, () =>
+          rejectionOf(
+            () => new TikTokClient({ clientKey: 'k', redirectUri: EXPLICIT.redirectUri }),
+          ),
+        );
+        assert.equal(
+          err.message,
+          'the TIKTOK_CLIENT_SECRET environment variable (TikTokClient option clientSecret) contains whitespace or surrounding quotes: remove them (a .env value must not be quoted twice or end with a space or newline)',
+        );
+        assert.ok(!err.message.includes(SECRET));
+      });
+    }
+
+    it('an explicit clientKey option with quotes names the option (and the owner)', () => {
+      const err = withEnv(NO_TIKTOK_ENV, () =>
+        rejectionOf(
+          () => new TikTokClient({ ...EXPLICIT, clientKey: '"aw1234"' }, 'TikTokStrategy'),
+        ),
+      );
+      assert.match(
+        err.message,
+        /^TikTokStrategy option clientKey contains whitespace or surrounding quotes/,
+      );
+      assert.ok(!err.message.includes('aw1234'));
+    });
+
+    it('TIKTOK_CLIENT_KEY with a trailing space names TIKTOK_CLIENT_KEY', () => {
+      const err = withEnv({ ...NO_TIKTOK_ENV, TIKTOK_CLIENT_KEY: 'aw1234 ' }, () =>
+        rejectionOf(
+          () => new TikTokClient({ clientSecret: 's', redirectUri: EXPLICIT.redirectUri }),
+        ),
+      );
+      assert.match(
+        err.message,
+        /^the TIKTOK_CLIENT_KEY environment variable \(TikTokClient option clientKey\) contains whitespace/,
       );
     });
   });
@@ -126,11 +185,15 @@ describe('TikTokClient', () => {
       it(`${option}: a relative or non-http URL is a TypeError naming the option`, () => {
         typeError(
           () => new TikTokClient({ ...EXPLICIT, [option]: '/v2/oauth/token/' }),
-          new RegExp(`option ${option} must be an absolute URL`),
+          new RegExp(
+            `^TikTokClient option ${option}( \\(or [A-Z_ /]+\\))? must be an absolute URL`,
+          ),
         );
         typeError(
           () => new TikTokClient({ ...EXPLICIT, [option]: 'ftp://x.example/' }),
-          new RegExp(`option ${option} must be an http\\(s\\) URL`),
+          new RegExp(
+            `^TikTokClient option ${option}( \\(or [A-Z_ /]+\\))? must be an http\\(s\\) URL`,
+          ),
         );
       });
     }

@@ -66,6 +66,26 @@ describe('TikTokStrategy', () => {
       });
     }
 
+    it('a relative callbackURL is a TypeError naming callbackURL', () => {
+      withEnv({ ...NO_TIKTOK_ENV, ...ENV }, () => {
+        assert.throws(() => new TikTokStrategy({ callbackURL: '/auth/tiktok/callback' }), {
+          name: 'TypeError',
+          message:
+            'TikTokStrategy option callbackURL (or TIKTOK_REDIRECT_URI / NEXT_PUBLIC_TIKTOK_REDIRECT_URI) must be an absolute URL such as https://example.com/auth/tiktok/callback, got a relative one',
+        });
+      });
+    });
+
+    it('a quoted TIKTOK_CLIENT_SECRET is a TypeError naming the variable', () => {
+      withEnv({ ...NO_TIKTOK_ENV, ...ENV, TIKTOK_CLIENT_SECRET: '"env-secret"' }, () => {
+        assert.throws(() => new TikTokStrategy(), {
+          name: 'TypeError',
+          message:
+            'the TIKTOK_CLIENT_SECRET environment variable (TikTokStrategy option clientSecret) contains whitespace or surrounding quotes: remove them (a .env value must not be quoted twice or end with a space or newline)',
+        });
+      });
+    });
+
     it('rejects bad numbers, flags and hooks, naming the option', () => {
       withEnv({ ...NO_TIKTOK_ENV, ...ENV }, () => {
         assert.throws(
@@ -89,8 +109,8 @@ describe('TikTokStrategy', () => {
         assert.throws(() => build({ client: {} }), /option client must be a TikTokClient/);
         assert.throws(() => build({}, 'verify'), /verify must be a function/);
         assert.throws(
-          () => build({ callbackURL: 'not a url' }),
-          /redirectUri must be an absolute URL/,
+          () => build({ callbackURL: 'not-a-url' }),
+          /^TypeError: TikTokStrategy option callbackURL \(or TIKTOK_REDIRECT_URI \/ NEXT_PUBLIC_TIKTOK_REDIRECT_URI\) must be an absolute URL/,
         );
       });
     });
