@@ -1,6 +1,5 @@
-// Fix: caller-supplied correlation IDs go through acceptCorrelationId(). Taken as is, an ID with
-// CR/LF broke the X-Correlation-Id header (a misleading NETWORK_ERROR after retries, the raw value
-// echoed in the error message) and reached the logs unchecked.
+// NOTE: caller-supplied correlation IDs go through acceptCorrelationId(): an ID with CR/LF would
+// break the X-Correlation-Id header sent to TikTok and reach the logs unchecked.
 import { acceptCorrelationId } from '../correlation';
 import { TikTokAPIError } from '../errors';
 import { getDefaultLogger, SafeLogger, Scrubber, type TikTokLogger } from '../logging';
@@ -160,9 +159,9 @@ export class TikTokClient {
 
   /**
    * The URL to send the browser to. NOTE: `client_key` (never `client_id`, never the secret),
-   * comma-separated scopes and a hex S256 challenge (tiktok-api.md "Authorize request").
+   * comma-separated scopes and a hex S256 challenge (https://developers.tiktok.com/doc/login-kit-web).
    */
-  // eslint-disable-next-line @typescript-eslint/require-await -- async by contract (design.md)
+  // eslint-disable-next-line @typescript-eslint/require-await -- async by contract (the public API)
   async getAuthorizationUrl(opts: AuthorizationUrlOptions = {}): Promise<AuthorizationUrl> {
     const scopes = opts.scopes === undefined ? this.config.scopes : normalizeScopes(opts.scopes);
     const pkce = opts.pkce !== false;
@@ -248,7 +247,7 @@ export class TikTokClient {
   }
 
   /**
-   * NOTE: refresh tokens rotate (tiktok-api.md): persist the returned `refresh_token` before
+   * NOTE: refresh tokens rotate (https://developers.tiktok.com/doc/oauth-user-access-token-management): persist the returned `refresh_token` before
    * using the new access token. Call this under a per-user lock — TikTokTokenManager does.
    */
   async refreshAccessToken(
@@ -385,7 +384,7 @@ export class TikTokClient {
 
   /**
    * NOTE: `fields` is a comma list TikTok requires, with `open_id` asked for explicitly. Built
-   * once per field set (a URL parse per login showed in the profile).
+   * once per field set.
    */
   private userInfoUrl(fields: readonly string[]): string {
     const key = fields.join(',');
@@ -442,7 +441,7 @@ export class TikTokClient {
 
   /**
    * NOTE: the token and revoke endpoints take `application/x-www-form-urlencoded` bodies with
-   * `client_key` + `client_secret` in the body (JSON bodies are rejected; tiktok-api.md).
+   * `client_key` + `client_secret` in the body (JSON bodies are rejected; https://developers.tiktok.com/doc/oauth-user-access-token-management).
    */
   private post<T>(
     operation: TikTokOperation,

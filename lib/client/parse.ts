@@ -125,7 +125,7 @@ export function parseClientToken(body: unknown): TikTokClientToken {
 export function envelopeError(body: unknown): { error: string; description?: string } | undefined {
   if (!isRecord(body) || !isRecord(body.error)) return undefined;
   const code = body.error.code;
-  // NOTE: success is `error.code === "ok"`; an older TikTok doc showed `0` (tiktok-api.md).
+  // NOTE: success is `error.code === "ok"`; an older TikTok doc showed `0` (https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info).
   if (code === 'ok' || code === 0 || code === '0') return undefined;
   const error = typeof code === 'string' || typeof code === 'number' ? String(code) : 'unknown';
   const m = body.error.message;

@@ -102,7 +102,7 @@ export interface TikTokStrategyOptions extends TikTokClientOptions {
   tokenManager?: TikTokTokenSink;
   /**
    * Shorthand for `tokenManager: new TikTokTokenManager({ client, store: tokenStore })` with this
-   * strategy's client (design.md): a `MemoryTokenStore` or `RedisTokenStore`. The manager is then
+   * strategy's client: a `MemoryTokenStore` or `RedisTokenStore`. The manager is then
    * `strategy.tokenManager`. Ignored when `tokenManager` is given. Default: none.
    */
   tokenStore?: TokenStore;
