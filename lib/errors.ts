@@ -28,7 +28,8 @@ export const TikTokErrorCode = {
 } as const;
 export type TikTokErrorCode = (typeof TikTokErrorCode)[keyof typeof TikTokErrorCode];
 
-interface CodeInfo {
+/** What a {@link TikTokErrorCode} means for an app: retry or not, and the status to answer. */
+export interface CodeInfo {
   readonly retryable: boolean;
   readonly statusCode: number;
 }

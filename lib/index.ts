@@ -1,6 +1,8 @@
 export { TikTokClient } from './client/client';
 export type { AuthorizationUrl, AuthorizationUrlOptions, OperationOptions } from './client/client';
 export type { TikTokClientOptions } from './client/options';
+export type { CircuitBreakerOptions } from './client/circuit-breaker';
+export type { RetryBudgetOptions } from './client/retry-budget';
 export type { TikTokClientToken, TikTokTokens, TikTokUserInfo } from './client/types';
 export {
   TIKTOK_AUTHORIZATION_URL,
@@ -9,7 +11,11 @@ export {
   TIKTOK_USER_INFO_URL,
 } from './client/endpoints';
 export { TikTokAPIError, TikTokErrorCode, ERROR_CODE_INFO, isTikTokAPIError } from './errors';
-export type { TikTokAPIErrorInit, TikTokUpstreamError } from './errors';
+export type {
+  CodeInfo as TikTokErrorCodeInfo,
+  TikTokAPIErrorInit,
+  TikTokUpstreamError,
+} from './errors';
 export { acceptCorrelationId, generateCorrelationId } from './correlation';
 export { createTikTokMetrics } from './metrics';
 export type { TikTokMetrics, TikTokOperation } from './metrics';
@@ -17,6 +23,10 @@ export type { TikTokLogger } from './logging';
 export { parse as parseProfile } from './profile';
 export type { TikTokProfile } from './profile';
 export { TikTokStrategy, TikTokStrategy as Strategy } from './strategy';
+export type {
+  WithReq as TikTokStrategyOptionsWithRequest,
+  WithoutReq as TikTokStrategyOptionsWithoutRequest,
+} from './strategy';
 export type {
   TikTokAuthenticateOptions,
   TikTokLoginFailureInfo,

@@ -16,8 +16,10 @@ import type {
 } from './strategy/options';
 import { resolveStrategySettings, type StrategySettings } from './strategy/settings';
 
-type WithoutReq = TikTokStrategyOptions & { passReqToCallback?: false };
-type WithReq = TikTokStrategyOptions & { passReqToCallback: true };
+/** {@link TikTokStrategyOptions} for a verify function without `req` (the default). */
+export type WithoutReq = TikTokStrategyOptions & { passReqToCallback?: false };
+/** {@link TikTokStrategyOptions} with `passReqToCallback: true`: verify gets `req` first. */
+export type WithReq = TikTokStrategyOptions & { passReqToCallback: true };
 
 // passport-oauth2 requires a verify function; ours is kept in settings and run by runVerify().
 const unusedVerify = (): void => undefined;

@@ -95,6 +95,10 @@ export class TikTokClient {
   private clientToken: { value: TikTokClientToken; renewAt: number } | undefined;
   private clientTokenInFlight: Promise<TikTokClientToken> | undefined;
 
+  constructor(options?: TikTokClientOptions);
+  /** @internal `owner` names the class in configuration errors (`TikTokStrategy`'s client). */
+  // eslint-disable-next-line @typescript-eslint/unified-signatures -- this overload is stripped from the .d.ts
+  constructor(options: TikTokClientOptions, owner: string);
   constructor(options: TikTokClientOptions = {}, owner = 'TikTokClient') {
     const o = options;
     const scopes = normalizeScopes(o.scopes ?? [...DEFAULT_SCOPES]);
@@ -137,7 +141,10 @@ export class TikTokClient {
     this.guards = createGuards(o, new SafeLogger(this.logger), this.metrics);
   }
 
-  /** A logger for one operation that scrubs the operation's secrets from everything. */
+  /**
+   * A logger for one operation that scrubs the operation's secrets from everything.
+   * @internal
+   */
   logFor(secrets: ReadonlyArray<string | undefined>): { logger: SafeLogger; scrubber: Scrubber } {
     // Login starts carry no secret of their own: they share one (nothing ever adds to it).
     if (secrets.every((secret) => secret === undefined)) {
