@@ -1,3 +1,8 @@
+/**
+ * "Log in with TikTok" for Express: the Passport strategy, the TikTok client, errors, tokens,
+ * middleware and metrics. Guides: the docs/ folder of the repository.
+ * @module passport-tiktok
+ */
 export { TikTokClient } from './client/client';
 export type { AuthorizationUrl, AuthorizationUrlOptions, OperationOptions } from './client/client';
 export type { TikTokClientOptions } from './client/options';
