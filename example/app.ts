@@ -22,7 +22,7 @@ import { sessionMiddleware } from './session';
 import { createStorage, type ExampleRedisClient } from './storage';
 
 /**
- * Options of {@link createApp}. The TikTok part is what README's emulator snippet passes:
+ * Options of {@link createApp}. The TikTok part is what the emulator snippet of docs/emulator.md passes:
  * `createApp({ clientKey: tt.clientKey, clientSecret: tt.clientSecret, callbackURL, ...tt.endpoints })`.
  */
 export interface ExampleAppOptions {
