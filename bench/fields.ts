@@ -6,7 +6,7 @@ export const BENCH_SCOPES: readonly string[] = [
 ];
 
 /**
- * The user-info fields those scopes allow (tiktok-api.md "User info"), in the order this
+ * The user-info fields those scopes allow (https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info), in the order this
  * package asks for them. Used by the hand-wired passport-oauth2 strategy and the ceiling.
  */
 export const BENCH_FIELDS = [

@@ -28,7 +28,7 @@ import { createStorage, type ExampleRedisClient } from './storage';
 export const WEBHOOK_PATH = '/webhooks/tiktok';
 
 /**
- * Options of {@link createApp}. The TikTok part is what README's emulator snippet passes:
+ * Options of {@link createApp}. The TikTok part is what the emulator snippet of docs/emulator.md passes:
  * `createApp({ clientKey: tt.clientKey, clientSecret: tt.clientSecret, callbackURL, ...tt.endpoints })`.
  */
 export interface ExampleAppOptions {

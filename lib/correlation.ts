@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 // A correlation ID must be unique, not secret (it is shown to users as an error "reference"):
 // a random per-process start plus a counter gives 2^32 distinct suffixes per process, and two
 // processes collide only by drawing starts within a few IDs of each other in the same ms.
-// Cheaper than an entropy draw per ID (randomUUID showed in the login profile).
+// Cheaper than an entropy draw per ID.
 let counter = randomBytes(4).readUInt32BE(0);
 
 /** `tiktok-<Date.now()>-<8 lowercase hex>`: one per operation, the same on every attempt. */

@@ -1,6 +1,6 @@
 /**
  * The one error class every TikTok failure surfaces as, its stable codes, and the mapping from
- * TikTok's own error identifiers to those codes. See design.md "Errors".
+ * TikTok's own error identifiers to those codes. See docs/errors.md.
  */
 
 /** Stable error codes. Apps switch on these; they never change meaning. */
@@ -34,12 +34,13 @@ export const TikTokErrorCode = {
 } as const;
 export type TikTokErrorCode = (typeof TikTokErrorCode)[keyof typeof TikTokErrorCode];
 
-interface CodeInfo {
+/** What a {@link TikTokErrorCode} means for an app: retry or not, and the status to answer. */
+export interface CodeInfo {
   readonly retryable: boolean;
   readonly statusCode: number;
 }
 
-/** design.md's error table: whether a code is worth retrying and the HTTP status to answer. */
+/** The error table (docs/errors.md): whether a code is worth retrying and the HTTP status to answer. */
 export const ERROR_CODE_INFO: Readonly<Record<TikTokErrorCode, CodeInfo>> = {
   NETWORK_ERROR: { retryable: true, statusCode: 503 },
   TIMEOUT_ERROR: { retryable: true, statusCode: 504 },
@@ -129,7 +130,8 @@ export function isTikTokAPIError(value: unknown): value is TikTokAPIError {
   return value instanceof TikTokAPIError;
 }
 
-// NOTE: TikTok's error identifiers (tiktok-api.md "Token endpoint" and "User info"). The token
+// NOTE: TikTok's error identifiers (https://developers.tiktok.com/doc/oauth-user-access-token-management and
+// https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info). The token
 // endpoint uses OAuth's flat `error`; user info uses `error.code` in an envelope.
 const UPSTREAM_CODES: Readonly<Record<string, TikTokErrorCode>> = {
   invalid_client: 'INVALID_CREDENTIALS',

@@ -1,3 +1,8 @@
+/**
+ * "Log in with TikTok" for Express: the Passport strategy, the TikTok client, errors, tokens,
+ * middleware and metrics. Guides: the docs/ folder of the repository.
+ * @module passport-tiktok
+ */
 export { TikTokClient } from './client/client';
 export type {
   AuthorizationUrl,
@@ -7,6 +12,8 @@ export type {
 } from './client/client';
 export type { TikTokClientOptions } from './client/options';
 export type { TikTokCredential } from './client/credentials';
+export type { CircuitBreakerOptions } from './client/circuit-breaker';
+export type { RetryBudgetOptions } from './client/retry-budget';
 export type { TikTokClientToken, TikTokTokens, TikTokUserInfo } from './client/types';
 export {
   TIKTOK_AUTHORIZATION_URL,
@@ -15,7 +22,11 @@ export {
   TIKTOK_USER_INFO_URL,
 } from './client/endpoints';
 export { TikTokAPIError, TikTokErrorCode, ERROR_CODE_INFO, isTikTokAPIError } from './errors';
-export type { TikTokAPIErrorInit, TikTokUpstreamError } from './errors';
+export type {
+  CodeInfo as TikTokErrorCodeInfo,
+  TikTokAPIErrorInit,
+  TikTokUpstreamError,
+} from './errors';
 export { acceptCorrelationId, generateCorrelationId } from './correlation';
 export { createTikTokMetrics } from './metrics';
 export type { TikTokMetrics, TikTokOperation } from './metrics';
@@ -29,6 +40,7 @@ export type {
   TikTokStrategyCommonOptions,
   TikTokStrategyOptions,
   TikTokStrategyOptionsWithRequest,
+  TikTokStrategyOptionsWithoutRequest,
   TikTokTokenSink,
   TikTokVerifyCallback,
   TikTokVerifyFunction,

@@ -10,7 +10,7 @@ export function generateCodeVerifier(): string {
 
 /**
  * NOTE: TikTok's S256 challenge is the lowercase HEX SHA-256 of the verifier, not RFC 7636's
- * base64url (tiktok-api.md "Authorize request"; TikTok's Android SDK test vector is pinned in
+ * base64url (https://developers.tiktok.com/doc/login-kit-web; TikTok's Android SDK test vector is pinned in
  * test/unit/pkce.test.ts). A base64url challenge is accepted at authorize and then rejected at
  * token exchange with `invalid_request`.
  */
@@ -18,7 +18,7 @@ export function codeChallengeForVerifier(verifier: string): string {
   return createHash('sha256').update(verifier, 'ascii').digest('hex');
 }
 
-/** 64 lowercase hex chars (32 random bytes): design.md's state format. */
+/** 64 lowercase hex chars (32 random bytes): the format of a login's state. */
 export function generateState(): string {
   return randomBytes(32).toString('hex');
 }

@@ -1,6 +1,6 @@
 import type { TikTokUserInfo } from './client/types';
 
-/** The Passport profile built from TikTok user info (design.md "Profile"). */
+/** The Passport profile built from TikTok user info (docs/strategy.md, "The profile"). */
 export interface TikTokProfile {
   provider: 'tiktok';
   /** TikTok's `open_id`: stable per app and user. */

@@ -67,8 +67,8 @@ export class CircuitBreaker {
       undefined,
     private readonly now: () => number = Date.now,
   ) {
-    // Fix: options are checked up front (a NaN windowMs used to stop the window rotating for
-    // good, a ratio of 0 or a negative cool-down silently did something else).
+    // Options are checked up front: a NaN windowMs would stop the window rotating for good, a
+    // ratio of 0 or a negative cool-down would silently do something else.
     const o = options;
     const ratio = (v: number): boolean => v > 0 && v <= 1;
     this.failureRatio = checkOption(o.failureRatio ?? 0.5, 'failureRatio', ratio, 'in (0, 1]');
@@ -84,8 +84,7 @@ export class CircuitBreaker {
     const maxOpenMs = checkOption(o.maxOpenMs ?? 60_000, 'maxOpenMs', positiveFinite, 'positive');
     this.maxOpenMs = Math.max(this.baseOpenMs, maxOpenMs);
     this.openMs = this.baseOpenMs;
-    // Fix: the window starts now. `bucketStart === 0` used to mean "not started", which an
-    // injected clock starting at 0 hit on every call: old buckets were then never rotated out.
+    // The window starts now (not at 0: an injected clock may start at 0).
     this.bucketStart = this.now();
   }
 
@@ -101,9 +100,9 @@ export class CircuitBreaker {
       this.transition('half-open');
     }
     if (this.stateValue === 'half-open') {
-      // Fix: a probe whose outcome never came back (its attempt threw something unexpected)
-      // held the slot forever, and every later call failed with CIRCUIT_OPEN until a restart.
-      // After maxOpenMs it is presumed lost (a real attempt ends by its timeout long before).
+      // A probe whose outcome never comes back (its attempt threw something unexpected) is
+      // presumed lost after maxOpenMs (a real attempt ends by its timeout long before), so it
+      // cannot hold the slot forever.
       const lost = now - this.probeSentAt >= this.maxOpenMs;
       if (this.probeInFlight && !lost) {
         return { allowed: false, retryInMs: Math.min(1000, this.openMs) };
@@ -124,9 +123,8 @@ export class CircuitBreaker {
       this.transition('closed');
       return;
     }
-    // Fix: only the probe decides while the circuit is not closed. The outcome of an attempt let
-    // through before the circuit opened is old news: it used to close or re-open a half-open
-    // circuit and free the probe's slot while the probe was still in flight (two probes then).
+    // Only the probe decides while the circuit is not closed: the outcome of an attempt let
+    // through before the circuit opened is old news, and must not free the probe's slot.
     if (this.stateValue !== 'closed') return;
     this.add(false);
   }

@@ -1,5 +1,5 @@
-// Caller-supplied correlation IDs go through acceptCorrelationId(): one with CR/LF would break the
-// X-Correlation-Id header and reach the logs unchecked.
+// NOTE: caller-supplied correlation IDs go through acceptCorrelationId(): an ID with CR/LF would
+// break the X-Correlation-Id header sent to TikTok and reach the logs unchecked.
 import { acceptCorrelationId } from '../correlation';
 import { TikTokAPIError } from '../errors';
 import { getDefaultLogger, SafeLogger, Scrubber, type TikTokLogger } from '../logging';
@@ -125,6 +125,10 @@ export class TikTokClient {
   private clientToken: { value: TikTokClientToken; renewAt: number } | undefined;
   private clientTokenInFlight: Promise<TikTokClientToken> | undefined;
 
+  constructor(options?: TikTokClientOptions);
+  /** @internal `owner` names the class in configuration errors (`TikTokStrategy`'s client). */
+  // eslint-disable-next-line @typescript-eslint/unified-signatures -- this overload is stripped from the .d.ts
+  constructor(options: TikTokClientOptions, owner: string);
   constructor(options: TikTokClientOptions = {}, owner = 'TikTokClient') {
     const o = options;
     const scopes = normalizeScopes(o.scopes ?? [...DEFAULT_SCOPES]);
@@ -216,7 +220,10 @@ export class TikTokClient {
     this.secretOnlyLog = undefined;
   }
 
-  /** A logger for one operation that scrubs the operation's secrets from everything. */
+  /**
+   * A logger for one operation that scrubs the operation's secrets from everything.
+   * @internal
+   */
   logFor(secrets: ReadonlyArray<string | undefined>): { logger: SafeLogger; scrubber: Scrubber } {
     // Login starts carry no secret of their own: they share one (nothing ever adds to it).
     if (secrets.every((secret) => secret === undefined)) {
@@ -238,7 +245,7 @@ export class TikTokClient {
 
   /**
    * The URL to send the browser to. NOTE: `client_key` (never `client_id`, never the secret),
-   * comma-separated scopes and a hex S256 challenge (tiktok-api.md "Authorize request").
+   * comma-separated scopes and a hex S256 challenge (https://developers.tiktok.com/doc/login-kit-web).
    */
   async getAuthorizationUrl(
     options: AuthorizationUrlOptions | readonly string[] = {},
@@ -339,7 +346,7 @@ export class TikTokClient {
   }
 
   /**
-   * NOTE: refresh tokens rotate (tiktok-api.md): persist the returned `refresh_token` before
+   * NOTE: refresh tokens rotate (https://developers.tiktok.com/doc/oauth-user-access-token-management): persist the returned `refresh_token` before
    * using the new access token. Call this under a per-user lock — TikTokTokenManager does.
    */
   async refreshAccessToken(
@@ -466,7 +473,7 @@ export class TikTokClient {
 
   /**
    * NOTE: `fields` is a comma list TikTok requires, with `open_id` asked for explicitly. Built
-   * once per field set (a URL parse per login showed in the profile).
+   * once per field set.
    */
   private userInfoUrl(fields: readonly string[]): string {
     const key = fields.join(',');
@@ -523,7 +530,7 @@ export class TikTokClient {
 
   /**
    * NOTE: the token and revoke endpoints take `application/x-www-form-urlencoded` bodies with
-   * `client_key` + `client_secret` in the body (JSON bodies are rejected; tiktok-api.md).
+   * `client_key` + `client_secret` in the body (JSON bodies are rejected; https://developers.tiktok.com/doc/oauth-user-access-token-management).
    */
   private async post<T>(
     operation: TikTokOperation,

@@ -1,5 +1,5 @@
 /**
- * NOTE: TikTok's endpoints, exact strings (tiktok-api.md "Endpoints"). The trailing slash matters:
+ * NOTE: TikTok's endpoints, exact strings (docs/tiktok-api.md). The trailing slash matters:
  * without it the token and revoke endpoints answer `404 Unsupported path(Janus)`.
  * Every URL can be overridden by an option — that is how tests and the example point at the
  * emulator.
@@ -22,7 +22,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** The client token is renewed this long before TikTok says it expires. */
 export const CLIENT_TOKEN_EARLY_RENEWAL_MS = 5 * 60_000;
 
-// NOTE: user-info fields by scope (tiktok-api.md "User info"). `open_id` must be asked for
+// NOTE: user-info fields by scope (https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info). `open_id` must be asked for
 // explicitly; asking for a field whose scope was not granted fails the whole call.
 export const FIELDS_BY_SCOPE: Readonly<Record<string, readonly string[]>> = {
   'user.info.basic': [
@@ -69,7 +69,7 @@ function uniqueScopes(parts: readonly string[]): string[] {
 }
 
 /**
- * NOTE: TikTok separates scopes with commas, not spaces (tiktok-api.md). Accepts a string in
+ * NOTE: TikTok separates scopes with commas, not spaces (https://developers.tiktok.com/doc/login-kit-web). Accepts a string in
  * either form, or an array, and returns the unique, trimmed, non-empty scopes.
  */
 export function normalizeScopes(scope: string | readonly string[] | undefined): string[] {
@@ -85,7 +85,7 @@ export function normalizeScopes(scope: string | readonly string[] | undefined): 
     return [...computed];
   }
   // An array normalises like its elements joined with commas (every separator splits alike):
-  // the string cache then serves the login start's array too (it showed in the login profile).
+  // the string cache then serves the login start's array too.
   if (scope.every((s) => typeof s === 'string')) return normalizeScopes(scope.join(','));
   return uniqueScopes(scope.flatMap((s) => s.split(SCOPE_SEPARATORS)));
 }

@@ -65,8 +65,8 @@ export function createGuards(
   const breakers = new Map<TikTokEndpoint, CircuitBreaker>();
   const breakerOptions = options.circuitBreaker;
   const onTransition = (state: CircuitState, endpoint: string): void => {
-    // Fix: the meta key is `circuitState`. `state` is redacted (the OAuth state is a secret), so
-    // the log said `state: "[REDACTED]"` instead of the circuit's state.
+    // NOTE: the meta key is `circuitState`: `state` is redacted (the OAuth state is a secret) and
+    // would log as "[REDACTED]".
     logger.log(state === 'open' ? 'warn' : 'info', `[TikTokOAuth] circuit - ${state}`, {
       endpoint,
       circuitState: state,
@@ -74,8 +74,8 @@ export function createGuards(
     metrics?.circuitState?.set({ endpoint }, STATE_VALUE[state]);
     metrics?.circuitTransitions?.inc({ endpoint, state });
   };
-  // Fix: the breakers are made here, with the client, so that a bad `circuitBreaker` option is a
-  // TypeError at construction (design.md) rather than at the first call to each endpoint.
+  // The breakers are made here, with the client, so that a bad `circuitBreaker` option is a
+  // TypeError at construction rather than at the first call to each endpoint.
   if (breakerOptions !== false) {
     for (const endpoint of ENDPOINTS) {
       breakers.set(endpoint, new CircuitBreaker(endpoint, breakerOptions, onTransition));

@@ -42,22 +42,22 @@ const ADVICE: Partial<Record<TikTokErrorCode, string>> = {
 
 /** Control characters out, `max` chars (default 200) then `…`, this operation's secrets replaced. */
 export function cleanDescription(text: string, scrubber: Scrubber, max = 200): string {
-  // Fix: scrub before cutting. Cutting first left the head of a secret that straddled the
-  // 200-char limit in the text, where the scrubber no longer recognised it.
+  // NOTE: scrubbed before it is cut, so that a secret straddling the limit is still recognised
+  // whole and no head of it stays in the text.
   // eslint-disable-next-line no-control-regex
   const flat = scrubber.scrub(text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim());
   if (flat.length <= max) return flat;
-  // Fix (fuzzing): never cut an emoji (a surrogate pair) in half: the message then carried a
-  // lone surrogate, which JSON logs and UTF-8 pages turn into U+FFFD or reject.
+  // Never cuts a surrogate pair (an emoji) in half: a lone surrogate is turned into U+FFFD or
+  // rejected by JSON logs and UTF-8 pages.
   const end = /[\uD800-\uDBFF]/.test(flat.charAt(max - 1)) ? max - 1 : max;
   return `${flat.slice(0, end)}…`;
 }
 
 /**
  * TikTok's `log_id` or error name as received, or undefined when it carries a secret of this
- * operation. Fix (fuzzing): both match the safe-character checks whatever their content, and
- * went unscrubbed into the error's message and fields: an answer echoing the client secret or a
- * token as `log_id` / `error` put it in the message the error handler shows the browser.
+ * operation. NOTE: both pass the safe-character checks whatever their content, so an answer
+ * echoing the client secret or a token as `log_id` / `error` would otherwise put it in the
+ * error's message, which the error handler shows the browser.
  */
 function unlessSecret(value: string | undefined, scrubber: Scrubber): string | undefined {
   return value !== undefined && scrubber.scrub(value) === value ? value : undefined;
@@ -68,8 +68,8 @@ export function parseRetryAfter(value: string | null, now: number): number | und
   if (value === null) return undefined;
   const trimmed = value.trim();
   if (/^\d{1,7}$/.test(trimmed)) return Number(trimmed) * 1000;
-  // Fix: only an HTTP-date (RFC 9110: it starts with a day name) goes to Date.parse, whose
-  // legacy parser otherwise reads junk like "-1" or "1.5" as dates in 2001.
+  // NOTE: only an HTTP-date (RFC 9110: it starts with a day name) goes to Date.parse, whose
+  // legacy parser reads junk like "-1" or "1.5" as dates in 2001.
   if (!/^[A-Za-z]{3,9},? /.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
@@ -105,7 +105,7 @@ function fail(
 
 /**
  * Turns TikTok's answer into the parsed value or an AttemptFailure.
- * NOTE: TikTok sends OAuth errors with HTTP 200 (observed, tiktok-api.md): the body decides, so
+ * NOTE: TikTok sends OAuth errors with HTTP 200 (observed; docs/tiktok-api.md): the body decides, so
  * an `error` in the body is a failure whatever the status, before the status is even looked at.
  */
 export function interpret<T>(

@@ -8,7 +8,7 @@ import { AttemptFailure } from './interpret';
 /**
  * `idempotent`: every transient failure is retried. `singleUse`: the authorization code is
  * consumed by the first request that reaches TikTok, so failures that may have reached it
- * (timeouts, resets) are retried at most once (design.md "Retry policy").
+ * (timeouts, resets) are retried at most once (docs/client.md, "Retries, timeouts and deadlines").
  */
 export type RetryMode = 'idempotent' | 'singleUse';
 
@@ -127,8 +127,7 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
       breaker?.recordSuccess(permit.probe);
       s.guard?.budget?.refund(spent);
       const durationMs = Math.round(performance.now() - started);
-      // debug, not info: a login already logs one info line with both calls' outcome, and at
-      // `info` three lines per login cost ~0.4 ms of CPU (bench/README.md, profiling).
+      // debug, not info: at the default `info` level the package logs only what needs attention.
       log('debug', 'success', { attempt, durationMs });
       s.metrics?.requests.inc({ operation: run.operation, outcome: 'success' });
       s.metrics?.duration.observe({ operation: run.operation }, durationMs / 1000);

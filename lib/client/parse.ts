@@ -137,7 +137,7 @@ export function envelopeError(body: unknown): { error: string; description?: str
     part = body;
   else return undefined;
   const code = part.code;
-  // NOTE: success is `error.code === "ok"`; an older TikTok doc showed `0`.
+  // NOTE: success is `error.code === "ok"`; an older TikTok doc showed `0` (https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info).
   if (code === 'ok' || code === 0 || code === '0') return undefined;
   const error = typeof code === 'string' || typeof code === 'number' ? String(code) : 'unknown';
   const m = part.message;

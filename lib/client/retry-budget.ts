@@ -33,7 +33,7 @@ export class RetryBudget {
   private tokens: number;
 
   constructor(options: RetryBudgetOptions = {}) {
-    // Fix: checked up front (a NaN capacity or cost used to turn the budget off, silently).
+    // Checked up front: a NaN capacity or cost would turn the budget off silently.
     this.capacity = nonNegative(options.capacity ?? 100, 'capacity');
     this.retryCost = nonNegative(options.retryCost ?? 5, 'retryCost');
     this.timeoutRetryCost = nonNegative(options.timeoutRetryCost ?? 10, 'timeoutRetryCost');

@@ -33,8 +33,8 @@ interface Target {
   readonly path: string;
 }
 
-// The handful of TikTok URLs a process calls, parsed once (a URL parse per request showed in the
-// login profile). Bounded, in case an app builds many distinct URLs.
+// The handful of TikTok URLs a process calls, parsed once. Bounded, in case an app builds many
+// distinct URLs.
 const targets = new Map<string, Target>();
 function targetOf(url: string): Target {
   let t = targets.get(url);
@@ -62,8 +62,7 @@ function headerReader(headers: RawHeaders): HeaderReader {
 /**
  * The default transport: undici's `dispatch` on a shared keep-alive Agent (the Node.js project's
  * HTTP client, the one under global `fetch`), driven with a handler — no streams, no `Response`.
- * Measured against node:http(s) with a keep-alive agent, the previous default, in simultaneous
- * A/B runs (`npm run bench -- --ab`): about 6 % less app CPU per login (bench/README.md).
+ * Performance: docs/performance.md.
  * Redirects are returned as is, never followed; bodies over 1 MiB and incomplete bodies fail
  * the attempt; one timer covers the response headers and the whole body.
  */

@@ -84,9 +84,8 @@ export function tiktokErrorHandler(options: TikTokErrorHandlerOptions = {}): Err
       next(err);
       return;
     }
-    // Fix: the ID goes into a header, and an app's own TikTokAPIError (or, before the matching
-    // fix, TikTokTokenManager) could carry a raw request header with CR/LF: setHeader threw and
-    // the app answered a 500 with a stack trace. An unsafe ID is replaced by a fresh one.
+    // NOTE: the ID goes into a header, and an app's own TikTokAPIError can carry a raw request
+    // header with CR/LF, on which setHeader throws. An unsafe ID is replaced by a fresh one.
     const correlationId = acceptCorrelationId(error.correlationId);
     const body = { ...error.toJSON(), correlationId };
     res.setHeader('Cache-Control', 'no-store');

@@ -3,7 +3,7 @@
  * (qs: `state[]=x` becomes an array, `state[k]=x` an object) and Express 5 behave the same.
  */
 
-/** Parameters TikTok sends back (tiktok-api.md "Callback"), plus `errCode` from its SDKs. */
+/** Parameters TikTok sends back (https://developers.tiktok.com/doc/login-kit-web), plus `errCode` from its SDKs. */
 const CALLBACK_NAMES = ['code', 'state', 'error', 'error_description', 'scopes', 'errCode'];
 const MAX_CODE_LENGTH = 2048;
 const MAX_STATE_LENGTH = 512;
@@ -79,7 +79,7 @@ export function parseCallbackParams(query: URLSearchParams): CallbackParse {
   if (state !== null && state !== '') params.state = state;
   if (error !== null) params.error = error;
   const scopes = query.get('scopes');
-  // NOTE: TikTok names the granted scopes `scopes` (plural), comma-separated (tiktok-api.md).
+  // NOTE: TikTok names the granted scopes `scopes` (plural), comma-separated (https://developers.tiktok.com/doc/login-kit-web).
   if (scopes !== null && SCOPES.test(scopes)) {
     params.scopes = scopes.split(',').filter((s) => s.length > 0);
   }

@@ -77,8 +77,7 @@ function failAnotherAccount(ctx: FlowContext): void {
 /**
  * When the login's TikTok calls must stop: `loginDeadlineMs` after the callback reached the
  * strategy, less a reserve (5 %, at most 250 ms) for answering the browser, so that the callback
- * itself answers within `loginDeadlineMs` even when TikTok hangs (the bench's "hang" scenario
- * measured 5021 ms against a 5000 ms deadline before the reserve: the error response and a busy
+ * itself answers within `loginDeadlineMs` even when TikTok hangs (the error response and a busy
  * event loop come after the last attempt is cut).
  */
 export function loginDeadlineAt(startedAt: number, loginDeadlineMs: number): number {
@@ -148,8 +147,7 @@ export async function completeLogin(
     keepOtherTabsAcrossLogin(ctx.req, session, { openId: tokens.open_id, at: Date.now() });
   }
   // debug, like every success: at the default `info` level the package logs only what needs
-  // attention (retries, failures, circuit changes). An info line per login cost ~0.16 ms of CPU
-  // (a fifth of a login's app CPU, `npm run bench -- --profile`); apps log their own requests.
+  // attention (retries, failures, circuit changes); apps log their own requests.
   ctx.logger.log('debug', '[TikTokOAuth] login - success', {
     correlationId: ctx.correlationId,
     durationMs: Date.now() - started,

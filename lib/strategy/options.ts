@@ -102,7 +102,7 @@ export interface TikTokStrategyCommonOptions extends TikTokClientOptions {
   tokenManager?: TikTokTokenSink;
   /**
    * Shorthand for `tokenManager: new TikTokTokenManager({ client, store: tokenStore })` with this
-   * strategy's client (design.md): a `MemoryTokenStore` or `RedisTokenStore`. The manager is then
+   * strategy's client: a `MemoryTokenStore` or `RedisTokenStore`. The manager is then
    * `strategy.tokenManager`. Ignored when `tokenManager` is given. Default: none.
    */
   tokenStore?: TokenStore;
@@ -158,6 +158,9 @@ export interface TikTokStrategyOptionsWithRequest extends TikTokStrategyCommonOp
 }
 
 /** Per-request options: `passport.authenticate('tiktok', { scope, returnTo, ... })`. */
+/** Another name for {@link TikTokStrategyOptions}: the options of a verify without `req`. */
+export type TikTokStrategyOptionsWithoutRequest = TikTokStrategyOptions;
+
 export interface TikTokAuthenticateOptions {
   /** Scopes for this login only. Default: the strategy's `scope`. */
   scope?: string | string[];

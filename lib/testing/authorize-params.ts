@@ -29,7 +29,7 @@ type Parsed = { request: AuthorizeRequest } | { error: string };
 
 function checkClient(params: URLSearchParams, options: ResolvedOptions): string | undefined {
   // NOTE: TikTok calls the client id `client_key` and the secret must never travel in the
-  // browser (tiktok-api.md, "Authorize request").
+  // browser (https://developers.tiktok.com/doc/login-kit-web).
   if (params.has('client_secret')) {
     return 'client_secret must never be sent to the authorize endpoint (it is visible to the user)';
   }
@@ -59,7 +59,7 @@ function checkRedirectUri(
 
 /**
  * PKCE. NOTE: TikTok's challenge is the lowercase hex SHA-256 of the verifier; a base64url
- * challenge passes here and fails at the code exchange, as on TikTok (tiktok-api.md).
+ * challenge passes here and fails at the code exchange, as on TikTok (https://developers.tiktok.com/doc/oauth-user-access-token-management).
  */
 function checkPkce(params: URLSearchParams, options: ResolvedOptions): string | undefined {
   const challenge = params.get('code_challenge');

@@ -8,7 +8,7 @@ import { isFormContentType } from './recorder';
 import type { EmulatorUser } from './types';
 
 const DENIED_DESCRIPTION = 'User cancelled the authorization';
-/** NOTE: TikTok's SDKs read a numeric `errCode` too; -2 is "user cancelled" (tiktok-api.md). */
+/** NOTE: TikTok's SDKs read a numeric `errCode` too; -2 is "user cancelled" (docs/tiktok-api.md). */
 const DENIED_ERR_CODE = '-2';
 
 function approve(

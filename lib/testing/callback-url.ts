@@ -1,6 +1,6 @@
 /**
  * Percent-encodes like encodeURIComponent, plus `!'()*`. NOTE: codes contain `*` and `!`
- * (tiktok-api.md, "Callback"), so they reach the callback encoded: a client that does not decode
+ * (https://developers.tiktok.com/doc/login-kit-web), so they reach the callback encoded: a client that does not decode
  * exactly once sends the wrong code.
  */
 export function encodeQueryValue(value: string): string {

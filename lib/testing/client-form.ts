@@ -13,7 +13,7 @@ function sameSecret(a: string, b: string): boolean {
  * Reads the form of a token or revoke request and authenticates the client, answering the
  * error itself when something is wrong. NOTE: TikTok rejects JSON bodies and reads
  * `client_key` + `client_secret` from the form body only; an `Authorization: Basic` header is
- * ignored (tiktok-api.md, "Token endpoint").
+ * ignored (https://developers.tiktok.com/doc/oauth-user-access-token-management).
  */
 export function readClientForm(
   ctx: RequestContext,

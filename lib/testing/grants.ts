@@ -40,8 +40,8 @@ const SWEEP_THRESHOLD = 10_000;
 
 /**
  * Codes, grants and tokens. A grant is one login: its access tokens (old ones stay valid until
- * they expire) and its current refresh token. NOTE: refresh tokens rotate (tiktok-api.md, "Token
- * endpoint"): refreshing replaces the grant's refresh token and the old one stops working.
+ * they expire) and its current refresh token. NOTE: refresh tokens rotate (
+ * https://developers.tiktok.com/doc/oauth-user-access-token-management): refreshing replaces the grant's refresh token and the old one stops working.
  */
 export class GrantStore {
   private readonly codes = new Map<string, CodeRecord>();

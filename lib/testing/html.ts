@@ -29,7 +29,7 @@ export function htmlPage(title: string, body: string): string {
 
 /**
  * The page TikTok stops on for configuration errors. NOTE: such errors never reach the
- * callback (tiktok-api.md, "Authorize request").
+ * callback (https://developers.tiktok.com/doc/login-kit-web).
  */
 export function errorPage(message: string): string {
   return htmlPage(

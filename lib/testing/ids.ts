@@ -23,8 +23,8 @@ export function newLogId(now: number): string {
 }
 
 /**
- * An authorization code. NOTE: TikTok's codes contain `*`, `!` and `.` (tiktok-api.md,
- * "Callback"), so a client that decodes twice or forgets to form-encode breaks here as it would
+ * An authorization code. NOTE: TikTok's codes contain `*`, `!` and `.` (
+ * https://developers.tiktok.com/doc/login-kit-web), so a client that decodes twice or forgets to form-encode breaks here as it would
  * against TikTok.
  */
 export function newAuthorizationCode(): string {

@@ -1,3 +1,8 @@
+/**
+ * The TikTok emulator: a local HTTP server that behaves like TikTok Login Kit v2, for
+ * development and tests. Guide: docs/emulator.md in the repository.
+ * @module passport-tiktok/testing
+ */
 export { startTikTokEmulator } from './server';
 export type { TikTokEmulatorOptions } from './options';
 export type { EmulatorFault, MalformedKind } from './fault';

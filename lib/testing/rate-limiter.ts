@@ -1,6 +1,6 @@
 /**
  * A sliding-window limit per key. NOTE: TikTok documents 600 requests per minute per endpoint
- * (tiktok-api.md, "User info").
+ * (https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info).
  */
 export class SlidingWindowRateLimiter {
   private readonly windows = new Map<string, number[]>();

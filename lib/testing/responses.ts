@@ -12,7 +12,7 @@ const DOCUMENTED_OAUTH_STATUS: Readonly<Record<string, number>> = {
 
 /**
  * A token/revoke error in TikTok's flat shape. NOTE: TikTok has been observed to send these with
- * HTTP 200 (tiktok-api.md, "Token endpoint"); `oauthErrorStatus: 'documented'` sends 4xx instead.
+ * HTTP 200 (observed; docs/tiktok-api.md); `oauthErrorStatus: 'documented'` sends 4xx instead.
  * `status` forces a status whatever the option (429, 413, 405...).
  */
 export function sendOAuthError(

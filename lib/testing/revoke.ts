@@ -6,7 +6,7 @@ import { sendOAuthError } from './responses';
 /**
  * POST /v2/oauth/revoke/ with the ACCESS token. Revoking ends the whole grant: the access token
  * and the grant's refresh token stop working. NOTE: an unknown, already revoked or expired token
- * is refused with `invalid_grant` (tiktok-api.md, "Revoke"); the client decides that means
+ * is refused with `invalid_grant` (https://developers.tiktok.com/doc/oauth-user-access-token-management); the client decides that means
  * "already revoked".
  */
 export function handleRevoke(ctx: RequestContext, state: EmulatorState): void {

@@ -2,7 +2,7 @@ import type { EmulatorEndpoint, EmulatorEndpoints, RecordedEndpoint } from './ty
 
 /**
  * The emulated paths. NOTE: the trailing slash is part of TikTok's paths; without it TikTok
- * answers `404 Unsupported path(Janus)` (tiktok-api.md, "Endpoints"), and so does the emulator.
+ * answers `404 Unsupported path(Janus)` (docs/tiktok-api.md), and so does the emulator.
  */
 export const ENDPOINT_PATHS: Readonly<Record<EmulatorEndpoint, string>> = {
   authorize: '/v2/auth/authorize/',

@@ -10,7 +10,7 @@ export const KNOWN_SCOPES: ReadonlySet<string> = new Set([
   'research.data.basic',
 ]);
 
-/** The scope each user info field needs (tiktok-api.md, "User info"). */
+/** The scope each user info field needs (https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info). */
 export const FIELD_SCOPES: ReadonlyMap<string, string> = new Map([
   ['open_id', 'user.info.basic'],
   ['union_id', 'user.info.basic'],
@@ -30,7 +30,7 @@ export const FIELD_SCOPES: ReadonlyMap<string, string> = new Map([
 
 /**
  * Parses a `scope` parameter. NOTE: TikTok separates scopes with commas, not spaces
- * (tiktok-api.md, "Authorize request"); a space, an empty item or an unknown scope is an error.
+ * (https://developers.tiktok.com/doc/login-kit-web); a space, an empty item or an unknown scope is an error.
  * Returns the scopes, or a message saying what is wrong.
  */
 export function parseScopeParam(value: string): { scopes: string[] } | { error: string } {

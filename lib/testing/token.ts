@@ -11,7 +11,7 @@ function exchangeCode(ctx: RequestContext, state: EmulatorState, form: URLSearch
     return;
   }
   // NOTE: a code is consumed by the first exchange attempt that reaches it, even if that
-  // attempt then fails (tiktok-api.md, "Callback": codes are single-use).
+  // attempt then fails (codes are single-use: https://developers.tiktok.com/doc/oauth-user-access-token-management).
   const record = state.grants.takeCode(code);
   if (record === undefined) {
     sendOAuthError(ctx, state, 'invalid_grant', 'Authorization code is invalid or has been used.');
@@ -21,7 +21,7 @@ function exchangeCode(ctx: RequestContext, state: EmulatorState, form: URLSearch
     sendOAuthError(ctx, state, 'invalid_grant', 'Authorization code is expired.');
     return;
   }
-  // NOTE: redirect_uri must be byte-identical to the authorize one (tiktok-api.md).
+  // NOTE: redirect_uri must be byte-identical to the authorize one (https://developers.tiktok.com/doc/oauth-user-access-token-management).
   if (form.get('redirect_uri') !== record.redirectUri) {
     sendOAuthError(
       ctx,

@@ -26,7 +26,7 @@ function requestedFields(query: URLSearchParams): { fields: string[] } | { error
  * GET /v2/user/info/?fields=... with a Bearer access token. Answers TikTok's envelope
  * `{"data":{"user":{...}},"error":{"code":"ok","message":"","log_id":"..."}}` with only the
  * requested fields. NOTE: `open_id` is returned only when asked for, and every field needs its
- * scope to have been granted (tiktok-api.md, "User info").
+ * scope to have been granted (https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info).
  */
 export function handleUserInfo(ctx: RequestContext, state: EmulatorState): void {
   const token = bearerToken(ctx.req.headers.authorization);

@@ -1,8 +1,7 @@
 import type { TikTokTokens } from '../client/types';
-// Fix: caller-supplied correlation IDs go through acceptCorrelationId(), as in TikTokClient. Taken
-// as is, an ID with CR/LF (e.g. a raw X-Correlation-Id header) reached the logs unchecked and made
-// tiktokErrorHandler throw ERR_INVALID_CHAR on the X-Correlation-Id header: a 500 whose default
-// Express page shows a stack trace (test/security/correlation-id.test.ts).
+// NOTE: caller-supplied correlation IDs go through acceptCorrelationId(), as in TikTokClient: an
+// ID with CR/LF (e.g. a raw X-Correlation-Id header) must not reach the logs or, through the
+// error, the X-Correlation-Id response header.
 import { acceptCorrelationId } from '../correlation';
 import { TikTokAPIError } from '../errors';
 import { SafeLogger } from '../logging';

@@ -29,7 +29,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /**
  * One refresh per user at a time, in this process (a map of in-flight promises) and across
  * processes (the store's lock). NOTE: TikTok rotates refresh tokens and a reused one can kill the
- * grant, hence: lock, re-read, refresh, compare-and-set, then
+ * grant (https://developers.tiktok.com/doc/oauth-user-access-token-management), hence: lock, re-read, refresh, compare-and-set, then
  * return — the rotated refresh token is persisted before anyone sees the new access token.
  */
 export class TokenRefresher {
@@ -184,7 +184,7 @@ function endsGrant(err: unknown): err is TikTokAPIError {
 }
 
 /**
- * NOTE: TikTok rotates refresh tokens; should an answer come without one, the
+ * NOTE: TikTok rotates refresh tokens (https://developers.tiktok.com/doc/oauth-user-access-token-management); should an answer come without one, the
  * old one is kept rather than leaving the grant unrefreshable.
  */
 function keepRefreshToken(fresh: TikTokTokens, old: TikTokTokens): TikTokTokens {

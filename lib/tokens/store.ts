@@ -15,7 +15,7 @@ export interface StoredTokenRecord {
  * `MemoryTokenStore` serves one process; `RedisTokenStore` serves any number of app instances.
  *
  * Implementations must make `compareAndSet` and the lock primitives atomic: the manager's
- * guarantee of one TikTok refresh per grant rests on them (design.md "Token lifecycle").
+ * guarantee of one TikTok refresh per grant rests on them (docs/tokens.md, "What happens on a refresh").
  */
 export interface TokenStore {
   /** The user's tokens and their current version, or `undefined` when none are stored. */

@@ -1,11 +1,15 @@
-// README's "The TikTok emulator" snippet, run against the real example app: keep the two in step
-// (only the import path of createApp differs). It type-checks and runs with the rest.
+// The snippet of docs/emulator.md, run against the real example app: the two are kept in step
+// (only the import path of createApp differs; the last test checks it). The docs' code-block test
+// type-checks the snippet itself.
 import assert from 'node:assert/strict';
 import { startTikTokEmulator, type TikTokEmulator } from 'passport-tiktok/testing';
 import request from 'supertest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createApp, type ExampleApp } from '../../example/app';
+import { tsBlocks } from '../support/markdown';
 
-describe('Log in with TikTok (README snippet)', () => {
+describe('Log in with TikTok (docs snippet)', () => {
   let tt: TikTokEmulator;
   let example: ExampleApp;
 
@@ -31,5 +35,21 @@ describe('Log in with TikTok (README snippet)', () => {
     const callback = new URL(approved.headers.get('location') ?? '');
     await agent.get(callback.pathname + callback.search).expect(302);
     assert.equal(tt.count('token', { grantType: 'authorization_code' }), 1);
+  });
+});
+
+describe('docs/emulator.md', () => {
+  it('shows the test above, word for word but for the import path of createApp', () => {
+    const root = join(__dirname, '..', '..');
+    const snippet = tsBlocks(root, join('docs', 'emulator.md')).find((b) =>
+      b.code.includes('startTikTokEmulator'),
+    );
+    assert.ok(snippet, 'docs/emulator.md has the emulator snippet');
+    const body = (text: string): string => text.slice(text.indexOf("describe('Log in with TikTok"));
+    const self = readFileSync(__filename, 'utf8');
+    assert.equal(
+      body(snippet.code).trim(),
+      body(self).slice(0, body(self).indexOf("\ndescribe('docs/emulator.md'")).trim(),
+    );
   });
 });

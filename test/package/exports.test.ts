@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as api from '../../lib';
 
-// The public runtime API (design.md "Public API"). Adding an export is a decision: update this
+// The public runtime API (docs/api, `npm run docs`). Adding an export is a decision: update this
 // list in the same change. Removing or renaming one needs a deprecation path.
 const EXPORTS = [
   'ERROR_CODE_INFO',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { TikTokEmulator } from '../../lib/testing';
 
-/** TikTok's PKCE test vector (tiktok-api.md): verifier, hex challenge, RFC 7636 challenge. */
+/** TikTok's PKCE test vector (https://developers.tiktok.com/doc/login-kit-web): verifier, hex challenge, RFC 7636 challenge. */
 export const VERIFIER = 'gaeCq5mVvbhA8Ce6w5O9XBVIKMkySgv-_9A-rnhm9Ns';
 export const HEX_CHALLENGE = 'e6a178b120743d08509508f269652b0bdf91e29332921bc9e9744fd3dd41bfef';
 export const BASE64URL_CHALLENGE = '5qF4sSB0PQhQlQjyaWUrC9-R4pMykhvJ6XRP091Bv-8';

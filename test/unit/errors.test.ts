@@ -8,7 +8,7 @@ import {
   type TikTokErrorCode as Code,
 } from '../../lib';
 
-// design.md "Errors", plus the codes the implementation added (CONFIGURATION_ERROR,
+// docs/errors.md: the error table, with the codes the implementation added (CONFIGURATION_ERROR,
 // SERVICE_UNAVAILABLE, METHOD_NOT_ALLOWED, CIRCUIT_OPEN). Written out here, not derived from lib, so a changed row fails.
 const TABLE: Record<Code, { retryable: boolean; statusCode: number }> = {
   NETWORK_ERROR: { retryable: true, statusCode: 503 },
@@ -132,7 +132,7 @@ describe('errors', () => {
   });
 
   describe('codeForUpstreamError', () => {
-    // tiktok-api.md: every `error` of the token endpoint and every `error.code` of user info.
+    // docs/tiktok-api.md: every `error` of the token endpoint and every `error.code` of user info.
     const MAPPING: [string, Code][] = [
       ['invalid_client', 'INVALID_CREDENTIALS'],
       ['unauthorized_client', 'INVALID_CREDENTIALS'],

@@ -9,7 +9,7 @@ import {
 
 describe('pkce', () => {
   describe('codeChallengeForVerifier', () => {
-    // NOTE: TikTok's Android SDK test vector (tiktok-api.md "Authorize request").
+    // NOTE: TikTok's Android SDK test vector (https://developers.tiktok.com/doc/login-kit-web).
     const VERIFIER = 'gaeCq5mVvbhA8Ce6w5O9XBVIKMkySgv-_9A-rnhm9Ns';
 
     it('is the lowercase hex SHA-256 of the verifier (TikTok test vector)', () => {

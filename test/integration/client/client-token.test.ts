@@ -5,7 +5,7 @@ import { TikTokAPIError } from '../../../lib';
 const clientTokens = (h: ReturnType<typeof useEmulator>): number =>
   h.tt.count('token', { grantType: 'client_credentials' });
 
-// design.md: getClientAccessToken() is cached and single-flight.
+// getClientAccessToken() is cached and single-flight.
 describe('TikTokClient.getClientAccessToken (emulator)', () => {
   const h = useEmulator();
 

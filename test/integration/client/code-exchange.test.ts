@@ -7,7 +7,7 @@ import { refusedOrigin } from '../../support/net';
 
 const CORRELATION = /^tiktok-\d{13}-[0-9a-f]{8}$/;
 
-// design.md "Retry policy": authorization codes are single-use.
+// docs/client.md, "Retries, timeouts and deadlines": authorization codes are single-use.
 describe('TikTokClient.exchangeCodeForTokens single-use policy (emulator)', () => {
   const h = useEmulator();
   const exchanges = (): number => h.tt.count('token', { grantType: 'authorization_code' });
@@ -178,7 +178,7 @@ describe('TikTokClient.exchangeCodeForTokens single-use policy (emulator)', () =
   });
 });
 
-// Refresh tokens rotate (tiktok-api.md), so a refresh is as single-use as a code.
+// Refresh tokens rotate (https://developers.tiktok.com/doc/oauth-user-access-token-management), so a refresh is as single-use as a code.
 describe('TikTokClient.refreshAccessToken after a lost answer (emulator)', () => {
   const h = useEmulator();
 

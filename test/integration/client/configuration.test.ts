@@ -3,7 +3,7 @@ import { authorize, useEmulator } from '../../support/emulator';
 import { rejection } from '../../support/assertions';
 import { countingServer, type CountingServer } from '../../support/net';
 
-// reliability.md "TikTok answers": 3xx and 404 "Unsupported path" are configuration mistakes.
+// docs/errors.md (CONFIGURATION_ERROR): 3xx and 404 "Unsupported path" are configuration mistakes.
 describe('TikTokClient with misconfigured endpoints (emulator)', () => {
   const h = useEmulator();
 

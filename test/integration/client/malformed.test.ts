@@ -16,7 +16,7 @@ const VALID_TOKENS = {
   token_type: 'Bearer',
 };
 
-// reliability.md "TikTok answers": bodies that are not the documented shape.
+// docs/errors.md (MALFORMED_RESPONSE): bodies that are not the documented shape.
 describe('TikTokClient against malformed TikTok answers (emulator)', () => {
   const h = useEmulator();
   const exchange = OPERATIONS.find((o) => o.name === 'token_exchange')!;

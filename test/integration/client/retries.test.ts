@@ -5,7 +5,7 @@ import { countingFetch } from '../../support/fetch-wrappers';
 import { refusedOrigin } from '../../support/net';
 import { attempts, OPERATIONS } from '../../support/operations';
 
-// reliability.md "TikTok answers", for every operation of the client.
+// docs/client.md, "Retries, timeouts and deadlines", for every operation of the client.
 describe('TikTokClient against TikTok failures (emulator)', () => {
   const h = useEmulator();
   const TIMEOUT_MS = 150;

@@ -10,7 +10,7 @@ import { refusedOrigin } from '../../support/net';
 
 const CLIENT_SECRET = `CANARY-SECRET-${randomBytes(12).toString('hex')}`;
 
-/** Percent-encoding as in a callback URL: `*` and `!` too (tiktok-api.md: codes contain them). */
+/** Percent-encoding as in a callback URL: `*` and `!` too (codes contain them: docs/tiktok-api.md). */
 function percentEncoded(value: string): string {
   return encodeURIComponent(value).replace(
     /[!'()*]/g,
@@ -29,7 +29,7 @@ function fragments(canary: string): string[] {
   return out;
 }
 
-// design.md "Correlation IDs and logs", reliability.md "Secrets": plant canaries, run successes
+// docs/operations.md, "Logs and correlation IDs": plant canaries, run successes
 // and every failure kind, scan every captured byte.
 describe('secrets never leak (canary scan)', () => {
   const h = useEmulator({ clientSecret: CLIENT_SECRET });

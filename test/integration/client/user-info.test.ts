@@ -10,7 +10,7 @@ function fieldsAsked(h: ReturnType<typeof useEmulator>): string | string[] | und
   return requests[0]!.query.fields;
 }
 
-// reliability.md "TikTok answers": user info.
+// User info: https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info
 describe('TikTokClient.getUserInfo (emulator)', () => {
   const h = useEmulator();
 

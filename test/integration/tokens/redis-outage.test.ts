@@ -17,7 +17,7 @@ type Client = ReturnType<typeof createClient>;
 const ready = (client: Client): Promise<void> =>
   new Promise((resolve) => client.once('ready', () => resolve()));
 
-// reliability.md / issue 5: a Redis of the test's own is stopped and restarted. While it is
+// docs/scaling.md: a Redis of the test's own is stopped and restarted. While it is
 // down token calls fail with a clear 503; when it is back they recover by themselves (the client
 // reconnects, no app restart) and no token is lost.
 describe('token store: Redis outage and restart', function () {

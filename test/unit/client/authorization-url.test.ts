@@ -4,7 +4,7 @@ import { TikTokClient } from '../../../lib';
 
 const hexS256 = (verifier: string): string => createHash('sha256').update(verifier).digest('hex');
 
-// tiktok-api.md "Authorize request": client_key, comma scopes, hex S256 challenge.
+// https://developers.tiktok.com/doc/login-kit-web: client_key, comma scopes, hex S256 challenge.
 describe('TikTokClient.getAuthorizationUrl', () => {
   const client = new TikTokClient({
     clientKey: 'awkey123',

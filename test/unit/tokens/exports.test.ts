@@ -11,7 +11,7 @@ describe('token lifecycle exports', () => {
     ]);
   });
 
-  it('the package re-exports them unchanged (design.md "Public API")', () => {
+  it('the package re-exports them unchanged (the public API)', () => {
     assert.equal(pkg.TikTokTokenManager, tokens.TikTokTokenManager);
     assert.equal(pkg.MemoryTokenStore, tokens.MemoryTokenStore);
     assert.equal(pkg.RedisTokenStore, tokens.RedisTokenStore);

@@ -1,0 +1,119 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+/** Folders whose Markdown is not the repository's own (dependencies, build and run outputs). */
+const SKIP_NAMES = new Set(['node_modules', 'dist', 'coverage', '.c8_output', '.git']);
+const SKIP_PATHS = new Set([
+  join('docs', 'api'),
+  join('bench', 'results'),
+  join('test', '.readme-blocks'),
+]);
+
+/** Every Markdown file of the repository, as paths relative to `root`, sorted. */
+export function markdownFiles(root: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      const rel = relative(root, path);
+      if (SKIP_NAMES.has(name) || SKIP_PATHS.has(rel)) continue;
+      if (statSync(path).isDirectory()) walk(path);
+      else if (name.endsWith('.md')) found.push(rel);
+    }
+  };
+  walk(root);
+  return found.sort();
+}
+
+export interface CodeBlock {
+  file: string;
+  line: number;
+  code: string;
+}
+
+/** The ```ts blocks of one Markdown file. */
+export function tsBlocks(root: string, file: string): CodeBlock[] {
+  const text = readFileSync(join(root, file), 'utf8');
+  const blocks: CodeBlock[] = [];
+  const fence = /^```ts\n([\s\S]*?)^```$/gm;
+  for (let m = fence.exec(text); m !== null; m = fence.exec(text)) {
+    blocks.push({ file, line: text.slice(0, m.index).split('\n').length, code: m[1] ?? '' });
+  }
+  return blocks;
+}
+
+/** The text outside fenced code blocks and inline code, where links are links. */
+function prose(text: string): string {
+  return text.replace(/^(```+|~~~+)[^\n]*\n[\s\S]*?^\1\s*$/gm, '').replace(/`+[^`\n]*`+/g, '');
+}
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces become hyphens. */
+export function slug(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+}
+
+/** The anchors a Markdown file's headings define (duplicates get GitHub's `-1`, `-2`…). */
+export function anchors(path: string): Set<string> {
+  const seen = new Map<string, number>();
+  const result = new Set<string>();
+  for (const m of prose(readFileSync(path, 'utf8')).matchAll(/^#{1,6} +(.+?) *#*$/gm)) {
+    const base = slug(m[1] ?? '');
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    result.add(n === 0 ? base : `${base}-${String(n)}`);
+  }
+  return result;
+}
+
+export interface Link {
+  file: string;
+  target: string;
+}
+
+/** The relative links (inline and reference-style) of one Markdown file. */
+export function relativeLinks(root: string, file: string): Link[] {
+  const text = prose(readFileSync(join(root, file), 'utf8'));
+  const targets = [
+    ...[...text.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => m[1] ?? ''),
+    ...[...text.matchAll(/^\s*\[[^\]]+\]:\s*(\S+)/gm)].map((m) => m[1] ?? ''),
+  ];
+  return targets
+    .filter((t) => t !== '' && !/^[a-z][a-z0-9+.-]*:/i.test(t))
+    .map((target) => ({ file, target }));
+}
+
+/**
+ * Why a relative link does not resolve, or undefined when it does. `#anchor`s into Markdown files
+ * are checked against their headings. Links into the generated API reference (docs/api/) are
+ * checked against the files when it has been generated (`npm run docs`), else against the names
+ * the package exports (`apiNames`, e.g. `passport-tiktok.TikTokClient`).
+ */
+export function brokenLink(
+  root: string,
+  link: Link,
+  apiNames: ReadonlySet<string>,
+): string | undefined {
+  const [pathPart = '', anchor] = link.target.split('#', 2);
+  const path =
+    pathPart === ''
+      ? join(root, link.file)
+      : resolve(root, dirname(link.file), decodeURI(pathPart));
+  const api = join(root, 'docs', 'api');
+  if (path.startsWith(`${api}/`) && !existsSync(join(api, 'index.html'))) {
+    const page = relative(api, path);
+    if (page === 'index.html') return undefined;
+    const m = /^(?:classes|interfaces|functions|types|variables)\/([^/]+)\.html$/.exec(page);
+    return m !== null && apiNames.has(m[1] ?? '')
+      ? undefined
+      : `no such API reference page: ${page}`;
+  }
+  if (!existsSync(path)) return `no such file: ${relative(root, path)}`;
+  if (anchor === undefined || anchor === '' || !path.endsWith('.md')) return undefined;
+  return anchors(path).has(anchor)
+    ? undefined
+    : `no heading for #${anchor} in ${relative(root, path)}`;
+}
