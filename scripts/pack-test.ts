@@ -233,8 +233,8 @@ function main(): void {
     );
     step('installed the tarball, its peers and the usual @types');
 
-    const quickStart = readmeBlockAfter(readme, '### Quick start (an existing Express app)');
-    const recipe = readmeBlockAfter(readme, '### Test your app with the emulator');
+    const quickStart = readmeBlockAfter(readme, '## Quick start');
+    const recipe = readmeBlockAfter(readme, '## Test your app with the emulator');
     for (const project of PROJECTS) {
       const dir = join(consumer, project.name);
       mkdirSync(dir);

@@ -96,9 +96,11 @@ describe('example app in chromium: disconnect the app in TikTok (emulator) → l
       (await page.textContent('#result')) ?? '',
       /Access removed\. TikTok told the app \(HTTP 200\)/,
     );
-    await page.click('#back'); // back to /profile: the session is gone, so home with the login button
-    await page.waitForURL(`${appUrl}/`);
+    await page.click('#back'); // back to /profile: the session is gone, so it offers the login
+    await page.waitForURL(`${appUrl}/profile`);
+    await page.waitForSelector('#headline');
     const elapsed = performance.now() - started;
+    assert.equal(await page.textContent('#headline'), 'You are not logged in');
     assert.equal(await page.isVisible('#login'), true);
     assert.deepEqual(await tokenKeys(), [], 'tokens gone from Redis');
     assert.equal(tt?.webhookDeliveries[0]?.status, 'delivered');

@@ -260,12 +260,12 @@ describe('TikTokClient fidelity to TikTok and to the original API (emulator)', (
       assert.throws(() => h.client({ clientSecret: "'single-quoted-secret'" }), {
         name: 'TypeError',
         message:
-          'TikTokClient option clientSecret contains whitespace or quotes (copied with the quotes or a newline from a .env file?)',
+          'TikTokClient option clientSecret contains whitespace or surrounding quotes: remove them (a .env value must not be quoted twice or end with a space or newline)',
       });
       assert.throws(() => h.client({ clientKey: 'key with space' }), {
         name: 'TypeError',
         message:
-          'TikTokClient option clientKey contains whitespace or quotes (copied with the quotes or a newline from a .env file?)',
+          'TikTokClient option clientKey contains whitespace or surrounding quotes: remove them (a .env value must not be quoted twice or end with a space or newline)',
       });
       // @ts-expect-error -- what JavaScript callers can pass
       assert.throws(() => h.client({ clientSecret: 42 }), {
