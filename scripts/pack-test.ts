@@ -77,7 +77,7 @@ function pack(into: string): Packed {
 /** What may ship: the build, the docs, the changelog, the security policy, the licence. Nothing else. */
 function checkFileList(files: string[], extracted: string, readme: string): void {
   const allowed =
-    /^(dist\/.+\.(js|d\.ts|js\.map)|docs\/[a-z0-9-]+\.md|README\.md|CHANGELOG\.md|SECURITY\.md|LICENSE|package\.json)$/;
+    /^(dist\/.+\.(js|d\.ts|js\.map)|docs\/[A-Za-z0-9-]+\.md|README\.md|CHANGELOG\.md|SECURITY\.md|LICENSE|package\.json)$/;
   const unexpected = files.filter((f) => !allowed.test(f));
   if (unexpected.length > 0) fail(`unexpected files in the tarball: ${unexpected.join(', ')}`);
   const forbidden = files.filter((f) =>
