@@ -55,11 +55,7 @@ export class Emulator implements TikTokEmulator {
     this.pipeline = {
       state: this.state,
       faults: new FaultQueue(options.random),
-      limiter: new SlidingWindowRateLimiter(
-        options.rateLimit.limit,
-        options.rateLimit.windowMs,
-        options.clock,
-      ),
+      limiter: new SlidingWindowRateLimiter(options.rateLimits, options.clock),
       requests: this.requests,
       inFlight: new Set(),
     };

@@ -1,4 +1,5 @@
-import type { EmulatorUserInput } from './types';
+import { resolveRateLimits, type EmulatorRateLimit, type ResolvedRateLimits } from './rate-limiter';
+import type { EmulatorEndpoint, EmulatorUserInput } from './types';
 
 /** Options of `startTikTokEmulator()`. Every field is optional. */
 export interface TikTokEmulatorOptions {
@@ -33,8 +34,17 @@ export interface TikTokEmulatorOptions {
   refreshTokenTtlSec?: number;
   /** `expires_in` of `clt.` client tokens, seconds. Default `7_200`. */
   clientTokenTtlSec?: number;
-  /** Sliding-window limit per endpoint. Default `{ limit: 600, windowMs: 60_000 }` (TikTok's). */
-  rateLimit?: { limit: number; windowMs: number };
+  /**
+   * Sliding-window limits per endpoint; `false` removes one. Default: TikTok's documented
+   * `{ userinfo: { limit: 600, windowMs: 60_000 } }` and none on `authorize`, `token` and
+   * `revoke`. A 429 carries `Retry-After` only when the limit sets `retryAfter`.
+   */
+  rateLimits?: Partial<Record<EmulatorEndpoint, EmulatorRateLimit | false>>;
+  /**
+   * One limit for every endpoint, the OAuth ones included; replaces the defaults, and
+   * `rateLimits` entries win over it. Default `undefined`.
+   */
+  rateLimit?: EmulatorRateLimit;
   /**
    * HTTP status of token/revoke OAuth errors. Default `200` (observed: TikTok sends errors with
    * HTTP 200); `'documented'` uses 401 for `invalid_client` and 400 for the others.
@@ -67,7 +77,7 @@ export interface ResolvedOptions {
   readonly accessTokenTtlSec: number;
   readonly refreshTokenTtlSec: number;
   readonly clientTokenTtlSec: number;
-  readonly rateLimit: { readonly limit: number; readonly windowMs: number };
+  readonly rateLimits: ResolvedRateLimits;
   readonly oauthErrorStatus: 200 | 'documented';
   readonly tls: { key: string | Buffer; cert: string | Buffer } | undefined;
   readonly maxRecordedRequests: number;
@@ -112,15 +122,6 @@ function resolveRedirectUris(value: string[] | undefined): readonly string[] | u
   return [...value];
 }
 
-function resolveRateLimit(value: TikTokEmulatorOptions['rateLimit']): ResolvedOptions['rateLimit'] {
-  if (value === undefined) return { limit: 600, windowMs: 60_000 };
-  const { limit, windowMs } = value;
-  if (!Number.isInteger(limit) || limit < 1 || !(Number.isFinite(windowMs) && windowMs > 0)) {
-    throw invalid('rateLimit', '{ limit: positive integer, windowMs: positive number }');
-  }
-  return { limit, windowMs };
-}
-
 /** Applies the documented defaults; throws a TypeError naming the first bad option. */
 export function resolveOptions(options: TikTokEmulatorOptions = {}): ResolvedOptions {
   const port = options.port ?? 0;
@@ -151,7 +152,7 @@ export function resolveOptions(options: TikTokEmulatorOptions = {}): ResolvedOpt
     accessTokenTtlSec: nonNegative('accessTokenTtlSec', options.accessTokenTtlSec, 86_400),
     refreshTokenTtlSec: nonNegative('refreshTokenTtlSec', options.refreshTokenTtlSec, 31_536_000),
     clientTokenTtlSec: nonNegative('clientTokenTtlSec', options.clientTokenTtlSec, 7_200),
-    rateLimit: resolveRateLimit(options.rateLimit),
+    rateLimits: resolveRateLimits(options.rateLimit, options.rateLimits),
     oauthErrorStatus,
     tls: options.tls,
     maxRecordedRequests: maxRecorded,

@@ -35,7 +35,11 @@ const HANDLERS: Readonly<
 
 function answer(ctx: RequestContext, pipeline: Pipeline, endpoint: EmulatorEndpoint): void {
   const { state } = pipeline;
-  if (!pipeline.limiter.allow(endpoint)) {
+  const rate = pipeline.limiter.check(endpoint);
+  if (!rate.allowed) {
+    if (rate.retryAfterSec !== undefined) {
+      ctx.res.setHeader('retry-after', String(rate.retryAfterSec));
+    }
     sendEndpointError(ctx, state, 429, 'rate_limit_exceeded', 'Too many requests, slow down.');
     return;
   }
