@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GrantStore } from './grants';
 import type { ResolvedOptions } from './options';
+import type { RedirectUriRegistry } from './redirect-uris';
 import type { EmulatorConsent, EmulatorUser, RecordedEndpoint, RecordedRequest } from './types';
 
 /** One request being answered. */
@@ -22,6 +23,7 @@ export interface EmulatorState {
   readonly baseUrl: string;
   readonly users: EmulatorUser[];
   readonly grants: GrantStore;
+  readonly redirectUris: RedirectUriRegistry;
   consent: EmulatorConsent | undefined;
   autoApprove: boolean;
 }

@@ -5,6 +5,7 @@ import { FaultQueue } from './fault-queue';
 import { GrantStore } from './grants';
 import type { ResolvedOptions } from './options';
 import { handleRequest, type Pipeline } from './pipeline';
+import { RedirectUriRegistry } from './redirect-uris';
 import { SlidingWindowRateLimiter } from './rate-limiter';
 import { endpointUrls, isEndpoint } from './routes';
 import { KNOWN_SCOPES } from './scopes';
@@ -49,6 +50,7 @@ export class Emulator implements TikTokEmulator {
       baseUrl: url,
       users: [],
       grants: new GrantStore(options),
+      redirectUris: new RedirectUriRegistry(options.redirectUris),
       consent: undefined,
       autoApprove: options.autoApprove,
     };
@@ -64,6 +66,14 @@ export class Emulator implements TikTokEmulator {
 
   get users(): ReadonlyArray<EmulatorUser> {
     return this.state.users;
+  }
+
+  get redirectUris(): readonly string[] | 'any' {
+    return this.state.redirectUris.uris;
+  }
+
+  registerRedirectUri(uri: string): void {
+    this.state.redirectUris.register(uri);
   }
 
   get autoApprove(): boolean {

@@ -12,11 +12,13 @@ export interface TikTokEmulatorOptions {
   /** The app's client secret. Default `'emulator-client-secret'`. */
   clientSecret?: string;
   /**
-   * Registered redirect URIs, matched byte for byte. Default `undefined` (every absolute http(s)
-   * URI without a fragment is accepted: dev convenience). Whatever the list, the `redirect_uri`
-   * of a code exchange must equal the one the code was issued for.
+   * Registered redirect URIs, matched byte for byte as TikTok does. Default `[]`: none, and
+   * authorize stops on an error page that says how to register one (here, or later with
+   * `tt.registerRedirectUri(uri)`). `'any'` accepts every absolute http(s) URI without fragment.
+   * Whatever the setting, the `redirect_uri` of a code exchange must equal the one the code was
+   * issued for.
    */
-  redirectUris?: string[];
+  redirectUris?: string[] | 'any';
   /** Users who can log in. Default: one user, `emulator-open-id-1` ("Emulator User"). */
   users?: EmulatorUserInput[];
   /**
@@ -69,7 +71,7 @@ export interface ResolvedOptions {
   readonly host: string;
   readonly clientKey: string;
   readonly clientSecret: string;
-  readonly redirectUris: readonly string[] | undefined;
+  readonly redirectUris: readonly string[] | 'any';
   readonly users: readonly EmulatorUserInput[];
   readonly autoApprove: boolean;
   readonly requirePkce: boolean;
@@ -114,12 +116,16 @@ export function isAcceptableRedirectUri(value: string): boolean {
   }
 }
 
-function resolveRedirectUris(value: string[] | undefined): readonly string[] | undefined {
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value) || !value.every((uri) => isAcceptableRedirectUri(uri))) {
-    throw invalid('redirectUris', 'an array of absolute http(s) URIs without fragment');
+function resolveRedirectUris(value: string[] | 'any' | undefined): readonly string[] | 'any' {
+  if (value === undefined) return [];
+  if (value === 'any') return 'any';
+  if (
+    !Array.isArray(value) ||
+    !value.every((uri) => typeof uri === 'string' && isAcceptableRedirectUri(uri))
+  ) {
+    throw invalid('redirectUris', "an array of absolute http(s) URIs without fragment, or 'any'");
   }
-  return [...value];
+  return [...new Set(value)];
 }
 
 /** Applies the documented defaults; throws a TypeError naming the first bad option. */

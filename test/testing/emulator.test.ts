@@ -13,6 +13,7 @@ import {
   postForm,
   stringProp,
   userInfo,
+  REDIRECT_URI,
 } from './helpers';
 
 describe('TikTok emulator: server', () => {
@@ -20,7 +21,11 @@ describe('TikTok emulator: server', () => {
   let now = Date.UTC(2025, 5, 1, 12, 30, 45);
 
   before(async () => {
-    tt = await startTikTokEmulator({ clock: () => now, rateLimit: { limit: 3, windowMs: 1000 } });
+    tt = await startTikTokEmulator({
+      clock: () => now,
+      rateLimit: { limit: 3, windowMs: 1000 },
+      redirectUris: [REDIRECT_URI],
+    });
   });
   after(() => tt.close());
   beforeEach(() => tt.reset());
@@ -54,9 +59,9 @@ describe('TikTok emulator: server', () => {
         unionId: 'emulator-union-id-1',
         displayName: 'Emulator User',
         username: 'emulator_user',
-        avatarUrl: `${tt.url}/emulator/avatar/emulator-open-id-1.jpeg`,
-        avatarUrl100: `${tt.url}/emulator/avatar/emulator-open-id-1.jpeg?size=100`,
-        avatarLargeUrl: `${tt.url}/emulator/avatar/emulator-open-id-1.jpeg?size=large`,
+        avatarUrl: `${tt.url}/emulator/avatar/emulator-open-id-1.svg`,
+        avatarUrl100: `${tt.url}/emulator/avatar/emulator-open-id-1.svg?size=100`,
+        avatarLargeUrl: `${tt.url}/emulator/avatar/emulator-open-id-1.svg?size=large`,
         bioDescription: 'Bio of Emulator User',
         isVerified: false,
         followerCount: 1234,

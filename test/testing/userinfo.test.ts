@@ -92,7 +92,7 @@ describe('TikTok emulator: user info', () => {
     assert.deepEqual(body.data, {
       user: {
         display_name: 'Emulator User',
-        avatar_url: `${tt.url}/emulator/avatar/emulator-open-id-1.jpeg`,
+        avatar_url: `${tt.url}/emulator/avatar/emulator-open-id-1.svg`,
       },
     });
   });
