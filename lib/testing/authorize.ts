@@ -132,5 +132,9 @@ export function handleAuthorize(ctx: RequestContext, state: EmulatorState): void
     autoDecide(ctx, state, parsed.request);
     return;
   }
-  sendHtml(ctx.res, 200, renderConsentPage(ctx.query, parsed.request, state.users));
+  sendHtml(
+    ctx.res,
+    200,
+    renderConsentPage(ctx.query, parsed.request, state.users, state.options.appName),
+  );
 }

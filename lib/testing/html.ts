@@ -11,14 +11,14 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
 }
 
-/** A minimal page; `body` must already be escaped. */
-export function htmlPage(title: string, body: string): string {
+/** A minimal page; `body` (and `head`, e.g. a `<style>`) must already be escaped. */
+export function htmlPage(title: string, body: string, head = ''): string {
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',
     '<head><meta charset="utf-8">',
     `<title>${escapeHtml(title)}</title>`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1"></head>',
+    `<meta name="viewport" content="width=device-width, initial-scale=1">${head}</head>`,
     '<body>',
     body,
     '</body>',

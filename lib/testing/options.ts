@@ -11,6 +11,8 @@ export interface TikTokEmulatorOptions {
   clientKey?: string;
   /** The app's client secret. Default `'emulator-client-secret'`. */
   clientSecret?: string;
+  /** The app name the consent page shows (TikTok shows the registered app's name). Default `'Emulated TikTok app'`. */
+  appName?: string;
   /**
    * Registered redirect URIs, matched byte for byte as TikTok does. Default `[]`: none, and
    * authorize stops on an error page that says how to register one (here, or later with
@@ -71,6 +73,7 @@ export interface ResolvedOptions {
   readonly host: string;
   readonly clientKey: string;
   readonly clientSecret: string;
+  readonly appName: string;
   readonly redirectUris: readonly string[] | 'any';
   readonly users: readonly EmulatorUserInput[];
   readonly autoApprove: boolean;
@@ -150,6 +153,7 @@ export function resolveOptions(options: TikTokEmulatorOptions = {}): ResolvedOpt
     host: nonEmptyString('host', options.host, '127.0.0.1'),
     clientKey: nonEmptyString('clientKey', options.clientKey, 'emulator-client-key'),
     clientSecret: nonEmptyString('clientSecret', options.clientSecret, 'emulator-client-secret'),
+    appName: nonEmptyString('appName', options.appName, 'Emulated TikTok app'),
     redirectUris: resolveRedirectUris(options.redirectUris),
     users: options.users ?? [{}],
     autoApprove: options.autoApprove ?? false,

@@ -110,7 +110,41 @@ describe('TikTok emulator: authorize', () => {
         ),
       );
       assert.ok(html.includes('name="granted_scope" value="user.info.profile" checked'));
-      assert.ok(html.includes('<option value="emulator-open-id-2">Second &lt;b&gt;User'));
+      assert.ok(html.includes('<span class="name">Second &lt;b&gt;User&lt;/b&gt;</span>'));
+      assert.ok(html.includes('<input type="radio" name="open_id" value="emulator-open-id-2"'));
+    });
+
+    it('shows the app name, each user with an avatar and each scope with what it allows', async () => {
+      const scope = 'user.info.basic,user.info.stats';
+      const html = await (await get(authorizeUrl(tt, { scope }))).text();
+      const texts = (pattern: RegExp): string[] =>
+        [...html.matchAll(pattern)].map((match) => match[1] ?? '');
+      assert.deepEqual(texts(/<h2 id="app-name">([^<]*)<\/h2>/g), ['Emulated TikTok app']);
+      assert.deepEqual(texts(/<img src="([^"]*)" alt=""/g), [
+        `${tt.url}/emulator/avatar/emulator-open-id-1.svg?size=100`,
+        `${tt.url}/emulator/avatar/emulator-open-id-2.svg?size=100`,
+      ]);
+      assert.deepEqual(texts(/<label for="scope-[^"]*">([^<]*)<code>/g), [
+        'Read your profile info (avatar and display name)',
+        'Read your statistics (followers, following, likes and video count)',
+      ]);
+      const visible = html.replace(/<input type="hidden"[^>]*>/g, '');
+      assert.ok(!visible.includes(tt.clientKey), 'the app name, not the client key');
+      assert.ok(!/<script|<link|@import|url\(/i.test(html), 'no script and no external resource');
+      const named = await startTikTokEmulator({
+        appName: 'Acme <Video>',
+        redirectUris: [REDIRECT_URI],
+      });
+      try {
+        const page = await (await get(authorizeUrl(named))).text();
+        assert.ok(page.includes('<h2 id="app-name">Acme &lt;Video&gt;</h2>'));
+        assert.ok(
+          page.includes('<title>Acme &lt;Video&gt; - Log in with TikTok (emulator)</title>'),
+        );
+      } finally {
+        await named.close();
+      }
+      await assert.rejects(startTikTokEmulator({ appName: '' }), /option `appName`/);
     });
 
     it('approves: redirect with a code containing * ! and ., the scopes and the state', async () => {
