@@ -37,7 +37,7 @@ const STYLE = `<style>
   ul#scopes code, .redirect code { display: block; color: #75767c; font-size: 12px; }
   .redirect { margin: 16px 0 0; font-size: 13px; color: #75767c; }
   .redirect code { display: inline; word-break: break-all; }
-  .actions { display: flex; gap: 12px; margin-top: 22px; }
+  .actions { display: flex; flex-direction: row-reverse; gap: 12px; margin-top: 22px; }
   .actions button { flex: 1; padding: 11px 0; border-radius: 8px; font: inherit; font-weight: 600;
     cursor: pointer; border: 1px solid transparent; }
   #approve { background: #fe2c55; color: #fff; }
@@ -114,8 +114,8 @@ export function renderConsentPage(
     `<ul id="scopes">${request.scopes.map(scopeItem).join('')}</ul>`,
     `<p class="redirect">You will be sent back to <code id="redirect-uri">${escapeHtml(request.redirectUri)}</code></p>`,
     '<div class="actions">',
-    '<button type="submit" id="deny" name="decision" value="deny">Deny</button>',
     '<button type="submit" id="approve" name="decision" value="approve">Approve</button>',
+    '<button type="submit" id="deny" name="decision" value="deny">Deny</button>',
     '</div>',
     '</form>',
     '</main>',
