@@ -4,7 +4,7 @@ import { AppProcess, type DriverProcess, type ForkOptions } from './children';
 import type { TlsFiles } from './cert';
 import { BENCH_SCOPES } from './fields';
 import type { BenchPlan } from './plan';
-import { upstreamOf, type FaultScenario } from './upstream';
+import { registerAppCallback, upstreamOf, type FaultScenario } from './upstream';
 import type { SharedCoreRound } from './results';
 import type { AppStats, CompetitorId, LoadJob, LoadResult, LoadTarget, Protocol } from './types';
 
@@ -77,13 +77,13 @@ const warmup = (bench: Bench): Partial<LoadJob> => ({
 });
 
 /** Starts an app process for `competitor`, pinned to the app CPUs, against the emulator. */
-function startApp(
+async function startApp(
   bench: Bench,
   competitor: CompetitorId,
   protocol: Protocol,
   fork: ForkOptions = {},
 ): Promise<AppProcess> {
-  return AppProcess.start(
+  const app = await AppProcess.start(
     {
       competitor,
       protocol,
@@ -98,6 +98,8 @@ function startApp(
     { ...fork, env: { NODE_EXTRA_CA_CERTS: bench.tls.certPath, ...fork.env } },
     bench.layout.app,
   );
+  registerAppCallback(bench.emulators[protocol], app.baseUrl);
+  return app;
 }
 
 /** Runs `body` against a fresh app process for `competitor`, with a clean emulator. */

@@ -1,21 +1,29 @@
 import type { TikTokEmulator } from '../lib/testing/index';
 import type { TlsFiles } from './cert';
+import { CEILING_REDIRECT_URI } from './driver/flows';
 import { loadTesting } from './dist';
 import type { FaultScenarioId, Upstream } from './types';
 
 /**
  * The project's emulator, as lenient as its options allow: logins approved at once with every
  * requested scope, PKCE optional (passport-tiktok-auth sends none), no rate limit, and no
- * request log kept (a benchmark would fill it).
+ * request log kept (a benchmark would fill it). The ceiling's callback is registered here; each
+ * app's callback once the app has a port (`registerAppCallback`).
  */
 export function startUpstream(tls: TlsFiles | undefined): Promise<TikTokEmulator> {
   return loadTesting().startTikTokEmulator({
     autoApprove: true,
+    redirectUris: [CEILING_REDIRECT_URI],
     requirePkce: false,
     rateLimit: { limit: Number.MAX_SAFE_INTEGER, windowMs: 1 },
     maxRecordedRequests: 0,
     ...(tls === undefined ? {} : { tls: { key: tls.key, cert: tls.cert } }),
   });
+}
+
+/** Registers the callback of an app listening at `baseUrl` (every bench app uses this path). */
+export function registerAppCallback(tt: TikTokEmulator, baseUrl: string): void {
+  tt.registerRedirectUri(`${baseUrl}/auth/tiktok/callback`);
 }
 
 export function upstreamOf(tt: TikTokEmulator): Upstream {

@@ -69,6 +69,7 @@ async function startEmulator(
 ): Promise<TikTokEmulator> {
   const options: TikTokEmulatorOptions = {
     redirectUris: [callbackURL],
+    appName: 'passport-tiktok example',
     autoApprove: false,
     ...extra,
   };

@@ -78,6 +78,9 @@ export async function appLogin(ctx: FlowContext, baseUrl: string): Promise<void>
 }
 
 /** The ceiling: the same three upstream calls with no Express or Passport in between. */
+/** The callback the ceiling flow sends (nothing listens there: the 302 is read, not followed). */
+export const CEILING_REDIRECT_URI = 'http://127.0.0.1/ceiling/callback';
+
 export async function directLogin(
   ctx: FlowContext,
   upstream: Upstream,
@@ -85,7 +88,7 @@ export async function directLogin(
   fields: string,
 ): Promise<void> {
   const verifier = randomBytes(32).toString('hex');
-  const redirectUri = 'http://127.0.0.1/ceiling/callback';
+  const redirectUri = CEILING_REDIRECT_URI;
   const authorizeUrl = new URL(upstream.authorizationURL);
   authorizeUrl.search = new URLSearchParams({
     client_key: upstream.clientKey,

@@ -83,6 +83,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakRun> {
     stdout: file('app-stdout.txt'),
     stderr: file('app-stderr.txt'),
   });
+  tt.registerRedirectUri(`${app.baseUrl}/auth/tiktok/callback`);
   const startedAt = new Date().toISOString();
   const phases = planPhases(o.durationMs);
   const t0 = Date.now();

@@ -1,4 +1,6 @@
+import type { ErrorDetail } from './html';
 import { isAcceptableRedirectUri, type ResolvedOptions } from './options';
+import type { RedirectUriRegistry } from './redirect-uris';
 import { parseScopeParam } from './scopes';
 
 /** The parameters of an authorize request that the consent form carries along. */
@@ -25,7 +27,13 @@ export interface AuthorizeRequest {
 
 const PKCE_SYNTAX = /^[A-Za-z0-9._~-]{43,128}$/;
 
-type Parsed = { request: AuthorizeRequest } | { error: string };
+/** A refused request: what is wrong, and optionally lines that help fix it. */
+export interface AuthorizeError {
+  readonly error: string;
+  readonly details?: readonly ErrorDetail[];
+}
+
+type Parsed = { request: AuthorizeRequest } | AuthorizeError;
 
 function checkClient(params: URLSearchParams, options: ResolvedOptions): string | undefined {
   // NOTE: TikTok calls the client id `client_key` and the secret must never travel in the
@@ -45,16 +53,14 @@ function checkClient(params: URLSearchParams, options: ResolvedOptions): string 
 
 function checkRedirectUri(
   redirectUri: string | null,
-  options: ResolvedOptions,
-): string | undefined {
-  if (redirectUri === null || redirectUri === '') return 'redirect_uri is required';
+  registry: RedirectUriRegistry,
+): AuthorizeError | undefined {
+  if (redirectUri === null || redirectUri === '') return { error: 'redirect_uri is required' };
   if (!isAcceptableRedirectUri(redirectUri)) {
-    return 'redirect_uri must be an absolute http(s) URI without fragment';
+    return { error: 'redirect_uri must be an absolute http(s) URI without fragment' };
   }
-  if (options.redirectUris !== undefined && !options.redirectUris.includes(redirectUri)) {
-    return 'redirect_uri is not registered for this app';
-  }
-  return undefined;
+  const problem = registry.problem(redirectUri);
+  return problem === undefined ? undefined : { error: problem.message, details: problem.details };
 }
 
 /**
@@ -72,7 +78,11 @@ function checkPkce(params: URLSearchParams, options: ResolvedOptions): string | 
 }
 
 /** Validates authorize parameters as TikTok does; errors end on an error page, not the callback. */
-export function parseAuthorizeParams(params: URLSearchParams, options: ResolvedOptions): Parsed {
+export function parseAuthorizeParams(
+  params: URLSearchParams,
+  options: ResolvedOptions,
+  registry: RedirectUriRegistry,
+): Parsed {
   for (const name of [...AUTHORIZE_PARAMS, 'client_id', 'client_secret']) {
     if (params.getAll(name).length > 1) return { error: `${name} must appear only once` };
   }
@@ -82,9 +92,9 @@ export function parseAuthorizeParams(params: URLSearchParams, options: ResolvedO
   const scope = parseScopeParam(params.get('scope') ?? '');
   if ('error' in scope) return scope;
   const redirectUri = params.get('redirect_uri');
-  const redirectError = checkRedirectUri(redirectUri, options);
+  const redirectError = checkRedirectUri(redirectUri, registry);
   if (redirectError !== undefined || redirectUri === null) {
-    return { error: redirectError ?? 'redirect_uri is required' };
+    return redirectError ?? { error: 'redirect_uri is required' };
   }
   const pkceError = checkPkce(params, options);
   if (pkceError !== undefined) return { error: pkceError };

@@ -2,7 +2,7 @@ import { parseAuthorizeParams, type AuthorizeRequest } from './authorize-params'
 import { callbackUrl, errorCallbackUrl } from './callback-url';
 import { renderConsentPage } from './consent-page';
 import { findUser, type EmulatorState, type RequestContext } from './context';
-import { errorPage } from './html';
+import { errorPage, type ErrorDetail } from './html';
 import { sendHtml, sendRedirect } from './http-io';
 import { isFormContentType } from './recorder';
 import type { EmulatorUser } from './types';
@@ -48,8 +48,13 @@ function deny(ctx: RequestContext, request: AuthorizeRequest): void {
   );
 }
 
-function stop(ctx: RequestContext, status: number, message: string): void {
-  sendHtml(ctx.res, status, errorPage(message));
+function stop(
+  ctx: RequestContext,
+  status: number,
+  message: string,
+  details?: readonly ErrorDetail[],
+): void {
+  sendHtml(ctx.res, status, errorPage(message, details));
 }
 
 /**
@@ -84,9 +89,9 @@ function decide(ctx: RequestContext, state: EmulatorState): void {
     return;
   }
   const form = new URLSearchParams(ctx.record.body);
-  const parsed = parseAuthorizeParams(form, state.options);
+  const parsed = parseAuthorizeParams(form, state.options, state.redirectUris);
   if ('error' in parsed) {
-    stop(ctx, 400, parsed.error);
+    stop(ctx, 400, parsed.error, parsed.details);
     return;
   }
   const { request } = parsed;
@@ -118,14 +123,18 @@ export function handleAuthorize(ctx: RequestContext, state: EmulatorState): void
     decide(ctx, state);
     return;
   }
-  const parsed = parseAuthorizeParams(ctx.query, state.options);
+  const parsed = parseAuthorizeParams(ctx.query, state.options, state.redirectUris);
   if ('error' in parsed) {
-    stop(ctx, 400, parsed.error);
+    stop(ctx, 400, parsed.error, parsed.details);
     return;
   }
   if (state.autoApprove) {
     autoDecide(ctx, state, parsed.request);
     return;
   }
-  sendHtml(ctx.res, 200, renderConsentPage(ctx.query, parsed.request, state.users));
+  sendHtml(
+    ctx.res,
+    200,
+    renderConsentPage(ctx.query, parsed.request, state.users, state.options.appName),
+  );
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GrantStore } from './grants';
 import type { ResolvedOptions } from './options';
 import type { WebhookSender } from './webhook-delivery';
+import type { RedirectUriRegistry } from './redirect-uris';
 import type { EmulatorConsent, EmulatorUser, RecordedEndpoint, RecordedRequest } from './types';
 
 /** One request being answered. */
@@ -25,6 +26,7 @@ export interface EmulatorState {
   readonly grants: GrantStore;
   /** Signed webhook deliveries to the app (`webhookUrl`). */
   readonly webhooks: WebhookSender;
+  readonly redirectUris: RedirectUriRegistry;
   consent: EmulatorConsent | undefined;
   autoApprove: boolean;
 }

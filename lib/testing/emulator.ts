@@ -5,6 +5,7 @@ import { FaultQueue } from './fault-queue';
 import { GrantStore } from './grants';
 import type { ResolvedOptions } from './options';
 import { handleRequest, type Pipeline } from './pipeline';
+import { RedirectUriRegistry } from './redirect-uris';
 import { SlidingWindowRateLimiter } from './rate-limiter';
 import { endpointUrls, isEndpoint } from './routes';
 import { KNOWN_SCOPES } from './scopes';
@@ -67,17 +68,14 @@ export class Emulator implements TikTokEmulator {
         },
         options.webhookUrl,
       ),
+      redirectUris: new RedirectUriRegistry(options.redirectUris),
       consent: undefined,
       autoApprove: options.autoApprove,
     };
     this.pipeline = {
       state: this.state,
       faults: new FaultQueue(options.random),
-      limiter: new SlidingWindowRateLimiter(
-        options.rateLimit.limit,
-        options.rateLimit.windowMs,
-        options.clock,
-      ),
+      limiter: new SlidingWindowRateLimiter(options.rateLimits, options.clock),
       requests: this.requests,
       inFlight: new Set(),
     };
@@ -86,6 +84,14 @@ export class Emulator implements TikTokEmulator {
 
   get users(): ReadonlyArray<EmulatorUser> {
     return this.state.users;
+  }
+
+  get redirectUris(): readonly string[] | 'any' {
+    return this.state.redirectUris.uris;
+  }
+
+  registerRedirectUri(uri: string): void {
+    this.state.redirectUris.register(uri);
   }
 
   get autoApprove(): boolean {

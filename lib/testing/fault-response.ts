@@ -4,7 +4,6 @@ import type { EmulatorFault } from './fault';
 import { malformedBody, successLookingBody } from './fault-bodies';
 import { errorPage } from './html';
 import { send, sendHtml, sendJson, sendRedirect, wait } from './http-io';
-import { isAcceptableRedirectUri } from './options';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -60,6 +59,7 @@ function trickle(ctx: RequestContext, state: EmulatorState, fault: EmulatorFault
 /** An error in the endpoint's own TikTok shape. */
 function tiktokError(
   ctx: RequestContext,
+  emulator: EmulatorState,
   fault: EmulatorFault,
   spec: NonNullable<EmulatorFault['tiktokError']>,
 ): void {
@@ -78,7 +78,8 @@ function tiktokError(
     case 'authorize': {
       const params = ctx.req.method === 'POST' ? new URLSearchParams(ctx.record.body) : ctx.query;
       const redirectUri = params.get('redirect_uri');
-      if (redirectUri !== null && isAcceptableRedirectUri(redirectUri)) {
+      // Only to a registered redirect URI, as TikTok: anything else stops on the error page.
+      if (redirectUri !== null && emulator.redirectUris.problem(redirectUri) === undefined) {
         const errCode = spec.error === 'access_denied' ? '-2' : '-1';
         const state = params.get('state') ?? undefined;
         sendRedirect(
@@ -124,7 +125,7 @@ export async function applyFault(
   } else if (fault.trickle !== undefined) {
     trickle(ctx, state, fault);
   } else if (fault.tiktokError !== undefined) {
-    tiktokError(ctx, fault, fault.tiktokError);
+    tiktokError(ctx, state, fault, fault.tiktokError);
   } else if (fault.status !== undefined || fault.body !== undefined) {
     const { body, contentType } = explicitBody(fault);
     send(res, fault.status ?? 200, body, contentType, faultHeaders(fault));

@@ -5,6 +5,7 @@
  */
 export { startTikTokEmulator } from './server';
 export type { TikTokEmulatorOptions } from './options';
+export type { EmulatorRateLimit } from './rate-limiter';
 export type { EmulatorFault, MalformedKind } from './fault';
 export { buildTikTokWebhookBody, signTikTokWebhook } from './webhook-signing';
 export type { TikTokWebhookBodyInput } from './webhook-signing';

@@ -1,4 +1,5 @@
-import type { EmulatorUserInput } from './types';
+import { resolveRateLimits, type EmulatorRateLimit, type ResolvedRateLimits } from './rate-limiter';
+import type { EmulatorEndpoint, EmulatorUserInput } from './types';
 import {
   resolveWebhookRetry,
   type EmulatorWebhookRetry,
@@ -15,12 +16,16 @@ export interface TikTokEmulatorOptions {
   clientKey?: string;
   /** The app's client secret. Default `'emulator-client-secret'`. */
   clientSecret?: string;
+  /** The app name the consent page shows (TikTok shows the registered app's name). Default `'Emulated TikTok app'`. */
+  appName?: string;
   /**
-   * Registered redirect URIs, matched byte for byte. Default `undefined` (every absolute http(s)
-   * URI without a fragment is accepted: dev convenience). Whatever the list, the `redirect_uri`
-   * of a code exchange must equal the one the code was issued for.
+   * Registered redirect URIs, matched byte for byte as TikTok does. Default `[]`: none, and
+   * authorize stops on an error page that says how to register one (here, or later with
+   * `tt.registerRedirectUri(uri)`). `'any'` accepts every absolute http(s) URI without fragment.
+   * Whatever the setting, the `redirect_uri` of a code exchange must equal the one the code was
+   * issued for.
    */
-  redirectUris?: string[];
+  redirectUris?: string[] | 'any';
   /** Users who can log in. Default: one user, `emulator-open-id-1` ("Emulator User"). */
   users?: EmulatorUserInput[];
   /**
@@ -38,8 +43,17 @@ export interface TikTokEmulatorOptions {
   refreshTokenTtlSec?: number;
   /** `expires_in` of `clt.` client tokens, seconds. Default `7_200`. */
   clientTokenTtlSec?: number;
-  /** Sliding-window limit per endpoint. Default `{ limit: 600, windowMs: 60_000 }` (TikTok's). */
-  rateLimit?: { limit: number; windowMs: number };
+  /**
+   * Sliding-window limits per endpoint; `false` removes one. Default: TikTok's documented
+   * `{ userinfo: { limit: 600, windowMs: 60_000 } }` and none on `authorize`, `token` and
+   * `revoke`. A 429 carries `Retry-After` only when the limit sets `retryAfter`.
+   */
+  rateLimits?: Partial<Record<EmulatorEndpoint, EmulatorRateLimit | false>>;
+  /**
+   * One limit for every endpoint, the OAuth ones included; replaces the defaults, and
+   * `rateLimits` entries win over it. Default `undefined`.
+   */
+  rateLimit?: EmulatorRateLimit;
   /**
    * HTTP status of token/revoke OAuth errors. Default `200` (observed: TikTok sends errors with
    * HTTP 200); `'documented'` uses 401 for `invalid_client` and 400 for the others.
@@ -71,7 +85,8 @@ export interface ResolvedOptions {
   readonly host: string;
   readonly clientKey: string;
   readonly clientSecret: string;
-  readonly redirectUris: readonly string[] | undefined;
+  readonly appName: string;
+  readonly redirectUris: readonly string[] | 'any';
   readonly users: readonly EmulatorUserInput[];
   readonly autoApprove: boolean;
   readonly requirePkce: boolean;
@@ -79,7 +94,7 @@ export interface ResolvedOptions {
   readonly accessTokenTtlSec: number;
   readonly refreshTokenTtlSec: number;
   readonly clientTokenTtlSec: number;
-  readonly rateLimit: { readonly limit: number; readonly windowMs: number };
+  readonly rateLimits: ResolvedRateLimits;
   readonly oauthErrorStatus: 200 | 'documented';
   readonly tls: { key: string | Buffer; cert: string | Buffer } | undefined;
   readonly maxRecordedRequests: number;
@@ -118,21 +133,16 @@ export function isAcceptableRedirectUri(value: string): boolean {
   }
 }
 
-function resolveRedirectUris(value: string[] | undefined): readonly string[] | undefined {
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value) || !value.every((uri) => isAcceptableRedirectUri(uri))) {
-    throw invalid('redirectUris', 'an array of absolute http(s) URIs without fragment');
+function resolveRedirectUris(value: string[] | 'any' | undefined): readonly string[] | 'any' {
+  if (value === undefined) return [];
+  if (value === 'any') return 'any';
+  if (
+    !Array.isArray(value) ||
+    !value.every((uri) => typeof uri === 'string' && isAcceptableRedirectUri(uri))
+  ) {
+    throw invalid('redirectUris', "an array of absolute http(s) URIs without fragment, or 'any'");
   }
-  return [...value];
-}
-
-function resolveRateLimit(value: TikTokEmulatorOptions['rateLimit']): ResolvedOptions['rateLimit'] {
-  if (value === undefined) return { limit: 600, windowMs: 60_000 };
-  const { limit, windowMs } = value;
-  if (!Number.isInteger(limit) || limit < 1 || !(Number.isFinite(windowMs) && windowMs > 0)) {
-    throw invalid('rateLimit', '{ limit: positive integer, windowMs: positive number }');
-  }
-  return { limit, windowMs };
+  return [...new Set(value)];
 }
 
 /** An absolute http(s) URL, or undefined; anything else is a TypeError. */
@@ -166,6 +176,7 @@ export function resolveOptions(options: TikTokEmulatorOptions = {}): ResolvedOpt
     host: nonEmptyString('host', options.host, '127.0.0.1'),
     clientKey: nonEmptyString('clientKey', options.clientKey, 'emulator-client-key'),
     clientSecret: nonEmptyString('clientSecret', options.clientSecret, 'emulator-client-secret'),
+    appName: nonEmptyString('appName', options.appName, 'Emulated TikTok app'),
     redirectUris: resolveRedirectUris(options.redirectUris),
     users: options.users ?? [{}],
     autoApprove: options.autoApprove ?? false,
@@ -174,7 +185,7 @@ export function resolveOptions(options: TikTokEmulatorOptions = {}): ResolvedOpt
     accessTokenTtlSec: nonNegative('accessTokenTtlSec', options.accessTokenTtlSec, 86_400),
     refreshTokenTtlSec: nonNegative('refreshTokenTtlSec', options.refreshTokenTtlSec, 31_536_000),
     clientTokenTtlSec: nonNegative('clientTokenTtlSec', options.clientTokenTtlSec, 7_200),
-    rateLimit: resolveRateLimit(options.rateLimit),
+    rateLimits: resolveRateLimits(options.rateLimit, options.rateLimits),
     oauthErrorStatus,
     tls: options.tls,
     maxRecordedRequests: maxRecorded,

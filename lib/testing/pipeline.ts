@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleAuthorize } from './authorize';
+import { serveAvatar } from './avatar';
 import type { EmulatorState, RequestContext } from './context';
 import type { FaultQueue } from './fault-queue';
 import { applyFault } from './fault-response';
@@ -35,7 +36,11 @@ const HANDLERS: Readonly<
 
 function answer(ctx: RequestContext, pipeline: Pipeline, endpoint: EmulatorEndpoint): void {
   const { state } = pipeline;
-  if (!pipeline.limiter.allow(endpoint)) {
+  const rate = pipeline.limiter.check(endpoint);
+  if (!rate.allowed) {
+    if (rate.retryAfterSec !== undefined) {
+      ctx.res.setHeader('retry-after', String(rate.retryAfterSec));
+    }
     sendEndpointError(ctx, state, 429, 'rate_limit_exceeded', 'Too many requests, slow down.');
     return;
   }
@@ -57,7 +62,9 @@ async function handle(ctx: RequestContext, pipeline: Pipeline, tooLarge: boolean
     return;
   }
   if (endpoint === 'other') {
-    send(ctx.res, 404, UNSUPPORTED_PATH_BODY, 'text/plain; charset=utf-8');
+    if (!serveAvatar(ctx, pipeline.state)) {
+      send(ctx.res, 404, UNSUPPORTED_PATH_BODY, 'text/plain; charset=utf-8');
+    }
     return;
   }
   const fault = pipeline.faults.take(endpoint, ctx.record);

@@ -10,6 +10,18 @@ export const KNOWN_SCOPES: ReadonlySet<string> = new Set([
   'research.data.basic',
 ]);
 
+/** What each scope lets the app do, as one line on the consent page. */
+export const SCOPE_DESCRIPTIONS: ReadonlyMap<string, string> = new Map([
+  ['user.info.basic', 'Read your profile info (avatar and display name)'],
+  ['user.info.profile', 'Read your profile details (username, bio, profile link, verification)'],
+  ['user.info.stats', 'Read your statistics (followers, following, likes and video count)'],
+  ['video.list', 'Read your public videos on TikTok'],
+  ['video.upload', 'Share content to your TikTok account as a draft'],
+  ['video.publish', 'Post content to your TikTok account directly'],
+  ['research.adlib.basic', 'Access public commercial content data (research)'],
+  ['research.data.basic', 'Access public TikTok data (research)'],
+]);
+
 /** The scope each user info field needs (https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info). */
 export const FIELD_SCOPES: ReadonlyMap<string, string> = new Map([
   ['open_id', 'user.info.basic'],

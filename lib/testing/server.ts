@@ -37,9 +37,10 @@ function closer(server: Server, sockets: Set<Socket>): () => Promise<void> {
  *
  * @example
  * ```ts
- * const tt = await startTikTokEmulator({ autoApprove: true });
+ * const callbackURL = 'http://127.0.0.1:3000/auth/tiktok/callback';
+ * const tt = await startTikTokEmulator({ autoApprove: true, redirectUris: [callbackURL] });
  * passport.use(new TikTokStrategy({ clientKey: tt.clientKey, clientSecret: tt.clientSecret,
- *   callbackURL: 'http://127.0.0.1:3000/auth/tiktok/callback', ...tt.endpoints }));
+ *   callbackURL, ...tt.endpoints }));
  * // ...
  * await tt.close();
  * ```

@@ -21,11 +21,14 @@ export interface EmulatorUserInput {
   displayName?: string;
   /** Default `emulator_user` (first user), `emulator_user_<n>` after. */
   username?: string;
-  /** Default `<emulator url>/emulator/avatar/<open id>.jpeg` (the emulator answers it with 404). */
+  /**
+   * Default `<emulator url>/emulator/avatar/<open id>.svg`, which the emulator serves: the
+   * initials of the display name on a colour derived from the open_id (168 px).
+   */
   avatarUrl?: string;
-  /** Default: `avatarUrl` with `?size=100`. */
+  /** Default: `avatarUrl` with `?size=100` (served at 100 px). */
   avatarUrl100?: string;
-  /** Default: `avatarUrl` with `?size=large`. */
+  /** Default: `avatarUrl` with `?size=large` (served at 720 px). */
   avatarLargeUrl?: string;
   /** Default `Bio of <display name>`. */
   bioDescription?: string;
@@ -130,6 +133,17 @@ export interface TikTokEmulator {
    * the emulator's lifetime: `reset()` empties it in place.
    */
   readonly requests: RecordedRequest[];
+  /**
+   * The registered redirect URIs (a copy), or `'any'`. Authorize refuses every other
+   * `redirect_uri` on an error page, as TikTok does.
+   */
+  readonly redirectUris: readonly string[] | 'any';
+  /**
+   * Registers one more redirect URI (matched byte for byte), e.g. once an app listening on an
+   * ephemeral port knows its callback URL. TypeError unless it is an absolute http(s) URI
+   * without fragment. Kept by `reset()`.
+   */
+  registerRedirectUri(uri: string): void;
   /** Show the consent page (`false`) or approve at once (`true`). Settable at any time. */
   autoApprove: boolean;
   /** Adds a user; throws a TypeError when the open_id is taken. */
@@ -177,7 +191,7 @@ export interface TikTokEmulator {
   expireRefreshToken(refreshToken: string): void;
   /**
    * Clears faults, recorded requests, the consent override, rate-limit windows, codes and
-   * grants, and restores `autoApprove` to its option. Users are kept.
+   * grants, and restores `autoApprove` to its option. Users and redirect URIs are kept.
    */
   reset(): void;
   /** Stops the server and destroys every socket, hung requests included. Idempotent. */

@@ -22,6 +22,42 @@ function requestedFields(query: URLSearchParams): { fields: string[] } | { error
   return { fields };
 }
 
+/** The scope without which the user info endpoint answers nothing at all. */
+const ENDPOINT_SCOPE = 'user.info.basic';
+
+interface ScopeProblem {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+}
+
+/**
+ * NOTE: TikTok has two scope errors (https://developers.tiktok.com/doc/tiktok-api-v2-error-handling):
+ * `scope_not_authorized` (401) when the user did not grant the scope the request itself needs
+ * (`user.info.basic` for this endpoint), and `scope_permission_missed` (400) when the token may
+ * call the endpoint but some requested fields need a scope it lacks.
+ */
+function scopeProblem(
+  granted: readonly string[],
+  fields: readonly string[],
+): ScopeProblem | undefined {
+  if (!granted.includes(ENDPOINT_SCOPE)) {
+    return {
+      status: 401,
+      code: 'scope_not_authorized',
+      message: `The user did not authorize the scope required for completing this request (${ENDPOINT_SCOPE}).`,
+    };
+  }
+  const missing = fields.filter((field) => !granted.includes(FIELD_SCOPES.get(field) ?? ''));
+  if (missing.length === 0) return undefined;
+  const scopes = [...new Set(missing.map((field) => FIELD_SCOPES.get(field) ?? ''))];
+  return {
+    status: 400,
+    code: 'scope_permission_missed',
+    message: `Some fields need additional scopes: ${missing.join(', ')} (${scopes.join(', ')}).`,
+  };
+}
+
 /**
  * GET /v2/user/info/?fields=... with a Bearer access token. Answers TikTok's envelope
  * `{"data":{"user":{...}},"error":{"code":"ok","message":"","log_id":"..."}}` with only the
@@ -46,16 +82,9 @@ export function handleUserInfo(ctx: RequestContext, state: EmulatorState): void 
     sendUserInfoError(ctx, 400, 'invalid_params', parsed.error);
     return;
   }
-  const missing = parsed.fields.find(
-    (field) => !grant.scopes.includes(FIELD_SCOPES.get(field) ?? ''),
-  );
-  if (missing !== undefined) {
-    sendUserInfoError(
-      ctx,
-      401,
-      'scope_not_authorized',
-      `The user did not authorize the scope required for field "${missing}".`,
-    );
+  const scopeError = scopeProblem(grant.scopes, parsed.fields);
+  if (scopeError !== undefined) {
+    sendUserInfoError(ctx, scopeError.status, scopeError.code, scopeError.message);
     return;
   }
   const entries = parsed.fields.flatMap((field) => {

@@ -1,3 +1,4 @@
+import { defaultAvatarUrl } from './avatar';
 import type { EmulatorUser, EmulatorUserInput } from './types';
 
 function stringOption(name: string, value: string | undefined, fallback: string): string {
@@ -26,11 +27,7 @@ export function createUser(input: EmulatorUserInput, n: number, baseUrl: string)
     input.username,
     `emulator_user${n === 1 ? '' : `_${n}`}`,
   );
-  const avatarUrl = stringOption(
-    'avatarUrl',
-    input.avatarUrl,
-    `${baseUrl}/emulator/avatar/${encodeURIComponent(openId)}.jpeg`,
-  );
+  const avatarUrl = stringOption('avatarUrl', input.avatarUrl, defaultAvatarUrl(baseUrl, openId));
   const unionId = stringOption('unionId', input.unionId, `emulator-union-id-${n}`);
   if (typeof input.isVerified !== 'undefined' && typeof input.isVerified !== 'boolean') {
     throw new TypeError('TikTok emulator: user.isVerified must be a boolean');

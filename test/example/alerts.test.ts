@@ -45,9 +45,9 @@ describe('example/prometheus/alerts.yml', () => {
       this.skip();
     });
 
-    it('promtool check rules: 3 valid rules', async () => {
+    it('promtool check rules: 5 valid rules', async () => {
       const { stdout } = await run(binary ?? 'promtool', ['check', 'rules', RULES]);
-      assert.match(stdout, /SUCCESS: 3 rules found/);
+      assert.match(stdout, /SUCCESS: 5 rules found/);
     });
 
     it('promtool test rules: the alerts fire (and only) when they should', async () => {
@@ -59,14 +59,27 @@ describe('example/prometheus/alerts.yml', () => {
   });
 
   describe('structure (without promtool)', () => {
-    it('holds the three seed alerts with their thresholds and durations', () => {
+    it('holds the five alerts with their thresholds, durations and severities', () => {
       assert.deepEqual(
         rules.map((r) => [r.alert, r.for, r.severity, /(?:>|<) [0-9.]+$/.exec(r.expr)?.[0]]),
         [
           ['TikTokOAuthErrorRateHigh', '5m', 'warning', '> 0.10'],
-          ['TikTokOAuthTimeoutRateHigh', '5m', 'warning', '> 0.05'],
+          ['TikTokOAuthTimeoutRateHigh', '5m', 'critical', '> 0.05'],
           ['TikTokOAuthSuccessRateLow', '10m', 'critical', '< 0.90'],
+          ['TikTokOAuthRetryRateHigh', '5m', 'warning', '> 0.15'],
+          ['TikTokOAuthLatencyHigh', '10m', 'warning', '> 0.5'],
         ],
+      );
+    });
+
+    it('the retry-rate and latency expressions divide the right series', () => {
+      assert.equal(
+        rules[3]?.expr,
+        'sum(rate(tiktok_oauth_retries_total[5m])) / sum(rate(tiktok_oauth_requests_total[5m])) > 0.15',
+      );
+      assert.equal(
+        rules[4]?.expr,
+        'sum(rate(tiktok_oauth_request_duration_seconds_sum[5m])) / sum(rate(tiktok_oauth_request_duration_seconds_count[5m])) > 0.5',
       );
     });
 

@@ -14,11 +14,13 @@ describe('Log in with TikTok (docs snippet)', () => {
   let example: ExampleApp;
 
   before(async () => {
-    tt = await startTikTokEmulator({ autoApprove: true }); // port 0: ephemeral
+    const callbackURL = 'http://127.0.0.1:3000/auth/tiktok/callback';
+    // port 0: ephemeral; the callback is registered, as on TikTok's developer portal
+    tt = await startTikTokEmulator({ autoApprove: true, redirectUris: [callbackURL] });
     example = createApp({
       clientKey: tt.clientKey,
       clientSecret: tt.clientSecret,
-      callbackURL: 'http://127.0.0.1:3000/auth/tiktok/callback',
+      callbackURL,
       ...tt.endpoints, // authorizationURL, tokenURL, revokeURL, userInfoURL
     });
   });

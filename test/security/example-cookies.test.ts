@@ -20,7 +20,7 @@ describe("security: the example app's session cookie and page headers", () => {
   const apps: ExampleApp[] = [];
 
   before(async () => {
-    tt = await startTikTokEmulator({ autoApprove: true, clock: realNow });
+    tt = await startTikTokEmulator({ autoApprove: true, clock: realNow, redirectUris: [CALLBACK] });
   });
   after(async () => {
     await Promise.all(apps.map((a) => a.close()));

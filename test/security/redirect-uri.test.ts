@@ -11,7 +11,7 @@ import { StrategyHarness, outcomeOf } from '../support/strategy-harness';
 
 describe('security: the redirect URI (RFC 9700 §2.1, §4.1) and a single AS (§4.4)', () => {
   describe('registered exactly at the emulator', () => {
-    const fx = useLoginFixture({ emulator: { redirectUris: [CALLBACK_URL] } });
+    const fx = useLoginFixture();
 
     it('is byte-identical at authorize and at the code exchange, and is the configured one', async () => {
       const agent = fx.browser();
@@ -46,7 +46,11 @@ describe('security: the redirect URI (RFC 9700 §2.1, §4.1) and a single AS (§
     let harness: StrategyHarness;
 
     before(async () => {
-      tt = await startTikTokEmulator({ autoApprove: true, clock: realNow });
+      tt = await startTikTokEmulator({
+        autoApprove: true,
+        clock: realNow,
+        redirectUris: [CALLBACK_URL],
+      });
       elsewhere = await countingServer();
       const evil = `${elsewhere.url}/v2/oauth/token/`;
       // What a confused app might pass per request (passport-oauth2 honours callbackURL here).

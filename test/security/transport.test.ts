@@ -56,7 +56,11 @@ describe('security: client authentication and transport (RFC 9700 §2.5, §4.13)
         this.skip();
       }
       ca = cert.cert;
-      tt = await startTikTokEmulator({ tls: cert, autoApprove: true });
+      tt = await startTikTokEmulator({
+        tls: cert,
+        autoApprove: true,
+        redirectUris: [REDIRECT_URI],
+      });
     });
     after(() => tt?.close());
 

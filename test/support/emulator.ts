@@ -1,6 +1,6 @@
 /**
  * Shared setup for the client's integration tests: one emulator per `describe` (port 0, started
- * in `before`, reset before each test, closed in `after`) and clients pointed at it with small
+ * in `before` with REDIRECT_URI registered, reset before each test, closed in `after`) and clients pointed at it with small
  * timeouts so every failure path runs in milliseconds.
  */
 import { TikTokClient, type TikTokClientOptions } from '../../lib';
@@ -35,7 +35,7 @@ export function useEmulator(options: TikTokEmulatorOptions = {}): EmulatorHarnes
   let tt: TikTokEmulator | undefined;
   let logger = new CaptureLogger();
   before(async () => {
-    tt = await startTikTokEmulator({ autoApprove: true, ...options });
+    tt = await startTikTokEmulator({ autoApprove: true, redirectUris: [REDIRECT_URI], ...options });
   });
   beforeEach(() => {
     tt?.reset();

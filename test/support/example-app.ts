@@ -50,7 +50,12 @@ export function useExampleApp(options: ExampleFixtureOptions = {}): ExampleFixtu
   const pages: string[] = [];
   const secrets: string[] = [];
   before(async () => {
-    tt = await startTikTokEmulator({ autoApprove: true, clock: realNow, ...options.emulator });
+    tt = await startTikTokEmulator({
+      autoApprove: true,
+      clock: realNow,
+      redirectUris: [EXAMPLE_CALLBACK],
+      ...options.emulator,
+    });
     example = createApp({
       clientKey: tt.clientKey,
       clientSecret: tt.clientSecret,

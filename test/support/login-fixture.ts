@@ -4,7 +4,7 @@ import {
   type TikTokEmulatorOptions,
 } from '../../lib/testing';
 import { realNow } from './clock';
-import { startLoginApp, type LoginApp, type LoginAppOptions } from './login-app';
+import { CALLBACK_URL, startLoginApp, type LoginApp, type LoginAppOptions } from './login-app';
 import { browser, type Agent } from './login-flow';
 
 export interface LoginFixture {
@@ -26,7 +26,12 @@ export function useLoginFixture(options: LoginFixtureOptions = {}): LoginFixture
   let tt: TikTokEmulator | undefined;
   let app: LoginApp | undefined;
   before(async () => {
-    tt = await startTikTokEmulator({ autoApprove: true, clock: realNow, ...options.emulator });
+    tt = await startTikTokEmulator({
+      autoApprove: true,
+      clock: realNow,
+      redirectUris: [CALLBACK_URL],
+      ...options.emulator,
+    });
     app = await startLoginApp({ ...options, tt });
   });
   after(async () => {

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
+import {
+  startTikTokEmulator,
+  type TikTokEmulator,
+  type TikTokEmulatorOptions,
+} from '../../lib/testing';
 import {
   BASE64URL_CHALLENGE,
   REDIRECT_URI,
@@ -9,11 +13,16 @@ import {
   redirectTarget,
 } from './helpers';
 
+const QUERY_REDIRECT_URI = 'http://127.0.0.1:3000/cb?tenant=a';
+
 describe('TikTok emulator: authorize', () => {
   let tt: TikTokEmulator;
 
   before(async () => {
-    tt = await startTikTokEmulator({ users: [{}, { displayName: 'Second <b>User</b>' }] });
+    tt = await startTikTokEmulator({
+      users: [{}, { displayName: 'Second <b>User</b>' }],
+      redirectUris: [REDIRECT_URI, QUERY_REDIRECT_URI],
+    });
   });
   after(() => tt.close());
   beforeEach(() => tt.reset());
@@ -101,7 +110,41 @@ describe('TikTok emulator: authorize', () => {
         ),
       );
       assert.ok(html.includes('name="granted_scope" value="user.info.profile" checked'));
-      assert.ok(html.includes('<option value="emulator-open-id-2">Second &lt;b&gt;User'));
+      assert.ok(html.includes('<span class="name">Second &lt;b&gt;User&lt;/b&gt;</span>'));
+      assert.ok(html.includes('<input type="radio" name="open_id" value="emulator-open-id-2"'));
+    });
+
+    it('shows the app name, each user with an avatar and each scope with what it allows', async () => {
+      const scope = 'user.info.basic,user.info.stats';
+      const html = await (await get(authorizeUrl(tt, { scope }))).text();
+      const texts = (pattern: RegExp): string[] =>
+        [...html.matchAll(pattern)].map((match) => match[1] ?? '');
+      assert.deepEqual(texts(/<h2 id="app-name">([^<]*)<\/h2>/g), ['Emulated TikTok app']);
+      assert.deepEqual(texts(/<img src="([^"]*)" alt=""/g), [
+        `${tt.url}/emulator/avatar/emulator-open-id-1.svg?size=100`,
+        `${tt.url}/emulator/avatar/emulator-open-id-2.svg?size=100`,
+      ]);
+      assert.deepEqual(texts(/<label for="scope-[^"]*">([^<]*)<code>/g), [
+        'Read your profile info (avatar and display name)',
+        'Read your statistics (followers, following, likes and video count)',
+      ]);
+      const visible = html.replace(/<input type="hidden"[^>]*>/g, '');
+      assert.ok(!visible.includes(tt.clientKey), 'the app name, not the client key');
+      assert.ok(!/<script|<link|@import|url\(/i.test(html), 'no script and no external resource');
+      const named = await startTikTokEmulator({
+        appName: 'Acme <Video>',
+        redirectUris: [REDIRECT_URI],
+      });
+      try {
+        const page = await (await get(authorizeUrl(named))).text();
+        assert.ok(page.includes('<h2 id="app-name">Acme &lt;Video&gt;</h2>'));
+        assert.ok(
+          page.includes('<title>Acme &lt;Video&gt; - Log in with TikTok (emulator)</title>'),
+        );
+      } finally {
+        await named.close();
+      }
+      await assert.rejects(startTikTokEmulator({ appName: '' }), /option `appName`/);
     });
 
     it('approves: redirect with a code containing * ! and ., the scopes and the state', async () => {
@@ -207,7 +250,7 @@ describe('TikTok emulator: authorize', () => {
 
     it('appends to a redirect URI that has a query, and accepts base64url challenges here', async () => {
       const url = authorizeUrl(tt, {
-        redirect_uri: 'http://127.0.0.1:3000/cb?tenant=a',
+        redirect_uri: QUERY_REDIRECT_URI,
         code_challenge: BASE64URL_CHALLENGE,
       });
       const location = (await get(url)).headers.get('location') ?? '';
@@ -220,21 +263,106 @@ describe('TikTok emulator: authorize', () => {
   });
 
   describe('registered redirect URIs', () => {
-    it('accepts only exact matches', async () => {
-      const strict = await startTikTokEmulator({ redirectUris: [REDIRECT_URI], autoApprove: true });
-      try {
-        const ok = await get(authorizeUrl(strict));
-        assert.equal(ok.status, 302);
-        const trailing = await get(authorizeUrl(strict, { redirect_uri: `${REDIRECT_URI}/` }));
-        assert.equal(trailing.status, 400);
-        assert.ok((await trailing.text()).includes('redirect_uri is not registered'));
-      } finally {
-        await strict.close();
-      }
+    const started: TikTokEmulator[] = [];
+    async function emulator(options: TikTokEmulatorOptions): Promise<TikTokEmulator> {
+      const emulator = await startTikTokEmulator({ autoApprove: true, ...options });
+      started.push(emulator);
+      return emulator;
+    }
+    after(() => Promise.all(started.map((emulator) => emulator.close())));
+
+    async function errorDetails(response: Response): Promise<{ error: string; details: string[] }> {
+      assert.equal(response.status, 400);
+      assert.equal(response.headers.get('location'), null, 'never redirected');
+      const html = await response.text();
+      const error = /<p id="error"[^>]*>([^<]*)<\/p>/.exec(html)?.[1] ?? '';
+      const list = /<ul id="error-details">(.*?)<\/ul>/s.exec(html)?.[1] ?? '';
+      const details = [...list.matchAll(/<li>(.*?)<\/li>/g)].map((m) => m[1] ?? '');
+      return { error, details };
+    }
+
+    it('none registered (the default): refused with a page that says how to register one', async () => {
+      const bare = await emulator({});
+      assert.deepEqual(bare.redirectUris, []);
+      const uri = 'http://127.0.0.1:3000/cb?x=<b>"';
+      const page = await errorDetails(await get(authorizeUrl(bare, { redirect_uri: uri })));
+      const escaped = 'http://127.0.0.1:3000/cb?x=&lt;b&gt;&quot;';
+      const quoted = '&quot;http://127.0.0.1:3000/cb?x=&lt;b&gt;\\&quot;&quot;';
+      assert.deepEqual(page, {
+        error: 'redirect_uri is not registered: this app has no redirect URI registered',
+        details: [
+          `Received: <code>${escaped}</code>`,
+          `Register it when starting the emulator: <code>startTikTokEmulator({ redirectUris: [${quoted}] })</code>`,
+          `or on the running emulator: <code>tt.registerRedirectUri(${quoted})</code>`,
+          'redirectUris: &#39;any&#39; accepts every redirect URI (TikTok never does).',
+        ],
+      });
+      assert.equal(bare.count('authorize'), 1);
+    });
+
+    it('accepts only exact matches, and names the received and the registered URIs', async () => {
+      const strict = await emulator({ redirectUris: [REDIRECT_URI, 'https://app.example/cb'] });
+      assert.equal((await get(authorizeUrl(strict))).status, 302);
+      const trailing = `${REDIRECT_URI}/`;
+      const page = await errorDetails(await get(authorizeUrl(strict, { redirect_uri: trailing })));
+      assert.equal(
+        page.error,
+        'redirect_uri is not registered for this app (the match is exact, byte for byte)',
+      );
+      assert.deepEqual(page.details.slice(0, 3), [
+        `Received: <code>${trailing}</code>`,
+        `Registered: <code>${REDIRECT_URI}</code>`,
+        'Registered: <code>https://app.example/cb</code>',
+      ]);
+      const upper = await get(authorizeUrl(strict, { redirect_uri: REDIRECT_URI.toUpperCase() }));
+      assert.equal(upper.status, 400);
+    });
+
+    it('registerRedirectUri() adds one later (kept by reset()); bad URIs are a TypeError', async () => {
+      const late = await emulator({});
+      assert.equal((await get(authorizeUrl(late))).status, 400);
+      late.registerRedirectUri(REDIRECT_URI);
+      late.registerRedirectUri(REDIRECT_URI);
+      assert.deepEqual(late.redirectUris, [REDIRECT_URI]);
+      late.reset();
+      assert.equal((await get(authorizeUrl(late))).status, 302);
+      assert.throws(() => late.registerRedirectUri('/callback'), {
+        name: 'TypeError',
+        message:
+          'TikTokEmulator.registerRedirectUri: the URI must be an absolute http(s) URI without fragment',
+      });
+      assert.throws(() => late.registerRedirectUri(`${REDIRECT_URI}#x`), TypeError);
+    });
+
+    it("redirectUris: 'any' accepts every absolute http(s) URI, and still no fragment", async () => {
+      const any = await emulator({ redirectUris: 'any' });
+      assert.equal(any.redirectUris, 'any');
+      const target = redirectTarget(
+        await get(authorizeUrl(any, { redirect_uri: 'https://anything.example/x' })),
+      );
+      assert.equal(target.origin + target.pathname, 'https://anything.example/x');
+      any.registerRedirectUri(REDIRECT_URI);
+      assert.equal(any.redirectUris, 'any');
+      const fragment = await get(authorizeUrl(any, { redirect_uri: `${REDIRECT_URI}#x` }));
+      assert.equal(fragment.status, 400);
+    });
+
+    it('an injected authorize error goes back only to a registered URI', async () => {
+      const strict = await emulator({ redirectUris: [REDIRECT_URI] });
+      strict.inject('authorize', { tiktokError: { error: 'server_error' }, times: 2 });
+      const back = redirectTarget(await get(authorizeUrl(strict)));
+      assert.equal(back.searchParams.get('error'), 'server_error');
+      const elsewhere = await get(authorizeUrl(strict, { redirect_uri: 'https://evil.example/' }));
+      assert.equal(elsewhere.status, 400);
+      assert.equal(elsewhere.headers.get('location'), null);
     });
 
     it('lets requirePkce: false through without a challenge', async () => {
-      const lax = await startTikTokEmulator({ requirePkce: false, autoApprove: true });
+      const lax = await startTikTokEmulator({
+        requirePkce: false,
+        autoApprove: true,
+        redirectUris: [REDIRECT_URI],
+      });
       try {
         const url = authorizeUrl(lax, {
           code_challenge: undefined,

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
+import {
+  startTikTokEmulator,
+  type TikTokEmulator,
+  type TikTokEmulatorOptions,
+} from '../../lib/testing';
 import {
   assertOAuthError,
   assertUserInfoError,
@@ -9,6 +13,7 @@ import {
   postForm,
   stringProp,
   userInfo,
+  REDIRECT_URI,
 } from './helpers';
 
 describe('TikTok emulator: server', () => {
@@ -16,7 +21,11 @@ describe('TikTok emulator: server', () => {
   let now = Date.UTC(2025, 5, 1, 12, 30, 45);
 
   before(async () => {
-    tt = await startTikTokEmulator({ clock: () => now, rateLimit: { limit: 3, windowMs: 1000 } });
+    tt = await startTikTokEmulator({
+      clock: () => now,
+      rateLimit: { limit: 3, windowMs: 1000 },
+      redirectUris: [REDIRECT_URI],
+    });
   });
   after(() => tt.close());
   beforeEach(() => tt.reset());
@@ -50,9 +59,9 @@ describe('TikTok emulator: server', () => {
         unionId: 'emulator-union-id-1',
         displayName: 'Emulator User',
         username: 'emulator_user',
-        avatarUrl: `${tt.url}/emulator/avatar/emulator-open-id-1.jpeg`,
-        avatarUrl100: `${tt.url}/emulator/avatar/emulator-open-id-1.jpeg?size=100`,
-        avatarLargeUrl: `${tt.url}/emulator/avatar/emulator-open-id-1.jpeg?size=large`,
+        avatarUrl: `${tt.url}/emulator/avatar/emulator-open-id-1.svg`,
+        avatarUrl100: `${tt.url}/emulator/avatar/emulator-open-id-1.svg?size=100`,
+        avatarLargeUrl: `${tt.url}/emulator/avatar/emulator-open-id-1.svg?size=large`,
         bioDescription: 'Bio of Emulator User',
         isVerified: false,
         followerCount: 1234,
@@ -190,6 +199,111 @@ describe('TikTok emulator: server', () => {
       );
       now += 1000;
       assert.equal((await clientCredentials()).status, 200);
+    });
+  });
+
+  describe('rate limits per endpoint', () => {
+    let clock = 0;
+    const started: TikTokEmulator[] = [];
+    async function emulator(options: TikTokEmulatorOptions = {}): Promise<TikTokEmulator> {
+      const emulator = await startTikTokEmulator({ clock: () => clock, ...options });
+      started.push(emulator);
+      return emulator;
+    }
+    function clientToken(emulator: TikTokEmulator): Promise<Response> {
+      return postForm(emulator.endpoints.tokenURL, {
+        client_key: emulator.clientKey,
+        client_secret: emulator.clientSecret,
+        grant_type: 'client_credentials',
+      });
+    }
+    beforeEach(() => {
+      clock = Date.UTC(2025, 5, 1);
+    });
+    after(() => Promise.all(started.map((emulator) => emulator.close())));
+
+    it("defaults to TikTok's 600 per minute on user info only, without Retry-After", async () => {
+      const tiktok = await emulator();
+      const { access_token } = tiktok.issueTokens('emulator-open-id-1');
+      const statuses = new Map<number, number>();
+      const count = (status: number): void => {
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      };
+      for (let batch = 0; batch < 12; batch += 1) {
+        const answers = await Promise.all(
+          Array.from({ length: 50 }, () => userInfo(tiktok, access_token, 'open_id')),
+        );
+        for (const answer of answers) count(answer.status);
+        clock += 1000;
+      }
+      assert.deepEqual([...statuses], [[200, 600]]);
+      const refused = await userInfo(tiktok, access_token, 'open_id');
+      assert.equal(refused.headers.get('retry-after'), null);
+      await assertUserInfoError(refused, 429, 'rate_limit_exceeded');
+      // Sliding: 48 s later the first batch (t = 0 s) has left the window, and 50 fit again.
+      clock += 48_001;
+      assert.equal((await userInfo(tiktok, access_token, 'open_id')).status, 200);
+      // No limit on the OAuth endpoints: 610 client tokens in the same instant.
+      const tokens = await Promise.all(Array.from({ length: 610 }, () => clientToken(tiktok)));
+      assert.deepEqual([...new Set(tokens.map((answer) => answer.status))], [200]);
+    });
+
+    it('rateLimits sets, changes or removes the limit of each endpoint, with Retry-After if asked', async () => {
+      const custom = await emulator({
+        rateLimits: {
+          token: { limit: 2, windowMs: 10_000, retryAfter: 'window' },
+          revoke: { limit: 1, windowMs: 1000, retryAfter: 7 },
+          userinfo: false,
+        },
+      });
+      assert.equal((await clientToken(custom)).status, 200);
+      clock += 2500;
+      assert.equal((await clientToken(custom)).status, 200);
+      const refused = await clientToken(custom);
+      assert.equal(refused.headers.get('retry-after'), '8'); // 10 s after the first, 7.5 s away
+      await assertOAuthError(refused, 'rate_limit_exceeded', undefined, 429);
+      const revoke = (): Promise<Response> =>
+        postForm(custom.endpoints.revokeURL, { client_key: custom.clientKey });
+      assert.equal((await revoke()).status, 200); // invalid_client, with HTTP 200
+      const limited = await revoke();
+      assert.equal(limited.status, 429);
+      assert.equal(limited.headers.get('retry-after'), '7');
+      const { access_token } = custom.issueTokens('emulator-open-id-1');
+      const answers = await Promise.all(
+        Array.from({ length: 610 }, () => userInfo(custom, access_token, 'open_id')),
+      );
+      assert.deepEqual([...new Set(answers.map((answer) => answer.status))], [200]);
+    });
+
+    it('rateLimit (one limit for every endpoint) still works, and rateLimits wins over it', async () => {
+      const both = await emulator({
+        rateLimit: { limit: 1, windowMs: 1000 },
+        rateLimits: { userinfo: { limit: 2, windowMs: 1000 } },
+      });
+      assert.equal((await clientToken(both)).status, 200);
+      assert.equal((await clientToken(both)).status, 429);
+      const { access_token } = both.issueTokens('emulator-open-id-1');
+      const statuses = [];
+      for (let i = 0; i < 3; i += 1) {
+        statuses.push((await userInfo(both, access_token, 'open_id')).status);
+      }
+      assert.deepEqual(statuses, [200, 200, 429]);
+    });
+
+    it('refuses malformed limits with a TypeError naming the option', async () => {
+      await assert.rejects(
+        startTikTokEmulator({ rateLimits: { userinfo: { limit: 1.5, windowMs: 1 } } }),
+        /option `rateLimits.userinfo` must be/,
+      );
+      await assert.rejects(
+        startTikTokEmulator({ rateLimits: { token: { limit: 1, windowMs: 1, retryAfter: -1 } } }),
+        /option `rateLimits.token.retryAfter` must be a non-negative integer/,
+      );
+      await assert.rejects(
+        // @ts-expect-error: not an endpoint
+        startTikTokEmulator({ rateLimits: { videos: { limit: 1, windowMs: 1 } } }),
+        /option `rateLimits` must be keyed by authorize, token, revoke, userinfo \(got "videos"\)/,
+      );
     });
   });
 

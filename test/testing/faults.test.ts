@@ -17,7 +17,10 @@ describe('TikTok emulator: fault injection', () => {
   const rolls: number[] = [];
 
   before(async () => {
-    tt = await startTikTokEmulator({ random: () => rolls.shift() ?? 0.99 });
+    tt = await startTikTokEmulator({
+      random: () => rolls.shift() ?? 0.99,
+      redirectUris: [REDIRECT_URI],
+    });
   });
   after(() => tt.close());
   beforeEach(() => {

@@ -10,6 +10,7 @@ import {
   refreshTokens,
   stringProp,
   userInfo,
+  REDIRECT_URI,
 } from './helpers';
 
 describe('TikTok emulator: token endpoint', () => {
@@ -17,7 +18,7 @@ describe('TikTok emulator: token endpoint', () => {
   let now = Date.UTC(2025, 0, 1);
 
   before(async () => {
-    tt = await startTikTokEmulator({ clock: () => now });
+    tt = await startTikTokEmulator({ clock: () => now, redirectUris: [REDIRECT_URI] });
   });
   after(() => tt.close());
   beforeEach(() => {

@@ -92,7 +92,7 @@ describe('TikTok emulator: user info', () => {
     assert.deepEqual(body.data, {
       user: {
         display_name: 'Emulator User',
-        avatar_url: `${tt.url}/emulator/avatar/emulator-open-id-1.jpeg`,
+        avatar_url: `${tt.url}/emulator/avatar/emulator-open-id-1.svg`,
       },
     });
   });
@@ -103,10 +103,26 @@ describe('TikTok emulator: user info', () => {
     assert.deepEqual(body.data, { user: { open_id: 'no-union' } });
   });
 
-  it('refuses a field whose scope was not granted with 401 scope_not_authorized', async () => {
+  it('refuses fields that need a scope the token lacks with 400 scope_permission_missed', async () => {
     const { access_token } = tt.issueTokens('emulator-open-id-1', ['user.info.basic']);
+    const response = await userInfo(tt, access_token, 'open_id,username,follower_count');
+    const logId = response.headers.get('x-tt-logid');
+    assert.equal(response.status, 400);
+    assert.deepEqual(await response.json(), {
+      data: {},
+      error: {
+        code: 'scope_permission_missed',
+        message:
+          'Some fields need additional scopes: username, follower_count (user.info.profile, user.info.stats).',
+        log_id: logId,
+      },
+    });
+  });
+
+  it('refuses a token without the endpoint scope (user.info.basic) with 401 scope_not_authorized', async () => {
+    const { access_token } = tt.issueTokens('emulator-open-id-1', ['video.list']);
     await assertUserInfoError(
-      await userInfo(tt, access_token, 'open_id,username'),
+      await userInfo(tt, access_token, 'open_id'),
       401,
       'scope_not_authorized',
     );

@@ -28,6 +28,16 @@ describe('TikTokClient.getUserInfo (emulator)', () => {
     assert.equal(h.tt.count('userinfo'), 1);
   });
 
+  it('a token without user.info.basic → SCOPE_NOT_AUTHORIZED (HTTP 401 scope_not_authorized)', async () => {
+    const client = h.client();
+    const { access_token } = h.tt.issueTokens(h.tt.users[0]!.openId, ['video.list']);
+    const err = await rejection(client.getUserInfo(access_token, { fields: ['open_id'] }));
+    assert.equal(err.code, 'SCOPE_NOT_AUTHORIZED');
+    assert.equal(err.upstreamStatus, 401);
+    assert.equal(err.tiktokError?.error, 'scope_not_authorized');
+    assert.equal(h.tt.count('userinfo'), 1);
+  });
+
   it('HTTP 200 with an unknown error.code → API_ERROR, not retried', async () => {
     const client = h.client();
     const { access_token } = h.tt.issueTokens(h.tt.users[0]!.openId);
@@ -80,7 +90,9 @@ describe('TikTokClient.getUserInfo (emulator)', () => {
       const { access_token } = h.tt.issueTokens(h.tt.users[0]!.openId, ['user.info.basic']);
       const err = await rejection(client.getUserInfo(access_token));
       assert.equal(err.code, 'SCOPE_NOT_AUTHORIZED');
-      assert.equal(err.upstreamStatus, 401);
+      assert.equal(err.statusCode, 403);
+      assert.equal(err.upstreamStatus, 400);
+      assert.equal(err.tiktokError?.error, 'scope_permission_missed');
       assert.equal(
         fieldsAsked(h),
         `${BASIC_FIELDS},bio_description,profile_deep_link,is_verified,username`,

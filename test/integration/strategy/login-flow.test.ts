@@ -17,7 +17,7 @@ for (const version of EXPRESS_VERSIONS) {
     let app: LoginApp;
 
     before(async () => {
-      tt = await startTikTokEmulator({ autoApprove: true });
+      tt = await startTikTokEmulator({ autoApprove: true, redirectUris: [CALLBACK_URL] });
       app = await startLoginApp({ tt, express: version });
     });
     after(async () => {
@@ -83,7 +83,7 @@ describe('login flow with a TikTokTokenManager (shared client)', () => {
   let manager: TikTokTokenManager;
 
   before(async () => {
-    tt = await startTikTokEmulator({ autoApprove: true });
+    tt = await startTikTokEmulator({ autoApprove: true, redirectUris: [CALLBACK_URL] });
     const client = new TikTokClient({ ...emulatorClientOptions(tt), redirectUri: CALLBACK_URL });
     manager = new TikTokTokenManager({ client, store: new MemoryTokenStore() });
     app = await startLoginApp({ tt, strategy: { client, tokenManager: manager } });
@@ -110,7 +110,7 @@ describe('login flow with the tokenStore shorthand', () => {
   let app: LoginApp;
 
   before(async () => {
-    tt = await startTikTokEmulator({ autoApprove: true });
+    tt = await startTikTokEmulator({ autoApprove: true, redirectUris: [CALLBACK_URL] });
     app = await startLoginApp({ tt, strategy: { tokenStore: new MemoryTokenStore() } });
   });
   after(async () => {

@@ -6,7 +6,12 @@ import { startTikTokEmulator, type TikTokEmulator } from '../../../lib/testing';
 import { holdNextLoads } from '../../support/barrier-store';
 import { realNow } from '../../support/clock';
 import { field } from '../../support/json';
-import { EXPRESS_VERSIONS, startLoginApp, type LoginApp } from '../../support/login-app';
+import {
+  CALLBACK_URL,
+  EXPRESS_VERSIONS,
+  startLoginApp,
+  type LoginApp,
+} from '../../support/login-app';
 import { browser, consent, login, startLogin, stateOf } from '../../support/login-flow';
 import { connectTestRedis, deleteKeys, uniquePrefix, type TestRedis } from '../../support/redis';
 
@@ -23,7 +28,11 @@ for (const version of EXPRESS_VERSIONS) {
       redis = await connectTestRedis(this);
       prefix = uniquePrefix();
       store = new RedisStore({ client: redis, prefix: `${prefix}sess:` });
-      tt = await startTikTokEmulator({ autoApprove: true, clock: realNow });
+      tt = await startTikTokEmulator({
+        autoApprove: true,
+        clock: realNow,
+        redirectUris: [CALLBACK_URL],
+      });
       // Two app instances behind one load balancer: same session store, own strategies.
       const claimStore = (): RedisClaimStore =>
         new RedisClaimStore({ client: redis!, prefix: `${prefix}claim:` });

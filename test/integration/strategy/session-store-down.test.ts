@@ -3,7 +3,12 @@ import { RedisStore } from 'connect-redis';
 import { createClient } from 'redis';
 import { startTikTokEmulator, type TikTokEmulator } from '../../../lib/testing';
 import { realNow } from '../../support/clock';
-import { EXPRESS_VERSIONS, startLoginApp, type LoginApp } from '../../support/login-app';
+import {
+  CALLBACK_URL,
+  EXPRESS_VERSIONS,
+  startLoginApp,
+  type LoginApp,
+} from '../../support/login-app';
 import { assertErrorJson, browser, consent, login, startLogin } from '../../support/login-flow';
 import { freePort, startRedisServer, type RedisServerProcess } from '../../support/redis-server';
 
@@ -38,7 +43,11 @@ for (const version of EXPRESS_VERSIONS) {
       });
       client.on('error', () => undefined);
       await client.connect();
-      tt = await startTikTokEmulator({ autoApprove: true, clock: realNow });
+      tt = await startTikTokEmulator({
+        autoApprove: true,
+        clock: realNow,
+        redirectUris: [CALLBACK_URL],
+      });
       app = await startLoginApp({
         tt,
         express: version,

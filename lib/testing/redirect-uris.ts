@@ -1,0 +1,70 @@
+import type { ErrorDetail } from './html';
+import { isAcceptableRedirectUri } from './options';
+
+/** Why an authorize request's `redirect_uri` is refused, for the error page. */
+export interface RedirectUriProblem {
+  readonly message: string;
+  readonly details: readonly ErrorDetail[];
+}
+
+function howToRegister(uri: string): ErrorDetail[] {
+  const quoted = JSON.stringify(uri);
+  return [
+    {
+      text: 'Register it when starting the emulator:',
+      code: `startTikTokEmulator({ redirectUris: [${quoted}] })`,
+    },
+    { text: 'or on the running emulator:', code: `tt.registerRedirectUri(${quoted})` },
+    { text: "redirectUris: 'any' accepts every redirect URI (TikTok never does)." },
+  ];
+}
+
+/**
+ * The app's registered redirect URIs. NOTE: TikTok requires the redirect URI to be registered
+ * for the app and matched exactly (https://developers.tiktok.com/doc/login-kit-web); an unknown
+ * one stops on a TikTok error page and never reaches the callback.
+ */
+export class RedirectUriRegistry {
+  private registered: string[] | 'any';
+
+  constructor(initial: readonly string[] | 'any') {
+    this.registered = initial === 'any' ? 'any' : [...initial];
+  }
+
+  get uris(): readonly string[] | 'any' {
+    return this.registered === 'any' ? 'any' : [...this.registered];
+  }
+
+  /** Adds a URI (once); a no-op with `'any'`. */
+  register(uri: string): void {
+    if (typeof uri !== 'string' || !isAcceptableRedirectUri(uri)) {
+      throw new TypeError(
+        'TikTokEmulator.registerRedirectUri: the URI must be an absolute http(s) URI without fragment',
+      );
+    }
+    if (this.registered !== 'any' && !this.registered.includes(uri)) this.registered.push(uri);
+  }
+
+  isRegistered(uri: string): boolean {
+    return this.registered === 'any' || this.registered.includes(uri);
+  }
+
+  /** Why `uri` is refused, naming it and the registered ones; `undefined` when it is accepted. */
+  problem(uri: string): RedirectUriProblem | undefined {
+    if (this.isRegistered(uri) || this.registered === 'any') return undefined;
+    if (this.registered.length === 0) {
+      return {
+        message: 'redirect_uri is not registered: this app has no redirect URI registered',
+        details: [{ text: 'Received:', code: uri }, ...howToRegister(uri)],
+      };
+    }
+    return {
+      message: 'redirect_uri is not registered for this app (the match is exact, byte for byte)',
+      details: [
+        { text: 'Received:', code: uri },
+        ...this.registered.map((registered) => ({ text: 'Registered:', code: registered })),
+        ...howToRegister(uri),
+      ],
+    };
+  }
+}
