@@ -4,7 +4,7 @@ import request from 'supertest';
 import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
 import { realNow, withClockAhead } from '../support/clock';
 import { field } from '../support/json';
-import { startLoginApp, type LoginApp } from '../support/login-app';
+import { CALLBACK_URL, startLoginApp, type LoginApp } from '../support/login-app';
 import { browser, consent, sessionCookie, type TestResponse } from '../support/login-flow';
 import { connectTestRedis, deleteKeys, uniquePrefix, type TestRedis } from '../support/redis';
 
@@ -55,7 +55,11 @@ describe('security: a login started without a user keeps its session only as lon
     redis = await connectTestRedis(this);
     prefix = uniquePrefix();
     const store = new RedisStore({ client: redis, prefix: `${prefix}sess:` });
-    tt = await startTikTokEmulator({ autoApprove: true, clock: realNow });
+    tt = await startTikTokEmulator({
+      autoApprove: true,
+      clock: realNow,
+      redirectUris: [CALLBACK_URL],
+    });
     const cookie = { maxAge: WEEK_S * 1000 };
     app = await startLoginApp({ tt, store, cookie });
     keepInfoApp = await startLoginApp({

@@ -18,7 +18,12 @@ function useApp(requirePkce: boolean): {
   let tt: TikTokEmulator | undefined;
   let app: LoginApp | undefined;
   before(async () => {
-    tt = await startTikTokEmulator({ autoApprove: true, clock: realNow, requirePkce });
+    tt = await startTikTokEmulator({
+      autoApprove: true,
+      clock: realNow,
+      requirePkce,
+      redirectUris: [CALLBACK_URL],
+    });
   });
   beforeEach(() => tt?.reset());
   afterEach(async () => {
