@@ -43,6 +43,11 @@ export interface ExampleAppOptions {
   usingEmulator?: boolean;
   /** A node-redis v5 client for sessions, tokens and claims (the caller connects and closes it). Default: memory. */
   redis?: ExampleRedisClient;
+  /**
+   * Encrypts the TikTok tokens kept in Redis (32 bytes: base64 or hex, `openssl rand -base64 32`).
+   * Required with `redis`; `npm start` reads it from `TIKTOK_TOKEN_KEY`. Default: none.
+   */
+  tokenEncryptionKey?: string | Buffer;
   /** Prefix of every Redis key. Default: `'passport-tiktok-example:'`. */
   redisPrefix?: string;
   /** Signs the session cookie. Default: random per process (sessions end at restart; warned). */
@@ -75,7 +80,11 @@ export function createApp(options: ExampleAppOptions): ExampleApp {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics = createTikTokMetrics(registry);
-  const storage = createStorage(options.redis, options.redisPrefix ?? 'passport-tiktok-example:');
+  const storage = createStorage(
+    options.redis,
+    options.redisPrefix ?? 'passport-tiktok-example:',
+    options.tokenEncryptionKey,
+  );
   if (storage.kind === 'memory') {
     logger.warn(
       'sessions use express-session MemoryStore: they are lost on restart and not shared between instances; set REDIS_URL for Redis',

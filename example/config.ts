@@ -20,6 +20,11 @@ export interface ExampleConfig {
   tiktok: TikTokAppCredentials | undefined;
   /** `REDIS_URL`: sessions, tokens and state claims in Redis. Default: none → in memory. */
   redisUrl: string | undefined;
+  /**
+   * `TIKTOK_TOKEN_KEY`: encrypts the tokens kept in Redis (32 bytes, base64 or 64 hex characters).
+   * Required with real TikTok credentials; default (emulator): a random key per process.
+   */
+  tokenKey: string | undefined;
   /** `SESSION_SECRET`. Required in production; default (dev): random per process. */
   sessionSecret: string | undefined;
   /** `NODE_ENV=production`. */
@@ -113,6 +118,28 @@ function tiktokApp(env: Env, production: boolean): TikTokAppCredentials | undefi
   return { clientKey, clientSecret, redirectUri };
 }
 
+/** `TIKTOK_TOKEN_KEY`: 32 bytes as 64 hex characters or base64 (`openssl rand -base64 32`). */
+function tokenKey(env: Env, tiktok: TikTokAppCredentials | undefined): string | undefined {
+  const value = read(env, 'TIKTOK_TOKEN_KEY');
+  if (value === undefined) {
+    if (tiktok !== undefined) {
+      throw new TypeError(
+        'TIKTOK_TOKEN_KEY is required with real TikTok credentials: it encrypts the TikTok tokens at rest. Make one with `openssl rand -base64 32`',
+      );
+    }
+    return undefined;
+  }
+  const hex = /^[0-9a-fA-F]{64}$/.test(value);
+  const base64 =
+    /^[A-Za-z0-9+/_-]{43}=?$/.test(value) && Buffer.from(value, 'base64').length === 32;
+  if (!hex && !base64) {
+    throw new TypeError(
+      'TIKTOK_TOKEN_KEY must be 32 random bytes as base64 or 64 hex characters: make one with `openssl rand -base64 32`',
+    );
+  }
+  return value;
+}
+
 /**
  * Reads the example's configuration. Every problem is a TypeError naming the variable, thrown
  * before anything starts (a missing `SESSION_SECRET` in production, say).
@@ -126,12 +153,14 @@ export function readConfig(env: Env = process.env): ExampleConfig {
     );
   }
   const proxy = trustProxy(env);
+  const tiktok = tiktokApp(env, production);
   return {
     port: port(env, 'PORT') ?? 3000,
     host: read(env, 'HOST'),
     emulatorPort: port(env, 'EMULATOR_PORT'),
-    tiktok: tiktokApp(env, production),
+    tiktok,
     redisUrl: read(env, 'REDIS_URL'),
+    tokenKey: tokenKey(env, tiktok),
     sessionSecret,
     production,
     trustProxy: proxy,

@@ -35,7 +35,7 @@ const SAVE_ATTEMPTS = 5;
  * this process and, with {@link RedisTokenStore}, across every instance sharing the Redis.
  *
  * ```ts
- * const tokens = new TikTokTokenManager({ client, store: new RedisTokenStore({ client: redis }) });
+ * const tokens = new TikTokTokenManager({ client, store: new RedisTokenStore({ client: redis, encryptionKey: process.env.TIKTOK_TOKEN_KEY }) });
  * passport.use(new TikTokStrategy({ client, tokenManager: tokens }));
  * app.get('/videos', async (req, res) => {
  *   const accessToken = await tokens.getAccessToken(req.user.id); // TikTokAPIError on failure

@@ -34,7 +34,8 @@ export interface RedisTokenStoreOptions {
   prefix?: string;
   /**
    * Encrypt tokens at rest (AES-256-GCM) with this 32-byte key: a Buffer, 64 hex characters or
-   * base64. Default: none (tokens stored as JSON). Use `keys` instead to rotate.
+   * base64 (`openssl rand -base64 32`). Use `keys` instead to rotate. One of `encryptionKey`,
+   * `keys` or `allowPlaintext: true` is required.
    */
   encryptionKey?: TokenEncryptionKey;
   /**
@@ -42,6 +43,12 @@ export interface RedisTokenStoreOptions {
    * records (re-encrypted with `current` on their next write). Default: none.
    */
   keys?: TokenEncryptionKeys;
+  /**
+   * Store tokens as plain JSON: anyone who can read Redis (a replica, a backup, `redis-cli`) can
+   * then use them. Only for development or when Redis itself is encrypted and access-controlled;
+   * ignored when a key is given. Default: `false` (a key is required).
+   */
+  allowPlaintext?: boolean;
 }
 
 const DEFAULT_PREFIX = 'tiktok:tokens:';
@@ -50,11 +57,12 @@ const RETENTION_AFTER_EXPIRY_MS = 24 * 3600 * 1000;
 
 /**
  * Tokens and refresh locks in Redis, for any number of app instances: compare-and-set and lock
- * release are Lua scripts, locks are `SET NX PX`. Optionally encrypted at rest.
+ * release are Lua scripts, locks are `SET NX PX`. Encrypted at rest (AES-256-GCM) unless
+ * `allowPlaintext: true` is given.
  *
  * ```ts
  * const redis = await createClient({ url: process.env.REDIS_URL }).connect();
- * const store = new RedisTokenStore({ client: redis, encryptionKey: process.env.TOKEN_KEY });
+ * const store = new RedisTokenStore({ client: redis, encryptionKey: process.env.TIKTOK_TOKEN_KEY });
  * const manager = new TikTokTokenManager({ client: new TikTokClient(), store });
  * ```
  */
@@ -75,6 +83,14 @@ export class RedisTokenStore implements TokenStore {
     }
     if (o.encryptionKey !== undefined && o.keys !== undefined) {
       throw new TypeError('RedisTokenStore: pass either encryptionKey or keys, not both');
+    }
+    if (o.allowPlaintext !== undefined && typeof o.allowPlaintext !== 'boolean') {
+      throw new TypeError('RedisTokenStore: allowPlaintext must be a boolean');
+    }
+    if (o.encryptionKey === undefined && o.keys === undefined && o.allowPlaintext !== true) {
+      throw new TypeError(
+        'RedisTokenStore requires an encryptionKey option (tokens are encrypted at rest): a 32-byte key, e.g. from `openssl rand -base64 32` kept in an environment variable such as TIKTOK_TOKEN_KEY. Pass `allowPlaintext: true` to store tokens unencrypted on purpose.',
+      );
     }
     this.client = o.client;
     this.prefix = o.prefix ?? DEFAULT_PREFIX;

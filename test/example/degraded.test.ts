@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import request from 'supertest';
 import { createApp, type ExampleApp } from '../../example/app';
@@ -58,6 +58,7 @@ describe('example app: Redis down', () => {
       clientSecret: 'secret',
       callbackURL: EXAMPLE_CALLBACK,
       redis,
+      tokenEncryptionKey: randomBytes(32),
       sessionSecret: SESSION_SECRET,
       logger,
     });
