@@ -76,7 +76,7 @@ export class TikTokTokenManager {
       )
         return;
     }
-    throw storeError(new Error('the tokens kept changing while saving'), correlationId);
+    throw storeError(new Error('the tokens kept changing while saving'), correlationId, this.log);
   }
 
   /** The stored tokens as they are (no refresh), or `undefined`. */
@@ -195,7 +195,7 @@ export class TikTokTokenManager {
     try {
       return await fn();
     } catch (err) {
-      throw storeError(err, correlationId);
+      throw storeError(err, correlationId, this.log);
     }
   }
 }

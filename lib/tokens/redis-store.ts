@@ -9,6 +9,7 @@ import {
 } from './cipher';
 import { newVersion } from './memory-store';
 import { decodeTokens, encodeTokens } from './redis-codec';
+import { redisDataError } from './redis-errors';
 import { COMPARE_AND_SET, DELETE_IF_VERSION, RELEASE_LOCK } from './redis-scripts';
 import type { StoredTokenRecord, TokenStore } from './store';
 import { StoredRecordError } from './token-record';
@@ -103,7 +104,8 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async get(openId: string): Promise<StoredTokenRecord | undefined> {
-    const reply = await this.client.hmGet(this.recordKey(openId), ['version', 'data']);
+    const key = this.recordKey(openId);
+    const reply = await this.command(key, () => this.client.hmGet(key, ['version', 'data']));
     if (!Array.isArray(reply))
       throw this.unreadable(new StoredRecordError('HMGET did not answer a list'));
     const list: unknown[] = reply;
@@ -127,32 +129,38 @@ export class RedisTokenStore implements TokenStore {
     const data = encodeTokens(openId, tokens, this.cipher);
     const until = tokens.refresh_expires_at ?? tokens.expires_at;
     const ttlMs = Math.max(60_000, Math.round(until - Date.now() + RETENTION_AFTER_EXPIRY_MS));
-    const reply = await this.client.eval(COMPARE_AND_SET, {
-      keys: [this.recordKey(openId)],
-      arguments: [expectedVersion ?? '', newVersion(), data, String(ttlMs)],
-    });
+    const key = this.recordKey(openId);
+    const reply = await this.command(key, () =>
+      this.client.eval(COMPARE_AND_SET, {
+        keys: [key],
+        arguments: [expectedVersion ?? '', newVersion(), data, String(ttlMs)],
+      }),
+    );
     return reply === 1;
   }
 
   async delete(openId: string, expectedVersion?: string): Promise<boolean> {
-    const reply = await this.client.eval(DELETE_IF_VERSION, {
-      keys: [this.recordKey(openId)],
-      arguments: [expectedVersion ?? ''],
-    });
+    const key = this.recordKey(openId);
+    const reply = await this.command(key, () =>
+      this.client.eval(DELETE_IF_VERSION, { keys: [key], arguments: [expectedVersion ?? ''] }),
+    );
     return reply === 1;
   }
 
   async acquireLock(openId: string, ttlMs: number): Promise<string | undefined> {
     const token = newVersion();
-    const reply = await this.client.set(this.lockKey(openId), token, {
-      NX: true,
-      PX: Math.max(1, Math.round(ttlMs)),
-    });
+    const key = this.lockKey(openId);
+    const reply = await this.command(key, () =>
+      this.client.set(key, token, { NX: true, PX: Math.max(1, Math.round(ttlMs)) }),
+    );
     return reply === 'OK' ? token : undefined;
   }
 
   async releaseLock(openId: string, token: string): Promise<void> {
-    await this.client.eval(RELEASE_LOCK, { keys: [this.lockKey(openId)], arguments: [token] });
+    const key = this.lockKey(openId);
+    await this.command(key, () =>
+      this.client.eval(RELEASE_LOCK, { keys: [key], arguments: [token] }),
+    );
   }
 
   /** `<prefix><openId>`: the hash holding `version` and `data`. */
@@ -163,6 +171,15 @@ export class RedisTokenStore implements TokenStore {
   /** `<prefix>lock:<openId>`: the refresh lock. */
   lockKey(openId: string): string {
     return `${this.prefix}lock:${openId}`;
+  }
+
+  /** Runs one Redis command; error replies retrying cannot fix become CONFIGURATION_ERROR. */
+  private async command<T>(key: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw redisDataError(err, key) ?? err;
+    }
   }
 
   private unreadable(err: StoredRecordError): TikTokAPIError {
