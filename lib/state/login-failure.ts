@@ -26,6 +26,16 @@ export function isSafeCorrelationId(value: unknown): value is string {
   return typeof value === 'string' && SAFE_ID.test(value);
 }
 
+// generateCorrelationId()'s `tiktok-<ms>-<8 hex>`, or a UUID (what proxies put in
+// X-Correlation-Id). Nothing with words in it: this text is shown as the support reference.
+const REFERENCE_ID =
+  /^(?:tiktok-\d{1,16}-[0-9a-f]{8}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
+/** Whether a correlation ID from a URL may be shown as a support reference. */
+export function isReferenceCorrelationId(value: unknown): value is string {
+  return typeof value === 'string' && REFERENCE_ID.test(value);
+}
+
 export function recordLoginFailure(session: SessionLike, failure: RecordedLoginFailure): void {
   writeSessionValue(session, LOGIN_FAILURE_KEY, {
     code: failure.code,

@@ -106,7 +106,7 @@ describe('example app: Redis down', () => {
   it('/metrics and /login-failed still answer', async () => {
     assert.equal((await request(example.app).get('/metrics')).status, 200);
     const page = await request(example.app).get(
-      '/login-failed?error=INVALID_STATE&correlationId=abc-1',
+      '/login-failed?error=INVALID_STATE&correlationId=tiktok-1764500000000-0a1b2c3d',
     );
     assert.equal(page.status, 200);
     assert.match(page.text, /Your login expired/);
