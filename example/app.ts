@@ -12,6 +12,7 @@ import { parseLogLevel } from './config';
 import { createPassport } from './login';
 import { createExampleLogger } from './logger';
 import { loginFailedPage } from './pages/login-failed';
+import { DEFAULT_LOGIN_RATE_LIMIT, type LoginRateLimit } from './rate-limit';
 import { requestLogger } from './request-log';
 import { accountRoutes } from './routes/account';
 import { authRoutes, FAILURE_PAGE } from './routes/auth';
@@ -56,6 +57,11 @@ export interface ExampleAppOptions {
   secureCookies?: boolean;
   /** Express's `trust proxy`. Default: unset. */
   trustProxy?: boolean | number | string;
+  /**
+   * Requests to the login routes (start and callback together) per client IP and window; beyond
+   * it they answer 429. `false` turns the limit off. Default: 30 per minute.
+   */
+  loginRateLimit?: LoginRateLimit | false;
   /** `false`: the login routes answer 503, everything else works. Default: `true`. */
   oauthEnabled?: boolean;
   /** Request lines, the strategy's and the token manager's logs. Default: winston at `TIKTOK_LOG_LEVEL`. */
@@ -144,6 +150,7 @@ export function createApp(options: ExampleAppOptions): ExampleApp {
       passport,
       enabled: oauthEnabled,
       callbackPath: new URL(options.callbackURL).pathname,
+      rateLimit: options.loginRateLimit ?? DEFAULT_LOGIN_RATE_LIMIT,
     }),
   );
   app.use(

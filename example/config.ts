@@ -1,4 +1,5 @@
 import type { LogLevelSetting } from './logger';
+import { DEFAULT_LOGIN_RATE_LIMIT, type LoginRateLimit } from './rate-limit';
 
 /** The credentials of a TikTok app (developers.tiktok.com): the real TikTok is used. */
 export interface TikTokAppCredentials {
@@ -33,6 +34,11 @@ export interface ExampleConfig {
   trustProxy: boolean | number | string | undefined;
   /** Secure cookies: production, or behind a trusted (TLS-terminating) proxy. */
   secureCookies: boolean;
+  /**
+   * `LOGIN_RATE_LIMIT` requests to the login routes per client IP every `LOGIN_RATE_WINDOW_SECONDS`.
+   * Default 30 per 60 s; `LOGIN_RATE_LIMIT=0` turns the limit off.
+   */
+  loginRateLimit: LoginRateLimit | false;
   /** `TIKTOK_OAUTH_ENABLED`. Default `true`; `false` answers the login routes with 503. */
   oauthEnabled: boolean;
   /** `TIKTOK_LOG_LEVEL`. Default `info`. */
@@ -118,6 +124,27 @@ function tiktokApp(env: Env, production: boolean): TikTokAppCredentials | undefi
   return { clientKey, clientSecret, redirectUri };
 }
 
+function positiveInteger(env: Env, name: string): number | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  if (!/^\d{1,9}$/.test(value)) {
+    throw new TypeError(`${name} must be a whole number, got "${value}"`);
+  }
+  return Number(value);
+}
+
+/** `LOGIN_RATE_LIMIT` (0 = off) and `LOGIN_RATE_WINDOW_SECONDS`. */
+function loginRateLimit(env: Env): LoginRateLimit | false {
+  const limit = positiveInteger(env, 'LOGIN_RATE_LIMIT') ?? DEFAULT_LOGIN_RATE_LIMIT.limit;
+  const seconds = positiveInteger(env, 'LOGIN_RATE_WINDOW_SECONDS');
+  if (seconds === 0) throw new TypeError('LOGIN_RATE_WINDOW_SECONDS must be at least 1');
+  if (limit === 0) return false;
+  return {
+    limit,
+    windowMs: seconds === undefined ? DEFAULT_LOGIN_RATE_LIMIT.windowMs : seconds * 1000,
+  };
+}
+
 /** `TIKTOK_TOKEN_KEY`: 32 bytes as 64 hex characters or base64 (`openssl rand -base64 32`). */
 function tokenKey(env: Env, tiktok: TikTokAppCredentials | undefined): string | undefined {
   const value = read(env, 'TIKTOK_TOKEN_KEY');
@@ -165,6 +192,7 @@ export function readConfig(env: Env = process.env): ExampleConfig {
     production,
     trustProxy: proxy,
     secureCookies: production || proxy !== undefined,
+    loginRateLimit: loginRateLimit(env),
     oauthEnabled: flag(env, 'TIKTOK_OAUTH_ENABLED', true),
     logLevel: parseLogLevel(read(env, 'TIKTOK_LOG_LEVEL')),
   };

@@ -152,6 +152,7 @@ export async function startExample(
       secureCookies: config.secureCookies,
       trustProxy: config.trustProxy,
       oauthEnabled: config.oauthEnabled,
+      loginRateLimit: config.loginRateLimit,
       logger,
     });
     server.on('request', example.app);

@@ -24,6 +24,7 @@ describe('example config (readConfig)', () => {
         production: false,
         trustProxy: undefined,
         secureCookies: false,
+        loginRateLimit: { limit: 30, windowMs: 60_000 },
         oauthEnabled: true,
         logLevel: 'info',
       });
@@ -79,6 +80,22 @@ describe('example config (readConfig)', () => {
           /^TypeError: TIKTOK_TOKEN_KEY must be 32 random bytes as base64 or 64 hex characters/,
         );
       }
+    });
+
+    it('LOGIN_RATE_LIMIT / LOGIN_RATE_WINDOW_SECONDS set the login rate limit; 0 turns it off', () => {
+      assert.deepEqual(
+        readConfig({ LOGIN_RATE_LIMIT: '5', LOGIN_RATE_WINDOW_SECONDS: '10' }).loginRateLimit,
+        { limit: 5, windowMs: 10_000 },
+      );
+      assert.equal(readConfig({ LOGIN_RATE_LIMIT: '0' }).loginRateLimit, false);
+      assert.throws(
+        () => readConfig({ LOGIN_RATE_LIMIT: 'many' }),
+        /LOGIN_RATE_LIMIT must be a whole number/,
+      );
+      assert.throws(
+        () => readConfig({ LOGIN_RATE_WINDOW_SECONDS: '0' }),
+        /LOGIN_RATE_WINDOW_SECONDS must be at least 1/,
+      );
     });
 
     it('a relative redirect URI is refused', () => {
