@@ -15,6 +15,7 @@ import { createPassport } from './login';
 import { createExampleLogger } from './logger';
 import { FAVICON_SVG } from './pages/layout';
 import { loginFailedPage } from './pages/login-failed';
+import { DEFAULT_LOGIN_RATE_LIMIT, type LoginRateLimit } from './rate-limit';
 import { requestLogger } from './request-log';
 import { accountRoutes, currentUser } from './routes/account';
 import { authRoutes, FAILURE_PAGE } from './routes/auth';
@@ -54,6 +55,11 @@ export interface ExampleAppOptions {
   emulatorUrl?: string;
   /** A node-redis v5 client for sessions, tokens and claims (the caller connects and closes it). Default: memory. */
   redis?: ExampleRedisClient;
+  /**
+   * Encrypts the TikTok tokens kept in Redis (32 bytes: base64 or hex, `openssl rand -base64 32`).
+   * Required with `redis`; `npm start` reads it from `TIKTOK_TOKEN_KEY`. Default: none.
+   */
+  tokenEncryptionKey?: string | Buffer;
   /** Prefix of every Redis key. Default: `'passport-tiktok-example:'`. */
   redisPrefix?: string;
   /** Signs the session cookie. Default: random per process (sessions end at restart; warned). */
@@ -62,6 +68,11 @@ export interface ExampleAppOptions {
   secureCookies?: boolean;
   /** Express's `trust proxy`. Default: unset. */
   trustProxy?: boolean | number | string;
+  /**
+   * Requests to the login routes (start and callback together) per client IP and window; beyond
+   * it they answer 429. `false` turns the limit off. Default: 30 per minute.
+   */
+  loginRateLimit?: LoginRateLimit | false;
   /** `false`: the login routes answer 503, everything else works. Default: `true`. */
   oauthEnabled?: boolean;
   /** Request lines, the strategy's and the token manager's logs. Default: winston at `TIKTOK_LOG_LEVEL`. */
@@ -86,7 +97,11 @@ export function createApp(options: ExampleAppOptions): ExampleApp {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics = createTikTokMetrics(registry);
-  const storage = createStorage(options.redis, options.redisPrefix ?? 'passport-tiktok-example:');
+  const storage = createStorage(
+    options.redis,
+    options.redisPrefix ?? 'passport-tiktok-example:',
+    options.tokenEncryptionKey,
+  );
   if (storage.kind === 'memory') {
     logger.warn(
       'sessions use express-session MemoryStore: they are lost on restart and not shared between instances; set REDIS_URL for Redis',
@@ -175,6 +190,7 @@ export function createApp(options: ExampleAppOptions): ExampleApp {
       passport,
       enabled: oauthEnabled,
       callbackPath: new URL(options.callbackURL).pathname,
+      rateLimit: options.loginRateLimit ?? DEFAULT_LOGIN_RATE_LIMIT,
     }),
   );
   app.use(

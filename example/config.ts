@@ -1,4 +1,5 @@
 import type { LogLevelSetting } from './logger';
+import { DEFAULT_LOGIN_RATE_LIMIT, type LoginRateLimit } from './rate-limit';
 
 /** The credentials of a TikTok app (developers.tiktok.com): the real TikTok is used. */
 export interface TikTokAppCredentials {
@@ -20,6 +21,11 @@ export interface ExampleConfig {
   tiktok: TikTokAppCredentials | undefined;
   /** `REDIS_URL`: sessions, tokens and state claims in Redis. Default: none → in memory. */
   redisUrl: string | undefined;
+  /**
+   * `TIKTOK_TOKEN_KEY`: encrypts the tokens kept in Redis (32 bytes, base64 or 64 hex characters).
+   * Required with real TikTok credentials; default (emulator): a random key per process.
+   */
+  tokenKey: string | undefined;
   /** `SESSION_SECRET`. Required in production; default (dev): random per process. */
   sessionSecret: string | undefined;
   /** `NODE_ENV=production`. */
@@ -28,6 +34,11 @@ export interface ExampleConfig {
   trustProxy: boolean | number | string | undefined;
   /** Secure cookies: production, or behind a trusted (TLS-terminating) proxy. */
   secureCookies: boolean;
+  /**
+   * `LOGIN_RATE_LIMIT` requests to the login routes per client IP every `LOGIN_RATE_WINDOW_SECONDS`.
+   * Default 30 per 60 s; `LOGIN_RATE_LIMIT=0` turns the limit off.
+   */
+  loginRateLimit: LoginRateLimit | false;
   /** `TIKTOK_OAUTH_ENABLED`. Default `true`; `false` answers the login routes with 503. */
   oauthEnabled: boolean;
   /** `TIKTOK_LOG_LEVEL`. Default `info`. */
@@ -113,6 +124,49 @@ function tiktokApp(env: Env, production: boolean): TikTokAppCredentials | undefi
   return { clientKey, clientSecret, redirectUri };
 }
 
+function positiveInteger(env: Env, name: string): number | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  if (!/^\d{1,9}$/.test(value)) {
+    throw new TypeError(`${name} must be a whole number, got "${value}"`);
+  }
+  return Number(value);
+}
+
+/** `LOGIN_RATE_LIMIT` (0 = off) and `LOGIN_RATE_WINDOW_SECONDS`. */
+function loginRateLimit(env: Env): LoginRateLimit | false {
+  const limit = positiveInteger(env, 'LOGIN_RATE_LIMIT') ?? DEFAULT_LOGIN_RATE_LIMIT.limit;
+  const seconds = positiveInteger(env, 'LOGIN_RATE_WINDOW_SECONDS');
+  if (seconds === 0) throw new TypeError('LOGIN_RATE_WINDOW_SECONDS must be at least 1');
+  if (limit === 0) return false;
+  return {
+    limit,
+    windowMs: seconds === undefined ? DEFAULT_LOGIN_RATE_LIMIT.windowMs : seconds * 1000,
+  };
+}
+
+/** `TIKTOK_TOKEN_KEY`: 32 bytes as 64 hex characters or base64 (`openssl rand -base64 32`). */
+function tokenKey(env: Env, tiktok: TikTokAppCredentials | undefined): string | undefined {
+  const value = read(env, 'TIKTOK_TOKEN_KEY');
+  if (value === undefined) {
+    if (tiktok !== undefined) {
+      throw new TypeError(
+        'TIKTOK_TOKEN_KEY is required with real TikTok credentials: it encrypts the TikTok tokens at rest. Make one with `openssl rand -base64 32`',
+      );
+    }
+    return undefined;
+  }
+  const hex = /^[0-9a-fA-F]{64}$/.test(value);
+  const base64 =
+    /^[A-Za-z0-9+/_-]{43}=?$/.test(value) && Buffer.from(value, 'base64').length === 32;
+  if (!hex && !base64) {
+    throw new TypeError(
+      'TIKTOK_TOKEN_KEY must be 32 random bytes as base64 or 64 hex characters: make one with `openssl rand -base64 32`',
+    );
+  }
+  return value;
+}
+
 /**
  * Reads the example's configuration. Every problem is a TypeError naming the variable, thrown
  * before anything starts (a missing `SESSION_SECRET` in production, say).
@@ -126,16 +180,19 @@ export function readConfig(env: Env = process.env): ExampleConfig {
     );
   }
   const proxy = trustProxy(env);
+  const tiktok = tiktokApp(env, production);
   return {
     port: port(env, 'PORT') ?? 3000,
     host: read(env, 'HOST'),
     emulatorPort: port(env, 'EMULATOR_PORT'),
-    tiktok: tiktokApp(env, production),
+    tiktok,
     redisUrl: read(env, 'REDIS_URL'),
+    tokenKey: tokenKey(env, tiktok),
     sessionSecret,
     production,
     trustProxy: proxy,
     secureCookies: production || proxy !== undefined,
+    loginRateLimit: loginRateLimit(env),
     oauthEnabled: flag(env, 'TIKTOK_OAUTH_ENABLED', true),
     logLevel: parseLogLevel(read(env, 'TIKTOK_LOG_LEVEL')),
   };

@@ -21,16 +21,21 @@ export function correlationIdOf(req: Request): string {
   return id;
 }
 
-/** The path without its query string: callback queries carry the code and state. */
+/** Longest path written to a log line; longer ones are cut and end with `…`. */
+export const MAX_LOGGED_PATH = 200;
+
+/** The path without its query string (callback queries carry the code and state), capped. */
 function pathOf(req: Request): string {
   const url = req.originalUrl;
   const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
+  const path = query === -1 ? url : url.slice(0, query);
+  return path.length > MAX_LOGGED_PATH ? `${path.slice(0, MAX_LOGGED_PATH)}…` : path;
 }
 
 /**
  * One structured line per request, when its response is finished (or the client went away):
- * method, path (no query string), status, duration ms and correlation ID. Never a query string,
+ * method, path (no query string, at most {@link MAX_LOGGED_PATH} characters), status, duration ms
+ * and correlation ID. Never a query string,
  * a cookie or a token.
  */
 export function requestLogger(logger: TikTokLogger): RequestHandler {

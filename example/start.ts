@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { TikTokLogger } from 'passport-tiktok';
 import {
@@ -16,6 +17,8 @@ export interface StartOptions {
   /** Emulator options on top of the example's (`autoApprove`, `users`). */
   emulator?: Pick<TikTokEmulatorOptions, 'autoApprove' | 'users'>;
   logger?: TikTokLogger;
+  /** Prefix of every Redis key. Default: createApp's (`'passport-tiktok-example:'`). */
+  redisPrefix?: string;
   /** Where the "open this URL" banner goes. Default: stdout. */
   print?: (text: string) => void;
 }
@@ -84,6 +87,13 @@ async function startEmulator(
   }
 }
 
+function tokensLine(config: ExampleConfig): string {
+  if (config.redisUrl === undefined) return 'Tokens:   in memory';
+  return config.tokenKey === undefined
+    ? 'Tokens:   Redis, encrypted with a random key made for this process (set TIKTOK_TOKEN_KEY to keep them across restarts)'
+    : 'Tokens:   Redis, encrypted with TIKTOK_TOKEN_KEY';
+}
+
 function banner(url: string, config: ExampleConfig, emulator: TikTokEmulator | undefined): string {
   // With the real TikTok, people must come in through the redirect URI's origin (a tunnel or a
   // domain): the session cookie has to be set on the host TikTok sends them back to.
@@ -99,7 +109,7 @@ function banner(url: string, config: ExampleConfig, emulator: TikTokEmulator | u
     config.redisUrl === undefined
       ? 'Sessions: in memory (set REDIS_URL to keep them in Redis)'
       : `Sessions: Redis at ${redactRedisUrl(config.redisUrl)}`;
-  return `\npassport-tiktok example: open ${open}\n  ${tiktok}\n  ${sessions}\n  Health:   ${url}/healthz   Metrics: ${url}/metrics\n\n`;
+  return `\npassport-tiktok example: open ${open}\n  ${tiktok}\n  ${sessions}\n  ${tokensLine(config)}\n  Health:   ${url}/healthz   Metrics: ${url}/metrics\n\n`;
 }
 
 /**
@@ -136,10 +146,15 @@ export async function startExample(
       usingEmulator: emulator !== undefined,
       emulatorUrl: emulator?.url,
       redis,
+      ...(options.redisPrefix === undefined ? {} : { redisPrefix: options.redisPrefix }),
+      // NOTE: readConfig() already refused real TikTok credentials without TIKTOK_TOKEN_KEY; with
+      // the emulator a random key does (the tokens it issues are worthless after a restart).
+      tokenEncryptionKey: config.tokenKey ?? randomBytes(32),
       sessionSecret: config.sessionSecret,
       secureCookies: config.secureCookies,
       trustProxy: config.trustProxy,
       oauthEnabled: config.oauthEnabled,
+      loginRateLimit: config.loginRateLimit,
       logger,
     });
     server.on('request', example.app);

@@ -49,12 +49,15 @@ const REMOVAL_TTL_MS = 8 * 24 * 3600 * 1000;
 
 /**
  * Redis when a client is given (the production path: any number of instances share it), else
- * process memory (one instance, lost on restart). Keys in Redis: `<prefix>sess:*` (connect-redis),
- * `<prefix>tokens:*` (RedisTokenStore), `<prefix>claim:*` (RedisClaimStore), `<prefix>removed:*` (RedisRemovalList).
+ * process memory (one instance, lost on restart). Tokens in Redis are encrypted with
+ * `tokenEncryptionKey` (required with Redis). Keys in Redis: `<prefix>sess:*` (connect-redis),
+ * `<prefix>tokens:*` (RedisTokenStore), `<prefix>claim:*` (RedisClaimStore), `<prefix>removed:*`
+ * (RedisRemovalList).
  */
 export function createStorage(
   redis: ExampleRedisClient | undefined,
   prefix: string,
+  tokenEncryptionKey: string | Buffer | undefined,
 ): ExampleStorage {
   if (redis === undefined) {
     return {
@@ -69,7 +72,13 @@ export function createStorage(
   return {
     kind: 'redis',
     sessionStore: new RedisStore({ client: redis, prefix: `${prefix}sess:` }),
-    tokenStore: new RedisTokenStore({ client: redis, prefix: `${prefix}tokens:` }),
+    // Throws a TypeError naming encryptionKey when no key is given: tokens are never stored in
+    // the clear.
+    tokenStore: new RedisTokenStore({
+      client: redis,
+      prefix: `${prefix}tokens:`,
+      encryptionKey: tokenEncryptionKey,
+    }),
     claimStore: new RedisClaimStore({ client: redis, prefix: `${prefix}claim:` }),
     removals: new RedisRemovalList({
       client: redis,

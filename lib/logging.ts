@@ -84,13 +84,75 @@ export function redact(value: unknown, scrubber?: Scrubber, depth = 0): unknown 
   return out;
 }
 
+interface SecretForms {
+  /** Lower-cased, for the case-insensitive check. */
+  readonly lower: string;
+  /** Any case, any character possibly escaped (`%2a`, `%252A`, `+`, `\u002a`, `&#42;`). */
+  readonly pattern: string;
+  /** Pieces that any base64/base64url text containing the secret contains (3 alignments). */
+  readonly base64: readonly string[];
+}
+
+const ESCAPE_MARKS = ['%', '&#', '\\u', '+'];
+const BASE64_RUN = '[A-Za-z0-9+/_-]*';
+
+function regexEscape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+}
+
+/** A regex matching `c` as itself (any case) or percent-, double-percent-, JSON- or HTML-escaped. */
+function charPattern(c: string): string {
+  const bytes = [...Buffer.from(c, 'utf8')].map((b) => b.toString(16).padStart(2, '0'));
+  const alternatives = [
+    regexEscape(c),
+    bytes.map((h) => `%${h}`).join(''),
+    bytes.map((h) => `%25${h}`).join(''),
+  ];
+  const code = c.codePointAt(0) ?? 0;
+  if (code < 0x10000) alternatives.push(`\\\\u${code.toString(16).padStart(4, '0')}`);
+  alternatives.push(`&#0*${code};`, `&#x0*${code.toString(16)};`);
+  if (c === ' ') alternatives.push('\\+');
+  return `(?:${alternatives.join('|')})`;
+}
+
+/** The base64 characters fully determined by the secret, at byte offsets 0, 1 and 2. */
+function base64Pieces(secret: string): string[] {
+  const bytes = Buffer.from(secret, 'utf8');
+  const pieces: string[] = [];
+  for (let shift = 0; shift < 3; shift++) {
+    const encoded = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64');
+    const first = Math.ceil((8 * shift) / 6);
+    const end = Math.floor((8 * (shift + bytes.length)) / 6);
+    const piece = encoded.slice(first, end);
+    // Short pieces would match innocent text; real secrets give 30+ characters.
+    if (piece.length < 8) continue;
+    for (const form of [piece, piece.replace(/\+/g, '-').replace(/\//g, '_')]) {
+      if (!pieces.includes(form)) pieces.push(form);
+    }
+  }
+  return pieces;
+}
+
+function formsOf(secret: string): SecretForms {
+  return {
+    lower: secret.toLowerCase(),
+    pattern: Array.from(secret).map(charPattern).join(''),
+    base64: base64Pieces(secret),
+  };
+}
+
 /**
  * Remembers the secret values one operation handles (code, tokens, verifier, client secret) and
  * replaces them in any text derived from TikTok's answer before it reaches a log or a message.
+ * A secret is found in any letter case, with any of its characters percent-escaped (either hex
+ * case, or double-escaped), JSON- or HTML-escaped, and inside base64 or base64url text (such as
+ * `base64(client_key:client_secret)`, where the whole base64 run is replaced).
  */
 export class Scrubber {
   private readonly raw: string[] = [];
-  private forms: string[] | undefined;
+  private forms: SecretForms[] | undefined;
+  private escaped: RegExp | undefined;
+  private encoded: RegExp | undefined;
 
   constructor(secrets: ReadonlyArray<string | undefined> = []) {
     for (const s of secrets) this.add(s);
@@ -101,37 +163,36 @@ export class Scrubber {
     if (secret === undefined || secret.length < 6 || this.raw.includes(secret)) return;
     this.raw.push(secret);
     this.forms = undefined;
+    this.escaped = undefined;
+    this.encoded = undefined;
   }
 
   scrub(text: string): string {
+    if (this.raw.length === 0) return text;
+    // NOTE: most log lines hold no secret: cheap substring checks decide whether a regex runs
+    // (a login's lines go through here; see bench/README.md, profiling).
+    const forms = this.allForms();
     let out = text;
-    for (const s of this.allForms()) {
-      if (out.includes(s)) out = out.split(s).join(REDACTED);
+    const lower = text.toLowerCase();
+    if (
+      forms.some((f) => lower.includes(f.lower)) ||
+      ESCAPE_MARKS.some((mark) => text.includes(mark))
+    ) {
+      this.escaped ??= new RegExp(forms.map((f) => f.pattern).join('|'), 'gi');
+      out = out.replace(this.escaped, REDACTED);
+    }
+    if (forms.some((f) => f.base64.some((piece) => out.includes(piece)))) {
+      const pieces = forms.flatMap((f) => f.base64.map(regexEscape));
+      this.encoded ??= new RegExp(`${BASE64_RUN}(?:${pieces.join('|')})${BASE64_RUN}=*`, 'g');
+      out = out.replace(this.encoded, REDACTED);
     }
     return out;
   }
 
-  /**
-   * Each secret and the percent-encoded forms an echo may carry (query string, form body, and
-   * the stricter encoding that turns TikTok codes' `*` and `!` into %2A / %21). Computed on the
-   * first scrub only: most operations succeed and never scrub anything (hot path).
-   */
-  private allForms(): string[] {
-    if (this.forms !== undefined) return this.forms;
-    const forms: string[] = [];
-    for (const secret of this.raw) {
-      const encoded = encodeURIComponent(secret);
-      for (const form of [
-        secret,
-        encoded,
-        encoded.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
-        new URLSearchParams({ s: secret }).toString().slice(2),
-      ]) {
-        if (!forms.includes(form)) forms.push(form);
-      }
-    }
-    this.forms = forms;
-    return forms;
+  /** Computed on the first scrub only: most operations succeed and never scrub anything. */
+  private allForms(): SecretForms[] {
+    this.forms ??= this.raw.map(formsOf);
+    return this.forms;
   }
 }
 

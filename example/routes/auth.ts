@@ -2,6 +2,7 @@ import { Router, type RequestHandler } from 'express';
 import type passport from 'passport';
 import { tiktokErrorHandler, tiktokReturnTo } from 'passport-tiktok';
 import { loginDisabledPage } from '../pages/status';
+import { loginRateLimiter, type LoginRateLimit } from '../rate-limit';
 
 /** The example's own Passport instance (not the global singleton). */
 export type ExamplePassport = passport.Authenticator;
@@ -26,6 +27,8 @@ export interface AuthRoutesOptions {
   enabled: boolean;
   /** Path of the callback URL (the registered redirect URI). */
   callbackPath: string;
+  /** Per-IP limit on both routes; `false` turns it off. */
+  rateLimit: LoginRateLimit | false;
 }
 
 /** Where a failed login lands (tiktokErrorHandler adds `?error=<code>&correlationId=<id>`). */
@@ -33,7 +36,8 @@ export const FAILURE_PAGE = '/login-failed';
 
 /**
  * The two login routes: `/auth/tiktok` starts a login (302 to TikTok's consent page), the
- * callback finishes it and redirects to the validated `returnTo`, else `/profile`. Failures —
+ * callback finishes it and redirects to the validated `returnTo`, else `/profile`. Both are
+ * limited per client IP (429 beyond `rateLimit`). Failures —
  * cancelled, expired state, TikTok down — go to {@link FAILURE_PAGE} with their code and
  * correlation ID (JSON clients get tiktokErrorHandler's JSON instead).
  */
@@ -46,6 +50,7 @@ export function authRoutes(options: AuthRoutesOptions): Router {
     });
     return router;
   }
+  if (options.rateLimit !== false) router.use(paths, loginRateLimiter(options.rateLimit));
   router.get('/auth/tiktok', authenticate(options.passport));
   // `all`: a HEAD or POST to the callback gets the strategy's 405 and leaves the state alone.
   router.all(

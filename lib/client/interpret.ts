@@ -40,17 +40,33 @@ const ADVICE: Partial<Record<TikTokErrorCode, string>> = {
   ACCESS_DENIED: 'The user declined the authorization.',
 };
 
-/** Control characters out, `max` chars (default 200) then `…`, this operation's secrets replaced. */
+/**
+ * Percent-escapes decoded (either case of hex digits, twice for double encoding), control
+ * characters out, this operation's secrets replaced, then `max` chars (default 200) and `…`.
+ */
 export function cleanDescription(text: string, scrubber: Scrubber, max = 200): string {
   // NOTE: scrubbed before it is cut, so that a secret straddling the limit is still recognised
   // whole and no head of it stays in the text.
   // eslint-disable-next-line no-control-regex
-  const flat = scrubber.scrub(text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim());
+  const printable = decodePercentEscapes(text).replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  const flat = scrubber.scrub(printable.trim());
   if (flat.length <= max) return flat;
   // Never cuts a surrogate pair (an emoji) in half: a lone surrogate is turned into U+FFFD or
   // rejected by JSON logs and UTF-8 pages.
   const end = /[\uD800-\uDBFF]/.test(flat.charAt(max - 1)) ? max - 1 : max;
   return `${flat.slice(0, end)}…`;
+}
+
+/** `%2a`, `%2A` and `%252A` → `*`: printable ASCII escapes only, so the text stays valid. */
+function decodePercentEscapes(text: string): string {
+  let out = text;
+  for (let round = 0; round < 2 && out.includes('%'); round++) {
+    out = out.replace(/%([2-7][0-9a-fA-F])/g, (escape, hex: string) => {
+      const c = Number.parseInt(hex, 16);
+      return c === 0x7f ? escape : String.fromCharCode(c);
+    });
+  }
+  return out;
 }
 
 /**
@@ -150,17 +166,24 @@ export function interpret<T>(
       upstream.description === undefined
         ? undefined
         : cleanDescription(upstream.description, ctx.scrubber);
-    const said = description === undefined ? safeError : `${safeError}: "${description}"`;
     const advice =
       (code === 'VALIDATION_ERROR' ? ctx.validationAdvice : undefined) ?? ADVICE[code] ?? '';
     const logPart = logId === undefined ? '' : ` (TikTok log_id ${logId})`;
+    // TikTok's description stays out of the message (apps show messages to people); it is on
+    // `tiktokError.description` and in the operation's failure log line.
     return raise(
-      fail(ctx, res, code, `${label} failed: TikTok answered ${said}${logPart}. ${advice}`.trim(), {
-        ...(retryable === undefined ? {} : { retryable }),
-        ...(logId === undefined ? {} : { logId }),
-        error: safeError,
-        ...(description === undefined ? {} : { description }),
-      }),
+      fail(
+        ctx,
+        res,
+        code,
+        `${label} failed: TikTok answered ${safeError}${logPart}. ${advice}`.trim(),
+        {
+          ...(retryable === undefined ? {} : { retryable }),
+          ...(logId === undefined ? {} : { logId }),
+          error: safeError,
+          ...(description === undefined ? {} : { description }),
+        },
+      ),
     );
   }
   const logExtra = logId === undefined ? {} : { logId };

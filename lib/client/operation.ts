@@ -168,6 +168,7 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
         delayMs: verdict.delayMs,
         upstreamStatus: error.upstreamStatus,
         logId: error.logId,
+        tiktokDescription: error.tiktokError?.description,
       });
       s.metrics?.retries.inc({ operation: run.operation, reason: error.code });
       await sleep(verdict.delayMs);
@@ -194,6 +195,7 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
       upstreamStatus: final.upstreamStatus,
       logId: final.logId,
       tiktokError: final.tiktokError?.error,
+      tiktokDescription: final.tiktokError?.description,
       reason: verdict.reason,
     });
     s.metrics?.requests.inc({ operation: run.operation, outcome: final.code });

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
 import { acceptCorrelationId } from '../correlation';
 import { TikTokAPIError } from '../errors';
+import { userMessage } from '../user-messages';
 import { renderErrorPage } from './error-page';
 
 /** Options of {@link tiktokErrorHandler}. */
@@ -31,6 +32,14 @@ function tiktokErrorOf(err: unknown, req: Request): TikTokAPIError | undefined {
   return undefined;
 }
 
+/**
+ * The fixed message for the code; for a login TikTokStrategy failed, its recorded message (also
+ * fixed, or the app's own from its verify callback).
+ */
+function messageFor(error: TikTokAPIError, err: unknown): string {
+  return err instanceof TikTokAPIError ? userMessage(error.code) : error.message;
+}
+
 // Hardening: the error page is often rendered at the callback URL, whose query holds the code and
 // state. It loads nothing and runs nothing, and says so: no script, no framing, no Referer.
 const ERROR_PAGE_CSP =
@@ -55,11 +64,13 @@ function withQuery(target: string, code: string, correlationId: string): string 
  * Express error middleware for this package's errors. A {@link TikTokAPIError} gets its status
  * (`err.statusCode`), `X-Correlation-Id`, `Cache-Control: no-store`, `Referrer-Policy: no-referrer`,
  * `X-Content-Type-Options: nosniff`, `Retry-After` when retryable (`Allow` for 405), and by content
- * negotiation JSON `{ "error": { code, message, correlationId, retryable } }`, a small escaped HTML
+ * negotiation JSON `{ "error": { code, message, correlationId, retryable } }` (`message`: a fixed
+ * text for people chosen by `code`, never `err.message`), a small escaped HTML
  * page (with a CSP that forbids scripts, resources and framing), or — for
  * HTML clients when `failureRedirect` is set — a redirect to
- * `failureRedirect?error=<code>&correlationId=<id>`. Never a stack trace, a cause or TikTok's raw
- * text. Anything else goes to `next(err)`.
+ * `failureRedirect?error=<code>&correlationId=<id>`. Never a stack trace, a cause, the error's
+ * developer message or TikTok's text (those are in the logs, under the correlation ID). Anything
+ * else goes to `next(err)`.
  *
  * ```ts
  * app.get('/auth/tiktok/callback', passport.authenticate('tiktok', { failWithError: true }), tiktokReturnTo());
@@ -87,7 +98,9 @@ export function tiktokErrorHandler(options: TikTokErrorHandlerOptions = {}): Err
     // NOTE: the ID goes into a header, and an app's own TikTokAPIError can carry a raw request
     // header with CR/LF, on which setHeader throws. An unsafe ID is replaced by a fresh one.
     const correlationId = acceptCorrelationId(error.correlationId);
-    const body = { ...error.toJSON(), correlationId };
+    // People get the code's fixed message: `error.message` is for developers and logs, and can
+    // carry TikTok's wording or the app's internals (key ids, option names).
+    const body = { ...error.toJSON(), message: messageFor(error, err), correlationId };
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Content-Type-Options', 'nosniff');

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { TikTokErrorCode } from '../errors';
 import {
-  isSafeCorrelationId,
+  isReferenceCorrelationId,
   isTikTokErrorCode,
   loginFailureMessage,
   takeLoginFailure,
@@ -29,7 +29,10 @@ export interface TikTokLoginFailure {
  * Sources, in order: the failure TikTokStrategy recorded in the session when it failed a login on
  * a route with `failureRedirect` (read once, then deleted), or the `?error=<code>&correlationId=`
  * query that tiktokErrorHandler's `failureRedirect` adds. Query values are only accepted when the
- * code is a known TikTokErrorCode and the ID is a short safe token.
+ * code is a known TikTokErrorCode and the ID has the format of a correlation ID
+ * (`tiktok-<ms>-<8 hex>` from `generateCorrelationId()`, or a UUID): anyone can write a link, and
+ * the ID is shown as the support reference, so `correlationId=CALL-SUPPORT-AT-evil.example`
+ * gives `undefined`.
  */
 export function getTikTokLoginFailure(req: Request): TikTokLoginFailure | undefined {
   const session = sessionOf(req);
@@ -43,6 +46,6 @@ export function getTikTokLoginFailure(req: Request): TikTokLoginFailure | undefi
   const [code] = codes;
   const [correlationId] = ids;
   if (codes.length !== 1 || ids.length !== 1) return undefined;
-  if (!isTikTokErrorCode(code) || !isSafeCorrelationId(correlationId)) return undefined;
+  if (!isTikTokErrorCode(code) || !isReferenceCorrelationId(correlationId)) return undefined;
   return { code, correlationId, message: loginFailureMessage(code) };
 }

@@ -1,4 +1,5 @@
 import { TikTokErrorCode } from '../errors';
+import { userMessage } from '../user-messages';
 import { readSessionValue, writeSessionValue, type SessionLike } from './session';
 
 /** The session key of the last failed login (read once by `getTikTokLoginFailure`). */
@@ -12,22 +13,9 @@ export interface RecordedLoginFailure {
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-// Messages for people, by code. Fixed strings: nothing from the request is ever reflected.
-const MESSAGES: Partial<Record<TikTokErrorCode, string>> = {
-  INVALID_STATE: 'Your login expired or was already used. Please try again.',
-  ACCESS_DENIED: 'The TikTok login was cancelled. You can try again whenever you like.',
-  VALIDATION_ERROR: 'The login link was not valid. Please start the login again.',
-  SCOPE_NOT_AUTHORIZED:
-    'TikTok did not grant the permissions this app needs. Please try again and allow them.',
-  METHOD_NOT_ALLOWED: 'This login link must be opened directly in the browser.',
-  SERVICE_UNAVAILABLE: 'Login is temporarily unavailable. Please try again in a moment.',
-  TIMEOUT_ERROR: 'TikTok took too long to answer. Please try again.',
-  RATE_LIMIT: 'Too many logins right now. Please try again in a moment.',
-};
-
-/** The human message for a login failure code. */
+/** The human message for a login failure code (a fixed string, see {@link userMessage}). */
 export function loginFailureMessage(code: TikTokErrorCode): string {
-  return MESSAGES[code] ?? 'The TikTok login failed. Please try again.';
+  return userMessage(code);
 }
 
 export function isTikTokErrorCode(value: unknown): value is TikTokErrorCode {
@@ -36,6 +24,16 @@ export function isTikTokErrorCode(value: unknown): value is TikTokErrorCode {
 
 export function isSafeCorrelationId(value: unknown): value is string {
   return typeof value === 'string' && SAFE_ID.test(value);
+}
+
+// generateCorrelationId()'s `tiktok-<ms>-<8 hex>`, or a UUID (what proxies put in
+// X-Correlation-Id). Nothing with words in it: this text is shown as the support reference.
+const REFERENCE_ID =
+  /^(?:tiktok-\d{1,16}-[0-9a-f]{8}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
+/** Whether a correlation ID from a URL may be shown as a support reference. */
+export function isReferenceCorrelationId(value: unknown): value is string {
+  return typeof value === 'string' && REFERENCE_ID.test(value);
 }
 
 export function recordLoginFailure(session: SessionLike, failure: RecordedLoginFailure): void {

@@ -34,7 +34,7 @@ const SAVE_ATTEMPTS = 5;
  * this process and, with {@link RedisTokenStore}, across every instance sharing the Redis.
  *
  * ```ts
- * const tokens = new TikTokTokenManager({ client, store: new RedisTokenStore({ client: redis }) });
+ * const tokens = new TikTokTokenManager({ client, store: new RedisTokenStore({ client: redis, encryptionKey: process.env.TIKTOK_TOKEN_KEY }) });
  * passport.use(new TikTokStrategy({ client, tokenManager: tokens }));
  * app.get('/videos', async (req, res) => {
  *   const accessToken = await tokens.getAccessToken(req.user.id); // TikTokAPIError on failure
@@ -75,7 +75,7 @@ export class TikTokTokenManager {
       )
         return;
     }
-    throw storeError(new Error('the tokens kept changing while saving'), correlationId);
+    throw storeError(new Error('the tokens kept changing while saving'), correlationId, this.log);
   }
 
   /** The stored tokens as they are (no refresh), or `undefined`. */
@@ -194,7 +194,7 @@ export class TikTokTokenManager {
     try {
       return await fn();
     } catch (err) {
-      throw storeError(err, correlationId);
+      throw storeError(err, correlationId, this.log);
     }
   }
 }

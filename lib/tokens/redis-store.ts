@@ -9,6 +9,7 @@ import {
 } from './cipher';
 import { newVersion } from './memory-store';
 import { decodeTokens, encodeTokens } from './redis-codec';
+import { redisDataError } from './redis-errors';
 import { COMPARE_AND_SET, DELETE_IF_VERSION, RELEASE_LOCK } from './redis-scripts';
 import type { StoredTokenRecord, TokenStore } from './store';
 import { StoredRecordError } from './token-record';
@@ -34,7 +35,8 @@ export interface RedisTokenStoreOptions {
   prefix?: string;
   /**
    * Encrypt tokens at rest (AES-256-GCM) with this 32-byte key: a Buffer, 64 hex characters or
-   * base64. Default: none (tokens stored as JSON). Use `keys` instead to rotate.
+   * base64 (`openssl rand -base64 32`). Use `keys` instead to rotate. One of `encryptionKey`,
+   * `keys` or `allowPlaintext: true` is required.
    */
   encryptionKey?: TokenEncryptionKey;
   /**
@@ -42,6 +44,12 @@ export interface RedisTokenStoreOptions {
    * records (re-encrypted with `current` on their next write). Default: none.
    */
   keys?: TokenEncryptionKeys;
+  /**
+   * Store tokens as plain JSON: anyone who can read Redis (a replica, a backup, `redis-cli`) can
+   * then use them. Only for development or when Redis itself is encrypted and access-controlled;
+   * ignored when a key is given. Default: `false` (a key is required).
+   */
+  allowPlaintext?: boolean;
 }
 
 const DEFAULT_PREFIX = 'tiktok:tokens:';
@@ -50,11 +58,12 @@ const RETENTION_AFTER_EXPIRY_MS = 24 * 3600 * 1000;
 
 /**
  * Tokens and refresh locks in Redis, for any number of app instances: compare-and-set and lock
- * release are Lua scripts, locks are `SET NX PX`. Optionally encrypted at rest.
+ * release are Lua scripts, locks are `SET NX PX`. Encrypted at rest (AES-256-GCM) unless
+ * `allowPlaintext: true` is given.
  *
  * ```ts
  * const redis = await createClient({ url: process.env.REDIS_URL }).connect();
- * const store = new RedisTokenStore({ client: redis, encryptionKey: process.env.TOKEN_KEY });
+ * const store = new RedisTokenStore({ client: redis, encryptionKey: process.env.TIKTOK_TOKEN_KEY });
  * const manager = new TikTokTokenManager({ client: new TikTokClient(), store });
  * ```
  */
@@ -76,6 +85,14 @@ export class RedisTokenStore implements TokenStore {
     if (o.encryptionKey !== undefined && o.keys !== undefined) {
       throw new TypeError('RedisTokenStore: pass either encryptionKey or keys, not both');
     }
+    if (o.allowPlaintext !== undefined && typeof o.allowPlaintext !== 'boolean') {
+      throw new TypeError('RedisTokenStore: allowPlaintext must be a boolean');
+    }
+    if (o.encryptionKey === undefined && o.keys === undefined && o.allowPlaintext !== true) {
+      throw new TypeError(
+        'RedisTokenStore requires an encryptionKey option (tokens are encrypted at rest): a 32-byte key, e.g. from `openssl rand -base64 32` kept in an environment variable such as TIKTOK_TOKEN_KEY. Pass `allowPlaintext: true` to store tokens unencrypted on purpose.',
+      );
+    }
     this.client = o.client;
     this.prefix = o.prefix ?? DEFAULT_PREFIX;
     const keys =
@@ -87,7 +104,8 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async get(openId: string): Promise<StoredTokenRecord | undefined> {
-    const reply = await this.client.hmGet(this.recordKey(openId), ['version', 'data']);
+    const key = this.recordKey(openId);
+    const reply = await this.command(key, () => this.client.hmGet(key, ['version', 'data']));
     if (!Array.isArray(reply))
       throw this.unreadable(new StoredRecordError('HMGET did not answer a list'));
     const list: unknown[] = reply;
@@ -111,32 +129,38 @@ export class RedisTokenStore implements TokenStore {
     const data = encodeTokens(openId, tokens, this.cipher);
     const until = tokens.refresh_expires_at ?? tokens.expires_at;
     const ttlMs = Math.max(60_000, Math.round(until - Date.now() + RETENTION_AFTER_EXPIRY_MS));
-    const reply = await this.client.eval(COMPARE_AND_SET, {
-      keys: [this.recordKey(openId)],
-      arguments: [expectedVersion ?? '', newVersion(), data, String(ttlMs)],
-    });
+    const key = this.recordKey(openId);
+    const reply = await this.command(key, () =>
+      this.client.eval(COMPARE_AND_SET, {
+        keys: [key],
+        arguments: [expectedVersion ?? '', newVersion(), data, String(ttlMs)],
+      }),
+    );
     return reply === 1;
   }
 
   async delete(openId: string, expectedVersion?: string): Promise<boolean> {
-    const reply = await this.client.eval(DELETE_IF_VERSION, {
-      keys: [this.recordKey(openId)],
-      arguments: [expectedVersion ?? ''],
-    });
+    const key = this.recordKey(openId);
+    const reply = await this.command(key, () =>
+      this.client.eval(DELETE_IF_VERSION, { keys: [key], arguments: [expectedVersion ?? ''] }),
+    );
     return reply === 1;
   }
 
   async acquireLock(openId: string, ttlMs: number): Promise<string | undefined> {
     const token = newVersion();
-    const reply = await this.client.set(this.lockKey(openId), token, {
-      NX: true,
-      PX: Math.max(1, Math.round(ttlMs)),
-    });
+    const key = this.lockKey(openId);
+    const reply = await this.command(key, () =>
+      this.client.set(key, token, { NX: true, PX: Math.max(1, Math.round(ttlMs)) }),
+    );
     return reply === 'OK' ? token : undefined;
   }
 
   async releaseLock(openId: string, token: string): Promise<void> {
-    await this.client.eval(RELEASE_LOCK, { keys: [this.lockKey(openId)], arguments: [token] });
+    const key = this.lockKey(openId);
+    await this.command(key, () =>
+      this.client.eval(RELEASE_LOCK, { keys: [key], arguments: [token] }),
+    );
   }
 
   /** `<prefix><openId>`: the hash holding `version` and `data`. */
@@ -147,6 +171,15 @@ export class RedisTokenStore implements TokenStore {
   /** `<prefix>lock:<openId>`: the refresh lock. */
   lockKey(openId: string): string {
     return `${this.prefix}lock:${openId}`;
+  }
+
+  /** Runs one Redis command; error replies retrying cannot fix become CONFIGURATION_ERROR. */
+  private async command<T>(key: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw redisDataError(err, key) ?? err;
+    }
   }
 
   private unreadable(err: StoredRecordError): TikTokAPIError {

@@ -161,7 +161,7 @@ export class TokenRefresher {
     try {
       return await call(this.o.store);
     } catch (err) {
-      throw storeError(err, run.correlationId);
+      throw storeError(err, run.correlationId, this.log);
     }
   }
 

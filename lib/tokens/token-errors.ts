@@ -1,4 +1,5 @@
 import { TikTokAPIError, type TikTokErrorCode } from '../errors';
+import type { SafeLogger } from '../logging';
 
 /**
  * The token manager's own failures, as TikTokAPIError with the operation's correlation ID.
@@ -81,19 +82,28 @@ export function lockWaitTimeoutError(correlationId: string, waitedMs: number): T
 
 /**
  * A store failure under this operation's correlation ID: a TikTokAPIError keeps its code (e.g.
- * CONFIGURATION_ERROR for an undecryptable record); anything else (Redis down) is
- * SERVICE_UNAVAILABLE (503, retryable).
+ * CONFIGURATION_ERROR for an undecryptable record or a key of the wrong type); anything else
+ * (Redis down) is SERVICE_UNAVAILABLE (503, retryable). Logged at `error` with the detail and the
+ * correlation ID, which is all a person quoting the ID from an error page can be told.
  */
-export function storeError(err: unknown, correlationId: string): TikTokAPIError {
-  if (err instanceof TikTokAPIError) {
-    return err.correlationId === correlationId
-      ? err
-      : error(err.code, err.message, correlationId, err);
-  }
-  return error(
-    'SERVICE_UNAVAILABLE',
-    'The token store is unavailable (is Redis reachable?). Try again shortly.',
+export function storeError(err: unknown, correlationId: string, log: SafeLogger): TikTokAPIError {
+  const failure =
+    err instanceof TikTokAPIError
+      ? err.correlationId === correlationId
+        ? err
+        : error(err.code, err.message, correlationId, err)
+      : error(
+          'SERVICE_UNAVAILABLE',
+          'The token store is unavailable (is Redis reachable?). Try again shortly.',
+          correlationId,
+          err,
+        );
+  const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  log.log('error', '[TikTokOAuth] token_store - failure', {
     correlationId,
-    err,
-  );
+    errorCode: failure.code,
+    retryable: failure.retryable,
+    detail: detail.slice(0, 300),
+  });
+  return failure;
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { useExampleApp } from '../support/example-app';
 import { field } from '../support/json';
 import { connectTestRedis, deleteKeys, uniquePrefix, type TestRedis } from '../support/redis';
@@ -34,7 +35,9 @@ for (const mode of ['memory', 'redis'] as const) {
       emulator: { clientSecret: CLIENT_SECRET },
       app: () => ({
         sessionSecret: SESSION_SECRET,
-        ...(redis === undefined ? {} : { redis, redisPrefix: prefix }),
+        ...(redis === undefined
+          ? {}
+          : { redis, redisPrefix: prefix, tokenEncryptionKey: randomBytes(32) }),
       }),
     });
 

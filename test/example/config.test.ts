@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { readConfig } from '../../example/config';
 
+const TOKEN_KEY = randomBytes(32).toString('base64');
 const REAL = {
   TIKTOK_CLIENT_KEY: 'aw-key',
   TIKTOK_CLIENT_SECRET: 'aw-secret',
   TIKTOK_REDIRECT_URI: 'https://demo.ngrok.app/auth/tiktok/callback',
+  TIKTOK_TOKEN_KEY: TOKEN_KEY,
 };
 
 describe('example config (readConfig)', () => {
@@ -16,10 +19,12 @@ describe('example config (readConfig)', () => {
         emulatorPort: undefined,
         tiktok: undefined,
         redisUrl: undefined,
+        tokenKey: undefined,
         sessionSecret: undefined,
         production: false,
         trustProxy: undefined,
         secureCookies: false,
+        loginRateLimit: { limit: 30, windowMs: 60_000 },
         oauthEnabled: true,
         logLevel: 'info',
       });
@@ -55,6 +60,42 @@ describe('example config (readConfig)', () => {
 
     it('a secret without a key is refused', () => {
       assert.throws(() => readConfig({ TIKTOK_CLIENT_SECRET: 's' }), /TIKTOK_CLIENT_KEY is not/);
+    });
+
+    it('TIKTOK_TOKEN_KEY is required with real credentials, saying how to make one', () => {
+      assert.throws(() => readConfig({ ...REAL, TIKTOK_TOKEN_KEY: undefined }), {
+        name: 'TypeError',
+        message:
+          'TIKTOK_TOKEN_KEY is required with real TikTok credentials: it encrypts the TikTok tokens at rest. Make one with `openssl rand -base64 32`',
+      });
+      assert.equal(readConfig(REAL).tokenKey, TOKEN_KEY);
+      const hex = randomBytes(32).toString('hex');
+      assert.equal(readConfig({ ...REAL, TIKTOK_TOKEN_KEY: hex }).tokenKey, hex);
+    });
+
+    it('a TIKTOK_TOKEN_KEY that is not 32 bytes is refused (emulator mode too)', () => {
+      for (const bad of ['short', randomBytes(16).toString('base64'), 'x'.repeat(64)]) {
+        assert.throws(
+          () => readConfig({ TIKTOK_TOKEN_KEY: bad }),
+          /^TypeError: TIKTOK_TOKEN_KEY must be 32 random bytes as base64 or 64 hex characters/,
+        );
+      }
+    });
+
+    it('LOGIN_RATE_LIMIT / LOGIN_RATE_WINDOW_SECONDS set the login rate limit; 0 turns it off', () => {
+      assert.deepEqual(
+        readConfig({ LOGIN_RATE_LIMIT: '5', LOGIN_RATE_WINDOW_SECONDS: '10' }).loginRateLimit,
+        { limit: 5, windowMs: 10_000 },
+      );
+      assert.equal(readConfig({ LOGIN_RATE_LIMIT: '0' }).loginRateLimit, false);
+      assert.throws(
+        () => readConfig({ LOGIN_RATE_LIMIT: 'many' }),
+        /LOGIN_RATE_LIMIT must be a whole number/,
+      );
+      assert.throws(
+        () => readConfig({ LOGIN_RATE_WINDOW_SECONDS: '0' }),
+        /LOGIN_RATE_WINDOW_SECONDS must be at least 1/,
+      );
     });
 
     it('a relative redirect URI is refused', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import request from 'supertest';
 import { createApp, type ExampleApp } from '../../example/app';
@@ -58,6 +58,7 @@ describe('example app: Redis down', () => {
       clientSecret: 'secret',
       callbackURL: EXAMPLE_CALLBACK,
       redis,
+      tokenEncryptionKey: randomBytes(32),
       sessionSecret: SESSION_SECRET,
       logger,
     });
@@ -105,7 +106,7 @@ describe('example app: Redis down', () => {
   it('/metrics and /login-failed still answer', async () => {
     assert.equal((await request(example.app).get('/metrics')).status, 200);
     const page = await request(example.app).get(
-      '/login-failed?error=INVALID_STATE&correlationId=abc-1',
+      '/login-failed?error=INVALID_STATE&correlationId=tiktok-1764500000000-0a1b2c3d',
     );
     assert.equal(page.status, 200);
     assert.match(page.text, /Your login expired/);

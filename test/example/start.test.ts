@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import request from 'supertest';
 import { readConfig, type ExampleConfig } from '../../example/config';
-import { startExample, type RunningExample } from '../../example/start';
+import { startExample, type RunningExample, type StartOptions } from '../../example/start';
+import { RedisTokenStore } from '../../lib/tokens/redis-store';
+import { login } from '../support/login-flow';
 import { CaptureLogger } from '../support/capture-logger';
-import { connectTestRedis, REDIS_URL } from '../support/redis';
+import { connectTestRedis, deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis';
 import { freePort } from '../support/redis-server';
 
 const ROOT = join(__dirname, '../..');
@@ -14,10 +18,12 @@ const LOCAL = { PORT: '0', HOST: '127.0.0.1', EMULATOR_PORT: '0' };
 
 async function start(
   env: Record<string, string>,
+  options: StartOptions = {},
 ): Promise<{ running: RunningExample; printed: string }> {
   let printed = '';
   const config: ExampleConfig = readConfig({ ...LOCAL, ...env });
   const running = await startExample(config, {
+    ...options,
     logger: new CaptureLogger(),
     print: (text) => {
       printed += text;
@@ -58,6 +64,7 @@ describe('example startExample (what npm start runs)', () => {
       TIKTOK_CLIENT_KEY: 'aw-real-key',
       TIKTOK_CLIENT_SECRET: 'aw-real-secret',
       TIKTOK_REDIRECT_URI: 'https://demo.ngrok.app/auth/tiktok/callback',
+      TIKTOK_TOKEN_KEY: randomBytes(32).toString('base64'),
     });
     try {
       assert.equal(running.emulator, undefined);
@@ -94,6 +101,70 @@ describe('example startExample (what npm start runs)', () => {
       });
     } finally {
       await running.close();
+    }
+  });
+
+  describe('tokens at rest (TIKTOK_TOKEN_KEY)', () => {
+    it('real TikTok credentials without TIKTOK_TOKEN_KEY: refuses to start, saying how to make one', async () => {
+      const port = String(await freePort());
+      const outcome = await start({
+        PORT: port,
+        TIKTOK_CLIENT_KEY: 'aw-real-key',
+        TIKTOK_CLIENT_SECRET: 'aw-real-secret',
+        TIKTOK_REDIRECT_URI: 'https://demo.ngrok.app/auth/tiktok/callback',
+      }).then(
+        async ({ running }) => {
+          await running.close();
+          return 'started';
+        },
+        (err: unknown) => err,
+      );
+      assert.ok(outcome instanceof TypeError, String(outcome));
+      assert.match(
+        outcome.message,
+        /^TIKTOK_TOKEN_KEY is required with real TikTok credentials.*openssl rand -base64 32/,
+      );
+      await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`), TypeError);
+    });
+
+    for (const given of [false, true]) {
+      it(`emulator mode with REDIS_URL, ${given ? 'TIKTOK_TOKEN_KEY set: tokens encrypted with it' : 'no TIKTOK_TOKEN_KEY: a random key for the process, said in the banner'}`, async function () {
+        const redis = await connectTestRedis(this);
+        const prefix = uniquePrefix();
+        const key = randomBytes(32).toString('base64');
+        const { running, printed } = await start(
+          { REDIS_URL, ...(given ? { TIKTOK_TOKEN_KEY: key } : {}) },
+          { redisPrefix: prefix, emulator: { autoApprove: true } },
+        );
+        try {
+          assert.match(
+            printed,
+            given
+              ? /Tokens: {3}Redis, encrypted with TIKTOK_TOKEN_KEY\n/
+              : /Tokens: {3}Redis, encrypted with a random key made for this process \(set TIKTOK_TOKEN_KEY to keep them across restarts\)/,
+          );
+          const res = await login(request.agent(running.example.app));
+          assert.equal(res.status, 302, res.text);
+          const openId = running.emulator?.users[0]?.openId ?? '';
+          const tokens = await running.example.tokenManager.get(openId);
+          assert.ok(tokens !== undefined, 'the login saved the tokens');
+          const raw = JSON.stringify(await redis.hGetAll(`${prefix}tokens:${openId}`));
+          assert.match(raw, /A256GCM/);
+          assert.equal(raw.includes(tokens.access_token), false, 'no access token in Redis');
+          assert.equal(raw.includes(tokens.refresh_token ?? '?'), false, 'no refresh token');
+          const withKey = new RedisTokenStore({
+            client: redis,
+            prefix: `${prefix}tokens:`,
+            encryptionKey: key,
+          });
+          if (given) assert.deepEqual((await withKey.get(openId))?.tokens, tokens);
+          else await assert.rejects(withKey.get(openId), { code: 'CONFIGURATION_ERROR' });
+        } finally {
+          await running.close();
+          await deleteKeys(redis, prefix);
+          redis.destroy();
+        }
+      });
     }
   });
 

@@ -71,7 +71,11 @@ describe("security: the example app's session cookie and page headers", () => {
 
   it('pages: Referrer-Policy same-origin, no framing, no sniffing, no scripts', async () => {
     const { app } = example({});
-    for (const path of ['/', '/login-failed?error=INVALID_STATE&correlationId=x-1', '/nope']) {
+    for (const path of [
+      '/',
+      '/login-failed?error=INVALID_STATE&correlationId=tiktok-1764500000000-0a1b2c3d',
+      '/nope',
+    ]) {
       const res = await request(app).get(path).set('Accept', 'text/html');
       assert.equal(res.headers['referrer-policy'], 'same-origin', path);
       assert.equal(res.headers['x-frame-options'], 'DENY', path);

@@ -117,6 +117,29 @@ describe('logging', () => {
       }
     });
 
+    it('finds a secret in any case and escaping, and inside base64 (issue #12 item 5)', () => {
+      const code = 'Abc_DEF-123*!xyz.7';
+      const secret = 'client-secret-0123456789';
+      const s = new Scrubber([code, secret]);
+      const percent = 'Abc_DEF-123%2a%21xyz.7';
+      for (const echo of [
+        percent,
+        percent.toUpperCase(),
+        'Abc_DEF-123%252A%2521xyz.7',
+        code.toUpperCase(),
+        code.toLowerCase(),
+        'Abc_DEF-123\\u002a\\u0021xyz.7',
+        'Abc_DEF-123&#42;&#x21;xyz.7',
+        Buffer.from(`aw-client-key:${secret}`).toString('base64'),
+        Buffer.from(`x${secret}`).toString('base64url'),
+        Buffer.from(`xy${code}`).toString('base64'),
+      ]) {
+        assert.equal(s.scrub(`got ${echo} end`), `got ${REDACTED} end`, echo);
+      }
+      const innocent = 'a 100% normal line + an URL /a%2Fb, &#42; and aGVsbG8gd29ybGQ=';
+      assert.equal(s.scrub(innocent), innocent);
+    });
+
     it('learns secrets added later', () => {
       const s = new Scrubber();
       assert.equal(s.scrub('rft.later-token'), 'rft.later-token');

@@ -56,7 +56,7 @@ describe('token store: Redis outage and restart', function () {
     const logger = new CaptureLogger();
     const manager = new TikTokTokenManager({
       client: emulatorClient(tt),
-      store: new RedisTokenStore({ client: redis, prefix: 'outage:' }),
+      store: new RedisTokenStore({ client: redis, prefix: 'outage:', allowPlaintext: true }),
       logger,
     });
     const openId = tt.users[0]!.openId;

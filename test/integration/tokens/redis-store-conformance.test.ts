@@ -23,7 +23,9 @@ describe('RedisTokenStore (conformance)', () => {
   });
 
   describe('in the clear', () => {
-    behavesLikeATokenStore(() => new RedisTokenStore({ client: redis, prefix: `${prefix}plain:` }));
+    behavesLikeATokenStore(
+      () => new RedisTokenStore({ client: redis, prefix: `${prefix}plain:`, allowPlaintext: true }),
+    );
   });
 
   describe('encrypted', () => {

@@ -37,7 +37,7 @@ describe('RedisTokenStore', () => {
     it('requires a client, refuses an empty prefix and both key options', () => {
       assert.throws(() => new RedisTokenStore({} as never), /requires a client option/);
       assert.throws(
-        () => new RedisTokenStore({ client: redis, prefix: '' }),
+        () => new RedisTokenStore({ client: redis, prefix: '', allowPlaintext: true }),
         /prefix must be a non-empty string/,
       );
       assert.throws(
@@ -59,8 +59,35 @@ describe('RedisTokenStore', () => {
       );
     });
 
+    it('encrypts by default: without encryptionKey, keys or allowPlaintext: true it throws a TypeError saying how to make a key', () => {
+      for (const options of [
+        { client: redis },
+        { client: redis, prefix: 'p:' },
+        { client: redis, allowPlaintext: false },
+        { client: redis, encryptionKey: undefined },
+      ]) {
+        assert.throws(
+          () => new RedisTokenStore(options),
+          (err: unknown) =>
+            err instanceof TypeError &&
+            /requires an encryptionKey option/.test(err.message) &&
+            err.message.includes('openssl rand -base64 32') &&
+            err.message.includes('allowPlaintext: true'),
+        );
+      }
+      assert.throws(
+        () => new RedisTokenStore({ client: redis, allowPlaintext: 'yes' as never }),
+        /allowPlaintext must be a boolean/,
+      );
+      assert.equal(
+        new RedisTokenStore({ client: redis, allowPlaintext: true }).recordKey('a'),
+        'tiktok:tokens:a',
+        'plaintext only when asked for',
+      );
+    });
+
     it("uses the default prefix 'tiktok:tokens:' and <prefix>lock:<openId> for locks", () => {
-      const store = new RedisTokenStore({ client: redis });
+      const store = new RedisTokenStore({ client: redis, encryptionKey: OLD_KEY });
       assert.equal(store.recordKey('abc'), 'tiktok:tokens:abc');
       assert.equal(store.lockKey('abc'), 'tiktok:tokens:lock:abc');
     });
@@ -68,7 +95,7 @@ describe('RedisTokenStore', () => {
 
   describe('layout', () => {
     it('a hash with version and data under <prefix><openId>, expiring a day after the refresh token', async () => {
-      const store = new RedisTokenStore({ client: redis, prefix });
+      const store = new RedisTokenStore({ client: redis, prefix, allowPlaintext: true });
       const id = user();
       const tokens = makeTokens(id);
       await store.compareAndSet(id, undefined, tokens);
@@ -80,7 +107,7 @@ describe('RedisTokenStore', () => {
     });
 
     it('the lock is SET with a PX expiry', async () => {
-      const store = new RedisTokenStore({ client: redis, prefix });
+      const store = new RedisTokenStore({ client: redis, prefix, allowPlaintext: true });
       const id = user();
       await store.acquireLock(id, 3000);
       const ttl = await redis.pTTL(store.lockKey(id));
@@ -102,7 +129,7 @@ describe('RedisTokenStore', () => {
     });
 
     it('without encryption the tokens are plain JSON (so the scan above can fail)', async () => {
-      const store = new RedisTokenStore({ client: redis, prefix });
+      const store = new RedisTokenStore({ client: redis, prefix, allowPlaintext: true });
       const id = user();
       const tokens = makeTokens(id);
       await store.compareAndSet(id, undefined, tokens);
@@ -173,7 +200,7 @@ describe('RedisTokenStore', () => {
       ['a hash without version', { data: '{}' }],
     ] as const) {
       it(`${what}: CONFIGURATION_ERROR`, async () => {
-        const store = new RedisTokenStore({ client: redis, prefix });
+        const store = new RedisTokenStore({ client: redis, prefix, allowPlaintext: true });
         const id = user();
         await redis.hSet(store.recordKey(id), fields);
         await assert.rejects(store.get(id), {

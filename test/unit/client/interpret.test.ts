@@ -76,6 +76,13 @@ describe('client/interpret', () => {
       assert.equal(out.includes('the-co'), false);
     });
 
+    it('decodes percent-escapes (either case, double) before scrubbing', () => {
+      assert.equal(
+        cleanDescription('code the-code%2a%21.1, again the-code%252A%2521.1 %41', CTX.scrubber),
+        `code ${REDACTED}, again ${REDACTED} A`,
+      );
+    });
+
     it('truncates to 200 characters plus an ellipsis', () => {
       const out = cleanDescription('y'.repeat(10_000), CTX.scrubber);
       assert.equal(out, `${'y'.repeat(200)}…`);
@@ -106,7 +113,8 @@ describe('client/interpret', () => {
       });
       assert.equal(
         f.error.message,
-        'Token exchange failed: TikTok answered invalid_grant: "Authorization code is expired." (TikTok log_id LOG1). The code or token is invalid, used, expired or revoked: log in again.',
+        'Token exchange failed: TikTok answered invalid_grant (TikTok log_id LOG1). The code or token is invalid, used, expired or revoked: log in again.',
+        "TikTok's description is on tiktokError only, never in the message",
       );
       assert.equal(f.transport, undefined);
     });

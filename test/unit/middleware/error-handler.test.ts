@@ -48,11 +48,12 @@ describe('tiktokErrorHandler', () => {
       assert.deepEqual(res.body, {
         error: {
           code: 'INVALID_TOKEN',
-          message: 'Something <b>went</b> wrong (INVALID_TOKEN).',
+          message: 'Your TikTok login is no longer valid. Please log in with TikTok again.',
           correlationId: 'corr-1',
           retryable: false,
         },
       });
+      assert.ok(!res.text.includes('Something'), "the error's own message is for developers");
       assert.equal(res.headers['x-correlation-id'], 'corr-1');
       assert.equal(res.headers['cache-control'], 'no-store');
       assert.equal(res.headers['retry-after'], undefined);
@@ -82,7 +83,12 @@ describe('tiktokErrorHandler', () => {
         .set('Accept', 'text/html');
       assert.equal(res.status, 502);
       assert.match(String(res.headers['content-type']), /^text\/html; charset=utf-8/);
-      assert.ok(res.text.includes('Something &lt;b&gt;went&lt;/b&gt; wrong (API_ERROR).'));
+      assert.ok(
+        res.text.includes(
+          '<p id="message">TikTok is having trouble right now. Please try again in a moment.</p>',
+        ),
+      );
+      assert.ok(!res.text.includes('Something'), "the error's own message is for developers");
       assert.ok(res.text.includes('<code id="code">API_ERROR</code>'));
       assert.ok(res.text.includes('<code id="correlation-id">corr-1</code>'));
       assert.ok(!res.text.includes('<script') && !res.text.includes('secret cause'));

@@ -58,12 +58,34 @@ describe('getTikTokLoginFailure and tiktokReturnTo', () => {
   });
 
   it('falls back on ?error=&correlationId= (duplicates refused)', async () => {
-    const ok = await request(server).get('/login?error=RATE_LIMIT&correlationId=c-2');
+    const id = 'tiktok-1764500000000-0a1b2c3d';
+    const ok = await request(server).get(`/login?error=RATE_LIMIT&correlationId=${id}`);
     assert.equal(field(ok.body, 'first', 'code'), 'RATE_LIMIT');
     const dup = await request(server).get(
-      '/login?error=RATE_LIMIT&error=API_ERROR&correlationId=c-2',
+      `/login?error=RATE_LIMIT&error=API_ERROR&correlationId=${id}`,
     );
     assert.equal(field(dup.body, 'first'), null);
+  });
+
+  it('a query correlationId is only shown in the correlation-ID format (issue #12 item 9)', async () => {
+    for (const id of [
+      'tiktok-1764500000000-0a1b2c3d',
+      '3F2504E0-4F89-41D3-9A0C-0305E82C3301',
+      '3f2504e0-4f89-41d3-9a0c-0305e82c3301',
+    ]) {
+      const res = await request(server).get(`/login?error=RATE_LIMIT&correlationId=${id}`);
+      assert.equal(field(res.body, 'first', 'correlationId'), id);
+    }
+    for (const id of [
+      'CALL-SUPPORT-AT-evil.example',
+      'c-2',
+      'tiktok-1764500000000-0a1b2c3d-x',
+      'tiktok-abc-0a1b2c3d',
+      'tiktok-1764500000000-0A1B2C3',
+    ]) {
+      const res = await request(server).get(`/login?error=RATE_LIMIT&correlationId=${id}`);
+      assert.equal(field(res.body, 'first'), null, id);
+    }
   });
 
   it('tiktokReturnTo redirects to the validated returnTo, else the fallback', async () => {

@@ -1,0 +1,51 @@
+import { generateCorrelationId } from '../correlation';
+import { TikTokAPIError } from '../errors';
+
+// Redis error replies start with an upper-case code (`WRONGTYPE Operation against…`). These mean
+// the server cannot answer right now (loading, failover, cluster resharding, memory full):
+// retrying later can work, so they stay SERVICE_UNAVAILABLE.
+const TRANSIENT_REPLIES = new Set([
+  'LOADING',
+  'BUSY',
+  'READONLY',
+  'MASTERDOWN',
+  'TRYAGAIN',
+  'CLUSTERDOWN',
+  'NOREPLICAS',
+  'MOVED',
+  'ASK',
+  'OOM',
+]);
+
+/** The code of a Redis error reply (`WRONGTYPE`, `ERR`, `NOPERM`...), or undefined. */
+function replyCodeOf(err: unknown): string | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const code = /^([A-Z]{2,20})(?: |$)/.exec(err.message)?.[1];
+  // Socket errors carry an errno code (ECONNREFUSED...) but their messages start lower-case;
+  // this keeps a client that puts the errno first on the "unavailable" side.
+  if (code === undefined || /^E(?:CONN|HOST|NET|PIPE|TIMEDOUT|ADDR|AI)/.test(code)) {
+    return undefined;
+  }
+  return code;
+}
+
+/**
+ * A Redis error reply that retrying cannot fix — `WRONGTYPE` (the key holds another kind of
+ * value), `ERR` (a script or command error), `NOPERM` (ACLs) and the like — as a
+ * CONFIGURATION_ERROR (500, not retryable) naming the key. `undefined` for anything else:
+ * connection failures and transient replies (`LOADING`, `READONLY`...) stay "unavailable".
+ */
+export function redisDataError(err: unknown, key: string): TikTokAPIError | undefined {
+  const code = replyCodeOf(err);
+  if (code === undefined || TRANSIENT_REPLIES.has(code)) return undefined;
+  const why =
+    code === 'WRONGTYPE'
+      ? `holds a value of another type (Redis answered WRONGTYPE): something else writes under this prefix. Give RedisTokenStore a prefix of its own, or delete the key`
+      : `cannot be used (Redis answered ${code}): check the Redis user's permissions and that nothing else writes under this prefix`;
+  return new TikTokAPIError({
+    code: 'CONFIGURATION_ERROR',
+    message: `RedisTokenStore: the key ${key} ${why}.`,
+    correlationId: generateCorrelationId(),
+    cause: err,
+  });
+}
