@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -55,6 +56,7 @@ describe('example app in chromium: disconnect the app in TikTok (emulator) → l
       emulatorUrl: tt.url,
       redis,
       redisPrefix: prefix,
+      tokenEncryptionKey: randomBytes(32),
       sessionSecret: 'browser-webhook-test',
       logger,
     });
