@@ -9,6 +9,7 @@ import {
 } from './cipher';
 import { newVersion } from './memory-store';
 import { decodeTokens, encodeTokens } from './redis-codec';
+import { isRedisCluster, refreshRedisClusterTopology } from '../redis-cluster';
 import { COMPARE_AND_SET, DELETE_IF_VERSION, RELEASE_LOCK } from './redis-scripts';
 import type { StoredTokenRecord, TokenStore } from './store';
 import { StoredRecordError } from './token-record';
@@ -21,6 +22,11 @@ export interface RedisClientLike {
   hmGet(key: string, fields: string[]): Promise<unknown>;
   set(key: string, value: string, options: { NX: true; PX: number }): Promise<unknown>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  /**
+   * Used only with `minReplicas`, to send `WAIT`: `sendCommand(args)` on a client,
+   * `sendCommand(firstKey, isReadonly, args)` on a cluster client (routed to the key's primary).
+   */
+  sendCommand?: (...args: never[]) => Promise<unknown>;
 }
 
 /** Options of {@link RedisTokenStore}. */
@@ -42,15 +48,33 @@ export interface RedisTokenStoreOptions {
    * records (re-encrypted with `current` on their next write). Default: none.
    */
   keys?: TokenEncryptionKeys;
+  /**
+   * Acknowledge a write (saved tokens, taken refresh lock) only once this many replicas have it
+   * (`WAIT`), so that it survives the failover of its primary. Costs one round trip to the
+   * replicas per write; while fewer replicas are connected, writes fail with SERVICE_UNAVAILABLE
+   * after `replicationTimeoutMs` (docs/scaling.md). Default: 0 (acknowledged by the primary).
+   */
+  minReplicas?: number;
+  /** How long a write waits for `minReplicas` replicas. Default: 1000 ms. */
+  replicationTimeoutMs?: number;
 }
 
 const DEFAULT_PREFIX = 'tiktok:tokens:';
 /** Records outlive the refresh token by a day, then Redis drops them on its own. */
 const RETENTION_AFTER_EXPIRY_MS = 24 * 3600 * 1000;
 
+function count(value: unknown, name: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new TypeError(`RedisTokenStore: ${name} must be an integer >= ${min}`);
+  }
+  return value;
+}
+
 /**
  * Tokens and refresh locks in Redis, for any number of app instances: compare-and-set and lock
- * release are Lua scripts, locks are `SET NX PX`. Optionally encrypted at rest.
+ * release are Lua scripts, locks are `SET NX PX`. Optionally encrypted at rest. Works on a single
+ * Redis and on a Redis Cluster (`createCluster()`): every command and script touches one key.
  *
  * ```ts
  * const redis = await createClient({ url: process.env.REDIS_URL }).connect();
@@ -62,6 +86,8 @@ export class RedisTokenStore implements TokenStore {
   private readonly client: RedisClientLike;
   private readonly prefix: string;
   private readonly cipher: TokenCipher | undefined;
+  private readonly minReplicas: number;
+  private readonly replicationTimeoutMs: number;
 
   constructor(options: RedisTokenStoreOptions) {
     const o: Partial<RedisTokenStoreOptions> = options ?? {};
@@ -76,6 +102,13 @@ export class RedisTokenStore implements TokenStore {
     if (o.encryptionKey !== undefined && o.keys !== undefined) {
       throw new TypeError('RedisTokenStore: pass either encryptionKey or keys, not both');
     }
+    this.minReplicas = count(o.minReplicas, 'minReplicas', 0, 0);
+    this.replicationTimeoutMs = count(o.replicationTimeoutMs, 'replicationTimeoutMs', 1000, 1);
+    if (this.minReplicas > 0 && typeof o.client.sendCommand !== 'function') {
+      throw new TypeError(
+        'RedisTokenStore: minReplicas needs a client with sendCommand (a node-redis client)',
+      );
+    }
     this.client = o.client;
     this.prefix = o.prefix ?? DEFAULT_PREFIX;
     const keys =
@@ -87,7 +120,9 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async get(openId: string): Promise<StoredTokenRecord | undefined> {
-    const reply = await this.client.hmGet(this.recordKey(openId), ['version', 'data']);
+    const reply = await this.command(() =>
+      this.client.hmGet(this.recordKey(openId), ['version', 'data']),
+    );
     if (!Array.isArray(reply))
       throw this.unreadable(new StoredRecordError('HMGET did not answer a list'));
     const list: unknown[] = reply;
@@ -111,32 +146,50 @@ export class RedisTokenStore implements TokenStore {
     const data = encodeTokens(openId, tokens, this.cipher);
     const until = tokens.refresh_expires_at ?? tokens.expires_at;
     const ttlMs = Math.max(60_000, Math.round(until - Date.now() + RETENTION_AFTER_EXPIRY_MS));
-    const reply = await this.client.eval(COMPARE_AND_SET, {
-      keys: [this.recordKey(openId)],
-      arguments: [expectedVersion ?? '', newVersion(), data, String(ttlMs)],
-    });
-    return reply === 1;
+    const key = this.recordKey(openId);
+    const reply = await this.command(() =>
+      this.client.eval(COMPARE_AND_SET, {
+        keys: [key],
+        arguments: [expectedVersion ?? '', newVersion(), data, String(ttlMs)],
+      }),
+    );
+    if (reply !== 1) return false;
+    await this.replicated(key, 'the tokens');
+    return true;
   }
 
   async delete(openId: string, expectedVersion?: string): Promise<boolean> {
-    const reply = await this.client.eval(DELETE_IF_VERSION, {
-      keys: [this.recordKey(openId)],
-      arguments: [expectedVersion ?? ''],
-    });
+    const reply = await this.command(() =>
+      this.client.eval(DELETE_IF_VERSION, {
+        keys: [this.recordKey(openId)],
+        arguments: [expectedVersion ?? ''],
+      }),
+    );
     return reply === 1;
   }
 
   async acquireLock(openId: string, ttlMs: number): Promise<string | undefined> {
     const token = newVersion();
-    const reply = await this.client.set(this.lockKey(openId), token, {
-      NX: true,
-      PX: Math.max(1, Math.round(ttlMs)),
-    });
-    return reply === 'OK' ? token : undefined;
+    const key = this.lockKey(openId);
+    const reply = await this.command(() =>
+      this.client.set(key, token, { NX: true, PX: Math.max(1, Math.round(ttlMs)) }),
+    );
+    if (reply !== 'OK') return undefined;
+    try {
+      // A lock that a failover could lose would let a second instance refresh with the refresh
+      // token this holder is about to rotate.
+      await this.replicated(key, 'the refresh lock');
+    } catch (err) {
+      await this.releaseLock(openId, token).catch(() => undefined);
+      throw err;
+    }
+    return token;
   }
 
   async releaseLock(openId: string, token: string): Promise<void> {
-    await this.client.eval(RELEASE_LOCK, { keys: [this.lockKey(openId)], arguments: [token] });
+    await this.command(() =>
+      this.client.eval(RELEASE_LOCK, { keys: [this.lockKey(openId)], arguments: [token] }),
+    );
   }
 
   /** `<prefix><openId>`: the hash holding `version` and `data`. */
@@ -147,6 +200,37 @@ export class RedisTokenStore implements TokenStore {
   /** `<prefix>lock:<openId>`: the refresh lock. */
   lockKey(openId: string): string {
     return `${this.prefix}lock:${openId}`;
+  }
+
+  /**
+   * Runs one Redis command. NOTE: when a cluster client's command fails (a dead primary, or
+   * CLUSTERDOWN during a failover), the cluster topology is re-read in the background so that
+   * the next attempt reaches the promoted replica (see refreshRedisClusterTopology).
+   */
+  private async command<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (isRedisCluster(this.client)) void refreshRedisClusterTopology(this.client);
+      throw err;
+    }
+  }
+
+  /** With `minReplicas`: `WAIT` on the connection that wrote `key`; too few acks throw. */
+  private async replicated(key: string, what: string): Promise<void> {
+    if (this.minReplicas === 0 || this.client.sendCommand === undefined) return;
+    const args = ['WAIT', String(this.minReplicas), String(this.replicationTimeoutMs)];
+    const send = this.client.sendCommand;
+    const call = isRedisCluster(this.client) ? [key, false, args] : [args];
+    const acked: unknown = await this.command(() =>
+      Promise.resolve(Reflect.apply(send, this.client, call)),
+    );
+    if (typeof acked === 'number' && acked >= this.minReplicas) return;
+    throw new TikTokAPIError({
+      code: 'SERVICE_UNAVAILABLE',
+      message: `Redis did not confirm ${what} on ${this.minReplicas} replica(s) within ${this.replicationTimeoutMs} ms (minReplicas): is a replica down? Try again shortly.`,
+      correlationId: generateCorrelationId(),
+    });
   }
 
   private unreadable(err: StoredRecordError): TikTokAPIError {
