@@ -166,7 +166,8 @@ export class TokenRefresher {
         failure = err;
       }
       if (failure !== undefined) {
-        if (Date.now() + wait >= writeUntil) {
+        const left = writeUntil - Date.now();
+        if (left <= 0) {
           this.log.log(
             'error',
             '[TikTokOAuth] token_refresh - the rotated tokens could not be stored before the lock lease ended',
@@ -180,10 +181,10 @@ export class TokenRefresher {
           {
             ...this.meta(run),
             attempt,
-            delayMs: wait,
+            delayMs: Math.min(wait, left),
           },
         );
-        await sleep(wait);
+        await sleep(Math.min(wait, left));
         delay = Math.min(delay * 2, WRITE_RETRY_MAX_MS);
       } else if (Date.now() >= writeUntil) {
         throw storeError(new Error('the lock lease ended while storing'), run.correlationId);
