@@ -43,12 +43,17 @@ export interface LocalRedisCluster {
   readonly nodesEnv: string;
   /** Root nodes for node-redis `createCluster({ rootNodes })`. */
   readonly rootNodes: { url: string }[];
-  /** The hash slot of `key` (`CLUSTER KEYSLOT`). */
-  keySlot(key: string): Promise<number>;
+  /** The hash slot of each key (`CLUSTER KEYSLOT`, one redis-cli for all). */
+  keySlots(keys: readonly string[]): Promise<number[]>;
   /** The address of the primary currently serving `slot`, asked of a live node. */
   primaryOf(slot: number): Promise<string>;
   /** SIGKILLs the node at `address` (no shutdown, no last replication). */
   kill(address: string): Promise<void>;
+  /**
+   * Starts a killed node again on its ports with its cluster config: it rejoins, as a replica of
+   * whichever node took over its slots.
+   */
+  restart(address: string): Promise<void>;
   /** Resolves once every live node reports `cluster_state:ok` and every live replica is in sync. */
   waitHealthy(timeoutMs?: number): Promise<void>;
   /** Kills every node and removes the temp dir. */
@@ -56,6 +61,7 @@ export interface LocalRedisCluster {
 }
 
 interface RunningNode extends ClusterNode {
+  readonly busPort: number;
   readonly child: ChildProcess;
   alive: boolean;
 }
@@ -67,14 +73,40 @@ async function cli(port: number, ...args: string[]): Promise<string> {
   return stdout;
 }
 
+/** Pipes one `CLUSTER KEYSLOT` per key into a single redis-cli. */
+function keySlots(port: number, keys: readonly string[]): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('redis-cli', ['-h', '127.0.0.1', '-p', String(port)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    child.once('error', reject);
+    child.once('exit', () => {
+      const slots = out
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map(Number);
+      if (slots.length !== keys.length || slots.some((n) => !Number.isInteger(n)))
+        reject(new Error(`CLUSTER KEYSLOT: unexpected answer for ${keys.length} keys`));
+      else resolve(slots);
+    });
+    child.stdin.end(keys.map((k) => `CLUSTER KEYSLOT "${k}"\n`).join(''));
+  });
+}
+
 function field(info: string, name: string): string | undefined {
   const line = info.split(/\r?\n/).find((l) => l.startsWith(`${name}:`));
   return line?.slice(name.length + 1).trim();
 }
 
-async function startNode(dir: string, nodeTimeoutMs: number): Promise<RunningNode> {
-  const port = await freePort();
-  const busPort = await freePort();
+async function startNode(
+  dir: string,
+  nodeTimeoutMs: number,
+  ports?: { port: number; busPort: number },
+): Promise<RunningNode> {
+  const port = ports?.port ?? (await freePort());
+  const busPort = ports?.busPort ?? (await freePort());
   const child = spawn(
     'redis-server',
     [
@@ -119,7 +151,7 @@ async function startNode(dir: string, nodeTimeoutMs: number): Promise<RunningNod
   child.removeAllListeners('exit');
   child.stdout?.resume();
   child.stderr?.resume();
-  const node: RunningNode = { port, address: `127.0.0.1:${port}`, child, alive: true };
+  const node: RunningNode = { port, busPort, address: `127.0.0.1:${port}`, child, alive: true };
   child.once('exit', () => (node.alive = false));
   return node;
 }
@@ -207,12 +239,19 @@ export async function startRedisCluster(
     nodes,
     nodesEnv: nodes.map((n) => n.address).join(','),
     rootNodes: nodes.map((n) => ({ url: `redis://${n.address}` })),
-    keySlot: async (key) => Number((await cli(live().port, 'CLUSTER', 'KEYSLOT', key)).trim()),
+    keySlots: (keys) => keySlots(live().port, keys),
     primaryOf: async (slot) => primaryForSlot(await cli(live().port, 'CLUSTER', 'NODES'), slot),
     kill: async (address) => {
       const node = nodes.find((n) => n.address === address);
       if (node === undefined) throw new Error(`no cluster node at ${address}`);
       await killNode(node);
+    },
+    restart: async (address) => {
+      const index = nodes.findIndex((n) => n.address === address);
+      const node = nodes[index];
+      if (node === undefined) throw new Error(`no cluster node at ${address}`);
+      if (node.alive) return;
+      nodes[index] = await startNode(dir, nodeTimeoutMs, node);
     },
     waitHealthy,
     stop,
