@@ -2,13 +2,17 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createCluster } from 'redis';
 import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
+import { RedisTokenStore } from '../../lib/tokens/redis-store';
+import { makeTokens, sleep } from '../support/token-fixtures';
 import { useRedisCluster } from '../support/cluster-suite';
 import { runRefreshStorm, type StormReport } from '../support/refresh-storm';
 import { freePort, startRedisServer, type RedisServerProcess } from '../support/redis-server';
 import { tokenTestPrefix } from '../support/token-redis';
 
 const LOCK_TTL_MS = 10_000;
+const KEY_HEX = 'ef'.repeat(32);
 const DEADLINE_MS = 25_000;
 
 /** What every disrupted storm must show. */
@@ -59,6 +63,52 @@ describe('refresh storm: Redis failures during the storm lose no grant', functio
       assertDurable(report);
       assert.ok(report.usersOnKilledPrimary > 0, JSON.stringify(report));
       assert.ok(report.unavailableMs !== undefined && report.unavailableMs > 0);
+    });
+
+    it('RedisTokenStore re-reads the topology after a failover; a bare node-redis client does not (node-redis#2806)', async () => {
+      const { cluster } = suite;
+      await cluster.waitHealthy(20_000);
+      const connect = async (): Promise<ReturnType<typeof createCluster>> => {
+        const client = createCluster({
+          rootNodes: cluster.rootNodes,
+          defaults: { disableOfflineQueue: true },
+        });
+        client.on('error', () => undefined);
+        return client.connect();
+      };
+      const [forStore, bare] = await Promise.all([connect(), connect()]);
+      try {
+        const store = new RedisTokenStore({
+          client: forStore,
+          prefix: 'topology:',
+          encryptionKey: KEY_HEX,
+        });
+        const tokens = makeTokens('topology-user');
+        assert.equal(await store.compareAndSet('topology-user', undefined, tokens), true);
+        const key = store.recordKey('topology-user');
+        assert.ok((await bare.hGet(key, 'version')) !== null);
+        const [slot = 0] = await cluster.keySlots([key]);
+        const victim = await cluster.primaryOf(slot);
+        await cluster.kill(victim);
+        const killedAt = Date.now();
+        while ((await cluster.primaryOf(slot).catch(() => victim)) === victim) {
+          assert.ok(Date.now() - killedAt < 15_000, 'the replica was promoted');
+          await sleep(50);
+        }
+        let record;
+        while (record === undefined) {
+          record = await store.get('topology-user').catch(() => undefined);
+          assert.ok(Date.now() - killedAt < 20_000, 'the store reached the promoted replica');
+          if (record === undefined) await sleep(50);
+        }
+        assert.deepEqual(record.tokens, tokens);
+        await assert.rejects(bare.hGet(key, 'version'), 'the bare client still asks the dead node');
+        await cluster.restart(victim);
+        await cluster.waitHealthy(20_000);
+      } finally {
+        forStore.destroy();
+        bare.destroy();
+      }
     });
   });
 

@@ -1,4 +1,8 @@
-import { startRedisCluster, type LocalRedisCluster, type RedisClusterOptions } from './redis-cluster';
+import {
+  startRedisCluster,
+  type LocalRedisCluster,
+  type RedisClusterOptions,
+} from './redis-cluster';
 
 /** The running cluster of a `describe` (available from `before` on). */
 export interface ClusterSuite {
