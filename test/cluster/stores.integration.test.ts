@@ -158,7 +158,7 @@ describe('on a Redis Cluster (3 primaries, 3 replicas)', function () {
     it('NOTE: store.length() scans every primary; store.all() fails with CROSSSLOT', async () => {
       for (let i = 0; i < 5; i++)
         assert.equal((await login(browser(instanceA.server))).status, 302);
-      const length = await store.length();
+      const length: unknown = await store.length();
       assert.ok(typeof length === 'number' && length >= 5, `length ${String(length)}`);
       await assert.rejects(store.all(), /CROSSSLOT/);
     });
