@@ -44,6 +44,8 @@ export type { MemoryClaimStoreOptions, TikTokStateClaimStore } from './state/cla
 export { RedisClaimStore } from './state/redis-claims';
 export type { RedisClaimClient, RedisClaimStoreOptions } from './state/redis-claims';
 export { TikTokTokenManager, MemoryTokenStore, RedisTokenStore } from './tokens';
+export { refreshRedisClusterTopology, watchRedisClusterTopology } from './redis-cluster';
+export type { RedisClusterTopologyWatchOptions } from './redis-cluster';
 export type {
   RedisClientLike,
   RedisTokenStoreOptions,

@@ -25,10 +25,12 @@ const EXPORTS = [
   'getTikTokLoginFailure',
   'isTikTokAPIError',
   'parseProfile',
+  'refreshRedisClusterTopology',
   'safeReturnTo',
   'tiktokErrorHandler',
   'tiktokReturnTo',
   'tiktokSessionGuard',
+  'watchRedisClusterTopology',
 ];
 
 describe('package exports', () => {
