@@ -20,6 +20,11 @@ export interface ExampleConfig {
   tiktok: TikTokAppCredentials | undefined;
   /** `REDIS_URL`: sessions, tokens and state claims in Redis. Default: none → in memory. */
   redisUrl: string | undefined;
+  /**
+   * `REDIS_CLUSTER_NODES`: the same in a Redis Cluster, reached through these nodes (`host:port`
+   * or `redis://…` URLs, comma-separated; a few suffice, the rest is discovered). Default: none.
+   */
+  redisClusterNodes: string[] | undefined;
   /** `SESSION_SECRET`. Required in production; default (dev): random per process. */
   sessionSecret: string | undefined;
   /** `NODE_ENV=production`. */
@@ -113,6 +118,37 @@ function tiktokApp(env: Env, production: boolean): TikTokAppCredentials | undefi
   return { clientKey, clientSecret, redirectUri };
 }
 
+/** `REDIS_CLUSTER_NODES`: `host:port` or `redis(s)://…` entries, as URLs. */
+function clusterNodes(env: Env): string[] | undefined {
+  const value = read(env, 'REDIS_CLUSTER_NODES');
+  if (value === undefined) return undefined;
+  return value.split(',').map((entry) => {
+    const node = entry.trim();
+    const url = node.includes('://') ? node : `redis://${node}`;
+    const parsed = URL.canParse(url) ? new URL(url) : undefined;
+    const port = Number(parsed?.port);
+    if (
+      parsed === undefined ||
+      (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') ||
+      parsed.hostname === '' ||
+      !Number.isInteger(port) ||
+      port < 1 ||
+      port > 65_535
+    ) {
+      throw new TypeError(
+        `REDIS_CLUSTER_NODES must list host:port (or redis://host:port) entries separated by commas, e.g. 10.0.0.1:6379,10.0.0.2:6379; "${parsed === undefined ? node.replace(/\/\/[^@/]*@/, '//***@') : redisEntry(parsed)}" is not one`,
+      );
+    }
+    return url;
+  });
+}
+
+/** An entry for an error message, without its password. */
+function redisEntry(url: URL): string {
+  if (url.password !== '') url.password = '***';
+  return url.toString();
+}
+
 /**
  * Reads the example's configuration. Every problem is a TypeError naming the variable, thrown
  * before anything starts (a missing `SESSION_SECRET` in production, say).
@@ -126,12 +162,19 @@ export function readConfig(env: Env = process.env): ExampleConfig {
     );
   }
   const proxy = trustProxy(env);
+  const redisClusterNodes = clusterNodes(env);
+  if (redisClusterNodes !== undefined && read(env, 'REDIS_URL') !== undefined) {
+    throw new TypeError(
+      'REDIS_URL and REDIS_CLUSTER_NODES are both set: set REDIS_URL for a single Redis, REDIS_CLUSTER_NODES for a Redis Cluster',
+    );
+  }
   return {
     port: port(env, 'PORT') ?? 3000,
     host: read(env, 'HOST'),
     emulatorPort: port(env, 'EMULATOR_PORT'),
     tiktok: tiktokApp(env, production),
     redisUrl: read(env, 'REDIS_URL'),
+    redisClusterNodes,
     sessionSecret,
     production,
     trustProxy: proxy,

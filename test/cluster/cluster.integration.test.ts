@@ -3,6 +3,9 @@ import { RedisStore } from 'connect-redis';
 import request from 'supertest';
 import { createCluster } from 'redis';
 import { RedisClaimStore } from '../../lib';
+import { readConfig } from '../../example/config';
+import { startExample } from '../../example/start';
+import { CaptureLogger } from '../support/capture-logger';
 import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
 import { RedisTokenStore } from '../../lib/tokens/redis-store';
 import { realNow } from '../support/clock';
@@ -161,6 +164,44 @@ describe('on a Redis Cluster (3 primaries, 3 replicas)', function () {
       const length: unknown = await store.length();
       assert.ok(typeof length === 'number' && length >= 5, `length ${String(length)}`);
       await assert.rejects(store.all(), /CROSSSLOT/);
+    });
+  });
+
+  describe('the example app with REDIS_CLUSTER_NODES', () => {
+    it('keeps its sessions in the cluster and reports it healthy', async () => {
+      let printed = '';
+      const running = await startExample(
+        readConfig({
+          PORT: '0',
+          HOST: '127.0.0.1',
+          EMULATOR_PORT: '0',
+          REDIS_CLUSTER_NODES: suite.cluster.nodesEnv,
+        }),
+        { logger: new CaptureLogger(), print: (text) => (printed += text) },
+      );
+      try {
+        assert.ok(printed.includes(`Sessions: Redis Cluster via redis://127.0.0.1:`), printed);
+        const health = await fetch(`${running.url}/healthz`);
+        assert.equal(health.status, 200);
+        assert.deepEqual(await health.json(), {
+          status: 'ok',
+          sessions: 'redis',
+          redis: 'ok',
+          tiktokLogin: 'enabled',
+        });
+        const start = await fetch(`${running.url}/auth/tiktok`, { redirect: 'manual' });
+        assert.equal(start.status, 302);
+        const cookie = decodeURIComponent(start.headers.get('set-cookie') ?? '');
+        const sid = /^example\.sid=s:([^.]+)\./.exec(cookie)?.[1];
+        assert.ok(sid !== undefined, cookie);
+        const stored = await redis.get(`passport-tiktok-example:sess:${sid}`);
+        assert.ok(
+          stored !== null && stored.includes('tiktok'),
+          'the pending login is in the cluster',
+        );
+      } finally {
+        await running.close();
+      }
     });
   });
 
