@@ -47,6 +47,8 @@ export interface LocalRedisCluster {
   keySlots(keys: readonly string[]): Promise<number[]>;
   /** The address of the primary currently serving `slot`, asked of a live node. */
   primaryOf(slot: number): Promise<string>;
+  /** The same for many slots, with one question. */
+  primariesOf(slots: readonly number[]): Promise<string[]>;
   /** SIGKILLs the node at `address` (no shutdown, no last replication). */
   kill(address: string): Promise<void>;
   /**
@@ -241,6 +243,10 @@ export async function startRedisCluster(
     rootNodes: nodes.map((n) => ({ url: `redis://${n.address}` })),
     keySlots: (keys) => keySlots(live().port, keys),
     primaryOf: async (slot) => primaryForSlot(await cli(live().port, 'CLUSTER', 'NODES'), slot),
+    primariesOf: async (slots) => {
+      const text = await cli(live().port, 'CLUSTER', 'NODES');
+      return slots.map((slot) => primaryForSlot(text, slot));
+    },
     kill: async (address) => {
       const node = nodes.find((n) => n.address === address);
       if (node === undefined) throw new Error(`no cluster node at ${address}`);

@@ -187,7 +187,17 @@ export async function runRefreshStorm(o: StormOptions): Promise<StormReport> {
       });
     }
     const probeId = openIds[0] ?? '';
+    // Who owns what is worked out before the storm, so that the kill comes at `afterMs` sharp.
+    let victim = '';
+    let victimSlot = 0;
     let usersOnKilledPrimary = 0;
+    if (o.disruption?.kind === 'kill-primary' && o.redis.kind === 'cluster') {
+      const slots = await o.redis.cluster.keySlots(openIds.map((id) => store.recordKey(id)));
+      const owners = await o.redis.cluster.primariesOf(slots);
+      victimSlot = slots[0] ?? 0;
+      victim = owners[0] ?? '';
+      usersOnKilledPrimary = owners.filter((a) => a === victim).length;
+    }
     let disrupted: Promise<number | undefined> = Promise.resolve(undefined);
     for (const w of workers) w.go();
     if (o.disruption !== undefined) {
@@ -196,18 +206,10 @@ export async function runRefreshStorm(o: StormOptions): Promise<StormReport> {
         await sleep(d.afterMs);
         if (d.kind === 'kill-primary' && o.redis.kind === 'cluster') {
           const cluster = o.redis.cluster;
-          const slots = await cluster.keySlots(openIds.map((id) => store.recordKey(id)));
-          const victim = await cluster.primaryOf(slots[0] ?? 0);
-          const owners = await Promise.all(
-            [...new Set(slots)].map(async (s) => [s, await cluster.primaryOf(s)] as const),
-          );
-          const onVictim = new Set(owners.filter(([, a]) => a === victim).map(([s]) => s));
-          usersOnKilledPrimary = slots.filter((s) => onVictim.has(s)).length;
           const killedAt = Date.now();
           await cluster.kill(victim);
-          const slot = slots[0] ?? 0;
           const promoted = async (): Promise<boolean> =>
-            (await cluster.primaryOf(slot).catch(() => victim)) !== victim;
+            (await cluster.primaryOf(victimSlot).catch(() => victim)) !== victim;
           const back = await probe(store, probeId, killedAt, promoted);
           // The old primary comes back as a replica of the promoted one: minReplicas writes on
           // that shard can be acknowledged again.
