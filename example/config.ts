@@ -26,6 +26,11 @@ export interface ExampleConfig {
    * Required with real TikTok credentials; default (emulator): a random key per process.
    */
   tokenKey: string | undefined;
+  /**
+   * `REDIS_CLUSTER_NODES`: the same in a Redis Cluster, reached through these nodes (`host:port`
+   * or `redis://…` URLs, comma-separated; a few suffice, the rest is discovered). Default: none.
+   */
+  redisClusterNodes: string[] | undefined;
   /** `SESSION_SECRET`. Required in production; default (dev): random per process. */
   sessionSecret: string | undefined;
   /** `NODE_ENV=production`. */
@@ -167,6 +172,37 @@ function tokenKey(env: Env, tiktok: TikTokAppCredentials | undefined): string | 
   return value;
 }
 
+/** `REDIS_CLUSTER_NODES`: `host:port` or `redis(s)://…` entries, as URLs. */
+function clusterNodes(env: Env): string[] | undefined {
+  const value = read(env, 'REDIS_CLUSTER_NODES');
+  if (value === undefined) return undefined;
+  return value.split(',').map((entry) => {
+    const node = entry.trim();
+    const url = node.includes('://') ? node : `redis://${node}`;
+    const parsed = URL.canParse(url) ? new URL(url) : undefined;
+    const port = Number(parsed?.port);
+    if (
+      parsed === undefined ||
+      (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') ||
+      parsed.hostname === '' ||
+      !Number.isInteger(port) ||
+      port < 1 ||
+      port > 65_535
+    ) {
+      throw new TypeError(
+        `REDIS_CLUSTER_NODES must list host:port (or redis://host:port) entries separated by commas, e.g. 10.0.0.1:6379,10.0.0.2:6379; "${parsed === undefined ? node.replace(/\/\/[^@/]*@/, '//***@') : redisEntry(parsed)}" is not one`,
+      );
+    }
+    return url;
+  });
+}
+
+/** An entry for an error message, without its password. */
+function redisEntry(url: URL): string {
+  if (url.password !== '') url.password = '***';
+  return url.toString();
+}
+
 /**
  * Reads the example's configuration. Every problem is a TypeError naming the variable, thrown
  * before anything starts (a missing `SESSION_SECRET` in production, say).
@@ -181,6 +217,12 @@ export function readConfig(env: Env = process.env): ExampleConfig {
   }
   const proxy = trustProxy(env);
   const tiktok = tiktokApp(env, production);
+  const redisClusterNodes = clusterNodes(env);
+  if (redisClusterNodes !== undefined && read(env, 'REDIS_URL') !== undefined) {
+    throw new TypeError(
+      'REDIS_URL and REDIS_CLUSTER_NODES are both set: set REDIS_URL for a single Redis, REDIS_CLUSTER_NODES for a Redis Cluster',
+    );
+  }
   return {
     port: port(env, 'PORT') ?? 3000,
     host: read(env, 'HOST'),
@@ -188,6 +230,7 @@ export function readConfig(env: Env = process.env): ExampleConfig {
     tiktok,
     redisUrl: read(env, 'REDIS_URL'),
     tokenKey: tokenKey(env, tiktok),
+    redisClusterNodes,
     sessionSecret,
     production,
     trustProxy: proxy,

@@ -1,5 +1,5 @@
-import type { TikTokLogger } from 'passport-tiktok';
-import { createClient } from 'redis';
+import { watchRedisClusterTopology, type TikTokLogger } from 'passport-tiktok';
+import { createClient, createCluster } from 'redis';
 import type { ExampleRedisClient } from './storage';
 
 /** The URL without its password, for logs and messages. */
@@ -73,4 +73,72 @@ export async function connectRedis(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A connected Redis Cluster client and how to let it go. */
+export interface ExampleRedisCluster {
+  readonly client: ReturnType<typeof createCluster>;
+  /** Stops the topology watch and closes every node connection. */
+  destroy(): void;
+}
+
+/**
+ * Connects to the Redis Cluster reached through `urls` (`REDIS_CLUSTER_NODES`), failing at
+ * start within `connectTimeoutMs` when none answers. Commands fail at once while a shard is
+ * unreachable (→ 503), and the cluster topology is re-read whenever a node connection fails, so
+ * that after a failover the promoted replica is found (watchRedisClusterTopology).
+ */
+export async function connectRedisCluster(
+  urls: readonly string[],
+  logger: TikTokLogger,
+  connectTimeoutMs = 5000,
+): Promise<ExampleRedisCluster> {
+  const safe = urls.map(redactRedisUrl).join(',');
+  const client = createCluster({
+    rootNodes: urls.map((url) => ({ url })),
+    defaults: {
+      disableOfflineQueue: true,
+      socket: {
+        connectTimeout: connectTimeoutMs,
+        reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000),
+      },
+    },
+  });
+  let warned = false;
+  client.on('error', (err: unknown) => {
+    if (warned) return;
+    warned = true;
+    logger.warn('redis cluster error: answering 503 for the shards it concerns', {
+      redis: safe,
+      errorName: err instanceof Error ? err.name : typeof err,
+    });
+  });
+  client.on('node-ready', () => (warned = false));
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no connection within ${connectTimeoutMs} ms`)),
+      connectTimeoutMs,
+    );
+  });
+  try {
+    await Promise.race([client.connect(), timeout]);
+  } catch (err) {
+    client.destroy();
+    throw new Error(
+      `REDIS_CLUSTER_NODES is set but connecting to the Redis Cluster at ${safe} failed: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+  const stopWatching = watchRedisClusterTopology(client);
+  logger.info('redis cluster connected', { redis: safe, primaries: client.masters.length });
+  return {
+    client,
+    destroy: () => {
+      stopWatching();
+      client.destroy();
+    },
+  };
 }

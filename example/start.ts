@@ -9,7 +9,7 @@ import {
 import { createApp, WEBHOOK_PATH, type ExampleApp } from './app';
 import type { ExampleConfig } from './config';
 import { createExampleLogger } from './logger';
-import { connectRedis, redactRedisUrl } from './redis';
+import { connectRedis, connectRedisCluster, redactRedisUrl } from './redis';
 import type { ExampleRedisClient } from './storage';
 
 /** Test hooks of {@link startExample}; `npm start` passes none. */
@@ -88,7 +88,9 @@ async function startEmulator(
 }
 
 function tokensLine(config: ExampleConfig): string {
-  if (config.redisUrl === undefined) return 'Tokens:   in memory';
+  if (config.redisUrl === undefined && config.redisClusterNodes === undefined) {
+    return 'Tokens:   in memory';
+  }
   return config.tokenKey === undefined
     ? 'Tokens:   Redis, encrypted with a random key made for this process (set TIKTOK_TOKEN_KEY to keep them across restarts)'
     : 'Tokens:   Redis, encrypted with TIKTOK_TOKEN_KEY';
@@ -106,9 +108,11 @@ function banner(url: string, config: ExampleConfig, emulator: TikTokEmulator | u
       ? `TikTok:   the real one (redirect URI ${config.tiktok?.redirectUri ?? '?'})`
       : `TikTok:   emulator at ${emulator.url} (its consent page: Approve or Deny)`;
   const sessions =
-    config.redisUrl === undefined
-      ? 'Sessions: in memory (set REDIS_URL to keep them in Redis)'
-      : `Sessions: Redis at ${redactRedisUrl(config.redisUrl)}`;
+    config.redisClusterNodes !== undefined
+      ? `Sessions: Redis Cluster via ${config.redisClusterNodes.map(redactRedisUrl).join(',')}`
+      : config.redisUrl === undefined
+        ? 'Sessions: in memory (set REDIS_URL to keep them in Redis)'
+        : `Sessions: Redis at ${redactRedisUrl(config.redisUrl)}`;
   return `\npassport-tiktok example: open ${open}\n  ${tiktok}\n  ${sessions}\n  ${tokensLine(config)}\n  Health:   ${url}/healthz   Metrics: ${url}/metrics\n\n`;
 }
 
@@ -131,13 +135,22 @@ export async function startExample(
   const server = createServer();
   let emulator: TikTokEmulator | undefined;
   let redis: ExampleRedisClient | undefined;
+  let closeRedis = (): void => undefined;
   try {
     const port = await listen(server, config.port, config.host);
     const url = `http://${publicHost(config.host)}:${port}`;
     const callbackURL = config.tiktok?.redirectUri ?? `${url}/auth/tiktok/callback`;
     if (config.tiktok === undefined)
       emulator = await startEmulator(config, callbackURL, options.emulator);
-    if (config.redisUrl !== undefined) redis = await connectRedis(config.redisUrl, logger);
+    if (config.redisClusterNodes !== undefined) {
+      const cluster = await connectRedisCluster(config.redisClusterNodes, logger);
+      redis = cluster.client;
+      closeRedis = () => cluster.destroy();
+    } else if (config.redisUrl !== undefined) {
+      const client = await connectRedis(config.redisUrl, logger);
+      redis = client;
+      closeRedis = () => client.destroy();
+    }
     const example = createApp({
       clientKey: config.tiktok?.clientKey ?? emulator?.clientKey ?? '',
       clientSecret: config.tiktok?.clientSecret ?? emulator?.clientSecret ?? '',
@@ -164,7 +177,7 @@ export async function startExample(
       banner(url, config, emulator),
     );
     const stopEmulator = emulator;
-    const stopRedis = redis;
+    const stopRedis = closeRedis;
     return {
       url,
       emulator,
@@ -173,13 +186,13 @@ export async function startExample(
         await stopServer(server);
         await example.close();
         await stopEmulator?.close();
-        stopRedis?.destroy();
+        stopRedis();
       },
     };
   } catch (err) {
     await stopServer(server);
     await emulator?.close();
-    redis?.destroy();
+    closeRedis();
     throw err;
   }
 }

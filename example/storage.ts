@@ -10,14 +10,15 @@ import {
   type TikTokStateClaimStore,
   type TokenStore,
 } from 'passport-tiktok';
-import type { createClient } from 'redis';
+import type { createClient, createCluster } from 'redis';
 
 /**
- * A node-redis v5 client (`createClient({ url, disableOfflineQueue: true })`). NOTE:
+ * A node-redis v5 client (`createClient({ url, disableOfflineQueue: true })`) or cluster client
+ * (`createCluster({ rootNodes, defaults: { disableOfflineQueue: true } })`). NOTE:
  * `disableOfflineQueue` makes commands fail at once while Redis is down (→ 503) instead of
  * waiting for the reconnect.
  */
-export type ExampleRedisClient = ReturnType<typeof createClient>;
+export type ExampleRedisClient = ReturnType<typeof createClient> | ReturnType<typeof createCluster>;
 
 /** Where sessions, tokens and state claims live. */
 export interface ExampleStorage {

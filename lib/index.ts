@@ -87,6 +87,8 @@ export type {
   TikTokSessionRevoked,
 } from './webhooks/session-revocation';
 export type { TikTokLoginStamp } from './webhooks/login-stamp';
+export { refreshRedisClusterTopology, watchRedisClusterTopology } from './redis-cluster';
+export type { RedisClusterTopologyWatchOptions } from './redis-cluster';
 export type {
   RedisClientLike,
   RedisTokenStoreOptions,

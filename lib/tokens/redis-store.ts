@@ -10,6 +10,7 @@ import {
 import { newVersion } from './memory-store';
 import { decodeTokens, encodeTokens } from './redis-codec';
 import { redisDataError } from './redis-errors';
+import { isRedisCluster, refreshRedisClusterTopology } from '../redis-cluster';
 import { COMPARE_AND_SET, DELETE_IF_VERSION, RELEASE_LOCK } from './redis-scripts';
 import type { StoredTokenRecord, TokenStore } from './store';
 import { StoredRecordError } from './token-record';
@@ -22,6 +23,11 @@ export interface RedisClientLike {
   hmGet(key: string, fields: string[]): Promise<unknown>;
   set(key: string, value: string, options: { NX: true; PX: number }): Promise<unknown>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  /**
+   * Used only with `minReplicas`, to send `WAIT`: `sendCommand(args)` on a client,
+   * `sendCommand(firstKey, isReadonly, args)` on a cluster client (routed to the key's primary).
+   */
+  sendCommand?: (...args: never[]) => Promise<unknown>;
 }
 
 /** Options of {@link RedisTokenStore}. */
@@ -50,16 +56,34 @@ export interface RedisTokenStoreOptions {
    * ignored when a key is given. Default: `false` (a key is required).
    */
   allowPlaintext?: boolean;
+  /**
+   * Acknowledge a write (saved tokens, taken refresh lock) only once this many replicas have it
+   * (`WAIT`), so that it survives the failover of its primary. Costs one round trip to the
+   * replicas per write; while fewer replicas are connected, writes fail with SERVICE_UNAVAILABLE
+   * after `replicationTimeoutMs` (docs/scaling.md). Default: 0 (acknowledged by the primary).
+   */
+  minReplicas?: number;
+  /** How long a write waits for `minReplicas` replicas. Default: 1000 ms. */
+  replicationTimeoutMs?: number;
 }
 
 const DEFAULT_PREFIX = 'tiktok:tokens:';
 /** Records outlive the refresh token by a day, then Redis drops them on its own. */
 const RETENTION_AFTER_EXPIRY_MS = 24 * 3600 * 1000;
 
+function count(value: unknown, name: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new TypeError(`RedisTokenStore: ${name} must be an integer >= ${min}`);
+  }
+  return value;
+}
+
 /**
  * Tokens and refresh locks in Redis, for any number of app instances: compare-and-set and lock
  * release are Lua scripts, locks are `SET NX PX`. Encrypted at rest (AES-256-GCM) unless
- * `allowPlaintext: true` is given.
+ * `allowPlaintext: true` is given. Works on a single Redis and on a Redis Cluster
+ * (`createCluster()`): every command and script touches one key.
  *
  * ```ts
  * const redis = await createClient({ url: process.env.REDIS_URL }).connect();
@@ -71,6 +95,8 @@ export class RedisTokenStore implements TokenStore {
   private readonly client: RedisClientLike;
   private readonly prefix: string;
   private readonly cipher: TokenCipher | undefined;
+  private readonly minReplicas: number;
+  private readonly replicationTimeoutMs: number;
 
   constructor(options: RedisTokenStoreOptions) {
     const o: Partial<RedisTokenStoreOptions> = options ?? {};
@@ -91,6 +117,13 @@ export class RedisTokenStore implements TokenStore {
     if (o.encryptionKey === undefined && o.keys === undefined && o.allowPlaintext !== true) {
       throw new TypeError(
         'RedisTokenStore requires an encryptionKey option (tokens are encrypted at rest): a 32-byte key, e.g. from `openssl rand -base64 32` kept in an environment variable such as TIKTOK_TOKEN_KEY. Pass `allowPlaintext: true` to store tokens unencrypted on purpose.',
+      );
+    }
+    this.minReplicas = count(o.minReplicas, 'minReplicas', 0, 0);
+    this.replicationTimeoutMs = count(o.replicationTimeoutMs, 'replicationTimeoutMs', 1000, 1);
+    if (this.minReplicas > 0 && typeof o.client.sendCommand !== 'function') {
+      throw new TypeError(
+        'RedisTokenStore: minReplicas needs a client with sendCommand (a node-redis client)',
       );
     }
     this.client = o.client;
@@ -136,7 +169,9 @@ export class RedisTokenStore implements TokenStore {
         arguments: [expectedVersion ?? '', newVersion(), data, String(ttlMs)],
       }),
     );
-    return reply === 1;
+    if (reply !== 1) return false;
+    await this.replicated(key, 'the tokens');
+    return true;
   }
 
   async delete(openId: string, expectedVersion?: string): Promise<boolean> {
@@ -153,13 +188,22 @@ export class RedisTokenStore implements TokenStore {
     const reply = await this.command(key, () =>
       this.client.set(key, token, { NX: true, PX: Math.max(1, Math.round(ttlMs)) }),
     );
-    return reply === 'OK' ? token : undefined;
+    if (reply !== 'OK') return undefined;
+    try {
+      // A lock that a failover could lose would let a second instance refresh with the refresh
+      // token this holder is about to rotate.
+      await this.replicated(key, 'the refresh lock');
+    } catch (err) {
+      await this.releaseLock(openId, token).catch(() => undefined);
+      throw err;
+    }
+    return token;
   }
 
   async releaseLock(openId: string, token: string): Promise<void> {
-    const key = this.lockKey(openId);
-    await this.command(key, () =>
-      this.client.eval(RELEASE_LOCK, { keys: [key], arguments: [token] }),
+    const lockKey = this.lockKey(openId);
+    await this.command(lockKey, () =>
+      this.client.eval(RELEASE_LOCK, { keys: [lockKey], arguments: [token] }),
     );
   }
 
@@ -173,13 +217,36 @@ export class RedisTokenStore implements TokenStore {
     return `${this.prefix}lock:${openId}`;
   }
 
-  /** Runs one Redis command; error replies retrying cannot fix become CONFIGURATION_ERROR. */
+  /**
+   * Runs one Redis command; error replies retrying cannot fix become CONFIGURATION_ERROR. NOTE:
+   * when a cluster client's command fails (a dead primary, or CLUSTERDOWN during a failover), the
+   * cluster topology is re-read in the background so that the next attempt reaches the promoted
+   * replica (see refreshRedisClusterTopology).
+   */
   private async command<T>(key: string, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (err) {
+      if (isRedisCluster(this.client)) void refreshRedisClusterTopology(this.client);
       throw redisDataError(err, key) ?? err;
     }
+  }
+
+  /** With `minReplicas`: `WAIT` on the connection that wrote `key`; too few acks throw. */
+  private async replicated(key: string, what: string): Promise<void> {
+    if (this.minReplicas === 0 || this.client.sendCommand === undefined) return;
+    const args = ['WAIT', String(this.minReplicas), String(this.replicationTimeoutMs)];
+    const send = this.client.sendCommand;
+    const call = isRedisCluster(this.client) ? [key, false, args] : [args];
+    const acked: unknown = await this.command(key, () =>
+      Promise.resolve(Reflect.apply(send, this.client, call)),
+    );
+    if (typeof acked === 'number' && acked >= this.minReplicas) return;
+    throw new TikTokAPIError({
+      code: 'SERVICE_UNAVAILABLE',
+      message: `Redis did not confirm ${what} on ${this.minReplicas} replica(s) within ${this.replicationTimeoutMs} ms (minReplicas): is a replica down? Try again shortly.`,
+      correlationId: generateCorrelationId(),
+    });
   }
 
   private unreadable(err: StoredRecordError): TikTokAPIError {

@@ -23,6 +23,9 @@ export interface RefreshRun {
 
 const POLL_FIRST_MS = 20;
 const POLL_MAX_MS = 250;
+const WRITE_RETRY_FIRST_MS = 50;
+const WRITE_RETRY_MAX_MS = 500;
+const RELEASE_RETRY_MS = [100, 300, 900];
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -61,13 +64,7 @@ export class TokenRefresher {
           try {
             return await this.underLock(run, leaseStart + this.o.lockTtlMs);
           } finally {
-            await this.o.store.releaseLock(run.openId, lock).catch((err: unknown) => {
-              this.log.log(
-                'warn',
-                '[TikTokOAuth] token_refresh - lock release failed (it expires on its own)',
-                { err },
-              );
-            });
+            await this.release(run, lock);
           }
         }
         // Another instance holds the lock: watch the store until it wrote or let go.
@@ -124,18 +121,103 @@ export class TokenRefresher {
       throw err; // transient or configuration: the stored tokens stay as they are
     }
     if (fresh.open_id !== run.openId) throw wrongUserError(run.correlationId);
-    const next = keepRefreshToken(fresh, old);
-    const written = await this.store(run, (s) => s.compareAndSet(run.openId, record.version, next));
-    if (!written) {
-      // Our lock expired and another holder wrote meanwhile: its tokens win, ours are dropped.
-      this.log.log(
-        'warn',
-        '[TikTokOAuth] token_refresh - stale write refused, using the stored tokens',
-        this.meta(run),
-      );
-      return this.done(run, 'shared', (await this.read(run)).tokens);
+    return this.persist(run, record, keepRefreshToken(fresh, old), leaseEnd);
+  }
+
+  /**
+   * Writes the rotated tokens, retrying a failed write until shortly before the lease ends: TikTok
+   * has already invalidated the old refresh token, so dropping these would end the grant. An
+   * attempt whose reply was lost may have written them anyway; a refused compare-and-set that
+   * finds our own tokens stored rewrites them over their version, so the write (and the store's
+   * replication check) is confirmed before the access token is handed out.
+   */
+  private async persist(
+    run: RefreshRun,
+    record: StoredTokenRecord,
+    next: TikTokTokens,
+    leaseEnd: number,
+  ): Promise<TikTokTokens> {
+    const writeUntil = leaseEnd - Math.min(500, Math.floor(this.o.lockTtlMs / 10));
+    let expected = record.version;
+    let delay = WRITE_RETRY_FIRST_MS;
+    for (let attempt = 1; ; attempt++) {
+      let failure: unknown;
+      let wait = delay;
+      try {
+        if (await this.o.store.compareAndSet(run.openId, expected, next)) {
+          return this.done(run, 'success', next);
+        }
+        const current = await this.o.store.get(run.openId);
+        if (current === undefined || !sameTokens(current.tokens, next)) {
+          // Our lock expired and another holder wrote meanwhile: its tokens win, ours are dropped.
+          this.log.log(
+            'warn',
+            '[TikTokOAuth] token_refresh - stale write refused, using the stored tokens',
+            this.meta(run),
+          );
+          if (current === undefined) throw noTokensError(run.correlationId);
+          return this.done(run, 'shared', current.tokens);
+        }
+        expected = current.version;
+        wait = 0;
+      } catch (err) {
+        // Redis trouble is retried; a record that cannot be read (say) is not.
+        if (err instanceof TikTokAPIError && !err.retryable) throw err;
+        failure = err;
+      }
+      if (failure !== undefined) {
+        const left = writeUntil - Date.now();
+        if (left <= 0) {
+          this.log.log(
+            'error',
+            '[TikTokOAuth] token_refresh - the rotated tokens could not be stored before the lock lease ended',
+            { ...this.meta(run), attempts: attempt },
+          );
+          throw storeError(failure, run.correlationId, this.log);
+        }
+        this.log.log(
+          'warn',
+          '[TikTokOAuth] token_refresh - storing the rotated tokens failed, retrying',
+          {
+            ...this.meta(run),
+            attempt,
+            delayMs: Math.min(wait, left),
+          },
+        );
+        await sleep(Math.min(wait, left));
+        delay = Math.min(delay * 2, WRITE_RETRY_MAX_MS);
+      } else if (Date.now() >= writeUntil) {
+        throw storeError(
+          new Error('the lock lease ended while storing'),
+          run.correlationId,
+          this.log,
+        );
+      }
     }
-    return this.done(run, 'success', next);
+  }
+
+  /**
+   * Releases the lock; a failed release is retried in the background a few times, so that the
+   * next refresh of this user (a forced one, say) need not wait out the lease.
+   */
+  private async release(run: RefreshRun, lock: string): Promise<void> {
+    const attempt = (): Promise<boolean> =>
+      this.o.store.releaseLock(run.openId, lock).then(
+        () => true,
+        () => false,
+      );
+    if (await attempt()) return;
+    this.log.log(
+      'warn',
+      '[TikTokOAuth] token_refresh - lock release failed, retrying in the background (it also expires on its own)',
+      this.meta(run),
+    );
+    void (async () => {
+      for (const ms of RELEASE_RETRY_MS) {
+        await new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+        if (await attempt()) return;
+      }
+    })();
   }
 
   private done(run: RefreshRun, outcome: 'success' | 'shared', tokens: TikTokTokens): TikTokTokens {
@@ -168,6 +250,11 @@ export class TokenRefresher {
   private meta(run: RefreshRun): Record<string, unknown> {
     return { correlationId: run.correlationId, operation: 'token_refresh', openId: run.openId };
   }
+}
+
+/** Whether the stored tokens are the ones this refresh got (its write landed). */
+function sameTokens(stored: TikTokTokens, ours: TikTokTokens): boolean {
+  return stored.access_token === ours.access_token && stored.refresh_token === ours.refresh_token;
 }
 
 /**

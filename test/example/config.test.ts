@@ -20,6 +20,7 @@ describe('example config (readConfig)', () => {
         tiktok: undefined,
         redisUrl: undefined,
         tokenKey: undefined,
+        redisClusterNodes: undefined,
         sessionSecret: undefined,
         production: false,
         trustProxy: undefined,
@@ -157,6 +158,46 @@ describe('example config (readConfig)', () => {
       assert.deepEqual(
         [config.port, config.emulatorPort, config.host, config.redisUrl, config.logLevel],
         [8080, 0, '127.0.0.1', 'redis://127.0.0.1:6379', 'warn'],
+      );
+    });
+
+    it('REDIS_CLUSTER_NODES: host:port and redis:// entries, as URLs', () => {
+      assert.deepEqual(
+        readConfig({
+          REDIS_CLUSTER_NODES: ' 10.0.0.1:7000, redis://:pw@10.0.0.2:7001 ,rediss://h:7002',
+        }).redisClusterNodes,
+        ['redis://10.0.0.1:7000', 'redis://:pw@10.0.0.2:7001', 'rediss://h:7002'],
+      );
+    });
+
+    for (const bad of ['10.0.0.1', '10.0.0.1:0', 'a:70000', 'http://h:1', '10.0.0.1:7000,,']) {
+      it(`REDIS_CLUSTER_NODES="${bad}" → TypeError naming the variable`, () => {
+        assert.throws(
+          () => readConfig({ REDIS_CLUSTER_NODES: bad }),
+          /^TypeError: REDIS_CLUSTER_NODES must list host:port/,
+        );
+      });
+    }
+
+    for (const [entry, shown] of [
+      ['redis://:hunter2@h', 'redis://:***@h'],
+      ['redis://u:hunter2@h:99999', 'redis://***@h:99999'],
+    ] as const) {
+      it(`a bad REDIS_CLUSTER_NODES entry is shown without its password (${shown})`, () => {
+        assert.throws(
+          () => readConfig({ REDIS_CLUSTER_NODES: entry }),
+          (err: unknown) =>
+            err instanceof TypeError &&
+            err.message.includes(`"${shown}"`) &&
+            !err.message.includes('hunter2'),
+        );
+      });
+    }
+
+    it('REDIS_URL and REDIS_CLUSTER_NODES together → TypeError', () => {
+      assert.throws(
+        () => readConfig({ REDIS_URL: 'redis://h:6379', REDIS_CLUSTER_NODES: 'h:7000' }),
+        /REDIS_URL and REDIS_CLUSTER_NODES are both set/,
       );
     });
 

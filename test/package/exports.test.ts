@@ -29,6 +29,7 @@ const EXPORTS = [
   'isAuthorizationRemoved',
   'isTikTokAPIError',
   'parseProfile',
+  'refreshRedisClusterTopology',
   'safeReturnTo',
   'tiktokErrorHandler',
   'tiktokReturnTo',
@@ -36,6 +37,7 @@ const EXPORTS = [
   'tiktokSessionRevocation',
   'tiktokWebhook',
   'verifyTikTokWebhook',
+  'watchRedisClusterTopology',
 ];
 
 describe('package exports', () => {

@@ -2,9 +2,11 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { isRecord } from '../../lib/client/parse';
+import type { StormWorkerConfig, StormWorkerResult } from './storm-worker';
 import type { TokenWorkerConfig } from './token-worker';
 
 const WORKER = path.join(__dirname, 'token-worker.ts');
+const STORM_WORKER = path.join(__dirname, 'storm-worker.ts');
 
 /** What a worker reports: tokens it got, error codes, and its `tokenRefresh{outcome}` counts. */
 export interface TokenWorkerResult {
@@ -35,16 +37,16 @@ function parseResult(text: string): TokenWorkerResult {
   };
 }
 
-/** One app instance in its own Node process (see token-worker.ts for the protocol). */
-export class TokenWorker {
+/** A worker script in its own Node process: `ready`, `go`, `result <json>` over stdio. */
+class WorkerProcess {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly lines: string[] = [];
   private stderr = '';
   private readonly exited: Promise<number | null>;
 
-  constructor(config: TokenWorkerConfig) {
-    this.child = spawn(process.execPath, ['--require', 'tsx/cjs', WORKER], {
-      env: { ...process.env, TOKEN_WORKER: JSON.stringify(config) },
+  constructor(script: string, env: Record<string, string>) {
+    this.child = spawn(process.execPath, ['--require', 'tsx/cjs', script], {
+      env: { ...process.env, ...env },
       stdio: 'pipe',
     });
     createInterface({ input: this.child.stdout }).on('line', (line) => this.lines.push(line));
@@ -61,9 +63,9 @@ export class TokenWorker {
     this.child.stdin.write('go\n');
   }
 
-  async result(timeoutMs = 10_000): Promise<TokenWorkerResult> {
+  protected async resultLine(timeoutMs: number): Promise<string> {
     const line = await this.line((l) => l.startsWith('result '), timeoutMs);
-    return parseResult(line.slice('result '.length));
+    return line.slice('result '.length);
   }
 
   /** SIGKILL: the process dies at once, whatever it holds (a lock, a request in flight). */
@@ -72,7 +74,7 @@ export class TokenWorker {
     await this.exited;
   }
 
-  private async line(match: (line: string) => boolean, timeoutMs: number): Promise<string> {
+  protected async line(match: (line: string) => boolean, timeoutMs: number): Promise<string> {
     const until = Date.now() + timeoutMs;
     for (;;) {
       const found = this.lines.find(match);
@@ -84,5 +86,60 @@ export class TokenWorker {
       }
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+  }
+}
+
+/** One app instance in its own Node process (see token-worker.ts for the protocol). */
+export class TokenWorker extends WorkerProcess {
+  constructor(config: TokenWorkerConfig) {
+    super(WORKER, { TOKEN_WORKER: JSON.stringify(config) });
+  }
+
+  async result(timeoutMs = 10_000): Promise<TokenWorkerResult> {
+    return parseResult(await this.resultLine(timeoutMs));
+  }
+}
+
+function numberRecord(value: unknown, what: string): Record<string, number> {
+  if (!isRecord(value)) throw new TypeError(`${what} is not an object`);
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v !== 'number') throw new TypeError(`${what}.${k} is not a number`);
+    out[k] = v;
+  }
+  return out;
+}
+
+function parseStormResult(text: string): StormWorkerResult {
+  const value: unknown = JSON.parse(text);
+  if (!isRecord(value) || !isRecord(value.tokens))
+    throw new TypeError('storm result is not an object');
+  const tokens: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(value.tokens)) tokens[k] = stringList(v, `tokens.${k}`);
+  const latencies = value.latenciesMs;
+  if (!Array.isArray(latencies) || !latencies.every((n) => typeof n === 'number'))
+    throw new TypeError('latenciesMs is not a number list');
+  const { badTransient, maxAttemptMs } = value;
+  if (typeof badTransient !== 'number' || typeof maxAttemptMs !== 'number')
+    throw new TypeError('badTransient/maxAttemptMs are not numbers');
+  return {
+    tokens,
+    failures: stringList(value.failures, 'failures'),
+    transient: numberRecord(value.transient, 'transient'),
+    badTransient,
+    latenciesMs: latencies,
+    maxAttemptMs,
+    outcomes: numberRecord(value.outcomes, 'outcomes'),
+  };
+}
+
+/** One app instance of a refresh storm (see storm-worker.ts for the protocol). */
+export class StormWorker extends WorkerProcess {
+  constructor(config: StormWorkerConfig) {
+    super(STORM_WORKER, { STORM_WORKER: JSON.stringify(config) });
+  }
+
+  async result(timeoutMs = 60_000): Promise<StormWorkerResult> {
+    return parseStormResult(await this.resultLine(timeoutMs));
   }
 }

@@ -1,0 +1,142 @@
+/**
+ * Redis Cluster support shared by RedisTokenStore, RedisClaimStore and the app's session store.
+ *
+ * NOTE: node-redis v5's cluster client re-reads the cluster topology only when a node answers
+ * MOVED or ASK (https://github.com/redis/node-redis/issues/2806). A primary that dies cannot
+ * answer, so after its replica is promoted the client keeps sending that shard's commands to the
+ * dead address: they fail (or, with the offline queue on, wait) until something re-reads the
+ * topology. {@link refreshRedisClusterTopology} does that; {@link watchRedisClusterTopology} does
+ * it whenever a node connection fails.
+ */
+
+/** How a node-redis cluster client is recognised: it lists its primaries. */
+export function isRedisCluster(client: unknown): boolean {
+  return (
+    typeof client === 'object' && client !== null && Array.isArray(Reflect.get(client, 'masters'))
+  );
+}
+
+type Rediscover = (startWith: unknown) => Promise<unknown>;
+
+/** node-redis v5 keeps its slot map in `_slots`, whose `rediscover(nodeClient)` re-reads it. */
+function slotMap(cluster: object): { rediscover: Rediscover; target: object } | undefined {
+  const self: unknown = Reflect.get(cluster, '_self') ?? cluster;
+  if (typeof self !== 'object' || self === null) return undefined;
+  const slots: unknown = Reflect.get(self, '_slots');
+  if (typeof slots !== 'object' || slots === null) return undefined;
+  const rediscover: unknown = Reflect.get(slots, 'rediscover');
+  if (typeof rediscover !== 'function') return undefined;
+  return {
+    target: slots,
+    rediscover: (startWith) => Promise.resolve(Reflect.apply(rediscover, slots, [startWith])),
+  };
+}
+
+/** A connected node client of the cluster to ask for the topology, preferring primaries. */
+function liveNodeClient(cluster: object): unknown {
+  const nodes = ['masters', 'replicas'].flatMap((name): unknown[] => {
+    const list: unknown = Reflect.get(cluster, name);
+    return Array.isArray(list) ? list : [];
+  });
+  for (const node of nodes) {
+    if (typeof node !== 'object' || node === null) continue;
+    const client: unknown = Reflect.get(node, 'client');
+    if (typeof client === 'object' && client !== null && Reflect.get(client, 'isReady') === true)
+      return client;
+  }
+  return undefined;
+}
+
+const running = new WeakMap<object, Promise<boolean>>();
+const lastRun = new WeakMap<object, number>();
+
+/**
+ * Makes a node-redis v5 cluster client re-read the cluster topology (`CLUSTER SLOTS` from a live
+ * node, else from its root nodes), at most once per `minGapMs` (default 250 ms) per client.
+ * Resolves `true` when it re-read it, `false` when it did nothing: not a cluster client, a client
+ * without the v5 slot map (recreate such a client after a failover instead), throttled, or the
+ * re-read failed. Never rejects.
+ */
+export async function refreshRedisClusterTopology(
+  cluster: unknown,
+  options: { minGapMs?: number } = {},
+): Promise<boolean> {
+  if (!isRedisCluster(cluster) || typeof cluster !== 'object' || cluster === null) return false;
+  const inFlight = running.get(cluster);
+  if (inFlight !== undefined) return inFlight;
+  if (Date.now() - (lastRun.get(cluster) ?? 0) < (options.minGapMs ?? 250)) return false;
+  const map = slotMap(cluster);
+  const start = liveNodeClient(cluster);
+  if (map === undefined || start === undefined) return false;
+  lastRun.set(cluster, Date.now());
+  const refresh = map
+    .rediscover(start)
+    .then(
+      () => true,
+      () => false,
+    )
+    .finally(() => running.delete(cluster));
+  running.set(cluster, refresh);
+  return refresh;
+}
+
+/** Options of {@link watchRedisClusterTopology}. */
+export interface RedisClusterTopologyWatchOptions {
+  /** Re-read the topology also every this many ms (0: only on node failures). Default 30 000. */
+  intervalMs?: number;
+  /** At most one re-read per this many ms. Default 250. */
+  minGapMs?: number;
+}
+
+interface EventSource {
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  off(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+
+function isEventSource(value: unknown): value is EventSource {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof Reflect.get(value, 'on') === 'function' &&
+    typeof Reflect.get(value, 'off') === 'function'
+  );
+}
+
+/**
+ * Re-reads a node-redis cluster client's topology whenever one of its node connections fails or
+ * reconnects (`node-error`, `node-reconnecting`), and every `intervalMs`: after a failover the
+ * client finds the promoted replica within a few hundred ms instead of never. Returns a function
+ * that stops watching. Does nothing for a client that is not a cluster.
+ *
+ * ```ts
+ * import { createCluster } from 'redis';
+ * import { watchRedisClusterTopology } from 'passport-tiktok';
+ *
+ * const redis = createCluster({
+ *   rootNodes: [{ url: 'redis://10.0.0.1:6379' }, { url: 'redis://10.0.0.2:6379' }],
+ *   defaults: { disableOfflineQueue: true },
+ * });
+ * redis.on('error', () => undefined);
+ * await redis.connect();
+ * const stopWatching = watchRedisClusterTopology(redis);
+ * // at shutdown: stopWatching(); await redis.close();
+ * ```
+ */
+export function watchRedisClusterTopology(
+  cluster: unknown,
+  options: RedisClusterTopologyWatchOptions = {},
+): () => void {
+  if (!isRedisCluster(cluster) || !isEventSource(cluster)) return () => undefined;
+  const minGapMs = options.minGapMs ?? 250;
+  const intervalMs = options.intervalMs ?? 30_000;
+  const refresh = (): void => void refreshRedisClusterTopology(cluster, { minGapMs });
+  cluster.on('node-error', refresh);
+  cluster.on('node-reconnecting', refresh);
+  const timer = intervalMs > 0 ? setInterval(refresh, intervalMs) : undefined;
+  timer?.unref();
+  return () => {
+    cluster.off('node-error', refresh);
+    cluster.off('node-reconnecting', refresh);
+    if (timer !== undefined) clearInterval(timer);
+  };
+}
