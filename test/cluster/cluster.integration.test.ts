@@ -94,7 +94,11 @@ describe('on a Redis Cluster (3 primaries, 3 replicas)', function () {
       assert.equal(err.retryable, true);
       assert.match(err.message, /did not confirm the tokens on 2 replica\(s\) within 200 ms/);
       await rejectsWith(store.acquireLock('u1', 5000), 'SERVICE_UNAVAILABLE');
-      const unlimited = new RedisTokenStore({ client: redis, prefix: 'too-many:' });
+      const unlimited = new RedisTokenStore({
+        client: redis,
+        prefix: 'too-many:',
+        encryptionKey: KEY,
+      });
       assert.ok(
         (await unlimited.acquireLock('u1', 5000)) !== undefined,
         'a lock whose replication failed is released again',

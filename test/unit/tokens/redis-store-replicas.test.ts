@@ -33,11 +33,17 @@ describe('RedisTokenStore minReplicas (WAIT)', () => {
   it('rejects a bad minReplicas / replicationTimeoutMs, or minReplicas without sendCommand', () => {
     const client = new FakeRedis();
     assert.throws(
-      () => new RedisTokenStore({ client, minReplicas: -1 }),
+      () => new RedisTokenStore({ client, encryptionKey: KEY, minReplicas: -1 }),
       /minReplicas must be an integer >= 0/,
     );
     assert.throws(
-      () => new RedisTokenStore({ client, minReplicas: 1, replicationTimeoutMs: 0 }),
+      () =>
+        new RedisTokenStore({
+          client,
+          encryptionKey: KEY,
+          minReplicas: 1,
+          replicationTimeoutMs: 0,
+        }),
       /replicationTimeoutMs must be an integer >= 1/,
     );
     const noSend: RedisClientLike = {
@@ -46,7 +52,7 @@ describe('RedisTokenStore minReplicas (WAIT)', () => {
       eval: () => Promise.resolve(1),
     };
     assert.throws(
-      () => new RedisTokenStore({ client: noSend, minReplicas: 1 }),
+      () => new RedisTokenStore({ client: noSend, encryptionKey: KEY, minReplicas: 1 }),
       /minReplicas needs a client with sendCommand/,
     );
   });
