@@ -9,6 +9,7 @@ import {
 } from './cipher';
 import { newVersion } from './memory-store';
 import { decodeTokens, encodeTokens } from './redis-codec';
+import { TokenRecordCache, type TokenRecordCacheOptions } from './record-cache';
 import { COMPARE_AND_SET, DELETE_IF_VERSION, RELEASE_LOCK } from './redis-scripts';
 import type { StoredTokenRecord, TokenStore } from './store';
 import { StoredRecordError } from './token-record';
@@ -42,6 +43,13 @@ export interface RedisTokenStoreOptions {
    * records (re-encrypted with `current` on their next write). Default: none.
    */
   keys?: TokenEncryptionKeys;
+  /**
+   * Decoded records kept in memory, served while the stored `version` and data are unchanged, so
+   * that repeated reads of the same tokens skip the decryption and the JSON parsing (one `HMGET`
+   * per read either way). Holds decrypted tokens for up to `ttlMs` (docs/performance.md
+   * "Decoded-record cache"). `false` turns it off. Default: `{ maxEntries: 1000, ttlMs: 30000 }`.
+   */
+  recordCache?: TokenRecordCacheOptions | false;
 }
 
 const DEFAULT_PREFIX = 'tiktok:tokens:';
@@ -62,6 +70,7 @@ export class RedisTokenStore implements TokenStore {
   private readonly client: RedisClientLike;
   private readonly prefix: string;
   private readonly cipher: TokenCipher | undefined;
+  private readonly cache: TokenRecordCache | undefined;
 
   constructor(options: RedisTokenStoreOptions) {
     const o: Partial<RedisTokenStoreOptions> = options ?? {};
@@ -84,10 +93,12 @@ export class RedisTokenStore implements TokenStore {
         ? undefined
         : { current: decodeKey(o.encryptionKey, 'encryptionKey') });
     this.cipher = keys === undefined ? undefined : new TokenCipher(keys);
+    this.cache = o.recordCache === false ? undefined : new TokenRecordCache(o.recordCache);
   }
 
   async get(openId: string): Promise<StoredTokenRecord | undefined> {
-    const reply = await this.client.hmGet(this.recordKey(openId), ['version', 'data']);
+    const key = this.recordKey(openId);
+    const reply = await this.client.hmGet(key, ['version', 'data']);
     if (!Array.isArray(reply))
       throw this.unreadable(new StoredRecordError('HMGET did not answer a list'));
     const list: unknown[] = reply;
@@ -96,8 +107,12 @@ export class RedisTokenStore implements TokenStore {
     if (typeof version !== 'string' || typeof data !== 'string') {
       throw this.unreadable(new StoredRecordError('the record hash lacks version or data'));
     }
+    const cached = this.cache?.get(key, version, data);
+    if (cached !== undefined) return { tokens: cached, version };
     try {
-      return { tokens: decodeTokens(openId, data, this.cipher), version };
+      const tokens = decodeTokens(openId, data, this.cipher);
+      this.cache?.set(key, version, data, tokens);
+      return { tokens, version };
     } catch (err) {
       throw err instanceof StoredRecordError ? this.unreadable(err) : err;
     }
@@ -111,6 +126,7 @@ export class RedisTokenStore implements TokenStore {
     const data = encodeTokens(openId, tokens, this.cipher);
     const until = tokens.refresh_expires_at ?? tokens.expires_at;
     const ttlMs = Math.max(60_000, Math.round(until - Date.now() + RETENTION_AFTER_EXPIRY_MS));
+    this.cache?.forget(this.recordKey(openId));
     const reply = await this.client.eval(COMPARE_AND_SET, {
       keys: [this.recordKey(openId)],
       arguments: [expectedVersion ?? '', newVersion(), data, String(ttlMs)],
@@ -119,6 +135,7 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async delete(openId: string, expectedVersion?: string): Promise<boolean> {
+    this.cache?.forget(this.recordKey(openId));
     const reply = await this.client.eval(DELETE_IF_VERSION, {
       keys: [this.recordKey(openId)],
       arguments: [expectedVersion ?? ''],
