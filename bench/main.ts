@@ -6,6 +6,7 @@ import { planFrom } from './plan';
 import { runProfile } from './profile';
 import { report } from './report';
 import { runAb } from './ab';
+import { runCold } from './cold/run';
 import { machine } from './report/machine';
 import {
   faultsAll,
@@ -25,7 +26,7 @@ function commandLine(): string {
     .map(([name, value]) => `${name}=${value ?? ''} `)
     .join('');
   const argv = process.argv.slice(2);
-  const flags = argv.filter((a) => a === '--quick' || a === '--head-to-head');
+  const flags = argv.filter((a) => a === '--quick' || a === '--head-to-head' || a === '--cold');
   return `${settings}npm run bench${flags.length > 0 ? ` -- ${flags.join(' ')}` : ''}`;
 }
 
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
     pinLoad(bench, bench.layout.load);
     if (plan.profile) await runProfile(bench);
     else if (plan.ab !== undefined) await runAb(bench, plan.ab);
+    else if (plan.cold) await runCold(bench, commandLine());
     else await runSuite(bench);
   } finally {
     await driver.stop();

@@ -32,6 +32,12 @@ export interface BenchPlan {
    * against other stacks use the median of the per-run ratios (bench/README.md "Shared core").
    */
   readonly sharedRounds: number;
+  /** `--cold`: import time and RSS, first login, RSS at rest and the token hot path only. */
+  readonly cold: boolean;
+  /** Fresh processes per stack for the cold import and first-login medians (`BENCH_COLD_RUNS`). */
+  readonly coldRuns: number;
+  /** Alternated rounds of the token hot path (HMGET, then getAccessToken, or the reverse). */
+  readonly coldTokenRounds: number;
   /** `--ab <dir>`: only shared-core rounds of this build against the package built in `dir`. */
   readonly ab: string | undefined;
   /** RSS is read after the first and after the second number of logins. */
@@ -94,6 +100,9 @@ export function planFrom(argv: readonly string[], env: NodeJS.ProcessEnv): Bench
     sweepSeconds: envNumbers(env, 'BENCH_SECONDS')?.[0] ?? (quick ? 2 : 4),
     rounds: envNumbers(env, 'BENCH_ROUNDS')?.[0] ?? (quick ? 2 : 9),
     sharedRounds: envNumbers(env, 'BENCH_SHARED_ROUNDS')?.[0] ?? (quick ? 3 : 15),
+    cold: argv.includes('--cold'),
+    coldRuns: envNumbers(env, 'BENCH_COLD_RUNS')?.[0] ?? (quick ? 5 : 15),
+    coldTokenRounds: quick ? 3 : 9,
     ab: abDir(argv),
     memoryLogins: [first, second],
     memoryConcurrency: 64,

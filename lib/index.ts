@@ -98,5 +98,6 @@ export type {
   TokenEncryptionKey,
   TokenEncryptionKeys,
   TokenManagerClient,
+  TokenRecordCacheOptions,
   TokenStore,
 } from './tokens';

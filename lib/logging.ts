@@ -1,4 +1,4 @@
-import winston from 'winston';
+import type * as Winston from 'winston';
 
 /**
  * Any winston-compatible logger: winston itself, pino through a shim, or `console`.
@@ -17,16 +17,27 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 let defaultLogger: TikTokLogger | undefined;
 
+/** `TIKTOK_LOG_LEVEL` as the default logger reads it: `silent` keeps `error` and mutes it. */
+function configuredLevel(): { level: string; silent: boolean } {
+  const level = process.env.TIKTOK_LOG_LEVEL ?? 'info';
+  return level === 'silent' ? { level: 'error', silent: true } : { level, silent: false };
+}
+
 /**
  * The default logger, created once per process: winston, JSON lines on stdout, level from
  * `TIKTOK_LOG_LEVEL` (default `info`; `silent` turns it off).
  */
 export function getDefaultLogger(): TikTokLogger {
   if (defaultLogger === undefined) {
-    const level = process.env.TIKTOK_LOG_LEVEL ?? 'info';
+    // NOTE: winston (and logform, readable-stream, colors) is loaded here, on the first line the
+    // default logger writes, not when the package is imported: an app that passes its own logger,
+    // or whose logins only log below the configured level, never loads it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const winston = require('winston') as typeof Winston;
+    const { level, silent } = configuredLevel();
     defaultLogger = winston.createLogger({
-      level: level === 'silent' ? 'error' : level,
-      silent: level === 'silent',
+      level,
+      silent,
       format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
       defaultMeta: { component: 'passport-tiktok' },
       // winston's own Console transport; the rule trips on winston-transport's duplicated typings.
@@ -35,6 +46,64 @@ export function getDefaultLogger(): TikTokLogger {
     });
   }
   return defaultLogger;
+}
+
+// winston's default (npm) levels, most severe first: what `isLevelEnabled` compares.
+const NPM_LEVELS: Readonly<Record<string, number>> = {
+  error: 0,
+  warn: 1,
+  info: 2,
+  http: 3,
+  verbose: 4,
+  debug: 5,
+  silly: 6,
+};
+
+/**
+ * What clients and token managers get when no `logger` is given: the default winston logger,
+ * created at the first line actually written. Level checks are answered from `TIKTOK_LOG_LEVEL`
+ * without loading winston (the answer winston would give for its npm levels).
+ */
+export class LazyDefaultLogger implements TikTokLogger {
+  private readonly threshold: number | undefined;
+  private readonly silent: boolean;
+
+  constructor() {
+    const { level, silent } = configuredLevel();
+    this.threshold = NPM_LEVELS[level];
+    this.silent = silent;
+  }
+
+  debug(message: string, meta?: Record<string, unknown>): void {
+    getDefaultLogger().debug(message, meta);
+  }
+  info(message: string, meta?: Record<string, unknown>): void {
+    getDefaultLogger().info(message, meta);
+  }
+  warn(message: string, meta?: Record<string, unknown>): void {
+    getDefaultLogger().warn(message, meta);
+  }
+  error(message: string, meta?: Record<string, unknown>): void {
+    getDefaultLogger().error(message, meta);
+  }
+
+  isLevelEnabled(level: string): boolean {
+    // A silent logger writes nothing: no meta is built for it, and winston is never loaded.
+    if (this.silent) return false;
+    const value = NPM_LEVELS[level];
+    if (this.threshold !== undefined && value !== undefined) return value <= this.threshold;
+    // A level outside winston's npm set: ask winston itself.
+    const target = getDefaultLogger();
+    return target.isLevelEnabled === undefined ? true : target.isLevelEnabled(level);
+  }
+}
+
+let lazyDefault: LazyDefaultLogger | undefined;
+
+/** The logger used when none is given: one {@link LazyDefaultLogger} per process. */
+export function lazyDefaultLogger(): TikTokLogger {
+  lazyDefault ??= new LazyDefaultLogger();
+  return lazyDefault;
 }
 
 export const REDACTED = '[REDACTED]';

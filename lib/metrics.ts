@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, register as defaultRegistry, type Registry } from 'prom-client';
+import type * as PromClient from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The operations the client reports on; also the `operation` label's only values. */
 export type TikTokOperation =
@@ -34,12 +35,6 @@ function existing<T>(registry: Registry, name: string, isT: (m: unknown) => m is
   const metric: unknown = registry.getSingleMetric(name);
   return isT(metric) ? metric : undefined;
 }
-const isCounterOf =
-  <L extends string>() =>
-  (m: unknown): m is Counter<L> =>
-    m instanceof Counter;
-const isHistogram = (m: unknown): m is Histogram<'operation'> => m instanceof Histogram;
-const isGauge = (m: unknown): m is Gauge<'endpoint'> => m instanceof Gauge;
 
 /**
  * Creates (or, when called again on the same registry, reuses) the package's instruments.
@@ -51,22 +46,34 @@ const isGauge = (m: unknown): m is Gauge<'endpoint'> => m instanceof Gauge;
  * app.get('/metrics', async (_req, res) => res.type('text/plain').send(await register.metrics()));
  * ```
  */
-export function createTikTokMetrics(registry: Registry = defaultRegistry): TikTokMetrics {
+export function createTikTokMetrics(registry?: Registry): TikTokMetrics {
+  // NOTE: prom-client is loaded by the first call, not when the package is imported: an app
+  // without metrics never loads it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const prom = require('prom-client') as typeof PromClient;
+  const { Counter, Gauge, Histogram } = prom;
+  const target = registry ?? prom.register;
+  const isCounterOf =
+    <L extends string>() =>
+    (m: unknown): m is Counter<L> =>
+      m instanceof Counter;
+  const isHistogram = (m: unknown): m is Histogram<'operation'> => m instanceof Histogram;
+  const isGauge = (m: unknown): m is Gauge<'endpoint'> => m instanceof Gauge;
   const counter = <L extends string>(name: string, help: string, labelNames: L[]): Counter<L> =>
-    existing(registry, name, isCounterOf<L>()) ??
-    new Counter<L>({ name, help, labelNames, registers: [registry] });
+    existing(target, name, isCounterOf<L>()) ??
+    new Counter<L>({ name, help, labelNames, registers: [target] });
   const requests = counter('tiktok_oauth_requests_total', 'TikTok API operations by outcome', [
     'operation',
     'outcome',
   ]);
   const duration =
-    existing(registry, 'tiktok_oauth_request_duration_seconds', isHistogram) ??
+    existing(target, 'tiktok_oauth_request_duration_seconds', isHistogram) ??
     new Histogram<'operation'>({
       name: 'tiktok_oauth_request_duration_seconds',
       help: 'Duration of TikTok API operations including retries',
       labelNames: ['operation'],
       buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15],
-      registers: [registry],
+      registers: [target],
     });
   const retries = counter('tiktok_oauth_retries_total', 'Retried TikTok API attempts', [
     'operation',
@@ -79,12 +86,12 @@ export function createTikTokMetrics(registry: Registry = defaultRegistry): TikTo
     'outcome',
   ]);
   const circuitState =
-    existing(registry, 'tiktok_oauth_circuit_state', isGauge) ??
+    existing(target, 'tiktok_oauth_circuit_state', isGauge) ??
     new Gauge<'endpoint'>({
       name: 'tiktok_oauth_circuit_state',
       help: 'Circuit breaker state per TikTok endpoint (0 closed, 1 half-open, 2 open)',
       labelNames: ['endpoint'],
-      registers: [registry],
+      registers: [target],
     });
   const circuitTransitions = counter(
     'tiktok_oauth_circuit_transitions_total',

@@ -2,7 +2,7 @@
 // break the X-Correlation-Id header sent to TikTok and reach the logs unchecked.
 import { acceptCorrelationId } from '../correlation';
 import { TikTokAPIError } from '../errors';
-import { getDefaultLogger, SafeLogger, Scrubber, type TikTokLogger } from '../logging';
+import { lazyDefaultLogger, SafeLogger, Scrubber, type TikTokLogger } from '../logging';
 import type { TikTokMetrics, TikTokOperation } from '../metrics';
 import {
   codeChallengeForVerifier,
@@ -176,7 +176,7 @@ export class TikTokClient {
     this.scopes = this.config.scopes;
     this.pkce = this.config.pkce;
     this.transport = o.fetch === undefined ? undiciTransport : fetchTransport(o.fetch);
-    this.logger = o.logger ?? getDefaultLogger();
+    this.logger = o.logger ?? lazyDefaultLogger();
     this.metrics = o.metrics;
     const safe = new SafeLogger(this.logger);
     this.guards = createGuards(o, safe, this.metrics);

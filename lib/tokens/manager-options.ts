@@ -1,5 +1,5 @@
 import type { TikTokClient } from '../client/client';
-import { getDefaultLogger, type TikTokLogger } from '../logging';
+import { lazyDefaultLogger, type TikTokLogger } from '../logging';
 import type { TikTokMetrics } from '../metrics';
 import type { TokenStore } from './store';
 
@@ -74,7 +74,7 @@ export function resolveManagerOptions(options: TikTokTokenManagerOptions): Resol
     refreshSkewMs: duration(o.refreshSkewMs, 'refreshSkewMs', 5 * 60_000, 0),
     lockTtlMs,
     lockWaitMs: duration(o.lockWaitMs, 'lockWaitMs', lockTtlMs + 5_000, 0),
-    logger: o.logger ?? getDefaultLogger(),
+    logger: o.logger ?? lazyDefaultLogger(),
     metrics: o.metrics,
   };
 }

@@ -11,6 +11,7 @@ import { newVersion } from './memory-store';
 import { decodeTokens, encodeTokens } from './redis-codec';
 import { redisDataError } from './redis-errors';
 import { isRedisCluster, refreshRedisClusterTopology } from '../redis-cluster';
+import { TokenRecordCache, type TokenRecordCacheOptions } from './record-cache';
 import { COMPARE_AND_SET, DELETE_IF_VERSION, RELEASE_LOCK } from './redis-scripts';
 import type { StoredTokenRecord, TokenStore } from './store';
 import { StoredRecordError } from './token-record';
@@ -65,6 +66,13 @@ export interface RedisTokenStoreOptions {
   minReplicas?: number;
   /** How long a write waits for `minReplicas` replicas. Default: 1000 ms. */
   replicationTimeoutMs?: number;
+  /**
+   * Decoded records kept in memory, served while the stored `version` and data are unchanged, so
+   * that repeated reads of the same tokens skip the decryption and the JSON parsing (one `HMGET`
+   * per read either way). Holds decrypted tokens for up to `ttlMs` (docs/performance.md
+   * "Decoded-record cache"). `false` turns it off. Default: `{ maxEntries: 1000, ttlMs: 30000 }`.
+   */
+  recordCache?: TokenRecordCacheOptions | false;
 }
 
 const DEFAULT_PREFIX = 'tiktok:tokens:';
@@ -97,6 +105,7 @@ export class RedisTokenStore implements TokenStore {
   private readonly cipher: TokenCipher | undefined;
   private readonly minReplicas: number;
   private readonly replicationTimeoutMs: number;
+  private readonly cache: TokenRecordCache | undefined;
 
   constructor(options: RedisTokenStoreOptions) {
     const o: Partial<RedisTokenStoreOptions> = options ?? {};
@@ -134,6 +143,7 @@ export class RedisTokenStore implements TokenStore {
         ? undefined
         : { current: decodeKey(o.encryptionKey, 'encryptionKey') });
     this.cipher = keys === undefined ? undefined : new TokenCipher(keys);
+    this.cache = o.recordCache === false ? undefined : new TokenRecordCache(o.recordCache);
   }
 
   async get(openId: string): Promise<StoredTokenRecord | undefined> {
@@ -147,8 +157,12 @@ export class RedisTokenStore implements TokenStore {
     if (typeof version !== 'string' || typeof data !== 'string') {
       throw this.unreadable(new StoredRecordError('the record hash lacks version or data'));
     }
+    const cached = this.cache?.get(key, version, data);
+    if (cached !== undefined) return { tokens: cached, version };
     try {
-      return { tokens: decodeTokens(openId, data, this.cipher), version };
+      const tokens = decodeTokens(openId, data, this.cipher);
+      this.cache?.set(key, version, data, tokens);
+      return { tokens, version };
     } catch (err) {
       throw err instanceof StoredRecordError ? this.unreadable(err) : err;
     }
@@ -163,6 +177,7 @@ export class RedisTokenStore implements TokenStore {
     const until = tokens.refresh_expires_at ?? tokens.expires_at;
     const ttlMs = Math.max(60_000, Math.round(until - Date.now() + RETENTION_AFTER_EXPIRY_MS));
     const key = this.recordKey(openId);
+    this.cache?.forget(key);
     const reply = await this.command(key, () =>
       this.client.eval(COMPARE_AND_SET, {
         keys: [key],
@@ -176,6 +191,7 @@ export class RedisTokenStore implements TokenStore {
 
   async delete(openId: string, expectedVersion?: string): Promise<boolean> {
     const key = this.recordKey(openId);
+    this.cache?.forget(key);
     const reply = await this.command(key, () =>
       this.client.eval(DELETE_IF_VERSION, { keys: [key], arguments: [expectedVersion ?? ''] }),
     );

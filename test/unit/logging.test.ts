@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
-import { getDefaultLogger, redact, REDACTED, SafeLogger, Scrubber } from '../../lib/logging';
+import winston from 'winston';
+import {
+  getDefaultLogger,
+  LazyDefaultLogger,
+  redact,
+  REDACTED,
+  SafeLogger,
+  Scrubber,
+} from '../../lib/logging';
 import type { TikTokLogger } from '../../lib';
 import { CaptureLogger } from '../support/capture-logger';
 
@@ -222,6 +230,51 @@ describe('logging', () => {
       for (const level of ['debug', 'info', 'warn', 'error'] as const) {
         assert.equal(typeof a[level], 'function');
       }
+    });
+  });
+  describe('LazyDefaultLogger (used when no logger is given)', () => {
+    const saved = process.env.TIKTOK_LOG_LEVEL;
+    afterEach(() => {
+      process.env.TIKTOK_LOG_LEVEL = saved;
+    });
+
+    it('answers isLevelEnabled as a winston logger at TIKTOK_LOG_LEVEL would', () => {
+      const levels = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
+      for (const configured of levels) {
+        process.env.TIKTOK_LOG_LEVEL = configured;
+        const lazy = new LazyDefaultLogger();
+        const real = winston.createLogger({ level: configured });
+        for (const level of levels) {
+          assert.equal(
+            lazy.isLevelEnabled(level),
+            real.isLevelEnabled(level),
+            `${level} at ${configured}`,
+          );
+        }
+      }
+    });
+
+    it('silent: no level is enabled', () => {
+      process.env.TIKTOK_LOG_LEVEL = 'silent';
+      const lazy = new LazyDefaultLogger();
+      for (const level of ['error', 'warn', 'info', 'debug']) {
+        assert.equal(lazy.isLevelEnabled(level), false);
+      }
+    });
+
+    it('writes through the one default winston logger', () => {
+      const target = getDefaultLogger();
+      const seen: string[] = [];
+      const original = target.warn.bind(target);
+      target.warn = (message: string) => {
+        seen.push(message);
+      };
+      try {
+        new LazyDefaultLogger().warn('[TikTokOAuth] test - through', {});
+      } finally {
+        target.warn = original;
+      }
+      assert.deepEqual(seen, ['[TikTokOAuth] test - through']);
     });
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { TikTokAPIError } from '../../../lib/errors';
+import { TokenCipher } from '../../../lib/tokens/cipher';
 import { RedisTokenStore } from '../../../lib/tokens/redis-store';
 import { makeTokens } from '../../support/token-fixtures';
 import {
@@ -209,5 +210,89 @@ describe('RedisTokenStore', () => {
         });
       });
     }
+  });
+  describe('decoded-record cache', () => {
+    let decrypts = 0;
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with apply(this) below
+    const original = TokenCipher.prototype.decrypt;
+    beforeEach(() => {
+      decrypts = 0;
+      TokenCipher.prototype.decrypt = function (
+        this: TokenCipher,
+        ...args: Parameters<TokenCipher['decrypt']>
+      ) {
+        decrypts += 1;
+        return original.apply(this, args);
+      };
+    });
+    afterEach(() => {
+      TokenCipher.prototype.decrypt = original;
+    });
+
+    it('decrypts a record once while its version and data are unchanged (one HMGET per read)', async () => {
+      const store = new RedisTokenStore({ client: redis, prefix, encryptionKey: OLD_KEY });
+      const id = user();
+      const tokens = makeTokens(id);
+      await store.compareAndSet(id, undefined, tokens);
+      const reads = await Promise.all([1, 2, 3, 4].map(() => store.get(id)));
+      await store.get(id);
+      assert.ok(decrypts <= 4, `concurrent first reads may each decrypt, got ${decrypts}`);
+      const before = decrypts;
+      for (let i = 0; i < 5; i++) assert.deepEqual((await store.get(id))?.tokens, tokens);
+      assert.equal(decrypts, before, 'no decryption for an unchanged record');
+      assert.deepEqual(reads[0]?.tokens, tokens);
+    });
+
+    it('a new write is decrypted again; a caller changing its copy changes nothing', async () => {
+      const store = new RedisTokenStore({ client: redis, prefix, encryptionKey: OLD_KEY });
+      const id = user();
+      await store.compareAndSet(id, undefined, makeTokens(id));
+      const first = await store.get(id);
+      first!.tokens.access_token = 'mutated-by-caller';
+      const second = await store.get(id);
+      assert.notEqual(second?.tokens.access_token, 'mutated-by-caller');
+      const next = makeTokens(id);
+      assert.equal(await store.compareAndSet(id, second?.version, next), true);
+      const before = decrypts;
+      assert.deepEqual((await store.get(id))?.tokens, next);
+      assert.equal(decrypts, before + 1);
+    });
+
+    it('a record altered in Redis under the same version is decoded again and refused', async () => {
+      const store = new RedisTokenStore({ client: redis, prefix, encryptionKey: OLD_KEY });
+      const id = user();
+      await store.compareAndSet(id, undefined, makeTokens(id));
+      await store.get(id);
+      const data = await redis.hGet(store.recordKey(id), 'data');
+      const envelope = JSON.parse(data ?? '{}') as Record<string, string>;
+      const ct = Buffer.from(envelope.ct ?? '', 'base64url');
+      ct[0] = (ct[0] ?? 0) ^ 1;
+      await redis.hSet(
+        store.recordKey(id),
+        'data',
+        JSON.stringify({ ...envelope, ct: ct.toString('base64url') }),
+      );
+      await assert.rejects(store.get(id), { code: 'CONFIGURATION_ERROR' });
+    });
+
+    it('recordCache: false decrypts on every read', async () => {
+      const store = new RedisTokenStore({
+        client: redis,
+        prefix,
+        encryptionKey: OLD_KEY,
+        recordCache: false,
+      });
+      const id = user();
+      await store.compareAndSet(id, undefined, makeTokens(id));
+      for (let i = 0; i < 3; i++) await store.get(id);
+      assert.equal(decrypts, 3);
+    });
+
+    it('refuses recordCache options that are not positive integers', () => {
+      assert.throws(
+        () => new RedisTokenStore({ client: redis, recordCache: { ttlMs: -1 } }),
+        /recordCache.ttlMs must be a positive integer/,
+      );
+    });
   });
 });

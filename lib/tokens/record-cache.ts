@@ -1,0 +1,91 @@
+import type { TikTokTokens } from '../client/types';
+
+/** Options of the decoded-record cache of {@link RedisTokenStore} (`recordCache`). */
+export interface TokenRecordCacheOptions {
+  /** Most users whose decoded tokens are kept; the oldest entry is dropped beyond it. Default: 1000. */
+  maxEntries?: number;
+  /** How long one decoded record may be served from memory, from its decoding. Default: 30 000. */
+  ttlMs?: number;
+}
+
+interface Entry {
+  readonly version: string;
+  readonly data: string;
+  readonly tokens: TikTokTokens;
+  readonly until: number;
+}
+
+export const DEFAULT_RECORD_CACHE_ENTRIES = 1000;
+export const DEFAULT_RECORD_CACHE_TTL_MS = 30_000;
+
+function positiveInteger(value: unknown, option: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new TypeError(`RedisTokenStore: ${option} must be a positive integer`);
+  }
+  return value;
+}
+
+/**
+ * Decoded (decrypted and validated) token records, keyed by Redis key, served only for the exact
+ * stored string: the same `version` and byte-for-byte the same `data` as when they were decoded.
+ * A record written since, or altered in Redis, misses and is decoded again (and an altered
+ * ciphertext then fails authentication as before). Each hit returns a copy, so callers cannot
+ * change what later callers get.
+ *
+ * NOTE: this keeps decrypted tokens in the process's memory for up to `ttlMs` after a read
+ * (never past the access token's expiry), for at most `maxEntries` users. Encryption at rest
+ * protects Redis, its replicas, dumps and backups, none of which sees this cache; whoever can
+ * read this process's memory also holds the encryption key. `recordCache: false` turns it off.
+ */
+export class TokenRecordCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly maxEntries: number;
+  private readonly ttlMs: number;
+
+  constructor(options: TokenRecordCacheOptions = {}, now: () => number = Date.now) {
+    this.maxEntries = positiveInteger(
+      options.maxEntries,
+      'recordCache.maxEntries',
+      DEFAULT_RECORD_CACHE_ENTRIES,
+    );
+    this.ttlMs = positiveInteger(options.ttlMs, 'recordCache.ttlMs', DEFAULT_RECORD_CACHE_TTL_MS);
+    this.now = now;
+  }
+
+  private readonly now: () => number;
+
+  /** Entries held (expired ones linger until replaced, forgotten or evicted). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** A copy of the tokens decoded from exactly this `version` and `data`, if still held. */
+  get(key: string, version: string, data: string): TikTokTokens | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.until <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    if (entry.version !== version || entry.data !== data) return undefined;
+    return { ...entry.tokens };
+  }
+
+  /** Keeps a copy of `tokens`, decoded from `version` and `data`. */
+  set(key: string, version: string, data: string, tokens: TikTokTokens): void {
+    const until = Math.min(this.now() + this.ttlMs, tokens.expires_at);
+    this.entries.delete(key);
+    if (until <= this.now()) return;
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done !== true) this.entries.delete(oldest.value);
+    }
+    this.entries.set(key, { version, data, tokens: { ...tokens }, until });
+  }
+
+  /** Drops the entry of `key` (this process wrote or deleted that record). */
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
+}

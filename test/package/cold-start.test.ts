@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const DIST = resolve(__dirname, '../../dist');
+
+/** Runs `script` in a fresh Node process (dist/ as `pkg`) and returns what it printed as JSON. */
+async function fresh(script: string, env: NodeJS.ProcessEnv = {}): Promise<unknown> {
+  const prelude = `
+    const pkg = require(${JSON.stringify(DIST)});
+    const loaded = (name) => Object.keys(require.cache).some((f) =>
+      f.includes('/node_modules/' + name + '/'));
+    const ours = (part) => Object.keys(require.cache).some((f) => f.startsWith(${JSON.stringify(DIST)} + part));
+  `;
+  const { stdout } = await run(process.execPath, ['-e', `${prelude}\n${script}`], {
+    env: { ...process.env, TIKTOK_LOG_LEVEL: 'info', NODE_OPTIONS: '', ...env },
+    timeout: 20_000,
+  });
+  return JSON.parse(stdout);
+}
+
+// The package as users import it (dist/; `npm test` builds it first).
+describe('cold start: what importing the package loads', function () {
+  this.timeout(30_000);
+
+  it('the main entry loads neither winston, prom-client, undici nor the emulator', async () => {
+    const seen = await fresh(`
+      console.log(JSON.stringify({
+        winston: loaded('winston'), prom: loaded('prom-client'), undici: loaded('undici'),
+        testing: ours('/testing/'),
+      }));`);
+    assert.deepEqual(seen, { winston: false, prom: false, undici: false, testing: false });
+  });
+
+  it('a strategy without a logger loads winston only at the first line it writes', async () => {
+    const seen = await fresh(`
+      const strategy = new pkg.TikTokStrategy(
+        { clientKey: 'k', clientSecret: 's', callbackURL: 'https://app.example/cb' },
+        (_a, _r, profile, done) => done(null, profile),
+      );
+      const logger = strategy.client ? strategy.client.logger : undefined;
+      const afterConstruct = loaded('winston');
+      const infoEnabled = logger.isLevelEnabled('info');
+      const debugEnabled = logger.isLevelEnabled('debug');
+      const afterLevelChecks = loaded('winston');
+      const write = process.stdout.write.bind(process.stdout);
+      process.stdout.write = () => true; // swallow the line itself
+      logger.warn('[TikTokOAuth] test - one line');
+      process.stdout.write = write;
+      console.log(JSON.stringify({ afterConstruct, infoEnabled, debugEnabled, afterLevelChecks,
+        afterWrite: loaded('winston') }));`);
+    assert.deepEqual(seen, {
+      afterConstruct: false,
+      infoEnabled: true,
+      debugEnabled: false,
+      afterLevelChecks: false,
+      afterWrite: true,
+    });
+  });
+
+  it('createTikTokMetrics() loads prom-client; the first TikTok call loads only undici’s Agent', async () => {
+    const seen = await fresh(`
+      const before = loaded('prom-client');
+      const { Registry } = require('prom-client');
+      const metrics = pkg.createTikTokMetrics(new Registry());
+      const client = new pkg.TikTokClient({ clientKey: 'k', clientSecret: 's', redirectUri: 'https://app.example/cb',
+        tokenURL: 'http://127.0.0.1:9/oauth/token/', maxAttempts: 1, timeoutMs: 500,
+        logger: { debug() {}, info() {}, warn() {}, error() {} } });
+      const beforeCall = loaded('undici');
+      client.exchangeCodeForTokens('code-123456', { codeVerifier: 'v'.repeat(43) }).catch(() => undefined)
+        .then(() => {
+          const undiciFiles = Object.keys(require.cache).filter((f) => f.includes('/node_modules/undici/'));
+          console.log(JSON.stringify({ before, metrics: typeof metrics.requests.inc, beforeCall,
+            afterCall: undiciFiles.length > 0,
+            fetchLoaded: undiciFiles.some((f) => f.includes('/lib/web/fetch/')) }));
+        });`);
+    assert.deepEqual(seen, {
+      before: false,
+      metrics: 'function',
+      beforeCall: false,
+      afterCall: true,
+      fetchLoaded: false,
+    });
+  });
+});
