@@ -11,6 +11,7 @@ import {
   generateStateAndVerifier,
 } from '../pkce';
 import {
+  AUTHORIZE_PARAMS,
   CLIENT_TOKEN_EARLY_RENEWAL_MS,
   DEFAULT_LOGIN_DEADLINE_MS,
   DEFAULT_MAX_ATTEMPTS,
@@ -23,6 +24,7 @@ import {
   TIKTOK_REVOKE_URL,
   TIKTOK_TOKEN_URL,
   TIKTOK_USER_INFO_URL,
+  TOKEN_PARAMS,
 } from './endpoints';
 import { fetchTransport, type HttpResponse, type Transport } from './http';
 import { undiciTransport } from './undici-transport';
@@ -69,6 +71,12 @@ export interface AuthorizationUrlOptions {
   redirectUri?: string;
   /** Correlation ID for a failure to resolve a `clientKey` function. Default: a fresh one. */
   correlationId?: string;
+  /**
+   * More query parameters, appended after the client's own. Those the client sets (`client_key`,
+   * `scope`, `response_type`, `redirect_uri`, `state`, `code_challenge`, `code_challenge_method`,
+   * `disable_auto_auth`) are never overridden: same-named entries are left out. Default: none.
+   */
+  extraParams?: Readonly<Record<string, string>>;
 }
 
 /** Options of {@link TikTokClient.exchangeCodeForTokens}. */
@@ -82,6 +90,12 @@ export interface CodeExchangeOptions extends OperationOptions {
   redirectUri?: string;
   /** Whether the login used PKCE. Default: the client's `pkce` option (true). */
   pkce?: boolean;
+  /**
+   * More form fields for the token request. Those the client sets (`client_key`,
+   * `client_secret`, `code`, `grant_type`, `redirect_uri`, `code_verifier`) are never
+   * overridden: same-named entries are left out. Default: none.
+   */
+  extraParams?: Readonly<Record<string, string>>;
 }
 
 export interface AuthorizationUrl {
@@ -274,6 +288,8 @@ export class TikTokClient {
       url += `&code_challenge=${codeChallengeForVerifier(codeVerifier)}&code_challenge_method=S256`;
     }
     if (opts.disableAutoAuth === true) url += '&disable_auto_auth=1';
+    const extra = extraParams(opts.extraParams, AUTHORIZE_PARAMS, 'getAuthorizationUrl');
+    if (extra !== undefined) url += `&${new URLSearchParams(extra).toString()}`;
     return codeVerifier === undefined ? { url, state } : { url, state, codeVerifier };
   }
 
@@ -321,6 +337,7 @@ export class TikTokClient {
       });
     }
     const form: Record<string, string> = {
+      ...extraParams(opts.extraParams, TOKEN_PARAMS, 'exchangeCodeForTokens'),
       code,
       grant_type: 'authorization_code',
       redirect_uri: opts.redirectUri ?? this.config.redirectUri,
@@ -663,6 +680,33 @@ function authorizationUrlOptions(
     );
   }
   return options;
+}
+
+/**
+ * The caller's extra parameters without the names in `reserved`, or undefined when none is left.
+ * Checked at runtime too: JavaScript callers pass anything.
+ */
+function extraParams(
+  value: Readonly<Record<string, string>> | undefined,
+  reserved: ReadonlySet<string>,
+  method: string,
+): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  const given: unknown = value;
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+    throw new TypeError(`${method}(): extraParams must be an object of strings`);
+  }
+  const out: Record<string, string> = {};
+  let kept = 0;
+  for (const [name, param] of Object.entries(given)) {
+    if (typeof param !== 'string') {
+      throw new TypeError(`${method}(): extraParams.${name} must be a string`);
+    }
+    if (reserved.has(name)) continue;
+    out[name] = param;
+    kept++;
+  }
+  return kept === 0 ? undefined : out;
 }
 
 function booleanOption(

@@ -89,3 +89,25 @@ export function normalizeScopes(scope: string | readonly string[] | undefined): 
   if (scope.every((s) => typeof s === 'string')) return normalizeScopes(scope.join(','));
   return uniqueScopes(scope.flatMap((s) => s.split(SCOPE_SEPARATORS)));
 }
+
+/** Authorization-URL parameters the client sets itself: extra parameters never override them. */
+export const AUTHORIZE_PARAMS: ReadonlySet<string> = new Set([
+  'client_key',
+  'scope',
+  'response_type',
+  'redirect_uri',
+  'state',
+  'code_challenge',
+  'code_challenge_method',
+  'disable_auto_auth',
+]);
+
+/** Code-exchange form fields the client sets itself: extra parameters never override them. */
+export const TOKEN_PARAMS: ReadonlySet<string> = new Set([
+  'client_key',
+  'client_secret',
+  'code',
+  'grant_type',
+  'redirect_uri',
+  'code_verifier',
+]);

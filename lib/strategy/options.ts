@@ -96,8 +96,19 @@ export interface TikTokStrategyCommonOptions extends TikTokClientOptions {
   pkce?: boolean;
   /** `disable_auto_auth=1`: always show TikTok's consent screen. Default: `false`. */
   disableAutoAuth?: boolean;
-  /** Skip the user-info call; the profile then holds only `id` (open_id). Default: `false`. */
-  skipUserProfile?: boolean;
+  /**
+   * Skip the user-info call; the profile then holds only `id` (open_id). As in passport-oauth2:
+   * `true`, or a function deciding per login, either `(accessToken) => boolean` (or a promise of
+   * it) or `(accessToken, done) => void` calling `done(err, skip)`; an error fails the login with
+   * passport's `error()`. Default: `false`.
+   */
+  skipUserProfile?:
+    | boolean
+    | ((
+        accessToken: string,
+        done: (err: unknown, skip?: boolean) => void,
+        // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- void: done style
+      ) => boolean | Promise<boolean> | void);
   /** Share one client (its key, secret, endpoints and transport). Default: a new client. */
   client?: TikTokClient;
   /** Receives the tokens after every successful code exchange. Default: none. */
@@ -226,7 +237,7 @@ export interface StrategySettings {
   readonly pkce: boolean;
   readonly disableAutoAuth: boolean;
   readonly passReqToCallback: boolean;
-  readonly skipUserProfile: boolean;
+  readonly skipUserProfile: NonNullable<TikTokStrategyCommonOptions['skipUserProfile']>;
   readonly tokenManager: TikTokTokenSink | undefined;
   readonly maxPendingLogins: number;
   readonly stateTtlMs: number;
@@ -243,10 +254,10 @@ function positiveInt(value: number | undefined, option: string, fallback: number
   return value;
 }
 
-function flag(value: boolean | undefined, option: string, fallback: boolean): boolean {
+function flag(value: unknown, option: string, fallback: boolean, expected = 'a boolean'): boolean {
   if (value === undefined) return fallback;
   if (typeof value !== 'boolean')
-    throw new TypeError(`TikTokStrategy option ${option} must be a boolean`);
+    throw new TypeError(`TikTokStrategy option ${option} must be ${expected}`);
   return value;
 }
 
@@ -320,7 +331,10 @@ export function resolveStrategySettings(
     pkce: flag(o.pkce, 'pkce', client.pkce),
     disableAutoAuth: flag(o.disableAutoAuth, 'disableAutoAuth', false),
     passReqToCallback: flag(o.passReqToCallback, 'passReqToCallback', false),
-    skipUserProfile: flag(o.skipUserProfile, 'skipUserProfile', false),
+    skipUserProfile:
+      typeof o.skipUserProfile === 'function'
+        ? o.skipUserProfile
+        : flag(o.skipUserProfile, 'skipUserProfile', false, 'a boolean or a function'),
     tokenManager,
     maxPendingLogins: positiveInt(o.maxPendingLogins, 'maxPendingLogins', 5),
     stateTtlMs: positiveInt(o.stateTtlMs, 'stateTtlMs', 600_000),
