@@ -135,7 +135,6 @@ export class TikTokClient {
   private readonly logger: TikTokLogger;
   private readonly metrics: TikTokMetrics | undefined;
   private readonly guards: (endpoint: TikTokEndpoint) => CallGuard;
-  private readonly userInfoUrls = new Map<string, string>();
   private clientToken: { value: TikTokClientToken; renewAt: number } | undefined;
   private clientTokenInFlight: Promise<TikTokClientToken> | undefined;
 
@@ -231,7 +230,6 @@ export class TikTokClient {
     if (this.knownSecrets.includes(value)) return;
     this.knownSecrets.unshift(value);
     this.knownSecrets.length = Math.min(this.knownSecrets.length, KNOWN_SECRETS);
-    this.secretOnlyLog = undefined;
   }
 
   /**
@@ -239,20 +237,6 @@ export class TikTokClient {
    * @internal
    */
   logFor(secrets: ReadonlyArray<string | undefined>): { logger: SafeLogger; scrubber: Scrubber } {
-    // Login starts carry no secret of their own: they share one (nothing ever adds to it).
-    if (secrets.every((secret) => secret === undefined)) {
-      this.secretOnlyLog ??= this.makeLog([]);
-      return this.secretOnlyLog;
-    }
-    return this.makeLog(secrets);
-  }
-
-  private secretOnlyLog: { logger: SafeLogger; scrubber: Scrubber } | undefined;
-
-  private makeLog(secrets: ReadonlyArray<string | undefined>): {
-    logger: SafeLogger;
-    scrubber: Scrubber;
-  } {
     const scrubber = new Scrubber([...this.knownSecrets, ...secrets]);
     return { logger: new SafeLogger(this.logger, scrubber), scrubber };
   }
@@ -275,9 +259,8 @@ export class TikTokClient {
     if (state === undefined && pkce) ({ state, codeVerifier } = generateStateAndVerifier());
     else if (pkce) codeVerifier = generateCodeVerifier();
     state ??= generateState();
-    // The fixed part (URL, client_key, scope, response_type, redirect_uri) is serialised once
-    // per scope set and redirect URI; a generated state and the challenge are hex, safe as is.
-    // Parameter order and encoding are those of one URLSearchParams (pinned by the tests).
+    // A generated state and the challenge are hex, safe as is. Parameter order and encoding
+    // are those of one URLSearchParams (pinned by the tests).
     let url = this.authorizationPrefix(
       clientKey,
       (scopes.length > 0 ? scopes : this.config.scopes).join(','),
@@ -293,13 +276,8 @@ export class TikTokClient {
     return codeVerifier === undefined ? { url, state } : { url, state, codeVerifier };
   }
 
-  private readonly authorizationPrefixes = new Map<string, string>();
-
-  /** `<authorizationURL>?client_key=…&scope=…&response_type=code&redirect_uri=…`, cached. */
+  /** `<authorizationURL>?client_key=…&scope=…&response_type=code&redirect_uri=…`. */
   private authorizationPrefix(clientKey: string, scope: string, redirectUri: string): string {
-    const key = `${clientKey}\n${scope}\n${redirectUri}`;
-    const cached = this.authorizationPrefixes.get(key);
-    if (cached !== undefined) return cached;
     const params = new URLSearchParams({
       client_key: clientKey,
       scope,
@@ -308,10 +286,7 @@ export class TikTokClient {
     });
     // A query already on the configured URL is kept in front.
     const base = this.config.authorizationURL;
-    const prefix = `${base}${base.includes('?') ? '&' : '?'}${params.toString()}`;
-    if (this.authorizationPrefixes.size >= 64) this.authorizationPrefixes.clear();
-    this.authorizationPrefixes.set(key, prefix);
-    return prefix;
+    return `${base}${base.includes('?') ? '&' : '?'}${params.toString()}`;
   }
 
   /**
@@ -493,15 +468,9 @@ export class TikTokClient {
    * once per field set.
    */
   private userInfoUrl(fields: readonly string[]): string {
-    const key = fields.join(',');
-    let url = this.userInfoUrls.get(key);
-    if (url === undefined) {
-      const u = new URL(this.config.userInfoURL);
-      u.search = `fields=${fields.map(encodeURIComponent).join(',')}`;
-      url = u.toString();
-      if (this.userInfoUrls.size < 64) this.userInfoUrls.set(key, url);
-    }
-    return url;
+    const url = new URL(this.config.userInfoURL);
+    url.search = `fields=${fields.map(encodeURIComponent).join(',')}`;
+    return url.toString();
   }
 
   private deadline(opts: OperationOptions): number {
