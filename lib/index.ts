@@ -52,10 +52,10 @@ export type {
 } from './strategy/options';
 export { tiktokErrorHandler } from './middleware/error-handler';
 export type { TikTokErrorHandlerOptions } from './middleware/error-handler';
-export { getTikTokLoginFailure } from './middleware/login-failure';
-export type { TikTokLoginFailure } from './middleware/login-failure';
-export { tiktokReturnTo } from './middleware/return-to';
-export type { TikTokReturnToOptions } from './middleware/return-to';
+export { getTikTokLoginFailure } from './state/login-failure';
+export type { TikTokLoginFailure } from './state/login-failure';
+export { tiktokReturnTo } from './state/return-to';
+export type { TikTokReturnToOptions } from './state/return-to';
 export { tiktokSessionGuard } from './middleware/session-guard';
 export type { TikTokSessionGuardOptions } from './middleware/session-guard';
 export { safeReturnTo } from './state/return-to';

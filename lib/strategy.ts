@@ -1,21 +1,53 @@
+/// <reference types="passport" preserve="true" />
 import type { Request } from 'express';
 import { Strategy as OAuth2Strategy } from 'passport-oauth2';
 import type { TikTokClient } from './client/client';
+import { AUTHORIZE_PARAMS, normalizeScopes, TOKEN_PARAMS } from './client/endpoints';
+import type { TikTokTokens } from './client/types';
+import { acceptCorrelationId } from './correlation';
+import {
+  codeForUpstreamError,
+  ERROR_CODE_INFO,
+  TikTokAPIError,
+  type TikTokErrorCode,
+} from './errors';
+import type { SafeLogger } from './logging';
 import { parse, type TikTokProfile } from './profile';
-import { PENDING_LOGINS_KEY } from './state/pending-logins';
-import { authenticateRequest } from './strategy/authenticate';
-import type {
-  AnyTikTokVerify,
-  TikTokAuthenticateOptions,
-  TikTokStrategyOptions,
-  TikTokStrategyOptionsWithRequest,
-  TikTokTokenSink,
-  TikTokVerifyFunction,
-  TikTokVerifyFunctionWithParams,
-  TikTokVerifyFunctionWithRequest,
-  TikTokVerifyFunctionWithRequestAndParams,
+import { keepOtherTabsAcrossLogin } from './state/carry-over';
+import { claimKeyForState } from './state/claims';
+import { loginFailureMessage, recordLoginFailure } from './state/login-failure';
+import {
+  addPendingLogin,
+  findPendingLogin,
+  PENDING_LOGINS_KEY,
+  readPendingLogins,
+  removePendingLogin,
+  type PendingLogin,
+} from './state/pending-logins';
+import { safeReturnTo } from './state/return-to';
+import { saveSession, sessionOf, type SessionLike } from './state/session';
+import { expireWithPendingLogins, restoreAppCookieMaxAge } from './state/session-cookie';
+import {
+  looksLikeCallback,
+  parseCallbackParams,
+  rawPathOf,
+  rawQueryOf,
+  type CallbackParams,
+} from './strategy/callback-params';
+import {
+  resolveStrategySettings,
+  type AnyTikTokVerify,
+  type StrategySettings,
+  type TikTokAuthenticateOptions,
+  type TikTokLoginFailureInfo,
+  type TikTokStrategyOptions,
+  type TikTokStrategyOptionsWithRequest,
+  type TikTokTokenSink,
+  type TikTokVerifyFunction,
+  type TikTokVerifyFunctionWithParams,
+  type TikTokVerifyFunctionWithRequest,
+  type TikTokVerifyFunctionWithRequestAndParams,
 } from './strategy/options';
-import { resolveStrategySettings, type StrategySettings } from './strategy/settings';
 
 type WithoutReq = TikTokStrategyOptions;
 type WithReq = TikTokStrategyOptionsWithRequest;
@@ -81,17 +113,42 @@ export class TikTokStrategy extends OAuth2Strategy {
     this.tokenManager = settings.tokenManager;
   }
 
-  /** Starts a login, or finishes one on the callback. Never uses passport-oauth2's flow. */
+  /**
+   * Starts a login, or finishes one on the callback (passport-oauth2's own flow is not used).
+   * Calls the hooks a subclass may override: {@link authorizationParams} when a login starts,
+   * {@link tokenParams} and {@link userProfile} on the callback.
+   */
   override authenticate(req: Request, options?: TikTokAuthenticateOptions): void {
-    void authenticateRequest(req, options ?? {}, this.settings, {
-      success: (user, info) => this.success(user, info),
-      fail: (challenge, status) => this.fail(challenge, status),
-      redirect: (url) => this.redirect(url),
-      error: (err) => this.error(err instanceof Error ? err : new Error(String(err))),
-    });
+    void authenticateRequest(req, options ?? {}, this.settings, this);
   }
 
-  /** passport-oauth2's hook, served by TikTokClient (user.info.basic fields). */
+  /**
+   * passport-oauth2's hook: more query parameters for the authorization URL of a login started
+   * with these `passport.authenticate()` options. The strategy's own parameters win: `client_key`,
+   * `scope`, `response_type`, `redirect_uri`, `state`, `code_challenge`, `code_challenge_method`
+   * and `disable_auto_auth` are left out (and logged) when returned here. Default: none.
+   */
+  override authorizationParams(_options: TikTokAuthenticateOptions): Record<string, string> {
+    return {};
+  }
+
+  /**
+   * passport-oauth2's hook: more form fields for the code exchange of a callback handled with
+   * these `passport.authenticate()` options. The strategy's own fields win: `client_key`,
+   * `client_secret`, `code`, `grant_type`, `redirect_uri` and `code_verifier` are left out (and
+   * logged) when returned here. Default: none.
+   */
+  override tokenParams(_options: TikTokAuthenticateOptions): Record<string, string> {
+    return {};
+  }
+
+  /**
+   * passport-oauth2's hook: the profile for an access token. Override it to build the profile
+   * yourself; the override is then called instead of the strategy's user-info request, and an
+   * error passed to `done` fails the login with passport's `error()`, as in passport-oauth2.
+   * Not overridden, the login fetches the fields of the granted scopes (within
+   * `loginDeadlineMs`); called directly, this fetches the fields of the client's `scopes`.
+   */
   override userProfile(
     accessToken: string,
     done: (err?: unknown, profile?: TikTokProfile) => void,
@@ -101,4 +158,688 @@ export class TikTokStrategy extends OAuth2Strategy {
       (err: unknown) => done(err),
     );
   }
+}
+
+/** passport's per-request actions, captured from the strategy instance passport created. */
+interface StrategyActions {
+  success(user: Express.User, info?: object): void;
+  fail(challenge: object, status: number): void;
+  redirect(url: string): void;
+  error(err: unknown): void;
+}
+
+/** Everything one authenticate() call works with. */
+interface FlowContext {
+  readonly req: Request;
+  readonly options: TikTokAuthenticateOptions;
+  readonly settings: StrategySettings;
+  /** The strategy instance passport made for this request: its hooks are a subclass's. */
+  readonly strategy: TikTokStrategy;
+  readonly actions: StrategyActions;
+  readonly correlationId: string;
+  readonly logger: SafeLogger;
+  /** Epoch ms when authenticate() was called: `loginDeadlineMs` counts from here. */
+  readonly startedAt: number;
+}
+
+/**
+ * One authenticate() call. A request is a callback when it targets the callbackURL's path
+ * (compared with the request's path as the app received it, `originalUrl`); callback parameters
+ * (`code`, `state`, `error`, …) on any other path are refused with 400; anything else starts a
+ * login. Callbacks are GET only: a HEAD or POST (link scanners, forms) must not consume the state.
+ */
+async function authenticateRequest(
+  req: Request,
+  options: TikTokAuthenticateOptions,
+  settings: StrategySettings,
+  strategy: TikTokStrategy,
+): Promise<void> {
+  const startedAt = Date.now();
+  let acted = false;
+  const act =
+    <A extends unknown[]>(action: (...args: A) => void) =>
+    (...args: A): void => {
+      acted = true;
+      action(...args);
+    };
+  const actions: StrategyActions = {
+    success: act((user: Express.User, info?: object) => strategy.success(user, info)),
+    fail: act((challenge: object, status: number) => strategy.fail(challenge, status)),
+    redirect: act((url: string) => strategy.redirect(url)),
+    error: act((err: unknown) => strategy.error(asError(err))),
+  };
+  // An ID set earlier in the request (the app's own request-ID middleware) wins over the
+  // incoming header; either is used only when it is a safe token, else a new one is made.
+  const correlationId = acceptCorrelationId(
+    req.tiktokCorrelationId ?? req.headers['x-correlation-id'],
+  );
+  req.tiktokCorrelationId = correlationId;
+  const query = rawQueryOf(req);
+  const ctx: FlowContext = {
+    req,
+    options,
+    settings,
+    strategy,
+    actions,
+    correlationId,
+    startedAt,
+    logger: settings.client.logFor([
+      query.get('state') ?? undefined,
+      query.get('code') ?? undefined,
+    ]).logger,
+  };
+  try {
+    if (rawPathOf(req) === settings.callbackPath) {
+      if (req.method !== 'GET') methodNotAllowed(ctx, 'GET');
+      else await handleCallback(ctx, query);
+    } else if (looksLikeCallback(query)) {
+      refuseOffCallbackPath(ctx);
+    } else if (req.method !== 'GET' && req.method !== 'POST') {
+      methodNotAllowed(ctx, 'GET, POST');
+    } else {
+      await startLogin(ctx, query);
+    }
+  } catch (err) {
+    if (!acted) {
+      errorLogin(ctx, err);
+      return;
+    }
+    // Thrown after passport was told the outcome (by the app's own code, typically): the
+    // response is no longer ours to change, and a rejection here would be unhandled.
+    ctx.logger.log('error', '[TikTokOAuth] login - exception after the outcome', {
+      correlationId,
+      error: err,
+    });
+  }
+}
+
+function methodNotAllowed(ctx: FlowContext, allowed: string): void {
+  ctx.req.res?.setHeader('Allow', allowed);
+  errorLogin(
+    ctx,
+    new TikTokAPIError({
+      code: 'METHOD_NOT_ALLOWED',
+      message: `This login URL answers ${allowed} only.`,
+      correlationId: ctx.correlationId,
+    }),
+  );
+}
+
+/**
+ * Callback parameters on a path that is not the callbackURL's: refused with 400, the session
+ * untouched and no token call. A login completed there would skip whatever the app mounts on its
+ * callback route only (`tiktokReturnTo()`, its own checks); starting a new login instead would
+ * loop through TikTok when the app's callback route and `callbackURL` disagree.
+ */
+function refuseOffCallbackPath(ctx: FlowContext): void {
+  failLogin(
+    ctx,
+    'VALIDATION_ERROR',
+    `callback parameters outside the callbackURL path ${ctx.settings.callbackPath}`,
+  );
+}
+
+/**
+ * Issuing the authorization request: a pending login (state, PKCE verifier, returnTo, scopes)
+ * goes into the session, the session is saved, and only then is the browser sent to TikTok —
+ * otherwise a fast TikTok could bring the browser back before the state is stored.
+ */
+async function startLogin(ctx: FlowContext, query: URLSearchParams): Promise<void> {
+  const { settings } = ctx;
+  const session = sessionOf(ctx.req);
+  if (session === undefined) {
+    const error = new TikTokAPIError({
+      code: 'SERVICE_UNAVAILABLE',
+      message:
+        'Login needs a session: use express-session (or compatible) before passport, and check that its store is reachable.',
+      correlationId: ctx.correlationId,
+    });
+    errorLogin(ctx, error);
+    return;
+  }
+  const perRequest = normalizeScopes(ctx.options.scope);
+  const scopes = perRequest.length > 0 ? perRequest : [...settings.scopes];
+  const extraParams = hookParams(
+    ctx,
+    'authorizationParams',
+    ctx.strategy.authorizationParams(ctx.options),
+    AUTHORIZE_PARAMS,
+  );
+  const auth = await settings.client.getAuthorizationUrl({
+    scopes,
+    disableAutoAuth: ctx.options.disableAutoAuth ?? settings.disableAutoAuth,
+    pkce: settings.pkce,
+    redirectUri: settings.callbackURL,
+    correlationId: ctx.correlationId,
+    ...(extraParams === undefined ? {} : { extraParams }),
+  });
+  const now = Date.now();
+  const login: PendingLogin = { state: auth.state, createdAt: now, scopes };
+  if (auth.codeVerifier !== undefined) login.codeVerifier = auth.codeVerifier;
+  const returnTo = requestedReturnTo(ctx, query);
+  if (returnTo !== undefined) login.returnTo = returnTo;
+  addPendingLogin(session, login, {
+    max: settings.maxPendingLogins,
+    ttlMs: settings.stateTtlMs,
+    now,
+  });
+  expireWithPendingLogins(session, settings.stateTtlMs);
+  try {
+    await saveSession(session);
+  } catch (err) {
+    // NOTE: the pending login stays in the session as it was given to save(): express-session
+    // remembers the hash of what save() was called with, so an unchanged session is not saved
+    // (and failed) again at the end of the response, after the 503 was sent.
+    errorLogin(ctx, storeUnavailable(ctx, 'session store', err));
+    return;
+  }
+  ctx.logger.log('debug', '[TikTokOAuth] login - redirect', { correlationId: ctx.correlationId });
+  ctx.actions.redirect(auth.url);
+}
+
+/**
+ * A hook's extra parameters (`authorizationParams()`, `tokenParams()`): strings, numbers and
+ * booleans as strings, `undefined` and `null` left out, the strategy's own names left out and
+ * logged. Undefined when none is left. Anything else is the subclass's mistake: a TypeError.
+ */
+function hookParams(
+  ctx: FlowContext,
+  hook: 'authorizationParams' | 'tokenParams',
+  value: unknown,
+  reserved: ReadonlySet<string>,
+): Record<string, string> | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(`TikTokStrategy ${hook}() must return an object`);
+  }
+  const params: Record<string, string> = {};
+  const ignored: string[] = [];
+  for (const [name, param] of Object.entries(value)) {
+    if (param === undefined || param === null) continue;
+    if (typeof param !== 'string' && typeof param !== 'number' && typeof param !== 'boolean') {
+      throw new TypeError(`TikTokStrategy ${hook}() returned a non-string value for ${name}`);
+    }
+    if (reserved.has(name)) ignored.push(name);
+    else params[name] = String(param);
+  }
+  if (ignored.length > 0) {
+    ctx.logger.log(
+      'warn',
+      `[TikTokOAuth] login - ${hook}() parameters the strategy sets, ignored`,
+      {
+        correlationId: ctx.correlationId,
+        ignored: ignored.join(','),
+      },
+    );
+  }
+  return Object.keys(params).length === 0 ? undefined : params;
+}
+
+/** `returnTo` from `passport.authenticate(…, { returnTo })`, else a single `?returnTo=`. */
+function requestedReturnTo(ctx: FlowContext, query: URLSearchParams): string | undefined {
+  if (ctx.options.returnTo !== undefined) return safeReturnTo(ctx.options.returnTo);
+  const values = query.getAll('returnTo');
+  if (values.length === 0) return undefined;
+  return values.length === 1 ? safeReturnTo(values[0]) : '/';
+}
+
+/** Processing the response: checks in the order that never makes a needless token call. */
+async function handleCallback(ctx: FlowContext, query: URLSearchParams): Promise<void> {
+  const parsed = parseCallbackParams(query);
+  if (!parsed.ok) {
+    failLogin(ctx, 'VALIDATION_ERROR', parsed.reason);
+    return;
+  }
+  const params: CallbackParams = parsed.params;
+  const session = sessionOf(ctx.req);
+  if (session === undefined) {
+    failLogin(ctx, 'INVALID_STATE', 'no session');
+    return;
+  }
+  if (params.state === undefined) {
+    failLogin(ctx, 'INVALID_STATE', 'missing state');
+    return;
+  }
+  if (params.code === undefined && params.error === undefined) {
+    failLogin(ctx, 'VALIDATION_ERROR', 'neither code nor error');
+    return;
+  }
+  const login = await consumeState(ctx, session, params.state);
+  if (login === undefined) return;
+  if (params.error !== undefined) {
+    failFromTikTokError(ctx, params.error);
+    return;
+  }
+  if (params.code !== undefined) await completeLogin(ctx, login, params, params.code);
+}
+
+/**
+ * Takes the pending login for the callback's state: found in this session, claimed (so a
+ * concurrent callback with the same state loses), removed, and the session saved — all before
+ * any token call. Returns undefined when the login was already failed or errored.
+ */
+async function consumeState(
+  ctx: FlowContext,
+  session: SessionLike,
+  state: string,
+): Promise<PendingLogin | undefined> {
+  const limits = { ttlMs: ctx.settings.stateTtlMs, now: Date.now() };
+  const lookup = findPendingLogin(session, state, limits);
+  if (!lookup.found) {
+    const fresh = isFreshSession(session);
+    if (lookup.reason === 'expired') removePendingLogin(session, state, limits);
+    failLogin(ctx, 'INVALID_STATE', fresh ? NO_PENDING_LOGIN_REASON : `${lookup.reason} state`);
+    return undefined;
+  }
+  const key = claimKeyForState(state);
+  let claimed: boolean;
+  try {
+    claimed = await ctx.settings.claimStore.claim(key, ctx.settings.stateTtlMs);
+  } catch (err) {
+    errorLogin(ctx, storeUnavailable(ctx, 'state claim store', err));
+    return undefined;
+  }
+  if (!claimed) {
+    failLogin(ctx, 'INVALID_STATE', 'state already claimed by another callback');
+    return undefined;
+  }
+  removePendingLogin(session, state, limits);
+  try {
+    await saveSession(session);
+  } catch (err) {
+    // No token call happened: give the state back so a retry after recovery can use it.
+    await ctx.settings.claimStore.release(key).catch(() => undefined);
+    errorLogin(ctx, storeUnavailable(ctx, 'session store', err));
+    return undefined;
+  }
+  return lookup.login;
+}
+
+/**
+ * The log's reason when the callback's session is empty (no pending login, nothing else): the
+ * browser most likely did not send back the cookie of the session the login started in. Only the log says this; the
+ * browser gets the usual INVALID_STATE.
+ */
+export const NO_PENDING_LOGIN_REASON =
+  'no pending login in this session: the session cookie set by the start of the login did not come back. Likely causes: a Secure cookie over http (cookie.secure: true without https, or behind a proxy without trust proxy), sameSite: strict, or a different host between the start and the callback (www vs apex, localhost vs 127.0.0.1)';
+
+/**
+ * A session holding nothing but its cookie: the one express-session makes when the request
+ * brought no (known) session cookie.
+ */
+function isFreshSession(session: SessionLike): boolean {
+  return (
+    readPendingLogins(session).length === 0 && Object.keys(session).every((key) => key === 'cookie')
+  );
+}
+
+/** TikTok sent `error=` with a valid state: the state is consumed, the login fails. */
+function failFromTikTokError(ctx: FlowContext, error: string): void {
+  if (error === 'access_denied') {
+    failLogin(ctx, 'ACCESS_DENIED', 'the user declined on TikTok');
+    return;
+  }
+  // NOTE: error_description is never shown or logged: it is attacker-controlled text.
+  const { code } = codeForUpstreamError(error, 400);
+  if (ERROR_CODE_INFO[code].statusCode >= 500) {
+    // `error=invalid_client` & co. in a browser's callback URL: genuine, it means the app is
+    // misconfigured (logged as such); forged, anyone could make us answer 5xx and fire alerts.
+    // Either way the browser gets a 400 (found by the callback fuzzer).
+    ctx.logger.log(
+      'error',
+      '[TikTokOAuth] login - TikTok redirected back with a configuration error',
+      {
+        correlationId: ctx.correlationId,
+        tiktokError: /^[a-z_]{1,64}$/.test(error) ? error : 'unknown',
+        errorCode: code,
+      },
+    );
+    failLogin(ctx, 'VALIDATION_ERROR', `TikTok redirected back with error ${error}`);
+    return;
+  }
+  failLogin(ctx, code, `TikTok redirected back with error ${error}`);
+}
+
+/**
+ * The state is consumed: exchange the code, save the tokens, fetch the profile from the granted
+ * scopes, then let verify decide. One deadline covers the exchange and the user-info call.
+ */
+async function completeLogin(
+  ctx: FlowContext,
+  login: PendingLogin,
+  params: CallbackParams,
+  code: string,
+): Promise<void> {
+  const { client } = ctx.settings;
+  const started = ctx.startedAt;
+  const deadlineAt = loginDeadlineAt(started, ctx.settings.loginDeadlineMs);
+  let tokens: TikTokTokens;
+  let profile: TikTokProfile;
+  let scopes: string[];
+  try {
+    const exchange: Parameters<typeof client.exchangeCodeForTokens>[1] = {
+      correlationId: ctx.correlationId,
+      deadlineAt,
+      redirectUri: ctx.settings.callbackURL,
+      maxAttempts: ctx.settings.loginMaxAttempts,
+      // What this login did when it started, whatever the client's own `pkce` option.
+      pkce: login.codeVerifier !== undefined,
+    };
+    if (login.codeVerifier !== undefined) exchange.codeVerifier = login.codeVerifier;
+    const extraParams = hookParams(
+      ctx,
+      'tokenParams',
+      ctx.strategy.tokenParams(ctx.options),
+      TOKEN_PARAMS,
+    );
+    if (extraParams !== undefined) exchange.extraParams = extraParams;
+    tokens = await client.exchangeCodeForTokens(code, exchange);
+    if (login.openId !== undefined && tokens.open_id !== login.openId) {
+      failAnotherAccount(ctx);
+      return;
+    }
+    if (ctx.settings.tokenManager !== undefined && !(await saveTokens(ctx, tokens))) return;
+    scopes = grantedScopes(tokens, params, login);
+    profile = await loadProfile(ctx, tokens, scopes, deadlineAt);
+  } catch (err) {
+    errorLogin(ctx, err);
+    return;
+  }
+  const outcome = await runVerify({
+    verify: ctx.settings.verify,
+    passReqToCallback: ctx.settings.passReqToCallback,
+    req: ctx.req,
+    tokens,
+    profile,
+  });
+  if (outcome.kind === 'error') {
+    ctx.actions.error(outcome.error);
+    return;
+  }
+  if (outcome.kind === 'refused') {
+    const message: unknown =
+      outcome.info === undefined ? undefined : Reflect.get(outcome.info, 'message');
+    const reason = 'verify refused the user';
+    if (typeof message === 'string') failLogin(ctx, 'ACCESS_DENIED', reason, message);
+    else failLogin(ctx, 'ACCESS_DENIED', reason);
+    return;
+  }
+  const session = sessionOf(ctx.req);
+  if (session !== undefined) {
+    restoreAppCookieMaxAge(session);
+    keepOtherTabsAcrossLogin(ctx.req, session, { openId: tokens.open_id, at: Date.now() });
+  }
+  // debug, like every success: at the default `info` level the package logs only what needs
+  // attention (retries, failures, circuit changes); apps log their own requests.
+  ctx.logger.log('debug', '[TikTokOAuth] login - success', {
+    correlationId: ctx.correlationId,
+    durationMs: Date.now() - started,
+    grantedScopes: scopes.join(','),
+  });
+  const info: Express.AuthInfo = {
+    ...outcome.info,
+    correlationId: ctx.correlationId,
+    grantedScopes: scopes,
+  };
+  if (login.returnTo !== undefined) info.returnTo = login.returnTo;
+  ctx.actions.success(outcome.user, info);
+}
+
+/**
+ * When the login's TikTok calls must stop: `loginDeadlineMs` after the callback reached the
+ * strategy, less a reserve (5 %, at most 250 ms) for answering the browser, so that the callback
+ * itself answers within `loginDeadlineMs` even when TikTok hangs (the error response and a busy
+ * event loop come after the last attempt is cut).
+ */
+export function loginDeadlineAt(startedAt: number, loginDeadlineMs: number): number {
+  return startedAt + loginDeadlineMs - Math.min(250, Math.floor(loginDeadlineMs / 20));
+}
+
+/**
+ * A pending login carried across a login completed as another TikTok account: refused, and the
+ * session keeps its user. The code exchange has happened (only it tells the account), but its
+ * tokens are never saved, used or returned.
+ * NOTE: they are not revoked either: revoking disconnects that account from this app, which
+ * would also end tokens the app keeps for it from an earlier login of its own.
+ */
+function failAnotherAccount(ctx: FlowContext): void {
+  failLogin(
+    ctx,
+    'INVALID_STATE',
+    'a login carried over from before the last login completed as another TikTok account',
+    'This login was started before you signed in and was approved with a different TikTok account. Sign out first to switch accounts.',
+  );
+}
+
+async function saveTokens(ctx: FlowContext, tokens: TikTokTokens): Promise<boolean> {
+  const sink = ctx.settings.tokenManager;
+  if (sink === undefined) return true;
+  try {
+    await sink.save(tokens.open_id, tokens);
+    return true;
+  } catch (err) {
+    errorLogin(
+      ctx,
+      err instanceof TikTokAPIError ? err : storeUnavailable(ctx, 'token store', err),
+    );
+    return false;
+  }
+}
+
+/**
+ * Granted scopes: the token response's `scope` (what TikTok actually granted), else the
+ * callback's `scopes`, else what was requested. User-info fields follow these, never the request.
+ */
+function grantedScopes(
+  tokens: TikTokTokens,
+  params: CallbackParams,
+  login: PendingLogin,
+): string[] {
+  const fromTokens = normalizeScopes(tokens.scope);
+  if (fromTokens.length > 0) return fromTokens;
+  const fromCallback = normalizeScopes(params.scopes);
+  return fromCallback.length > 0 ? fromCallback : login.scopes;
+}
+
+/**
+ * The profile for verify, as passport-oauth2 loads it: none when `skipUserProfile` says so (the
+ * profile then holds the `open_id` only), a subclass's `userProfile()` when it overrides it, else
+ * the user-info fields of the granted scopes, within the login's deadline.
+ */
+async function loadProfile(
+  ctx: FlowContext,
+  tokens: TikTokTokens,
+  scopes: string[],
+  deadlineAt: number,
+): Promise<TikTokProfile> {
+  const minimal = (): TikTokProfile => parse({ open_id: tokens.open_id });
+  if (await skipsUserProfile(ctx.settings.skipUserProfile, tokens.access_token)) return minimal();
+  const { strategy } = ctx;
+  if (strategy.userProfile !== TikTokStrategy.prototype.userProfile) {
+    return (await profileFromHook(strategy, tokens.access_token)) ?? minimal();
+  }
+  const user = await ctx.settings.client.getUserInfo(tokens.access_token, {
+    scopes,
+    expectedOpenId: tokens.open_id,
+    correlationId: ctx.correlationId,
+    deadlineAt,
+    maxAttempts: ctx.settings.loginMaxAttempts,
+  });
+  return parse(user);
+}
+
+/**
+ * `skipUserProfile` as passport-oauth2 reads it: a boolean, a function `(accessToken, done)`
+ * (two or more declared parameters) calling `done(err, skip)`, or a function returning the
+ * answer (or a promise of it).
+ */
+function skipsUserProfile(
+  skip: StrategySettings['skipUserProfile'],
+  accessToken: string,
+): Promise<boolean> {
+  if (typeof skip === 'boolean') return Promise.resolve(skip);
+  return new Promise<boolean>((resolve, reject) => {
+    if (skip.length > 1) {
+      const done = (err?: unknown, answer?: boolean): void => {
+        if (err !== undefined && err !== null) reject(asError(err));
+        else resolve(Boolean(answer));
+      };
+      const returned: unknown = Reflect.apply(skip, undefined, [accessToken, done]);
+      if (isThenable(returned)) Promise.resolve(returned).catch(reject);
+      return;
+    }
+    const answer: unknown = Reflect.apply(skip, undefined, [accessToken]);
+    if (isThenable(answer))
+      Promise.resolve(answer).then((value) => resolve(Boolean(value)), reject);
+    else resolve(Boolean(answer));
+  });
+}
+
+/** A subclass's `userProfile()`: its `done(err)` (or a throw or rejection) is the login's error. */
+function profileFromHook(
+  strategy: TikTokStrategy,
+  accessToken: string,
+): Promise<TikTokProfile | undefined> {
+  return new Promise<TikTokProfile | undefined>((resolve, reject) => {
+    const done = (err?: unknown, profile?: TikTokProfile): void => {
+      if (err !== undefined && err !== null) reject(asError(err));
+      else resolve(profile ?? undefined);
+    };
+    const returned: unknown = strategy.userProfile(accessToken, done);
+    if (isThenable(returned)) Promise.resolve(returned).catch(reject);
+  });
+}
+
+/** verify's outcome: a user, a refusal with optional info, or the app's own error. */
+type VerifyOutcome =
+  | { kind: 'user'; user: Express.User; info: object | undefined }
+  | { kind: 'refused'; info: object | undefined }
+  | { kind: 'error'; error: unknown };
+
+interface VerifyInput {
+  readonly verify: AnyTikTokVerify | undefined;
+  readonly passReqToCallback: boolean;
+  readonly req: Request;
+  readonly tokens: TikTokTokens;
+  readonly profile: TikTokProfile;
+}
+
+/** passport's `error()` takes an Error: other thrown values are wrapped. */
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' && value !== null && typeof Reflect.get(value, 'then') === 'function'
+  );
+}
+
+function outcomeOf(user: unknown, info: object | undefined): VerifyOutcome {
+  if (user === undefined || user === null || user === false) return { kind: 'refused', info };
+  // Like passport, any other value is the user (objects usually; ids work too).
+  return { kind: 'user', user, info };
+}
+
+/**
+ * Calls verify the way passport-oauth2 does: by declared arity — 5 parameters (6 with
+ * `passReqToCallback`) get the token response as `params` before the profile; fewer get
+ * `(accessToken, refreshToken, profile, done)`. A returned promise (an `async` verify) is awaited
+ * and its value is the user, unless `done` was called first (or it resolves to undefined and
+ * declares `done`: then `done` decides). No verify: the profile is the user.
+ */
+function runVerify(input: VerifyInput): Promise<VerifyOutcome> {
+  const { verify, tokens, profile } = input;
+  if (verify === undefined)
+    return Promise.resolve({ kind: 'user', user: profile, info: undefined });
+  return new Promise<VerifyOutcome>((resolve) => {
+    let settled = false;
+    const settle = (outcome: VerifyOutcome): void => {
+      if (settled) return;
+      settled = true;
+      resolve(outcome);
+    };
+    const done = (err?: unknown, user?: unknown, info?: object): void => {
+      settle(
+        err !== undefined && err !== null ? { kind: 'error', error: err } : outcomeOf(user, info),
+      );
+    };
+    const offset = input.passReqToCallback ? 1 : 0;
+    const withParams = verify.length >= 5 + offset;
+    // A verify that declares `done` and resolves to undefined calls done later.
+    const declaresDone = verify.length >= 4 + offset;
+    const tail = withParams ? [tokens, profile, done] : [profile, done];
+    const args: unknown[] = [tokens.access_token, tokens.refresh_token, ...tail];
+    if (input.passReqToCallback) args.unshift(input.req);
+    let returned: unknown;
+    try {
+      returned = Reflect.apply(verify, undefined, args);
+    } catch (err) {
+      settle({ kind: 'error', error: err });
+      return;
+    }
+    if (isThenable(returned)) {
+      Promise.resolve(returned).then(
+        (user) => {
+          if (user !== undefined || !declaresDone) settle(outcomeOf(user, undefined));
+        },
+        (err: unknown) => settle({ kind: 'error', error: err }),
+      );
+    }
+  });
+}
+
+/**
+ * Fails the login (passport `fail()`): the info carries `code`, `message`, `correlationId` and
+ * `status`, is put on `req.tiktokLoginFailure` for tiktokErrorHandler (with `failWithError`),
+ * and, when the route has a `failureRedirect`, is recorded in the session for
+ * `getTikTokLoginFailure()`. `reason` is for the log only.
+ */
+function failLogin(
+  ctx: FlowContext,
+  code: TikTokErrorCode,
+  reason: string,
+  message: string = loginFailureMessage(code),
+): void {
+  const info: TikTokLoginFailureInfo = {
+    code,
+    message,
+    correlationId: ctx.correlationId,
+    status: ERROR_CODE_INFO[code].statusCode,
+  };
+  ctx.req.tiktokLoginFailure = info;
+  const res = ctx.req.res;
+  if (res !== undefined && !res.headersSent) res.setHeader('X-Correlation-Id', ctx.correlationId);
+  const session = sessionOf(ctx.req);
+  if (ctx.options.failureRedirect !== undefined && session !== undefined) {
+    recordLoginFailure(session, { code, correlationId: ctx.correlationId });
+  }
+  ctx.logger.log('warn', '[TikTokOAuth] login - failure', {
+    correlationId: ctx.correlationId,
+    errorCode: code,
+    reason,
+  });
+  ctx.actions.fail(info, info.status);
+}
+
+/** An error (passport `error()`): TikTok, transport, session store, or the app's own. */
+function errorLogin(ctx: FlowContext, err: unknown): void {
+  if (err instanceof TikTokAPIError) {
+    ctx.logger.log(err.retryable ? 'error' : 'warn', '[TikTokOAuth] login - error', {
+      correlationId: err.correlationId,
+      errorCode: err.code,
+      retryable: err.retryable,
+    });
+  }
+  ctx.actions.error(err);
+}
+
+/** A SERVICE_UNAVAILABLE error for a session or claim store that did not answer. */
+function storeUnavailable(ctx: FlowContext, what: string, cause: unknown): TikTokAPIError {
+  return new TikTokAPIError({
+    code: 'SERVICE_UNAVAILABLE',
+    message: `Login is temporarily unavailable: the ${what} did not answer. Please try again in a moment.`,
+    correlationId: ctx.correlationId,
+    retryAfterSeconds: 5,
+    cause,
+  });
 }

@@ -11,6 +11,7 @@ import {
   generateStateAndVerifier,
 } from '../pkce';
 import {
+  AUTHORIZE_PARAMS,
   CLIENT_TOKEN_EARLY_RENEWAL_MS,
   DEFAULT_LOGIN_DEADLINE_MS,
   DEFAULT_MAX_ATTEMPTS,
@@ -23,6 +24,7 @@ import {
   TIKTOK_REVOKE_URL,
   TIKTOK_TOKEN_URL,
   TIKTOK_USER_INFO_URL,
+  TOKEN_PARAMS,
 } from './endpoints';
 import { fetchTransport, type HttpResponse, type Transport } from './http';
 import { undiciTransport } from './undici-transport';
@@ -69,6 +71,12 @@ export interface AuthorizationUrlOptions {
   redirectUri?: string;
   /** Correlation ID for a failure to resolve a `clientKey` function. Default: a fresh one. */
   correlationId?: string;
+  /**
+   * More query parameters, appended after the client's own. Those the client sets (`client_key`,
+   * `scope`, `response_type`, `redirect_uri`, `state`, `code_challenge`, `code_challenge_method`,
+   * `disable_auto_auth`) are never overridden: same-named entries are left out. Default: none.
+   */
+  extraParams?: Readonly<Record<string, string>>;
 }
 
 /** Options of {@link TikTokClient.exchangeCodeForTokens}. */
@@ -82,6 +90,12 @@ export interface CodeExchangeOptions extends OperationOptions {
   redirectUri?: string;
   /** Whether the login used PKCE. Default: the client's `pkce` option (true). */
   pkce?: boolean;
+  /**
+   * More form fields for the token request. Those the client sets (`client_key`,
+   * `client_secret`, `code`, `grant_type`, `redirect_uri`, `code_verifier`) are never
+   * overridden: same-named entries are left out. Default: none.
+   */
+  extraParams?: Readonly<Record<string, string>>;
 }
 
 export interface AuthorizationUrl {
@@ -121,7 +135,6 @@ export class TikTokClient {
   private readonly logger: TikTokLogger;
   private readonly metrics: TikTokMetrics | undefined;
   private readonly guards: (endpoint: TikTokEndpoint) => CallGuard;
-  private readonly userInfoUrls = new Map<string, string>();
   private clientToken: { value: TikTokClientToken; renewAt: number } | undefined;
   private clientTokenInFlight: Promise<TikTokClientToken> | undefined;
 
@@ -217,7 +230,6 @@ export class TikTokClient {
     if (this.knownSecrets.includes(value)) return;
     this.knownSecrets.unshift(value);
     this.knownSecrets.length = Math.min(this.knownSecrets.length, KNOWN_SECRETS);
-    this.secretOnlyLog = undefined;
   }
 
   /**
@@ -225,20 +237,6 @@ export class TikTokClient {
    * @internal
    */
   logFor(secrets: ReadonlyArray<string | undefined>): { logger: SafeLogger; scrubber: Scrubber } {
-    // Login starts carry no secret of their own: they share one (nothing ever adds to it).
-    if (secrets.every((secret) => secret === undefined)) {
-      this.secretOnlyLog ??= this.makeLog([]);
-      return this.secretOnlyLog;
-    }
-    return this.makeLog(secrets);
-  }
-
-  private secretOnlyLog: { logger: SafeLogger; scrubber: Scrubber } | undefined;
-
-  private makeLog(secrets: ReadonlyArray<string | undefined>): {
-    logger: SafeLogger;
-    scrubber: Scrubber;
-  } {
     const scrubber = new Scrubber([...this.knownSecrets, ...secrets]);
     return { logger: new SafeLogger(this.logger, scrubber), scrubber };
   }
@@ -261,9 +259,8 @@ export class TikTokClient {
     if (state === undefined && pkce) ({ state, codeVerifier } = generateStateAndVerifier());
     else if (pkce) codeVerifier = generateCodeVerifier();
     state ??= generateState();
-    // The fixed part (URL, client_key, scope, response_type, redirect_uri) is serialised once
-    // per scope set and redirect URI; a generated state and the challenge are hex, safe as is.
-    // Parameter order and encoding are those of one URLSearchParams (pinned by the tests).
+    // A generated state and the challenge are hex, safe as is. Parameter order and encoding
+    // are those of one URLSearchParams (pinned by the tests).
     let url = this.authorizationPrefix(
       clientKey,
       (scopes.length > 0 ? scopes : this.config.scopes).join(','),
@@ -274,16 +271,13 @@ export class TikTokClient {
       url += `&code_challenge=${codeChallengeForVerifier(codeVerifier)}&code_challenge_method=S256`;
     }
     if (opts.disableAutoAuth === true) url += '&disable_auto_auth=1';
+    const extra = extraParams(opts.extraParams, AUTHORIZE_PARAMS, 'getAuthorizationUrl');
+    if (extra !== undefined) url += `&${new URLSearchParams(extra).toString()}`;
     return codeVerifier === undefined ? { url, state } : { url, state, codeVerifier };
   }
 
-  private readonly authorizationPrefixes = new Map<string, string>();
-
-  /** `<authorizationURL>?client_key=…&scope=…&response_type=code&redirect_uri=…`, cached. */
+  /** `<authorizationURL>?client_key=…&scope=…&response_type=code&redirect_uri=…`. */
   private authorizationPrefix(clientKey: string, scope: string, redirectUri: string): string {
-    const key = `${clientKey}\n${scope}\n${redirectUri}`;
-    const cached = this.authorizationPrefixes.get(key);
-    if (cached !== undefined) return cached;
     const params = new URLSearchParams({
       client_key: clientKey,
       scope,
@@ -292,10 +286,7 @@ export class TikTokClient {
     });
     // A query already on the configured URL is kept in front.
     const base = this.config.authorizationURL;
-    const prefix = `${base}${base.includes('?') ? '&' : '?'}${params.toString()}`;
-    if (this.authorizationPrefixes.size >= 64) this.authorizationPrefixes.clear();
-    this.authorizationPrefixes.set(key, prefix);
-    return prefix;
+    return `${base}${base.includes('?') ? '&' : '?'}${params.toString()}`;
   }
 
   /**
@@ -321,6 +312,7 @@ export class TikTokClient {
       });
     }
     const form: Record<string, string> = {
+      ...extraParams(opts.extraParams, TOKEN_PARAMS, 'exchangeCodeForTokens'),
       code,
       grant_type: 'authorization_code',
       redirect_uri: opts.redirectUri ?? this.config.redirectUri,
@@ -476,15 +468,9 @@ export class TikTokClient {
    * once per field set.
    */
   private userInfoUrl(fields: readonly string[]): string {
-    const key = fields.join(',');
-    let url = this.userInfoUrls.get(key);
-    if (url === undefined) {
-      const u = new URL(this.config.userInfoURL);
-      u.search = `fields=${fields.map(encodeURIComponent).join(',')}`;
-      url = u.toString();
-      if (this.userInfoUrls.size < 64) this.userInfoUrls.set(key, url);
-    }
-    return url;
+    const url = new URL(this.config.userInfoURL);
+    url.search = `fields=${fields.map(encodeURIComponent).join(',')}`;
+    return url.toString();
   }
 
   private deadline(opts: OperationOptions): number {
@@ -663,6 +649,33 @@ function authorizationUrlOptions(
     );
   }
   return options;
+}
+
+/**
+ * The caller's extra parameters without the names in `reserved`, or undefined when none is left.
+ * Checked at runtime too: JavaScript callers pass anything.
+ */
+function extraParams(
+  value: Readonly<Record<string, string>> | undefined,
+  reserved: ReadonlySet<string>,
+  method: string,
+): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  const given: unknown = value;
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+    throw new TypeError(`${method}(): extraParams must be an object of strings`);
+  }
+  const out: Record<string, string> = {};
+  let kept = 0;
+  for (const [name, param] of Object.entries(given)) {
+    if (typeof param !== 'string') {
+      throw new TypeError(`${method}(): extraParams.${name} must be a string`);
+    }
+    if (reserved.has(name)) continue;
+    out[name] = param;
+    kept++;
+  }
+  return kept === 0 ? undefined : out;
 }
 
 function booleanOption(

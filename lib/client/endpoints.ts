@@ -37,20 +37,8 @@ export const FIELDS_BY_SCOPE: Readonly<Record<string, readonly string[]>> = {
   'user.info.stats': ['follower_count', 'following_count', 'likes_count', 'video_count'],
 };
 
-const fieldsCache = new Map<string, string[]>();
-
 /** The user-info fields the granted scopes allow, `open_id` always first. */
 export function fieldsForScopes(scopes: readonly string[]): string[] {
-  // A process sees a handful of scope sets: computed once each (hot path of every login).
-  const key = scopes.join(',');
-  const cached = fieldsCache.get(key);
-  if (cached !== undefined) return [...cached];
-  const computed = computeFields(scopes);
-  if (fieldsCache.size < 64) fieldsCache.set(key, computed);
-  return [...computed];
-}
-
-function computeFields(scopes: readonly string[]): string[] {
   const fields = new Set<string>(['open_id']);
   for (const scope of scopes) {
     const allowed = Object.prototype.hasOwnProperty.call(FIELDS_BY_SCOPE, scope)
@@ -62,7 +50,6 @@ function computeFields(scopes: readonly string[]): string[] {
 }
 
 const SCOPE_SEPARATORS = /[\s,]+/;
-const scopeStrings = new Map<string, readonly string[]>();
 
 function uniqueScopes(parts: readonly string[]): string[] {
   return [...new Set(parts.map((s) => s.trim()).filter((s) => s.length > 0))];
@@ -74,18 +61,28 @@ function uniqueScopes(parts: readonly string[]): string[] {
  */
 export function normalizeScopes(scope: string | readonly string[] | undefined): string[] {
   if (scope === undefined) return [];
-  if (typeof scope === 'string') {
-    // Every login normalises the same few strings (the token response's `scope`): cached.
-    const cached = scopeStrings.get(scope);
-    if (cached !== undefined) return [...cached];
-    const computed = uniqueScopes(scope.split(SCOPE_SEPARATORS));
-    if (scope.length > 1024) return computed;
-    if (scopeStrings.size >= 64) scopeStrings.clear();
-    scopeStrings.set(scope, computed);
-    return [...computed];
-  }
-  // An array normalises like its elements joined with commas (every separator splits alike):
-  // the string cache then serves the login start's array too.
-  if (scope.every((s) => typeof s === 'string')) return normalizeScopes(scope.join(','));
+  if (typeof scope === 'string') return uniqueScopes(scope.split(SCOPE_SEPARATORS));
   return uniqueScopes(scope.flatMap((s) => s.split(SCOPE_SEPARATORS)));
 }
+
+/** Authorization-URL parameters the client sets itself: extra parameters never override them. */
+export const AUTHORIZE_PARAMS: ReadonlySet<string> = new Set([
+  'client_key',
+  'scope',
+  'response_type',
+  'redirect_uri',
+  'state',
+  'code_challenge',
+  'code_challenge_method',
+  'disable_auto_auth',
+]);
+
+/** Code-exchange form fields the client sets itself: extra parameters never override them. */
+export const TOKEN_PARAMS: ReadonlySet<string> = new Set([
+  'client_key',
+  'client_secret',
+  'code',
+  'grant_type',
+  'redirect_uri',
+  'code_verifier',
+]);

@@ -1,11 +1,13 @@
 /// <reference types="passport" preserve="true" />
 import type { Request } from 'express';
-import type { TikTokClient } from '../client/client';
+import { TikTokClient } from '../client/client';
+import { normalizeScopes, TIKTOK_AUTHORIZATION_URL, TIKTOK_TOKEN_URL } from '../client/endpoints';
 import type { TikTokClientOptions } from '../client/options';
 import type { TikTokTokens } from '../client/types';
 import type { TikTokErrorCode } from '../errors';
 import type { TikTokProfile } from '../profile';
-import type { TikTokStateClaimStore } from '../state/claims';
+import { MemoryClaimStore, type TikTokStateClaimStore } from '../state/claims';
+import { TikTokTokenManager } from '../tokens/manager';
 import type { TokenStore } from '../tokens/store';
 
 /** What verify calls back with: `done(err)`, `done(null, user, info?)` or `done(null, false, info?)`. */
@@ -94,8 +96,19 @@ export interface TikTokStrategyCommonOptions extends TikTokClientOptions {
   pkce?: boolean;
   /** `disable_auto_auth=1`: always show TikTok's consent screen. Default: `false`. */
   disableAutoAuth?: boolean;
-  /** Skip the user-info call; the profile then holds only `id` (open_id). Default: `false`. */
-  skipUserProfile?: boolean;
+  /**
+   * Skip the user-info call; the profile then holds only `id` (open_id). As in passport-oauth2:
+   * `true`, or a function deciding per login, either `(accessToken) => boolean` (or a promise of
+   * it) or `(accessToken, done) => void` calling `done(err, skip)`; an error fails the login with
+   * passport's `error()`. Default: `false`.
+   */
+  skipUserProfile?:
+    | boolean
+    | ((
+        accessToken: string,
+        done: (err: unknown, skip?: boolean) => void,
+        // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- void: done style
+      ) => boolean | Promise<boolean> | void);
   /** Share one client (its key, secret, endpoints and transport). Default: a new client. */
   client?: TikTokClient;
   /** Receives the tokens after every successful code exchange. Default: none. */
@@ -209,4 +222,124 @@ declare global {
       grantedScopes?: string[];
     }
   }
+}
+
+/** The strategy's options, validated and normalised once at construction. */
+export interface StrategySettings {
+  readonly client: TikTokClient;
+  readonly verify: AnyTikTokVerify | undefined;
+  readonly callbackURL: string;
+  /** Path of `callbackURL`: a request to it is a callback even without a query. */
+  readonly callbackPath: string;
+  readonly authorizationURL: string;
+  readonly tokenURL: string;
+  readonly scopes: readonly string[];
+  readonly pkce: boolean;
+  readonly disableAutoAuth: boolean;
+  readonly passReqToCallback: boolean;
+  readonly skipUserProfile: NonNullable<TikTokStrategyCommonOptions['skipUserProfile']>;
+  readonly tokenManager: TikTokTokenSink | undefined;
+  readonly maxPendingLogins: number;
+  readonly stateTtlMs: number;
+  readonly loginDeadlineMs: number;
+  readonly loginMaxAttempts: number;
+  readonly claimStore: TikTokStateClaimStore;
+}
+
+function positiveInt(value: number | undefined, option: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new TypeError(`TikTokStrategy option ${option} must be a positive integer`);
+  }
+  return value;
+}
+
+function flag(value: unknown, option: string, fallback: boolean, expected = 'a boolean'): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean')
+    throw new TypeError(`TikTokStrategy option ${option} must be ${expected}`);
+  return value;
+}
+
+function absolute(value: string, option: string): URL {
+  try {
+    return new URL(value);
+  } catch {
+    throw new TypeError(`TikTokStrategy option ${option} must be an absolute URL`);
+  }
+}
+
+function buildClient(o: TikTokStrategyCommonOptions, scopes: string[]): TikTokClient {
+  // The client names the missing option and env var; `owner` makes it say TikTokStrategy.
+  return new TikTokClient(
+    {
+      ...o,
+      clientKey: o.clientKey ?? o.clientID,
+      redirectUri: o.callbackURL ?? o.redirectUri,
+      scopes: scopes.length > 0 ? scopes : (o.scopes ?? undefined),
+    },
+    'TikTokStrategy',
+  );
+}
+
+/** Validates and normalises the options; every problem is a TypeError naming the option. */
+export function resolveStrategySettings(
+  options: TikTokStrategyOptions | TikTokStrategyOptionsWithRequest,
+  verify: AnyTikTokVerify | undefined,
+): StrategySettings {
+  const o = options;
+  if (typeof o !== 'object' || o === null) {
+    throw new TypeError('TikTokStrategy options must be an object');
+  }
+  if (verify !== undefined && typeof verify !== 'function') {
+    throw new TypeError('TikTokStrategy verify must be a function');
+  }
+  const requested = normalizeScopes(o.scope);
+  const client = o.client ?? buildClient(o, requested);
+  if (!(client instanceof TikTokClient)) {
+    throw new TypeError('TikTokStrategy option client must be a TikTokClient');
+  }
+  const callbackURL = o.callbackURL ?? client.redirectUri;
+  const claimStore = o.claimStore ?? new MemoryClaimStore();
+  if (typeof claimStore.claim !== 'function' || typeof claimStore.release !== 'function') {
+    throw new TypeError('TikTokStrategy option claimStore must have claim() and release()');
+  }
+  const tokenManager =
+    o.tokenManager ??
+    (o.tokenStore === undefined
+      ? undefined
+      : new TikTokTokenManager({
+          client,
+          store: o.tokenStore,
+          ...(o.logger ? { logger: o.logger } : {}),
+          ...(o.metrics ? { metrics: o.metrics } : {}),
+        }));
+  if (tokenManager !== undefined && typeof tokenManager.save !== 'function') {
+    throw new TypeError(
+      'TikTokStrategy option tokenManager must have a save(openId, tokens) method',
+    );
+  }
+  return {
+    client,
+    verify,
+    callbackURL,
+    callbackPath: absolute(callbackURL, 'callbackURL').pathname,
+    authorizationURL: o.authorizationURL ?? TIKTOK_AUTHORIZATION_URL,
+    tokenURL: o.tokenURL ?? TIKTOK_TOKEN_URL,
+    scopes: requested.length > 0 ? requested : client.scopes,
+    // A shared client's `pkce` is the default; an explicit strategy `pkce` wins for its logins.
+    pkce: flag(o.pkce, 'pkce', client.pkce),
+    disableAutoAuth: flag(o.disableAutoAuth, 'disableAutoAuth', false),
+    passReqToCallback: flag(o.passReqToCallback, 'passReqToCallback', false),
+    skipUserProfile:
+      typeof o.skipUserProfile === 'function'
+        ? o.skipUserProfile
+        : flag(o.skipUserProfile, 'skipUserProfile', false, 'a boolean or a function'),
+    tokenManager,
+    maxPendingLogins: positiveInt(o.maxPendingLogins, 'maxPendingLogins', 5),
+    stateTtlMs: positiveInt(o.stateTtlMs, 'stateTtlMs', 600_000),
+    loginDeadlineMs: positiveInt(o.loginDeadlineMs, 'loginDeadlineMs', 12_000),
+    loginMaxAttempts: positiveInt(o.loginMaxAttempts, 'loginMaxAttempts', o.maxAttempts ?? 4),
+    claimStore,
+  };
 }

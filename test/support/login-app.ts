@@ -4,7 +4,7 @@ import session from 'express-session';
 import express4 from 'express4';
 import { createServer, type Server } from 'node:http';
 import passportModule from 'passport';
-import type { Request, RequestHandler } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import {
   getTikTokLoginFailure,
   tiktokErrorHandler,
@@ -37,6 +37,13 @@ export interface LoginAppOptions {
   cookie?: session.CookieOptions;
   /** Extra passport.authenticate() options of `/auth/tiktok/callback` (`keepSessionInfo`…). */
   callbackOptions?: passportModule.AuthenticateOptions;
+  /**
+   * The app's own error middleware after tiktokErrorHandler, for errors that are not the
+   * package's: answers 500 `{ appError: err.message }`. Default: Express's final handler.
+   */
+  reportAppErrors?: boolean;
+  /** A subclass of TikTokStrategy to use for both strategies. Default: TikTokStrategy. */
+  strategyClass?: typeof TikTokStrategy;
 }
 
 export interface LoginApp {
@@ -82,7 +89,8 @@ export async function startLoginApp(options: LoginAppOptions): Promise<LoginApp>
     assert.ok(isHandler(handler));
     return handler;
   };
-  const strategy = new TikTokStrategy(
+  const Strategy = options.strategyClass ?? TikTokStrategy;
+  const strategy = new Strategy(
     { ...emulatorOptions(options.tt), ...options.strategy },
     options.verify,
   );
@@ -91,7 +99,7 @@ export async function startLoginApp(options: LoginAppOptions): Promise<LoginApp>
   // has its own. Pending logins live under one session key, so either finishes the other's.
   passport.use(
     'tiktok-redirect',
-    new TikTokStrategy(
+    new Strategy(
       { ...emulatorOptions(options.tt), ...options.strategy, callbackURL: REDIRECT_CALLBACK_URL },
       options.verify,
     ),
@@ -140,6 +148,11 @@ export async function startLoginApp(options: LoginAppOptions): Promise<LoginApp>
       options.errorRedirect === undefined ? {} : { failureRedirect: options.errorRedirect },
     ),
   );
+  if (options.reportAppErrors === true) {
+    app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+      res.status(500).json({ appError: err instanceof Error ? err.message : String(err) });
+    });
+  }
   const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import session from 'express-session';
-import { NO_PENDING_LOGIN_REASON } from '../../../lib/strategy/callback';
+import { NO_PENDING_LOGIN_REASON } from '../../../lib/strategy';
 import { holdNextLoads } from '../../support/barrier-store';
 import { CaptureLogger } from '../../support/capture-logger';
 import { withClockAhead } from '../../support/clock';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Strategy as OAuth2Strategy } from 'passport-oauth2';
 import { Strategy, TikTokClient, TikTokStrategy } from '../../../lib';
 import { NO_TIKTOK_ENV, withEnv } from '../../support/env';
-import { loginDeadlineAt } from '../../../lib/strategy/complete';
+import { loginDeadlineAt } from '../../../lib/strategy';
 
 const ENV = {
   TIKTOK_CLIENT_KEY: 'env-key',
