@@ -290,7 +290,8 @@ describe('RedisTokenStore', () => {
 
     it('refuses recordCache options that are not positive integers', () => {
       assert.throws(
-        () => new RedisTokenStore({ client: redis, recordCache: { ttlMs: -1 } }),
+        () =>
+          new RedisTokenStore({ client: redis, allowPlaintext: true, recordCache: { ttlMs: -1 } }),
         /recordCache.ttlMs must be a positive integer/,
       );
     });
