@@ -53,15 +53,8 @@ export async function connectRedis(
     up = true;
     logger.info('redis connected', { redis: safeUrl });
   });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no connection within ${connectTimeoutMs} ms`)),
-      connectTimeoutMs,
-    );
-  });
   try {
-    await Promise.race([client.connect(), timeout]);
+    await connectWithin(client.connect(), connectTimeoutMs);
     return client;
   } catch (err) {
     if (client.isOpen) client.destroy();
@@ -70,6 +63,17 @@ export async function connectRedis(
       `REDIS_URL is set but connecting to Redis at ${safeUrl} failed: ${reason instanceof Error ? reason.message : String(reason)}`,
       { cause: err },
     );
+  }
+}
+
+/** `connecting`, or a rejection after `ms`: node-redis retries a first connection forever. */
+async function connectWithin(connecting: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no connection within ${ms} ms`)), ms);
+  });
+  try {
+    await Promise.race([connecting, timeout]);
   } finally {
     clearTimeout(timer);
   }
@@ -114,23 +118,14 @@ export async function connectRedisCluster(
     });
   });
   client.on('node-ready', () => (warned = false));
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no connection within ${connectTimeoutMs} ms`)),
-      connectTimeoutMs,
-    );
-  });
   try {
-    await Promise.race([client.connect(), timeout]);
+    await connectWithin(client.connect(), connectTimeoutMs);
   } catch (err) {
     client.destroy();
     throw new Error(
       `REDIS_CLUSTER_NODES is set but connecting to the Redis Cluster at ${safe} failed: ${err instanceof Error ? err.message : String(err)}`,
       { cause: err },
     );
-  } finally {
-    clearTimeout(timer);
   }
   const stopWatching = watchRedisClusterTopology(client);
   logger.info('redis cluster connected', { redis: safe, primaries: client.masters.length });

@@ -1,3 +1,4 @@
+import { wait } from './http-io';
 import { buildTikTokWebhookBody, signTikTokWebhook } from './webhook-signing';
 
 /** Retry timings of the emulator's webhook deliveries (TikTok: exponential backoff for 72 h). */
@@ -192,19 +193,7 @@ export class WebhookSender {
   }
 
   private sleep(ms: number): Promise<boolean> {
-    const { signal } = this.controller;
-    if (signal.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        resolve(false);
-      };
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(true);
-      }, ms);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    return wait(ms, this.controller.signal);
   }
 }
 
