@@ -190,7 +190,7 @@ function clusterNodes(env: Env): string[] | undefined {
       port > 65_535
     ) {
       throw new TypeError(
-        `REDIS_CLUSTER_NODES must list host:port (or redis://host:port) entries separated by commas, e.g. 10.0.0.1:6379,10.0.0.2:6379; "${parsed === undefined ? node.replace(/\/\/[^@/]*@/, '//***@') : redisEntry(parsed)}" is not one`,
+        `REDIS_CLUSTER_NODES must list host:port (or redis://host:port) entries separated by commas, e.g. 10.0.0.1:6379,10.0.0.2:6379; "${parsed === undefined ? url.replace(/\/\/.*@/, '//***@') : redisEntry(parsed)}" is not one`,
       );
     }
     return url;

@@ -28,7 +28,9 @@ function slotMap(cluster: object): { rediscover: Rediscover; target: object } | 
   if (typeof rediscover !== 'function') return undefined;
   return {
     target: slots,
-    rediscover: (startWith) => Promise.resolve(Reflect.apply(rediscover, slots, [startWith])),
+    // A synchronous throw (the client's internals changed) becomes a rejection like any failure.
+    rediscover: (startWith) =>
+      new Promise((resolve) => resolve(Reflect.apply(rediscover, slots, [startWith]))),
   };
 }
 
@@ -65,8 +67,14 @@ export async function refreshRedisClusterTopology(
   const inFlight = running.get(cluster);
   if (inFlight !== undefined) return inFlight;
   if (Date.now() - (lastRun.get(cluster) ?? 0) < (options.minGapMs ?? 250)) return false;
-  const map = slotMap(cluster);
-  const start = liveNodeClient(cluster);
+  let map: ReturnType<typeof slotMap>;
+  let start: unknown;
+  try {
+    map = slotMap(cluster);
+    start = liveNodeClient(cluster);
+  } catch {
+    return false; // a getter of the client's internals threw: nothing to re-read with
+  }
   if (map === undefined || start === undefined) return false;
   lastRun.set(cluster, Date.now());
   const refresh = map

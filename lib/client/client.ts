@@ -193,8 +193,10 @@ export class TikTokClient {
     this.metrics = o.metrics;
     const safe = new SafeLogger(this.logger);
     this.guards = createGuards(o, safe, this.metrics);
+    // The function's error is the secret manager's text: it can quote the value it failed on.
     const onStale = (option: string) => (err: TikTokAPIError) => {
-      safe.log('warn', '[TikTokOAuth] credentials - refetch failed, using the previous value', {
+      const log = new SafeLogger(this.logger, new Scrubber(this.knownSecrets));
+      log.log('warn', '[TikTokOAuth] credentials - refetch failed, using the previous value', {
         correlationId: err.correlationId,
         option,
         error: err.cause,

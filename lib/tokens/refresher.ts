@@ -201,11 +201,15 @@ export class TokenRefresher {
    * next refresh of this user (a forced one, say) need not wait out the lease.
    */
   private async release(run: RefreshRun, lock: string): Promise<void> {
+    // NOTE: a store's releaseLock may throw synchronously (a hand-written, non-async store): that
+    // counts as a failed release, never as the refresh's outcome or an unhandled rejection.
     const attempt = (): Promise<boolean> =>
-      this.o.store.releaseLock(run.openId, lock).then(
-        () => true,
-        () => false,
-      );
+      Promise.resolve()
+        .then(() => this.o.store.releaseLock(run.openId, lock))
+        .then(
+          () => true,
+          () => false,
+        );
     if (await attempt()) return;
     this.log.log(
       'warn',
