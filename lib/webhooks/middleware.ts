@@ -76,7 +76,7 @@ class Delivery {
     this.res.setHeader('X-Correlation-Id', this.correlationId);
     this.res.setHeader('Cache-Control', 'no-store');
     if (error.code === 'METHOD_NOT_ALLOWED') this.res.setHeader('Allow', 'POST');
-    if (error.retryable) this.res.setHeader('Retry-After', '5');
+    if (error.retryable) this.res.setHeader('Retry-After', String(error.retryAfterSeconds ?? 5));
     this.res
       .status(error.statusCode)
       .json({ error: { ...error.toJSON(), correlationId: this.correlationId } });

@@ -69,11 +69,44 @@ async function applyRemoval(
   }
 }
 
+/** How much longer than `handlerTimeoutMs` a delivery's processing lease lasts. */
+const LEASE_MARGIN_MS = 5_000;
+
+function inProgress(correlationId: string, leaseMs: number): TikTokAPIError {
+  return new TikTokAPIError({
+    code: 'SERVICE_UNAVAILABLE',
+    message:
+      'TikTok webhook not processed: another delivery of this event is being processed. TikTok will retry the delivery.',
+    correlationId,
+    retryAfterSeconds: Math.ceil(leaseMs / 1000),
+  });
+}
+
+async function claimOrThrow(
+  o: ResolvedWebhookOptions,
+  key: string,
+  ttlMs: number,
+  correlationId: string,
+): Promise<boolean> {
+  try {
+    return await o.claimStore.claim(key, ttlMs);
+  } catch (err) {
+    throw unavailable('dedupe claim store', correlationId, err);
+  }
+}
+
 /**
  * Dedupe, then the package's own work (`authorization.removed`: removal recorded, tokens
- * deleted), then `onEvent`. Any failure releases the event's claim (TikTok's retry is processed
- * again) and throws a TikTokAPIError. The removal has its own claim, kept when only `onEvent`
- * failed: the retry then does not delete again tokens that a new login may have saved since.
+ * deleted), then `onEvent`. NOTE: two claims per event, so that nothing is lost:
+ * - a processing lease (`handlerTimeoutMs` + 5 s) held while one delivery works on the event:
+ *   another delivery arriving meanwhile is answered 503 (TikTok retries it later) rather than 200
+ *   "duplicate", since the first one may still fail;
+ * - a done marker (`dedupeTtlMs`), set only once the event was processed: later deliveries are
+ *   answered 200 "duplicate". A process that dies mid-processing leaves no done marker, and its
+ *   lease runs out, so TikTok's retry is processed.
+ * Any failure throws a TikTokAPIError (TikTok retries). The removal has its own claim, kept when
+ * only `onEvent` failed: the retry then does not delete again tokens that a new login may have
+ * saved since.
  */
 export async function processDelivery(
   event: TikTokWebhookEvent,
@@ -82,48 +115,58 @@ export async function processDelivery(
   ids: { readonly eventId: string; readonly correlationId: string; readonly receivedAt: number },
 ): Promise<DeliveryOutcome> {
   const key = `webhook:${ids.eventId}`;
-  let claimed: boolean;
-  try {
-    claimed = await o.claimStore.claim(key, o.dedupeTtlMs);
-  } catch (err) {
-    throw unavailable('dedupe claim store', ids.correlationId, err);
+  const leaseKey = `${key}:processing`;
+  const leaseMs = o.handlerTimeoutMs + LEASE_MARGIN_MS;
+  if (!(await claimOrThrow(o, leaseKey, leaseMs, ids.correlationId))) {
+    throw inProgress(ids.correlationId, leaseMs);
   }
-  if (!claimed) return 'duplicate';
   try {
-    if (isAuthorizationRemoved(event)) {
-      const applyKey = `${key}:removal`;
-      let apply: boolean;
-      try {
-        apply = await o.claimStore.claim(applyKey, o.dedupeTtlMs);
-      } catch (err) {
-        throw unavailable('dedupe claim store', ids.correlationId, err);
-      }
-      if (apply) {
-        try {
-          await applyRemoval(event, o, ids.receivedAt, ids.correlationId);
-        } catch (err) {
-          await o.claimStore.release(applyKey).catch(() => undefined);
-          throw err;
-        }
-      }
-    }
-    const { onEvent } = o;
-    if (onEvent !== undefined) {
-      try {
-        await withTimeout(() => onEvent(event, req), o.handlerTimeoutMs);
-      } catch (err) {
-        throw new TikTokAPIError({
-          code: 'WEBHOOK_HANDLER_ERROR',
-          message:
-            "TikTok webhook not processed: the app's onEvent handler failed or ran out of time. TikTok will retry the delivery.",
-          correlationId: ids.correlationId,
-          cause: err,
-        });
-      }
-    }
-  } catch (err) {
+    // Whether the event was done already: a claim of the done marker, given back at once (the
+    // lease keeps other deliveries out until it is set for good below).
+    if (!(await claimOrThrow(o, key, o.dedupeTtlMs, ids.correlationId))) return 'duplicate';
     await o.claimStore.release(key).catch(() => undefined);
-    throw err;
+    await processEvent(event, req, o, key, ids.correlationId, ids.receivedAt);
+    try {
+      await o.claimStore.claim(key, o.dedupeTtlMs);
+    } catch {
+      // Processed; without the marker a later delivery is processed again (at least once).
+    }
+    return 'processed';
+  } finally {
+    await o.claimStore.release(leaseKey).catch(() => undefined);
   }
-  return 'processed';
+}
+
+async function processEvent(
+  event: TikTokWebhookEvent,
+  req: Request,
+  o: ResolvedWebhookOptions,
+  key: string,
+  correlationId: string,
+  receivedAt: number,
+): Promise<void> {
+  if (isAuthorizationRemoved(event)) {
+    const applyKey = `${key}:removal`;
+    if (await claimOrThrow(o, applyKey, o.dedupeTtlMs, correlationId)) {
+      try {
+        await applyRemoval(event, o, receivedAt, correlationId);
+      } catch (err) {
+        await o.claimStore.release(applyKey).catch(() => undefined);
+        throw err;
+      }
+    }
+  }
+  const { onEvent } = o;
+  if (onEvent === undefined) return;
+  try {
+    await withTimeout(() => onEvent(event, req), o.handlerTimeoutMs);
+  } catch (err) {
+    throw new TikTokAPIError({
+      code: 'WEBHOOK_HANDLER_ERROR',
+      message:
+        "TikTok webhook not processed: the app's onEvent handler failed or ran out of time. TikTok will retry the delivery.",
+      correlationId,
+      cause: err,
+    });
+  }
 }

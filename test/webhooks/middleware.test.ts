@@ -15,6 +15,7 @@ import {
   type TikTokWebhookOptions,
 } from '../../lib';
 import { signTikTokWebhook } from '../../lib/testing';
+import { webhookEventId } from '../../lib/webhooks/process';
 import { CaptureLogger } from '../support/capture-logger';
 import { field } from '../support/json';
 import { metricValue } from '../support/metric-values';
@@ -120,8 +121,9 @@ describe('tiktokWebhook()', () => {
       assert.equal(await count(f, 'authorization.removed', 'duplicate'), 1);
     });
 
-    it('10 concurrent deliveries of one event → one processed, nine duplicates', async () => {
+    it('10 concurrent deliveries of one event → one processed, nine told to retry (503), a later one a duplicate', async () => {
       const f = await fixture({
+        handlerTimeoutMs: 1000,
         onEvent: async (event) => {
           await new Promise((r) => setTimeout(r, 20));
           f.events.push(event);
@@ -129,12 +131,52 @@ describe('tiktokWebhook()', () => {
       });
       const body = webhookBody();
       const answers = await Promise.all(Array.from({ length: 10 }, () => postWebhook(f.app, body)));
-      assert.deepEqual(
-        answers.map((r) => r.status),
-        Array(10).fill(200),
-      );
+      assert.deepEqual(answers.map((r) => r.status).sort(), [200, ...Array<number>(9).fill(503)]);
       assert.equal(answers.filter((r) => field(r.body, 'duplicate') === false).length, 1);
+      for (const busy of answers.filter((r) => r.status === 503)) {
+        assert.equal(field(busy.body, 'error', 'code'), 'SERVICE_UNAVAILABLE');
+        assert.equal(busy.headers['retry-after'], '6'); // handlerTimeoutMs + 5 s, rounded up
+      }
       assert.equal(f.events.length, 1);
+      const later = await postWebhook(f.app, body).expect(200);
+      assert.equal(field(later.body, 'duplicate'), true);
+      assert.equal(f.events.length, 1);
+    });
+
+    it('a delivery arriving while the first one fails is not lost: told to retry, the retry is processed', async () => {
+      let calls = 0;
+      let release: () => void = () => undefined;
+      const f = await fixture({
+        onEvent: async (event) => {
+          calls += 1;
+          if (calls === 1) {
+            await new Promise<void>((r) => (release = r));
+            throw new Error('database down');
+          }
+          f.events.push(event);
+        },
+      });
+      const body = webhookBody('video.publish.completed', { publish_id: 'p1' });
+      const first = postWebhook(f.app, body).then((r) => r); // sent now, answered later
+      while (calls === 0) await new Promise((r) => setTimeout(r, 5));
+      const second = await postWebhook(f.app, body);
+      assert.equal(second.status, 503, 'not answered 200 while the first may still fail');
+      release();
+      assert.equal((await first).status, 500);
+      const retry = await postWebhook(f.app, body).expect(200);
+      assert.equal(field(retry.body, 'duplicate'), false);
+      assert.equal(f.events.length, 1);
+    });
+
+    it('a process that died mid-processing (its lease left behind) does not make the event a duplicate', async () => {
+      const f = await fixture();
+      const body = webhookBody('video.publish.completed', { publish_id: 'p2' });
+      const lease = `webhook:${webhookEventId(body)}:processing`;
+      assert.equal(await f.claims.claim(lease, 50), true); // the dead process's lease
+      await postWebhook(f.app, body).expect(503);
+      await new Promise((r) => setTimeout(r, 60));
+      const retry = await postWebhook(f.app, body).expect(200);
+      assert.equal(field(retry.body, 'duplicate'), false);
     });
 
     it('two different events for one user are both processed', async () => {
