@@ -89,10 +89,16 @@ export function parseLogLevel(value: string | undefined): LogLevelSetting {
 }
 
 /** `TRUST_PROXY`: true/false, a hop count, or addresses/subnets for Express. */
-function trustProxy(env: Env): boolean | number | string | undefined {
+function trustProxy(env: Env): number | string | undefined {
   const value = read(env, 'TRUST_PROXY');
   if (value === undefined || value.toLowerCase() === 'false') return undefined;
-  if (value.toLowerCase() === 'true') return true;
+  // NOTE: `true` trusts every X-Forwarded-For hop, so each client picks its own req.ip and the
+  // per-IP login rate limit holds for nobody.
+  if (value.toLowerCase() === 'true') {
+    throw new TypeError(
+      'TRUST_PROXY=true would let every client choose its IP with X-Forwarded-For (defeating the login rate limit): set the number of proxies in front of the app (e.g. 1) or their addresses',
+    );
+  }
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 

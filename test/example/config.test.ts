@@ -130,7 +130,6 @@ describe('example config (readConfig)', () => {
 
   describe('TRUST_PROXY', () => {
     for (const [value, expected] of [
-      ['true', true],
       ['1', 1],
       ['loopback, 10.0.0.0/8', 'loopback, 10.0.0.0/8'],
     ] as const) {
@@ -140,6 +139,13 @@ describe('example config (readConfig)', () => {
         assert.equal(config.secureCookies, true);
       });
     }
+
+    it('"true" is refused: every client could choose its IP and pass the login rate limit', () => {
+      assert.throws(() => readConfig({ TRUST_PROXY: 'true' }), {
+        name: 'TypeError',
+        message: /TRUST_PROXY=true would let every client choose its IP.*set the number of proxies/,
+      });
+    });
 
     it('"false" → unset', () => {
       assert.equal(readConfig({ TRUST_PROXY: 'false' }).trustProxy, undefined);
