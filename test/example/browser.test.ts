@@ -1,23 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { readConfig } from '../../example/config';
 import { startExample, type RunningExample } from '../../example/start';
 import { CaptureLogger } from '../support/capture-logger';
-
-/** Debian's chromium (`apt-get install chromium`; .ci/run installs it). */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+import { launchChromium, requireChromium } from '../support/chromium';
 
 /**
  * `npm run screenshots` sets this to docs/images: the pages README shows are then saved as they
@@ -38,19 +26,13 @@ describe('example app in a real browser (chromium): the TikTok consent step', fu
   let page: Page;
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      if (process.env.CI === 'true') {
-        throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium (.ci/run does)`);
-      }
-      console.warn(`    skipped: ${CHROMIUM} not found (apt-get install chromium)`);
-      this.skip();
-    }
+    requireChromium(this);
     // `npm start` on 127.0.0.1 and ephemeral ports: the emulator shows its consent page.
     running = await startExample(
       readConfig({ PORT: '0', HOST: '127.0.0.1', EMULATOR_PORT: '0', TIKTOK_LOG_LEVEL: 'silent' }),
       { logger: new CaptureLogger(), print: () => undefined },
     );
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
