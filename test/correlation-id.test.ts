@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import express from 'express';
 import request from 'supertest';
-import { TikTokAPIError, tiktokErrorHandler } from '../../lib';
-import { CaptureLogger } from '../support/capture-logger';
-import { field } from '../support/json';
-import { useLoginFixture } from '../support/login-fixture';
-import { EXPIRED, apiError, managerHarness, rejectsWith } from '../support/token-harness';
+import { TikTokAPIError, tiktokErrorHandler } from '../lib';
+import { CaptureLogger } from './support/capture-logger';
+import { field } from './support/json';
+import { useLoginFixture } from './support/login-fixture';
+import { EXPIRED, apiError, managerHarness, rejectsWith } from './support/token-harness';
 
 const FRESH_ID = /^tiktok-\d+-[0-9a-f]{8}$/;
 const INJECTION = 'abc\r\nX-Injected: 1';

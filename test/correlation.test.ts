@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { generateCorrelationId } from '../../lib';
-import { acceptCorrelationId } from '../../lib/correlation';
+import { generateCorrelationId } from '../lib';
+import { acceptCorrelationId } from '../lib/correlation';
 
 const FORMAT = /^tiktok-\d{13}-[0-9a-f]{8}$/;
 

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { codeForUpstreamError } from '../../lib/errors';
+import { codeForUpstreamError } from '../lib/errors';
 import {
   ERROR_CODE_INFO,
   isTikTokAPIError,
   TikTokAPIError,
   TikTokErrorCode,
   type TikTokErrorCode as Code,
-} from '../../lib';
+} from '../lib';
 
 // docs/errors.md: the error table, with the codes the implementation added (CONFIGURATION_ERROR,
 // SERVICE_UNAVAILABLE, METHOD_NOT_ALLOWED, CIRCUIT_OPEN). Written out here, not derived from lib, so a changed row fails.

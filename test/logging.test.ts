@@ -7,9 +7,9 @@ import {
   REDACTED,
   SafeLogger,
   Scrubber,
-} from '../../lib/logging';
-import type { TikTokLogger } from '../../lib';
-import { CaptureLogger } from '../support/capture-logger';
+} from '../lib/logging';
+import type { TikTokLogger } from '../lib';
+import { CaptureLogger } from './support/capture-logger';
 
 describe('logging', () => {
   describe('redact', () => {

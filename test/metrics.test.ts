@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { Counter, Gauge, Histogram, Registry, register } from 'prom-client';
-import { createTikTokMetrics, TikTokAPIError, TikTokClient } from '../../lib';
-import { CaptureLogger } from '../support/capture-logger';
-import { fakeFetch, hang, json, text } from '../support/fake-fetch';
+import { createTikTokMetrics, TikTokAPIError, TikTokClient } from '../lib';
+import { CaptureLogger } from './support/capture-logger';
+import { fakeFetch, hang, json, text } from './support/fake-fetch';
 
 const NAMES = [
   'tiktok_oauth_requests_total',

@@ -5,7 +5,7 @@ import {
   generateState,
   generateStateAndVerifier,
   isValidCodeVerifier,
-} from '../../lib/pkce';
+} from '../lib/pkce';
 
 describe('pkce', () => {
   describe('codeChallengeForVerifier', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseProfile, type TikTokUserInfo } from '../../lib';
+import { parseProfile, type TikTokUserInfo } from '../lib';
 
 describe('profile.parse', () => {
   const FULL: TikTokUserInfo = {

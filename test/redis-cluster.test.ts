@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { refreshRedisClusterTopology, watchRedisClusterTopology } from '../../lib';
-import { sleep } from '../support/token-fixtures';
+import { refreshRedisClusterTopology, watchRedisClusterTopology } from '../lib';
+import { sleep } from './support/token-fixtures';
 
 /** The shape of a node-redis v5 cluster client that the topology helpers rely on. */
 class FakeCluster extends EventEmitter {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { TikTokClient } from '../../../lib';
+import { TikTokClient } from '../../lib';
 
 const hexS256 = (verifier: string): string => createHash('sha256').update(verifier).digest('hex');
 

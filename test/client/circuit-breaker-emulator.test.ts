@@ -6,18 +6,18 @@ import {
   type TikTokClient,
   type TikTokClientOptions,
   type TikTokMetrics,
-} from '../../../lib';
-import type { CircuitBreakerOptions } from '../../../lib/client/circuit-breaker';
-import type { TikTokEmulator } from '../../../lib/testing';
-import { assertBetween, timed } from '../../support/assertions';
-import { useEmulator } from '../../support/emulator';
-import { field } from '../../support/json';
-import { useLoginFixture } from '../../support/login-fixture';
-import { consent, startLogin } from '../../support/login-flow';
-import { metricValue } from '../../support/metric-values';
-import { runPool } from '../../support/pool';
-import { seededRandom } from '../../support/prng';
-import { sleep } from '../../support/token-fixtures';
+} from '../../lib';
+import type { CircuitBreakerOptions } from '../../lib/client/circuit-breaker';
+import type { TikTokEmulator } from '../../lib/testing';
+import { assertBetween, timed } from '../support/assertions';
+import { useEmulator } from '../support/emulator';
+import { field } from '../support/json';
+import { useLoginFixture } from '../support/login-fixture';
+import { consent, startLogin } from '../support/login-flow';
+import { metricValue } from '../support/metric-values';
+import { runPool } from '../support/pool';
+import { seededRandom } from '../support/prng';
+import { sleep } from '../support/token-fixtures';
 
 /** Small and fast: 6 attempts in a 2 s window, a 100 ms cool-down doubling up to 400 ms. */
 const OPEN_MS = 100;

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { TikTokClient } from '../../../lib';
+import { TikTokClient } from '../../lib';
 import {
   CircuitBreaker,
   type CircuitBreakerOptions,
   type CircuitState,
-} from '../../../lib/client/circuit-breaker';
-import { ManualClock } from '../../support/manual-clock';
-import { seededRandom } from '../../support/prng';
+} from '../../lib/client/circuit-breaker';
+import { ManualClock } from '../support/manual-clock';
+import { seededRandom } from '../support/prng';
 
 /** A breaker on a manual clock, with the transitions it reported. */
 function breakerOn(

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { useEmulator } from '../../support/emulator';
-import { TikTokAPIError } from '../../../lib';
+import { useEmulator } from '../support/emulator';
+import { TikTokAPIError } from '../../lib';
 
 const clientTokens = (h: ReturnType<typeof useEmulator>): number =>
   h.tt.count('token', { grantType: 'client_credentials' });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { TikTokAPIError } from '../../../lib';
-import { authorize, useEmulator } from '../../support/emulator';
-import { rejection } from '../../support/assertions';
-import { countingFetch, losingFetch } from '../../support/fetch-wrappers';
-import { refusedOrigin } from '../../support/net';
+import { TikTokAPIError } from '../../lib';
+import { authorize, useEmulator } from '../support/emulator';
+import { rejection } from '../support/assertions';
+import { countingFetch, losingFetch } from '../support/fetch-wrappers';
+import { refusedOrigin } from '../support/net';
 
 const CORRELATION = /^tiktok-\d{13}-[0-9a-f]{8}$/;
 

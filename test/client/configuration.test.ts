@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { authorize, useEmulator } from '../../support/emulator';
-import { rejection } from '../../support/assertions';
-import { countingServer, type CountingServer } from '../../support/net';
+import { authorize, useEmulator } from '../support/emulator';
+import { rejection } from '../support/assertions';
+import { countingServer, type CountingServer } from '../support/net';
 
 // docs/errors.md (CONFIGURATION_ERROR): 3xx and 404 "Unsupported path" are configuration mistakes.
 describe('TikTokClient with misconfigured endpoints (emulator)', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { TikTokClient } from '../../../lib';
-import { NO_TIKTOK_ENV, withEnv } from '../../support/env';
-import { rejection } from '../../support/assertions';
+import { TikTokClient } from '../../lib';
+import { NO_TIKTOK_ENV, withEnv } from '../support/env';
+import { rejection } from '../support/assertions';
 
 const EXPLICIT = {
   clientKey: 'key-explicit',

@@ -4,8 +4,8 @@ import {
   TIKTOK_REVOKE_URL,
   TIKTOK_TOKEN_URL,
   TIKTOK_USER_INFO_URL,
-} from '../../../lib';
-import { fieldsForScopes, normalizeScopes } from '../../../lib/client/endpoints';
+} from '../../lib';
+import { fieldsForScopes, normalizeScopes } from '../../lib/client/endpoints';
 
 describe('client/endpoints', () => {
   it("TikTok's endpoint URLs, exact strings with their trailing slash", () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { parseProfile } from '../../../lib';
-import { rejection } from '../../support/assertions';
-import { authorize, useEmulator } from '../../support/emulator';
+import { parseProfile } from '../../lib';
+import { rejection } from '../support/assertions';
+import { authorize, useEmulator } from '../support/emulator';
 import {
   TOKEN_INVALID_REQUEST,
   TOKEN_WITH_MAC_TOKEN_TYPE,
@@ -9,7 +9,7 @@ import {
   USER_INFO_EMPTY_BIO,
   USER_INFO_INVALID_PARAMS,
   USER_INFO_TOP_LEVEL_ERROR,
-} from '../../support/tiktok-recorded';
+} from '../support/tiktok-recorded';
 
 describe('TikTokClient fidelity to TikTok and to the original API (emulator)', () => {
   describe('getAuthorizationUrl(scopes)', () => {

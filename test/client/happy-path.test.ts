@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { authorize, REDIRECT_URI, useEmulator } from '../../support/emulator';
-import { rejection } from '../../support/assertions';
+import { authorize, REDIRECT_URI, useEmulator } from '../support/emulator';
+import { rejection } from '../support/assertions';
 
 // The whole life of a grant against the emulator, and the wire format of each call.
 describe('TikTokClient happy path (emulator)', () => {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { MAX_BODY_BYTES } from '../../../lib/client/endpoints';
+import { MAX_BODY_BYTES } from '../../lib/client/endpoints';
 import {
   classifyFetchError,
   timedRequest,
   TransportFailure,
   type HttpRequest,
-} from '../../../lib/client/http';
-import { fakeFetch, hang, json, meteredBody, netError } from '../../support/fake-fetch';
+} from '../../lib/client/http';
+import { fakeFetch, hang, json, meteredBody, netError } from '../support/fake-fetch';
 
 const REQUEST: HttpRequest = {
   url: 'https://tiktok.test/v2/oauth/token/',

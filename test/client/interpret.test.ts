@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import type { HttpResponse } from '../../../lib/client/http';
+import type { HttpResponse } from '../../lib/client/http';
 import {
   AttemptFailure,
   cleanDescription,
   interpret,
   parseRetryAfter,
   type InterpretContext,
-} from '../../../lib/client/interpret';
-import { ShapeError } from '../../../lib/client/parse';
-import { REDACTED, Scrubber } from '../../../lib/logging';
+} from '../../lib/client/interpret';
+import { ShapeError } from '../../lib/client/parse';
+import { REDACTED, Scrubber } from '../../lib/logging';
 
 const NOW = Date.parse('2024-05-01T12:00:00Z');
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import type { MalformedKind } from '../../../lib/testing';
-import { authorize, useEmulator } from '../../support/emulator';
-import { rejection, timed } from '../../support/assertions';
-import { meteringFetch } from '../../support/fetch-wrappers';
-import { without } from '../../support/objects';
-import { attempts, OPERATIONS } from '../../support/operations';
+import type { MalformedKind } from '../../lib/testing';
+import { authorize, useEmulator } from '../support/emulator';
+import { rejection, timed } from '../support/assertions';
+import { meteringFetch } from '../support/fetch-wrappers';
+import { without } from '../support/objects';
+import { attempts, OPERATIONS } from '../support/operations';
 
 const VALID_TOKENS = {
   access_token: 'act.injected',

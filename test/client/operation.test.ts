@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { backoffDelay } from '../../../lib/client/operation';
-import { TikTokAPIError } from '../../../lib';
-import { fakeFetch, hang, json, netError, text } from '../../support/fake-fetch';
-import { rejection } from '../../support/assertions';
-import { operationHarness } from '../../support/operation-harness';
+import { backoffDelay } from '../../lib/client/operation';
+import { TikTokAPIError } from '../../lib';
+import { fakeFetch, hang, json, netError, text } from '../support/fake-fetch';
+import { rejection } from '../support/assertions';
+import { operationHarness } from '../support/operation-harness';
 
 const INVALID_GRANT = json(200, {
   error: 'invalid_grant',

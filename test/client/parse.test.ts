@@ -10,8 +10,8 @@ import {
   parseTokens,
   parseUserInfo,
   ShapeError,
-} from '../../../lib/client/parse';
-import { without } from '../../support/objects';
+} from '../../lib/client/parse';
+import { without } from '../support/objects';
 
 /** A test-name label for any value (JSON where it has one). */
 function label(value: unknown): string {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { FAST, useEmulator } from '../../support/emulator';
-import { assertBetween, rejection, timed } from '../../support/assertions';
-import { countingFetch } from '../../support/fetch-wrappers';
-import { refusedOrigin } from '../../support/net';
-import { attempts, OPERATIONS } from '../../support/operations';
+import { FAST, useEmulator } from '../support/emulator';
+import { assertBetween, rejection, timed } from '../support/assertions';
+import { countingFetch } from '../support/fetch-wrappers';
+import { refusedOrigin } from '../support/net';
+import { attempts, OPERATIONS } from '../support/operations';
 
 // docs/client.md, "Retries, timeouts and deadlines", for every operation of the client.
 describe('TikTokClient against TikTok failures (emulator)', () => {

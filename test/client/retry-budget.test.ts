@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { TikTokClient } from '../../../lib';
-import { RetryBudget, type RetryBudgetOptions } from '../../../lib/client/retry-budget';
-import { seededRandom } from '../../support/prng';
+import { TikTokClient } from '../../lib';
+import { RetryBudget, type RetryBudgetOptions } from '../../lib/client/retry-budget';
+import { seededRandom } from '../support/prng';
 
 /**
  * What runOperation does with the budget, for one operation: attempt, and on a failure retry

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { Registry } from 'prom-client';
-import { createTikTokMetrics, TikTokAPIError, type TikTokClient } from '../../../lib';
-import { authorize, useEmulator } from '../../support/emulator';
-import { losingFetch } from '../../support/fetch-wrappers';
-import { memoryWinston, teeLogger } from '../../support/log-sinks';
-import { refusedOrigin } from '../../support/net';
+import { createTikTokMetrics, TikTokAPIError, type TikTokClient } from '../../lib';
+import { authorize, useEmulator } from '../support/emulator';
+import { losingFetch } from '../support/fetch-wrappers';
+import { memoryWinston, teeLogger } from '../support/log-sinks';
+import { refusedOrigin } from '../support/net';
 
 const CLIENT_SECRET = `CANARY-SECRET-${randomBytes(12).toString('hex')}`;
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TransportFailure, type HttpRequest } from '../../../lib/client/http';
-import { undiciTransport } from '../../../lib/client/undici-transport';
+import { TransportFailure, type HttpRequest } from '../../lib/client/http';
+import { undiciTransport } from '../../lib/client/undici-transport';
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
 

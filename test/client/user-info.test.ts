@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { authorize, useEmulator } from '../../support/emulator';
-import { rejection } from '../../support/assertions';
+import { authorize, useEmulator } from '../support/emulator';
+import { rejection } from '../support/assertions';
 
 const BASIC_FIELDS = 'open_id,union_id,avatar_url,avatar_url_100,avatar_large_url,display_name';
 

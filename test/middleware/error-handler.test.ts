@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import request from 'supertest';
-import { TikTokAPIError, tiktokErrorHandler, type TikTokErrorHandlerOptions } from '../../../lib';
-import { field } from '../../support/json';
-import { trackServers } from '../../support/servers';
+import { TikTokAPIError, tiktokErrorHandler, type TikTokErrorHandlerOptions } from '../../lib';
+import { field } from '../support/json';
+import { trackServers } from '../support/servers';
 
 /** An app whose only route fails with `makeError()`; unhandled errors answer 599 "fallthrough". */
 function appFailingWith(

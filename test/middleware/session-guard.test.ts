@@ -7,9 +7,9 @@ import express, {
   type Response,
 } from 'express';
 import request from 'supertest';
-import { TikTokAPIError, tiktokErrorHandler, tiktokSessionGuard } from '../../../lib';
-import { field } from '../../support/json';
-import { trackServers } from '../../support/servers';
+import { TikTokAPIError, tiktokErrorHandler, tiktokSessionGuard } from '../../lib';
+import { field } from '../support/json';
+import { trackServers } from '../support/servers';
 
 function appWith(sessionMiddleware: RequestHandler): Server {
   const app = express();

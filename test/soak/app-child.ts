@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClient } from 'redis';
-import { serve } from '../ipc';
+import { serve } from '../../bench/ipc';
 import { createSoakApp, type SoakRedisClient } from './app';
 import { CanaryFile, JsonLinesLogger } from './capture';
 import type { SoakAppConfig, SoakAppFinal, SoakAppStats } from './types';

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { call } from '../ipc';
+import { call } from '../../bench/ipc';
 import type { SoakAppConfig, SoakAppFinal, SoakAppStats } from './types';
 
 /**

@@ -13,7 +13,7 @@ import { Passport } from 'passport';
 import { Registry } from 'prom-client';
 import type { createClient } from 'redis';
 import type { TikTokLogger } from '../../lib/logging';
-import { loadPackage } from '../dist';
+import { loadPackage } from '../../bench/dist';
 import type { CanaryFile } from './capture';
 import type { SoakAppConfig } from './types';
 

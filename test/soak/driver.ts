@@ -1,5 +1,5 @@
 import type { TikTokEmulator } from '../../lib/testing/index';
-import { CookieJar, DriverTimeout, type HttpClient, type Reply } from '../driver/http';
+import { CookieJar, DriverTimeout, type HttpClient, type Reply } from '../../bench/driver/http';
 import type { CanaryFile } from './capture';
 import type { LoginRecord } from './types';
 

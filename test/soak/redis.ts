@@ -3,7 +3,7 @@ import {
   freePort,
   startRedisServer,
   type RedisServerProcess,
-} from '../../test/support/redis-server';
+} from '../support/redis-server';
 
 /** The soak's own redis-server (never the developer's or CI's shared one). */
 export class SoakRedis {

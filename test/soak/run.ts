@@ -5,9 +5,9 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseSoakOptions, USAGE } from './soak/options';
-import { runSoak } from './soak/orchestrator';
-import { formatReport, writeReport, type SoakReport } from './soak/report';
+import { parseSoakOptions, USAGE } from './options';
+import { runSoak } from './orchestrator';
+import { formatReport, writeReport, type SoakReport } from './report';
 
 type Check = SoakReport['checks'][number];
 

@@ -1,5 +1,5 @@
 /** Shapes the soak's orchestrator, app child and driver exchange. */
-import type { Upstream } from '../types';
+import type { Upstream } from '../../bench/types';
 
 export type PhaseKind = 'quiet' | '503' | 'hang' | 'reset' | 'invalid_grant' | 'redis_restart';
 

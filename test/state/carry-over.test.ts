@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { keepOtherTabsAcrossLogin } from '../../../lib/state/carry-over';
-import { PENDING_LOGINS_KEY } from '../../../lib/state/pending-logins';
+import { keepOtherTabsAcrossLogin } from '../../lib/state/carry-over';
+import { PENDING_LOGINS_KEY } from '../../lib/state/pending-logins';
 
 /** A session like express-session's: regenerate() replaces req.session with a fresh object. */
 class FakeSession {

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import express from 'express';
 import request from 'supertest';
-import { getTikTokLoginFailure, tiktokReturnTo } from '../../../lib';
-import { field } from '../../support/json';
-import { LOGIN_FAILURE_KEY } from '../../../lib/state/login-failure';
+import { getTikTokLoginFailure, tiktokReturnTo } from '../../lib';
+import { field } from '../support/json';
+import { LOGIN_FAILURE_KEY } from '../../lib/state/login-failure';
 
 describe('getTikTokLoginFailure and tiktokReturnTo', () => {
   let server: Server;

@@ -6,8 +6,8 @@ import {
   readPendingLogins,
   removePendingLogin,
   type PendingLogin,
-} from '../../../lib/state/pending-logins';
-import type { SessionLike } from '../../../lib/state/session';
+} from '../../lib/state/pending-logins';
+import type { SessionLike } from '../../lib/state/session';
 
 class FakeSession implements SessionLike {
   save(callback: (err?: unknown) => void): void {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { safeReturnTo } from '../../../lib';
+import { safeReturnTo } from '../../lib';
 
 describe('safeReturnTo', () => {
   describe('keeps same-origin paths as given', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { TikTokStrategy } from '../../../lib';
-import { codeChallengeForVerifier } from '../../../lib/pkce';
-import { field } from '../../support/json';
-import { outcomeOf, startIn, useStrategyHarnesses } from '../../support/strategy-harness';
+import { TikTokStrategy } from '../../lib';
+import { codeChallengeForVerifier } from '../../lib/pkce';
+import { field } from '../support/json';
+import { outcomeOf, startIn, useStrategyHarnesses } from '../support/strategy-harness';
 
 const BASE = {
   clientKey: 'ck-123',

@@ -4,9 +4,9 @@ import {
   TikTokStrategy,
   type TikTokStrategyOptions,
   type TikTokTokens,
-} from '../../../lib';
-import { fakeFetch, json, type FakeFetch } from '../../support/fake-fetch';
-import { field } from '../../support/json';
+} from '../../lib';
+import { fakeFetch, json, type FakeFetch } from '../support/fake-fetch';
+import { field } from '../support/json';
 import {
   outcomeOf,
   startIn,
@@ -15,7 +15,7 @@ import {
   tokenResponse,
   userInfoResponse,
   type Outcome,
-} from '../../support/strategy-harness';
+} from '../support/strategy-harness';
 
 type Options = Omit<TikTokStrategyOptions, 'passReqToCallback'>;
 

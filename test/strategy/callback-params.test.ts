@@ -4,7 +4,7 @@ import {
   parseCallbackParams,
   rawPathOf,
   rawQueryOf,
-} from '../../../lib/strategy/callback-params';
+} from '../../lib/strategy/callback-params';
 
 const parse = (query: string): ReturnType<typeof parseCallbackParams> =>
   parseCallbackParams(new URLSearchParams(query));

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import session from 'express-session';
-import { NO_PENDING_LOGIN_REASON } from '../../../lib/strategy';
-import { holdNextLoads } from '../../support/barrier-store';
-import { CaptureLogger } from '../../support/capture-logger';
-import { withClockAhead } from '../../support/clock';
-import { field } from '../../support/json';
-import { EXPRESS_VERSIONS } from '../../support/login-app';
-import { useLoginFixture } from '../../support/login-fixture';
-import { assertErrorJson, consent, startLogin } from '../../support/login-flow';
+import { NO_PENDING_LOGIN_REASON } from '../../lib/strategy';
+import { holdNextLoads } from '../support/barrier-store';
+import { CaptureLogger } from '../support/capture-logger';
+import { withClockAhead } from '../support/clock';
+import { field } from '../support/json';
+import { EXPRESS_VERSIONS } from '../support/login-app';
+import { useLoginFixture } from '../support/login-fixture';
+import { assertErrorJson, consent, startLogin } from '../support/login-flow';
 
 const EXPIRED_MESSAGE = 'Your login expired or was already used. Please try again.';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
-import { createTikTokMetrics } from '../../../lib';
-import { CaptureLogger } from '../../support/capture-logger';
-import { useLoginFixture } from '../../support/login-fixture';
-import { startLogin, stateOf, type Agent, type TestResponse } from '../../support/login-flow';
+import { createTikTokMetrics } from '../../lib';
+import { CaptureLogger } from '../support/capture-logger';
+import { useLoginFixture } from '../support/login-fixture';
+import { startLogin, stateOf, type Agent, type TestResponse } from '../support/login-flow';
 
 // Planted secrets: the emulator's client secret, the authorization codes, the tokens.
 const SECRET = 'canary-secret-5b1e0c7d9a';

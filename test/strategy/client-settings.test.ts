@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { TikTokClient, type TikTokStrategyOptions } from '../../../lib';
-import { startTikTokEmulator, type TikTokEmulator } from '../../../lib/testing';
-import { CaptureLogger } from '../../support/capture-logger';
-import { realNow } from '../../support/clock';
+import { TikTokClient, type TikTokStrategyOptions } from '../../lib';
+import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
+import { CaptureLogger } from '../support/capture-logger';
+import { realNow } from '../support/clock';
 import {
   CALLBACK_URL,
   emulatorOptions,
   startLoginApp,
   type LoginApp,
-} from '../../support/login-app';
-import { assertErrorJson, browser, consent, startLogin } from '../../support/login-flow';
+} from '../support/login-app';
+import { assertErrorJson, browser, consent, startLogin } from '../support/login-flow';
 
 /** An emulator (PKCE optional unless `requirePkce`) and a login app per test, closed after it. */
 function useApp(requirePkce: boolean): {

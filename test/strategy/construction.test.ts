@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { Strategy as OAuth2Strategy } from 'passport-oauth2';
-import { Strategy, TikTokClient, TikTokStrategy } from '../../../lib';
-import { NO_TIKTOK_ENV, withEnv } from '../../support/env';
-import { loginDeadlineAt } from '../../../lib/strategy';
+import { Strategy, TikTokClient, TikTokStrategy } from '../../lib';
+import { NO_TIKTOK_ENV, withEnv } from '../support/env';
+import { loginDeadlineAt } from '../../lib/strategy';
 
 const ENV = {
   TIKTOK_CLIENT_KEY: 'env-key',

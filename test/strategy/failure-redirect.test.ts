@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { field } from '../../support/json';
-import { EXPRESS_VERSIONS } from '../../support/login-app';
-import { useLoginFixture } from '../../support/login-fixture';
-import { consent, startLogin } from '../../support/login-flow';
+import { field } from '../support/json';
+import { EXPRESS_VERSIONS } from '../support/login-app';
+import { useLoginFixture } from '../support/login-fixture';
+import { consent, startLogin } from '../support/login-flow';
 
 for (const version of EXPRESS_VERSIONS) {
   describe(`why a login failed (${version})`, () => {

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { startTikTokEmulator, type TikTokEmulator } from '../../../lib/testing';
+import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
 import {
   CALLBACK_URL,
   emulatorOptions as emulatorClientOptions,
   EXPRESS_VERSIONS,
   startLoginApp,
   type LoginApp,
-} from '../../support/login-app';
-import { MemoryTokenStore, TikTokClient, TikTokTokenManager } from '../../../lib';
-import { field } from '../../support/json';
-import { browser, consent, login, startLogin, type Agent } from '../../support/login-flow';
+} from '../support/login-app';
+import { MemoryTokenStore, TikTokClient, TikTokTokenManager } from '../../lib';
+import { field } from '../support/json';
+import { browser, consent, login, startLogin, type Agent } from '../support/login-flow';
 
 for (const version of EXPRESS_VERSIONS) {
   describe(`login flow (${version}, MemoryStore)`, () => {

@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict';
 import { RedisStore } from 'connect-redis';
 import request from 'supertest';
-import { RedisClaimStore } from '../../../lib';
-import { startTikTokEmulator, type TikTokEmulator } from '../../../lib/testing';
-import { holdNextLoads } from '../../support/barrier-store';
-import { realNow } from '../../support/clock';
-import { field } from '../../support/json';
+import { RedisClaimStore } from '../../lib';
+import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
+import { holdNextLoads } from '../support/barrier-store';
+import { realNow } from '../support/clock';
+import { field } from '../support/json';
 import {
   CALLBACK_URL,
   EXPRESS_VERSIONS,
   startLoginApp,
   type LoginApp,
-} from '../../support/login-app';
-import { browser, consent, login, startLogin, stateOf } from '../../support/login-flow';
-import { connectTestRedis, deleteKeys, uniquePrefix, type TestRedis } from '../../support/redis';
+} from '../support/login-app';
+import { browser, consent, login, startLogin, stateOf } from '../support/login-flow';
+import { connectTestRedis, deleteKeys, uniquePrefix, type TestRedis } from '../support/redis';
 
 for (const version of EXPRESS_VERSIONS) {
   describe(`login flow with connect-redis sessions (${version})`, function () {

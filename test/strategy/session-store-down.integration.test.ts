@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { RedisStore } from 'connect-redis';
 import { createClient } from 'redis';
-import { startTikTokEmulator, type TikTokEmulator } from '../../../lib/testing';
-import { realNow } from '../../support/clock';
+import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
+import { realNow } from '../support/clock';
 import {
   CALLBACK_URL,
   EXPRESS_VERSIONS,
   startLoginApp,
   type LoginApp,
-} from '../../support/login-app';
-import { assertErrorJson, browser, consent, login, startLogin } from '../../support/login-flow';
-import { freePort, startRedisServer, type RedisServerProcess } from '../../support/redis-server';
+} from '../support/login-app';
+import { assertErrorJson, browser, consent, login, startLogin } from '../support/login-flow';
+import { freePort, startRedisServer, type RedisServerProcess } from '../support/redis-server';
 
 type Client = ReturnType<typeof createClient>;
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { Strategy as OAuth2Strategy } from 'passport-oauth2';
-import { parseProfile, TikTokStrategy, type TikTokAuthenticateOptions } from '../../../lib';
-import type { TikTokProfile } from '../../../lib';
-import { CaptureLogger } from '../../support/capture-logger';
-import { field } from '../../support/json';
-import { useLoginFixture } from '../../support/login-fixture';
-import { consent, login, startLogin } from '../../support/login-flow';
+import { parseProfile, TikTokStrategy, type TikTokAuthenticateOptions } from '../../lib';
+import type { TikTokProfile } from '../../lib';
+import { CaptureLogger } from '../support/capture-logger';
+import { field } from '../support/json';
+import { useLoginFixture } from '../support/login-fixture';
+import { consent, login, startLogin } from '../support/login-flow';
 
 type Done = (err?: unknown, profile?: TikTokProfile) => void;
 

@@ -6,9 +6,9 @@ import {
   type TikTokStrategyOptions,
   type TikTokTokens,
   type TikTokVerifyCallback,
-} from '../../../lib';
-import { fakeFetch } from '../../support/fake-fetch';
-import { field } from '../../support/json';
+} from '../../lib';
+import { fakeFetch } from '../support/fake-fetch';
+import { field } from '../support/json';
 import {
   loginThrough,
   STRATEGY_BASE,
@@ -16,7 +16,7 @@ import {
   tokenResponse,
   userInfoResponse,
   type Outcome,
-} from '../../support/strategy-harness';
+} from '../support/strategy-harness';
 
 type Options = Omit<TikTokStrategyOptions, 'passReqToCallback'>;
 

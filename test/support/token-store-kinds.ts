@@ -12,7 +12,7 @@ export interface StoreKind {
   teardown(): Promise<void>;
 }
 
-function memoryKind(): StoreKind {
+export function memoryKind(): StoreKind {
   const store = new MemoryTokenStore();
   return {
     name: 'MemoryTokenStore',
@@ -22,7 +22,7 @@ function memoryKind(): StoreKind {
   };
 }
 
-function redisKind(): StoreKind {
+export function redisKind(): StoreKind {
   const prefix = tokenTestPrefix();
   let redis: TestRedisClient | undefined;
   return {
@@ -40,9 +40,4 @@ function redisKind(): StoreKind {
       await redis.close();
     },
   };
-}
-
-/** Every store a lifecycle suite must pass with (run the suite once per kind). */
-export function storeKinds(): StoreKind[] {
-  return [memoryKind(), redisKind()];
 }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { decodeKey, TokenCipher } from '../../../lib/tokens/cipher';
-import { decodeTokens, encodeTokens } from '../../../lib/tokens/redis-codec';
-import { StoredRecordError } from '../../../lib/tokens/token-record';
-import { makeTokens } from '../../support/token-fixtures';
+import { decodeKey, TokenCipher } from '../../lib/tokens/cipher';
+import { decodeTokens, encodeTokens } from '../../lib/tokens/redis-codec';
+import { StoredRecordError } from '../../lib/tokens/token-record';
+import { makeTokens } from '../support/token-fixtures';
 
 const KEY_A = randomBytes(32);
 const KEY_B = randomBytes(32);

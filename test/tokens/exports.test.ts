@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import * as pkg from '../../../lib';
-import * as tokens from '../../../lib/tokens';
+import * as pkg from '../../lib';
+import * as tokens from '../../lib/tokens';
 
 describe('token lifecycle exports', () => {
   it('lib/tokens exports exactly the manager and the two stores (types aside)', () => {

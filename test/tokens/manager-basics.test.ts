@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { TikTokTokenManager } from '../../../lib/tokens/manager';
-import { MemoryTokenStore } from '../../../lib/tokens/memory-store';
-import type { TokenStore } from '../../../lib/tokens/store';
-import { FakeTokenClient, makeTokens } from '../../support/token-fixtures';
-import { apiError, EXPIRED, managerHarness, rejectsWith } from '../../support/token-harness';
+import { TikTokTokenManager } from '../../lib/tokens/manager';
+import { MemoryTokenStore } from '../../lib/tokens/memory-store';
+import type { TokenStore } from '../../lib/tokens/store';
+import { FakeTokenClient, makeTokens } from '../support/token-fixtures';
+import { apiError, EXPIRED, managerHarness, rejectsWith } from '../support/token-harness';
 
 describe('TikTokTokenManager', () => {
   describe('constructed', () => {

@@ -1,5 +1,5 @@
-import { MemoryTokenStore } from '../../../lib/tokens/memory-store';
-import { behavesLikeATokenStore } from '../../support/token-store-conformance';
+import { MemoryTokenStore } from '../../lib/tokens/memory-store';
+import { behavesLikeATokenStore } from '../support/token-store-conformance';
 
 describe('MemoryTokenStore', () => {
   behavesLikeATokenStore(() => new MemoryTokenStore());

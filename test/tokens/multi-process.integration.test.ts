@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
-import { startTikTokEmulator, type TikTokEmulator } from '../../../lib/testing';
-import { TikTokTokenManager } from '../../../lib/tokens/manager';
-import { RedisTokenStore } from '../../../lib/tokens/redis-store';
-import { emulatorClient, expiredGrant, waitFor } from '../../support/token-fixtures';
-import { TokenWorker } from '../../support/token-processes';
+import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
+import { TikTokTokenManager } from '../../lib/tokens/manager';
+import { RedisTokenStore } from '../../lib/tokens/redis-store';
+import { emulatorClient, expiredGrant, waitFor } from '../support/token-fixtures';
+import { TokenWorker } from '../support/token-processes';
 import {
   connectTestRedis,
   deleteKeys,
   TEST_REDIS_URL,
   tokenTestPrefix,
   type TestRedisClient,
-} from '../../support/token-redis';
-import type { TokenWorkerConfig } from '../../support/token-worker';
+} from '../support/token-redis';
+import type { TokenWorkerConfig } from '../support/token-worker';
 
 const KEY_HEX = 'ab'.repeat(32);
 const isRefresh = (r: { grantType?: string }): boolean => r.grantType === 'refresh_token';

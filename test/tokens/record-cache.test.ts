@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { TokenRecordCache } from '../../../lib/tokens/record-cache';
-import { makeTokens } from '../../support/token-fixtures';
+import { TokenRecordCache } from '../../lib/tokens/record-cache';
+import { makeTokens } from '../support/token-fixtures';
 
 describe('TokenRecordCache (decoded records of RedisTokenStore)', () => {
   let now = 1_000_000;

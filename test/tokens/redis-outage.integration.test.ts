@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
-import { startTikTokEmulator, type TikTokEmulator } from '../../../lib/testing';
-import { TikTokTokenManager } from '../../../lib/tokens/manager';
-import { RedisTokenStore } from '../../../lib/tokens/redis-store';
-import { CaptureLogger } from '../../support/capture-logger';
-import { freePort, startRedisServer, type RedisServerProcess } from '../../support/redis-server';
-import { emulatorClient, expiredGrant, tokensFromEmulator } from '../../support/token-fixtures';
-import { rejectsWith } from '../../support/token-harness';
+import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
+import { TikTokTokenManager } from '../../lib/tokens/manager';
+import { RedisTokenStore } from '../../lib/tokens/redis-store';
+import { CaptureLogger } from '../support/capture-logger';
+import { freePort, startRedisServer, type RedisServerProcess } from '../support/redis-server';
+import { emulatorClient, expiredGrant, tokensFromEmulator } from '../support/token-fixtures';
+import { rejectsWith } from '../support/token-harness';
 
 type Client = ReturnType<typeof createClient>;
 

@@ -1,11 +1,11 @@
-import { RedisTokenStore } from '../../../lib/tokens/redis-store';
-import { behavesLikeATokenStore } from '../../support/token-store-conformance';
+import { RedisTokenStore } from '../../lib/tokens/redis-store';
+import { behavesLikeATokenStore } from '../support/token-store-conformance';
 import {
   connectTestRedis,
   deleteKeys,
   tokenTestPrefix,
   type TestRedisClient,
-} from '../../support/token-redis';
+} from '../support/token-redis';
 
 const KEY = Buffer.alloc(32, 7);
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { RedisTokenStore, type RedisClientLike } from '../../../lib/tokens/redis-store';
-import { makeTokens } from '../../support/token-fixtures';
-import { rejectsWith } from '../../support/token-harness';
+import { RedisTokenStore, type RedisClientLike } from '../../lib/tokens/redis-store';
+import { makeTokens } from '../support/token-fixtures';
+import { rejectsWith } from '../support/token-harness';
 
 /** Answers like node-redis to the store's commands; records what `sendCommand` got. */
 class FakeRedis implements RedisClientLike {

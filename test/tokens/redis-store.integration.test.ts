@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { TikTokAPIError } from '../../../lib/errors';
-import { TokenCipher } from '../../../lib/tokens/cipher';
-import { RedisTokenStore } from '../../../lib/tokens/redis-store';
-import { makeTokens } from '../../support/token-fixtures';
+import { TikTokAPIError } from '../../lib/errors';
+import { TokenCipher } from '../../lib/tokens/cipher';
+import { RedisTokenStore } from '../../lib/tokens/redis-store';
+import { makeTokens } from '../support/token-fixtures';
 import {
   connectTestRedis,
   deleteKeys,
   tokenTestPrefix,
   type TestRedisClient,
-} from '../../support/token-redis';
+} from '../support/token-redis';
 
 const OLD_KEY = randomBytes(32);
 const NEW_KEY = randomBytes(32).toString('base64');

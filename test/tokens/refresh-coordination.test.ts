@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import type { TikTokTokens } from '../../../lib/client/types';
-import { makeTokens, sleep, waitFor } from '../../support/token-fixtures';
-import { EXPIRED, managerHarness, rejectsWith } from '../../support/token-harness';
+import type { TikTokTokens } from '../../lib/client/types';
+import { makeTokens, sleep, waitFor } from '../support/token-fixtures';
+import { EXPIRED, managerHarness, rejectsWith } from '../support/token-harness';
 
 /** A promise with its resolve function, to hold a scripted refresh open. */
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { FlakyTokenStore } from '../../support/flaky-token-store';
-import { makeTokens } from '../../support/token-fixtures';
-import { EXPIRED, managerHarness, rejectsWith } from '../../support/token-harness';
+import { FlakyTokenStore } from '../support/flaky-token-store';
+import { makeTokens } from '../support/token-fixtures';
+import { EXPIRED, managerHarness, rejectsWith } from '../support/token-harness';
 
 describe('TikTokTokenManager: rotated tokens survive store failures after a TikTok refresh', () => {
   it('a write that fails before it lands is retried; the new token is served once stored', async () => {

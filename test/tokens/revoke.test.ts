@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { makeTokens } from '../../support/token-fixtures';
-import { apiError, EXPIRED, managerHarness, rejectsWith } from '../../support/token-harness';
+import { makeTokens } from '../support/token-fixtures';
+import { apiError, EXPIRED, managerHarness, rejectsWith } from '../support/token-harness';
 
 describe('TikTokTokenManager.revoke', () => {
   it('revokes the current access token at TikTok, then deletes locally', async () => {

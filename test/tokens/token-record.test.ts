@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { parseStoredTokens, StoredRecordError } from '../../../lib/tokens/token-record';
-import { makeTokens } from '../../support/token-fixtures';
+import { parseStoredTokens, StoredRecordError } from '../../lib/tokens/token-record';
+import { makeTokens } from '../support/token-fixtures';
 
 describe('parseStoredTokens (data read back from a store)', () => {
   it('returns exactly the known fields', () => {
