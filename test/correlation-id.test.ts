@@ -4,7 +4,7 @@ import request from 'supertest';
 import { TikTokAPIError, tiktokErrorHandler } from '../lib';
 import { CaptureLogger } from './support/capture-logger';
 import { field } from './support/json';
-import { useLoginFixture } from './support/login-fixture';
+import { useLoginFixture } from './support/login';
 import { EXPIRED, apiError, managerHarness, rejectsWith } from './support/token-harness';
 
 const FRESH_ID = /^tiktok-\d+-[0-9a-f]{8}$/;

@@ -6,8 +6,7 @@ import { TikTokAPIError, TikTokClient } from '../../lib';
 import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
 import { CaptureLogger } from '../support/capture-logger';
 import { FAST, REDIRECT_URI } from '../support/emulator';
-import { useLoginFixture } from '../support/login-fixture';
-import { consent, startLogin } from '../support/login-flow';
+import { consent, startLogin, useLoginFixture } from '../support/login';
 import { selfSignedCert } from '../support/self-signed';
 
 const SECRET = 'canary-secret+/=&7d1e9b';

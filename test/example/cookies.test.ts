@@ -5,7 +5,7 @@ import { SESSION_COOKIE } from '../../example/session';
 import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
 import { CaptureLogger } from '../support/capture-logger';
 import { realNow } from '../support/clock';
-import { consent } from '../support/login-flow';
+import { consent } from '../support/login';
 
 const CALLBACK = 'https://example.test/auth/tiktok/callback';
 

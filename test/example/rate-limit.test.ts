@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { useExampleApp } from '../support/example-app';
 import { field } from '../support/json';
-import { startLogin, stateOf } from '../support/login-flow';
+import { startLogin, stateOf } from '../support/login';
 
 // Issue #12 item 2: 620 cookieless start + callback pairs with garbage codes in ~3 s made 640
 // TikTok token calls, and the next real user got 429 RATE_LIMIT. The example limits both login

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { RedisTokenStore } from '../../lib/tokens/redis-store';
 import { startLocalExample as start } from '../support/example-app';
-import { login } from '../support/login-flow';
+import { login } from '../support/login';
 import { connectTestRedis, deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis';
 
 describe('example startExample (what npm start runs)', () => {

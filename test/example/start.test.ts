@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { LOCAL, startLocalExample as start } from '../support/example-app';
-import { freePort } from '../support/redis-server';
+import { freePort } from '../support/redis';
 
 const ROOT = join(__dirname, '../..');
 describe('example startExample (what npm start runs)', () => {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { useLoginFixture } from '../support/login-fixture';
-import { consent, startLogin, type TestResponse } from '../support/login-flow';
+import { consent, startLogin, useLoginFixture, type TestResponse } from '../support/login';
 
 const MARKUP = '<img src=x onerror=alert(1)><script>alert(2)</script><iframe src="//evil.example">';
 

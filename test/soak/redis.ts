@@ -1,9 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import {
-  freePort,
-  startRedisServer,
-  type RedisServerProcess,
-} from '../support/redis-server';
+import { freePort, startRedisServer, type RedisServerProcess } from '../support/redis';
 
 /** The soak's own redis-server (never the developer's or CI's shared one). */
 export class SoakRedis {

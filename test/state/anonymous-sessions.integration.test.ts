@@ -4,8 +4,15 @@ import request from 'supertest';
 import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
 import { realNow, withClockAhead } from '../support/clock';
 import { field } from '../support/json';
-import { CALLBACK_URL, startLoginApp, type LoginApp } from '../support/login-app';
-import { browser, consent, sessionCookie, type TestResponse } from '../support/login-flow';
+import {
+  browser,
+  CALLBACK_URL,
+  consent,
+  sessionCookie,
+  startLoginApp,
+  type LoginApp,
+  type TestResponse,
+} from '../support/login';
 import { connectTestRedis, deleteKeys, uniquePrefix, type TestRedis } from '../support/redis';
 
 const WEEK_S = 7 * 24 * 3600;

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { readPendingLogins } from '../../lib/state/pending-logins';
 import { decodeTokens } from '../../lib/tokens/redis-codec';
-import { EXPRESS_VERSIONS } from '../support/login-app';
-import { useLoginFixture } from '../support/login-fixture';
-import { assertErrorJson, startLogin, stateOf } from '../support/login-flow';
+import {
+  assertErrorJson,
+  EXPRESS_VERSIONS,
+  startLogin,
+  stateOf,
+  useLoginFixture,
+} from '../support/login';
 
 // Extra parameters next to a valid state and a (fake) code: ignored, the login goes on to TikTok.
 const IGNORED = [

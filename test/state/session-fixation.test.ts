@@ -2,8 +2,13 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { MemoryTokenStore } from '../../lib';
 import { field } from '../support/json';
-import { useLoginFixture } from '../support/login-fixture';
-import { assertErrorJson, consent, sessionCookie, startLogin } from '../support/login-flow';
+import {
+  assertErrorJson,
+  consent,
+  sessionCookie,
+  startLogin,
+  useLoginFixture,
+} from '../support/login';
 
 const VICTIM = 'emulator-open-id-1';
 const ATTACKER = 'emulator-open-id-2';

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { field } from '../support/json';
-import { EXPRESS_VERSIONS } from '../support/login-app';
-import { useLoginFixture } from '../support/login-fixture';
 import {
   assertErrorJson,
   consent,
+  EXPRESS_VERSIONS,
   startLogin,
   stateOf,
+  useLoginFixture,
   type Agent,
-} from '../support/login-flow';
+} from '../support/login';
 
 /** A browser with a pending login; `state` is valid for it. */
 async function pendingLogin(agent: Agent): Promise<{ state: string; callback: string }> {

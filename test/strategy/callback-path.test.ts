@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { CaptureLogger } from '../support/capture-logger';
 import { field } from '../support/json';
-import { EXPRESS_VERSIONS } from '../support/login-app';
-import { useLoginFixture } from '../support/login-fixture';
-import { consent, startLogin, type Agent } from '../support/login-flow';
+import {
+  consent,
+  EXPRESS_VERSIONS,
+  startLogin,
+  useLoginFixture,
+  type Agent,
+} from '../support/login';
 
 /** A consented login: the callback path TikTok sends the browser back to (code + state). */
 async function consentedCallback(agent: Agent): Promise<string> {

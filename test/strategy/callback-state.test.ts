@@ -6,9 +6,13 @@ import { holdNextLoads } from '../support/barrier-store';
 import { CaptureLogger } from '../support/capture-logger';
 import { withClockAhead } from '../support/clock';
 import { field } from '../support/json';
-import { EXPRESS_VERSIONS } from '../support/login-app';
-import { useLoginFixture } from '../support/login-fixture';
-import { assertErrorJson, consent, startLogin } from '../support/login-flow';
+import {
+  assertErrorJson,
+  consent,
+  EXPRESS_VERSIONS,
+  startLogin,
+  useLoginFixture,
+} from '../support/login';
 
 const EXPIRED_MESSAGE = 'Your login expired or was already used. Please try again.';
 

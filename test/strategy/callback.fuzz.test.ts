@@ -16,9 +16,15 @@ import {
 } from '../support/callback-query';
 import { CaptureLogger } from '../support/capture-logger';
 import { useFuzzSettings } from '../support/fuzz-settings';
-import { EXPRESS_VERSIONS } from '../support/login-app';
-import { useLoginFixture } from '../support/login-fixture';
-import { consent, startLogin, stateOf, type Agent, type TestResponse } from '../support/login-flow';
+import {
+  consent,
+  EXPRESS_VERSIONS,
+  startLogin,
+  stateOf,
+  useLoginFixture,
+  type Agent,
+  type TestResponse,
+} from '../support/login';
 import { prototypeSnapshot } from '../support/prototype-guard';
 import { watchUnhandledRejections } from '../support/unhandled-rejections';
 

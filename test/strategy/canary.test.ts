@@ -2,8 +2,13 @@ import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import { createTikTokMetrics } from '../../lib';
 import { CaptureLogger } from '../support/capture-logger';
-import { useLoginFixture } from '../support/login-fixture';
-import { startLogin, stateOf, type Agent, type TestResponse } from '../support/login-flow';
+import {
+  startLogin,
+  stateOf,
+  useLoginFixture,
+  type Agent,
+  type TestResponse,
+} from '../support/login';
 
 // Planted secrets: the emulator's client secret, the authorization codes, the tokens.
 const SECRET = 'canary-secret-5b1e0c7d9a';

@@ -4,12 +4,15 @@ import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
 import { CaptureLogger } from '../support/capture-logger';
 import { realNow } from '../support/clock';
 import {
+  assertErrorJson,
+  browser,
   CALLBACK_URL,
+  consent,
   emulatorOptions,
+  startLogin,
   startLoginApp,
   type LoginApp,
-} from '../support/login-app';
-import { assertErrorJson, browser, consent, startLogin } from '../support/login-flow';
+} from '../support/login';
 
 /** An emulator (PKCE optional unless `requirePkce`) and a login app per test, closed after it. */
 function useApp(requirePkce: boolean): {

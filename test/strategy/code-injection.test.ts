@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { field } from '../support/json';
-import { useLoginFixture } from '../support/login-fixture';
-import { assertErrorJson, consent, startLogin, stateOf } from '../support/login-flow';
+import { assertErrorJson, consent, startLogin, stateOf, useLoginFixture } from '../support/login';
 
 /** `code` of a callback path (decoded once). */
 function codeOf(callbackPath: string): string {

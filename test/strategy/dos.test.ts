@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { MemoryClaimStore } from '../../lib';
 import { field } from '../support/json';
-import { useLoginFixture } from '../support/login-fixture';
-import { startLogin } from '../support/login-flow';
+import { startLogin, useLoginFixture } from '../support/login';
 
 describe('security: resource exhaustion through the login routes', () => {
   const claimStore = new MemoryClaimStore({ maxEntries: 100 });

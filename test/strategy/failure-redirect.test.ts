@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { field } from '../support/json';
-import { EXPRESS_VERSIONS } from '../support/login-app';
-import { useLoginFixture } from '../support/login-fixture';
-import { consent, startLogin } from '../support/login-flow';
+import { consent, EXPRESS_VERSIONS, startLogin, useLoginFixture } from '../support/login';
 
 for (const version of EXPRESS_VERSIONS) {
   describe(`why a login failed (${version})`, () => {

@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict';
 import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
 import {
+  browser,
   CALLBACK_URL,
+  consent,
   emulatorOptions as emulatorClientOptions,
   EXPRESS_VERSIONS,
+  login,
+  startLogin,
   startLoginApp,
+  type Agent,
   type LoginApp,
-} from '../support/login-app';
+} from '../support/login';
 import { MemoryTokenStore, TikTokClient, TikTokTokenManager } from '../../lib';
 import { field } from '../support/json';
-import { browser, consent, login, startLogin, type Agent } from '../support/login-flow';
 
 for (const version of EXPRESS_VERSIONS) {
   describe(`login flow (${version}, MemoryStore)`, () => {

@@ -20,7 +20,7 @@ import request from 'supertest';
 import { Server } from 'node:http';
 import { TikTokStrategy, type TikTokProfile, type TikTokStrategyOptions } from '../../lib';
 import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
-import { consent } from '../support/login-flow';
+import { consent } from '../support/login';
 
 const TIKTOK_OPTIONS = 'TIKTOK_OPTIONS';
 const CALLBACK_URL = 'http://localhost:3000/auth/tiktok/callback';

@@ -3,9 +3,13 @@ import type passportModule from 'passport';
 import { TikTokStrategy } from '../../lib';
 import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
 import { realNow } from '../support/clock';
-import { CALLBACK_URL, emulatorOptions } from '../support/login-app';
-import { useLoginFixture } from '../support/login-fixture';
-import { consent, startLogin } from '../support/login-flow';
+import {
+  CALLBACK_URL,
+  consent,
+  emulatorOptions,
+  startLogin,
+  useLoginFixture,
+} from '../support/login';
 import { countingServer, type CountingServer } from '../support/net';
 import { StrategyHarness, outcomeOf } from '../support/strategy-harness';
 

@@ -7,12 +7,16 @@ import { holdNextLoads } from '../support/barrier-store';
 import { realNow } from '../support/clock';
 import { field } from '../support/json';
 import {
+  browser,
   CALLBACK_URL,
+  consent,
   EXPRESS_VERSIONS,
+  login,
+  startLogin,
   startLoginApp,
+  stateOf,
   type LoginApp,
-} from '../support/login-app';
-import { browser, consent, login, startLogin, stateOf } from '../support/login-flow';
+} from '../support/login';
 import { connectTestRedis, deleteKeys, uniquePrefix, type TestRedis } from '../support/redis';
 
 for (const version of EXPRESS_VERSIONS) {

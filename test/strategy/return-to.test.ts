@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { field } from '../support/json';
-import { EXPRESS_VERSIONS } from '../support/login-app';
-import { useLoginFixture } from '../support/login-fixture';
-import { consent, login, startLogin } from '../support/login-flow';
+import { consent, EXPRESS_VERSIONS, login, startLogin, useLoginFixture } from '../support/login';
 
 const ATTACKS: readonly [string, string][] = [
   ['//evil.com', '//evil.com'],

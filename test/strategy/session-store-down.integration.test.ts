@@ -4,13 +4,17 @@ import { createClient } from 'redis';
 import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
 import { realNow } from '../support/clock';
 import {
+  assertErrorJson,
+  browser,
   CALLBACK_URL,
+  consent,
   EXPRESS_VERSIONS,
+  login,
+  startLogin,
   startLoginApp,
   type LoginApp,
-} from '../support/login-app';
-import { assertErrorJson, browser, consent, login, startLogin } from '../support/login-flow';
-import { freePort, startRedisServer, type RedisServerProcess } from '../support/redis-server';
+} from '../support/login';
+import { freePort, startRedisServer, type RedisServerProcess } from '../support/redis';
 
 type Client = ReturnType<typeof createClient>;
 

@@ -4,8 +4,7 @@ import { parseProfile, TikTokStrategy, type TikTokAuthenticateOptions } from '..
 import type { TikTokProfile } from '../../lib';
 import { CaptureLogger } from '../support/capture-logger';
 import { field } from '../support/json';
-import { useLoginFixture } from '../support/login-fixture';
-import { consent, login, startLogin } from '../support/login-flow';
+import { consent, login, startLogin, useLoginFixture } from '../support/login';
 
 type Done = (err?: unknown, profile?: TikTokProfile) => void;
 

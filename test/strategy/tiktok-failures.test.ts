@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { field } from '../support/json';
-import { EXPRESS_VERSIONS } from '../support/login-app';
-import { useLoginFixture } from '../support/login-fixture';
-import { assertErrorJson, consent, login, startLogin } from '../support/login-flow';
+import {
+  assertErrorJson,
+  consent,
+  EXPRESS_VERSIONS,
+  login,
+  startLogin,
+  useLoginFixture,
+} from '../support/login';
 
 for (const version of EXPRESS_VERSIONS) {
   describe(`TikTok failures through the strategy and tiktokErrorHandler (${version})`, () => {

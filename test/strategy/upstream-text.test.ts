@@ -2,8 +2,13 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { CaptureLogger } from '../support/capture-logger';
 import { field } from '../support/json';
-import { useLoginFixture, type LoginFixture } from '../support/login-fixture';
-import { startLogin, stateOf, type TestResponse } from '../support/login-flow';
+import {
+  startLogin,
+  stateOf,
+  useLoginFixture,
+  type LoginFixture,
+  type TestResponse,
+} from '../support/login';
 
 // Issue #12 item 5: TikTok's error_description echoed the live code with lower-case
 // percent-escapes (and base64 of key:secret, an upper-cased secret), and the error handler showed

@@ -11,7 +11,7 @@ import { SESSION_COOKIE } from '../../example/session';
 import { startExample, type RunningExample, type StartOptions } from '../../example/start';
 import { CaptureLogger } from './capture-logger';
 import { realNow } from './clock';
-import { consent, stateOf, type Agent, type TestResponse } from './login-flow';
+import { consent, stateOf, type Agent, type TestResponse } from './login';
 
 /** The callback URL the example registers in tests (supertest reaches the app directly). */
 export const EXAMPLE_CALLBACK = 'http://example.test/auth/tiktok/callback';

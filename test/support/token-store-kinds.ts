@@ -1,7 +1,7 @@
 import { MemoryTokenStore } from '../../lib/tokens/memory-store';
 import { RedisTokenStore } from '../../lib/tokens/redis-store';
 import type { TokenStore } from '../../lib/tokens/store';
-import { connectTestRedis, deleteKeys, tokenTestPrefix, type TestRedisClient } from './token-redis';
+import { connectTestRedis, deleteKeys, uniquePrefix, type TestRedis } from './redis';
 
 /** A store implementation to run a suite against: set up in `before`, torn down in `after`. */
 export interface StoreKind {
@@ -23,8 +23,8 @@ export function memoryKind(): StoreKind {
 }
 
 export function redisKind(): StoreKind {
-  const prefix = tokenTestPrefix();
-  let redis: TestRedisClient | undefined;
+  const prefix = uniquePrefix();
+  let redis: TestRedis | undefined;
   return {
     name: 'RedisTokenStore (encrypted)',
     async setup(ctx) {

@@ -11,13 +11,19 @@ import { RedisTokenStore } from '../../lib/tokens/redis-store';
 import { realNow } from '../support/clock';
 import { useRedisCluster } from '../support/cluster-suite';
 import { field } from '../support/json';
-import { CALLBACK_URL, startLoginApp, type LoginApp } from '../support/login-app';
-import { browser, consent, login } from '../support/login-flow';
+import {
+  browser,
+  CALLBACK_URL,
+  consent,
+  login,
+  startLoginApp,
+  type LoginApp,
+} from '../support/login';
 import { runRefreshStorm } from '../support/refresh-storm';
 import { makeTokens } from '../support/token-fixtures';
 import { rejectsWith } from '../support/token-harness';
 import { behavesLikeATokenStore } from '../support/token-store-conformance';
-import { tokenTestPrefix } from '../support/token-redis';
+import { uniquePrefix } from '../support/redis';
 
 const KEY = Buffer.alloc(32, 9);
 type Cluster = ReturnType<typeof createCluster>;
@@ -222,7 +228,7 @@ describe('on a Redis Cluster (3 primaries, 3 replicas)', function () {
       const report = await runRefreshStorm({
         tt,
         redis: { kind: 'cluster', cluster: suite.cluster },
-        prefix: tokenTestPrefix(),
+        prefix: uniquePrefix(),
         users: 40,
         processes: 3,
         callsPerUser: 4,

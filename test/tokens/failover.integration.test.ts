@@ -8,8 +8,12 @@ import { RedisTokenStore } from '../../lib/tokens/redis-store';
 import { makeTokens, sleep } from '../support/token-fixtures';
 import { useRedisCluster } from '../support/cluster-suite';
 import { runRefreshStorm, type StormReport } from '../support/refresh-storm';
-import { freePort, startRedisServer, type RedisServerProcess } from '../support/redis-server';
-import { tokenTestPrefix } from '../support/token-redis';
+import {
+  freePort,
+  startRedisServer,
+  uniquePrefix,
+  type RedisServerProcess,
+} from '../support/redis';
 
 const LOCK_TTL_MS = 10_000;
 const KEY_HEX = 'ef'.repeat(32);
@@ -49,7 +53,7 @@ describe('refresh storm: Redis failures during the storm lose no grant', functio
       const report = await runRefreshStorm({
         tt,
         redis: { kind: 'cluster', cluster: suite.cluster },
-        prefix: tokenTestPrefix(),
+        prefix: uniquePrefix(),
         users: 60,
         processes: 2,
         callsPerUser: 3,
@@ -135,7 +139,7 @@ describe('refresh storm: Redis failures during the storm lose no grant', functio
       const report = await runRefreshStorm({
         tt,
         redis: { kind: 'single', server },
-        prefix: tokenTestPrefix(),
+        prefix: uniquePrefix(),
         users: 60,
         processes: 2,
         callsPerUser: 3,

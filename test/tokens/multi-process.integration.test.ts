@@ -7,10 +7,10 @@ import { TokenWorker } from '../support/token-processes';
 import {
   connectTestRedis,
   deleteKeys,
-  TEST_REDIS_URL,
-  tokenTestPrefix,
-  type TestRedisClient,
-} from '../support/token-redis';
+  REDIS_URL,
+  uniquePrefix,
+  type TestRedis,
+} from '../support/redis';
 import type { TokenWorkerConfig } from '../support/token-worker';
 
 const KEY_HEX = 'ab'.repeat(32);
@@ -19,9 +19,9 @@ const isRefresh = (r: { grantType?: string }): boolean => r.grantType === 'refre
 describe('TikTokTokenManager across processes sharing Redis', function () {
   this.timeout(20_000);
   let tt: TikTokEmulator;
-  let redis: TestRedisClient;
+  let redis: TestRedis;
   let store: RedisTokenStore;
-  const prefix = tokenTestPrefix();
+  const prefix = uniquePrefix();
   const workers: TokenWorker[] = [];
 
   before(async function () {
@@ -40,7 +40,7 @@ describe('TikTokTokenManager across processes sharing Redis', function () {
 
   function worker(openId: string, extra: Partial<TokenWorkerConfig> = {}): TokenWorker {
     const w = new TokenWorker({
-      redisUrl: TEST_REDIS_URL,
+      redisUrl: REDIS_URL,
       prefix,
       encryptionKeyHex: KEY_HEX,
       openId,

@@ -7,7 +7,7 @@ import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
 import { TikTokTokenManager } from '../../lib/tokens/manager';
 import { RedisTokenStore } from '../../lib/tokens/redis-store';
 import { CaptureLogger } from '../support/capture-logger';
-import { freePort, startRedisServer, type RedisServerProcess } from '../support/redis-server';
+import { freePort, startRedisServer, type RedisServerProcess } from '../support/redis';
 import { emulatorClient, expiredGrant, tokensFromEmulator } from '../support/token-fixtures';
 import { rejectsWith } from '../support/token-harness';
 

@@ -1,17 +1,12 @@
 import { RedisTokenStore } from '../../lib/tokens/redis-store';
 import { behavesLikeATokenStore } from '../support/token-store-conformance';
-import {
-  connectTestRedis,
-  deleteKeys,
-  tokenTestPrefix,
-  type TestRedisClient,
-} from '../support/token-redis';
+import { connectTestRedis, deleteKeys, uniquePrefix, type TestRedis } from '../support/redis';
 
 const KEY = Buffer.alloc(32, 7);
 
 describe('RedisTokenStore (conformance)', () => {
-  let redis: TestRedisClient;
-  const prefix = tokenTestPrefix();
+  let redis: TestRedis;
+  const prefix = uniquePrefix();
 
   before(async function () {
     redis = await connectTestRedis(this);

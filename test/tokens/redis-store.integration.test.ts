@@ -4,19 +4,14 @@ import { TikTokAPIError } from '../../lib/errors';
 import { TokenCipher } from '../../lib/tokens/cipher';
 import { RedisTokenStore } from '../../lib/tokens/redis-store';
 import { makeTokens } from '../support/token-fixtures';
-import {
-  connectTestRedis,
-  deleteKeys,
-  tokenTestPrefix,
-  type TestRedisClient,
-} from '../support/token-redis';
+import { connectTestRedis, deleteKeys, uniquePrefix, type TestRedis } from '../support/redis';
 
 const OLD_KEY = randomBytes(32);
 const NEW_KEY = randomBytes(32).toString('base64');
 
 describe('RedisTokenStore', () => {
-  let redis: TestRedisClient;
-  const prefix = tokenTestPrefix();
+  let redis: TestRedis;
+  const prefix = uniquePrefix();
   let n = 0;
   const user = (): string => `redis-user-${++n}`;
 

@@ -9,12 +9,7 @@ import { field } from '../support/json';
 import { trackServers } from '../support/servers';
 import { makeTokens } from '../support/token-fixtures';
 import { managerHarness, rejectsWith, type ManagerHarness } from '../support/token-harness';
-import {
-  connectTestRedis,
-  deleteKeys,
-  tokenTestPrefix,
-  type TestRedisClient,
-} from '../support/token-redis';
+import { connectTestRedis, deleteKeys, uniquePrefix, type TestRedis } from '../support/redis';
 
 // Issue #12 item 6: a tampered token record answered 500 showing "RedisTokenStore cannot read …
 // key id … configure that key" and logged nothing; a key of the wrong type answered 503 "is
@@ -24,8 +19,8 @@ const GENERIC = 'Something is wrong on our side. Please contact support and quot
 
 describe('token store: corrupt data and foreign keys (issue #12 item 6)', () => {
   const server = trackServers();
-  const prefix = tokenTestPrefix();
-  let redis: TestRedisClient;
+  const prefix = uniquePrefix();
+  let redis: TestRedis;
 
   before(async function () {
     redis = await connectTestRedis(this);
