@@ -9,6 +9,7 @@ export default tseslint.config(
       'coverage/**',
       'node_modules/**',
       'bench/results/**',
+      'test/soak/results/**',
       '.c8_output/**',
       'docs/api/**',
     ],

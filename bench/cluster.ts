@@ -15,14 +15,14 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startTikTokEmulator } from '../lib/testing';
 import { startRedisCluster } from '../test/support/redis-cluster';
-import { freePort, startRedisServer } from '../test/support/redis-server';
+import { freePort, startRedisServer } from '../test/support/redis';
 import {
   runRefreshStorm,
   type Disruption,
   type StormRedis,
   type StormReport,
 } from '../test/support/refresh-storm';
-import { tokenTestPrefix } from '../test/support/token-redis';
+import { uniquePrefix } from '../test/support/redis';
 
 function int(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     const report: StormReport = await runRefreshStorm({
       tt,
       redis,
-      prefix: tokenTestPrefix(),
+      prefix: uniquePrefix(),
       users,
       processes,
       callsPerUser,

@@ -11,7 +11,7 @@ export function generateCodeVerifier(): string {
 /**
  * NOTE: TikTok's S256 challenge is the lowercase HEX SHA-256 of the verifier, not RFC 7636's
  * base64url (https://developers.tiktok.com/doc/login-kit-web; TikTok's Android SDK test vector is pinned in
- * test/unit/pkce.test.ts). A base64url challenge is accepted at authorize and then rejected at
+ * test/pkce.test.ts). A base64url challenge is accepted at authorize and then rejected at
  * token exchange with `invalid_request`.
  */
 export function codeChallengeForVerifier(verifier: string): string {

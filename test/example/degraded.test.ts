@@ -7,7 +7,7 @@ import { SESSION_COOKIE } from '../../example/session';
 import { CaptureLogger } from '../support/capture-logger';
 import { EXAMPLE_CALLBACK, useExampleApp } from '../support/example-app';
 import { field } from '../support/json';
-import { freePort } from '../support/redis-server';
+import { freePort } from '../support/redis';
 
 describe('example app: TIKTOK_OAUTH_ENABLED=false', () => {
   const fx = useExampleApp({ app: () => ({ oauthEnabled: false }) });

@@ -5,7 +5,7 @@ import { startTikTokEmulator, type TikTokEmulator } from 'passport-tiktok/testin
 import request from 'supertest';
 import { createApp } from '../../example/minimal';
 import { withEnv } from '../support/env';
-import { consent } from '../support/login-flow';
+import { consent } from '../support/login';
 
 const ROOT = join(__dirname, '../..');
 const CALLBACK_URL = 'http://localhost:3000/auth/tiktok/callback';

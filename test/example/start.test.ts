@@ -3,35 +3,10 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import request from 'supertest';
-import { readConfig, type ExampleConfig } from '../../example/config';
-import { startExample, type RunningExample, type StartOptions } from '../../example/start';
-import { RedisTokenStore } from '../../lib/tokens/redis-store';
-import { login } from '../support/login-flow';
-import { CaptureLogger } from '../support/capture-logger';
-import { connectTestRedis, deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis';
-import { freePort } from '../support/redis-server';
+import { LOCAL, startLocalExample as start } from '../support/example-app';
+import { freePort } from '../support/redis';
 
 const ROOT = join(__dirname, '../..');
-/** `npm start`'s configuration on 127.0.0.1 and ephemeral ports. */
-const LOCAL = { PORT: '0', HOST: '127.0.0.1', EMULATOR_PORT: '0' };
-
-async function start(
-  env: Record<string, string>,
-  options: StartOptions = {},
-): Promise<{ running: RunningExample; printed: string }> {
-  let printed = '';
-  const config: ExampleConfig = readConfig({ ...LOCAL, ...env });
-  const running = await startExample(config, {
-    ...options,
-    logger: new CaptureLogger(),
-    print: (text) => {
-      printed += text;
-    },
-  });
-  return { running, printed };
-}
-
 describe('example startExample (what npm start runs)', () => {
   it('emulator mode: prints where to click, shows the consent page (not auto-approved), stops cleanly', async () => {
     const { running, printed } = await start({});
@@ -86,24 +61,6 @@ describe('example startExample (what npm start runs)', () => {
     }
   });
 
-  it('REDIS_URL: sessions in Redis, /healthz checks it', async function () {
-    (await connectTestRedis(this)).destroy(); // skipped without Redis, failed under CI=true
-    const { running, printed } = await start({ REDIS_URL });
-    try {
-      assert.match(printed, /Sessions: Redis at redis:\/\//);
-      const health = await fetch(`${running.url}/healthz`);
-      assert.equal(health.status, 200);
-      assert.deepEqual(await health.json(), {
-        status: 'ok',
-        sessions: 'redis',
-        redis: 'ok',
-        tiktokLogin: 'enabled',
-      });
-    } finally {
-      await running.close();
-    }
-  });
-
   describe('tokens at rest (TIKTOK_TOKEN_KEY)', () => {
     it('real TikTok credentials without TIKTOK_TOKEN_KEY: refuses to start, saying how to make one', async () => {
       const port = String(await freePort());
@@ -126,46 +83,6 @@ describe('example startExample (what npm start runs)', () => {
       );
       await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`), TypeError);
     });
-
-    for (const given of [false, true]) {
-      it(`emulator mode with REDIS_URL, ${given ? 'TIKTOK_TOKEN_KEY set: tokens encrypted with it' : 'no TIKTOK_TOKEN_KEY: a random key for the process, said in the banner'}`, async function () {
-        const redis = await connectTestRedis(this);
-        const prefix = uniquePrefix();
-        const key = randomBytes(32).toString('base64');
-        const { running, printed } = await start(
-          { REDIS_URL, ...(given ? { TIKTOK_TOKEN_KEY: key } : {}) },
-          { redisPrefix: prefix, emulator: { autoApprove: true } },
-        );
-        try {
-          assert.match(
-            printed,
-            given
-              ? /Tokens: {3}Redis, encrypted with TIKTOK_TOKEN_KEY\n/
-              : /Tokens: {3}Redis, encrypted with a random key made for this process \(set TIKTOK_TOKEN_KEY to keep them across restarts\)/,
-          );
-          const res = await login(request.agent(running.example.app));
-          assert.equal(res.status, 302, res.text);
-          const openId = running.emulator?.users[0]?.openId ?? '';
-          const tokens = await running.example.tokenManager.get(openId);
-          assert.ok(tokens !== undefined, 'the login saved the tokens');
-          const raw = JSON.stringify(await redis.hGetAll(`${prefix}tokens:${openId}`));
-          assert.match(raw, /A256GCM/);
-          assert.equal(raw.includes(tokens.access_token), false, 'no access token in Redis');
-          assert.equal(raw.includes(tokens.refresh_token ?? '?'), false, 'no refresh token');
-          const withKey = new RedisTokenStore({
-            client: redis,
-            prefix: `${prefix}tokens:`,
-            encryptionKey: key,
-          });
-          if (given) assert.deepEqual((await withKey.get(openId))?.tokens, tokens);
-          else await assert.rejects(withKey.get(openId), { code: 'CONFIGURATION_ERROR' });
-        } finally {
-          await running.close();
-          await deleteKeys(redis, prefix);
-          redis.destroy();
-        }
-      });
-    }
   });
 
   it('an unreachable REDIS_URL fails at start with a clear message (password hidden), nothing left listening', async () => {

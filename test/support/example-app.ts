@@ -6,10 +6,12 @@ import {
 } from 'passport-tiktok/testing';
 import request from 'supertest';
 import { createApp, type ExampleApp, type ExampleAppOptions } from '../../example/app';
+import { readConfig, type ExampleConfig } from '../../example/config';
 import { SESSION_COOKIE } from '../../example/session';
+import { startExample, type RunningExample, type StartOptions } from '../../example/start';
 import { CaptureLogger } from './capture-logger';
 import { realNow } from './clock';
-import { consent, stateOf, type Agent, type TestResponse } from './login-flow';
+import { consent, stateOf, type Agent, type TestResponse } from './login';
 
 /** The callback URL the example registers in tests (supertest reaches the app directly). */
 export const EXAMPLE_CALLBACK = 'http://example.test/auth/tiktok/callback';
@@ -118,4 +120,23 @@ export function sessionCookieOf(res: TestResponse): string | undefined {
   const sid = cookies.find((c) => c.startsWith(`${SESSION_COOKIE}=`));
   const value = sid?.split(';')[0]?.slice(SESSION_COOKIE.length + 1);
   return value === undefined ? undefined : decodeURIComponent(value);
+}
+
+/** `npm start`'s configuration on 127.0.0.1 and ephemeral ports. */
+export const LOCAL = { PORT: '0', HOST: '127.0.0.1', EMULATOR_PORT: '0' };
+
+export async function startLocalExample(
+  env: Record<string, string>,
+  options: StartOptions = {},
+): Promise<{ running: RunningExample; printed: string }> {
+  let printed = '';
+  const config: ExampleConfig = readConfig({ ...LOCAL, ...env });
+  const running = await startExample(config, {
+    ...options,
+    logger: new CaptureLogger(),
+    print: (text) => {
+      printed += text;
+    },
+  });
+  return { running, printed };
 }

@@ -13,7 +13,7 @@ import { TikTokTokenManager } from '../../lib/tokens/manager';
 import { RedisTokenStore, type RedisClientLike } from '../../lib/tokens/redis-store';
 import { CaptureLogger } from './capture-logger';
 import type { LocalRedisCluster } from './redis-cluster';
-import type { RedisServerProcess } from './redis-server';
+import type { RedisServerProcess } from './redis';
 import { StormWorker } from './token-processes';
 import { emulatorClient, expiredGrant, sleep } from './token-fixtures';
 import type { StormWorkerResult } from './storm-worker';

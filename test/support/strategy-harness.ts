@@ -7,7 +7,7 @@ import request from 'supertest';
 import type { TikTokStrategy } from '../../lib';
 import { json } from './fake-fetch';
 import { field } from './json';
-import type { Agent } from './login-flow';
+import type { Agent } from './login';
 
 /** What one authenticate() call ended with, as the harness app reports it. */
 export interface Outcome {

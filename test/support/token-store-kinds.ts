@@ -1,7 +1,7 @@
 import { MemoryTokenStore } from '../../lib/tokens/memory-store';
 import { RedisTokenStore } from '../../lib/tokens/redis-store';
 import type { TokenStore } from '../../lib/tokens/store';
-import { connectTestRedis, deleteKeys, tokenTestPrefix, type TestRedisClient } from './token-redis';
+import { connectTestRedis, deleteKeys, uniquePrefix, type TestRedis } from './redis';
 
 /** A store implementation to run a suite against: set up in `before`, torn down in `after`. */
 export interface StoreKind {
@@ -12,7 +12,7 @@ export interface StoreKind {
   teardown(): Promise<void>;
 }
 
-function memoryKind(): StoreKind {
+export function memoryKind(): StoreKind {
   const store = new MemoryTokenStore();
   return {
     name: 'MemoryTokenStore',
@@ -22,9 +22,9 @@ function memoryKind(): StoreKind {
   };
 }
 
-function redisKind(): StoreKind {
-  const prefix = tokenTestPrefix();
-  let redis: TestRedisClient | undefined;
+export function redisKind(): StoreKind {
+  const prefix = uniquePrefix();
+  let redis: TestRedis | undefined;
   return {
     name: 'RedisTokenStore (encrypted)',
     async setup(ctx) {
@@ -40,9 +40,4 @@ function redisKind(): StoreKind {
       await redis.close();
     },
   };
-}
-
-/** Every store a lifecycle suite must pass with (run the suite once per kind). */
-export function storeKinds(): StoreKind[] {
-  return [memoryKind(), redisKind()];
 }

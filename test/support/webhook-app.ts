@@ -24,7 +24,7 @@ import {
 } from '../../lib';
 import type { TikTokEmulator } from '../../lib/testing';
 import { CaptureLogger } from './capture-logger';
-import { CALLBACK_URL } from './login-app';
+import { CALLBACK_URL } from './login';
 import type { TestRedis } from './redis';
 
 function isHandler(value: unknown): value is RequestHandler {

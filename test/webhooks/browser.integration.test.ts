@@ -1,25 +1,16 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startTikTokEmulator, type TikTokEmulator } from 'passport-tiktok/testing';
 import { createApp, WEBHOOK_PATH, type ExampleApp } from '../../example/app';
 import { readConfig } from '../../example/config';
 import { startExample } from '../../example/start';
 import { CaptureLogger } from '../support/capture-logger';
+import { launchChromium, requireChromium } from '../support/chromium';
 import { connectTestRedis, deleteKeys, uniquePrefix, type TestRedis } from '../support/redis';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 describe('example app in chromium: disconnect the app in TikTok (emulator) → logged out', function () {
   let browser: Browser | undefined;
@@ -33,11 +24,7 @@ describe('example app in chromium: disconnect the app in TikTok (emulator) → l
   const logger = new CaptureLogger();
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      if (process.env.CI === 'true')
-        throw new Error(`${CHROMIUM} is missing: CI must install chromium`);
-      this.skip();
-    }
+    requireChromium(this);
     redis = await connectTestRedis(this);
     server = createServer();
     await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
@@ -61,7 +48,7 @@ describe('example app in chromium: disconnect the app in TikTok (emulator) → l
       logger,
     });
     server.on('request', example.app);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await (await browser.newContext()).newPage();
     page.setDefaultTimeout(5000);
   });

@@ -10,8 +10,7 @@ import {
 } from '../../lib';
 import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
 import { field } from '../support/json';
-import { CALLBACK_URL } from '../support/login-app';
-import { browser, login, type Agent } from '../support/login-flow';
+import { browser, CALLBACK_URL, login, type Agent } from '../support/login';
 import { startWebhookApp, type WebhookApp } from '../support/webhook-app';
 
 const OPEN_ID = 'emulator-open-id-1';

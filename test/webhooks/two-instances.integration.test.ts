@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
 import { field } from '../support/json';
-import { CALLBACK_URL } from '../support/login-app';
-import { browser, login, type Agent } from '../support/login-flow';
+import { browser, CALLBACK_URL, login, type Agent } from '../support/login';
 import { connectTestRedis, deleteKeys, uniquePrefix, type TestRedis } from '../support/redis';
 import { startWebhookApp, type WebhookApp } from '../support/webhook-app';
 

@@ -1,0 +1,3 @@
+import { describeExampleApp } from './app.suite';
+
+describeExampleApp('redis');

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import { RedisTokenStore } from '../../lib/tokens/redis-store';
+import { startLocalExample as start } from '../support/example-app';
+import { login } from '../support/login';
+import { connectTestRedis, deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis';
+
+describe('example startExample (what npm start runs)', () => {
+  it('REDIS_URL: sessions in Redis, /healthz checks it', async function () {
+    (await connectTestRedis(this)).destroy(); // skipped without Redis, failed under CI=true
+    const { running, printed } = await start({ REDIS_URL });
+    try {
+      assert.match(printed, /Sessions: Redis at redis:\/\//);
+      const health = await fetch(`${running.url}/healthz`);
+      assert.equal(health.status, 200);
+      assert.deepEqual(await health.json(), {
+        status: 'ok',
+        sessions: 'redis',
+        redis: 'ok',
+        tiktokLogin: 'enabled',
+      });
+    } finally {
+      await running.close();
+    }
+  });
+
+  describe('tokens at rest (TIKTOK_TOKEN_KEY)', () => {
+    for (const given of [false, true]) {
+      it(`emulator mode with REDIS_URL, ${given ? 'TIKTOK_TOKEN_KEY set: tokens encrypted with it' : 'no TIKTOK_TOKEN_KEY: a random key for the process, said in the banner'}`, async function () {
+        const redis = await connectTestRedis(this);
+        const prefix = uniquePrefix();
+        const key = randomBytes(32).toString('base64');
+        const { running, printed } = await start(
+          { REDIS_URL, ...(given ? { TIKTOK_TOKEN_KEY: key } : {}) },
+          { redisPrefix: prefix, emulator: { autoApprove: true } },
+        );
+        try {
+          assert.match(
+            printed,
+            given
+              ? /Tokens: {3}Redis, encrypted with TIKTOK_TOKEN_KEY\n/
+              : /Tokens: {3}Redis, encrypted with a random key made for this process \(set TIKTOK_TOKEN_KEY to keep them across restarts\)/,
+          );
+          const res = await login(request.agent(running.example.app));
+          assert.equal(res.status, 302, res.text);
+          const openId = running.emulator?.users[0]?.openId ?? '';
+          const tokens = await running.example.tokenManager.get(openId);
+          assert.ok(tokens !== undefined, 'the login saved the tokens');
+          const raw = JSON.stringify(await redis.hGetAll(`${prefix}tokens:${openId}`));
+          assert.match(raw, /A256GCM/);
+          assert.equal(raw.includes(tokens.access_token), false, 'no access token in Redis');
+          assert.equal(raw.includes(tokens.refresh_token ?? '?'), false, 'no refresh token');
+          const withKey = new RedisTokenStore({
+            client: redis,
+            prefix: `${prefix}tokens:`,
+            encryptionKey: key,
+          });
+          if (given) assert.deepEqual((await withKey.get(openId))?.tokens, tokens);
+          else await assert.rejects(withKey.get(openId), { code: 'CONFIGURATION_ERROR' });
+        } finally {
+          await running.close();
+          await deleteKeys(redis, prefix);
+          redis.destroy();
+        }
+      });
+    }
+  });
+});

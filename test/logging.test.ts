@@ -1,0 +1,280 @@
+import assert from 'node:assert/strict';
+import winston from 'winston';
+import {
+  getDefaultLogger,
+  LazyDefaultLogger,
+  redact,
+  REDACTED,
+  SafeLogger,
+  Scrubber,
+} from '../lib/logging';
+import type { TikTokLogger } from '../lib';
+import { CaptureLogger } from './support/capture-logger';
+
+describe('logging', () => {
+  describe('redact', () => {
+    it('replaces the value of every sensitive key, whatever its spelling', () => {
+      const keys = [
+        'access_token',
+        'accessToken',
+        'Access-Token',
+        'refresh_token',
+        'refreshToken',
+        'id_token',
+        'token',
+        'code',
+        'state',
+        'code_verifier',
+        'codeVerifier',
+        'verifier',
+        'client_secret',
+        'clientSecret',
+        'secret',
+        'password',
+        'Authorization',
+        'authorization',
+        'Cookie',
+        'set-cookie',
+        'Set-Cookie',
+        'query',
+        'queryString',
+        'query_string',
+        'body',
+      ];
+      const input = Object.fromEntries(keys.map((k) => [k, `value-of-${k}`]));
+      assert.deepEqual(redact(input), Object.fromEntries(keys.map((k) => [k, REDACTED])));
+    });
+
+    it('keeps other keys and every non-string value as is', () => {
+      const input = {
+        operation: 'refresh',
+        status: 503,
+        retryable: true,
+        nothing: null,
+        u: undefined,
+      };
+      assert.deepEqual(redact(input), input);
+    });
+
+    it('redacts nested objects and arrays, and leaves the input untouched', () => {
+      const input = {
+        headers: { Authorization: 'Bearer act.1', accept: 'application/json' },
+        list: [{ refresh_token: 'rft.1' }, 'plain'],
+      };
+      const copy = structuredClone(input);
+      assert.deepEqual(redact(input), {
+        headers: { Authorization: REDACTED, accept: 'application/json' },
+        list: [{ refresh_token: REDACTED }, 'plain'],
+      });
+      assert.deepEqual(input, copy);
+    });
+
+    it('turns an Error into { name, message } (no stack, no cause), message scrubbed', () => {
+      const scrubber = new Scrubber(['sekrit-value']);
+      const err = new Error('failed with sekrit-value', { cause: new Error('inner sekrit-value') });
+      assert.deepEqual(redact({ err }, scrubber), {
+        err: { name: 'Error', message: `failed with ${REDACTED}` },
+      });
+    });
+
+    it('scrubs known secret values out of every string, keys not sensitive', () => {
+      const scrubber = new Scrubber(['act.canary-123', 'code*!canary']);
+      assert.deepEqual(
+        redact(
+          { note: 'got act.canary-123 and code*!canary', deep: [['x act.canary-123']] },
+          scrubber,
+        ),
+        { note: `got ${REDACTED} and ${REDACTED}`, deep: [[`x ${REDACTED}`]] },
+      );
+      assert.equal(redact('act.canary-123', scrubber), REDACTED);
+    });
+
+    it('cuts very deep structures instead of recursing forever', () => {
+      let deep: Record<string, unknown> = { leaf: 'x' };
+      for (let i = 0; i < 10; i++) deep = { next: deep };
+      const out = JSON.stringify(redact(deep));
+      assert.match(out, /\[Truncated\]/);
+      assert.equal(out.includes('leaf'), false);
+    });
+  });
+
+  describe('Scrubber', () => {
+    it('replaces every occurrence of every secret', () => {
+      const s = new Scrubber(['secret-one', 'secret-two']);
+      assert.equal(
+        s.scrub('a secret-one b secret-two c secret-one'),
+        `a ${REDACTED} b ${REDACTED} c ${REDACTED}`,
+      );
+    });
+
+    it('ignores undefined, duplicates and values shorter than 6 chars', () => {
+      const s = new Scrubber([undefined, 'abc', 'abcde', 'abcdef', 'abcdef']);
+      assert.equal(s.scrub('abc abcde abcdef'), `abc abcde ${REDACTED}`);
+    });
+
+    it('also replaces the percent-encoded forms of a secret (query, form body, %2A/%21)', () => {
+      const code = 'abc_DEF-123*!xyz.7 q';
+      const s = new Scrubber([code]);
+      for (const echo of [
+        code,
+        encodeURIComponent(code),
+        'abc_DEF-123%2A%21xyz.7%20q',
+        new URLSearchParams({ code }).toString().slice(5),
+      ]) {
+        assert.equal(s.scrub(`got ${echo}!`), `got ${REDACTED}!`, echo);
+      }
+    });
+
+    it('finds a secret in any case and escaping, and inside base64 (issue #12 item 5)', () => {
+      const code = 'Abc_DEF-123*!xyz.7';
+      const secret = 'client-secret-0123456789';
+      const s = new Scrubber([code, secret]);
+      const percent = 'Abc_DEF-123%2a%21xyz.7';
+      for (const echo of [
+        percent,
+        percent.toUpperCase(),
+        'Abc_DEF-123%252A%2521xyz.7',
+        code.toUpperCase(),
+        code.toLowerCase(),
+        'Abc_DEF-123\\u002a\\u0021xyz.7',
+        'Abc_DEF-123&#42;&#x21;xyz.7',
+        Buffer.from(`aw-client-key:${secret}`).toString('base64'),
+        Buffer.from(`x${secret}`).toString('base64url'),
+        Buffer.from(`xy${code}`).toString('base64'),
+      ]) {
+        assert.equal(s.scrub(`got ${echo} end`), `got ${REDACTED} end`, echo);
+      }
+      const innocent = 'a 100% normal line + an URL /a%2Fb, &#42; and aGVsbG8gd29ybGQ=';
+      assert.equal(s.scrub(innocent), innocent);
+    });
+
+    it('learns secrets added later', () => {
+      const s = new Scrubber();
+      assert.equal(s.scrub('rft.later-token'), 'rft.later-token');
+      s.add('rft.later-token');
+      assert.equal(s.scrub('rft.later-token'), REDACTED);
+    });
+  });
+
+  describe('SafeLogger', () => {
+    it('passes a scrubbed message and redacted meta to the target, at the same level', () => {
+      const capture = new CaptureLogger();
+      const logger = new SafeLogger(capture, new Scrubber(['the-client-secret']));
+      logger.log('warn', 'saw the-client-secret', {
+        code: 'abc',
+        secret2: 'the-client-secret',
+        n: 1,
+      });
+      assert.deepEqual(capture.lines, [
+        {
+          level: 'warn',
+          message: `saw ${REDACTED}`,
+          meta: { code: REDACTED, secret2: REDACTED, n: 1 },
+        },
+      ]);
+    });
+
+    it('works without a scrubber (structural redaction only)', () => {
+      const capture = new CaptureLogger();
+      new SafeLogger(capture).log('info', 'msg', { access_token: 'x', ok: 'y' });
+      assert.deepEqual(capture.lines[0]?.meta, { access_token: REDACTED, ok: 'y' });
+    });
+
+    it('asks isLevelEnabled when the target has it and skips disabled levels', () => {
+      const capture = new CaptureLogger();
+      const levelled = Object.assign(capture, {
+        isLevelEnabled: (level: string): boolean => level !== 'debug',
+      });
+      const logger = new SafeLogger(levelled);
+      assert.equal(logger.enabled('debug'), false);
+      assert.equal(logger.enabled('info'), true);
+      logger.log('debug', 'hidden', {});
+      logger.log('error', 'shown', {});
+      assert.deepEqual(
+        capture.lines.map((l) => l.message),
+        ['shown'],
+      );
+    });
+
+    it('treats every level as enabled when the target cannot tell', () => {
+      assert.equal(new SafeLogger(new CaptureLogger()).enabled('debug'), true);
+    });
+
+    it('never lets a throwing logger break the caller', () => {
+      const broken: TikTokLogger = {
+        debug: () => {
+          throw new Error('disk full');
+        },
+        info: () => {
+          throw new Error('disk full');
+        },
+        warn: () => {
+          throw new Error('disk full');
+        },
+        error: () => {
+          throw new Error('disk full');
+        },
+      };
+      assert.doesNotThrow(() => new SafeLogger(broken).log('error', 'x', {}));
+    });
+  });
+
+  describe('getDefaultLogger', () => {
+    it('is one winston logger per process, level from TIKTOK_LOG_LEVEL (silent in tests)', () => {
+      const a = getDefaultLogger();
+      assert.equal(getDefaultLogger(), a);
+      const configured = process.env.TIKTOK_LOG_LEVEL ?? 'info';
+      const winstonish = a as unknown as { silent: boolean; level: string };
+      assert.equal(winstonish.silent, configured === 'silent');
+      assert.equal(winstonish.level, configured === 'silent' ? 'error' : configured);
+      for (const level of ['debug', 'info', 'warn', 'error'] as const) {
+        assert.equal(typeof a[level], 'function');
+      }
+    });
+  });
+  describe('LazyDefaultLogger (used when no logger is given)', () => {
+    const saved = process.env.TIKTOK_LOG_LEVEL;
+    afterEach(() => {
+      process.env.TIKTOK_LOG_LEVEL = saved;
+    });
+
+    it('answers isLevelEnabled as a winston logger at TIKTOK_LOG_LEVEL would', () => {
+      const levels = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
+      for (const configured of levels) {
+        process.env.TIKTOK_LOG_LEVEL = configured;
+        const lazy = new LazyDefaultLogger();
+        const real = winston.createLogger({ level: configured });
+        for (const level of levels) {
+          assert.equal(
+            lazy.isLevelEnabled(level),
+            real.isLevelEnabled(level),
+            `${level} at ${configured}`,
+          );
+        }
+      }
+    });
+
+    it('silent: no level is enabled', () => {
+      process.env.TIKTOK_LOG_LEVEL = 'silent';
+      const lazy = new LazyDefaultLogger();
+      for (const level of ['error', 'warn', 'info', 'debug']) {
+        assert.equal(lazy.isLevelEnabled(level), false);
+      }
+    });
+
+    it('writes through the one default winston logger', () => {
+      const target = getDefaultLogger();
+      const seen: string[] = [];
+      const original = target.warn.bind(target);
+      target.warn = (message: string) => {
+        seen.push(message);
+      };
+      try {
+        new LazyDefaultLogger().warn('[TikTokOAuth] test - through', {});
+      } finally {
+        target.warn = original;
+      }
+      assert.deepEqual(seen, ['[TikTokOAuth] test - through']);
+    });
+  });
+});

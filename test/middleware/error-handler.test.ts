@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import request from 'supertest';
+import { TikTokAPIError, tiktokErrorHandler, type TikTokErrorHandlerOptions } from '../../lib';
+import { field } from '../support/json';
+import { trackServers } from '../support/servers';
+
+/** An app whose only route fails with `makeError()`; unhandled errors answer 599 "fallthrough". */
+function appFailingWith(
+  makeError: (req: Request) => unknown,
+  options?: TikTokErrorHandlerOptions,
+): Server {
+  const app = express();
+  app.get('/fail', (req: Request, _res: Response, next: NextFunction) => next(makeError(req)));
+  app.get('/late', (_req: Request, res: Response, next: NextFunction) => {
+    res.status(200).write('partial');
+    next(tiktok('API_ERROR'));
+  });
+  app.use(tiktokErrorHandler(options));
+  app.use((_err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) res.end();
+    else res.status(599).send('fallthrough');
+  });
+  return createServer(app);
+}
+
+function tiktok(
+  code: TikTokAPIError['code'],
+  extra: { retryAfterSeconds?: number } = {},
+): TikTokAPIError {
+  return new TikTokAPIError({
+    code,
+    message: `Something <b>went</b> wrong (${code}).`,
+    correlationId: 'corr-1',
+    cause: new Error('secret cause act.123'),
+    ...extra,
+  });
+}
+
+describe('tiktokErrorHandler', () => {
+  const server = trackServers();
+
+  describe('a TikTokAPIError', () => {
+    it('JSON by default: status, body, X-Correlation-Id, no-store, no Retry-After when final', async () => {
+      const res = await request(server(appFailingWith(() => tiktok('INVALID_TOKEN')))).get('/fail');
+      assert.equal(res.status, 401);
+      assert.deepEqual(res.body, {
+        error: {
+          code: 'INVALID_TOKEN',
+          message: 'Your TikTok login is no longer valid. Please log in with TikTok again.',
+          correlationId: 'corr-1',
+          retryable: false,
+        },
+      });
+      assert.ok(!res.text.includes('Something'), "the error's own message is for developers");
+      assert.equal(res.headers['x-correlation-id'], 'corr-1');
+      assert.equal(res.headers['cache-control'], 'no-store');
+      assert.equal(res.headers['retry-after'], undefined);
+      assert.ok(!res.text.includes('secret cause') && !res.text.includes('stack'));
+    });
+
+    it("Retry-After when retryable: the error's own, else the default (5, or the option)", async () => {
+      const own = await request(
+        server(appFailingWith(() => tiktok('RATE_LIMIT', { retryAfterSeconds: 30 }))),
+      ).get('/fail');
+      assert.equal(own.status, 429);
+      assert.equal(own.headers['retry-after'], '30');
+      const fallback = await request(server(appFailingWith(() => tiktok('TIMEOUT_ERROR')))).get(
+        '/fail',
+      );
+      assert.equal(fallback.status, 504);
+      assert.equal(fallback.headers['retry-after'], '5');
+      const configured = await request(
+        server(appFailingWith(() => tiktok('NETWORK_ERROR'), { defaultRetryAfterSeconds: 9 })),
+      ).get('/fail');
+      assert.equal(configured.headers['retry-after'], '9');
+    });
+
+    it('an escaped HTML page for browsers', async () => {
+      const res = await request(server(appFailingWith(() => tiktok('API_ERROR'))))
+        .get('/fail')
+        .set('Accept', 'text/html');
+      assert.equal(res.status, 502);
+      assert.match(String(res.headers['content-type']), /^text\/html; charset=utf-8/);
+      assert.ok(
+        res.text.includes(
+          '<p id="message">TikTok is having trouble right now. Please try again in a moment.</p>',
+        ),
+      );
+      assert.ok(!res.text.includes('Something'), "the error's own message is for developers");
+      assert.ok(res.text.includes('<code id="code">API_ERROR</code>'));
+      assert.ok(res.text.includes('<code id="correlation-id">corr-1</code>'));
+      assert.ok(!res.text.includes('<script') && !res.text.includes('secret cause'));
+    });
+
+    it('with failureRedirect: a browser is redirected with ?error=&correlationId=', async () => {
+      const s = server(
+        appFailingWith(() => tiktok('ACCESS_DENIED'), { failureRedirect: '/login?x=1#top' }),
+      );
+      const html = await request(s).get('/fail').set('Accept', 'text/html');
+      assert.equal(html.status, 302);
+      assert.equal(html.headers.location, '/login?x=1&error=ACCESS_DENIED&correlationId=corr-1');
+      assert.equal(html.headers['x-correlation-id'], 'corr-1');
+      const jsonClient = await request(s).get('/fail').set('Accept', 'application/json');
+      assert.equal(jsonClient.status, 403);
+      assert.equal(field(jsonClient.body, 'error', 'code'), 'ACCESS_DENIED');
+    });
+
+    it('the failure page itself failing is rendered, not redirected to itself (no loop)', async () => {
+      const s = server(
+        appFailingWith(() => tiktok('SERVICE_UNAVAILABLE'), { failureRedirect: '/fail' }),
+      );
+      const res = await request(s).get('/fail').set('Accept', 'text/html');
+      assert.equal(res.status, 503);
+      assert.match(res.text, /SERVICE_UNAVAILABLE/);
+      assert.equal(res.headers.location, undefined);
+    });
+
+    it('405 stays a 405 (with Allow), even with failureRedirect', async () => {
+      const s = server(
+        appFailingWith(() => tiktok('METHOD_NOT_ALLOWED'), { failureRedirect: '/login' }),
+      );
+      const res = await request(s).get('/fail').set('Accept', 'text/html');
+      assert.equal(res.status, 405);
+      assert.equal(res.headers.allow, 'GET');
+    });
+  });
+
+  describe("passport's AuthenticationError (failWithError) after TikTokStrategy failed the login", () => {
+    it('is rendered from req.tiktokLoginFailure', async () => {
+      const s = server(
+        appFailingWith((req) => {
+          req.tiktokLoginFailure = {
+            code: 'INVALID_STATE',
+            message: 'expired',
+            correlationId: 'c-9',
+            status: 400,
+          };
+          return Object.assign(new Error('Bad Request'), {
+            name: 'AuthenticationError',
+            status: 400,
+          });
+        }),
+      );
+      const res = await request(s).get('/fail');
+      assert.equal(res.status, 400);
+      assert.deepEqual(res.body, {
+        error: {
+          code: 'INVALID_STATE',
+          message: 'expired',
+          correlationId: 'c-9',
+          retryable: false,
+        },
+      });
+    });
+  });
+
+  describe('anything else goes to next(err)', () => {
+    it('a plain Error', async () => {
+      const res = await request(server(appFailingWith(() => new Error('other')))).get('/fail');
+      assert.equal(res.status, 599);
+    });
+
+    it('an AuthenticationError from another strategy', async () => {
+      const err = Object.assign(new Error('Unauthorized'), { name: 'AuthenticationError' });
+      const res = await request(server(appFailingWith(() => err))).get('/fail');
+      assert.equal(res.status, 599);
+    });
+
+    it('a TikTokAPIError after the response started', async () => {
+      const res = await request(server(appFailingWith(() => undefined))).get('/late');
+      assert.equal(res.status, 200);
+      assert.equal(res.text, 'partial');
+    });
+  });
+
+  it('rejects a bad defaultRetryAfterSeconds', () => {
+    assert.throws(
+      () => tiktokErrorHandler({ defaultRetryAfterSeconds: -1 }),
+      /defaultRetryAfterSeconds/,
+    );
+  });
+});

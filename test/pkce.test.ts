@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import {
+  codeChallengeForVerifier,
+  generateCodeVerifier,
+  generateState,
+  generateStateAndVerifier,
+  isValidCodeVerifier,
+} from '../lib/pkce';
+
+describe('pkce', () => {
+  describe('codeChallengeForVerifier', () => {
+    // NOTE: TikTok's Android SDK test vector (https://developers.tiktok.com/doc/login-kit-web).
+    const VERIFIER = 'gaeCq5mVvbhA8Ce6w5O9XBVIKMkySgv-_9A-rnhm9Ns';
+
+    it('is the lowercase hex SHA-256 of the verifier (TikTok test vector)', () => {
+      assert.equal(
+        codeChallengeForVerifier(VERIFIER),
+        'e6a178b120743d08509508f269652b0bdf91e29332921bc9e9744fd3dd41bfef',
+      );
+    });
+
+    it('is not the RFC 7636 base64url form TikTok rejects', () => {
+      assert.notEqual(
+        codeChallengeForVerifier(VERIFIER),
+        '5qF4sSB0PQhQlQjyaWUrC9-R4pMykhvJ6XRP091Bv-8',
+      );
+      assert.match(codeChallengeForVerifier(generateCodeVerifier()), /^[0-9a-f]{64}$/);
+    });
+  });
+
+  describe('generateCodeVerifier', () => {
+    it('is 64 chars of the RFC 7636 alphabet, fresh every time', () => {
+      const seen = new Set<string>();
+      for (let i = 0; i < 50; i++) {
+        const v = generateCodeVerifier();
+        assert.match(v, /^[A-Za-z0-9\-._~]{64}$/);
+        assert.equal(isValidCodeVerifier(v), true);
+        seen.add(v);
+      }
+      assert.equal(seen.size, 50);
+    });
+  });
+
+  describe('generateState', () => {
+    it('is 64 lowercase hex chars, fresh every time', () => {
+      const a = generateState();
+      const b = generateState();
+      assert.match(a, /^[0-9a-f]{64}$/);
+      assert.match(b, /^[0-9a-f]{64}$/);
+      assert.notEqual(a, b);
+    });
+  });
+
+  describe('isValidCodeVerifier', () => {
+    it('accepts 43 to 128 chars of [A-Za-z0-9-._~]', () => {
+      assert.equal(isValidCodeVerifier('a'.repeat(43)), true);
+      assert.equal(isValidCodeVerifier('A-._~9'.repeat(21) + 'xy'), true);
+      assert.equal(isValidCodeVerifier('z'.repeat(128)), true);
+    });
+
+    it('refuses other lengths and characters', () => {
+      assert.equal(isValidCodeVerifier('a'.repeat(42)), false);
+      assert.equal(isValidCodeVerifier('a'.repeat(129)), false);
+      assert.equal(isValidCodeVerifier(`${'a'.repeat(43)}+`), false);
+      assert.equal(isValidCodeVerifier(`${'a'.repeat(43)}/`), false);
+      assert.equal(isValidCodeVerifier(`${'a'.repeat(43)}\n`), false);
+      assert.equal(isValidCodeVerifier(''), false);
+    });
+  });
+});
+
+describe('generateStateAndVerifier', () => {
+  it('draws a 64-hex state and a 64-char base64url verifier, different every time', () => {
+    const a = generateStateAndVerifier();
+    const b = generateStateAndVerifier();
+    assert.match(a.state, /^[0-9a-f]{64}$/);
+    assert.match(a.codeVerifier, /^[A-Za-z0-9_-]{64}$/);
+    assert.ok(isValidCodeVerifier(a.codeVerifier));
+    assert.notEqual(a.state, b.state);
+    assert.notEqual(a.codeVerifier, b.codeVerifier);
+    // The two come from different bytes of the draw: the verifier is not the state re-encoded.
+    assert.notEqual(Buffer.from(a.codeVerifier, 'base64url').toString('hex').slice(0, 64), a.state);
+  });
+});

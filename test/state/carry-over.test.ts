@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { keepOtherTabsAcrossLogin } from '../../lib/state/carry-over';
+import { PENDING_LOGINS_KEY } from '../../lib/state/pending-logins';
+
+/** A session like express-session's: regenerate() replaces req.session with a fresh object. */
+class FakeSession {
+  regenerations = 0;
+  constructor(private readonly req: { session?: FakeSession }) {}
+  save(callback: (err?: unknown) => void): void {
+    callback();
+  }
+  regenerate(callback: (err?: unknown) => void): void {
+    this.regenerations += 1;
+    this.req.session = new FakeSession(this.req);
+    callback();
+  }
+}
+
+const pending = [{ state: 'tab-a', createdAt: Date.now(), scopes: ['user.info.basic'] }];
+
+describe('keepOtherTabsAcrossLogin', () => {
+  it("copies only the other tabs' pending logins into the regenerated session", () => {
+    const req: { session?: FakeSession } = {};
+    const old = new FakeSession(req);
+    req.session = old;
+    Reflect.set(old, PENDING_LOGINS_KEY, pending);
+    Reflect.set(old, 'other', 'pre-login value');
+    keepOtherTabsAcrossLogin(req, old, { openId: 'open-id-1', at: 1 });
+    let error: unknown = 'not called';
+    old.regenerate((err) => (error = err));
+    assert.equal(error, undefined);
+    const fresh = req.session;
+    assert.ok(fresh !== undefined && fresh !== old);
+    assert.deepEqual(
+      Reflect.get(fresh, PENDING_LOGINS_KEY),
+      pending.map((login) => ({ ...login, openId: 'open-id-1' })),
+    );
+    assert.equal(Reflect.get(fresh, 'other'), undefined);
+    assert.equal(old.regenerations, 1);
+  });
+
+  it('is one-shot: the next regenerate() is the original method again', () => {
+    const req: { session?: FakeSession } = {};
+    const old = new FakeSession(req);
+    req.session = old;
+    Reflect.set(old, PENDING_LOGINS_KEY, pending);
+    keepOtherTabsAcrossLogin(req, old, { openId: 'open-id-1', at: 1 });
+    assert.equal(Object.hasOwn(old, 'regenerate'), true);
+    old.regenerate(() => undefined);
+    assert.equal(Object.hasOwn(old, 'regenerate'), false);
+  });
+
+  it('binds the carried entries to the account that logged in, replacing an older binding', () => {
+    const req: { session?: FakeSession } = {};
+    const old = new FakeSession(req);
+    req.session = old;
+    Reflect.set(old, PENDING_LOGINS_KEY, [
+      { ...pending[0], openId: 'open-id-0' },
+      { state: 'tab-b', createdAt: pending[0]?.createdAt, scopes: [] },
+    ]);
+    keepOtherTabsAcrossLogin(req, old, { openId: 'open-id-2', at: 1 });
+    old.regenerate(() => undefined);
+    const fresh = req.session;
+    assert.ok(fresh !== undefined && fresh !== old);
+    assert.deepEqual(Reflect.get(fresh, PENDING_LOGINS_KEY), [
+      { ...pending[0], openId: 'open-id-2' },
+      { state: 'tab-b', createdAt: pending[0]?.createdAt, scopes: [], openId: 'open-id-2' },
+    ]);
+  });
+
+  it('binds the entries in place when the session cannot regenerate', () => {
+    const session = { save: (callback: () => void) => callback() };
+    Reflect.set(session, PENDING_LOGINS_KEY, pending);
+    keepOtherTabsAcrossLogin({ session }, session, { openId: 'open-id-1', at: 1 });
+    assert.deepEqual(Reflect.get(session, PENDING_LOGINS_KEY), [
+      { ...pending[0], openId: 'open-id-1' },
+    ]);
+  });
+
+  it('without other pending logins carries only the login stamp into the regenerated session', () => {
+    const req: { session?: FakeSession } = {};
+    const old = new FakeSession(req);
+    req.session = old;
+    keepOtherTabsAcrossLogin(req, old, { openId: 'open-id-1', at: 1 });
+    old.regenerate(() => undefined);
+    const fresh = req.session;
+    assert.ok(fresh !== undefined && fresh !== old);
+    assert.equal(Reflect.get(fresh, PENDING_LOGINS_KEY), undefined);
+    assert.deepEqual(Reflect.get(fresh, 'tiktokLogin'), { openId: 'open-id-1', at: 1 });
+  });
+});

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { RedisClaimStore } from '../../lib';
+import { connectTestRedis, deleteKeys, uniquePrefix, type TestRedis } from '../support/redis';
+
+describe('state claims', () => {
+  describe('RedisClaimStore (SET NX PX)', function () {
+    let redis: TestRedis | undefined;
+    let prefix: string;
+    before(async function () {
+      redis = await connectTestRedis(this);
+      prefix = uniquePrefix();
+    });
+    after(async () => {
+      if (redis?.isOpen) {
+        await deleteKeys(redis, prefix);
+        redis.destroy();
+      }
+    });
+
+    it('one winner across store instances, with the TTL set', async () => {
+      const a = new RedisClaimStore({ client: redis!, prefix });
+      const b = new RedisClaimStore({ client: redis!, prefix });
+      const results = await Promise.all([a.claim('k1', 60_000), b.claim('k1', 60_000)]);
+      assert.deepEqual(results.sort(), [false, true]);
+      const ttl = await redis!.pTTL(`${prefix}k1`);
+      assert.ok(ttl > 59_000 && ttl <= 60_000, `pttl ${ttl}`);
+    });
+
+    it('release gives the key back', async () => {
+      const store = new RedisClaimStore({ client: redis!, prefix });
+      assert.equal(await store.claim('k2', 60_000), true);
+      await store.release('k2');
+      assert.equal(await redis!.exists(`${prefix}k2`), 0);
+      assert.equal(await store.claim('k2', 60_000), true);
+    });
+  });
+});

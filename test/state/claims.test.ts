@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { MemoryClaimStore, RedisClaimStore } from '../../lib';
+import { claimKeyForState } from '../../lib/state/claims';
+
+describe('state claims', () => {
+  it('claimKeyForState is the SHA-256 of the state (hex), never the state', () => {
+    const key = claimKeyForState('abc');
+    assert.equal(key, 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+
+  describe('MemoryClaimStore', () => {
+    it('the first claim wins until it expires or is released', async () => {
+      let now = 1_000;
+      const store = new MemoryClaimStore({ now: () => now });
+      assert.equal(await store.claim('k', 100), true);
+      assert.equal(await store.claim('k', 100), false);
+      now = 1_099;
+      assert.equal(await store.claim('k', 100), false);
+      now = 1_100;
+      assert.equal(await store.claim('k', 100), true);
+      await store.release('k');
+      assert.equal(await store.claim('k', 100), true);
+    });
+
+    it('is bounded: expired claims go first, then the oldest', async () => {
+      let now = 0;
+      const store = new MemoryClaimStore({ maxEntries: 3, now: () => now });
+      await store.claim('a', 10);
+      await store.claim('b', 1_000);
+      await store.claim('c', 1_000);
+      now = 20;
+      await store.claim('d', 1_000);
+      assert.equal(store.size, 3);
+      assert.equal(await store.claim('b', 1_000), false, 'b kept (a had expired)');
+      await store.claim('e', 1_000);
+      assert.equal(store.size, 3);
+      assert.equal(await store.claim('b', 1_000), true, 'b evicted as the oldest');
+    });
+
+    it('rejects a bad maxEntries', () => {
+      assert.throws(
+        () => new MemoryClaimStore({ maxEntries: 0 }),
+        /maxEntries must be a positive integer/,
+      );
+    });
+  });
+
+  describe('RedisClaimStore (SET NX PX)', () => {
+    it('requires a client', () => {
+      assert.throws(() => Reflect.construct(RedisClaimStore, [{}]), /requires a client option/);
+    });
+  });
+});

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import express from 'express';
+import request from 'supertest';
+import { getTikTokLoginFailure, tiktokReturnTo } from '../../lib';
+import { field } from '../support/json';
+import { LOGIN_FAILURE_KEY } from '../../lib/state/login-failure';
+
+describe('getTikTokLoginFailure and tiktokReturnTo', () => {
+  let server: Server;
+  before(() => {
+    const app = express();
+    app.use((req, _res, next) => {
+      const stored = req.get('x-stored');
+      const session = { save: (cb: () => void): void => cb() };
+      if (stored !== undefined) Reflect.set(session, LOGIN_FAILURE_KEY, JSON.parse(stored));
+      Reflect.set(req, 'session', session);
+      next();
+    });
+    app.get('/login', (req, res) => {
+      const first = getTikTokLoginFailure(req) ?? null;
+      res.json({ first, second: getTikTokLoginFailure(req) ?? null });
+    });
+    app.get(
+      '/done',
+      (req, _res, next) => {
+        const returnTo = req.get('x-return-to');
+        if (returnTo !== undefined) req.authInfo = { returnTo };
+        next();
+      },
+      tiktokReturnTo({ fallback: '/home' }),
+    );
+    server = createServer(app);
+  });
+  after(() => {
+    if (server.listening) server.close();
+  });
+
+  it('reads the recorded failure once, with the message for its code', async () => {
+    const res = await request(server)
+      .get('/login')
+      .set('x-stored', JSON.stringify({ code: 'ACCESS_DENIED', correlationId: 'c-1' }));
+    assert.deepEqual(res.body, {
+      first: {
+        code: 'ACCESS_DENIED',
+        correlationId: 'c-1',
+        message: 'The TikTok login was cancelled. You can try again whenever you like.',
+      },
+      second: null,
+    });
+  });
+
+  it('ignores a tampered record', async () => {
+    const res = await request(server)
+      .get('/login')
+      .set('x-stored', JSON.stringify({ code: 'NOT_A_CODE', correlationId: 'c-1' }));
+    assert.deepEqual(res.body, { first: null, second: null });
+  });
+
+  it('falls back on ?error=&correlationId= (duplicates refused)', async () => {
+    const id = 'tiktok-1764500000000-0a1b2c3d';
+    const ok = await request(server).get(`/login?error=RATE_LIMIT&correlationId=${id}`);
+    assert.equal(field(ok.body, 'first', 'code'), 'RATE_LIMIT');
+    const dup = await request(server).get(
+      `/login?error=RATE_LIMIT&error=API_ERROR&correlationId=${id}`,
+    );
+    assert.equal(field(dup.body, 'first'), null);
+  });
+
+  it('a query correlationId is only shown in the correlation-ID format (issue #12 item 9)', async () => {
+    for (const id of [
+      'tiktok-1764500000000-0a1b2c3d',
+      '3F2504E0-4F89-41D3-9A0C-0305E82C3301',
+      '3f2504e0-4f89-41d3-9a0c-0305e82c3301',
+    ]) {
+      const res = await request(server).get(`/login?error=RATE_LIMIT&correlationId=${id}`);
+      assert.equal(field(res.body, 'first', 'correlationId'), id);
+    }
+    for (const id of [
+      'CALL-SUPPORT-AT-evil.example',
+      'c-2',
+      'tiktok-1764500000000-0a1b2c3d-x',
+      'tiktok-abc-0a1b2c3d',
+      'tiktok-1764500000000-0A1B2C3',
+    ]) {
+      const res = await request(server).get(`/login?error=RATE_LIMIT&correlationId=${id}`);
+      assert.equal(field(res.body, 'first'), null, id);
+    }
+  });
+
+  it('tiktokReturnTo redirects to the validated returnTo, else the fallback', async () => {
+    assert.equal(
+      (await request(server).get('/done').set('x-return-to', '/account')).headers.location,
+      '/account',
+    );
+    assert.equal(
+      (await request(server).get('/done').set('x-return-to', '//evil.com')).headers.location,
+      '/home',
+    );
+    assert.equal((await request(server).get('/done')).headers.location, '/home');
+  });
+});

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { safeReturnTo } from '../../lib';
+
+describe('safeReturnTo', () => {
+  describe('keeps same-origin paths as given', () => {
+    for (const path of [
+      '/',
+      '/account',
+      '/account?tab=1&x=%2F',
+      '/a/b#frag',
+      '/caf%C3%A9',
+      '/search?q=a//b',
+    ]) {
+      it(path, () => assert.equal(safeReturnTo(path), path));
+    }
+  });
+
+  describe('resolves dot-segments, also percent-encoded ones, as a browser does', () => {
+    const cases: [string, string][] = [
+      ['/a/../b', '/b'],
+      ['/a/./b', '/a/b'],
+      ['/a/%2e%2e/b', '/b'],
+      ['/a/%2E%2e/b?x=/../#/../y', '/b?x=/../#/../y'],
+      ['/a/.%2e/b', '/b'],
+      ['/../../account', '/account'],
+      ['/a/b/..', '/a/'],
+      ['/./', '/'],
+    ];
+    for (const [value, expected] of cases) {
+      it(`${value} → ${expected}`, () => assert.equal(safeReturnTo(value), expected));
+    }
+  });
+
+  describe('falls back on anything else', () => {
+    const attacks: [string, unknown][] = [
+      ['protocol-relative', '//evil.com'],
+      ['backslash', '/\\evil.com'],
+      ['scheme without slashes', 'https:evil.com'],
+      ['absolute URL', 'https://evil.com/'],
+      ['encoded slashes', '/%2F%2Fevil.com'],
+      ['encoded slashes, lowercase', '/%2f%2fevil.com'],
+      ['encoded backslash', '/%5Cevil.com'],
+      ['javascript:', 'javascript:alert(1)'],
+      ['data:', 'data:text/html,x'],
+      ['CRLF', '/a\r\nSet-Cookie: x=1'],
+      ['encoded CRLF', '/a%0D%0ASet-Cookie:%20x=1'],
+      ['NUL', '/a\u0000'],
+      ['tab then slashes', '/\t/evil.com'],
+      ['space', '/a b'],
+      ['raw non-ASCII', '/café'],
+      ['more than 2 KiB', `/${'a'.repeat(2048)}`],
+      ['relative', 'account'],
+      ['empty', ''],
+      ['malformed escape', '/%E0%A4%A'],
+      ['dot then slashes', '/.//evil.com'],
+      ['dot-dot then slashes', '/..//evil.com'],
+      ['encoded dot-dot then slashes', '/%2e%2e//evil.com'],
+      ['encoded dot-dot, mixed case', '/%2E%2e//evil.com'],
+      ['half-encoded dot-dot', '/.%2e//evil.com'],
+      ['dot-dot after a segment', '/a/..//evil.com'],
+      ['dot-dot before an encoded slash', '/a/%2e%2e/%2fevil.com'],
+      ['all encoded', '/%2e%2e%2f%2fevil.com'],
+      ['not a string', ['/a']],
+      ['undefined', undefined],
+    ];
+    for (const [name, value] of attacks) {
+      it(name, () => assert.equal(safeReturnTo(value), '/'));
+    }
+  });
+
+  it('uses the given fallback', () => {
+    assert.equal(safeReturnTo('//evil.com', '/home'), '/home');
+  });
+
+  it('accepts exactly 2 KiB', () => {
+    const path = `/${'a'.repeat(2047)}`;
+    assert.equal(safeReturnTo(path), path);
+  });
+});

@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { Strategy as OAuth2Strategy } from 'passport-oauth2';
+import { Strategy, TikTokClient, TikTokStrategy } from '../../lib';
+import { NO_TIKTOK_ENV, withEnv } from '../support/env';
+import { loginDeadlineAt } from '../../lib/strategy';
+
+const ENV = {
+  TIKTOK_CLIENT_KEY: 'env-key',
+  TIKTOK_CLIENT_SECRET: 'env-secret',
+  TIKTOK_REDIRECT_URI: 'https://app.example/auth/tiktok/callback',
+};
+
+describe('TikTokStrategy', () => {
+  describe('constructed from environment variables alone', () => {
+    const strategy = withEnv({ ...NO_TIKTOK_ENV, ...ENV }, () => new TikTokStrategy());
+
+    it('is named tiktok and is a passport-oauth2 Strategy', () => {
+      assert.equal(strategy.name, 'tiktok');
+      assert.ok(strategy instanceof OAuth2Strategy);
+      assert.equal(Strategy, TikTokStrategy);
+    });
+
+    it('reads the key and the redirect URI', () => {
+      assert.equal(strategy.client.clientKey, 'env-key');
+      assert.equal(strategy.client.redirectUri, 'https://app.example/auth/tiktok/callback');
+      assert.deepEqual(strategy.client.scopes, ['user.info.basic']);
+    });
+
+    it('falls back on NEXT_PUBLIC_TIKTOK_REDIRECT_URI', () => {
+      const s = withEnv(
+        {
+          ...NO_TIKTOK_ENV,
+          ...ENV,
+          TIKTOK_REDIRECT_URI: undefined,
+          NEXT_PUBLIC_TIKTOK_REDIRECT_URI: 'https://next.example/cb',
+        },
+        () => new TikTokStrategy(),
+      );
+      assert.equal(s.client.redirectUri, 'https://next.example/cb');
+    });
+  });
+
+  describe('missing configuration is a TypeError at construction', () => {
+    const cases: [string, Record<string, string | undefined>, string][] = [
+      [
+        'client key',
+        { TIKTOK_CLIENT_KEY: undefined },
+        'TikTokStrategy requires a clientKey option (or the TIKTOK_CLIENT_KEY environment variable)',
+      ],
+      [
+        'client secret',
+        { TIKTOK_CLIENT_SECRET: undefined },
+        'TikTokStrategy requires a clientSecret option (or the TIKTOK_CLIENT_SECRET environment variable)',
+      ],
+      [
+        'redirect URI',
+        { TIKTOK_REDIRECT_URI: undefined },
+        'TikTokStrategy requires a callbackURL option (or the TIKTOK_REDIRECT_URI / NEXT_PUBLIC_TIKTOK_REDIRECT_URI environment variable)',
+      ],
+    ];
+    for (const [what, env, message] of cases) {
+      it(`names the option and the env var: ${what}`, () => {
+        withEnv({ ...NO_TIKTOK_ENV, ...ENV, ...env }, () => {
+          assert.throws(() => new TikTokStrategy(), { name: 'TypeError', message });
+        });
+      });
+    }
+
+    it('a relative callbackURL is a TypeError naming callbackURL', () => {
+      withEnv({ ...NO_TIKTOK_ENV, ...ENV }, () => {
+        assert.throws(() => new TikTokStrategy({ callbackURL: '/auth/tiktok/callback' }), {
+          name: 'TypeError',
+          message:
+            'TikTokStrategy option callbackURL (or TIKTOK_REDIRECT_URI / NEXT_PUBLIC_TIKTOK_REDIRECT_URI) must be an absolute URL such as https://example.com/auth/tiktok/callback, got a relative one',
+        });
+      });
+    });
+
+    it('a quoted TIKTOK_CLIENT_SECRET is a TypeError naming the variable', () => {
+      withEnv({ ...NO_TIKTOK_ENV, ...ENV, TIKTOK_CLIENT_SECRET: '"env-secret"' }, () => {
+        assert.throws(() => new TikTokStrategy(), {
+          name: 'TypeError',
+          message:
+            'the TIKTOK_CLIENT_SECRET environment variable (TikTokStrategy option clientSecret) contains whitespace or surrounding quotes: remove them (a .env value must not be quoted twice or end with a space or newline)',
+        });
+      });
+    });
+
+    it('rejects bad numbers, flags and hooks, naming the option', () => {
+      withEnv({ ...NO_TIKTOK_ENV, ...ENV }, () => {
+        assert.throws(
+          () => new TikTokStrategy({ maxPendingLogins: 0 }),
+          /option maxPendingLogins must be a positive integer/,
+        );
+        assert.throws(() => new TikTokStrategy({ stateTtlMs: 1.5 }), /option stateTtlMs/);
+        assert.throws(() => new TikTokStrategy({ loginDeadlineMs: -1 }), /option loginDeadlineMs/);
+        // What a JavaScript caller could pass (Reflect.construct takes untyped arguments).
+        const build = (...args: unknown[]): unknown => Reflect.construct(TikTokStrategy, args);
+        assert.throws(() => build({ pkce: 'yes' }), /option pkce must be a boolean/);
+        assert.throws(
+          () => build({ skipUserProfile: 1 }),
+          /option skipUserProfile must be a boolean/,
+        );
+        assert.throws(() => build({ tokenManager: {} }), /option tokenManager must have a save/);
+        assert.throws(
+          () => build({ claimStore: { claim: 1 } }),
+          /option claimStore must have claim/,
+        );
+        assert.throws(() => build({ client: {} }), /option client must be a TikTokClient/);
+        assert.throws(() => build({}, 'verify'), /verify must be a function/);
+        assert.throws(
+          () => build({ callbackURL: 'not-a-url' }),
+          /^TypeError: TikTokStrategy option callbackURL \(or TIKTOK_REDIRECT_URI \/ NEXT_PUBLIC_TIKTOK_REDIRECT_URI\) must be an absolute URL/,
+        );
+      });
+    });
+  });
+
+  describe('explicit options', () => {
+    it('win over the environment; clientID is an alias of clientKey', () => {
+      const s = withEnv(
+        { ...NO_TIKTOK_ENV, ...ENV },
+        () =>
+          new TikTokStrategy({
+            clientID: 'explicit-id',
+            callbackURL: 'https://explicit.example/cb',
+          }),
+      );
+      assert.equal(s.client.clientKey, 'explicit-id');
+      assert.equal(s.client.redirectUri, 'https://explicit.example/cb');
+    });
+
+    it('clientKey wins over clientID', () => {
+      const s = withEnv(
+        { ...NO_TIKTOK_ENV, ...ENV },
+        () => new TikTokStrategy({ clientKey: 'k', clientID: 'id' }),
+      );
+      assert.equal(s.client.clientKey, 'k');
+    });
+
+    it('scope accepts a comma or space separated string or an array', () => {
+      withEnv({ ...NO_TIKTOK_ENV, ...ENV }, () => {
+        const expected = ['user.info.basic', 'user.info.profile'];
+        assert.deepEqual(
+          new TikTokStrategy({ scope: 'user.info.basic,user.info.profile' }).client.scopes,
+          expected,
+        );
+        assert.deepEqual(
+          new TikTokStrategy({ scope: 'user.info.basic user.info.profile' }).client.scopes,
+          expected,
+        );
+        assert.deepEqual(new TikTokStrategy({ scope: expected }).client.scopes, expected);
+      });
+    });
+
+    it('shares a given client (no env needed)', () => {
+      const client = withEnv({ ...NO_TIKTOK_ENV, ...ENV }, () => new TikTokClient());
+      const s = withEnv(NO_TIKTOK_ENV, () => new TikTokStrategy({ client }));
+      assert.equal(s.client, client);
+    });
+  });
+});
+
+describe('loginDeadlineAt', () => {
+  it('leaves 5 % of loginDeadlineMs, at most 250 ms, for answering the browser', () => {
+    assert.equal(loginDeadlineAt(1000, 1500), 1000 + 1500 - 75);
+    assert.equal(loginDeadlineAt(1000, 5000), 1000 + 5000 - 250);
+    assert.equal(loginDeadlineAt(1000, 12_000), 1000 + 12_000 - 250);
+    assert.equal(loginDeadlineAt(1000, 10), 1000 + 10);
+  });
+});

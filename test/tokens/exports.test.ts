@@ -1,0 +1,19 @@
+import assert from 'node:assert/strict';
+import * as pkg from '../../lib';
+import * as tokens from '../../lib/tokens';
+
+describe('token lifecycle exports', () => {
+  it('lib/tokens exports exactly the manager and the two stores (types aside)', () => {
+    assert.deepEqual(Object.keys(tokens).sort(), [
+      'MemoryTokenStore',
+      'RedisTokenStore',
+      'TikTokTokenManager',
+    ]);
+  });
+
+  it('the package re-exports them unchanged (the public API)', () => {
+    assert.equal(pkg.TikTokTokenManager, tokens.TikTokTokenManager);
+    assert.equal(pkg.MemoryTokenStore, tokens.MemoryTokenStore);
+    assert.equal(pkg.RedisTokenStore, tokens.RedisTokenStore);
+  });
+});

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { TikTokTokenManager } from '../../lib/tokens/manager';
+import { MemoryTokenStore } from '../../lib/tokens/memory-store';
+import type { TokenStore } from '../../lib/tokens/store';
+import { FakeTokenClient, makeTokens } from '../support/token-fixtures';
+import { apiError, EXPIRED, managerHarness, rejectsWith } from '../support/token-harness';
+
+describe('TikTokTokenManager', () => {
+  describe('constructed', () => {
+    const client = new FakeTokenClient('x');
+    const store = new MemoryTokenStore();
+
+    it('requires a client and a store, naming the option', () => {
+      assert.throws(() => new TikTokTokenManager({ store } as never), /requires a client option/);
+      assert.throws(() => new TikTokTokenManager({ client } as never), /requires a store option/);
+      assert.throws(() => new TikTokTokenManager(undefined as never), TypeError);
+    });
+
+    for (const [option, value] of [
+      ['refreshSkewMs', -1],
+      ['refreshSkewMs', 1.5],
+      ['lockTtlMs', 0],
+      ['lockTtlMs', Number.NaN],
+      ['lockWaitMs', '100'],
+    ] as const) {
+      it(`refuses ${option}: ${String(value)} with a TypeError naming it`, () => {
+        assert.throws(
+          () => new TikTokTokenManager(Object.assign({ client, store }, { [option]: value })),
+          {
+            name: 'TypeError',
+            message: new RegExp(`TikTokTokenManager: ${option} must be`),
+          },
+        );
+      });
+    }
+  });
+
+  describe('save / get / delete', () => {
+    it('save then get returns the tokens; save replaces; delete removes', async () => {
+      const h = managerHarness();
+      const first = await h.seed();
+      assert.deepEqual(await h.manager.get(h.openId), first);
+      const second = makeTokens(h.openId);
+      await h.manager.save(h.openId, second);
+      assert.deepEqual(await h.manager.get(h.openId), second);
+      assert.equal(await h.manager.delete(h.openId), true);
+      assert.equal(await h.manager.get(h.openId), undefined);
+      assert.equal(await h.manager.delete(h.openId), false);
+    });
+
+    it('save refuses tokens of another user, and tokens that are not TikTokTokens', async () => {
+      const h = managerHarness();
+      await assert.rejects(
+        h.manager.save(h.openId, makeTokens('other')),
+        /tokens.open_id differs from openId/,
+      );
+      await assert.rejects(
+        h.manager.save(h.openId, { ...makeTokens(h.openId), access_token: '' }),
+        {
+          name: 'TypeError',
+          message: /access_token/,
+        },
+      );
+    });
+
+    for (const bad of ['', 'a\nb', 'x'.repeat(257), undefined]) {
+      it(`refuses openId ${JSON.stringify(bad)?.slice(0, 12) ?? 'undefined'} with a TypeError`, async () => {
+        const h = managerHarness();
+        await assert.rejects(h.manager.getAccessToken(bad as never), {
+          name: 'TypeError',
+          message: /openId/,
+        });
+      });
+    }
+  });
+
+  describe('when the store fails', () => {
+    function brokenStore(): TokenStore {
+      const fail = (): Promise<never> =>
+        Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
+      return { get: fail, compareAndSet: fail, delete: fail, acquireLock: fail, releaseLock: fail };
+    }
+
+    it('getAccessToken: SERVICE_UNAVAILABLE (503, retryable) with the cause kept', async () => {
+      const h = managerHarness({ store: brokenStore() });
+      const err = await rejectsWith(
+        h.manager.getAccessToken(h.openId, { correlationId: 'tiktok-3-0000000a' }),
+        'SERVICE_UNAVAILABLE',
+      );
+      assert.equal(err.statusCode, 503);
+      assert.equal(err.retryable, true);
+      assert.equal(err.correlationId, 'tiktok-3-0000000a');
+      assert.ok(err.cause instanceof Error);
+    });
+
+    it('revoke: SERVICE_UNAVAILABLE', async () => {
+      const h = managerHarness({ store: brokenStore() });
+      await rejectsWith(h.manager.revoke(h.openId), 'SERVICE_UNAVAILABLE');
+    });
+  });
+
+  describe('logs and metrics', () => {
+    it('never contain a token (canary scan over refresh, fallback, failure and revoke)', async () => {
+      const h = managerHarness();
+      const canaries: string[] = [];
+      const seedCanary = async (extra: object): Promise<void> => {
+        const tokens = await h.seed({
+          access_token: `CANARY-ACCESS-${canaries.length}`,
+          refresh_token: `CANARY-REFRESH-${canaries.length}`,
+          ...extra,
+        });
+        canaries.push(tokens.access_token, tokens.refresh_token ?? '');
+      };
+      h.client.onRefresh = () => {
+        const t = makeTokens(h.openId, {
+          access_token: 'CANARY-NEW-ACCESS',
+          refresh_token: 'CANARY-NEW-REFRESH',
+        });
+        return Promise.resolve(t);
+      };
+      await seedCanary(EXPIRED);
+      await h.manager.getAccessToken(h.openId);
+      await seedCanary({ expires_at: Date.now() + 1000 });
+      h.client.onRefresh = () => Promise.reject(apiError('API_ERROR'));
+      await h.manager.getAccessToken(h.openId);
+      h.client.onRefresh = () => Promise.reject(apiError('INVALID_TOKEN'));
+      await seedCanary(EXPIRED);
+      await assert.rejects(h.manager.getAccessToken(h.openId));
+      await seedCanary({});
+      await h.manager.revoke(h.openId);
+      const text = h.logger.text();
+      assert.ok(h.logger.lines.length >= 4, 'something was logged');
+      for (const canary of [...canaries, 'CANARY-NEW-ACCESS', 'CANARY-NEW-REFRESH']) {
+        assert.equal(text.includes(canary), false, 'a token reached the logs');
+      }
+      assert.deepEqual(await h.refreshOutcomes(), { success: 1, API_ERROR: 1, INVALID_TOKEN: 1 });
+    });
+
+    it('log lines carry the operation, the correlation ID and the open_id', async () => {
+      const h = managerHarness();
+      await h.seed(EXPIRED);
+      await h.manager.getAccessToken(h.openId, { correlationId: 'tiktok-4-0000000b' });
+      const [line] = h.logger.events('success');
+      assert.equal(line?.message, '[TikTokOAuth] token_refresh - success');
+      assert.equal(line.meta?.correlationId, 'tiktok-4-0000000b');
+      assert.equal(line.meta.openId, h.openId);
+    });
+  });
+});

@@ -1,0 +1,4 @@
+import { redisKind } from '../support/token-store-kinds';
+import { describeRefreshAgainstEmulator } from './refresh-emulator.suite';
+
+describeRefreshAgainstEmulator(redisKind());
