@@ -58,6 +58,32 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Spawns `redis-server` in the foreground with `args`; resolves once it accepts connections. */
+export async function spawnRedisServer(args: readonly string[]): Promise<ChildProcess> {
+  const child = spawn('redis-server', [...args, '--daemonize', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString('utf8');
+      if (output.includes('Ready to accept connections')) {
+        child.stdout?.off('data', onData);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      reject(new Error(`redis-server ${args.join(' ')} exited (${String(code)}): ${output}`)),
+    );
+  });
+  child.removeAllListeners('exit');
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return child;
+}
+
 /** A throwaway redis-server child process, for outage tests. */
 export interface RedisServerProcess {
   readonly port: number;
@@ -79,39 +105,15 @@ export async function startRedisServer(
     options.dir === undefined
       ? ['--appendonly', 'no']
       : ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', options.dir];
-  const child: ChildProcess = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      ...persistence,
-      '--daemonize',
-      'no',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString('utf8');
-      if (output.includes('Ready to accept connections')) {
-        child.stdout?.off('data', onData);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.once('error', reject);
-    child.once('exit', (code) =>
-      reject(new Error(`redis-server exited (${String(code)}): ${output}`)),
-    );
-  });
-  child.removeAllListeners('exit');
-  child.stdout?.resume();
-  child.stderr?.resume();
+  const child = await spawnRedisServer([
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    ...persistence,
+  ]);
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
