@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { parseProfile, type TikTokUserInfo } from '../lib';
 
-describe('profile.parse', () => {
+describe('parseProfile', () => {
   const FULL: TikTokUserInfo = {
     open_id: 'open-1',
     union_id: 'union-1',

@@ -19,73 +19,75 @@ class FakeCluster extends EventEmitter {
   };
 }
 
-describe('Redis Cluster topology re-read (node-redis#2806)', () => {
-  describe('refreshRedisClusterTopology', () => {
-    it('asks a ready node of the cluster for the topology', async () => {
-      const cluster = new FakeCluster();
-      assert.equal(await refreshRedisClusterTopology(cluster), true);
-      assert.deepEqual(cluster.rediscovered, [cluster.liveNode]);
+describe('redis-cluster', () => {
+  describe('topology re-read (node-redis#2806)', () => {
+    describe('refreshRedisClusterTopology', () => {
+      it('asks a ready node of the cluster for the topology', async () => {
+        const cluster = new FakeCluster();
+        assert.equal(await refreshRedisClusterTopology(cluster), true);
+        assert.deepEqual(cluster.rediscovered, [cluster.liveNode]);
+      });
+
+      it('concurrent calls share one re-read; another within minGapMs does nothing', async () => {
+        const cluster = new FakeCluster();
+        const both = await Promise.all([
+          refreshRedisClusterTopology(cluster),
+          refreshRedisClusterTopology(cluster),
+        ]);
+        assert.deepEqual(both, [true, true]);
+        assert.equal(await refreshRedisClusterTopology(cluster, { minGapMs: 10_000 }), false);
+        assert.equal(cluster.rediscovered.length, 1);
+        assert.equal(await refreshRedisClusterTopology(cluster, { minGapMs: 0 }), true);
+        assert.equal(cluster.rediscovered.length, 2);
+      });
+
+      it('a failed re-read resolves false (never rejects)', async () => {
+        const cluster = new FakeCluster();
+        cluster.fail = true;
+        assert.equal(await refreshRedisClusterTopology(cluster), false);
+      });
+
+      it('does nothing for a single-node client, a cluster without the v5 slot map, or no ready node', async () => {
+        assert.equal(await refreshRedisClusterTopology({ get: () => undefined }), false);
+        assert.equal(await refreshRedisClusterTopology(null), false);
+        assert.equal(await refreshRedisClusterTopology({ masters: [] }), false);
+        const noneReady = new FakeCluster();
+        noneReady.liveNode.isReady = false;
+        assert.equal(await refreshRedisClusterTopology(noneReady), false);
+        assert.equal(noneReady.rediscovered.length, 0);
+      });
     });
 
-    it('concurrent calls share one re-read; another within minGapMs does nothing', async () => {
-      const cluster = new FakeCluster();
-      const both = await Promise.all([
-        refreshRedisClusterTopology(cluster),
-        refreshRedisClusterTopology(cluster),
-      ]);
-      assert.deepEqual(both, [true, true]);
-      assert.equal(await refreshRedisClusterTopology(cluster, { minGapMs: 10_000 }), false);
-      assert.equal(cluster.rediscovered.length, 1);
-      assert.equal(await refreshRedisClusterTopology(cluster, { minGapMs: 0 }), true);
-      assert.equal(cluster.rediscovered.length, 2);
-    });
+    describe('watchRedisClusterTopology', () => {
+      it('re-reads on node-error and node-reconnecting until stopped', async () => {
+        const cluster = new FakeCluster();
+        const stop = watchRedisClusterTopology(cluster, { intervalMs: 0, minGapMs: 0 });
+        cluster.emit('node-error', new Error('ECONNREFUSED'), { host: '127.0.0.1', port: 1 });
+        await sleep(20);
+        cluster.emit('node-reconnecting', { host: '127.0.0.1', port: 1 });
+        await sleep(20);
+        assert.equal(cluster.rediscovered.length, 2);
+        stop();
+        assert.equal(cluster.listenerCount('node-error'), 0);
+        assert.equal(cluster.listenerCount('node-reconnecting'), 0);
+        cluster.emit('node-error', new Error('ECONNREFUSED'));
+        await sleep(20);
+        assert.equal(cluster.rediscovered.length, 2);
+      });
 
-    it('a failed re-read resolves false (never rejects)', async () => {
-      const cluster = new FakeCluster();
-      cluster.fail = true;
-      assert.equal(await refreshRedisClusterTopology(cluster), false);
-    });
+      it('re-reads every intervalMs', async () => {
+        const cluster = new FakeCluster();
+        const stop = watchRedisClusterTopology(cluster, { intervalMs: 20, minGapMs: 0 });
+        await sleep(110);
+        stop();
+        assert.ok(cluster.rediscovered.length >= 3, `${cluster.rediscovered.length} re-reads`);
+      });
 
-    it('does nothing for a single-node client, a cluster without the v5 slot map, or no ready node', async () => {
-      assert.equal(await refreshRedisClusterTopology({ get: () => undefined }), false);
-      assert.equal(await refreshRedisClusterTopology(null), false);
-      assert.equal(await refreshRedisClusterTopology({ masters: [] }), false);
-      const noneReady = new FakeCluster();
-      noneReady.liveNode.isReady = false;
-      assert.equal(await refreshRedisClusterTopology(noneReady), false);
-      assert.equal(noneReady.rediscovered.length, 0);
-    });
-  });
-
-  describe('watchRedisClusterTopology', () => {
-    it('re-reads on node-error and node-reconnecting until stopped', async () => {
-      const cluster = new FakeCluster();
-      const stop = watchRedisClusterTopology(cluster, { intervalMs: 0, minGapMs: 0 });
-      cluster.emit('node-error', new Error('ECONNREFUSED'), { host: '127.0.0.1', port: 1 });
-      await sleep(20);
-      cluster.emit('node-reconnecting', { host: '127.0.0.1', port: 1 });
-      await sleep(20);
-      assert.equal(cluster.rediscovered.length, 2);
-      stop();
-      assert.equal(cluster.listenerCount('node-error'), 0);
-      assert.equal(cluster.listenerCount('node-reconnecting'), 0);
-      cluster.emit('node-error', new Error('ECONNREFUSED'));
-      await sleep(20);
-      assert.equal(cluster.rediscovered.length, 2);
-    });
-
-    it('re-reads every intervalMs', async () => {
-      const cluster = new FakeCluster();
-      const stop = watchRedisClusterTopology(cluster, { intervalMs: 20, minGapMs: 0 });
-      await sleep(110);
-      stop();
-      assert.ok(cluster.rediscovered.length >= 3, `${cluster.rediscovered.length} re-reads`);
-    });
-
-    it('is a no-op for a single-node client', () => {
-      const client = new EventEmitter();
-      watchRedisClusterTopology(client)();
-      assert.equal(client.listenerCount('node-error'), 0);
+      it('is a no-op for a single-node client', () => {
+        const client = new EventEmitter();
+        watchRedisClusterTopology(client)();
+        assert.equal(client.listenerCount('node-error'), 0);
+      });
     });
   });
 });

@@ -72,7 +72,7 @@ function results(overrides: Partial<ColdResults> = {}): ColdResults {
   };
 }
 
-describe('bench --cold report', () => {
+describe('bench: cold/report', () => {
   it('compares medians and passes every target exactly at its limit', () => {
     const targets = evaluateColdTargets(results());
     assert.deepEqual(

@@ -95,7 +95,7 @@ function results(
   };
 }
 
-describe('bench report', () => {
+describe('bench: report', () => {
   it('median: odd, even and empty', () => {
     assert.equal(median([3, 1, 2]), 2);
     assert.equal(median([4, 1, 3, 2]), 2.5);

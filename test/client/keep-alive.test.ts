@@ -10,44 +10,46 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 // socket before the server does (at 2 − 1 = 1 s), so that no request is written onto a
 // connection being closed (ECONNRESET). With undici's default threshold (2 s) it would close
 // every connection after one answer; with none it would reuse the socket the server is closing.
-describe('default transport (undici) keep-alive', () => {
-  let server: Server;
-  let connections = 0;
-  let url = '';
+describe('client/undici-transport', () => {
+  describe('keep-alive', () => {
+    let server: Server;
+    let connections = 0;
+    let url = '';
 
-  before(async () => {
-    server = createServer((_req, res) => {
-      res.setHeader('Content-Type', 'application/json');
-      res.end('{"ok":true}');
+    before(async () => {
+      server = createServer((_req, res) => {
+        res.setHeader('Content-Type', 'application/json');
+        res.end('{"ok":true}');
+      });
+      server.keepAliveTimeout = 2000;
+      server.on('connection', () => {
+        connections += 1;
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v2/user/info/`;
     });
-    server.keepAliveTimeout = 2000;
-    server.on('connection', () => {
-      connections += 1;
+
+    after(async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v2/user/info/`;
-  });
 
-  after(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+    const get = () => undiciTransport({ url, method: 'GET', headers: {}, timeoutMs: 1000 });
 
-  const get = () => undiciTransport({ url, method: 'GET', headers: {}, timeoutMs: 1000 });
+    it('reuses warm connections for back-to-back requests', async () => {
+      const before = connections;
+      for (let i = 0; i < 10; i++) assert.equal((await get()).status, 200);
+      // undici's pool marks a connection free a tick after its answer, so a request sent straight
+      // from the previous one's continuation takes a second connection; both then stay warm.
+      assert.ok(connections - before <= 2, `${connections - before} connections for 10 requests`);
+    });
 
-  it('reuses warm connections for back-to-back requests', async () => {
-    const before = connections;
-    for (let i = 0; i < 10; i++) assert.equal((await get()).status, 200);
-    // undici's pool marks a connection free a tick after its answer, so a request sent straight
-    // from the previous one's continuation takes a second connection; both then stay warm.
-    assert.ok(connections - before <= 2, `${connections - before} connections for 10 requests`);
-  });
-
-  it("closes an idle connection before the server's announced keep-alive timeout, then reconnects", async () => {
-    assert.equal((await get()).status, 200);
-    const warm = connections;
-    await sleep(1400); // past the hint (1 s), before the server closes (2 s)
-    assert.equal((await get()).status, 200);
-    assert.equal(connections - warm, 1, 'the idle socket was reused');
+    it("closes an idle connection before the server's announced keep-alive timeout, then reconnects", async () => {
+      assert.equal((await get()).status, 200);
+      const warm = connections;
+      await sleep(1400); // past the hint (1 s), before the server closes (2 s)
+      assert.equal((await get()).status, 200);
+      assert.equal(connections - warm, 1, 'the idle socket was reused');
+    });
   });
 });

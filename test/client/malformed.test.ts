@@ -17,153 +17,157 @@ const VALID_TOKENS = {
 };
 
 // docs/errors.md (MALFORMED_RESPONSE): bodies that are not the documented shape.
-describe('TikTokClient against malformed TikTok answers (emulator)', () => {
-  const h = useEmulator();
-  const exchange = OPERATIONS.find((o) => o.name === 'token_exchange')!;
-  const userInfo = OPERATIONS.find((o) => o.name === 'user_info')!;
+describe('TikTokClient', () => {
+  describe('malformed TikTok answers', () => {
+    const h = useEmulator();
+    const exchange = OPERATIONS.find((o) => o.name === 'token_exchange')!;
+    const userInfo = OPERATIONS.find((o) => o.name === 'user_info')!;
 
-  describe('bodies that are not JSON objects', () => {
-    const KINDS: MalformedKind[] = [
-      'html',
-      'truncated',
-      'null',
-      'array',
-      'string',
-      'empty',
-      'not-json',
-    ];
-    for (const op of [exchange, userInfo]) {
-      for (const kind of KINDS) {
-        it(`${op.name}: 200 ${kind} → MALFORMED_RESPONSE, not retried`, async () => {
-          const client = h.client();
+    describe('bodies that are not JSON objects', () => {
+      const KINDS: MalformedKind[] = [
+        'html',
+        'truncated',
+        'null',
+        'array',
+        'string',
+        'empty',
+        'not-json',
+      ];
+      for (const op of [exchange, userInfo]) {
+        for (const kind of KINDS) {
+          it(`${op.name}: 200 ${kind} → MALFORMED_RESPONSE, not retried`, async () => {
+            const client = h.client();
+            const call = await op.prepare(h.tt, client);
+            h.tt.inject(op.endpoint, { malformed: kind, times: Infinity });
+            const err = await rejection(call());
+            assert.equal(err.code, 'MALFORMED_RESPONSE');
+            assert.equal(err.statusCode, 502);
+            assert.equal(err.retryable, false);
+            assert.equal(err.upstreamStatus, 200);
+            assert.equal(attempts(h.tt, op), 1);
+          });
+        }
+      }
+
+      it('names the content type of an HTML answer', async () => {
+        const call = await exchange.prepare(h.tt, h.client());
+        h.tt.inject('token', { malformed: 'html' });
+        const err = await rejection(call());
+        assert.equal(
+          err.message,
+          'Token exchange failed: TikTok answered a body that is not JSON (text/html; charset=utf-8).',
+        );
+      });
+
+      it('(the byte meter counts what a normal answer reads)', async () => {
+        const meter = meteringFetch();
+        const call = await userInfo.prepare(h.tt, h.client({ fetch: meter.fetch }));
+        await call();
+        assert.ok(meter.bytesRead > 100, `${meter.bytesRead} bytes read`);
+      });
+
+      for (const op of [exchange, userInfo]) {
+        it(`${op.name}: a 10 MiB body → MALFORMED_RESPONSE quickly, at most 1 MiB read`, async () => {
+          const meter = meteringFetch();
+          const client = h.client({ fetch: meter.fetch });
           const call = await op.prepare(h.tt, client);
-          h.tt.inject(op.endpoint, { malformed: kind, times: Infinity });
-          const err = await rejection(call());
-          assert.equal(err.code, 'MALFORMED_RESPONSE');
-          assert.equal(err.statusCode, 502);
-          assert.equal(err.retryable, false);
-          assert.equal(err.upstreamStatus, 200);
+          h.tt.inject(op.endpoint, { malformed: 'oversized', times: Infinity });
+          const { ms, error } = await timed(call);
+          assert.equal(error?.code, 'MALFORMED_RESPONSE');
+          assert.match(error.message, /TikTok's answer is larger than 1 MiB and was refused\.$/);
           assert.equal(attempts(h.tt, op), 1);
+          assert.ok(meter.bytesRead <= 1024 * 1024, `${meter.bytesRead} bytes read`);
+          assert.ok(ms < 500, `${Math.round(ms)} ms`);
         });
       }
-    }
-
-    it('names the content type of an HTML answer', async () => {
-      const call = await exchange.prepare(h.tt, h.client());
-      h.tt.inject('token', { malformed: 'html' });
-      const err = await rejection(call());
-      assert.equal(
-        err.message,
-        'Token exchange failed: TikTok answered a body that is not JSON (text/html; charset=utf-8).',
-      );
     });
 
-    it('(the byte meter counts what a normal answer reads)', async () => {
-      const meter = meteringFetch();
-      const call = await userInfo.prepare(h.tt, h.client({ fetch: meter.fetch }));
-      await call();
-      assert.ok(meter.bytesRead > 100, `${meter.bytesRead} bytes read`);
-    });
+    describe('token responses with bad fields', () => {
+      const BAD: [string, Record<string, unknown>, RegExp][] = [
+        ['missing access_token', { access_token: undefined }, /access_token is missing or empty/],
+        ['empty access_token', { access_token: '' }, /access_token is missing or empty/],
+        ['token_type "mac"', { token_type: 'mac' }, /token_type is not Bearer/],
+        ['expires_in "abc"', { expires_in: 'abc' }, /expires_in is not a positive integer/],
+        ['expires_in -1', { expires_in: -1 }, /expires_in is not a positive integer/],
+        ['expires_in 1e20', { expires_in: 1e20 }, /expires_in is not a positive integer/],
+        ['missing open_id', { open_id: undefined }, /open_id is missing or empty/],
+      ];
+      for (const [name, change, reason] of BAD) {
+        it(`${name} → MALFORMED_RESPONSE naming the field, one attempt`, async () => {
+          const call = await exchange.prepare(h.tt, h.client());
+          h.tt.inject('token', { body: { ...VALID_TOKENS, ...change } });
+          const err = await rejection(call());
+          assert.equal(err.code, 'MALFORMED_RESPONSE');
+          assert.match(err.message, reason);
+          assert.equal(attempts(h.tt, exchange), 1);
+        });
+      }
 
-    for (const op of [exchange, userInfo]) {
-      it(`${op.name}: a 10 MiB body → MALFORMED_RESPONSE quickly, at most 1 MiB read`, async () => {
-        const meter = meteringFetch();
-        const client = h.client({ fetch: meter.fetch });
-        const call = await op.prepare(h.tt, client);
-        h.tt.inject(op.endpoint, { malformed: 'oversized', times: Infinity });
-        const { ms, error } = await timed(call);
-        assert.equal(error?.code, 'MALFORMED_RESPONSE');
-        assert.match(error.message, /TikTok's answer is larger than 1 MiB and was refused\.$/);
-        assert.equal(attempts(h.tt, op), 1);
-        assert.ok(meter.bytesRead <= 1024 * 1024, `${meter.bytesRead} bytes read`);
-        assert.ok(ms < 500, `${Math.round(ms)} ms`);
+      it('expires_in "3600" → 3600, expires_at an hour from now', async () => {
+        const client = h.client();
+        const { code, codeVerifier } = await authorize(client);
+        h.tt.inject('token', { body: { ...VALID_TOKENS, expires_in: '3600' } });
+        const before = Date.now();
+        const tokens = await client.exchangeCodeForTokens(code, { codeVerifier });
+        assert.equal(tokens.expires_in, 3600);
+        assert.ok(
+          tokens.expires_at >= before + 3_600_000 && tokens.expires_at <= Date.now() + 3_600_000,
+        );
       });
-    }
-  });
 
-  describe('token responses with bad fields', () => {
-    const BAD: [string, Record<string, unknown>, RegExp][] = [
-      ['missing access_token', { access_token: undefined }, /access_token is missing or empty/],
-      ['empty access_token', { access_token: '' }, /access_token is missing or empty/],
-      ['token_type "mac"', { token_type: 'mac' }, /token_type is not Bearer/],
-      ['expires_in "abc"', { expires_in: 'abc' }, /expires_in is not a positive integer/],
-      ['expires_in -1', { expires_in: -1 }, /expires_in is not a positive integer/],
-      ['expires_in 1e20', { expires_in: 1e20 }, /expires_in is not a positive integer/],
-      ['missing open_id', { open_id: undefined }, /open_id is missing or empty/],
-    ];
-    for (const [name, change, reason] of BAD) {
-      it(`${name} → MALFORMED_RESPONSE naming the field, one attempt`, async () => {
-        const call = await exchange.prepare(h.tt, h.client());
-        h.tt.inject('token', { body: { ...VALID_TOKENS, ...change } });
-        const err = await rejection(call());
-        assert.equal(err.code, 'MALFORMED_RESPONSE');
-        assert.match(err.message, reason);
-        assert.equal(attempts(h.tt, exchange), 1);
+      it('token_type "bearer" → accepted, normalised to "Bearer"', async () => {
+        const client = h.client();
+        const { refresh_token } = h.tt.issueTokens(h.tt.users[0]!.openId);
+        h.tt.inject('token', { body: { ...VALID_TOKENS, token_type: 'bearer' } });
+        const tokens = await client.refreshAccessToken(refresh_token);
+        assert.equal(tokens.token_type, 'Bearer');
+        assert.equal(tokens.access_token, 'act.injected');
       });
-    }
 
-    it('expires_in "3600" → 3600, expires_at an hour from now', async () => {
-      const client = h.client();
-      const { code, codeVerifier } = await authorize(client);
-      h.tt.inject('token', { body: { ...VALID_TOKENS, expires_in: '3600' } });
-      const before = Date.now();
-      const tokens = await client.exchangeCodeForTokens(code, { codeVerifier });
-      assert.equal(tokens.expires_in, 3600);
-      assert.ok(
-        tokens.expires_at >= before + 3_600_000 && tokens.expires_at <= Date.now() + 3_600_000,
-      );
-    });
-
-    it('token_type "bearer" → accepted, normalised to "Bearer"', async () => {
-      const client = h.client();
-      const { refresh_token } = h.tt.issueTokens(h.tt.users[0]!.openId);
-      h.tt.inject('token', { body: { ...VALID_TOKENS, token_type: 'bearer' } });
-      const tokens = await client.refreshAccessToken(refresh_token);
-      assert.equal(tokens.token_type, 'Bearer');
-      assert.equal(tokens.access_token, 'act.injected');
-    });
-
-    it('missing refresh_token → login works, no refresh_token field (not refreshable)', async () => {
-      const client = h.client();
-      const { code, codeVerifier } = await authorize(client);
-      h.tt.inject('token', { body: without(VALID_TOKENS, 'refresh_token', 'refresh_expires_in') });
-      const tokens = await client.exchangeCodeForTokens(code, { codeVerifier });
-      assert.equal(tokens.access_token, 'act.injected');
-      assert.equal(tokens.open_id, 'open-injected');
-      assert.equal('refresh_token' in tokens, false);
-      assert.equal('refresh_expires_at' in tokens, false);
-    });
-  });
-
-  describe('prototype pollution', () => {
-    const POISON =
-      '{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},' +
-      '"access_token":"act.p","expires_in":60,"open_id":"open-p","token_type":"Bearer",' +
-      '"refresh_token":"rft.p","scope":"user.info.basic"}';
-
-    it('__proto__ / constructor keys in a token response pollute nothing', async () => {
-      const client = h.client();
-      const { refresh_token } = h.tt.issueTokens(h.tt.users[0]!.openId);
-      h.tt.inject('token', { body: POISON, headers: { 'content-type': 'application/json' } });
-      const tokens = await client.refreshAccessToken(refresh_token);
-      assert.equal(({} as Record<string, unknown>).polluted, undefined);
-      assert.equal(Object.getPrototypeOf(tokens), Object.prototype);
-      assert.equal((tokens as unknown as Record<string, unknown>).polluted, undefined);
-      assert.equal(Object.prototype.hasOwnProperty.call(tokens, '__proto__'), false);
-      assert.equal(tokens.access_token, 'act.p');
-    });
-
-    it('__proto__ keys inside user info pollute nothing', async () => {
-      const client = h.client();
-      const { access_token } = h.tt.issueTokens(h.tt.users[0]!.openId);
-      h.tt.inject('userinfo', {
-        body: '{"data":{"user":{"open_id":"o","__proto__":{"polluted":"yes","is_verified":true}}},"error":{"code":"ok","__proto__":{"code":"x"}}}',
-        headers: { 'content-type': 'application/json' },
+      it('missing refresh_token → login works, no refresh_token field (not refreshable)', async () => {
+        const client = h.client();
+        const { code, codeVerifier } = await authorize(client);
+        h.tt.inject('token', {
+          body: without(VALID_TOKENS, 'refresh_token', 'refresh_expires_in'),
+        });
+        const tokens = await client.exchangeCodeForTokens(code, { codeVerifier });
+        assert.equal(tokens.access_token, 'act.injected');
+        assert.equal(tokens.open_id, 'open-injected');
+        assert.equal('refresh_token' in tokens, false);
+        assert.equal('refresh_expires_at' in tokens, false);
       });
-      const user = await client.getUserInfo(access_token);
-      assert.deepEqual(user, { open_id: 'o' });
-      assert.equal(Object.getPrototypeOf(user), Object.prototype);
-      assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    });
+
+    describe('prototype pollution', () => {
+      const POISON =
+        '{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},' +
+        '"access_token":"act.p","expires_in":60,"open_id":"open-p","token_type":"Bearer",' +
+        '"refresh_token":"rft.p","scope":"user.info.basic"}';
+
+      it('__proto__ / constructor keys in a token response pollute nothing', async () => {
+        const client = h.client();
+        const { refresh_token } = h.tt.issueTokens(h.tt.users[0]!.openId);
+        h.tt.inject('token', { body: POISON, headers: { 'content-type': 'application/json' } });
+        const tokens = await client.refreshAccessToken(refresh_token);
+        assert.equal(({} as Record<string, unknown>).polluted, undefined);
+        assert.equal(Object.getPrototypeOf(tokens), Object.prototype);
+        assert.equal((tokens as unknown as Record<string, unknown>).polluted, undefined);
+        assert.equal(Object.prototype.hasOwnProperty.call(tokens, '__proto__'), false);
+        assert.equal(tokens.access_token, 'act.p');
+      });
+
+      it('__proto__ keys inside user info pollute nothing', async () => {
+        const client = h.client();
+        const { access_token } = h.tt.issueTokens(h.tt.users[0]!.openId);
+        h.tt.inject('userinfo', {
+          body: '{"data":{"user":{"open_id":"o","__proto__":{"polluted":"yes","is_verified":true}}},"error":{"code":"ok","__proto__":{"code":"x"}}}',
+          headers: { 'content-type': 'application/json' },
+        });
+        const user = await client.getUserInfo(access_token);
+        assert.deepEqual(user, { open_id: 'o' });
+        assert.equal(Object.getPrototypeOf(user), Object.prototype);
+        assert.equal(({} as Record<string, unknown>).polluted, undefined);
+      });
     });
   });
 });

@@ -176,7 +176,7 @@ function referenceParse(text: string): { value: unknown } | 'too deep' {
   }
 }
 
-describe('fuzz: parsers of TikTok answers', function () {
+describe('fuzz: client/parse', function () {
   this.timeout(60_000);
   const fuzz = useFuzzSettings();
   let assertUnpolluted: () => void = () => undefined;

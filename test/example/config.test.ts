@@ -10,7 +10,7 @@ const REAL = {
   TIKTOK_TOKEN_KEY: TOKEN_KEY,
 };
 
-describe('example config (readConfig)', () => {
+describe('example app: readConfig', () => {
   describe('a fresh machine (no variables)', () => {
     it('emulator mode on port 3000, memory sessions, login on, info logs, no secure cookies', () => {
       assert.deepEqual(readConfig({}), {

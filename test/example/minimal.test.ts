@@ -20,71 +20,73 @@ function readmeBlockAfter(heading: string): string {
   return block[1];
 }
 
-describe('example/minimal.ts (the README Quick start as one file)', () => {
-  let tt: TikTokEmulator;
-  before(async () => {
-    tt = await startTikTokEmulator({ autoApprove: true, redirectUris: [CALLBACK_URL] });
-  });
-  afterEach(() => tt.reset());
-  after(() => tt.close());
+describe('example/minimal.ts', () => {
+  describe('the README Quick start as one file', () => {
+    let tt: TikTokEmulator;
+    before(async () => {
+      tt = await startTikTokEmulator({ autoApprove: true, redirectUris: [CALLBACK_URL] });
+    });
+    afterEach(() => tt.reset());
+    after(() => tt.close());
 
-  const app = (): ReturnType<typeof createApp> =>
-    createApp({
-      clientKey: tt.clientKey,
-      clientSecret: tt.clientSecret,
-      callbackURL: CALLBACK_URL,
-      ...tt.endpoints,
+    const app = (): ReturnType<typeof createApp> =>
+      createApp({
+        clientKey: tt.clientKey,
+        clientSecret: tt.clientSecret,
+        callbackURL: CALLBACK_URL,
+        ...tt.endpoints,
+      });
+
+    it("is the README's Quick start, byte for byte (plus the lines that listen when run directly)", () => {
+      const file = readFileSync(join(ROOT, 'example/minimal.ts'), 'utf8');
+      const quickStart = readmeBlockAfter('## Quick start');
+      assert.ok(file.startsWith(quickStart), 'README Quick start and example/minimal.ts differ');
+      assert.match(file.slice(quickStart.length), /^\n\/\/ Listens only when run directly/);
     });
 
-  it("is the README's Quick start, byte for byte (plus the lines that listen when run directly)", () => {
-    const file = readFileSync(join(ROOT, 'example/minimal.ts'), 'utf8');
-    const quickStart = readmeBlockAfter('## Quick start');
-    assert.ok(file.startsWith(quickStart), 'README Quick start and example/minimal.ts differ');
-    assert.match(file.slice(quickStart.length), /^\n\/\/ Listens only when run directly/);
-  });
-
-  it('logs in against the emulator over http, then / greets the user', async () => {
-    const browser = request.agent(app());
-    const start = await browser.get('/auth/tiktok').expect(302);
-    const callback = await consent(new URL(String(start.headers.location)));
-    const done = await browser.get(callback).expect(302);
-    assert.equal(done.headers.location, '/');
-    const home = await browser.get('/').expect(200);
-    assert.equal(home.text, 'You are logged in with TikTok');
-    assert.equal(tt.count('token', { grantType: 'authorization_code' }), 1);
-  });
-
-  it('a denied login lands on /login with the reason and a correlation ID', async () => {
-    tt.setConsent({ decision: 'deny' });
-    const browser = request.agent(app());
-    const start = await browser.get('/auth/tiktok').expect(302);
-    const callback = await consent(new URL(String(start.headers.location)));
-    await browser.get(callback).expect(302).expect('Location', '/login');
-    const page = await browser.get('/login').expect(200);
-    assert.match(page.text, /^Login failed: .+ \(ref tiktok-\d+-[0-9a-f]{8}\)$/);
-  });
-
-  it('the session cookie is Secure only with NODE_ENV=production', async () => {
-    const cookieOf = async (): Promise<string> => {
-      const res = await request(app()).get('/auth/tiktok').expect(302);
-      const cookies = res.headers['set-cookie'];
-      assert.ok(Array.isArray(cookies) && typeof cookies[0] === 'string');
-      return cookies[0];
-    };
-    const dev = await withEnv({ NODE_ENV: undefined }, cookieOf);
-    assert.doesNotMatch(dev, /;\s*Secure/i);
-    assert.match(dev, /;\s*HttpOnly/i);
-    assert.match(dev, /;\s*SameSite=Lax/i);
-    // trust proxy 1: the TLS-terminating proxy says https.
-    const prod = await withEnv({ NODE_ENV: 'production' }, async () => {
-      const res = await request(app())
-        .get('/auth/tiktok')
-        .set('X-Forwarded-Proto', 'https')
-        .expect(302);
-      const cookies = res.headers['set-cookie'];
-      assert.ok(Array.isArray(cookies) && typeof cookies[0] === 'string');
-      return cookies[0];
+    it('logs in against the emulator over http, then / greets the user', async () => {
+      const browser = request.agent(app());
+      const start = await browser.get('/auth/tiktok').expect(302);
+      const callback = await consent(new URL(String(start.headers.location)));
+      const done = await browser.get(callback).expect(302);
+      assert.equal(done.headers.location, '/');
+      const home = await browser.get('/').expect(200);
+      assert.equal(home.text, 'You are logged in with TikTok');
+      assert.equal(tt.count('token', { grantType: 'authorization_code' }), 1);
     });
-    assert.match(prod, /;\s*Secure/i);
+
+    it('a denied login lands on /login with the reason and a correlation ID', async () => {
+      tt.setConsent({ decision: 'deny' });
+      const browser = request.agent(app());
+      const start = await browser.get('/auth/tiktok').expect(302);
+      const callback = await consent(new URL(String(start.headers.location)));
+      await browser.get(callback).expect(302).expect('Location', '/login');
+      const page = await browser.get('/login').expect(200);
+      assert.match(page.text, /^Login failed: .+ \(ref tiktok-\d+-[0-9a-f]{8}\)$/);
+    });
+
+    it('the session cookie is Secure only with NODE_ENV=production', async () => {
+      const cookieOf = async (): Promise<string> => {
+        const res = await request(app()).get('/auth/tiktok').expect(302);
+        const cookies = res.headers['set-cookie'];
+        assert.ok(Array.isArray(cookies) && typeof cookies[0] === 'string');
+        return cookies[0];
+      };
+      const dev = await withEnv({ NODE_ENV: undefined }, cookieOf);
+      assert.doesNotMatch(dev, /;\s*Secure/i);
+      assert.match(dev, /;\s*HttpOnly/i);
+      assert.match(dev, /;\s*SameSite=Lax/i);
+      // trust proxy 1: the TLS-terminating proxy says https.
+      const prod = await withEnv({ NODE_ENV: 'production' }, async () => {
+        const res = await request(app())
+          .get('/auth/tiktok')
+          .set('X-Forwarded-Proto', 'https')
+          .expect(302);
+        const cookies = res.headers['set-cookie'];
+        assert.ok(Array.isArray(cookies) && typeof cookies[0] === 'string');
+        return cookies[0];
+      });
+      assert.match(prod, /;\s*Secure/i);
+    });
   });
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createApp, type ExampleApp } from '../../example/app';
 import { tsBlocks } from '../support/markdown';
 
-describe('Log in with TikTok (docs snippet)', () => {
+describe('example app: /auth/tiktok', () => {
   let tt: TikTokEmulator;
   let example: ExampleApp;
 
@@ -47,7 +47,8 @@ describe('docs/emulator.md', () => {
       b.code.includes('startTikTokEmulator'),
     );
     assert.ok(snippet, 'docs/emulator.md has the emulator snippet');
-    const body = (text: string): string => text.slice(text.indexOf("describe('Log in with TikTok"));
+    const body = (text: string): string =>
+      text.slice(text.indexOf("describe('example app: /auth/tiktok'"));
     const self = readFileSync(__filename, 'utf8');
     assert.equal(
       body(snippet.code).trim(),

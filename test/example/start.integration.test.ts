@@ -6,7 +6,7 @@ import { startLocalExample as start } from '../support/example-app';
 import { login } from '../support/login';
 import { connectTestRedis, deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis';
 
-describe('example startExample (what npm start runs)', () => {
+describe('example app: startExample', () => {
   it('REDIS_URL: sessions in Redis, /healthz checks it', async function () {
     (await connectTestRedis(this)).destroy(); // skipped without Redis, failed under CI=true
     const { running, printed } = await start({ REDIS_URL });

@@ -7,7 +7,7 @@ import { LOCAL, startLocalExample as start } from '../support/example-app';
 import { freePort } from '../support/redis';
 
 const ROOT = join(__dirname, '../..');
-describe('example startExample (what npm start runs)', () => {
+describe('example app: startExample', () => {
   it('emulator mode: prints where to click, shows the consent page (not auto-approved), stops cleanly', async () => {
     const { running, printed } = await start({});
     try {

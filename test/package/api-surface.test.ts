@@ -14,7 +14,7 @@ const ENTRIES = {
   'passport-tiktok/testing': 'dist/testing/index.d.ts',
 };
 
-describe('public type surface (dist/*.d.ts)', function () {
+describe('package: public type surface (dist/*.d.ts)', function () {
   this.timeout(60_000);
   let surface: string[];
   before(() => {

@@ -22,7 +22,7 @@ async function fresh(script: string, env: NodeJS.ProcessEnv = {}): Promise<unkno
 }
 
 // The package as users import it (dist/; `npm test` builds it first).
-describe('cold start: what importing the package loads', function () {
+describe('package: cold start (what importing the package loads)', function () {
   this.timeout(30_000);
 
   it('the main entry loads neither winston, prom-client, undici nor the emulator', async () => {

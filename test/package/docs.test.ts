@@ -15,95 +15,99 @@ function apiNames(): Set<string> {
   return names;
 }
 
-describe('documentation', () => {
-  it('README.md stays a front page: at most 20 KB', () => {
-    const size = statSync(join(ROOT, 'README.md')).size;
-    assert.ok(size <= 20 * 1024, `README.md is ${size} bytes; move reference material to docs/`);
+describe('package: docs', () => {
+  describe('documentation', () => {
+    it('README.md stays a front page: at most 20 KB', () => {
+      const size = statSync(join(ROOT, 'README.md')).size;
+      assert.ok(size <= 20 * 1024, `README.md is ${size} bytes; move reference material to docs/`);
+    });
+
+    it('SECURITY.md stays a policy: at most 10 KB', () => {
+      const size = statSync(join(ROOT, 'SECURITY.md')).size;
+      assert.ok(
+        size <= 10 * 1024,
+        `SECURITY.md is ${size} bytes; details go to docs/security-review.md`,
+      );
+    });
+
+    it('every relative link of every Markdown file resolves, anchors included', () => {
+      const files = markdownFiles(ROOT);
+      assert.ok(files.includes('README.md') && files.includes(join('docs', 'README.md')));
+      const names = apiNames();
+      const links = files.flatMap((file) => relativeLinks(ROOT, file));
+      assert.ok(links.length >= 50, `expected the docs' links, found ${links.length}`);
+      const broken = links
+        .map((link) => ({ link, why: brokenLink(ROOT, link, names) }))
+        .filter((b) => b.why !== undefined)
+        .map((b) => `${b.link.file}: (${b.link.target}) ${b.why ?? ''}`);
+      assert.deepEqual(broken, []);
+    });
+
+    it('the link check catches a missing file, a missing anchor and an unknown API page', () => {
+      const names = apiNames();
+      const check = (target: string): string | undefined =>
+        brokenLink(ROOT, { file: 'docs/README.md', target }, names);
+      assert.equal(check('strategy.md#returnto'), undefined);
+      assert.match(check('no-such-page.md') ?? '', /no such file: docs\/no-such-page\.md/);
+      assert.match(check('strategy.md#no-such-heading') ?? '', /no heading for #no-such-heading/);
+      assert.match(check('../README.md#nope') ?? '', /no heading/);
+      assert.equal(
+        slug('Why did the login fail? `getTikTokLoginFailure(req)`'),
+        'why-did-the-login-fail-gettiktokloginfailurereq',
+      );
+      assert.ok(
+        anchors(join(ROOT, 'docs', 'strategy.md')).has('sessions-and-cookies-tiktok-needs'),
+      );
+    });
   });
 
-  it('SECURITY.md stays a policy: at most 10 KB', () => {
-    const size = statSync(join(ROOT, 'SECURITY.md')).size;
-    assert.ok(
-      size <= 10 * 1024,
-      `SECURITY.md is ${size} bytes; details go to docs/security-review.md`,
-    );
-  });
+  // Comments and docs cite TikTok's developer pages or this repository's docs/, never notes kept
+  // outside the repository.
+  describe('no references to files outside the repository', () => {
+    const OUTSIDE = [
+      ['design', 'md'],
+      ['reliability', 'md'],
+      ['style', 'md'],
+    ].map(([name, ext]) => new RegExp(`\\b${name ?? ''}\\.${ext ?? ''}\\b`));
+    // docs/tiktok-api.md is this repository's own page; a bare `tiktok-api.md` outside docs/ is not.
+    const BARE_TIKTOK_API = /(?<![\w/])tiktok-api\.md\b/;
+    const SHARED = /\.\.\/shared\b/;
+    const FOLDERS = ['lib', 'test', 'example', 'bench', '.ci', 'docs'];
+    const SKIP = new Set(['node_modules', 'dist', 'results', 'api', '.readme-blocks']);
 
-  it('every relative link of every Markdown file resolves, anchors included', () => {
-    const files = markdownFiles(ROOT);
-    assert.ok(files.includes('README.md') && files.includes(join('docs', 'README.md')));
-    const names = apiNames();
-    const links = files.flatMap((file) => relativeLinks(ROOT, file));
-    assert.ok(links.length >= 50, `expected the docs' links, found ${links.length}`);
-    const broken = links
-      .map((link) => ({ link, why: brokenLink(ROOT, link, names) }))
-      .filter((b) => b.why !== undefined)
-      .map((b) => `${b.link.file}: (${b.link.target}) ${b.why ?? ''}`);
-    assert.deepEqual(broken, []);
-  });
-
-  it('the link check catches a missing file, a missing anchor and an unknown API page', () => {
-    const names = apiNames();
-    const check = (target: string): string | undefined =>
-      brokenLink(ROOT, { file: 'docs/README.md', target }, names);
-    assert.equal(check('strategy.md#returnto'), undefined);
-    assert.match(check('no-such-page.md') ?? '', /no such file: docs\/no-such-page\.md/);
-    assert.match(check('strategy.md#no-such-heading') ?? '', /no heading for #no-such-heading/);
-    assert.match(check('../README.md#nope') ?? '', /no heading/);
-    assert.equal(
-      slug('Why did the login fail? `getTikTokLoginFailure(req)`'),
-      'why-did-the-login-fail-gettiktokloginfailurereq',
-    );
-    assert.ok(anchors(join(ROOT, 'docs', 'strategy.md')).has('sessions-and-cookies-tiktok-needs'));
-  });
-});
-
-// Comments and docs cite TikTok's developer pages or this repository's docs/, never notes kept
-// outside the repository.
-describe('no references to files outside the repository', () => {
-  const OUTSIDE = [
-    ['design', 'md'],
-    ['reliability', 'md'],
-    ['style', 'md'],
-  ].map(([name, ext]) => new RegExp(`\\b${name ?? ''}\\.${ext ?? ''}\\b`));
-  // docs/tiktok-api.md is this repository's own page; a bare `tiktok-api.md` outside docs/ is not.
-  const BARE_TIKTOK_API = /(?<![\w/])tiktok-api\.md\b/;
-  const SHARED = /\.\.\/shared\b/;
-  const FOLDERS = ['lib', 'test', 'example', 'bench', '.ci', 'docs'];
-  const SKIP = new Set(['node_modules', 'dist', 'results', 'api', '.readme-blocks']);
-
-  function textFiles(): string[] {
-    const found: string[] = [];
-    const walk = (dir: string): void => {
-      for (const name of readdirSync(dir)) {
-        const path = join(dir, name);
-        if (SKIP.has(name)) continue;
-        if (statSync(path).isDirectory()) walk(path);
-        else if (/\.(ts|js|mjs|cjs|json|md|yml|yaml|sh)$|^run$/.test(name)) found.push(path);
+    function textFiles(): string[] {
+      const found: string[] = [];
+      const walk = (dir: string): void => {
+        for (const name of readdirSync(dir)) {
+          const path = join(dir, name);
+          if (SKIP.has(name)) continue;
+          if (statSync(path).isDirectory()) walk(path);
+          else if (/\.(ts|js|mjs|cjs|json|md|yml|yaml|sh)$|^run$/.test(name)) found.push(path);
+        }
+      };
+      for (const folder of FOLDERS) walk(join(ROOT, folder));
+      for (const name of readdirSync(ROOT)) {
+        if (/\.(md|json|mjs)$/.test(name) && name !== 'package-lock.json')
+          found.push(join(ROOT, name));
       }
-    };
-    for (const folder of FOLDERS) walk(join(ROOT, folder));
-    for (const name of readdirSync(ROOT)) {
-      if (/\.(md|json|mjs)$/.test(name) && name !== 'package-lock.json')
-        found.push(join(ROOT, name));
+      return found;
     }
-    return found;
-  }
 
-  it('no file cites notes kept outside the repository', () => {
-    const offenders: string[] = [];
-    for (const path of textFiles()) {
-      const rel = relative(ROOT, path);
-      if (rel === join('test', 'package', 'docs.test.ts')) continue; // the patterns themselves
-      readFileSync(path, 'utf8')
-        .split('\n')
-        .forEach((line, i) => {
-          const bareTikTokApi = !rel.startsWith('docs/') && BARE_TIKTOK_API.test(line);
-          if (OUTSIDE.some((re) => re.test(line)) || SHARED.test(line) || bareTikTokApi) {
-            offenders.push(`${rel}:${String(i + 1)}: ${line.trim()}`);
-          }
-        });
-    }
-    assert.deepEqual(offenders, []);
+    it('no file cites notes kept outside the repository', () => {
+      const offenders: string[] = [];
+      for (const path of textFiles()) {
+        const rel = relative(ROOT, path);
+        if (rel === join('test', 'package', 'docs.test.ts')) continue; // the patterns themselves
+        readFileSync(path, 'utf8')
+          .split('\n')
+          .forEach((line, i) => {
+            const bareTikTokApi = !rel.startsWith('docs/') && BARE_TIKTOK_API.test(line);
+            if (OUTSIDE.some((re) => re.test(line)) || SHARED.test(line) || bareTikTokApi) {
+              offenders.push(`${rel}:${String(i + 1)}: ${line.trim()}`);
+            }
+          });
+      }
+      assert.deepEqual(offenders, []);
+    });
   });
 });

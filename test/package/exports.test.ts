@@ -40,7 +40,7 @@ const EXPORTS = [
   'watchRedisClusterTopology',
 ];
 
-describe('package exports', () => {
+describe('package: exports', () => {
   it('lib/index.ts exports exactly the pinned runtime names', () => {
     assert.deepEqual(Object.keys(api).sort(), [...EXPORTS].sort());
   });

@@ -41,7 +41,7 @@ async function ensureBuilt(): Promise<void> {
   );
 }
 
-describe('the built package from another project (dist/)', function () {
+describe('package: the built package from another project (dist/)', function () {
   this.timeout(60_000);
   let project: string;
 

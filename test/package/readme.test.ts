@@ -15,7 +15,7 @@ function documentedBlocks(): { file: string; line: number; code: string }[] {
   return files.flatMap((file) => tsBlocks(ROOT, file));
 }
 
-describe('README and docs/ code blocks', function () {
+describe('package: README and docs/ code blocks', function () {
   this.timeout(60_000);
   after(() => rmSync(OUT, { recursive: true, force: true }));
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { RedisClaimStore } from '../../lib';
 import { connectTestRedis, deleteKeys, uniquePrefix, type TestRedis } from '../support/redis';
 
-describe('state claims', () => {
+describe('state/claims', () => {
   describe('RedisClaimStore (SET NX PX)', function () {
     let redis: TestRedis | undefined;
     let prefix: string;

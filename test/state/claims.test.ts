@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { MemoryClaimStore, RedisClaimStore } from '../../lib';
 import { claimKeyForState } from '../../lib/state/claims';
 
-describe('state claims', () => {
+describe('state/claims', () => {
   it('claimKeyForState is the SHA-256 of the state (hex), never the state', () => {
     const key = claimKeyForState('abc');
     assert.equal(key, 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');

@@ -6,7 +6,7 @@ import { getTikTokLoginFailure, tiktokReturnTo } from '../../lib';
 import { field } from '../support/json';
 import { LOGIN_FAILURE_KEY } from '../../lib/state/login-failure';
 
-describe('getTikTokLoginFailure and tiktokReturnTo', () => {
+describe('state/login-failure', () => {
   let server: Server;
   before(() => {
     const app = express();

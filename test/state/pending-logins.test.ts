@@ -23,7 +23,7 @@ const login = (state: string, createdAt: number): PendingLogin => ({
 });
 const LIMITS = { max: 3, ttlMs: 1000, now: 10_000 };
 
-describe('pending logins in the session', () => {
+describe('state/pending-logins', () => {
   it('adds entries under tiktok:pending, keeping the newest `max`', () => {
     const session = new FakeSession();
     for (const s of ['a', 'b', 'c', 'd']) addPendingLogin(session, login(s, 10_000), LIMITS);

@@ -10,77 +10,79 @@ const BASE = {
   callbackURL: 'https://app.example/auth/tiktok/callback',
 };
 
-describe('TikTokStrategy: issuing the authorization request', () => {
-  const harness = useStrategyHarnesses();
+describe('TikTokStrategy', () => {
+  describe('login start', () => {
+    const harness = useStrategyHarnesses();
 
-  it('redirects to the exact TikTok URL: client_key, comma scopes, hex challenge', async () => {
-    const h = harness(
-      new TikTokStrategy({ ...BASE, scope: ['user.info.basic', 'user.info.profile'] }),
-    );
-    const { url, state, verifier } = await startIn(h.browser());
-    assert.ok(typeof verifier === 'string' && /^[A-Za-z0-9_-]{43,128}$/.test(verifier));
-    assert.match(state, /^[0-9a-f]{64}$/);
-    assert.equal(
-      url.href,
-      'https://www.tiktok.com/v2/auth/authorize/?client_key=ck-123' +
-        '&scope=user.info.basic%2Cuser.info.profile&response_type=code' +
-        '&redirect_uri=https%3A%2F%2Fapp.example%2Fauth%2Ftiktok%2Fcallback' +
-        `&state=${state}&code_challenge=${codeChallengeForVerifier(verifier)}&code_challenge_method=S256`,
-    );
-    assert.ok(!url.href.includes('cs-456'), 'never the secret');
-  });
+    it('redirects to the exact TikTok URL: client_key, comma scopes, hex challenge', async () => {
+      const h = harness(
+        new TikTokStrategy({ ...BASE, scope: ['user.info.basic', 'user.info.profile'] }),
+      );
+      const { url, state, verifier } = await startIn(h.browser());
+      assert.ok(typeof verifier === 'string' && /^[A-Za-z0-9_-]{43,128}$/.test(verifier));
+      assert.match(state, /^[0-9a-f]{64}$/);
+      assert.equal(
+        url.href,
+        'https://www.tiktok.com/v2/auth/authorize/?client_key=ck-123' +
+          '&scope=user.info.basic%2Cuser.info.profile&response_type=code' +
+          '&redirect_uri=https%3A%2F%2Fapp.example%2Fauth%2Ftiktok%2Fcallback' +
+          `&state=${state}&code_challenge=${codeChallengeForVerifier(verifier)}&code_challenge_method=S256`,
+      );
+      assert.ok(!url.href.includes('cs-456'), 'never the secret');
+    });
 
-  it('disableAutoAuth adds disable_auto_auth=1; pkce: false drops the challenge', async () => {
-    const h = harness(new TikTokStrategy({ ...BASE, disableAutoAuth: true, pkce: false }));
-    const { url, state, verifier } = await startIn(h.browser());
-    assert.equal(verifier, undefined);
-    assert.equal(
-      url.href,
-      'https://www.tiktok.com/v2/auth/authorize/?client_key=ck-123&scope=user.info.basic' +
-        '&response_type=code&redirect_uri=https%3A%2F%2Fapp.example%2Fauth%2Ftiktok%2Fcallback' +
-        `&state=${state}&disable_auto_auth=1`,
-    );
-  });
+    it('disableAutoAuth adds disable_auto_auth=1; pkce: false drops the challenge', async () => {
+      const h = harness(new TikTokStrategy({ ...BASE, disableAutoAuth: true, pkce: false }));
+      const { url, state, verifier } = await startIn(h.browser());
+      assert.equal(verifier, undefined);
+      assert.equal(
+        url.href,
+        'https://www.tiktok.com/v2/auth/authorize/?client_key=ck-123&scope=user.info.basic' +
+          '&response_type=code&redirect_uri=https%3A%2F%2Fapp.example%2Fauth%2Ftiktok%2Fcallback' +
+          `&state=${state}&disable_auto_auth=1`,
+      );
+    });
 
-  it("per-request scope: passport.authenticate('tiktok', { scope })", async () => {
-    const h = harness(new TikTokStrategy(BASE), { scope: 'user.info.basic,user.info.stats' });
-    const { url } = await startIn(h.browser());
-    assert.equal(url.searchParams.get('scope'), 'user.info.basic,user.info.stats');
-  });
+    it("per-request scope: passport.authenticate('tiktok', { scope })", async () => {
+      const h = harness(new TikTokStrategy(BASE), { scope: 'user.info.basic,user.info.stats' });
+      const { url } = await startIn(h.browser());
+      assert.equal(url.searchParams.get('scope'), 'user.info.basic,user.info.stats');
+    });
 
-  it('the authorizationURL option points elsewhere (e.g. the emulator)', async () => {
-    const h = harness(
-      new TikTokStrategy({ ...BASE, authorizationURL: 'http://127.0.0.1:9/v2/auth/authorize/' }),
-    );
-    const { url } = await startIn(h.browser());
-    assert.equal(url.origin + url.pathname, 'http://127.0.0.1:9/v2/auth/authorize/');
-  });
+    it('the authorizationURL option points elsewhere (e.g. the emulator)', async () => {
+      const h = harness(
+        new TikTokStrategy({ ...BASE, authorizationURL: 'http://127.0.0.1:9/v2/auth/authorize/' }),
+      );
+      const { url } = await startIn(h.browser());
+      assert.equal(url.origin + url.pathname, 'http://127.0.0.1:9/v2/auth/authorize/');
+    });
 
-  it('each start gets a fresh state and verifier', async () => {
-    const h = harness(new TikTokStrategy(BASE));
-    const agent = h.browser();
-    const a = await startIn(agent);
-    const b = await startIn(agent);
-    assert.notEqual(a.state, b.state);
-    assert.notEqual(a.verifier, b.verifier);
-  });
+    it('each start gets a fresh state and verifier', async () => {
+      const h = harness(new TikTokStrategy(BASE));
+      const agent = h.browser();
+      const a = await startIn(agent);
+      const b = await startIn(agent);
+      assert.notEqual(a.state, b.state);
+      assert.notEqual(a.verifier, b.verifier);
+    });
 
-  it('without a session middleware → error SERVICE_UNAVAILABLE (503), no redirect', async () => {
-    const h = harness(new TikTokStrategy(BASE));
-    const result = outcomeOf(await h.browser().get('/bare/auth/tiktok'));
-    assert.equal(result.outcome, 'error');
-    assert.equal(field(result.error, 'code'), 'SERVICE_UNAVAILABLE');
-    assert.match(String(field(result.error, 'message')), /express-session/);
-  });
+    it('without a session middleware → error SERVICE_UNAVAILABLE (503), no redirect', async () => {
+      const h = harness(new TikTokStrategy(BASE));
+      const result = outcomeOf(await h.browser().get('/bare/auth/tiktok'));
+      assert.equal(result.outcome, 'error');
+      assert.equal(field(result.error, 'code'), 'SERVICE_UNAVAILABLE');
+      assert.match(String(field(result.error, 'message')), /express-session/);
+    });
 
-  it('PUT on the start route → error METHOD_NOT_ALLOWED (GET and POST start a login)', async () => {
-    const h = harness(new TikTokStrategy(BASE));
-    const agent = h.browser();
-    const res = await agent.put('/auth/tiktok');
-    const result = outcomeOf(res);
-    assert.equal(result.outcome, 'error');
-    assert.equal(field(result.error, 'code'), 'METHOD_NOT_ALLOWED');
-    assert.equal(res.headers.allow, 'GET, POST');
-    assert.equal(outcomeOf(await agent.post('/auth/tiktok')).outcome, 'redirect');
+    it('PUT on the start route → error METHOD_NOT_ALLOWED (GET and POST start a login)', async () => {
+      const h = harness(new TikTokStrategy(BASE));
+      const agent = h.browser();
+      const res = await agent.put('/auth/tiktok');
+      const result = outcomeOf(res);
+      assert.equal(result.outcome, 'error');
+      assert.equal(field(result.error, 'code'), 'METHOD_NOT_ALLOWED');
+      assert.equal(res.headers.allow, 'GET, POST');
+      assert.equal(outcomeOf(await agent.post('/auth/tiktok')).outcome, 'redirect');
+    });
   });
 });

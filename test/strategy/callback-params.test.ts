@@ -9,7 +9,7 @@ import {
 const parse = (query: string): ReturnType<typeof parseCallbackParams> =>
   parseCallbackParams(new URLSearchParams(query));
 
-describe('callback parameters (raw query string)', () => {
+describe('strategy/callback-params', () => {
   it('reads the query of originalUrl, else url', () => {
     assert.equal(rawQueryOf({ originalUrl: '/cb?state=a&x=1', url: '/?y' }).get('state'), 'a');
     assert.equal(rawQueryOf({ url: '/cb?state=b' }).get('state'), 'b');

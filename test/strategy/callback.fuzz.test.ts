@@ -115,80 +115,84 @@ function assertAbsent(text: string, canaries: readonly string[], where: string):
   }
 }
 
-describe('fuzz: the OAuth callback query', function () {
+describe('fuzz: TikTokStrategy', function () {
   this.timeout(60_000);
-  const fuzz = useFuzzSettings();
-  const rejections = watchUnhandledRejections();
+  describe('callback', () => {
+    const fuzz = useFuzzSettings();
+    const rejections = watchUnhandledRejections();
 
-  for (const version of EXPRESS_VERSIONS) {
-    describe(version, () => {
-      const logger = new CaptureLogger();
-      const fx = useLoginFixture({
-        express: version,
-        emulator: { clientSecret: SECRET, rateLimit: NO_RATE_LIMIT },
-        strategy: { clientSecret: SECRET, logger },
-      });
-
-      it('never a 500, no token call on bad input, no secret echoed, no pollution', async () => {
-        const stats = { runs: 0, tokenCalls: 0, logins: 0 };
-        const assertUnpolluted = prototypeSnapshot();
-        const property = fc.asyncProperty(caseArb, async (c) => {
-          stats.runs += 1;
-          const agent = fx.browser();
-          const secrets = await prepare(agent, c.setup);
-          const query = renderQuery(c.plan, secrets);
-          const tokenBefore = fx.tt.count('token');
-          const requestsBefore = fx.tt.requests.length;
-          const lineBefore = logger.lines.length;
-
-          const res = await agent[c.method](`${c.route}?${query}`).set('Accept', c.accept);
-
-          assert.ok(ALLOWED_STATUSES.has(res.status), `status ${res.status}: ${res.text}`);
-          if (c.method !== 'get') assert.equal(res.status, 405);
-          if (res.status >= 400) {
-            assert.match(String(res.headers['x-correlation-id']), /^tiktok-\d+-[0-9a-f]{8}$/);
-          }
-          const tokenCalls = fx.tt.count('token') - tokenBefore;
-          assert.ok(tokenCalls <= 1, `${tokenCalls} token calls`);
-          if (tokenCalls > 0) {
-            assert.equal(c.method, 'get');
-            assert.ok(mayCallToken(query, secrets), `a token call for ${query.slice(0, 300)}`);
-            stats.tokenCalls += 1;
-          }
-          if (res.status === 302 && res.headers.location === '/') stats.logins += 1;
-
-          const verifiers = fx.tt.requests
-            .slice(requestsBefore)
-            .map((r) => r.form?.code_verifier)
-            .filter((v): v is string => v !== undefined);
-          const canaries = [SECRET, CANARY_CODE, ...verifiers];
-          if (secrets.state !== undefined) canaries.push(secrets.state);
-          if (secrets.code !== undefined) canaries.push(secrets.code);
-          const { response, logs } = exposed(res, logger, lineBefore);
-          assertAbsent(response, [...canaries, CANARY_DESCRIPTION], 'the response');
-          // TikTok's `error` identifier (safe characters only) may be logged as the failure's
-          // reason; the attacker-controlled error_description never is.
-          const loggable = new URLSearchParams(query).getAll('error').includes(CANARY_DESCRIPTION);
-          assertAbsent(logs, loggable ? canaries : [...canaries, CANARY_DESCRIPTION], 'the log');
-          assertUnpolluted();
-          assert.deepEqual(rejections.reasons, []);
+    for (const version of EXPRESS_VERSIONS) {
+      describe(version, () => {
+        const logger = new CaptureLogger();
+        const fx = useLoginFixture({
+          express: version,
+          emulator: { clientSecret: SECRET, rateLimit: NO_RATE_LIMIT },
+          strategy: { clientSecret: SECRET, logger },
         });
-        // Two plain callbacks always run first, so that the checks below hold whatever the seed.
-        await fc.assert(property, {
-          ...fuzz.params<[Case]>(150),
-          examples: [[LOGIN], [FOREIGN_CODE]],
-        });
-        // The fuzzer got past the checks too (the properties above are not vacuous).
-        assert.ok(stats.tokenCalls > 0, `no token call in ${stats.runs} runs`);
-        assert.ok(stats.logins > 0, `no successful login in ${stats.runs} runs`);
-      });
-    });
-  }
 
-  describe('afterwards', () => {
-    it('no unhandled rejection surfaced once the runs settled', async () => {
-      await new Promise((resolve) => setImmediate(resolve));
-      assert.deepEqual(rejections.reasons, []);
+        it('never a 500, no token call on bad input, no secret echoed, no pollution', async () => {
+          const stats = { runs: 0, tokenCalls: 0, logins: 0 };
+          const assertUnpolluted = prototypeSnapshot();
+          const property = fc.asyncProperty(caseArb, async (c) => {
+            stats.runs += 1;
+            const agent = fx.browser();
+            const secrets = await prepare(agent, c.setup);
+            const query = renderQuery(c.plan, secrets);
+            const tokenBefore = fx.tt.count('token');
+            const requestsBefore = fx.tt.requests.length;
+            const lineBefore = logger.lines.length;
+
+            const res = await agent[c.method](`${c.route}?${query}`).set('Accept', c.accept);
+
+            assert.ok(ALLOWED_STATUSES.has(res.status), `status ${res.status}: ${res.text}`);
+            if (c.method !== 'get') assert.equal(res.status, 405);
+            if (res.status >= 400) {
+              assert.match(String(res.headers['x-correlation-id']), /^tiktok-\d+-[0-9a-f]{8}$/);
+            }
+            const tokenCalls = fx.tt.count('token') - tokenBefore;
+            assert.ok(tokenCalls <= 1, `${tokenCalls} token calls`);
+            if (tokenCalls > 0) {
+              assert.equal(c.method, 'get');
+              assert.ok(mayCallToken(query, secrets), `a token call for ${query.slice(0, 300)}`);
+              stats.tokenCalls += 1;
+            }
+            if (res.status === 302 && res.headers.location === '/') stats.logins += 1;
+
+            const verifiers = fx.tt.requests
+              .slice(requestsBefore)
+              .map((r) => r.form?.code_verifier)
+              .filter((v): v is string => v !== undefined);
+            const canaries = [SECRET, CANARY_CODE, ...verifiers];
+            if (secrets.state !== undefined) canaries.push(secrets.state);
+            if (secrets.code !== undefined) canaries.push(secrets.code);
+            const { response, logs } = exposed(res, logger, lineBefore);
+            assertAbsent(response, [...canaries, CANARY_DESCRIPTION], 'the response');
+            // TikTok's `error` identifier (safe characters only) may be logged as the failure's
+            // reason; the attacker-controlled error_description never is.
+            const loggable = new URLSearchParams(query)
+              .getAll('error')
+              .includes(CANARY_DESCRIPTION);
+            assertAbsent(logs, loggable ? canaries : [...canaries, CANARY_DESCRIPTION], 'the log');
+            assertUnpolluted();
+            assert.deepEqual(rejections.reasons, []);
+          });
+          // Two plain callbacks always run first, so that the checks below hold whatever the seed.
+          await fc.assert(property, {
+            ...fuzz.params<[Case]>(150),
+            examples: [[LOGIN], [FOREIGN_CODE]],
+          });
+          // The fuzzer got past the checks too (the properties above are not vacuous).
+          assert.ok(stats.tokenCalls > 0, `no token call in ${stats.runs} runs`);
+          assert.ok(stats.logins > 0, `no successful login in ${stats.runs} runs`);
+        });
+      });
+    }
+
+    describe('afterwards', () => {
+      it('no unhandled rejection surfaced once the runs settled', async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepEqual(rejections.reasons, []);
+      });
     });
   });
 });

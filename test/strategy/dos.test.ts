@@ -4,43 +4,45 @@ import { MemoryClaimStore } from '../../lib';
 import { field } from '../support/json';
 import { startLogin, useLoginFixture } from '../support/login';
 
-describe('security: resource exhaustion through the login routes', () => {
-  const claimStore = new MemoryClaimStore({ maxEntries: 100 });
-  const fx = useLoginFixture({ strategy: { claimStore } });
+describe('TikTokStrategy', () => {
+  describe('resource exhaustion through the login routes', () => {
+    const claimStore = new MemoryClaimStore({ maxEntries: 100 });
+    const fx = useLoginFixture({ strategy: { claimStore } });
 
-  it('300 callbacks with made-up states: no TikTok call, no claim, the session does not grow', async () => {
-    const agent = fx.browser();
-    await startLogin(agent);
-    for (let i = 0; i < 300; i++) {
-      const state = randomBytes(32).toString('hex');
-      const res = await agent.get(`/auth/tiktok/callback?code=c${i}&state=${state}`);
-      assert.equal(res.status, 400);
-    }
-    assert.equal(fx.tt.count('token'), 0);
-    assert.equal(claimStore.size, 0, 'claims are only taken for a state this session issued');
-    const pending = field((await agent.get('/me')).body, 'session', 'tiktok:pending');
-    assert.ok(Array.isArray(pending) && pending.length === 1);
-  });
-
-  it('50 login starts in one session keep 5 pending logins (and one session)', async () => {
-    const agent = fx.browser();
-    for (let i = 0; i < 50; i++) await startLogin(agent);
-    const me = await agent.get('/me');
-    const pending = field(me.body, 'session', 'tiktok:pending');
-    assert.ok(Array.isArray(pending));
-    assert.equal(pending.length, 5);
-    assert.ok(JSON.stringify(pending).length < 5 * 400, 'each pending login is small');
-  });
-
-  it('claims stay bounded under a flood of real callbacks (maxEntries)', async () => {
-    for (let i = 0; i < 120; i++) {
+    it('300 callbacks with made-up states: no TikTok call, no claim, the session does not grow', async () => {
       const agent = fx.browser();
-      const authorize = await startLogin(agent);
-      const state = authorize.searchParams.get('state') ?? '';
-      // A valid state with a code TikTok refuses: the state is claimed, then the exchange fails.
-      const res = await agent.get(`/auth/tiktok/callback?code=bogus${i}&state=${state}`);
-      assert.equal(res.status, 401);
-    }
-    assert.ok(claimStore.size <= 100, `${claimStore.size} claims held`);
+      await startLogin(agent);
+      for (let i = 0; i < 300; i++) {
+        const state = randomBytes(32).toString('hex');
+        const res = await agent.get(`/auth/tiktok/callback?code=c${i}&state=${state}`);
+        assert.equal(res.status, 400);
+      }
+      assert.equal(fx.tt.count('token'), 0);
+      assert.equal(claimStore.size, 0, 'claims are only taken for a state this session issued');
+      const pending = field((await agent.get('/me')).body, 'session', 'tiktok:pending');
+      assert.ok(Array.isArray(pending) && pending.length === 1);
+    });
+
+    it('50 login starts in one session keep 5 pending logins (and one session)', async () => {
+      const agent = fx.browser();
+      for (let i = 0; i < 50; i++) await startLogin(agent);
+      const me = await agent.get('/me');
+      const pending = field(me.body, 'session', 'tiktok:pending');
+      assert.ok(Array.isArray(pending));
+      assert.equal(pending.length, 5);
+      assert.ok(JSON.stringify(pending).length < 5 * 400, 'each pending login is small');
+    });
+
+    it('claims stay bounded under a flood of real callbacks (maxEntries)', async () => {
+      for (let i = 0; i < 120; i++) {
+        const agent = fx.browser();
+        const authorize = await startLogin(agent);
+        const state = authorize.searchParams.get('state') ?? '';
+        // A valid state with a code TikTok refuses: the state is claimed, then the exchange fails.
+        const res = await agent.get(`/auth/tiktok/callback?code=bogus${i}&state=${state}`);
+        assert.equal(res.status, 401);
+      }
+      assert.ok(claimStore.size <= 100, `${claimStore.size} claims held`);
+    });
   });
 });

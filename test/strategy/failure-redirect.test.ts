@@ -2,94 +2,100 @@ import assert from 'node:assert/strict';
 import { field } from '../support/json';
 import { consent, EXPRESS_VERSIONS, startLogin, useLoginFixture } from '../support/login';
 
-for (const version of EXPRESS_VERSIONS) {
-  describe(`why a login failed (${version})`, () => {
-    describe("passport's failureRedirect + getTikTokLoginFailure()", () => {
-      const fx = useLoginFixture({ express: version });
+describe('TikTokStrategy', () => {
+  describe('callback', () => {
+    for (const version of EXPRESS_VERSIONS) {
+      describe(`why a login failed (${version})`, () => {
+        describe("passport's failureRedirect + getTikTokLoginFailure()", () => {
+          const fx = useLoginFixture({ express: version });
 
-      it('a replayed callback lands on /login, which learns INVALID_STATE once', async () => {
-        const agent = fx.browser();
-        const res = await agent.get(
-          `/auth/tiktok/callback-redirect?code=x&state=${'a'.repeat(64)}`,
-        );
-        assert.equal(res.status, 302);
-        assert.equal(res.headers.location, '/login');
-        const page = await agent.get('/login');
-        assert.equal(field(page.body, 'failure', 'code'), 'INVALID_STATE');
-        assert.equal(
-          field(page.body, 'failure', 'message'),
-          'Your login expired or was already used. Please try again.',
-        );
-        assert.match(
-          String(field(page.body, 'failure', 'correlationId')),
-          /^tiktok-\d+-[0-9a-f]{8}$/,
-        );
-        const again = await agent.get('/login');
-        assert.equal(field(again.body, 'failure'), null);
-      });
+          it('a replayed callback lands on /login, which learns INVALID_STATE once', async () => {
+            const agent = fx.browser();
+            const res = await agent.get(
+              `/auth/tiktok/callback-redirect?code=x&state=${'a'.repeat(64)}`,
+            );
+            assert.equal(res.status, 302);
+            assert.equal(res.headers.location, '/login');
+            const page = await agent.get('/login');
+            assert.equal(field(page.body, 'failure', 'code'), 'INVALID_STATE');
+            assert.equal(
+              field(page.body, 'failure', 'message'),
+              'Your login expired or was already used. Please try again.',
+            );
+            assert.match(
+              String(field(page.body, 'failure', 'correlationId')),
+              /^tiktok-\d+-[0-9a-f]{8}$/,
+            );
+            const again = await agent.get('/login');
+            assert.equal(field(again.body, 'failure'), null);
+          });
 
-      it('a cancelled login lands on /login with ACCESS_DENIED', async () => {
-        fx.tt.setConsent({ decision: 'deny' });
-        const agent = fx.browser();
-        const callback = await consent(await startLogin(agent));
-        const res = await agent.get(
-          callback.replace('/auth/tiktok/callback', '/auth/tiktok/callback-redirect'),
-        );
-        assert.equal(res.headers.location, '/login');
-        const page = await agent.get('/login');
-        assert.equal(field(page.body, 'failure', 'code'), 'ACCESS_DENIED');
-      });
+          it('a cancelled login lands on /login with ACCESS_DENIED', async () => {
+            fx.tt.setConsent({ decision: 'deny' });
+            const agent = fx.browser();
+            const callback = await consent(await startLogin(agent));
+            const res = await agent.get(
+              callback.replace('/auth/tiktok/callback', '/auth/tiktok/callback-redirect'),
+            );
+            assert.equal(res.headers.location, '/login');
+            const page = await agent.get('/login');
+            assert.equal(field(page.body, 'failure', 'code'), 'ACCESS_DENIED');
+          });
 
-      it('uses the incoming X-Correlation-Id', async () => {
-        const agent = fx.browser();
-        await agent
-          .get('/auth/tiktok/callback-redirect?code=x')
-          .set('X-Correlation-Id', 'support-ticket-42');
-        const page = await agent.get('/login');
-        assert.equal(field(page.body, 'failure', 'correlationId'), 'support-ticket-42');
-      });
+          it('uses the incoming X-Correlation-Id', async () => {
+            const agent = fx.browser();
+            await agent
+              .get('/auth/tiktok/callback-redirect?code=x')
+              .set('X-Correlation-Id', 'support-ticket-42');
+            const page = await agent.get('/login');
+            assert.equal(field(page.body, 'failure', 'correlationId'), 'support-ticket-42');
+          });
 
-      it('?error=&correlationId= from tiktokErrorHandler: known codes and safe ids only', async () => {
-        const ok = await fx
-          .browser()
-          .get('/login?error=TIMEOUT_ERROR&correlationId=tiktok-1-abcdef01');
-        assert.deepEqual(field(ok.body, 'failure'), {
-          code: 'TIMEOUT_ERROR',
-          correlationId: 'tiktok-1-abcdef01',
-          message: 'TikTok took too long to answer. Please try again.',
+          it('?error=&correlationId= from tiktokErrorHandler: known codes and safe ids only', async () => {
+            const ok = await fx
+              .browser()
+              .get('/login?error=TIMEOUT_ERROR&correlationId=tiktok-1-abcdef01');
+            assert.deepEqual(field(ok.body, 'failure'), {
+              code: 'TIMEOUT_ERROR',
+              correlationId: 'tiktok-1-abcdef01',
+              message: 'TikTok took too long to answer. Please try again.',
+            });
+            const forged = await fx.browser().get('/login?error=%3Cscript%3E&correlationId=x');
+            assert.equal(field(forged.body, 'failure'), null);
+            const badId = await fx
+              .browser()
+              .get('/login?error=INVALID_STATE&correlationId=%0D%0Ax');
+            assert.equal(field(badId.body, 'failure'), null);
+          });
         });
-        const forged = await fx.browser().get('/login?error=%3Cscript%3E&correlationId=x');
-        assert.equal(field(forged.body, 'failure'), null);
-        const badId = await fx.browser().get('/login?error=INVALID_STATE&correlationId=%0D%0Ax');
-        assert.equal(field(badId.body, 'failure'), null);
-      });
-    });
 
-    describe("tiktokErrorHandler's failureRedirect", () => {
-      const fx = useLoginFixture({ express: version, errorRedirect: '/login?from=tiktok' });
+        describe("tiktokErrorHandler's failureRedirect", () => {
+          const fx = useLoginFixture({ express: version, errorRedirect: '/login?from=tiktok' });
 
-      it('redirects HTML clients with ?error=<code>&correlationId=<id>', async () => {
-        const res = await fx
-          .browser()
-          .get('/auth/tiktok/callback?code=x')
-          .set('Accept', 'text/html')
-          .set('X-Correlation-Id', 'req-7');
-        assert.equal(res.status, 302);
-        assert.equal(
-          res.headers.location,
-          '/login?from=tiktok&error=INVALID_STATE&correlationId=req-7',
-        );
-        assert.equal(res.headers['x-correlation-id'], 'req-7');
-      });
+          it('redirects HTML clients with ?error=<code>&correlationId=<id>', async () => {
+            const res = await fx
+              .browser()
+              .get('/auth/tiktok/callback?code=x')
+              .set('Accept', 'text/html')
+              .set('X-Correlation-Id', 'req-7');
+            assert.equal(res.status, 302);
+            assert.equal(
+              res.headers.location,
+              '/login?from=tiktok&error=INVALID_STATE&correlationId=req-7',
+            );
+            assert.equal(res.headers['x-correlation-id'], 'req-7');
+          });
 
-      it('still answers JSON clients with JSON', async () => {
-        const res = await fx
-          .browser()
-          .get('/auth/tiktok/callback?code=x')
-          .set('Accept', 'application/json');
-        assert.equal(res.status, 400);
-        assert.equal(field(res.body, 'error', 'code'), 'INVALID_STATE');
+          it('still answers JSON clients with JSON', async () => {
+            const res = await fx
+              .browser()
+              .get('/auth/tiktok/callback?code=x')
+              .set('Accept', 'application/json');
+            assert.equal(res.status, 400);
+            assert.equal(field(res.body, 'error', 'code'), 'INVALID_STATE');
+          });
+        });
       });
-    });
+    }
   });
-}
+});

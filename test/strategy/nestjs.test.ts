@@ -60,67 +60,69 @@ class AuthController {
   }
 }
 
-describe('NestJS: PassportStrategy(TikTokStrategy) logs in through the emulator', () => {
-  let tt: TikTokEmulator;
-  let app: INestApplication;
-  let server: Server;
+describe('TikTokStrategy', () => {
+  describe('NestJS: PassportStrategy(TikTokStrategy) logs in through the emulator', () => {
+    let tt: TikTokEmulator;
+    let app: INestApplication;
+    let server: Server;
 
-  before(async () => {
-    tt = await startTikTokEmulator({ autoApprove: true, redirectUris: [CALLBACK_URL] });
-    const options: TikTokStrategyOptions = {
-      clientKey: tt.clientKey,
-      clientSecret: tt.clientSecret,
-      callbackURL: CALLBACK_URL,
-      ...tt.endpoints,
-    };
-    const moduleRef = await Test.createTestingModule({
-      controllers: [AuthController],
-      providers: [TikTokAuthStrategy, { provide: TIKTOK_OPTIONS, useValue: options }],
-    }).compile();
-    app = moduleRef.createNestApplication();
-    app.useLogger(false);
-    app.use(session({ secret: 'nest-test', resave: false, saveUninitialized: false }));
-    await app.init();
-    const http: unknown = app.getHttpServer();
-    assert.ok(http instanceof Server);
-    server = http as Server;
-  });
-  afterEach(() => tt.reset());
-  after(async () => {
-    await app.close();
-    await tt.close();
-  });
-
-  it('the start redirects to TikTok with the client key and scopes', async () => {
-    const res = await request(server).get('/auth/tiktok').expect(302);
-    const url = new URL(String(res.headers.location));
-    assert.equal(`${url.origin}${url.pathname}`, tt.endpoints.authorizationURL);
-    assert.equal(url.searchParams.get('client_key'), tt.clientKey);
-    assert.equal(url.searchParams.get('scope'), 'user.info.basic,user.info.profile');
-    assert.equal(url.searchParams.get('redirect_uri'), CALLBACK_URL);
-  });
-
-  it('the callback runs validate() and the route gets its user', async () => {
-    const browser = request.agent(server);
-    const start = await browser.get('/auth/tiktok').expect(302);
-    const callback = await consent(new URL(String(start.headers.location)));
-    const res = await browser.get(callback).expect(200);
-    const body: unknown = res.body;
-    assert.ok(typeof body === 'object' && body !== null);
-    assert.deepEqual(Reflect.get(body, 'user'), {
-      tiktokId: 'emulator-open-id-1',
-      name: 'Emulator User',
+    before(async () => {
+      tt = await startTikTokEmulator({ autoApprove: true, redirectUris: [CALLBACK_URL] });
+      const options: TikTokStrategyOptions = {
+        clientKey: tt.clientKey,
+        clientSecret: tt.clientSecret,
+        callbackURL: CALLBACK_URL,
+        ...tt.endpoints,
+      };
+      const moduleRef = await Test.createTestingModule({
+        controllers: [AuthController],
+        providers: [TikTokAuthStrategy, { provide: TIKTOK_OPTIONS, useValue: options }],
+      }).compile();
+      app = moduleRef.createNestApplication();
+      app.useLogger(false);
+      app.use(session({ secret: 'nest-test', resave: false, saveUninitialized: false }));
+      await app.init();
+      const http: unknown = app.getHttpServer();
+      assert.ok(http instanceof Server);
+      server = http as Server;
     });
-    assert.match(String(Reflect.get(body, 'correlationId')), /^tiktok-\d+-[0-9a-f]{8}$/);
-    assert.equal(tt.count('token', { grantType: 'authorization_code' }), 1);
-  });
+    afterEach(() => tt.reset());
+    after(async () => {
+      await app.close();
+      await tt.close();
+    });
 
-  it('a denied login is a 401 from the guard, with no token call', async () => {
-    tt.setConsent({ decision: 'deny' });
-    const browser = request.agent(server);
-    const start = await browser.get('/auth/tiktok').expect(302);
-    const callback = await consent(new URL(String(start.headers.location)));
-    await browser.get(callback).expect(401);
-    assert.equal(tt.count('token'), 0);
+    it('the start redirects to TikTok with the client key and scopes', async () => {
+      const res = await request(server).get('/auth/tiktok').expect(302);
+      const url = new URL(String(res.headers.location));
+      assert.equal(`${url.origin}${url.pathname}`, tt.endpoints.authorizationURL);
+      assert.equal(url.searchParams.get('client_key'), tt.clientKey);
+      assert.equal(url.searchParams.get('scope'), 'user.info.basic,user.info.profile');
+      assert.equal(url.searchParams.get('redirect_uri'), CALLBACK_URL);
+    });
+
+    it('the callback runs validate() and the route gets its user', async () => {
+      const browser = request.agent(server);
+      const start = await browser.get('/auth/tiktok').expect(302);
+      const callback = await consent(new URL(String(start.headers.location)));
+      const res = await browser.get(callback).expect(200);
+      const body: unknown = res.body;
+      assert.ok(typeof body === 'object' && body !== null);
+      assert.deepEqual(Reflect.get(body, 'user'), {
+        tiktokId: 'emulator-open-id-1',
+        name: 'Emulator User',
+      });
+      assert.match(String(Reflect.get(body, 'correlationId')), /^tiktok-\d+-[0-9a-f]{8}$/);
+      assert.equal(tt.count('token', { grantType: 'authorization_code' }), 1);
+    });
+
+    it('a denied login is a 401 from the guard, with no token call', async () => {
+      tt.setConsent({ decision: 'deny' });
+      const browser = request.agent(server);
+      const start = await browser.get('/auth/tiktok').expect(302);
+      const callback = await consent(new URL(String(start.headers.location)));
+      await browser.get(callback).expect(401);
+      assert.equal(tt.count('token'), 0);
+    });
   });
 });

@@ -60,86 +60,93 @@ function reveals(text: string, canary: string): boolean {
   return views.some((v) => v.toLowerCase().includes(needle));
 }
 
-describe("TikTok's error text never reaches users (issue #12 item 5)", () => {
-  const logger = new CaptureLogger();
-  const direct = useLoginFixture({
-    emulator: { clientSecret: SECRET },
-    strategy: { clientSecret: SECRET, logger },
-  });
-  const redirected = useLoginFixture({
-    emulator: { clientSecret: SECRET },
-    strategy: { clientSecret: SECRET, logger },
-    errorRedirect: '/login',
-  });
-  const captured: string[] = [];
-  const codes: string[] = [];
+describe('TikTokStrategy', () => {
+  describe('callback', () => {
+    describe("TikTok's error text never reaches users", () => {
+      const logger = new CaptureLogger();
+      const direct = useLoginFixture({
+        emulator: { clientSecret: SECRET },
+        strategy: { clientSecret: SECRET, logger },
+      });
+      const redirected = useLoginFixture({
+        emulator: { clientSecret: SECRET },
+        strategy: { clientSecret: SECRET, logger },
+        errorRedirect: '/login',
+      });
+      const captured: string[] = [];
+      const codes: string[] = [];
 
-  function keep(res: TestResponse): TestResponse {
-    captured.push(res.text, JSON.stringify(res.headers));
-    return res;
-  }
-
-  /** A callback with a live-looking code that TikTok refuses, echoing it in `encode`. */
-  async function refusedCallback(
-    fx: LoginFixture,
-    encode: (code: string, key: string) => string,
-    accept: string,
-  ): Promise<TestResponse> {
-    const code = `canary-code-${randomBytes(8).toString('hex')}*!.Zz`;
-    codes.push(code);
-    fx.tt.inject('token', {
-      tiktokError: {
-        error: 'invalid_grant',
-        description: `${MARKER} ${encode(code, fx.tt.clientKey)} is expired`,
-      },
-    });
-    const agent = fx.browser();
-    const state = stateOf(await startLogin(agent));
-    const res = await agent
-      .get(`/auth/tiktok/callback?code=${encodeURIComponent(code)}&state=${state}`)
-      .set('Accept', accept);
-    if (res.status !== 302) return keep(res);
-    keep(res);
-    return keep(await agent.get(String(res.headers.location)).set('Accept', accept));
-  }
-
-  for (const [name, encode] of ENCODINGS) {
-    it(`${name}: JSON and HTML show the fixed message, getTikTokLoginFailure too`, async () => {
-      const json = await refusedCallback(direct, encode, 'application/json');
-      assert.equal(json.status, 401);
-      assert.deepEqual(
-        { code: field(json.body, 'error', 'code'), message: field(json.body, 'error', 'message') },
-        { code: 'INVALID_TOKEN', message: FIXED },
-      );
-      const html = await refusedCallback(direct, encode, 'text/html');
-      assert.equal(html.status, 401);
-      assert.ok(html.text.includes(`<p id="message">${FIXED}</p>`), html.text);
-      const failurePage = await refusedCallback(redirected, encode, 'text/html');
-      assert.equal(failurePage.status, 200);
-      assert.equal(field(failurePage.body, 'failure', 'message'), FIXED);
-      for (const res of [json, html, failurePage]) {
-        assert.ok(!res.text.includes(MARKER), "TikTok's wording is not shown");
+      function keep(res: TestResponse): TestResponse {
+        captured.push(res.text, JSON.stringify(res.headers));
+        return res;
       }
-    });
-  }
 
-  it('the description is in the logs, scrubbed: no response byte or log line reveals a code or the secret', () => {
-    const failures = logger.lines.filter((l) => l.message.endsWith('token_exchange - failure'));
-    assert.equal(failures.length, ENCODINGS.length * 3);
-    for (const line of failures) {
-      const description = String(line.meta?.tiktokDescription);
-      assert.ok(description.startsWith(`${MARKER} `), description);
-      assert.ok(description.includes('[REDACTED]'), description);
-    }
-    assert.equal(codes.length, ENCODINGS.length * 3);
-    const everything = [...captured, logger.text()];
-    for (const canary of [SECRET, ...codes]) {
-      for (const text of everything) {
-        assert.ok(
-          !reveals(text, canary),
-          `${canary.slice(0, 16)}… revealed in ${text.slice(0, 300)}`,
-        );
+      /** A callback with a live-looking code that TikTok refuses, echoing it in `encode`. */
+      async function refusedCallback(
+        fx: LoginFixture,
+        encode: (code: string, key: string) => string,
+        accept: string,
+      ): Promise<TestResponse> {
+        const code = `canary-code-${randomBytes(8).toString('hex')}*!.Zz`;
+        codes.push(code);
+        fx.tt.inject('token', {
+          tiktokError: {
+            error: 'invalid_grant',
+            description: `${MARKER} ${encode(code, fx.tt.clientKey)} is expired`,
+          },
+        });
+        const agent = fx.browser();
+        const state = stateOf(await startLogin(agent));
+        const res = await agent
+          .get(`/auth/tiktok/callback?code=${encodeURIComponent(code)}&state=${state}`)
+          .set('Accept', accept);
+        if (res.status !== 302) return keep(res);
+        keep(res);
+        return keep(await agent.get(String(res.headers.location)).set('Accept', accept));
       }
-    }
+
+      for (const [name, encode] of ENCODINGS) {
+        it(`${name}: JSON and HTML show the fixed message, getTikTokLoginFailure too`, async () => {
+          const json = await refusedCallback(direct, encode, 'application/json');
+          assert.equal(json.status, 401);
+          assert.deepEqual(
+            {
+              code: field(json.body, 'error', 'code'),
+              message: field(json.body, 'error', 'message'),
+            },
+            { code: 'INVALID_TOKEN', message: FIXED },
+          );
+          const html = await refusedCallback(direct, encode, 'text/html');
+          assert.equal(html.status, 401);
+          assert.ok(html.text.includes(`<p id="message">${FIXED}</p>`), html.text);
+          const failurePage = await refusedCallback(redirected, encode, 'text/html');
+          assert.equal(failurePage.status, 200);
+          assert.equal(field(failurePage.body, 'failure', 'message'), FIXED);
+          for (const res of [json, html, failurePage]) {
+            assert.ok(!res.text.includes(MARKER), "TikTok's wording is not shown");
+          }
+        });
+      }
+
+      it('the description is in the logs, scrubbed: no response byte or log line reveals a code or the secret', () => {
+        const failures = logger.lines.filter((l) => l.message.endsWith('token_exchange - failure'));
+        assert.equal(failures.length, ENCODINGS.length * 3);
+        for (const line of failures) {
+          const description = String(line.meta?.tiktokDescription);
+          assert.ok(description.startsWith(`${MARKER} `), description);
+          assert.ok(description.includes('[REDACTED]'), description);
+        }
+        assert.equal(codes.length, ENCODINGS.length * 3);
+        const everything = [...captured, logger.text()];
+        for (const canary of [SECRET, ...codes]) {
+          for (const text of everything) {
+            assert.ok(
+              !reveals(text, canary),
+              `${canary.slice(0, 16)}… revealed in ${text.slice(0, 300)}`,
+            );
+          }
+        }
+      });
+    });
   });
 });

@@ -22,170 +22,189 @@ type Options = Omit<TikTokStrategyOptions, 'passReqToCallback'>;
 
 const BASE = STRATEGY_BASE;
 
-describe('TikTokStrategy: processing the callback with verify', () => {
-  const harness = useStrategyHarnesses();
+describe('TikTokStrategy', () => {
+  describe('callback', () => {
+    describe('verify', () => {
+      const harness = useStrategyHarnesses();
 
-  /** One login against a scripted TikTok (token, then user info). */
-  async function run(build: (options: Options) => TikTokStrategy): Promise<Outcome> {
-    const fake = fakeFetch(tokenResponse(), userInfoResponse());
-    const h = harness(build({ ...BASE, fetch: fake.fetch }));
-    return loginThrough(h.browser());
-  }
+      /** One login against a scripted TikTok (token, then user info). */
+      async function run(build: (options: Options) => TikTokStrategy): Promise<Outcome> {
+        const fake = fakeFetch(tokenResponse(), userInfoResponse());
+        const h = harness(build({ ...BASE, fetch: fake.fetch }));
+        return loginThrough(h.browser());
+      }
 
-  describe('no verify', () => {
-    it('the user is the profile', async () => {
-      const result = await run((o) => new TikTokStrategy(o));
-      assert.equal(result.outcome, 'success');
-      assert.equal(field(result.user, 'provider'), 'tiktok');
-      assert.equal(field(result.user, 'id'), 'open-1');
-      assert.equal(field(result.user, 'displayName'), 'Unit User');
-      assert.equal(field(result.info, 'correlationId') !== undefined, true);
-      assert.deepEqual(field(result.info, 'grantedScopes'), ['user.info.basic']);
-    });
-  });
-
-  describe('passport-oauth2 arities', () => {
-    it('(accessToken, refreshToken, profile, done)', async () => {
-      const result = await run(
-        (o) =>
-          new TikTokStrategy(o, (accessToken, refreshToken, profile, done) => {
-            done(null, { accessToken, refreshToken, id: profile.id });
-          }),
-      );
-      assert.deepEqual(result.user, {
-        accessToken: 'act.unit-access',
-        refreshToken: 'rft.unit-refresh',
-        id: 'open-1',
+      describe('no verify', () => {
+        it('the user is the profile', async () => {
+          const result = await run((o) => new TikTokStrategy(o));
+          assert.equal(result.outcome, 'success');
+          assert.equal(field(result.user, 'provider'), 'tiktok');
+          assert.equal(field(result.user, 'id'), 'open-1');
+          assert.equal(field(result.user, 'displayName'), 'Unit User');
+          assert.equal(field(result.info, 'correlationId') !== undefined, true);
+          assert.deepEqual(field(result.info, 'grantedScopes'), ['user.info.basic']);
+        });
       });
-    });
 
-    it('(accessToken, refreshToken, params, profile, done)', async () => {
-      const verify = (
-        accessToken: string,
-        _refreshToken: string | undefined,
-        params: TikTokTokens,
-        profile: TikTokProfile,
-        done: TikTokVerifyCallback,
-      ): void =>
-        done(null, { id: profile.id, openId: params.open_id, scope: params.scope, accessToken });
-      const result = await run((o) => new TikTokStrategy(o, verify));
-      assert.deepEqual(result.user, {
-        id: 'open-1',
-        openId: 'open-1',
-        scope: 'user.info.basic',
-        accessToken: 'act.unit-access',
+      describe('passport-oauth2 arities', () => {
+        it('(accessToken, refreshToken, profile, done)', async () => {
+          const result = await run(
+            (o) =>
+              new TikTokStrategy(o, (accessToken, refreshToken, profile, done) => {
+                done(null, { accessToken, refreshToken, id: profile.id });
+              }),
+          );
+          assert.deepEqual(result.user, {
+            accessToken: 'act.unit-access',
+            refreshToken: 'rft.unit-refresh',
+            id: 'open-1',
+          });
+        });
+
+        it('(accessToken, refreshToken, params, profile, done)', async () => {
+          const verify = (
+            accessToken: string,
+            _refreshToken: string | undefined,
+            params: TikTokTokens,
+            profile: TikTokProfile,
+            done: TikTokVerifyCallback,
+          ): void =>
+            done(null, {
+              id: profile.id,
+              openId: params.open_id,
+              scope: params.scope,
+              accessToken,
+            });
+          const result = await run((o) => new TikTokStrategy(o, verify));
+          assert.deepEqual(result.user, {
+            id: 'open-1',
+            openId: 'open-1',
+            scope: 'user.info.basic',
+            accessToken: 'act.unit-access',
+          });
+        });
+
+        it('passReqToCallback: (req, accessToken, refreshToken, profile, done)', async () => {
+          const result = await run(
+            (o) =>
+              new TikTokStrategy(
+                { ...o, passReqToCallback: true },
+                (req, _at, _rt, profile, done) => {
+                  done(null, {
+                    id: profile.id,
+                    path: req.path,
+                    correlationId: req.tiktokCorrelationId,
+                  });
+                },
+              ),
+          );
+          assert.equal(field(result.user, 'path'), '/auth/tiktok/callback');
+          assert.equal(field(result.user, 'correlationId'), field(result.info, 'correlationId'));
+        });
+
+        it('passReqToCallback: (req, accessToken, refreshToken, params, profile, done)', async () => {
+          const verify = (
+            req: Request,
+            _at: string,
+            _rt: string | undefined,
+            params: TikTokTokens,
+            profile: TikTokProfile,
+            done: TikTokVerifyCallback,
+          ): void =>
+            done(null, { id: profile.id, expiresIn: params.expires_in, method: req.method });
+          const result = await run(
+            (o) => new TikTokStrategy({ ...o, passReqToCallback: true }, verify),
+          );
+          assert.deepEqual(result.user, { id: 'open-1', expiresIn: 86400, method: 'GET' });
+        });
       });
-    });
 
-    it('passReqToCallback: (req, accessToken, refreshToken, profile, done)', async () => {
-      const result = await run(
-        (o) =>
-          new TikTokStrategy({ ...o, passReqToCallback: true }, (req, _at, _rt, profile, done) => {
-            done(null, { id: profile.id, path: req.path, correlationId: req.tiktokCorrelationId });
-          }),
-      );
-      assert.equal(field(result.user, 'path'), '/auth/tiktok/callback');
-      assert.equal(field(result.user, 'correlationId'), field(result.info, 'correlationId'));
-    });
+      describe('async verify', () => {
+        it('returns the user', async () => {
+          const result = await run(
+            (o) =>
+              new TikTokStrategy(o, async (_at, _rt, profile) => {
+                await Promise.resolve();
+                return { id: `user:${profile.id}` };
+              }),
+          );
+          assert.deepEqual(result.user, { id: 'user:open-1' });
+        });
 
-    it('passReqToCallback: (req, accessToken, refreshToken, params, profile, done)', async () => {
-      const verify = (
-        req: Request,
-        _at: string,
-        _rt: string | undefined,
-        params: TikTokTokens,
-        profile: TikTokProfile,
-        done: TikTokVerifyCallback,
-      ): void => done(null, { id: profile.id, expiresIn: params.expires_in, method: req.method });
-      const result = await run(
-        (o) => new TikTokStrategy({ ...o, passReqToCallback: true }, verify),
-      );
-      assert.deepEqual(result.user, { id: 'open-1', expiresIn: 86400, method: 'GET' });
-    });
-  });
+        it('returns false → fail ACCESS_DENIED (403)', async () => {
+          const result = await run(
+            (o) =>
+              new TikTokStrategy(o, async () => {
+                await Promise.resolve();
+                return false;
+              }),
+          );
+          assert.equal(result.outcome, 'fail');
+          assert.equal(result.status, 403);
+          assert.equal(field(result.info, 'code'), 'ACCESS_DENIED');
+        });
 
-  describe('async verify', () => {
-    it('returns the user', async () => {
-      const result = await run(
-        (o) =>
-          new TikTokStrategy(o, async (_at, _rt, profile) => {
-            await Promise.resolve();
-            return { id: `user:${profile.id}` };
-          }),
-      );
-      assert.deepEqual(result.user, { id: 'user:open-1' });
-    });
+        it('throws → error with that error', async () => {
+          const result = await run(
+            (o) =>
+              new TikTokStrategy(o, async () => {
+                await Promise.resolve();
+                throw new Error('database down');
+              }),
+          );
+          assert.equal(result.outcome, 'error');
+          assert.equal(field(result.error, 'message'), 'database down');
+        });
+      });
 
-    it('returns false → fail ACCESS_DENIED (403)', async () => {
-      const result = await run(
-        (o) =>
-          new TikTokStrategy(o, async () => {
-            await Promise.resolve();
-            return false;
-          }),
-      );
-      assert.equal(result.outcome, 'fail');
-      assert.equal(result.status, 403);
-      assert.equal(field(result.info, 'code'), 'ACCESS_DENIED');
-    });
+      describe("verify's done", () => {
+        it("done(null, false, { message }) → fail with verify's message", async () => {
+          const result = await run(
+            (o) =>
+              new TikTokStrategy(o, (_at, _rt, _p, done) =>
+                done(null, false, { message: 'Banned.' }),
+              ),
+          );
+          assert.equal(result.outcome, 'fail');
+          assert.deepEqual(
+            {
+              code: field(result.info, 'code'),
+              message: field(result.info, 'message'),
+              status: result.status,
+            },
+            { code: 'ACCESS_DENIED', message: 'Banned.', status: 403 },
+          );
+        });
 
-    it('throws → error with that error', async () => {
-      const result = await run(
-        (o) =>
-          new TikTokStrategy(o, async () => {
-            await Promise.resolve();
-            throw new Error('database down');
-          }),
-      );
-      assert.equal(result.outcome, 'error');
-      assert.equal(field(result.error, 'message'), 'database down');
-    });
-  });
+        it('done(err) → error', async () => {
+          const result = await run(
+            (o) => new TikTokStrategy(o, (_at, _rt, _p, done) => done(new Error('nope'))),
+          );
+          assert.equal(result.outcome, 'error');
+          assert.equal(field(result.error, 'message'), 'nope');
+        });
 
-  describe("verify's done", () => {
-    it("done(null, false, { message }) → fail with verify's message", async () => {
-      const result = await run(
-        (o) =>
-          new TikTokStrategy(o, (_at, _rt, _p, done) => done(null, false, { message: 'Banned.' })),
-      );
-      assert.equal(result.outcome, 'fail');
-      assert.deepEqual(
-        {
-          code: field(result.info, 'code'),
-          message: field(result.info, 'message'),
-          status: result.status,
-        },
-        { code: 'ACCESS_DENIED', message: 'Banned.', status: 403 },
-      );
-    });
+        it('a synchronous throw → error', async () => {
+          const result = await run(
+            (o) =>
+              new TikTokStrategy(o, () => {
+                throw new Error('sync boom');
+              }),
+          );
+          assert.equal(field(result.error, 'message'), 'sync boom');
+        });
 
-    it('done(err) → error', async () => {
-      const result = await run(
-        (o) => new TikTokStrategy(o, (_at, _rt, _p, done) => done(new Error('nope'))),
-      );
-      assert.equal(result.outcome, 'error');
-      assert.equal(field(result.error, 'message'), 'nope');
-    });
-
-    it('a synchronous throw → error', async () => {
-      const result = await run(
-        (o) =>
-          new TikTokStrategy(o, () => {
-            throw new Error('sync boom');
-          }),
-      );
-      assert.equal(field(result.error, 'message'), 'sync boom');
-    });
-
-    it('info from done(null, user, info) is kept next to returnTo/correlationId', async () => {
-      const result = await run(
-        (o) =>
-          new TikTokStrategy(o, (_at, _rt, p, done) =>
-            done(null, { id: p.id }, { firstLogin: true }),
-          ),
-      );
-      assert.equal(field(result.info, 'firstLogin'), true);
-      assert.equal(typeof field(result.info, 'correlationId'), 'string');
+        it('info from done(null, user, info) is kept next to returnTo/correlationId', async () => {
+          const result = await run(
+            (o) =>
+              new TikTokStrategy(o, (_at, _rt, p, done) =>
+                done(null, { id: p.id }, { firstLogin: true }),
+              ),
+          );
+          assert.equal(field(result.info, 'firstLogin'), true);
+          assert.equal(typeof field(result.info, 'correlationId'), 'string');
+        });
+      });
     });
   });
 });

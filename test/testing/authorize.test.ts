@@ -15,7 +15,7 @@ import {
 
 const QUERY_REDIRECT_URI = 'http://127.0.0.1:3000/cb?tenant=a';
 
-describe('TikTok emulator: authorize', () => {
+describe('emulator: authorize', () => {
   let tt: TikTokEmulator;
 
   before(async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
 import { get, jsonObject, userInfo } from './helpers';
 
-describe('TikTok emulator: avatars', () => {
+describe('emulator: avatar', () => {
   let tt: TikTokEmulator;
 
   before(async () => {

@@ -16,7 +16,7 @@ import {
   REDIRECT_URI,
 } from './helpers';
 
-describe('TikTok emulator: server', () => {
+describe('startTikTokEmulator', () => {
   let tt: TikTokEmulator;
   let now = Date.UTC(2025, 5, 1, 12, 30, 45);
 

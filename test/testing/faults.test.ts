@@ -12,7 +12,7 @@ import {
   userInfo,
 } from './helpers';
 
-describe('TikTok emulator: fault injection', () => {
+describe('emulator: fault', () => {
   let tt: TikTokEmulator;
   const rolls: number[] = [];
 

@@ -8,7 +8,7 @@ import {
   userInfo,
 } from './helpers';
 
-describe('TikTok emulator: revoke', () => {
+describe('emulator: revoke', () => {
   let tt: TikTokEmulator;
 
   before(async () => {

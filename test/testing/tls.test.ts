@@ -18,23 +18,25 @@ function httpsGet(url: string, ca: string): Promise<{ status: number; body: stri
   });
 }
 
-describe('TikTok emulator: TLS', () => {
-  let tt: TikTokEmulator | undefined;
-  let ca = '';
+describe('startTikTokEmulator', () => {
+  describe('TLS', () => {
+    let tt: TikTokEmulator | undefined;
+    let ca = '';
 
-  before(async function () {
-    const tls = selfSignedCert();
-    if (tls === undefined) this.skip();
-    ca = tls.cert;
-    tt = await startTikTokEmulator({ tls });
-  });
-  after(() => tt?.close());
+    before(async function () {
+      const tls = selfSignedCert();
+      if (tls === undefined) this.skip();
+      ca = tls.cert;
+      tt = await startTikTokEmulator({ tls });
+    });
+    after(() => tt?.close());
 
-  it('serves HTTPS with the given certificate', async () => {
-    assert.ok(tt);
-    assert.equal(tt.url, `https://127.0.0.1:${tt.port}`);
-    const { status, body } = await httpsGet(`${tt.endpoints.userInfoURL}?fields=open_id`, ca);
-    assert.equal(status, 401);
-    assert.match(body, /"code":"access_token_invalid"/);
+    it('serves HTTPS with the given certificate', async () => {
+      assert.ok(tt);
+      assert.equal(tt.url, `https://127.0.0.1:${tt.port}`);
+      const { status, body } = await httpsGet(`${tt.endpoints.userInfoURL}?fields=open_id`, ca);
+      assert.equal(status, 401);
+      assert.match(body, /"code":"access_token_invalid"/);
+    });
   });
 });

@@ -13,7 +13,7 @@ import {
   REDIRECT_URI,
 } from './helpers';
 
-describe('TikTok emulator: token endpoint', () => {
+describe('emulator: token', () => {
   let tt: TikTokEmulator;
   let now = Date.UTC(2025, 0, 1);
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
 import { assertUserInfoError, get, jsonObject, userInfo } from './helpers';
 
-describe('TikTok emulator: user info', () => {
+describe('emulator: userinfo', () => {
   let tt: TikTokEmulator;
 
   before(async () => {

@@ -8,7 +8,7 @@ import { makeTokens } from '../support/token-fixtures';
 const KEY_A = randomBytes(32);
 const KEY_B = randomBytes(32);
 
-describe('token encryption at rest', () => {
+describe('tokens/cipher', () => {
   describe('decodeKey', () => {
     it('accepts a 32-byte Buffer, 64 hex chars, base64 and base64url of 32 bytes, and 32 UTF-8 bytes', () => {
       assert.deepEqual(decodeKey(KEY_A, 'k'), KEY_A);

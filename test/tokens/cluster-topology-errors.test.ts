@@ -17,25 +17,27 @@ class ThrowingCluster extends EventEmitter {
   };
 }
 
-describe('Redis Cluster topology re-read: a synchronous throw never escapes', () => {
-  const rejections = watchUnhandledRejections();
+describe('redis-cluster', () => {
+  describe('topology re-read: a synchronous throw never escapes', () => {
+    const rejections = watchUnhandledRejections();
 
-  it('refreshRedisClusterTopology resolves false when rediscover throws synchronously', async () => {
-    const cluster = new ThrowingCluster();
-    assert.equal(await refreshRedisClusterTopology(cluster, { minGapMs: 0 }), false);
-    assert.equal(cluster.calls, 1);
-  });
+    it('refreshRedisClusterTopology resolves false when rediscover throws synchronously', async () => {
+      const cluster = new ThrowingCluster();
+      assert.equal(await refreshRedisClusterTopology(cluster, { minGapMs: 0 }), false);
+      assert.equal(cluster.calls, 1);
+    });
 
-  it('watchRedisClusterTopology: node errors leave no unhandled rejection', async () => {
-    const cluster = new ThrowingCluster();
-    const before = rejections.reasons.length;
-    const stop = watchRedisClusterTopology(cluster, { intervalMs: 0, minGapMs: 0 });
-    cluster.emit('node-error', new Error('ECONNREFUSED'));
-    await sleep(10);
-    cluster.emit('node-reconnecting');
-    await sleep(10);
-    stop();
-    assert.equal(cluster.calls, 2);
-    assert.deepEqual(rejections.reasons.slice(before), []);
+    it('watchRedisClusterTopology: node errors leave no unhandled rejection', async () => {
+      const cluster = new ThrowingCluster();
+      const before = rejections.reasons.length;
+      const stop = watchRedisClusterTopology(cluster, { intervalMs: 0, minGapMs: 0 });
+      cluster.emit('node-error', new Error('ECONNREFUSED'));
+      await sleep(10);
+      cluster.emit('node-reconnecting');
+      await sleep(10);
+      stop();
+      assert.equal(cluster.calls, 2);
+      assert.deepEqual(rejections.reasons.slice(before), []);
+    });
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as pkg from '../../lib';
 import * as tokens from '../../lib/tokens';
 
-describe('token lifecycle exports', () => {
+describe('tokens', () => {
   it('lib/tokens exports exactly the manager and the two stores (types aside)', () => {
     assert.deepEqual(Object.keys(tokens).sort(), [
       'MemoryTokenStore',

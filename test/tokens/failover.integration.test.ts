@@ -36,128 +36,133 @@ function assertDurable(report: StormReport): void {
   assert.ok(retried > 0, `the disruption hit the storm: ${summary}`);
 }
 
-describe('refresh storm: Redis failures during the storm lose no grant', function () {
-  this.timeout(120_000);
-  let tt: TikTokEmulator;
-  before(async () => {
-    tt = await startTikTokEmulator();
-  });
-  after(async () => {
-    await tt?.close();
-  });
-
-  describe('on a Redis Cluster whose primary is SIGKILLed', () => {
-    const suite = useRedisCluster();
-
-    it('minReplicas 1: one refresh per user, retryable errors only, every grant still works', async () => {
-      const report = await runRefreshStorm({
-        tt,
-        redis: { kind: 'cluster', cluster: suite.cluster },
-        prefix: uniquePrefix(),
-        users: 60,
-        processes: 2,
-        callsPerUser: 3,
-        minReplicas: 1,
-        lockTtlMs: LOCK_TTL_MS,
-        deadlineMs: DEADLINE_MS,
-        // TikTok answers after the kill: the rotated tokens are written during the failover.
-        refreshDelayMs: 1200,
-        disruption: { kind: 'kill-primary', afterMs: 400 },
-      });
-      assertDurable(report);
-      assert.ok(report.usersOnKilledPrimary > 0, JSON.stringify(report));
-      assert.ok(report.unavailableMs !== undefined && report.unavailableMs > 0);
-    });
-
-    it('RedisTokenStore re-reads the topology after a failover; a bare node-redis client does not (node-redis#2806)', async () => {
-      const { cluster } = suite;
-      await cluster.waitHealthy(20_000);
-      const connect = async (): Promise<ReturnType<typeof createCluster>> => {
-        const client = createCluster({
-          rootNodes: cluster.rootNodes,
-          defaults: { disableOfflineQueue: true },
-        });
-        client.on('error', () => undefined);
-        return client.connect();
-      };
-      const [forStore, bare] = await Promise.all([connect(), connect()]);
-      try {
-        const store = new RedisTokenStore({
-          client: forStore,
-          prefix: 'topology:',
-          encryptionKey: KEY_HEX,
-        });
-        const tokens = makeTokens('topology-user');
-        assert.equal(await store.compareAndSet('topology-user', undefined, tokens), true);
-        const key = store.recordKey('topology-user');
-        assert.ok((await bare.hGet(key, 'version')) !== null);
-        const [slot = 0] = await cluster.keySlots([key]);
-        const victim = await cluster.primaryOf(slot);
-        await cluster.kill(victim);
-        const killedAt = Date.now();
-        while ((await cluster.primaryOf(slot).catch(() => victim)) === victim) {
-          assert.ok(Date.now() - killedAt < 15_000, 'the replica was promoted');
-          await sleep(50);
-        }
-        let record;
-        while (record === undefined) {
-          record = await store.get('topology-user').catch(() => undefined);
-          assert.ok(Date.now() - killedAt < 20_000, 'the store reached the promoted replica');
-          if (record === undefined) await sleep(50);
-        }
-        assert.deepEqual(record.tokens, tokens);
-        await assert.rejects(bare.hGet(key, 'version'), 'the bare client still asks the dead node');
-        await cluster.restart(victim);
-        await cluster.waitHealthy(20_000);
-      } finally {
-        forStore.destroy();
-        bare.destroy();
-      }
-    });
-  });
-
-  describe('on a single Redis stopped for 2 s', () => {
-    let dir: string;
-    let port: number;
-    let server: RedisServerProcess;
-    before(async function () {
-      dir = mkdtempSync(join(tmpdir(), 'ptt-storm-redis-'));
-      port = await freePort();
-      try {
-        server = await startRedisServer(port, { dir });
-      } catch (err) {
-        if (process.env.CI === 'true') throw err;
-        this.skip();
-      }
+describe('TikTokTokenManager', () => {
+  describe('refresh storm: Redis failures during the storm lose no grant', function () {
+    this.timeout(120_000);
+    let tt: TikTokEmulator;
+    before(async () => {
+      tt = await startTikTokEmulator();
     });
     after(async () => {
-      await server?.stop();
-      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+      await tt?.close();
     });
 
-    it('one refresh per user, retryable errors only, every grant still works', async () => {
-      const report = await runRefreshStorm({
-        tt,
-        redis: { kind: 'single', server },
-        prefix: uniquePrefix(),
-        users: 60,
-        processes: 2,
-        callsPerUser: 3,
-        minReplicas: 0,
-        lockTtlMs: LOCK_TTL_MS,
-        deadlineMs: DEADLINE_MS,
-        refreshDelayMs: 300,
-        disruption: {
-          kind: 'stop-redis',
-          afterMs: 400,
-          downMs: 2000,
-          restart: async () => {
-            server = await startRedisServer(port, { dir });
-          },
-        },
+    describe('on a Redis Cluster whose primary is SIGKILLed', () => {
+      const suite = useRedisCluster();
+
+      it('minReplicas 1: one refresh per user, retryable errors only, every grant still works', async () => {
+        const report = await runRefreshStorm({
+          tt,
+          redis: { kind: 'cluster', cluster: suite.cluster },
+          prefix: uniquePrefix(),
+          users: 60,
+          processes: 2,
+          callsPerUser: 3,
+          minReplicas: 1,
+          lockTtlMs: LOCK_TTL_MS,
+          deadlineMs: DEADLINE_MS,
+          // TikTok answers after the kill: the rotated tokens are written during the failover.
+          refreshDelayMs: 1200,
+          disruption: { kind: 'kill-primary', afterMs: 400 },
+        });
+        assertDurable(report);
+        assert.ok(report.usersOnKilledPrimary > 0, JSON.stringify(report));
+        assert.ok(report.unavailableMs !== undefined && report.unavailableMs > 0);
       });
-      assertDurable(report);
-      assert.ok(report.unavailableMs !== undefined && report.unavailableMs >= 2000);
+
+      it('RedisTokenStore re-reads the topology after a failover; a bare node-redis client does not (node-redis#2806)', async () => {
+        const { cluster } = suite;
+        await cluster.waitHealthy(20_000);
+        const connect = async (): Promise<ReturnType<typeof createCluster>> => {
+          const client = createCluster({
+            rootNodes: cluster.rootNodes,
+            defaults: { disableOfflineQueue: true },
+          });
+          client.on('error', () => undefined);
+          return client.connect();
+        };
+        const [forStore, bare] = await Promise.all([connect(), connect()]);
+        try {
+          const store = new RedisTokenStore({
+            client: forStore,
+            prefix: 'topology:',
+            encryptionKey: KEY_HEX,
+          });
+          const tokens = makeTokens('topology-user');
+          assert.equal(await store.compareAndSet('topology-user', undefined, tokens), true);
+          const key = store.recordKey('topology-user');
+          assert.ok((await bare.hGet(key, 'version')) !== null);
+          const [slot = 0] = await cluster.keySlots([key]);
+          const victim = await cluster.primaryOf(slot);
+          await cluster.kill(victim);
+          const killedAt = Date.now();
+          while ((await cluster.primaryOf(slot).catch(() => victim)) === victim) {
+            assert.ok(Date.now() - killedAt < 15_000, 'the replica was promoted');
+            await sleep(50);
+          }
+          let record;
+          while (record === undefined) {
+            record = await store.get('topology-user').catch(() => undefined);
+            assert.ok(Date.now() - killedAt < 20_000, 'the store reached the promoted replica');
+            if (record === undefined) await sleep(50);
+          }
+          assert.deepEqual(record.tokens, tokens);
+          await assert.rejects(
+            bare.hGet(key, 'version'),
+            'the bare client still asks the dead node',
+          );
+          await cluster.restart(victim);
+          await cluster.waitHealthy(20_000);
+        } finally {
+          forStore.destroy();
+          bare.destroy();
+        }
+      });
+    });
+
+    describe('on a single Redis stopped for 2 s', () => {
+      let dir: string;
+      let port: number;
+      let server: RedisServerProcess;
+      before(async function () {
+        dir = mkdtempSync(join(tmpdir(), 'ptt-storm-redis-'));
+        port = await freePort();
+        try {
+          server = await startRedisServer(port, { dir });
+        } catch (err) {
+          if (process.env.CI === 'true') throw err;
+          this.skip();
+        }
+      });
+      after(async () => {
+        await server?.stop();
+        if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+      });
+
+      it('one refresh per user, retryable errors only, every grant still works', async () => {
+        const report = await runRefreshStorm({
+          tt,
+          redis: { kind: 'single', server },
+          prefix: uniquePrefix(),
+          users: 60,
+          processes: 2,
+          callsPerUser: 3,
+          minReplicas: 0,
+          lockTtlMs: LOCK_TTL_MS,
+          deadlineMs: DEADLINE_MS,
+          refreshDelayMs: 300,
+          disruption: {
+            kind: 'stop-redis',
+            afterMs: 400,
+            downMs: 2000,
+            restart: async () => {
+              server = await startRedisServer(port, { dir });
+            },
+          },
+        });
+        assertDurable(report);
+        assert.ok(report.unavailableMs !== undefined && report.unavailableMs >= 2000);
+      });
     });
   });
 });

@@ -19,23 +19,25 @@ class SyncThrowingReleaseStore extends FlakyTokenStore {
   }
 }
 
-describe('TikTokTokenManager: a lock release that throws synchronously', () => {
-  const rejections = watchUnhandledRejections();
+describe('TikTokTokenManager', () => {
+  describe('a lock release that throws synchronously', () => {
+    const rejections = watchUnhandledRejections();
 
-  it('the stored refresh is served, the release is retried in the background, nothing unhandled', async () => {
-    const store = new SyncThrowingReleaseStore();
-    const h = managerHarness({ store, lockTtlMs: 10_000 });
-    await h.seed(EXPIRED);
-    const fresh = makeTokens(h.openId);
-    h.client.onRefresh = () => Promise.resolve(fresh);
-    store.syncThrows = 2; // the release and its first background retry
-    const before = rejections.reasons.length;
-    assert.equal(await h.manager.getAccessToken(h.openId), fresh.access_token);
-    assert.deepEqual((await store.get(h.openId))?.tokens, fresh);
-    await sleep(600); // background retries after 100 and 300 ms
-    assert.equal(store.releases, 3, 'released at the second background retry');
-    assert.notEqual(await store.acquireLock(h.openId, 1000), undefined, 'the lock is free');
-    assert.deepEqual(rejections.reasons.slice(before), []);
-    assert.match(h.logger.text(), /lock release failed, retrying/);
+    it('the stored refresh is served, the release is retried in the background, nothing unhandled', async () => {
+      const store = new SyncThrowingReleaseStore();
+      const h = managerHarness({ store, lockTtlMs: 10_000 });
+      await h.seed(EXPIRED);
+      const fresh = makeTokens(h.openId);
+      h.client.onRefresh = () => Promise.resolve(fresh);
+      store.syncThrows = 2; // the release and its first background retry
+      const before = rejections.reasons.length;
+      assert.equal(await h.manager.getAccessToken(h.openId), fresh.access_token);
+      assert.deepEqual((await store.get(h.openId))?.tokens, fresh);
+      await sleep(600); // background retries after 100 and 300 ms
+      assert.equal(store.releases, 3, 'released at the second background retry');
+      assert.notEqual(await store.acquireLock(h.openId, 1000), undefined, 'the lock is free');
+      assert.deepEqual(rejections.reasons.slice(before), []);
+      assert.match(h.logger.text(), /lock release failed, retrying/);
+    });
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { TokenRecordCache } from '../../lib/tokens/record-cache';
 import { makeTokens } from '../support/token-fixtures';
 
-describe('TokenRecordCache (decoded records of RedisTokenStore)', () => {
+describe('TokenRecordCache', () => {
   let now = 1_000_000;
   const clock = (): number => now;
   beforeEach(() => {

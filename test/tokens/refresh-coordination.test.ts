@@ -10,143 +10,145 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
   return { promise, resolve };
 }
 
-describe('TikTokTokenManager refresh coordination (another instance on the same store)', () => {
-  describe('while another instance holds the lock', () => {
-    it('waits, then serves the tokens it wrote without calling TikTok ("shared")', async () => {
-      const h = managerHarness();
-      const old = await h.seed(EXPIRED);
-      const lock = await h.store.acquireLock(h.openId, 5000);
-      assert.ok(lock !== undefined);
-      const pending = h.manager.getAccessToken(h.openId);
-      await sleep(50);
-      const written = makeTokens(h.openId);
-      const version = (await h.store.get(h.openId))?.version;
-      assert.equal(old.access_token, (await h.store.get(h.openId))?.tokens.access_token);
-      await h.store.compareAndSet(h.openId, version, written);
-      await h.store.releaseLock(h.openId, lock);
-      assert.equal(await pending, written.access_token);
-      assert.equal(h.client.refreshCalls.length, 0);
-      assert.deepEqual(await h.refreshOutcomes(), { shared: 1 });
+describe('TikTokTokenManager', () => {
+  describe('refresh coordination (another instance on the same store)', () => {
+    describe('while another instance holds the lock', () => {
+      it('waits, then serves the tokens it wrote without calling TikTok ("shared")', async () => {
+        const h = managerHarness();
+        const old = await h.seed(EXPIRED);
+        const lock = await h.store.acquireLock(h.openId, 5000);
+        assert.ok(lock !== undefined);
+        const pending = h.manager.getAccessToken(h.openId);
+        await sleep(50);
+        const written = makeTokens(h.openId);
+        const version = (await h.store.get(h.openId))?.version;
+        assert.equal(old.access_token, (await h.store.get(h.openId))?.tokens.access_token);
+        await h.store.compareAndSet(h.openId, version, written);
+        await h.store.releaseLock(h.openId, lock);
+        assert.equal(await pending, written.access_token);
+        assert.equal(h.client.refreshCalls.length, 0);
+        assert.deepEqual(await h.refreshOutcomes(), { shared: 1 });
+      });
+
+      it('takes over once the holder lets go without writing (it failed), and refreshes itself', async () => {
+        const h = managerHarness();
+        await h.seed(EXPIRED);
+        const lock = await h.store.acquireLock(h.openId, 5000);
+        assert.ok(lock !== undefined);
+        const pending = h.manager.getAccessToken(h.openId);
+        await sleep(50);
+        assert.equal(h.client.refreshCalls.length, 0, 'no refresh while the lock is held');
+        await h.store.releaseLock(h.openId, lock);
+        await pending;
+        assert.equal(h.client.refreshCalls.length, 1);
+      });
+
+      it('takes over when the holder died and its lock expired', async () => {
+        const h = managerHarness({ lockTtlMs: 150 });
+        await h.seed(EXPIRED);
+        assert.ok((await h.store.acquireLock(h.openId, 150)) !== undefined); // never released
+        const started = Date.now();
+        await h.manager.getAccessToken(h.openId);
+        assert.equal(h.client.refreshCalls.length, 1);
+        assert.ok(Date.now() - started >= 100, 'waited for the lock to expire');
+      });
+
+      it('gives up after lockWaitMs: serves a still-valid token', async () => {
+        const h = managerHarness({ lockWaitMs: 100 });
+        const tokens = await h.seed({ expires_at: Date.now() + 60_000 });
+        await h.store.acquireLock(h.openId, 5000);
+        assert.equal(await h.manager.getAccessToken(h.openId), tokens.access_token);
+        assert.equal(h.client.refreshCalls.length, 0);
+        assert.deepEqual(await h.refreshOutcomes(), { TIMEOUT_ERROR: 1 });
+      });
+
+      it('gives up after lockWaitMs: TIMEOUT_ERROR (504, retryable) when the token has expired', async () => {
+        const h = managerHarness({ lockWaitMs: 100 });
+        await h.seed(EXPIRED);
+        await h.store.acquireLock(h.openId, 5000);
+        const started = Date.now();
+        const err = await rejectsWith(h.manager.getAccessToken(h.openId), 'TIMEOUT_ERROR');
+        assert.equal(err.statusCode, 504);
+        assert.equal(err.retryable, true);
+        assert.ok(Date.now() - started < 1000);
+      });
     });
 
-    it('takes over once the holder lets go without writing (it failed), and refreshes itself', async () => {
+    describe('a stale lock holder (its lock expired mid-refresh)', () => {
+      it("loses the compare-and-set: the winner's tokens stay and are returned to it", async () => {
+        const h = managerHarness({ lockTtlMs: 100 });
+        await h.seed(EXPIRED);
+        const slow = deferred<TikTokTokens>();
+        const staleAnswer = makeTokens(h.openId);
+        const winnerAnswer = makeTokens(h.openId);
+        h.client.onRefresh = () => slow.promise; // instance A's TikTok call hangs past its lease
+        const stale = h.manager.getAccessToken(h.openId);
+        await waitFor(() => h.client.refreshCalls.length === 1, 2000, "A's refresh call");
+        await sleep(150); // A's lock expires
+        h.client.onRefresh = () => Promise.resolve(winnerAnswer);
+        const b = h.another();
+        assert.equal(await b.getAccessToken(h.openId), winnerAnswer.access_token);
+        slow.resolve(staleAnswer); // A's answer finally arrives
+        assert.equal(await stale, winnerAnswer.access_token);
+        assert.deepEqual((await h.store.get(h.openId))?.tokens, winnerAnswer);
+        assert.equal(h.logger.events('stale write refused, using the stored tokens').length, 1);
+      });
+    });
+
+    describe('refresh() (forced)', () => {
+      it('refreshes even a fresh token and returns the new tokens', async () => {
+        const h = managerHarness();
+        const old = await h.seed();
+        const rotated = makeTokens(h.openId);
+        h.client.onRefresh = () => Promise.resolve(rotated);
+        assert.deepEqual(await h.manager.refresh(h.openId), rotated);
+        assert.deepEqual(
+          h.client.refreshCalls.map((c) => c.refreshToken),
+          [old.refresh_token],
+        );
+      });
+
+      it('concurrent refresh() calls share one TikTok call', async () => {
+        const h = managerHarness();
+        await h.seed();
+        const results = await Promise.all(
+          Array.from({ length: 10 }, () => h.manager.refresh(h.openId)),
+        );
+        assert.equal(h.client.refreshCalls.length, 1);
+        assert.equal(new Set(results.map((t) => t.access_token)).size, 1);
+      });
+
+      it('does not refresh again when another instance refreshed after the call began', async () => {
+        const h = managerHarness();
+        await h.seed();
+        const lock = await h.store.acquireLock(h.openId, 5000);
+        assert.ok(lock !== undefined);
+        const pending = h.manager.refresh(h.openId);
+        await sleep(30);
+        const written = makeTokens(h.openId);
+        await h.store.compareAndSet(h.openId, (await h.store.get(h.openId))?.version, written);
+        await h.store.releaseLock(h.openId, lock);
+        assert.deepEqual(await pending, written);
+        assert.equal(h.client.refreshCalls.length, 0);
+      });
+
+      it('throws transient errors (no fallback) and keeps the tokens', async () => {
+        const h = managerHarness();
+        const tokens = await h.seed();
+        h.client.onRefresh = () => Promise.reject(new Error('boom'));
+        await assert.rejects(h.manager.refresh(h.openId), /boom/);
+        assert.deepEqual((await h.store.get(h.openId))?.tokens, tokens);
+        assert.deepEqual(await h.refreshOutcomes(), { error: 1 });
+      });
+    });
+
+    it('releases the lock after every refresh, failed or not', async () => {
       const h = managerHarness();
       await h.seed(EXPIRED);
-      const lock = await h.store.acquireLock(h.openId, 5000);
-      assert.ok(lock !== undefined);
-      const pending = h.manager.getAccessToken(h.openId);
-      await sleep(50);
-      assert.equal(h.client.refreshCalls.length, 0, 'no refresh while the lock is held');
-      await h.store.releaseLock(h.openId, lock);
-      await pending;
-      assert.equal(h.client.refreshCalls.length, 1);
-    });
-
-    it('takes over when the holder died and its lock expired', async () => {
-      const h = managerHarness({ lockTtlMs: 150 });
-      await h.seed(EXPIRED);
-      assert.ok((await h.store.acquireLock(h.openId, 150)) !== undefined); // never released
-      const started = Date.now();
-      await h.manager.getAccessToken(h.openId);
-      assert.equal(h.client.refreshCalls.length, 1);
-      assert.ok(Date.now() - started >= 100, 'waited for the lock to expire');
-    });
-
-    it('gives up after lockWaitMs: serves a still-valid token', async () => {
-      const h = managerHarness({ lockWaitMs: 100 });
-      const tokens = await h.seed({ expires_at: Date.now() + 60_000 });
-      await h.store.acquireLock(h.openId, 5000);
-      assert.equal(await h.manager.getAccessToken(h.openId), tokens.access_token);
-      assert.equal(h.client.refreshCalls.length, 0);
-      assert.deepEqual(await h.refreshOutcomes(), { TIMEOUT_ERROR: 1 });
-    });
-
-    it('gives up after lockWaitMs: TIMEOUT_ERROR (504, retryable) when the token has expired', async () => {
-      const h = managerHarness({ lockWaitMs: 100 });
-      await h.seed(EXPIRED);
-      await h.store.acquireLock(h.openId, 5000);
-      const started = Date.now();
-      const err = await rejectsWith(h.manager.getAccessToken(h.openId), 'TIMEOUT_ERROR');
-      assert.equal(err.statusCode, 504);
-      assert.equal(err.retryable, true);
-      assert.ok(Date.now() - started < 1000);
-    });
-  });
-
-  describe('a stale lock holder (its lock expired mid-refresh)', () => {
-    it("loses the compare-and-set: the winner's tokens stay and are returned to it", async () => {
-      const h = managerHarness({ lockTtlMs: 100 });
-      await h.seed(EXPIRED);
-      const slow = deferred<TikTokTokens>();
-      const staleAnswer = makeTokens(h.openId);
-      const winnerAnswer = makeTokens(h.openId);
-      h.client.onRefresh = () => slow.promise; // instance A's TikTok call hangs past its lease
-      const stale = h.manager.getAccessToken(h.openId);
-      await waitFor(() => h.client.refreshCalls.length === 1, 2000, "A's refresh call");
-      await sleep(150); // A's lock expires
-      h.client.onRefresh = () => Promise.resolve(winnerAnswer);
-      const b = h.another();
-      assert.equal(await b.getAccessToken(h.openId), winnerAnswer.access_token);
-      slow.resolve(staleAnswer); // A's answer finally arrives
-      assert.equal(await stale, winnerAnswer.access_token);
-      assert.deepEqual((await h.store.get(h.openId))?.tokens, winnerAnswer);
-      assert.equal(h.logger.events('stale write refused, using the stored tokens').length, 1);
-    });
-  });
-
-  describe('refresh() (forced)', () => {
-    it('refreshes even a fresh token and returns the new tokens', async () => {
-      const h = managerHarness();
-      const old = await h.seed();
-      const rotated = makeTokens(h.openId);
-      h.client.onRefresh = () => Promise.resolve(rotated);
-      assert.deepEqual(await h.manager.refresh(h.openId), rotated);
-      assert.deepEqual(
-        h.client.refreshCalls.map((c) => c.refreshToken),
-        [old.refresh_token],
-      );
-    });
-
-    it('concurrent refresh() calls share one TikTok call', async () => {
-      const h = managerHarness();
-      await h.seed();
-      const results = await Promise.all(
-        Array.from({ length: 10 }, () => h.manager.refresh(h.openId)),
-      );
-      assert.equal(h.client.refreshCalls.length, 1);
-      assert.equal(new Set(results.map((t) => t.access_token)).size, 1);
-    });
-
-    it('does not refresh again when another instance refreshed after the call began', async () => {
-      const h = managerHarness();
-      await h.seed();
-      const lock = await h.store.acquireLock(h.openId, 5000);
-      assert.ok(lock !== undefined);
-      const pending = h.manager.refresh(h.openId);
-      await sleep(30);
-      const written = makeTokens(h.openId);
-      await h.store.compareAndSet(h.openId, (await h.store.get(h.openId))?.version, written);
-      await h.store.releaseLock(h.openId, lock);
-      assert.deepEqual(await pending, written);
-      assert.equal(h.client.refreshCalls.length, 0);
-    });
-
-    it('throws transient errors (no fallback) and keeps the tokens', async () => {
-      const h = managerHarness();
-      const tokens = await h.seed();
       h.client.onRefresh = () => Promise.reject(new Error('boom'));
-      await assert.rejects(h.manager.refresh(h.openId), /boom/);
-      assert.deepEqual((await h.store.get(h.openId))?.tokens, tokens);
-      assert.deepEqual(await h.refreshOutcomes(), { error: 1 });
+      await assert.rejects(h.manager.getAccessToken(h.openId));
+      const lock = await h.store.acquireLock(h.openId, 1000);
+      assert.equal(typeof lock, 'string');
     });
-  });
-
-  it('releases the lock after every refresh, failed or not', async () => {
-    const h = managerHarness();
-    await h.seed(EXPIRED);
-    h.client.onRefresh = () => Promise.reject(new Error('boom'));
-    await assert.rejects(h.manager.getAccessToken(h.openId));
-    const lock = await h.store.acquireLock(h.openId, 1000);
-    assert.equal(typeof lock, 'string');
   });
 });

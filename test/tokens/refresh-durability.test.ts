@@ -3,66 +3,68 @@ import { FlakyTokenStore } from '../support/flaky-token-store';
 import { makeTokens } from '../support/token-fixtures';
 import { EXPIRED, managerHarness, rejectsWith } from '../support/token-harness';
 
-describe('TikTokTokenManager: rotated tokens survive store failures after a TikTok refresh', () => {
-  it('a write that fails before it lands is retried; the new token is served once stored', async () => {
-    const store = new FlakyTokenStore();
-    const h = managerHarness({ store });
-    await h.seed(EXPIRED);
-    const fresh = makeTokens(h.openId);
-    h.client.onRefresh = () => Promise.resolve(fresh);
-    store.failWrites = ['before', 'before'];
-    const access = await h.manager.getAccessToken(h.openId);
-    assert.equal(access, fresh.access_token);
-    assert.equal(h.client.refreshCalls.length, 1, 'TikTok was called once');
-    assert.equal(store.writes, 1 + 3, 'the save, then two failed writes and the one that landed');
-    assert.deepEqual((await store.get(h.openId))?.tokens, fresh);
-    assert.deepEqual(await h.refreshOutcomes(), { success: 1 });
-  });
+describe('TikTokTokenManager', () => {
+  describe('rotated tokens survive store failures after a TikTok refresh', () => {
+    it('a write that fails before it lands is retried; the new token is served once stored', async () => {
+      const store = new FlakyTokenStore();
+      const h = managerHarness({ store });
+      await h.seed(EXPIRED);
+      const fresh = makeTokens(h.openId);
+      h.client.onRefresh = () => Promise.resolve(fresh);
+      store.failWrites = ['before', 'before'];
+      const access = await h.manager.getAccessToken(h.openId);
+      assert.equal(access, fresh.access_token);
+      assert.equal(h.client.refreshCalls.length, 1, 'TikTok was called once');
+      assert.equal(store.writes, 1 + 3, 'the save, then two failed writes and the one that landed');
+      assert.deepEqual((await store.get(h.openId))?.tokens, fresh);
+      assert.deepEqual(await h.refreshOutcomes(), { success: 1 });
+    });
 
-  it('a write whose reply was lost is recognised as ours and confirmed, not dropped', async () => {
-    const store = new FlakyTokenStore();
-    const h = managerHarness({ store });
-    await h.seed(EXPIRED);
-    const fresh = makeTokens(h.openId);
-    h.client.onRefresh = () => Promise.resolve(fresh);
-    store.failWrites = ['after'];
-    assert.equal(await h.manager.getAccessToken(h.openId), fresh.access_token);
-    assert.equal(h.client.refreshCalls.length, 1);
-    assert.deepEqual((await store.get(h.openId))?.tokens, fresh);
-    assert.ok(!h.logger.text().includes('stale write'), h.logger.text());
-    assert.deepEqual(await h.refreshOutcomes(), { success: 1 });
-  });
+    it('a write whose reply was lost is recognised as ours and confirmed, not dropped', async () => {
+      const store = new FlakyTokenStore();
+      const h = managerHarness({ store });
+      await h.seed(EXPIRED);
+      const fresh = makeTokens(h.openId);
+      h.client.onRefresh = () => Promise.resolve(fresh);
+      store.failWrites = ['after'];
+      assert.equal(await h.manager.getAccessToken(h.openId), fresh.access_token);
+      assert.equal(h.client.refreshCalls.length, 1);
+      assert.deepEqual((await store.get(h.openId))?.tokens, fresh);
+      assert.ok(!h.logger.text().includes('stale write'), h.logger.text());
+      assert.deepEqual(await h.refreshOutcomes(), { success: 1 });
+    });
 
-  it('a store that stays down: 503 before the lease ends, TikTok called once', async () => {
-    const store = new FlakyTokenStore();
-    const lockTtlMs = 800;
-    const h = managerHarness({ store, lockTtlMs });
-    const old = await h.seed(EXPIRED);
-    store.failWrites = Array.from({ length: 1000 }, () => 'before' as const);
-    const started = Date.now();
-    const err = await rejectsWith(h.manager.getAccessToken(h.openId), 'SERVICE_UNAVAILABLE');
-    const took = Date.now() - started;
-    assert.equal(err.statusCode, 503);
-    assert.equal(err.retryable, true);
-    assert.ok(took < lockTtlMs, `gave up within the lease (${took} ms < ${lockTtlMs} ms)`);
-    assert.ok(took >= lockTtlMs / 2, `kept retrying for most of the lease (${took} ms)`);
-    assert.ok(store.writes > 3, `retried (${store.writes} writes)`);
-    assert.equal(h.client.refreshCalls.length, 1);
-    assert.equal((await store.get(h.openId))?.tokens.access_token, old.access_token);
-  });
+    it('a store that stays down: 503 before the lease ends, TikTok called once', async () => {
+      const store = new FlakyTokenStore();
+      const lockTtlMs = 800;
+      const h = managerHarness({ store, lockTtlMs });
+      const old = await h.seed(EXPIRED);
+      store.failWrites = Array.from({ length: 1000 }, () => 'before' as const);
+      const started = Date.now();
+      const err = await rejectsWith(h.manager.getAccessToken(h.openId), 'SERVICE_UNAVAILABLE');
+      const took = Date.now() - started;
+      assert.equal(err.statusCode, 503);
+      assert.equal(err.retryable, true);
+      assert.ok(took < lockTtlMs, `gave up within the lease (${took} ms < ${lockTtlMs} ms)`);
+      assert.ok(took >= lockTtlMs / 2, `kept retrying for most of the lease (${took} ms)`);
+      assert.ok(store.writes > 3, `retried (${store.writes} writes)`);
+      assert.equal(h.client.refreshCalls.length, 1);
+      assert.equal((await store.get(h.openId))?.tokens.access_token, old.access_token);
+    });
 
-  it('a failed lock release is retried at once, so the next refresh does not wait out the lease', async () => {
-    const store = new FlakyTokenStore();
-    const h = managerHarness({ store, lockTtlMs: 10_000 });
-    await h.seed(EXPIRED);
-    store.failReleases = 1;
-    await h.manager.getAccessToken(h.openId);
-    const started = Date.now();
-    const forced = await h.manager.refresh(h.openId);
-    const took = Date.now() - started;
-    assert.equal(h.client.refreshCalls.length, 2);
-    assert.deepEqual((await store.get(h.openId))?.tokens, forced);
-    assert.ok(took < 2000, `the forced refresh took ${took} ms (lease 10 000 ms)`);
-    assert.match(h.logger.text(), /lock release failed, retrying/);
+    it('a failed lock release is retried at once, so the next refresh does not wait out the lease', async () => {
+      const store = new FlakyTokenStore();
+      const h = managerHarness({ store, lockTtlMs: 10_000 });
+      await h.seed(EXPIRED);
+      store.failReleases = 1;
+      await h.manager.getAccessToken(h.openId);
+      const started = Date.now();
+      const forced = await h.manager.refresh(h.openId);
+      const took = Date.now() - started;
+      assert.equal(h.client.refreshCalls.length, 2);
+      assert.deepEqual((await store.get(h.openId))?.tokens, forced);
+      assert.ok(took < 2000, `the forced refresh took ${took} ms (lease 10 000 ms)`);
+      assert.match(h.logger.text(), /lock release failed, retrying/);
+    });
   });
 });

@@ -15,173 +15,175 @@ import type { StoreKind } from '../support/token-store-kinds';
 const isRefresh = (r: { grantType?: string }): boolean => r.grantType === 'refresh_token';
 
 export function describeRefreshAgainstEmulator(kind: StoreKind): void {
-  describe('TikTokTokenManager refresh against the emulator', () => {
-    const emulator = useEmulator({ autoApprove: false });
-    let client: TikTokClient;
-    before(() => {
-      client = emulatorClient(emulator.tt);
-    });
-
-    const refreshCalls = (): number => emulator.tt.count('token', { grantType: 'refresh_token' });
-
-    {
-      describe(`with ${kind.name}`, () => {
-        let store: TokenStore;
-        before(async function () {
-          await kind.setup(this);
-          store = kind.create();
-        });
-        after(() => kind.teardown());
-
-        function setup(): {
-          openId: string;
-          manager: TikTokTokenManager;
-          outcomes: () => Promise<Record<string, number>>;
-        } {
-          const { metrics, refreshOutcomes } = testMetrics();
-          return {
-            openId: emulator.tt.addUser().openId,
-            manager: new TikTokTokenManager({ client, store, metrics }),
-            outcomes: refreshOutcomes,
-          };
-        }
-
-        it('100 concurrent getAccessToken for one expired user make one refresh call', async () => {
-          const { openId, manager, outcomes } = setup();
-          await manager.save(openId, expiredGrant(emulator.tt, openId));
-          const tokens = await Promise.all(
-            Array.from({ length: 100 }, () => manager.getAccessToken(openId)),
-          );
-          assert.equal(refreshCalls(), 1);
-          assert.equal(new Set(tokens).size, 1);
-          assert.equal(tokens[0], (await store.get(openId))?.tokens.access_token);
-          assert.equal(
-            (await client.getUserInfo(tokens[0] ?? '')).open_id,
-            openId,
-            'TikTok accepts the new token',
-          );
-          assert.deepEqual(await outcomes(), { success: 1 });
-        });
-
-        it('the rotated refresh token is persisted before the new access token is returned', async () => {
-          const { openId } = setup();
-          const old = expiredGrant(emulator.tt, openId);
-          const events: string[] = [];
-          const recording: TokenStore = {
-            get: (id) => store.get(id),
-            delete: (id, v) => store.delete(id, v),
-            acquireLock: (id, ttl) => store.acquireLock(id, ttl),
-            releaseLock: (id, token) => store.releaseLock(id, token),
-            async compareAndSet(id, version, tokens) {
-              const written = await store.compareAndSet(id, version, tokens);
-              if (written)
-                events.push(
-                  `stored ${tokens.refresh_token === old.refresh_token ? 'old' : 'rotated'} refresh token`,
-                );
-              return written;
-            },
-          };
-          const manager = new TikTokTokenManager({ client, store: recording });
-          await manager.save(openId, old);
-          events.length = 0;
-          const access = await manager.getAccessToken(openId);
-          events.push('access token returned');
-          assert.deepEqual(events, ['stored rotated refresh token', 'access token returned']);
-          const stored = (await store.get(openId))?.tokens;
-          assert.equal(stored?.access_token, access);
-          assert.notEqual(stored?.refresh_token, old.refresh_token);
-          await rejectsWith(client.refreshAccessToken(old.refresh_token ?? ''), 'INVALID_TOKEN'); // rotated away
-        });
-
-        it('refresh gets 5xx while the access token is still valid: the old token is served, tokens kept', async () => {
-          const { openId, manager, outcomes } = setup();
-          const grant = emulator.tt.issueTokens(openId);
-          const tokens = { ...tokensFromEmulator(grant), expires_at: Date.now() + 60_000 }; // within the skew
-          await manager.save(openId, tokens);
-          emulator.tt.inject('token', {
-            status: 503,
-            body: { error: 'temporarily_unavailable' },
-            times: 3,
-            match: isRefresh,
-          });
-          assert.equal(await manager.getAccessToken(openId), grant.access_token);
-          assert.equal(refreshCalls(), 3, 'the client retried the 503s');
-          assert.deepEqual((await store.get(openId))?.tokens, tokens);
-          assert.deepEqual(await outcomes(), { API_ERROR: 1 });
-          const after = await manager.refresh(openId);
-          assert.notEqual(
-            after.refresh_token,
-            grant.refresh_token,
-            'the kept refresh token still works',
-          );
-        });
-
-        it('refresh token expired: TOKEN_EXPIRED without a TikTok call', async () => {
-          const { openId, manager } = setup();
-          const grant = emulator.tt.issueTokens(openId);
-          emulator.tt.expireAccessToken(grant.access_token);
-          emulator.tt.expireRefreshToken(grant.refresh_token);
-          await manager.save(openId, {
-            ...tokensFromEmulator(grant),
-            expires_at: Date.now() - 1,
-            refresh_expires_at: Date.now() - 1,
-          });
-          await rejectsWith(manager.getAccessToken(openId), 'TOKEN_EXPIRED');
-          assert.equal(refreshCalls(), 0);
-        });
-
-        it('INVALID_TOKEN from refresh (refresh token already used): the grant is deleted', async () => {
-          const { openId, manager } = setup();
-          const tokens = expiredGrant(emulator.tt, openId);
-          await manager.save(openId, tokens);
-          await client.refreshAccessToken(tokens.refresh_token ?? ''); // someone else rotated it
-          const err = await rejectsWith(manager.getAccessToken(openId), 'INVALID_TOKEN');
-          assert.match(err.message, /log in again/);
-          assert.equal(err.tiktokError?.error, 'invalid_grant');
-          assert.equal(await store.get(openId), undefined);
-          assert.equal(refreshCalls(), 2, 'one attempt: INVALID_TOKEN is not retried');
-        });
-
-        it("invalid_request from refresh (TikTok's answer to a bad refresh token): the grant is deleted", async () => {
-          const { openId, manager, outcomes } = setup();
-          await manager.save(openId, expiredGrant(emulator.tt, openId));
-          emulator.tt.inject('token', {
-            tiktokError: { error: 'invalid_request', description: 'Refresh token is invalid.' },
-            match: isRefresh,
-          });
-          const err = await rejectsWith(manager.getAccessToken(openId), 'INVALID_TOKEN');
-          assert.equal(
-            err.message,
-            'TikTok rejected the refresh token with invalid_request (revoked, expired, already used or invalid): the grant is over, log in again.',
-          );
-          assert.equal(err.tiktokError?.error, 'invalid_request');
-          assert.equal(await store.get(openId), undefined, 'stored tokens deleted');
-          assert.equal(refreshCalls(), 1);
-          const later = await rejectsWith(manager.getAccessToken(openId), 'INVALID_TOKEN');
-          assert.match(later.message, /No TikTok tokens are stored for this user/);
-          assert.equal(refreshCalls(), 1, 'no refresh on every later call');
-          assert.deepEqual(await outcomes(), { INVALID_TOKEN: 1 });
-        });
-
-        it('invalid_client from refresh: INVALID_CREDENTIALS, the tokens are kept', async () => {
-          const { openId, manager } = setup();
-          const tokens = expiredGrant(emulator.tt, openId);
-          await manager.save(openId, tokens);
-          emulator.tt.inject('token', {
-            tiktokError: { error: 'invalid_client', description: 'Client secret is invalid.' },
-            match: isRefresh,
-          });
-          const err = await rejectsWith(manager.getAccessToken(openId), 'INVALID_CREDENTIALS');
-          assert.equal(err.tiktokError?.error, 'invalid_client');
-          assert.equal((await store.get(openId))?.tokens.refresh_token, tokens.refresh_token);
-          const fresh = await manager.getAccessToken(openId);
-          assert.notEqual(
-            fresh,
-            tokens.access_token,
-            'the kept grant refreshes once TikTok agrees',
-          );
-        });
+  describe('TikTokTokenManager', () => {
+    describe('refresh against the emulator', () => {
+      const emulator = useEmulator({ autoApprove: false });
+      let client: TikTokClient;
+      before(() => {
+        client = emulatorClient(emulator.tt);
       });
-    }
+
+      const refreshCalls = (): number => emulator.tt.count('token', { grantType: 'refresh_token' });
+
+      {
+        describe(`with ${kind.name}`, () => {
+          let store: TokenStore;
+          before(async function () {
+            await kind.setup(this);
+            store = kind.create();
+          });
+          after(() => kind.teardown());
+
+          function setup(): {
+            openId: string;
+            manager: TikTokTokenManager;
+            outcomes: () => Promise<Record<string, number>>;
+          } {
+            const { metrics, refreshOutcomes } = testMetrics();
+            return {
+              openId: emulator.tt.addUser().openId,
+              manager: new TikTokTokenManager({ client, store, metrics }),
+              outcomes: refreshOutcomes,
+            };
+          }
+
+          it('100 concurrent getAccessToken for one expired user make one refresh call', async () => {
+            const { openId, manager, outcomes } = setup();
+            await manager.save(openId, expiredGrant(emulator.tt, openId));
+            const tokens = await Promise.all(
+              Array.from({ length: 100 }, () => manager.getAccessToken(openId)),
+            );
+            assert.equal(refreshCalls(), 1);
+            assert.equal(new Set(tokens).size, 1);
+            assert.equal(tokens[0], (await store.get(openId))?.tokens.access_token);
+            assert.equal(
+              (await client.getUserInfo(tokens[0] ?? '')).open_id,
+              openId,
+              'TikTok accepts the new token',
+            );
+            assert.deepEqual(await outcomes(), { success: 1 });
+          });
+
+          it('the rotated refresh token is persisted before the new access token is returned', async () => {
+            const { openId } = setup();
+            const old = expiredGrant(emulator.tt, openId);
+            const events: string[] = [];
+            const recording: TokenStore = {
+              get: (id) => store.get(id),
+              delete: (id, v) => store.delete(id, v),
+              acquireLock: (id, ttl) => store.acquireLock(id, ttl),
+              releaseLock: (id, token) => store.releaseLock(id, token),
+              async compareAndSet(id, version, tokens) {
+                const written = await store.compareAndSet(id, version, tokens);
+                if (written)
+                  events.push(
+                    `stored ${tokens.refresh_token === old.refresh_token ? 'old' : 'rotated'} refresh token`,
+                  );
+                return written;
+              },
+            };
+            const manager = new TikTokTokenManager({ client, store: recording });
+            await manager.save(openId, old);
+            events.length = 0;
+            const access = await manager.getAccessToken(openId);
+            events.push('access token returned');
+            assert.deepEqual(events, ['stored rotated refresh token', 'access token returned']);
+            const stored = (await store.get(openId))?.tokens;
+            assert.equal(stored?.access_token, access);
+            assert.notEqual(stored?.refresh_token, old.refresh_token);
+            await rejectsWith(client.refreshAccessToken(old.refresh_token ?? ''), 'INVALID_TOKEN'); // rotated away
+          });
+
+          it('refresh gets 5xx while the access token is still valid: the old token is served, tokens kept', async () => {
+            const { openId, manager, outcomes } = setup();
+            const grant = emulator.tt.issueTokens(openId);
+            const tokens = { ...tokensFromEmulator(grant), expires_at: Date.now() + 60_000 }; // within the skew
+            await manager.save(openId, tokens);
+            emulator.tt.inject('token', {
+              status: 503,
+              body: { error: 'temporarily_unavailable' },
+              times: 3,
+              match: isRefresh,
+            });
+            assert.equal(await manager.getAccessToken(openId), grant.access_token);
+            assert.equal(refreshCalls(), 3, 'the client retried the 503s');
+            assert.deepEqual((await store.get(openId))?.tokens, tokens);
+            assert.deepEqual(await outcomes(), { API_ERROR: 1 });
+            const after = await manager.refresh(openId);
+            assert.notEqual(
+              after.refresh_token,
+              grant.refresh_token,
+              'the kept refresh token still works',
+            );
+          });
+
+          it('refresh token expired: TOKEN_EXPIRED without a TikTok call', async () => {
+            const { openId, manager } = setup();
+            const grant = emulator.tt.issueTokens(openId);
+            emulator.tt.expireAccessToken(grant.access_token);
+            emulator.tt.expireRefreshToken(grant.refresh_token);
+            await manager.save(openId, {
+              ...tokensFromEmulator(grant),
+              expires_at: Date.now() - 1,
+              refresh_expires_at: Date.now() - 1,
+            });
+            await rejectsWith(manager.getAccessToken(openId), 'TOKEN_EXPIRED');
+            assert.equal(refreshCalls(), 0);
+          });
+
+          it('INVALID_TOKEN from refresh (refresh token already used): the grant is deleted', async () => {
+            const { openId, manager } = setup();
+            const tokens = expiredGrant(emulator.tt, openId);
+            await manager.save(openId, tokens);
+            await client.refreshAccessToken(tokens.refresh_token ?? ''); // someone else rotated it
+            const err = await rejectsWith(manager.getAccessToken(openId), 'INVALID_TOKEN');
+            assert.match(err.message, /log in again/);
+            assert.equal(err.tiktokError?.error, 'invalid_grant');
+            assert.equal(await store.get(openId), undefined);
+            assert.equal(refreshCalls(), 2, 'one attempt: INVALID_TOKEN is not retried');
+          });
+
+          it("invalid_request from refresh (TikTok's answer to a bad refresh token): the grant is deleted", async () => {
+            const { openId, manager, outcomes } = setup();
+            await manager.save(openId, expiredGrant(emulator.tt, openId));
+            emulator.tt.inject('token', {
+              tiktokError: { error: 'invalid_request', description: 'Refresh token is invalid.' },
+              match: isRefresh,
+            });
+            const err = await rejectsWith(manager.getAccessToken(openId), 'INVALID_TOKEN');
+            assert.equal(
+              err.message,
+              'TikTok rejected the refresh token with invalid_request (revoked, expired, already used or invalid): the grant is over, log in again.',
+            );
+            assert.equal(err.tiktokError?.error, 'invalid_request');
+            assert.equal(await store.get(openId), undefined, 'stored tokens deleted');
+            assert.equal(refreshCalls(), 1);
+            const later = await rejectsWith(manager.getAccessToken(openId), 'INVALID_TOKEN');
+            assert.match(later.message, /No TikTok tokens are stored for this user/);
+            assert.equal(refreshCalls(), 1, 'no refresh on every later call');
+            assert.deepEqual(await outcomes(), { INVALID_TOKEN: 1 });
+          });
+
+          it('invalid_client from refresh: INVALID_CREDENTIALS, the tokens are kept', async () => {
+            const { openId, manager } = setup();
+            const tokens = expiredGrant(emulator.tt, openId);
+            await manager.save(openId, tokens);
+            emulator.tt.inject('token', {
+              tiktokError: { error: 'invalid_client', description: 'Client secret is invalid.' },
+              match: isRefresh,
+            });
+            const err = await rejectsWith(manager.getAccessToken(openId), 'INVALID_CREDENTIALS');
+            assert.equal(err.tiktokError?.error, 'invalid_client');
+            assert.equal((await store.get(openId))?.tokens.refresh_token, tokens.refresh_token);
+            const fresh = await manager.getAccessToken(openId);
+            assert.notEqual(
+              fresh,
+              tokens.access_token,
+              'the kept grant refreshes once TikTok agrees',
+            );
+          });
+        });
+      }
+    });
   });
 }

@@ -2,65 +2,67 @@ import assert from 'node:assert/strict';
 import { makeTokens } from '../support/token-fixtures';
 import { apiError, EXPIRED, managerHarness, rejectsWith } from '../support/token-harness';
 
-describe('TikTokTokenManager.revoke', () => {
-  it('revokes the current access token at TikTok, then deletes locally', async () => {
-    const h = managerHarness();
-    const tokens = await h.seed();
-    await h.manager.revoke(h.openId);
-    assert.deepEqual(h.client.revokeCalls, [tokens.access_token]);
-    assert.equal(await h.store.get(h.openId), undefined);
-    assert.equal(h.client.refreshCalls.length, 0);
-  });
+describe('TikTokTokenManager', () => {
+  describe('#revoke', () => {
+    it('revokes the current access token at TikTok, then deletes locally', async () => {
+      const h = managerHarness();
+      const tokens = await h.seed();
+      await h.manager.revoke(h.openId);
+      assert.deepEqual(h.client.revokeCalls, [tokens.access_token]);
+      assert.equal(await h.store.get(h.openId), undefined);
+      assert.equal(h.client.refreshCalls.length, 0);
+    });
 
-  it('refreshes first when the access token has expired, and revokes the new one', async () => {
-    const h = managerHarness();
-    await h.seed(EXPIRED);
-    const rotated = makeTokens(h.openId);
-    h.client.onRefresh = () => Promise.resolve(rotated);
-    await h.manager.revoke(h.openId);
-    assert.equal(h.client.refreshCalls.length, 1);
-    assert.deepEqual(h.client.revokeCalls, [rotated.access_token]);
-    assert.equal(await h.store.get(h.openId), undefined);
-  });
+    it('refreshes first when the access token has expired, and revokes the new one', async () => {
+      const h = managerHarness();
+      await h.seed(EXPIRED);
+      const rotated = makeTokens(h.openId);
+      h.client.onRefresh = () => Promise.resolve(rotated);
+      await h.manager.revoke(h.openId);
+      assert.equal(h.client.refreshCalls.length, 1);
+      assert.deepEqual(h.client.revokeCalls, [rotated.access_token]);
+      assert.equal(await h.store.get(h.openId), undefined);
+    });
 
-  it('an already-revoked grant (INVALID_TOKEN) counts as success', async () => {
-    const h = managerHarness();
-    await h.seed();
-    h.client.onRevoke = () => Promise.reject(apiError('INVALID_TOKEN'));
-    await h.manager.revoke(h.openId);
-    assert.equal(await h.store.get(h.openId), undefined);
-    assert.equal(h.logger.events('grant already revoked or expired').length, 1);
-  });
+    it('an already-revoked grant (INVALID_TOKEN) counts as success', async () => {
+      const h = managerHarness();
+      await h.seed();
+      h.client.onRevoke = () => Promise.reject(apiError('INVALID_TOKEN'));
+      await h.manager.revoke(h.openId);
+      assert.equal(await h.store.get(h.openId), undefined);
+      assert.equal(h.logger.events('grant already revoked or expired').length, 1);
+    });
 
-  it('an unrefreshable expired grant (TOKEN_EXPIRED) counts as success, no TikTok call', async () => {
-    const h = managerHarness();
-    await h.seed({ ...EXPIRED, refresh_expires_at: Date.now() - 1 });
-    await h.manager.revoke(h.openId);
-    assert.equal(h.client.revokeCalls.length, 0);
-    assert.equal(await h.store.get(h.openId), undefined);
-  });
+    it('an unrefreshable expired grant (TOKEN_EXPIRED) counts as success, no TikTok call', async () => {
+      const h = managerHarness();
+      await h.seed({ ...EXPIRED, refresh_expires_at: Date.now() - 1 });
+      await h.manager.revoke(h.openId);
+      assert.equal(h.client.revokeCalls.length, 0);
+      assert.equal(await h.store.get(h.openId), undefined);
+    });
 
-  it('a failed revoke still deletes locally, then rethrows for the app to log', async () => {
-    const h = managerHarness();
-    await h.seed();
-    h.client.onRevoke = () => Promise.reject(apiError('API_ERROR'));
-    const err = await rejectsWith(h.manager.revoke(h.openId), 'API_ERROR');
-    assert.equal(err.retryable, true);
-    assert.equal(await h.store.get(h.openId), undefined);
-  });
+    it('a failed revoke still deletes locally, then rethrows for the app to log', async () => {
+      const h = managerHarness();
+      await h.seed();
+      h.client.onRevoke = () => Promise.reject(apiError('API_ERROR'));
+      const err = await rejectsWith(h.manager.revoke(h.openId), 'API_ERROR');
+      assert.equal(err.retryable, true);
+      assert.equal(await h.store.get(h.openId), undefined);
+    });
 
-  it('a failed refresh before the revoke still deletes locally', async () => {
-    const h = managerHarness();
-    await h.seed(EXPIRED);
-    h.client.onRefresh = () => Promise.reject(apiError('NETWORK_ERROR'));
-    await rejectsWith(h.manager.revoke(h.openId), 'NETWORK_ERROR');
-    assert.equal(h.client.revokeCalls.length, 0);
-    assert.equal(await h.store.get(h.openId), undefined);
-  });
+    it('a failed refresh before the revoke still deletes locally', async () => {
+      const h = managerHarness();
+      await h.seed(EXPIRED);
+      h.client.onRefresh = () => Promise.reject(apiError('NETWORK_ERROR'));
+      await rejectsWith(h.manager.revoke(h.openId), 'NETWORK_ERROR');
+      assert.equal(h.client.revokeCalls.length, 0);
+      assert.equal(await h.store.get(h.openId), undefined);
+    });
 
-  it('nothing stored: resolves without calling TikTok', async () => {
-    const h = managerHarness();
-    await h.manager.revoke(h.openId);
-    assert.equal(h.client.revokeCalls.length, 0);
+    it('nothing stored: resolves without calling TikTok', async () => {
+      const h = managerHarness();
+      await h.manager.revoke(h.openId);
+      assert.equal(h.client.revokeCalls.length, 0);
+    });
   });
 });

@@ -17,131 +17,136 @@ import { connectTestRedis, deleteKeys, uniquePrefix, type TestRedis } from '../s
 // line with the correlation ID, and Redis data errors are CONFIGURATION_ERROR, not retryable.
 const GENERIC = 'Something is wrong on our side. Please contact support and quote the reference.';
 
-describe('token store: corrupt data and foreign keys (issue #12 item 6)', () => {
-  const server = trackServers();
-  const prefix = uniquePrefix();
-  let redis: TestRedis;
+describe('RedisTokenStore', () => {
+  describe('corrupt data and foreign keys', () => {
+    const server = trackServers();
+    const prefix = uniquePrefix();
+    let redis: TestRedis;
 
-  before(async function () {
-    redis = await connectTestRedis(this);
-  });
-  after(async () => {
-    if (redis === undefined) return;
-    await deleteKeys(redis, prefix);
-    await redis.close();
-  });
-
-  function harness(key = randomBytes(32)): { h: ManagerHarness; store: RedisTokenStore } {
-    const store = new RedisTokenStore({ client: redis, prefix, encryptionKey: key });
-    return { h: managerHarness({ store }), store };
-  }
-
-  /** GET /token answers the user's access token through tiktokErrorHandler. */
-  function appFor(h: ManagerHarness): ReturnType<typeof createServer> {
-    const app = express();
-    app.get('/token', (req: Request, res: Response, next: NextFunction) => {
-      h.manager
-        .getAccessToken(h.openId, { correlationId: 'req-4711' })
-        .then(() => res.json({ ok: true }), next);
+    before(async function () {
+      redis = await connectTestRedis(this);
     });
-    app.use(tiktokErrorHandler());
-    return createServer(app);
-  }
-
-  /** The error log line of the store failure: correlation ID and detail. */
-  function storeFailureLine(h: ManagerHarness): Record<string, unknown> {
-    const lines = h.logger.lines.filter(
-      (l) => l.level === 'error' && l.message === '[TikTokOAuth] token_store - failure',
-    );
-    assert.equal(lines.length, 1, h.logger.text());
-    return lines[0]?.meta ?? {};
-  }
-
-  async function assertGenericPages(h: ManagerHarness, internals: RegExp): Promise<void> {
-    const s = server(appFor(h));
-    const json = await request(s).get('/token').set('Accept', 'application/json');
-    assert.equal(json.status, 500);
-    assert.equal(json.headers['x-correlation-id'], 'req-4711');
-    assert.deepEqual(json.body, {
-      error: {
-        code: 'CONFIGURATION_ERROR',
-        message: GENERIC,
-        correlationId: 'req-4711',
-        retryable: false,
-      },
+    after(async () => {
+      if (redis === undefined) return;
+      await deleteKeys(redis, prefix);
+      await redis.close();
     });
-    const html = await request(s).get('/token').set('Accept', 'text/html');
-    assert.equal(html.status, 500);
-    assert.ok(html.text.includes(GENERIC));
-    for (const res of [json, html]) {
-      assert.doesNotMatch(res.text, internals);
-      assert.doesNotMatch(res.text, /RedisTokenStore|key id|Redis reachable/);
+
+    function harness(key = randomBytes(32)): { h: ManagerHarness; store: RedisTokenStore } {
+      const store = new RedisTokenStore({ client: redis, prefix, encryptionKey: key });
+      return { h: managerHarness({ store }), store };
     }
-  }
 
-  it('a tampered record: generic page; the detail is on an error log line with the correlation ID', async () => {
-    const { h, store } = harness();
-    await h.seed();
-    const key = store.recordKey(h.openId);
-    const envelope = JSON.parse((await redis.hGet(key, 'data')) ?? '{}') as Record<string, string>;
-    const ct = Buffer.from(envelope.ct ?? '', 'base64url');
-    ct[0] = (ct[0] ?? 0) ^ 1;
-    await redis.hSet(key, 'data', JSON.stringify({ ...envelope, ct: ct.toString('base64url') }));
+    /** GET /token answers the user's access token through tiktokErrorHandler. */
+    function appFor(h: ManagerHarness): ReturnType<typeof createServer> {
+      const app = express();
+      app.get('/token', (req: Request, res: Response, next: NextFunction) => {
+        h.manager
+          .getAccessToken(h.openId, { correlationId: 'req-4711' })
+          .then(() => res.json({ ok: true }), next);
+      });
+      app.use(tiktokErrorHandler());
+      return createServer(app);
+    }
 
-    const err = await rejectsWith(h.manager.getAccessToken(h.openId), 'CONFIGURATION_ERROR');
-    assert.equal(err.retryable, false);
-    const line = storeFailureLine(h);
-    assert.equal(line.correlationId, err.correlationId);
-    assert.equal(line.errorCode, 'CONFIGURATION_ERROR');
-    assert.match(String(line.detail), /failed authentication with key id [0-9a-f]{16}/);
-    await assertGenericPages(h, /failed authentication|altered/);
-  });
+    /** The error log line of the store failure: correlation ID and detail. */
+    function storeFailureLine(h: ManagerHarness): Record<string, unknown> {
+      const lines = h.logger.lines.filter(
+        (l) => l.level === 'error' && l.message === '[TikTokOAuth] token_store - failure',
+      );
+      assert.equal(lines.length, 1, h.logger.text());
+      return lines[0]?.meta ?? {};
+    }
 
-  it('a record under a key that is not configured: the same, naming the key id in the log only', async () => {
-    const { h: writer } = harness();
-    const { h } = harness();
-    await writer.manager.save(h.openId, { ...(await writer.seed()), open_id: h.openId });
-
-    await rejectsWith(h.manager.get(h.openId), 'CONFIGURATION_ERROR');
-    assert.match(
-      String(storeFailureLine(h).detail),
-      /encrypted with key id [0-9a-f]{16}, which is neither keys.current nor one of keys.previous/,
-    );
-    await assertGenericPages(h, /neither keys.current|configure that key/);
-  });
-
-  for (const [what, plant] of [
-    ['a string', (key: string) => redis.set(key, 'not a hash')],
-    ['a list', (key: string) => redis.rPush(key, ['a', 'b'])],
-  ] as const) {
-    it(`a record key holding ${what} (WRONGTYPE): CONFIGURATION_ERROR, not retryable, not "is Redis reachable?"`, async () => {
-      const { h, store } = harness();
-      await plant(store.recordKey(h.openId));
-      for (const call of [
-        () => h.manager.getAccessToken(h.openId), // HMGET
-        () => h.seed(), // HMGET before the write
-        () => store.compareAndSet(h.openId, 'v1', makeTokens(h.openId)), // the script's HGET
-      ]) {
-        const err = await rejectsWith(call(), 'CONFIGURATION_ERROR');
-        assert.equal(err.retryable, false);
-        assert.equal(err.statusCode, 500);
-        assert.match(err.message, /holds a value of another type/);
-        assert.doesNotMatch(err.message, /reachable/);
-      }
-      const lines = h.logger.lines.filter((l) => l.message.endsWith('token_store - failure'));
-      assert.equal(lines.length, 2, 'one line per manager call');
-      for (const line of lines) {
-        assert.equal(line.level, 'error');
-        assert.match(String(line.meta?.detail), /WRONGTYPE/);
-        assert.match(String(line.meta?.correlationId), /^tiktok-\d+-[0-9a-f]{8}$/);
-      }
-      h.logger.lines.length = 0;
+    async function assertGenericPages(h: ManagerHarness, internals: RegExp): Promise<void> {
       const s = server(appFor(h));
       const json = await request(s).get('/token').set('Accept', 'application/json');
       assert.equal(json.status, 500);
-      assert.equal(json.headers['retry-after'], undefined);
-      assert.equal(field(json.body, 'error', 'message'), GENERIC);
-      assert.equal(storeFailureLine(h).correlationId, 'req-4711');
+      assert.equal(json.headers['x-correlation-id'], 'req-4711');
+      assert.deepEqual(json.body, {
+        error: {
+          code: 'CONFIGURATION_ERROR',
+          message: GENERIC,
+          correlationId: 'req-4711',
+          retryable: false,
+        },
+      });
+      const html = await request(s).get('/token').set('Accept', 'text/html');
+      assert.equal(html.status, 500);
+      assert.ok(html.text.includes(GENERIC));
+      for (const res of [json, html]) {
+        assert.doesNotMatch(res.text, internals);
+        assert.doesNotMatch(res.text, /RedisTokenStore|key id|Redis reachable/);
+      }
+    }
+
+    it('a tampered record: generic page; the detail is on an error log line with the correlation ID', async () => {
+      const { h, store } = harness();
+      await h.seed();
+      const key = store.recordKey(h.openId);
+      const envelope = JSON.parse((await redis.hGet(key, 'data')) ?? '{}') as Record<
+        string,
+        string
+      >;
+      const ct = Buffer.from(envelope.ct ?? '', 'base64url');
+      ct[0] = (ct[0] ?? 0) ^ 1;
+      await redis.hSet(key, 'data', JSON.stringify({ ...envelope, ct: ct.toString('base64url') }));
+
+      const err = await rejectsWith(h.manager.getAccessToken(h.openId), 'CONFIGURATION_ERROR');
+      assert.equal(err.retryable, false);
+      const line = storeFailureLine(h);
+      assert.equal(line.correlationId, err.correlationId);
+      assert.equal(line.errorCode, 'CONFIGURATION_ERROR');
+      assert.match(String(line.detail), /failed authentication with key id [0-9a-f]{16}/);
+      await assertGenericPages(h, /failed authentication|altered/);
     });
-  }
+
+    it('a record under a key that is not configured: the same, naming the key id in the log only', async () => {
+      const { h: writer } = harness();
+      const { h } = harness();
+      await writer.manager.save(h.openId, { ...(await writer.seed()), open_id: h.openId });
+
+      await rejectsWith(h.manager.get(h.openId), 'CONFIGURATION_ERROR');
+      assert.match(
+        String(storeFailureLine(h).detail),
+        /encrypted with key id [0-9a-f]{16}, which is neither keys.current nor one of keys.previous/,
+      );
+      await assertGenericPages(h, /neither keys.current|configure that key/);
+    });
+
+    for (const [what, plant] of [
+      ['a string', (key: string) => redis.set(key, 'not a hash')],
+      ['a list', (key: string) => redis.rPush(key, ['a', 'b'])],
+    ] as const) {
+      it(`a record key holding ${what} (WRONGTYPE): CONFIGURATION_ERROR, not retryable, not "is Redis reachable?"`, async () => {
+        const { h, store } = harness();
+        await plant(store.recordKey(h.openId));
+        for (const call of [
+          () => h.manager.getAccessToken(h.openId), // HMGET
+          () => h.seed(), // HMGET before the write
+          () => store.compareAndSet(h.openId, 'v1', makeTokens(h.openId)), // the script's HGET
+        ]) {
+          const err = await rejectsWith(call(), 'CONFIGURATION_ERROR');
+          assert.equal(err.retryable, false);
+          assert.equal(err.statusCode, 500);
+          assert.match(err.message, /holds a value of another type/);
+          assert.doesNotMatch(err.message, /reachable/);
+        }
+        const lines = h.logger.lines.filter((l) => l.message.endsWith('token_store - failure'));
+        assert.equal(lines.length, 2, 'one line per manager call');
+        for (const line of lines) {
+          assert.equal(line.level, 'error');
+          assert.match(String(line.meta?.detail), /WRONGTYPE/);
+          assert.match(String(line.meta?.correlationId), /^tiktok-\d+-[0-9a-f]{8}$/);
+        }
+        h.logger.lines.length = 0;
+        const s = server(appFor(h));
+        const json = await request(s).get('/token').set('Accept', 'application/json');
+        assert.equal(json.status, 500);
+        assert.equal(json.headers['retry-after'], undefined);
+        assert.equal(field(json.body, 'error', 'message'), GENERIC);
+        assert.equal(storeFailureLine(h).correlationId, 'req-4711');
+      });
+    }
+  });
 });

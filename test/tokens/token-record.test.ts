@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { parseStoredTokens, StoredRecordError } from '../../lib/tokens/token-record';
 import { makeTokens } from '../support/token-fixtures';
 
-describe('parseStoredTokens (data read back from a store)', () => {
+describe('parseStoredTokens', () => {
   it('returns exactly the known fields', () => {
     const tokens = makeTokens('u', { log_id: '2024abc' });
     assert.deepEqual(parseStoredTokens({ ...tokens, extra: 'dropped' }), tokens);

@@ -65,7 +65,7 @@ async function receiver(secret: string): Promise<{
   };
 }
 
-describe('emulator webhooks', () => {
+describe('emulator: webhook-delivery', () => {
   let tt: TikTokEmulator;
   let app: Awaited<ReturnType<typeof receiver>>;
   const openId = 'emulator-open-id-1';

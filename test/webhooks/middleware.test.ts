@@ -73,7 +73,7 @@ async function fixture(
 const count = (f: Fixture, event: string, outcome: string): Promise<number> =>
   metricValue(f.metrics.webhooks, { event, outcome });
 
-describe('tiktokWebhook()', () => {
+describe('tiktokWebhook', () => {
   describe('a genuine authorization.removed', () => {
     it('answers 200, records the removal, deletes the tokens, calls onEvent, counts and logs', async () => {
       const f = await fixture();

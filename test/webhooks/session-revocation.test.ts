@@ -20,126 +20,128 @@ async function me(agent: Agent): Promise<unknown> {
   return field(res.body, 'user');
 }
 
-describe('sessions end after authorization.removed (one instance, memory)', () => {
-  let tt: TikTokEmulator;
-  let app: WebhookApp;
+describe('tiktokSessionRevocation', () => {
+  describe('sessions end after authorization.removed (one instance, memory)', () => {
+    let tt: TikTokEmulator;
+    let app: WebhookApp;
 
-  before(async () => {
-    tt = await startTikTokEmulator({
-      autoApprove: true,
-      redirectUris: [CALLBACK_URL],
-      webhookRetry: { attempts: 2, baseDelayMs: 10 },
-    });
-  });
-  beforeEach(async () => {
-    tt.reset();
-    app = await startWebhookApp({ tt });
-    tt.setWebhookUrl(app.webhookUrl);
-  });
-  afterEach(() => app.close());
-  after(() => tt.close());
-
-  it('logs the session out at its next request, deletes the tokens, and a new login works', async () => {
-    const agent = browser(app.server);
-    const callback = await login(agent);
-    assert.equal(callback.status, 200, callback.text);
-    assert.equal(field(await me(agent), 'id'), OPEN_ID);
-    assert.notEqual(await app.tokens.get(OPEN_ID), undefined);
-
-    const [delivery] = await tt.removeAuthorization(OPEN_ID, 1);
-    assert.equal(delivery?.status, 'delivered');
-    assert.equal(await app.tokens.get(OPEN_ID), undefined, 'tokens deleted');
-    const res = await agent.get('/me').expect(200);
-    assert.equal(field(res.body, 'user'), null);
-    assert.equal(field(res.body, 'revoked', 'openId'), OPEN_ID);
-    assert.equal(await me(agent), null, 'still logged out afterwards');
-    assert.equal(app.logger.events('session ended: TikTok authorization removed').length, 1);
-
-    // A login after the removal: its stamp is later than the removal, it stays logged in.
-    assert.equal((await login(agent)).status, 200);
-    assert.equal(field(await me(agent), 'id'), OPEN_ID);
-    assert.equal(field(await me(agent), 'id'), OPEN_ID);
-    assert.notEqual(await app.tokens.get(OPEN_ID), undefined);
-  });
-
-  it("another user's removal leaves the session alone", async () => {
-    const agent = browser(app.server);
-    await login(agent);
-    await app.removals.record('someone-else', Date.now());
-    assert.equal(field(await me(agent), 'id'), OPEN_ID);
-  });
-
-  it('a removal list that does not answer → 503 SERVICE_UNAVAILABLE, never an unchecked session', async () => {
-    let down = false;
-    const inner = new MemoryRemovalList();
-    const flaky: TikTokRemovalList = {
-      record: (id, at) => inner.record(id, at),
-      removedAt: (id) => (down ? Promise.reject(new Error('redis down')) : inner.removedAt(id)),
-    };
-    await app.close();
-    app = await startWebhookApp({ tt, removals: flaky });
-    const agent = browser(app.server);
-    await login(agent);
-    down = true;
-    const res = await agent.get('/me').set('Accept', 'application/json').expect(503);
-    assert.equal(field(res.body, 'error', 'code'), 'SERVICE_UNAVAILABLE');
-    down = false;
-    assert.equal(field(await me(agent), 'id'), OPEN_ID);
-  });
-});
-
-describe('tiktokSessionRevocation() without a login stamp', () => {
-  function appWith(openIdOf?: (req: express.Request) => string | undefined): {
-    app: express.Express;
-    removals: MemoryRemovalList;
-  } {
-    const removals = new MemoryRemovalList();
-    const app = express();
-    app.use(session({ secret: 's', resave: false, saveUninitialized: false }));
-    app.get('/login', (req, res) => {
-      Reflect.set(req.session, 'userId', 'legacy-user');
-      res.json({ ok: true });
-    });
-    app.use(
-      tiktokSessionRevocation({
-        removals,
-        ...(openIdOf === undefined ? {} : { openIdOf }),
-        logger: { debug() {}, info() {}, warn() {}, error() {} },
-      }),
-    );
-    app.get('/me', (req, res) => {
-      const userId: unknown = Reflect.get(req.session, 'userId');
-      res.json({
-        userId: userId ?? null,
-        revoked: req.tiktokSessionRevoked !== undefined,
+    before(async () => {
+      tt = await startTikTokEmulator({
+        autoApprove: true,
+        redirectUris: [CALLBACK_URL],
+        webhookRetry: { attempts: 2, baseDelayMs: 10 },
       });
     });
-    app.use(tiktokErrorHandler());
-    return { app, removals };
-  }
-
-  it('openIdOf: an unstamped session of a removed user is ended (its login time is unknown)', async () => {
-    const { app, removals } = appWith((req) => {
-      const id: unknown = Reflect.get(req.session, 'userId');
-      return typeof id === 'string' ? id : undefined;
+    beforeEach(async () => {
+      tt.reset();
+      app = await startWebhookApp({ tt });
+      tt.setWebhookUrl(app.webhookUrl);
     });
-    const agent = request.agent(app);
-    await agent.get('/login').expect(200);
-    assert.equal(field((await agent.get('/me')).body, 'userId'), 'legacy-user');
-    await removals.record('legacy-user', 1);
-    const res = await agent.get('/me');
-    assert.deepEqual(res.body, { userId: null, revoked: true });
+    afterEach(() => app.close());
+    after(() => tt.close());
+
+    it('logs the session out at its next request, deletes the tokens, and a new login works', async () => {
+      const agent = browser(app.server);
+      const callback = await login(agent);
+      assert.equal(callback.status, 200, callback.text);
+      assert.equal(field(await me(agent), 'id'), OPEN_ID);
+      assert.notEqual(await app.tokens.get(OPEN_ID), undefined);
+
+      const [delivery] = await tt.removeAuthorization(OPEN_ID, 1);
+      assert.equal(delivery?.status, 'delivered');
+      assert.equal(await app.tokens.get(OPEN_ID), undefined, 'tokens deleted');
+      const res = await agent.get('/me').expect(200);
+      assert.equal(field(res.body, 'user'), null);
+      assert.equal(field(res.body, 'revoked', 'openId'), OPEN_ID);
+      assert.equal(await me(agent), null, 'still logged out afterwards');
+      assert.equal(app.logger.events('session ended: TikTok authorization removed').length, 1);
+
+      // A login after the removal: its stamp is later than the removal, it stays logged in.
+      assert.equal((await login(agent)).status, 200);
+      assert.equal(field(await me(agent), 'id'), OPEN_ID);
+      assert.equal(field(await me(agent), 'id'), OPEN_ID);
+      assert.notEqual(await app.tokens.get(OPEN_ID), undefined);
+    });
+
+    it("another user's removal leaves the session alone", async () => {
+      const agent = browser(app.server);
+      await login(agent);
+      await app.removals.record('someone-else', Date.now());
+      assert.equal(field(await me(agent), 'id'), OPEN_ID);
+    });
+
+    it('a removal list that does not answer → 503 SERVICE_UNAVAILABLE, never an unchecked session', async () => {
+      let down = false;
+      const inner = new MemoryRemovalList();
+      const flaky: TikTokRemovalList = {
+        record: (id, at) => inner.record(id, at),
+        removedAt: (id) => (down ? Promise.reject(new Error('redis down')) : inner.removedAt(id)),
+      };
+      await app.close();
+      app = await startWebhookApp({ tt, removals: flaky });
+      const agent = browser(app.server);
+      await login(agent);
+      down = true;
+      const res = await agent.get('/me').set('Accept', 'application/json').expect(503);
+      assert.equal(field(res.body, 'error', 'code'), 'SERVICE_UNAVAILABLE');
+      down = false;
+      assert.equal(field(await me(agent), 'id'), OPEN_ID);
+    });
   });
 
-  it('without openIdOf an unstamped session is not checked', async () => {
-    const { app, removals } = appWith();
-    const agent = request.agent(app);
-    await agent.get('/login').expect(200);
-    await removals.record('legacy-user', Date.now());
-    assert.equal(field((await agent.get('/me')).body, 'userId'), 'legacy-user');
-  });
+  describe('without a login stamp', () => {
+    function appWith(openIdOf?: (req: express.Request) => string | undefined): {
+      app: express.Express;
+      removals: MemoryRemovalList;
+    } {
+      const removals = new MemoryRemovalList();
+      const app = express();
+      app.use(session({ secret: 's', resave: false, saveUninitialized: false }));
+      app.get('/login', (req, res) => {
+        Reflect.set(req.session, 'userId', 'legacy-user');
+        res.json({ ok: true });
+      });
+      app.use(
+        tiktokSessionRevocation({
+          removals,
+          ...(openIdOf === undefined ? {} : { openIdOf }),
+          logger: { debug() {}, info() {}, warn() {}, error() {} },
+        }),
+      );
+      app.get('/me', (req, res) => {
+        const userId: unknown = Reflect.get(req.session, 'userId');
+        res.json({
+          userId: userId ?? null,
+          revoked: req.tiktokSessionRevoked !== undefined,
+        });
+      });
+      app.use(tiktokErrorHandler());
+      return { app, removals };
+    }
 
-  it('requires a removals option', () => {
-    assert.throws(() => tiktokSessionRevocation({} as never), /requires a removals option/);
+    it('openIdOf: an unstamped session of a removed user is ended (its login time is unknown)', async () => {
+      const { app, removals } = appWith((req) => {
+        const id: unknown = Reflect.get(req.session, 'userId');
+        return typeof id === 'string' ? id : undefined;
+      });
+      const agent = request.agent(app);
+      await agent.get('/login').expect(200);
+      assert.equal(field((await agent.get('/me')).body, 'userId'), 'legacy-user');
+      await removals.record('legacy-user', 1);
+      const res = await agent.get('/me');
+      assert.deepEqual(res.body, { userId: null, revoked: true });
+    });
+
+    it('without openIdOf an unstamped session is not checked', async () => {
+      const { app, removals } = appWith();
+      const agent = request.agent(app);
+      await agent.get('/login').expect(200);
+      await removals.record('legacy-user', Date.now());
+      assert.equal(field((await agent.get('/me')).body, 'userId'), 'legacy-user');
+    });
+
+    it('requires a removals option', () => {
+      assert.throws(() => tiktokSessionRevocation({} as never), /requires a removals option/);
+    });
   });
 });
