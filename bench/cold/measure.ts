@@ -6,7 +6,7 @@ import { appLogin } from '../driver/flows';
 import { HttpClient } from '../driver/http';
 import { BENCH_SCOPES } from '../fields';
 import type { Bench } from '../measure';
-import { upstreamOf } from '../upstream';
+import { registerAppCallback, upstreamOf } from '../upstream';
 import type { ColdImportStack, ColdSample } from './results';
 
 const ROOT = resolve(__dirname, '../..');
@@ -93,6 +93,8 @@ export async function firstLogin(
   try {
     const ready = await next('ready');
     if (ready.kind !== 'ready') throw new Error('unreachable');
+    // The emulator accepts only registered redirect URIs, as TikTok does.
+    registerAppCallback(tt, ready.baseUrl);
     await appLogin({ client, onRequest: () => undefined }, ready.baseUrl);
     const done = await next('done');
     if (done.kind !== 'done' || done.status !== 200) {

@@ -27,7 +27,7 @@ import {
   TOKEN_PARAMS,
 } from './endpoints';
 import { fetchTransport, type HttpResponse, type Transport } from './http';
-import { undiciTransport } from './undici-transport';
+import { nodeTransport } from './node-transport';
 import { createGuards, type CallGuard, type TikTokEndpoint } from './guard';
 import {
   CredentialSource,
@@ -188,7 +188,7 @@ export class TikTokClient {
     this.redirectUri = this.config.redirectUri;
     this.scopes = this.config.scopes;
     this.pkce = this.config.pkce;
-    this.transport = o.fetch === undefined ? undiciTransport : fetchTransport(o.fetch);
+    this.transport = o.fetch === undefined ? nodeTransport : fetchTransport(o.fetch);
     this.logger = o.logger ?? lazyDefaultLogger();
     this.metrics = o.metrics;
     const safe = new SafeLogger(this.logger);

@@ -50,8 +50,9 @@ const NOT_SENT_CODES = new Set([
   'ENETUNREACH',
   'EHOSTUNREACH',
   'UND_ERR_CONNECT_TIMEOUT',
-  // undici refused to build the request (a header value with CR/LF, say): its client raises it
-  // only while validating or writing the request head, never after a byte has left.
+  // undici (under node's global fetch) refused to build the request (a header value with CR/LF,
+  // say): its client raises it only while validating or writing the request head, never after a
+  // byte has left.
   'UND_ERR_INVALID_ARG',
 ]);
 
@@ -102,7 +103,7 @@ async function readCapped(res: Response): Promise<string> {
 /**
  * One attempt: sends the request, reads the whole body under one timer, refuses redirects
  * (`redirect: 'manual'` — a 3xx comes back as a response) and bodies over 1 MiB.
- * Keep-alive connection reuse comes from undici's global dispatcher.
+ * Keep-alive connection reuse is the injected fetch's (global fetch: undici's global dispatcher).
  */
 export function fetchTransport(fetchImpl: typeof fetch): Transport {
   return (req) => timedRequest(fetchImpl, req);

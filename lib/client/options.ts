@@ -58,8 +58,8 @@ export interface TikTokClientOptions {
   metrics?: TikTokMetrics;
   /**
    * Transport to use instead of the built-in one (proxies, custom CAs, instrumentation, tests):
-   * any `fetch`-compatible function. Default: undici's `dispatch` on one shared keep-alive
-   * Agent per process (TLS verification on; `NODE_EXTRA_CA_CERTS` is honoured).
+   * any `fetch`-compatible function. Default: node:http(s) with one shared keep-alive agent per
+   * process (TLS verification on; `NODE_EXTRA_CA_CERTS` is honoured).
    */
   fetch?: typeof fetch;
   /**

@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { execFile } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { TransportFailure, type HttpRequest } from '../../lib/client/http';
-import { undiciTransport } from '../../lib/client/undici-transport';
+import { nodeTransport } from '../../lib/client/node-transport';
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
 
 // The default transport's own contract, against a raw node server: what each way of not
 // answering becomes (the kind decides the retry policy of single-use codes).
-describe('client/undici-transport', () => {
+describe('client/node-transport', () => {
   describe('outcomes', () => {
     let server: Server;
     let base = '';
@@ -30,7 +33,7 @@ describe('client/undici-transport', () => {
     });
 
     const send = (path: string, extra: Partial<HttpRequest> = {}) =>
-      undiciTransport({
+      nodeTransport({
         url: `${base}${path}`,
         method: 'GET',
         headers: {},
@@ -81,6 +84,18 @@ describe('client/undici-transport', () => {
       assert.match(f.message, /2097152 bytes exceeds the cap/);
     });
 
+    it('refuses a streamed body once it passes 1 MiB (tooLarge)', async () => {
+      routes.set('/stream', (_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        for (let i = 0; i < 24; i++) res.write(chunk); // 1.5 MiB, chunked, no Content-Length
+        res.end();
+      });
+      const f = await failure(send('/stream'));
+      assert.equal(f.kind, 'tooLarge');
+      assert.match(f.message, /exceeds 1048576 bytes/);
+    });
+
     it('a connection closed mid-body is ambiguous (the request reached the server)', async () => {
       routes.set('/cut', (_req, res) => {
         res.writeHead(200, { 'Content-Length': '100' });
@@ -104,7 +119,7 @@ describe('client/undici-transport', () => {
       const port = (closed.address() as AddressInfo).port;
       await new Promise<void>((resolve) => closed.close(() => resolve()));
       const f = await failure(
-        undiciTransport({
+        nodeTransport({
           url: `http://127.0.0.1:${port}/`,
           method: 'GET',
           headers: {},
@@ -122,10 +137,41 @@ describe('client/undici-transport', () => {
 
     it('a URL that cannot be parsed fails before sending (notSent)', async () => {
       const f = await failure(
-        undiciTransport({ url: 'not a url', method: 'GET', headers: {}, timeoutMs: 1000 }),
+        nodeTransport({ url: 'not a url', method: 'GET', headers: {}, timeoutMs: 1000 }),
       );
       assert.equal(f.kind, 'notSent');
       assert.equal(f.message, 'request could not be built');
+    });
+
+    it('reuses one warm connection for sequential requests and keeps it out of the event loop', async () => {
+      // A child process makes three sequential requests, then must exit on its own although the
+      // server keeps the connection open for 30 s: an idle pooled socket holds no reference.
+      let connections = 0;
+      const onConnection = (): void => {
+        connections += 1;
+      };
+      server.on('connection', onConnection);
+      server.keepAliveTimeout = 30_000;
+      routes.set('/ok', (_req, res) => res.end('{}'));
+      const transport = resolve(__dirname, '../../lib/client/node-transport');
+      const script = `
+      const { nodeTransport } = require(${JSON.stringify(transport)});
+      (async () => {
+        for (let i = 0; i < 3; i++) {
+          const r = await nodeTransport({ url: ${JSON.stringify(`${base}/ok`)}, method: 'GET', headers: {}, timeoutMs: 2000 });
+          if (r.status !== 200) process.exitCode = 1;
+        }
+      })();`;
+      const t0 = Date.now();
+      try {
+        await promisify(execFile)(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
+          timeout: 10_000,
+        });
+      } finally {
+        server.off('connection', onConnection);
+      }
+      assert.equal(connections, 1, 'one connection for three sequential requests');
+      assert.ok(Date.now() - t0 < 8000, `the child took ${Date.now() - t0} ms to exit`);
     });
   });
 });

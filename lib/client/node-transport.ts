@@ -1,0 +1,183 @@
+import type * as Http from 'node:http';
+import type * as Https from 'node:https';
+import { MAX_BODY_BYTES } from './endpoints';
+import {
+  classifyNetworkError,
+  errorCodes,
+  TransportFailure,
+  type HeaderReader,
+  type HttpRequest,
+  type HttpResponse,
+  type Transport,
+} from './http';
+
+type Protocol = 'http:' | 'https:';
+
+interface Pool {
+  readonly module: typeof Http | typeof Https;
+  readonly agent: Http.Agent;
+}
+
+/**
+ * One keep-alive pool per protocol and process, shared by every client: TikTok is a handful of
+ * hosts, and reusing warm TLS connections is most of a login's upstream cost. TLS verification is
+ * node's default (its CA store, `NODE_EXTRA_CA_CERTS` included): always on.
+ *
+ * - `scheduling: 'lifo'` keeps the most recently used sockets busy and lets the others expire.
+ * - `timeout: 5000` closes a pooled socket idle for 5 s; with it set, node also honours a
+ *   server's `Keep-Alive: timeout=N` hint and closes the socket at N − 1 s, before the server
+ *   does (a request written onto a closing connection fails with a reset: a retry, or for a code
+ *   exchange the one ambiguous retry).
+ * - Idle pooled sockets are unreferenced by node's agent: they never keep the process alive.
+ */
+const AGENT_OPTIONS = {
+  keepAlive: true,
+  scheduling: 'lifo',
+  maxSockets: 256,
+  timeout: 5000,
+} as const;
+
+const pools: Partial<Record<Protocol, Pool>> = {};
+
+function poolOf(protocol: Protocol): Pool {
+  let pool = pools[protocol];
+  if (pool === undefined) {
+    // NOTE: node:https (and with it node:tls) is loaded at the first TikTok call, not at import.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const module =
+      protocol === 'https:'
+        ? (require('node:https') as typeof Https)
+        : (require('node:http') as typeof Http);
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    pool = { module, agent: new module.Agent(AGENT_OPTIONS) };
+    pools[protocol] = pool;
+  }
+  return pool;
+}
+
+interface Target {
+  readonly protocol: Protocol;
+  readonly hostname: string;
+  readonly port: string;
+  readonly path: string;
+}
+
+// The handful of TikTok URLs a process calls, parsed once. Bounded, in case an app builds many
+// distinct URLs.
+const targets = new Map<string, Target>();
+function targetOf(url: string): Target {
+  let t = targets.get(url);
+  if (t === undefined) {
+    const u = new URL(url);
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') {
+      throw new TypeError(`unsupported protocol ${u.protocol}`);
+    }
+    t = {
+      protocol: u.protocol,
+      // IPv6 literals come bracketed in URL.hostname; node wants them bare.
+      hostname: u.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: u.port,
+      path: `${u.pathname}${u.search}`,
+    };
+    if (targets.size >= 64) targets.clear();
+    targets.set(url, t);
+  }
+  return t;
+}
+
+function headerReader(headers: Http.IncomingHttpHeaders): HeaderReader {
+  return {
+    get(name: string): string | null {
+      const v = headers[name.toLowerCase()];
+      if (v === undefined) return null;
+      return Array.isArray(v) ? v.join(', ') : v;
+    },
+  };
+}
+
+/**
+ * The default transport: node:http(s) with a shared keep-alive agent (performance and memory:
+ * docs/performance.md). Redirects are returned as is, never followed; bodies over 1 MiB and
+ * incomplete bodies fail the attempt; one timer covers the response headers and the whole body.
+ */
+export const nodeTransport: Transport = (req: HttpRequest) =>
+  new Promise<HttpResponse>((resolve, reject) => {
+    const started = performance.now();
+    const elapsed = (): number => Math.round(performance.now() - started);
+    let request: Http.ClientRequest;
+    try {
+      const target = targetOf(req.url);
+      const pool = poolOf(target.protocol);
+      const headers: Record<string, string | number> = { ...req.headers };
+      if (req.body !== undefined) headers['Content-Length'] = Buffer.byteLength(req.body);
+      request = pool.module.request({
+        protocol: target.protocol,
+        hostname: target.hostname,
+        port: target.port === '' ? undefined : target.port,
+        path: target.path,
+        method: req.method,
+        headers,
+        agent: pool.agent,
+      });
+    } catch (err) {
+      // Thrown before anything was sent (a URL that cannot be parsed, a header value node
+      // refuses).
+      reject(
+        new TransportFailure('notSent', 'request could not be built', elapsed(), { cause: err }),
+      );
+      return;
+    }
+    let settled = false;
+    const fail = (kind: TransportFailure['kind'], message: string, cause?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      // Destroying a request in flight closes its connection: HTTP/1.1 has no other way to stop
+      // it.
+      request.destroy();
+      reject(new TransportFailure(kind, message, elapsed(), { cause }));
+    };
+    const timer = setTimeout(
+      () => fail('timeout', `no complete answer within ${req.timeoutMs} ms`),
+      req.timeoutMs,
+    );
+    request.on('error', (err) => {
+      // Connect-level errors (ECONNREFUSED, ENOTFOUND) never sent a byte; anything later
+      // (ECONNRESET, "socket hang up") may have reached TikTok.
+      const reason = errorCodes(err)[0] ?? err.message;
+      fail(classifyNetworkError(err), `request failed (${reason})`, err);
+    });
+    request.on('response', (res) => {
+      const declared = Number(res.headers['content-length'] ?? '0');
+      if (declared > MAX_BODY_BYTES) {
+        fail('tooLarge', `response body of ${declared} bytes exceeds the cap`);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES)
+          fail('tooLarge', `response body exceeds ${MAX_BODY_BYTES} bytes`);
+        else chunks.push(chunk);
+      });
+      res.on('error', (err) =>
+        fail('ambiguous', `response failed (${errorCodes(err)[0] ?? err.message})`, err),
+      );
+      res.on('close', () => {
+        if (!res.complete) fail('ambiguous', 'request failed (connection closed mid-response)');
+      });
+      res.on('end', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: headerReader(res.headers),
+          text: Buffer.concat(chunks).toString('utf8'),
+          durationMs: elapsed(),
+        });
+      });
+    });
+    request.end(req.body);
+  });
