@@ -1,6 +1,7 @@
 // NOTE: caller-supplied correlation IDs go through acceptCorrelationId(): an ID with CR/LF would
 // break the X-Correlation-Id header sent to TikTok and reach the logs unchecked.
 import { acceptCorrelationId } from '../correlation';
+import { BoundedMemo } from '../memo';
 import { TikTokAPIError } from '../errors';
 import { lazyDefaultLogger, SafeLogger, Scrubber, type TikTokLogger } from '../logging';
 import type { TikTokMetrics, TikTokOperation } from '../metrics';
@@ -131,6 +132,9 @@ export class TikTokClient {
   private readonly secret: CredentialSource;
   /** Every client secret value this client has used lately, scrubbed from all its output. */
   private readonly knownSecrets: string[] = [];
+  // Every login start and user-info call builds the same few strings (bench/README.md, profiling).
+  private readonly prefixes = new BoundedMemo<string>();
+  private readonly userInfoUrls = new BoundedMemo<string>();
   private readonly transport: Transport;
   private readonly logger: TikTokLogger;
   private readonly metrics: TikTokMetrics | undefined;
@@ -280,6 +284,16 @@ export class TikTokClient {
 
   /** `<authorizationURL>?client_key=…&scope=…&response_type=code&redirect_uri=…`. */
   private authorizationPrefix(clientKey: string, scope: string, redirectUri: string): string {
+    return this.prefixes.get(JSON.stringify([clientKey, scope, redirectUri]), () =>
+      this.computeAuthorizationPrefix(clientKey, scope, redirectUri),
+    );
+  }
+
+  private computeAuthorizationPrefix(
+    clientKey: string,
+    scope: string,
+    redirectUri: string,
+  ): string {
     const params = new URLSearchParams({
       client_key: clientKey,
       scope,
@@ -470,6 +484,10 @@ export class TikTokClient {
    * once per field set.
    */
   private userInfoUrl(fields: readonly string[]): string {
+    return this.userInfoUrls.get(JSON.stringify(fields), () => this.computeUserInfoUrl(fields));
+  }
+
+  private computeUserInfoUrl(fields: readonly string[]): string {
     const url = new URL(this.config.userInfoURL);
     url.search = `fields=${fields.map(encodeURIComponent).join(',')}`;
     return url.toString();
