@@ -296,6 +296,32 @@ describe('TikTokStrategy', () => {
     });
   });
 
+  describe('no subclass: the default hooks', () => {
+    const fx = useLoginFixture();
+    it('are not called: they add nothing (a login calls neither authorizationParams nor tokenParams)', async () => {
+      const proto = TikTokStrategy.prototype;
+      const { authorizationParams, tokenParams } = proto;
+      const called: string[] = [];
+      proto.authorizationParams = function (options) {
+        called.push('authorizationParams');
+        return authorizationParams.call(this, options);
+      };
+      proto.tokenParams = function (options) {
+        called.push('tokenParams');
+        return tokenParams.call(this, options);
+      };
+      try {
+        const callback = await login(fx.browser());
+        assert.equal(callback.status, 302, callback.text);
+      } finally {
+        proto.authorizationParams = authorizationParams;
+        proto.tokenParams = tokenParams;
+      }
+      assert.deepEqual(called, []);
+      assert.equal(fx.tt.count('token'), 1);
+    });
+  });
+
   describe('subclassing: skipUserProfile forms', () => {
     for (const [name, skipUserProfile, userInfoCalls] of [
       ['true', true, 0],
