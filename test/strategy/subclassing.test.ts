@@ -300,22 +300,28 @@ describe('TikTokStrategy', () => {
     const fx = useLoginFixture();
     it('are not called: they add nothing (a login calls neither authorizationParams nor tokenParams)', async () => {
       const proto = TikTokStrategy.prototype;
-      const { authorizationParams, tokenParams } = proto;
+      const hookNames = ['authorizationParams', 'tokenParams'] as const;
+      const saved = hookNames.map((name) => Object.getOwnPropertyDescriptor(proto, name));
       const called: string[] = [];
-      proto.authorizationParams = function (options) {
-        called.push('authorizationParams');
-        return authorizationParams.call(this, options);
-      };
-      proto.tokenParams = function (options) {
-        called.push('tokenParams');
-        return tokenParams.call(this, options);
-      };
+      // Spies in place of the defaults, answering what they answer: nothing to add.
+      for (const name of hookNames) {
+        Object.defineProperty(proto, name, {
+          configurable: true,
+          writable: true,
+          value: (): Record<string, string> => {
+            called.push(name);
+            return {};
+          },
+        });
+      }
       try {
         const callback = await login(fx.browser());
         assert.equal(callback.status, 302, callback.text);
       } finally {
-        proto.authorizationParams = authorizationParams;
-        proto.tokenParams = tokenParams;
+        hookNames.forEach((name, i) => {
+          const descriptor = saved[i];
+          if (descriptor !== undefined) Object.defineProperty(proto, name, descriptor);
+        });
       }
       assert.deepEqual(called, []);
       assert.equal(fx.tt.count('token'), 1);
