@@ -1,30 +1,111 @@
-import { resolve } from 'node:path';
-import { existsSync } from 'node:fs';
-import type { Bench } from './measure';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Bench, SharedEntry } from './measure';
+import { newestProfile, PROFILE_DIR } from './profile';
+import { summarizeProfile, type ProfileSummary } from './report/cpuprofile';
+import { table } from './report/format';
 import { sharedCoreTable } from './report/tables';
+import type { SharedCoreRow } from './results';
+import { median } from './stats';
 import { progress, sharedCoreRounds } from './suite';
+
+/** A label without the build's own place: the frames of both builds' `dist/` then line up by file. */
+const sameFrame = (label: string): string => label.replace(/:\d+$/, '');
+
+/** Self time per login (µs) by key: the key's share of the busy samples × the build's CPU per login. */
+function perLogin(
+  entries: readonly [string, number][],
+  summary: ProfileSummary,
+  cpuMsPerLogin: number,
+): Map<string, number> {
+  const idle = summary.byFunction.find(([name]) => name.startsWith('(idle)'))?.[1] ?? 0;
+  const busy = Math.max(1, summary.totalMs - idle);
+  const out = new Map<string, number>();
+  for (const [name, ms] of entries) {
+    if (name.startsWith('(idle)')) continue;
+    const key = sameFrame(name);
+    out.set(key, (out.get(key) ?? 0) + (1000 * ms * cpuMsPerLogin) / busy);
+  }
+  return out;
+}
+
+/** The rows that differ most between the two builds, µs of self time per login. */
+function diffTable(
+  heading: string,
+  ours: Map<string, number>,
+  theirs: Map<string, number>,
+  limit: number,
+): string {
+  const keys = [...new Set([...ours.keys(), ...theirs.keys()])];
+  const rows = keys
+    .map((key) => ({ key, a: ours.get(key) ?? 0, b: theirs.get(key) ?? 0 }))
+    .sort((x, y) => Math.abs(y.a - y.b) - Math.abs(x.a - x.b))
+    .slice(0, limit)
+    .map(({ key, a, b }) => [key, a.toFixed(1), b.toFixed(1), (a - b).toFixed(1)]);
+  return table([heading, 'this build µs/login', 'other build µs/login', 'difference'], rows);
+}
+
+/**
+ * `--ab <dir> --profile`: both apps of the shared-core rounds ran under `--cpu-prof`; self time
+ * per login of each build by area and by function (the same load, the same core, the same time),
+ * largest differences first.
+ */
+function profileComparison(rows: readonly SharedCoreRow[], dirs: readonly string[]): string {
+  const rounds = rows[1]?.rounds ?? [];
+  const cpu = [
+    median(rounds.map((r) => r.oursCpuMsPerLogin)),
+    median(rounds.map((r) => r.cpuMsPerLogin)),
+  ];
+  const summaries = dirs.map((dir) => summarizeProfile(newestProfile(dir)));
+  const [a, b] = summaries;
+  const [cpuA, cpuB] = cpu;
+  if (a === undefined || b === undefined || cpuA === undefined || cpuB === undefined) return '';
+  return [
+    `#### Self time per login, this build (${cpuA} ms CPU/login) against the other (${cpuB}), profiles in ${dirs.join(' and ')}`,
+    '',
+    diffTable('area', perLogin(a.byArea, a, cpuA), perLogin(b.byArea, b, cpuB), 25),
+    '',
+    diffTable('function', perLogin(a.byFunction, a, cpuA), perLogin(b.byFunction, b, cpuB), 40),
+  ].join('\n');
+}
 
 /**
  * `npm run bench -- --ab <dir>`: this build (`dist/`) against another build of the package (a
  * `dist/` built from another commit), in shared-core rounds: both apps at once on the app core,
  * so the ratio of a round is the ratio of CPU cost per login, whatever the machine does. How a
- * change that moves a login's cost by a few percent is measured on a noisy VM.
+ * change that moves a login's cost by a few percent is measured on a noisy VM. With `--profile`
+ * both apps run under `--cpu-prof` and the report adds where their self time per login differs.
  */
 export async function runAb(bench: Bench, dir: string): Promise<void> {
   const other = resolve(dir);
   if (!existsSync(resolve(other, 'index.js'))) {
     throw new Error(`--ab ${dir}: no index.js there (pass the dist/ directory of another build)`);
   }
-  progress(`A/B: dist/ against ${other}, ${bench.plan.sharedRounds} shared-core rounds`);
+  const dirs = [join(PROFILE_DIR, 'ab-this'), join(PROFILE_DIR, 'ab-other')];
+  const profiling = bench.plan.profile;
+  const cpuProf = (i: number): Pick<SharedEntry, 'execArgv'> => {
+    const target = dirs[i];
+    if (!profiling || target === undefined) return {};
+    rmSync(target, { recursive: true, force: true });
+    mkdirSync(target, { recursive: true });
+    return { execArgv: ['--cpu-prof', '--cpu-prof-dir', target] };
+  };
+  progress(
+    `A/B: dist/ against ${other}, ${bench.plan.sharedRounds} shared-core rounds${profiling ? ', both profiled' : ''}`,
+  );
   const rows = await sharedCoreRounds(bench, [
-    { label: 'passport-tiktok', competitor: 'passport-tiktok' },
+    { label: 'passport-tiktok', competitor: 'passport-tiktok', ...cpuProf(0) },
     {
       label: `passport-tiktok (${dir})`,
       competitor: 'passport-tiktok',
       env: { BENCH_PACKAGE_DIR: other },
+      ...cpuProf(1),
     },
   ]);
-  process.stdout.write(
-    `### A/B (HTTPS, ${Math.max(...bench.plan.concurrencies)} concurrent each, ${bench.plan.sweepSeconds} s rounds, both apps on one core)\n${sharedCoreTable(rows)}\n`,
-  );
+  const sections = [
+    `### A/B (HTTPS, ${Math.max(...bench.plan.concurrencies)} concurrent each, ${bench.plan.sweepSeconds} s rounds, both apps on one core)`,
+    sharedCoreTable(rows),
+    ...(profiling ? ['', profileComparison(rows, dirs)] : []),
+  ];
+  process.stdout.write(`${sections.join('\n')}\n`);
 }

@@ -70,8 +70,8 @@ async function main(): Promise<void> {
   progress(`CPU layout: ${bench.layout.description}`);
   try {
     pinLoad(bench, bench.layout.load);
-    if (plan.profile) await runProfile(bench);
-    else if (plan.ab !== undefined) await runAb(bench, plan.ab);
+    if (plan.ab !== undefined) await runAb(bench, plan.ab);
+    else if (plan.profile) await runProfile(bench);
     else if (plan.cold) await runCold(bench, commandLine());
     else await runSuite(bench);
   } finally {

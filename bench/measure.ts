@@ -213,6 +213,8 @@ export interface SharedEntry {
   readonly label: string;
   readonly competitor: CompetitorId;
   readonly env?: NodeJS.ProcessEnv;
+  /** More node flags for this entry's app (`--cpu-prof` for `--ab --profile`). */
+  readonly execArgv?: readonly string[];
 }
 
 /**
@@ -241,7 +243,10 @@ export async function sharedCore(
   if (first === undefined) return perEntry;
   const tt = bench.emulators.https;
   const start = (e: SharedEntry): Promise<AppProcess> =>
-    startApp(bench, e.competitor, 'https', e.env ? { env: e.env } : {});
+    startApp(bench, e.competitor, 'https', {
+      ...(e.env ? { env: e.env } : {}),
+      ...(e.execArgv ? { execArgv: e.execArgv } : {}),
+    });
   const target = (app: AppProcess): LoadTarget => ({ kind: 'app', baseUrl: app.baseUrl });
   for (let index = 1; index < entries.length; index++) {
     const entry = entries[index];

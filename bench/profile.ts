@@ -6,9 +6,9 @@ import { sharedCoreTable } from './report/tables';
 import { progress, sharedCoreRounds } from './suite';
 import type { CompetitorId } from './types';
 
-const PROFILE_DIR = join(__dirname, 'results', 'profiles');
+export const PROFILE_DIR = join(__dirname, 'results', 'profiles');
 
-function newestProfile(dir: string): string {
+export function newestProfile(dir: string): string {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.cpuprofile'))
     .map((f) => join(dir, f))

@@ -299,12 +299,14 @@ async function startLogin(ctx: FlowContext, query: URLSearchParams): Promise<voi
   }
   const perRequest = normalizeScopes(ctx.options.scope);
   const scopes = perRequest.length > 0 ? perRequest : [...settings.scopes];
-  const extraParams = hookParams(
-    ctx,
-    'authorizationParams',
-    ctx.strategy.authorizationParams(ctx.options),
-    AUTHORIZE_PARAMS,
-  );
+  const extraParams = overridden(ctx.strategy, 'authorizationParams')
+    ? hookParams(
+        ctx,
+        'authorizationParams',
+        ctx.strategy.authorizationParams(ctx.options),
+        AUTHORIZE_PARAMS,
+      )
+    : undefined;
   const auth = await settings.client.getAuthorizationUrl({
     scopes,
     disableAutoAuth: ctx.options.disableAutoAuth ?? settings.disableAutoAuth,
@@ -335,6 +337,17 @@ async function startLogin(ctx: FlowContext, query: URLSearchParams): Promise<voi
   }
   ctx.logger.log('debug', '[TikTokOAuth] login - redirect', { correlationId: ctx.correlationId });
   ctx.actions.redirect(auth.url);
+}
+
+/**
+ * Whether a subclass (or the instance) replaced one of passport-oauth2's hooks. The defaults
+ * return nothing to add, so they are not called.
+ */
+function overridden(
+  strategy: TikTokStrategy,
+  hook: 'authorizationParams' | 'tokenParams' | 'userProfile',
+): boolean {
+  return strategy[hook] !== TikTokStrategy.prototype[hook];
 }
 
 /**
@@ -525,13 +538,15 @@ async function completeLogin(
       pkce: login.codeVerifier !== undefined,
     };
     if (login.codeVerifier !== undefined) exchange.codeVerifier = login.codeVerifier;
-    const extraParams = hookParams(
-      ctx,
-      'tokenParams',
-      ctx.strategy.tokenParams(ctx.options),
-      TOKEN_PARAMS,
-    );
-    if (extraParams !== undefined) exchange.extraParams = extraParams;
+    if (overridden(ctx.strategy, 'tokenParams')) {
+      const extraParams = hookParams(
+        ctx,
+        'tokenParams',
+        ctx.strategy.tokenParams(ctx.options),
+        TOKEN_PARAMS,
+      );
+      if (extraParams !== undefined) exchange.extraParams = extraParams;
+    }
     tokens = await client.exchangeCodeForTokens(code, exchange);
     if (login.openId !== undefined && tokens.open_id !== login.openId) {
       failAnotherAccount(ctx);
@@ -654,7 +669,7 @@ async function loadProfile(
   const minimal = (): TikTokProfile => parse({ open_id: tokens.open_id });
   if (await skipsUserProfile(ctx.settings.skipUserProfile, tokens.access_token)) return minimal();
   const { strategy } = ctx;
-  if (strategy.userProfile !== TikTokStrategy.prototype.userProfile) {
+  if (overridden(strategy, 'userProfile')) {
     return (await profileFromHook(strategy, tokens.access_token)) ?? minimal();
   }
   const user = await ctx.settings.client.getUserInfo(tokens.access_token, {

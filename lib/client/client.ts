@@ -1,6 +1,7 @@
 // NOTE: caller-supplied correlation IDs go through acceptCorrelationId(): an ID with CR/LF would
 // break the X-Correlation-Id header sent to TikTok and reach the logs unchecked.
 import { acceptCorrelationId } from '../correlation';
+import { BoundedMemo } from '../memo';
 import { TikTokAPIError } from '../errors';
 import { lazyDefaultLogger, SafeLogger, Scrubber, type TikTokLogger } from '../logging';
 import type { TikTokMetrics, TikTokOperation } from '../metrics';
@@ -131,6 +132,9 @@ export class TikTokClient {
   private readonly secret: CredentialSource;
   /** Every client secret value this client has used lately, scrubbed from all its output. */
   private readonly knownSecrets: string[] = [];
+  // Every login start and user-info call builds the same few strings (bench/README.md, profiling).
+  private readonly prefixes = new BoundedMemo<string>();
+  private readonly userInfoUrls = new BoundedMemo<string>();
   private readonly transport: Transport;
   private readonly logger: TikTokLogger;
   private readonly metrics: TikTokMetrics | undefined;
@@ -251,9 +255,11 @@ export class TikTokClient {
     options: AuthorizationUrlOptions | readonly string[] = {},
   ): Promise<AuthorizationUrl> {
     const opts = authorizationUrlOptions(options);
-    const clientKey = await this.resolveKey(
+    const resolved = this.credentials(
+      'authorize',
       opts.correlationId === undefined ? undefined : acceptCorrelationId(opts.correlationId),
     );
+    const clientKey = (resolved instanceof Promise ? await resolved : resolved)[0].value;
     const scopes = opts.scopes === undefined ? this.config.scopes : normalizeScopes(opts.scopes);
     const pkce = opts.pkce ?? this.config.pkce;
     let state = opts.state;
@@ -280,6 +286,16 @@ export class TikTokClient {
 
   /** `<authorizationURL>?client_key=…&scope=…&response_type=code&redirect_uri=…`. */
   private authorizationPrefix(clientKey: string, scope: string, redirectUri: string): string {
+    return this.prefixes.get(JSON.stringify([clientKey, scope, redirectUri]), () =>
+      this.computeAuthorizationPrefix(clientKey, scope, redirectUri),
+    );
+  }
+
+  private computeAuthorizationPrefix(
+    clientKey: string,
+    scope: string,
+    redirectUri: string,
+  ): string {
     const params = new URLSearchParams({
       client_key: clientKey,
       scope,
@@ -470,6 +486,10 @@ export class TikTokClient {
    * once per field set.
    */
   private userInfoUrl(fields: readonly string[]): string {
+    return this.userInfoUrls.get(JSON.stringify(fields), () => this.computeUserInfoUrl(fields));
+  }
+
+  private computeUserInfoUrl(fields: readonly string[]): string {
     const url = new URL(this.config.userInfoURL);
     url.search = `fields=${fields.map(encodeURIComponent).join(',')}`;
     return url.toString();
@@ -536,7 +556,8 @@ export class TikTokClient {
     },
   ): Promise<T> {
     const correlationId = run.correlationId;
-    const [key, secret] = await this.credentials(operation, correlationId);
+    const resolved = this.credentials(operation, correlationId);
+    const [key, secret] = resolved instanceof Promise ? await resolved : resolved;
     const { logger, scrubber } = this.logFor(secrets);
     const body = new URLSearchParams({
       client_key: key.value,
@@ -596,25 +617,20 @@ export class TikTokClient {
     }
   }
 
-  /** The client key, resolved when the option is a function. */
-  private async resolveKey(correlationId: string | undefined): Promise<string> {
-    return (await this.credentials('authorize', correlationId))[0].value;
-  }
-
-  /** Key and secret for a request (only the key for `authorize`); a failure is logged once here. */
-  private async credentials(
+  /**
+   * Key and secret for a request (only the key for `authorize`); a failure is logged once here.
+   * NOTE: static credentials come back as they are, not as a promise: every login start and code
+   * exchange asks for them, and only credential functions need to wait.
+   */
+  private credentials(
     operation: TikTokOperation | 'authorize',
     correlationId: string | undefined,
-  ): Promise<[ResolvedCredential, ResolvedCredential]> {
+  ): [ResolvedCredential, ResolvedCredential] | Promise<[ResolvedCredential, ResolvedCredential]> {
     const id = (): string => correlationId ?? acceptCorrelationId(undefined);
-    try {
-      const key = this.key.resolve(id);
-      if (operation === 'authorize') {
-        const k = await key;
-        return [k, k];
-      }
-      return await Promise.all([key, this.secret.resolve(id)]);
-    } catch (err) {
+    const key = this.key.resolve(id);
+    const secret = operation === 'authorize' ? key : this.secret.resolve(id);
+    if (!(key instanceof Promise) && !(secret instanceof Promise)) return [key, secret];
+    return Promise.all([key, secret]).catch((err: unknown) => {
       if (err instanceof TikTokAPIError) {
         new SafeLogger(this.logger, new Scrubber(this.knownSecrets)).log(
           err.retryable ? 'warn' : 'error',
@@ -623,7 +639,7 @@ export class TikTokClient {
         );
       }
       throw err;
-    }
+    });
   }
 }
 

@@ -1,3 +1,5 @@
+import { BoundedMemo } from '../memo';
+
 /**
  * NOTE: TikTok's endpoints, exact strings (docs/tiktok-api.md). The trailing slash matters:
  * without it the token and revoke endpoints answer `404 Unsupported path(Janus)`.
@@ -37,8 +39,16 @@ export const FIELDS_BY_SCOPE: Readonly<Record<string, readonly string[]>> = {
   'user.info.stats': ['follower_count', 'following_count', 'likes_count', 'video_count'],
 };
 
+// NOTE: every login computes these from the same few scope sets (bench/README.md, profiling).
+const fieldsMemo = new BoundedMemo<readonly string[]>();
+const scopesMemo = new BoundedMemo<readonly string[]>();
+
 /** The user-info fields the granted scopes allow, `open_id` always first. */
 export function fieldsForScopes(scopes: readonly string[]): string[] {
+  return [...fieldsMemo.get(JSON.stringify(scopes), () => computeFields(scopes))];
+}
+
+function computeFields(scopes: readonly string[]): string[] {
   const fields = new Set<string>(['open_id']);
   for (const scope of scopes) {
     const allowed = Object.prototype.hasOwnProperty.call(FIELDS_BY_SCOPE, scope)
@@ -61,8 +71,12 @@ function uniqueScopes(parts: readonly string[]): string[] {
  */
 export function normalizeScopes(scope: string | readonly string[] | undefined): string[] {
   if (scope === undefined) return [];
-  if (typeof scope === 'string') return uniqueScopes(scope.split(SCOPE_SEPARATORS));
-  return uniqueScopes(scope.flatMap((s) => s.split(SCOPE_SEPARATORS)));
+  if (typeof scope !== 'string' && !scope.every((s) => typeof s === 'string')) {
+    return uniqueScopes(scope.flatMap((s) => s.split(SCOPE_SEPARATORS)));
+  }
+  // An array normalises like its elements joined with commas (every separator splits alike).
+  const text = typeof scope === 'string' ? scope : scope.join(',');
+  return [...scopesMemo.get(text, () => uniqueScopes(text.split(SCOPE_SEPARATORS)))];
 }
 
 /** Authorization-URL parameters the client sets itself: extra parameters never override them. */

@@ -1,5 +1,6 @@
 import type * as Http from 'node:http';
 import type * as Https from 'node:https';
+import { BoundedMemo } from '../memo';
 import { MAX_BODY_BYTES } from './endpoints';
 import {
   classifyNetworkError,
@@ -62,27 +63,22 @@ interface Target {
   readonly path: string;
 }
 
-// The handful of TikTok URLs a process calls, parsed once. Bounded, in case an app builds many
-// distinct URLs.
-const targets = new Map<string, Target>();
+// The handful of TikTok URLs a process calls, parsed once.
+const targets = new BoundedMemo<Target>();
 function targetOf(url: string): Target {
-  let t = targets.get(url);
-  if (t === undefined) {
+  return targets.get(url, () => {
     const u = new URL(url);
     if (u.protocol !== 'https:' && u.protocol !== 'http:') {
       throw new TypeError(`unsupported protocol ${u.protocol}`);
     }
-    t = {
+    return {
       protocol: u.protocol,
       // IPv6 literals come bracketed in URL.hostname; node wants them bare.
       hostname: u.hostname.replace(/^\[(.*)\]$/, '$1'),
       port: u.port,
       path: `${u.pathname}${u.search}`,
     };
-    if (targets.size >= 64) targets.clear();
-    targets.set(url, t);
-  }
-  return t;
+  });
 }
 
 function headerReader(headers: Http.IncomingHttpHeaders): HeaderReader {

@@ -296,6 +296,38 @@ describe('TikTokStrategy', () => {
     });
   });
 
+  describe('no subclass: the default hooks', () => {
+    const fx = useLoginFixture();
+    it('are not called: they add nothing (a login calls neither authorizationParams nor tokenParams)', async () => {
+      const proto = TikTokStrategy.prototype;
+      const hookNames = ['authorizationParams', 'tokenParams'] as const;
+      const saved = hookNames.map((name) => Object.getOwnPropertyDescriptor(proto, name));
+      const called: string[] = [];
+      // Spies in place of the defaults, answering what they answer: nothing to add.
+      for (const name of hookNames) {
+        Object.defineProperty(proto, name, {
+          configurable: true,
+          writable: true,
+          value: (): Record<string, string> => {
+            called.push(name);
+            return {};
+          },
+        });
+      }
+      try {
+        const callback = await login(fx.browser());
+        assert.equal(callback.status, 302, callback.text);
+      } finally {
+        hookNames.forEach((name, i) => {
+          const descriptor = saved[i];
+          if (descriptor !== undefined) Object.defineProperty(proto, name, descriptor);
+        });
+      }
+      assert.deepEqual(called, []);
+      assert.equal(fx.tt.count('token'), 1);
+    });
+  });
+
   describe('subclassing: skipUserProfile forms', () => {
     for (const [name, skipUserProfile, userInfoCalls] of [
       ['true', true, 0],
