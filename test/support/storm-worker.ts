@@ -9,11 +9,11 @@
 import { createInterface } from 'node:readline';
 import { createClient, createCluster } from 'redis';
 import { TikTokClient } from '../../lib/client/client';
-import { isRecord } from '../../lib/client/parse';
 import { TikTokAPIError } from '../../lib/errors';
 import { watchRedisClusterTopology } from '../../lib/redis-cluster';
 import { TikTokTokenManager } from '../../lib/tokens/manager';
 import { RedisTokenStore, type RedisClientLike } from '../../lib/tokens/redis-store';
+import { envJsonReader } from './json';
 import { testMetrics } from './token-fixtures';
 
 export interface StormWorkerConfig {
@@ -55,26 +55,8 @@ export interface StormWorkerResult {
 }
 
 function parseConfig(text: string | undefined): StormWorkerConfig {
-  const value: unknown = JSON.parse(text ?? 'null');
-  if (!isRecord(value)) throw new TypeError('STORM_WORKER is not a JSON object');
-  const str = (k: string): string => {
-    const v = value[k];
-    if (typeof v !== 'string') throw new TypeError(`STORM_WORKER.${k} is not a string`);
-    return v;
-  };
-  const num = (k: string): number => {
-    const v = value[k];
-    if (typeof v !== 'number') throw new TypeError(`STORM_WORKER.${k} is not a number`);
-    return v;
-  };
-  const list = (k: string): string[] | undefined => {
-    const v = value[k];
-    if (v === undefined) return undefined;
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
-      throw new TypeError(`STORM_WORKER.${k} is not a string list`);
-    return v;
-  };
-  const redisUrl = value.redisUrl === undefined ? undefined : str('redisUrl');
+  const { raw, str, num, list } = envJsonReader('STORM_WORKER', text);
+  const redisUrl = raw.redisUrl === undefined ? undefined : str('redisUrl');
   const clusterNodes = list('clusterNodes');
   return {
     ...(redisUrl === undefined ? {} : { redisUrl }),

@@ -7,10 +7,10 @@
 import { createInterface } from 'node:readline';
 import { createClient } from 'redis';
 import { TikTokClient } from '../../lib/client/client';
-import { isRecord } from '../../lib/client/parse';
 import { TikTokAPIError } from '../../lib/errors';
 import { TikTokTokenManager } from '../../lib/tokens/manager';
 import { RedisTokenStore } from '../../lib/tokens/redis-store';
+import { envJsonReader } from './json';
 import { testMetrics } from './token-fixtures';
 
 export interface TokenWorkerConfig {
@@ -27,18 +27,7 @@ export interface TokenWorkerConfig {
 }
 
 function parseConfig(text: string | undefined): TokenWorkerConfig {
-  const value: unknown = JSON.parse(text ?? 'null');
-  if (!isRecord(value)) throw new TypeError('TOKEN_WORKER is not a JSON object');
-  const str = (k: string): string => {
-    const v = value[k];
-    if (typeof v !== 'string') throw new TypeError(`TOKEN_WORKER.${k} is not a string`);
-    return v;
-  };
-  const num = (k: string): number => {
-    const v = value[k];
-    if (typeof v !== 'number') throw new TypeError(`TOKEN_WORKER.${k} is not a number`);
-    return v;
-  };
+  const { str, num } = envJsonReader('TOKEN_WORKER', text);
   return {
     redisUrl: str('redisUrl'),
     prefix: str('prefix'),
