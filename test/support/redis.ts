@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -124,4 +127,24 @@ export async function startRedisServer(
       await exited;
     },
   };
+}
+
+/**
+ * A persistent redis-server of the suite's own (append-only file in a fresh temp dir, on a free
+ * port), for outage tests that stop and restart it. Where redis-server cannot start, the suite is
+ * skipped locally and fails under `CI=true`.
+ */
+export async function startThrowawayRedis(
+  ctx: Mocha.Context,
+  tmpPrefix: string,
+): Promise<{ dir: string; port: number; server: RedisServerProcess }> {
+  const dir = mkdtempSync(join(tmpdir(), tmpPrefix));
+  const port = await freePort();
+  try {
+    return { dir, port, server: await startRedisServer(port, { dir }) };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    if (process.env.CI === 'true') throw err;
+    ctx.skip();
+  }
 }

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { createCluster } from 'redis';
 import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
 import { RedisTokenStore } from '../../lib/tokens/redis-store';
@@ -9,8 +7,8 @@ import { makeTokens, sleep } from '../support/token-fixtures';
 import { useRedisCluster } from '../support/cluster-suite';
 import { runRefreshStorm, type StormReport } from '../support/refresh-storm';
 import {
-  freePort,
   startRedisServer,
+  startThrowawayRedis,
   uniquePrefix,
   type RedisServerProcess,
 } from '../support/redis';
@@ -125,14 +123,7 @@ describe('TikTokTokenManager', () => {
       let port: number;
       let server: RedisServerProcess;
       before(async function () {
-        dir = mkdtempSync(join(tmpdir(), 'ptt-storm-redis-'));
-        port = await freePort();
-        try {
-          server = await startRedisServer(port, { dir });
-        } catch (err) {
-          if (process.env.CI === 'true') throw err;
-          this.skip();
-        }
+        ({ dir, port, server } = await startThrowawayRedis(this, 'ptt-storm-redis-'));
       });
       after(async () => {
         await server?.stop();

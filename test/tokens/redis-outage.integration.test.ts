@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { createClient } from 'redis';
 import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
 import { TikTokTokenManager } from '../../lib/tokens/manager';
 import { RedisTokenStore } from '../../lib/tokens/redis-store';
 import { CaptureLogger } from '../support/capture-logger';
-import { freePort, startRedisServer, type RedisServerProcess } from '../support/redis';
+import { startRedisServer, startThrowawayRedis, type RedisServerProcess } from '../support/redis';
 import { emulatorClient, expiredGrant, tokensFromEmulator } from '../support/token-fixtures';
 import { rejectsWith } from '../support/token-harness';
 
@@ -29,14 +27,7 @@ describe('RedisTokenStore', () => {
     let tt: TikTokEmulator;
 
     before(async function () {
-      dir = mkdtempSync(join(tmpdir(), 'ptt-redis-'));
-      port = await freePort();
-      try {
-        server = await startRedisServer(port, { dir });
-      } catch (err) {
-        if (process.env.CI === 'true') throw err;
-        this.skip();
-      }
+      ({ dir, port, server } = await startThrowawayRedis(this, 'ptt-redis-'));
       redis = createClient({
         url: server.url,
         disableOfflineQueue: true, // fail fast while disconnected instead of queueing
