@@ -7,6 +7,7 @@ import { table } from './report/format';
 import { sharedCoreTable } from './report/tables';
 import type { SharedCoreRow } from './results';
 import { median } from './stats';
+import { COMPETITORS } from './types';
 import { progress, sharedCoreRounds } from './suite';
 
 /** A label without the build's own place: the frames of both builds' `dist/` then line up by file. */
@@ -78,8 +79,11 @@ function profileComparison(rows: readonly SharedCoreRow[], dirs: readonly string
  */
 export async function runAb(bench: Bench, dir: string): Promise<void> {
   const other = resolve(dir);
-  if (!existsSync(resolve(other, 'index.js'))) {
-    throw new Error(`--ab ${dir}: no index.js there (pass the dist/ directory of another build)`);
+  const rival = COMPETITORS.find((c) => c === dir && c !== 'passport-tiktok');
+  if (rival === undefined && !existsSync(resolve(other, 'index.js'))) {
+    throw new Error(
+      `--ab ${dir}: no index.js there (pass the dist/ directory of another build, or a competitor: ${COMPETITORS.join(', ')})`,
+    );
   }
   const dirs = [join(PROFILE_DIR, 'ab-this'), join(PROFILE_DIR, 'ab-other')];
   const profiling = bench.plan.profile;
@@ -91,16 +95,20 @@ export async function runAb(bench: Bench, dir: string): Promise<void> {
     return { execArgv: ['--cpu-prof', '--cpu-prof-dir', target] };
   };
   progress(
-    `A/B: dist/ against ${other}, ${bench.plan.sharedRounds} shared-core rounds${profiling ? ', both profiled' : ''}`,
+    `A/B: dist/ against ${rival ?? other}, ${bench.plan.sharedRounds} shared-core rounds${profiling ? ', both profiled' : ''}`,
   );
+  // A competitor's id instead of a directory: this build against that stack, so a profile shows
+  // where this package's login costs more than, say, hand-wired passport-oauth2's.
   const rows = await sharedCoreRounds(bench, [
     { label: 'passport-tiktok', competitor: 'passport-tiktok', ...cpuProf(0) },
-    {
-      label: `passport-tiktok (${dir})`,
-      competitor: 'passport-tiktok',
-      env: { BENCH_PACKAGE_DIR: other },
-      ...cpuProf(1),
-    },
+    rival === undefined
+      ? {
+          label: `passport-tiktok (${dir})`,
+          competitor: 'passport-tiktok',
+          env: { BENCH_PACKAGE_DIR: other },
+          ...cpuProf(1),
+        }
+      : { label: rival, competitor: rival, ...cpuProf(1) },
   ]);
   const sections = [
     `### A/B (HTTPS, ${Math.max(...bench.plan.concurrencies)} concurrent each, ${bench.plan.sweepSeconds} s rounds, both apps on one core)`,

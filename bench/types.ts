@@ -3,12 +3,14 @@
 export type Protocol = 'http' | 'https';
 
 /** The login stacks under test; `ceiling` is the upstream calls without Express/Passport. */
-export type CompetitorId =
-  | 'passport-tiktok'
-  | 'passport-tiktok-auth'
-  | 'passport-tiktok-auth-fields'
-  | 'passport-oauth2'
-  | 'floor';
+export const COMPETITORS = [
+  'passport-tiktok',
+  'passport-tiktok-auth',
+  'passport-tiktok-auth-fields',
+  'passport-oauth2',
+  'floor',
+] as const;
+export type CompetitorId = (typeof COMPETITORS)[number];
 
 export type FaultScenarioId = '503' | 'hang' | '200-error';
 
