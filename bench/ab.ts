@@ -7,7 +7,7 @@ import { table } from './report/format';
 import { sharedCoreTable } from './report/tables';
 import type { SharedCoreRow } from './results';
 import { median } from './stats';
-import { COMPETITORS } from './types';
+import { COMPETITORS, type CompetitorId } from './types';
 import { progress, sharedCoreRounds } from './suite';
 
 /** A label without the build's own place: the frames of both builds' `dist/` then line up by file. */
@@ -79,8 +79,18 @@ function profileComparison(rows: readonly SharedCoreRow[], dirs: readonly string
  */
 export async function runAb(bench: Bench, dir: string): Promise<void> {
   const other = resolve(dir);
-  const rival = COMPETITORS.find((c) => c === dir && c !== 'passport-tiktok');
-  if (rival === undefined && !existsSync(resolve(other, 'index.js'))) {
+  const competitorOf = (id: string): CompetitorId | undefined => COMPETITORS.find((c) => c === id);
+  // `a,b`: two other stacks against each other (e.g. hand-wired passport-oauth2 with and without
+  // one defence: what that defence costs any implementation).
+  const pair = dir.split(',').map(competitorOf);
+  const [pairFirst, pairSecond] = pair;
+  const rival = competitorOf(dir);
+  if (pair.length === 2 && (pairFirst === undefined || pairSecond === undefined)) {
+    throw new Error(
+      `--ab ${dir}: two competitors separated by a comma, from ${COMPETITORS.join(', ')}`,
+    );
+  }
+  if (pair.length !== 2 && rival === undefined && !existsSync(resolve(other, 'index.js'))) {
     throw new Error(
       `--ab ${dir}: no index.js there (pass the dist/ directory of another build, or a competitor: ${COMPETITORS.join(', ')})`,
     );
@@ -94,21 +104,24 @@ export async function runAb(bench: Bench, dir: string): Promise<void> {
     mkdirSync(target, { recursive: true });
     return { execArgv: ['--cpu-prof', '--cpu-prof-dir', target] };
   };
+  const first: CompetitorId =
+    pairFirst !== undefined && pairSecond !== undefined ? pairFirst : 'passport-tiktok';
+  const second = pairSecond ?? rival;
   progress(
-    `A/B: dist/ against ${rival ?? other}, ${bench.plan.sharedRounds} shared-core rounds${profiling ? ', both profiled' : ''}`,
+    `A/B: ${first === 'passport-tiktok' ? 'dist/' : first} against ${second ?? other}, ${bench.plan.sharedRounds} shared-core rounds${profiling ? ', both profiled' : ''}`,
   );
   // A competitor's id instead of a directory: this build against that stack, so a profile shows
   // where this package's login costs more than, say, hand-wired passport-oauth2's.
   const rows = await sharedCoreRounds(bench, [
-    { label: 'passport-tiktok', competitor: 'passport-tiktok', ...cpuProf(0) },
-    rival === undefined
+    { label: first, competitor: first, ...cpuProf(0) },
+    second === undefined
       ? {
           label: `passport-tiktok (${dir})`,
           competitor: 'passport-tiktok',
           env: { BENCH_PACKAGE_DIR: other },
           ...cpuProf(1),
         }
-      : { label: rival, competitor: rival, ...cpuProf(1) },
+      : { label: second, competitor: second, ...cpuProf(1) },
   ]);
   const sections = [
     `### A/B (HTTPS, ${Math.max(...bench.plan.concurrencies)} concurrent each, ${bench.plan.sweepSeconds} s rounds, both apps on one core)`,

@@ -1,4 +1,4 @@
-import { COMPETITORS, type CompetitorId, type Protocol } from './types';
+import { COMPETITORS, VARIANTS, type CompetitorId, type Protocol } from './types';
 
 /** What one `npm run bench` does. `--quick` (or BENCH_QUICK=1) is the CI-sized form. */
 export interface BenchPlan {
@@ -87,7 +87,7 @@ export function planFrom(argv: readonly string[], env: NodeJS.ProcessEnv): Bench
     headToHeadOnly: argv.includes('--head-to-head'),
     protocols: ['http', 'https'],
     concurrencies: envNumbers(env, 'BENCH_CONCURRENCY') ?? [1, 16, 64],
-    competitors: COMPETITORS,
+    competitors: COMPETITORS.filter((c) => !VARIANTS.includes(c)),
     probeLogins: 20,
     warmupLogins: envNumbers(env, 'BENCH_WARMUP_LOGINS')?.[0] ?? (quick ? 300 : 3000),
     warmupSeconds: quick ? 2 : 8,

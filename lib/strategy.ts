@@ -11,7 +11,7 @@ import {
   TikTokAPIError,
   type TikTokErrorCode,
 } from './errors';
-import type { SafeLogger } from './logging';
+import type { LogLevel, SafeLogger } from './logging';
 import { parse, type TikTokProfile } from './profile';
 import { keepOtherTabsAcrossLogin } from './state/carry-over';
 import { claimKeyForState } from './state/claims';
@@ -19,6 +19,7 @@ import { loginFailureMessage, recordLoginFailure } from './state/login-failure';
 import {
   addPendingLogin,
   findPendingLogin,
+  keepPendingLogins,
   PENDING_LOGINS_KEY,
   readPendingLogins,
   removePendingLogin,
@@ -160,26 +161,67 @@ export class TikTokStrategy extends OAuth2Strategy {
   }
 }
 
-/** passport's per-request actions, captured from the strategy instance passport created. */
-interface StrategyActions {
-  success(user: Express.User, info?: object): void;
-  fail(challenge: object, status: number): void;
-  redirect(url: string): void;
-  error(err: unknown): void;
+/**
+ * passport's per-request actions on the strategy instance passport created, remembering whether
+ * one was taken (an exception after that is no longer the login's to report).
+ */
+class StrategyActions {
+  acted = false;
+  constructor(private readonly strategy: TikTokStrategy) {}
+
+  success(user: Express.User, info?: object): void {
+    this.acted = true;
+    this.strategy.success(user, info);
+  }
+  fail(challenge: object, status: number): void {
+    this.acted = true;
+    this.strategy.fail(challenge, status);
+  }
+  redirect(url: string): void {
+    this.acted = true;
+    this.strategy.redirect(url);
+  }
+  error(err: unknown): void {
+    this.acted = true;
+    this.strategy.error(asError(err));
+  }
 }
 
 /** Everything one authenticate() call works with. */
-interface FlowContext {
-  readonly req: Request;
-  readonly options: TikTokAuthenticateOptions;
-  readonly settings: StrategySettings;
-  /** The strategy instance passport made for this request: its hooks are a subclass's. */
-  readonly strategy: TikTokStrategy;
+class FlowContext {
   readonly actions: StrategyActions;
-  readonly correlationId: string;
-  readonly logger: SafeLogger;
   /** Epoch ms when authenticate() was called: `loginDeadlineMs` counts from here. */
-  readonly startedAt: number;
+  readonly startedAt = Date.now();
+  private safeLogger: SafeLogger | undefined;
+
+  constructor(
+    readonly req: Request,
+    readonly options: TikTokAuthenticateOptions,
+    readonly settings: StrategySettings,
+    /** The strategy instance passport made for this request: its hooks are a subclass's. */
+    readonly strategy: TikTokStrategy,
+    readonly correlationId: string,
+    private readonly query: URLSearchParams,
+  ) {
+    this.actions = new StrategyActions(strategy);
+  }
+
+  /**
+   * The login's logger, scrubbing the callback's `state` and `code` from every line.
+   * NOTE: built at the first line logged: most logins log nothing at the default level.
+   */
+  get logger(): SafeLogger {
+    this.safeLogger ??= this.settings.client.logFor([
+      this.query.get('state') ?? undefined,
+      this.query.get('code') ?? undefined,
+    ]).logger;
+    return this.safeLogger;
+  }
+
+  /** Writes one line through {@link logger}, which is not built for a level that is off. */
+  log(level: LogLevel, message: string, meta: Record<string, unknown>): void {
+    if (this.settings.client.logEnabled(level)) this.logger.log(level, message, meta);
+  }
 }
 
 /**
@@ -194,20 +236,6 @@ async function authenticateRequest(
   settings: StrategySettings,
   strategy: TikTokStrategy,
 ): Promise<void> {
-  const startedAt = Date.now();
-  let acted = false;
-  const act =
-    <A extends unknown[]>(action: (...args: A) => void) =>
-    (...args: A): void => {
-      acted = true;
-      action(...args);
-    };
-  const actions: StrategyActions = {
-    success: act((user: Express.User, info?: object) => strategy.success(user, info)),
-    fail: act((challenge: object, status: number) => strategy.fail(challenge, status)),
-    redirect: act((url: string) => strategy.redirect(url)),
-    error: act((err: unknown) => strategy.error(asError(err))),
-  };
   // An ID set earlier in the request (the app's own request-ID middleware) wins over the
   // incoming header; either is used only when it is a safe token, else a new one is made.
   const correlationId = acceptCorrelationId(
@@ -215,19 +243,7 @@ async function authenticateRequest(
   );
   req.tiktokCorrelationId = correlationId;
   const query = rawQueryOf(req);
-  const ctx: FlowContext = {
-    req,
-    options,
-    settings,
-    strategy,
-    actions,
-    correlationId,
-    startedAt,
-    logger: settings.client.logFor([
-      query.get('state') ?? undefined,
-      query.get('code') ?? undefined,
-    ]).logger,
-  };
+  const ctx = new FlowContext(req, options, settings, strategy, correlationId, query);
   try {
     if (rawPathOf(req) === settings.callbackPath) {
       if (req.method !== 'GET') methodNotAllowed(ctx, 'GET');
@@ -240,13 +256,13 @@ async function authenticateRequest(
       await startLogin(ctx, query);
     }
   } catch (err) {
-    if (!acted) {
+    if (!ctx.actions.acted) {
       errorLogin(ctx, err);
       return;
     }
     // Thrown after passport was told the outcome (by the app's own code, typically): the
     // response is no longer ours to change, and a rejection here would be unhandled.
-    ctx.logger.log('error', '[TikTokOAuth] login - exception after the outcome', {
+    ctx.log('error', '[TikTokOAuth] login - exception after the outcome', {
       correlationId,
       error: err,
     });
@@ -335,7 +351,7 @@ async function startLogin(ctx: FlowContext, query: URLSearchParams): Promise<voi
     errorLogin(ctx, storeUnavailable(ctx, 'session store', err));
     return;
   }
-  ctx.logger.log('debug', '[TikTokOAuth] login - redirect', { correlationId: ctx.correlationId });
+  ctx.log('debug', '[TikTokOAuth] login - redirect', { correlationId: ctx.correlationId });
   ctx.actions.redirect(auth.url);
 }
 
@@ -375,14 +391,10 @@ function hookParams(
     else params[name] = String(param);
   }
   if (ignored.length > 0) {
-    ctx.logger.log(
-      'warn',
-      `[TikTokOAuth] login - ${hook}() parameters the strategy sets, ignored`,
-      {
-        correlationId: ctx.correlationId,
-        ignored: ignored.join(','),
-      },
-    );
+    ctx.log('warn', `[TikTokOAuth] login - ${hook}() parameters the strategy sets, ignored`, {
+      correlationId: ctx.correlationId,
+      ignored: ignored.join(','),
+    });
   }
   return Object.keys(params).length === 0 ? undefined : params;
 }
@@ -455,7 +467,7 @@ async function consumeState(
     failLogin(ctx, 'INVALID_STATE', 'state already claimed by another callback');
     return undefined;
   }
-  removePendingLogin(session, state, limits);
+  keepPendingLogins(session, lookup.rest);
   try {
     await saveSession(session);
   } catch (err) {
@@ -497,15 +509,11 @@ function failFromTikTokError(ctx: FlowContext, error: string): void {
     // `error=invalid_client` & co. in a browser's callback URL: genuine, it means the app is
     // misconfigured (logged as such); forged, anyone could make us answer 5xx and fire alerts.
     // Either way the browser gets a 400 (found by the callback fuzzer).
-    ctx.logger.log(
-      'error',
-      '[TikTokOAuth] login - TikTok redirected back with a configuration error',
-      {
-        correlationId: ctx.correlationId,
-        tiktokError: /^[a-z_]{1,64}$/.test(error) ? error : 'unknown',
-        errorCode: code,
-      },
-    );
+    ctx.log('error', '[TikTokOAuth] login - TikTok redirected back with a configuration error', {
+      correlationId: ctx.correlationId,
+      tiktokError: /^[a-z_]{1,64}$/.test(error) ? error : 'unknown',
+      errorCode: code,
+    });
     failLogin(ctx, 'VALIDATION_ERROR', `TikTok redirected back with error ${error}`);
     return;
   }
@@ -585,7 +593,7 @@ async function completeLogin(
   }
   // debug, like every success: at the default `info` level the package logs only what needs
   // attention (retries, failures, circuit changes); apps log their own requests.
-  ctx.logger.log('debug', '[TikTokOAuth] login - success', {
+  ctx.log('debug', '[TikTokOAuth] login - success', {
     correlationId: ctx.correlationId,
     durationMs: Date.now() - started,
     grantedScopes: scopes.join(','),
@@ -667,7 +675,11 @@ async function loadProfile(
   deadlineAt: number,
 ): Promise<TikTokProfile> {
   const minimal = (): TikTokProfile => parse({ open_id: tokens.open_id });
-  if (await skipsUserProfile(ctx.settings.skipUserProfile, tokens.access_token)) return minimal();
+  const skip = ctx.settings.skipUserProfile;
+  // A boolean (the default, false) is answered without a promise.
+  if (typeof skip === 'boolean' ? skip : await skipsUserProfile(skip, tokens.access_token)) {
+    return minimal();
+  }
   const { strategy } = ctx;
   if (overridden(strategy, 'userProfile')) {
     return (await profileFromHook(strategy, tokens.access_token)) ?? minimal();
@@ -828,7 +840,7 @@ function failLogin(
   if (ctx.options.failureRedirect !== undefined && session !== undefined) {
     recordLoginFailure(session, { code, correlationId: ctx.correlationId });
   }
-  ctx.logger.log('warn', '[TikTokOAuth] login - failure', {
+  ctx.log('warn', '[TikTokOAuth] login - failure', {
     correlationId: ctx.correlationId,
     errorCode: code,
     reason,
@@ -839,7 +851,7 @@ function failLogin(
 /** An error (passport `error()`): TikTok, transport, session store, or the app's own. */
 function errorLogin(ctx: FlowContext, err: unknown): void {
   if (err instanceof TikTokAPIError) {
-    ctx.logger.log(err.retryable ? 'error' : 'warn', '[TikTokOAuth] login - error', {
+    ctx.log(err.retryable ? 'error' : 'warn', '[TikTokOAuth] login - error', {
       correlationId: err.correlationId,
       errorCode: err.code,
       retryable: err.retryable,

@@ -3,7 +3,13 @@
 import { acceptCorrelationId } from '../correlation';
 import { BoundedMemo } from '../memo';
 import { TikTokAPIError } from '../errors';
-import { lazyDefaultLogger, SafeLogger, Scrubber, type TikTokLogger } from '../logging';
+import {
+  lazyDefaultLogger,
+  SafeLogger,
+  Scrubber,
+  type LogLevel,
+  type TikTokLogger,
+} from '../logging';
 import type { TikTokMetrics, TikTokOperation } from '../metrics';
 import {
   codeChallengeForVerifier,
@@ -230,6 +236,15 @@ export class TikTokClient {
    */
   get clientKey(): string {
     return this.key.current ?? '';
+  }
+
+  /**
+   * Whether this client's logger writes `level` (a logger without `isLevelEnabled` writes all).
+   * @internal
+   */
+  logEnabled(level: LogLevel): boolean {
+    const { logger } = this;
+    return typeof logger.isLevelEnabled === 'function' ? logger.isLevelEnabled(level) : true;
   }
 
   private rememberSecret(value: string): void {

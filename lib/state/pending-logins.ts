@@ -78,11 +78,18 @@ function sameString(a: string, b: string): boolean {
 }
 
 export type PendingLookup =
-  { found: true; login: PendingLogin } | { found: false; reason: 'unknown' | 'expired' };
+  | {
+      found: true;
+      login: PendingLogin;
+      /** The session's other live entries: what {@link keepPendingLogins} writes back. */
+      rest: PendingLogin[];
+    }
+  | { found: false; reason: 'unknown' | 'expired' };
 
 /**
  * Finds the pending login for `state`, comparing against every entry in constant time (no early
- * exit). Does not remove it: see {@link removePendingLogin}.
+ * exit). Does not remove it: {@link keepPendingLogins} with `rest` (or
+ * {@link removePendingLogin}) does.
  */
 export function findPendingLogin(
   session: SessionLike,
@@ -90,12 +97,19 @@ export function findPendingLogin(
   limits: { ttlMs: number; now: number },
 ): PendingLookup {
   let match: PendingLogin | undefined;
+  const rest: PendingLogin[] = [];
   for (const login of readPendingLogins(session)) {
     if (sameString(login.state, state)) match = login;
+    else if (limits.now - login.createdAt < limits.ttlMs) rest.push(login);
   }
   if (match === undefined) return { found: false, reason: 'unknown' };
   if (limits.now - match.createdAt >= limits.ttlMs) return { found: false, reason: 'expired' };
-  return { found: true, login: match };
+  return { found: true, login: match, rest };
+}
+
+/** Replaces the session's pending logins with `logins` (the `rest` of a lookup). */
+export function keepPendingLogins(session: SessionLike, logins: PendingLogin[]): void {
+  writePendingLogins(session, logins);
 }
 
 /** Removes the entry for `state` (and any expired ones) from the session object. */

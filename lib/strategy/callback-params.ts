@@ -50,17 +50,28 @@ export function looksLikeCallback(query: URLSearchParams): boolean {
 
 /** Validates the callback's parameters. Failures say why (for logs; never shown with values). */
 export function parseCallbackParams(query: URLSearchParams): CallbackParse {
-  for (const key of query.keys()) {
-    if (key !== baseName(key) && CALLBACK_NAMES.includes(baseName(key))) {
-      return { ok: false, reason: `array/object-style parameter ${baseName(key)}[...]` };
+  // One pass over the query: the first value and the count of each callback parameter, and the
+  // first `name[…]` form of one; the checks below then read these in a fixed order.
+  const first = new Map<string, string>();
+  const repeated = new Set<string>();
+  let bracketed: string | undefined;
+  for (const [key, value] of query) {
+    if (CALLBACK_NAMES.includes(key)) {
+      if (first.has(key)) repeated.add(key);
+      else first.set(key, value);
+    } else if (bracketed === undefined && CALLBACK_NAMES.includes(baseName(key))) {
+      bracketed = baseName(key);
     }
   }
-  for (const name of CALLBACK_NAMES) {
-    if (query.getAll(name).length > 1) return { ok: false, reason: `duplicated ${name}` };
+  if (bracketed !== undefined) {
+    return { ok: false, reason: `array/object-style parameter ${bracketed}[...]` };
   }
-  const code = query.get('code');
-  const state = query.get('state');
-  const error = query.get('error');
+  for (const name of CALLBACK_NAMES) {
+    if (repeated.has(name)) return { ok: false, reason: `duplicated ${name}` };
+  }
+  const code = first.get('code') ?? null;
+  const state = first.get('state') ?? null;
+  const error = first.get('error') ?? null;
   if (code !== null) {
     if (code.length === 0) return { ok: false, reason: 'empty code' };
     if (code.length > MAX_CODE_LENGTH) return { ok: false, reason: 'code longer than 2 KiB' };
@@ -78,7 +89,7 @@ export function parseCallbackParams(query: URLSearchParams): CallbackParse {
   if (code !== null) params.code = code;
   if (state !== null && state !== '') params.state = state;
   if (error !== null) params.error = error;
-  const scopes = query.get('scopes');
+  const scopes = first.get('scopes') ?? null;
   // NOTE: TikTok names the granted scopes `scopes` (plural), comma-separated (https://developers.tiktok.com/doc/login-kit-web).
   if (scopes !== null && SCOPES.test(scopes)) {
     params.scopes = scopes.split(',').filter((s) => s.length > 0);

@@ -33,7 +33,15 @@ function sameHandle(a: string, b: unknown): boolean {
  * passport-oauth2's own SessionStore.
  */
 export class HexPkceSessionStore {
-  constructor(private readonly key: string) {}
+  /**
+   * `expireAnonymousMs`: a session without a user gets a cookie `maxAge` of that many ms at the
+   * start of a login, so the store entry of a login that never comes back expires with it (the
+   * least an implementation of that defence does; `passport-oauth2-expiring`).
+   */
+  constructor(
+    private readonly key: string,
+    private readonly expireAnonymousMs?: number,
+  ) {}
 
   store(
     req: Request,
@@ -44,6 +52,9 @@ export class HexPkceSessionStore {
     const handle = randomBytes(24).toString('hex');
     const pending: Pending = { handle, verifier: state.verifier };
     Reflect.set(req.session, this.key, pending);
+    if (this.expireAnonymousMs !== undefined && req.user === undefined) {
+      req.session.cookie.maxAge = this.expireAnonymousMs;
+    }
     callback(null, handle);
   }
 

@@ -1,7 +1,7 @@
 import type { CompetitorId } from '../../types';
 import type { StrategyPlugin } from '../plugin';
 import { floor } from './floor';
-import { passportOAuth2 } from './passport-oauth2';
+import { passportOAuth2, passportOAuth2Expiring } from './passport-oauth2';
 import { passportTikTok } from './passport-tiktok';
 import { passportTikTokAuth, passportTikTokAuthFields } from './passport-tiktok-auth';
 
@@ -10,5 +10,6 @@ export const PLUGINS: Readonly<Record<CompetitorId, StrategyPlugin>> = {
   'passport-tiktok-auth': passportTikTokAuth,
   'passport-tiktok-auth-fields': passportTikTokAuthFields,
   'passport-oauth2': passportOAuth2,
+  'passport-oauth2-expiring': passportOAuth2Expiring,
   floor,
 };

@@ -15,7 +15,10 @@ interface Envelope {
  * through a state store, and a `userProfile` that reads TikTok's envelope.
  */
 class HandWiredTikTokStrategy extends OAuth2Strategy {
-  constructor(private readonly c: StrategyConfig) {
+  constructor(
+    private readonly c: StrategyConfig,
+    expireAnonymousMs?: number,
+  ) {
     super(
       {
         authorizationURL: c.upstream.authorizationURL,
@@ -27,7 +30,10 @@ class HandWiredTikTokStrategy extends OAuth2Strategy {
         scopeSeparator: ',',
         // @types/passport-oauth2 lacks the `store(req, state, meta, cb)` form that
         // passport-oauth2 1.8 picks by arity when `state` is an object.
-        store: new HexPkceSessionStore('oauth2:tiktok:pkce') as unknown as StateStore,
+        store: new HexPkceSessionStore(
+          'oauth2:tiktok:pkce',
+          expireAnonymousMs,
+        ) as unknown as StateStore,
       },
       benchVerify,
     );
@@ -77,4 +83,15 @@ export const passportOAuth2: StrategyPlugin = {
   id: 'passport-oauth2',
   create: (c) => new HandWiredTikTokStrategy(c),
   startOptions: () => ({ state: { verifier: randomBytes(32).toString('hex') } }),
+};
+
+/**
+ * The same, plus the anonymous-session expiry this package applies (a session holding only a
+ * pending login gets a cookie `maxAge` of the state lifetime, 10 min): `--ab
+ * passport-oauth2-expiring,passport-oauth2` measures what that defence costs by itself.
+ */
+export const passportOAuth2Expiring: StrategyPlugin = {
+  id: 'passport-oauth2-expiring',
+  create: (c) => new HandWiredTikTokStrategy(c, 10 * 60 * 1000),
+  startOptions: passportOAuth2.startOptions,
 };
