@@ -218,26 +218,45 @@ function formsOf(secret: string): SecretForms {
  * `base64(client_key:client_secret)`, where the whole base64 run is replaced).
  */
 export class Scrubber {
-  private readonly raw: string[] = [];
+  private raw: string[] | undefined;
   private forms: SecretForms[] | undefined;
   private escaped: RegExp | undefined;
   private encoded: RegExp | undefined;
 
-  constructor(secrets: ReadonlyArray<string | undefined> = []) {
-    for (const s of secrets) this.add(s);
-  }
+  /**
+   * The secrets of `secrets` and `more` (the client's known secrets and the operation's own).
+   * NOTE: both lists are read at the first scrub() or add(), not here: most operations succeed
+   * without writing a line, and never pay for collecting them. Callers pass lists they no longer
+   * change.
+   */
+  constructor(
+    private readonly secrets: ReadonlyArray<string | undefined> = [],
+    private readonly more: ReadonlyArray<string | undefined> = [],
+  ) {}
 
   add(secret: string | undefined): void {
+    const raw = this.values();
     // Very short values would over-match innocent text; real secrets are long.
-    if (secret === undefined || secret.length < 6 || this.raw.includes(secret)) return;
-    this.raw.push(secret);
+    if (secret === undefined || secret.length < 6 || raw.includes(secret)) return;
+    raw.push(secret);
     this.forms = undefined;
     this.escaped = undefined;
     this.encoded = undefined;
   }
 
+  /** The secret values to scrub, collected from the constructor's lists on first use. */
+  private values(): string[] {
+    if (this.raw === undefined) {
+      this.raw = [];
+      for (const s of this.secrets) this.add(s);
+      for (const s of this.more) this.add(s);
+    }
+    return this.raw;
+  }
+
   scrub(text: string): string {
-    if (this.raw.length === 0) return text;
+    const raw = this.values();
+    if (raw.length === 0) return text;
     // NOTE: most log lines hold no secret: cheap substring checks decide whether a regex runs
     // (a login's lines go through here; see bench/README.md, profiling).
     const forms = this.allForms();
@@ -260,7 +279,7 @@ export class Scrubber {
 
   /** Computed on the first scrub only: most operations succeed and never scrub anything. */
   private allForms(): SecretForms[] {
-    this.forms ??= this.raw.map(formsOf);
+    this.forms ??= this.values().map(formsOf);
     return this.forms;
   }
 }

@@ -29,6 +29,12 @@ export type CircuitPermit =
 
 const BUCKETS = 10;
 
+// NOTE: the permits that carry no data are shared, read-only objects: one is asked for on every
+// attempt (hot path).
+/** @internal */
+export const ALLOWED: CircuitPermit = Object.freeze({ allowed: true, probe: false });
+const PROBE: CircuitPermit = Object.freeze({ allowed: true, probe: true });
+
 function checkOption(
   value: number,
   name: string,
@@ -109,9 +115,9 @@ export class CircuitBreaker {
       }
       this.probeInFlight = true;
       this.probeSentAt = now;
-      return { allowed: true, probe: true };
+      return PROBE;
     }
-    return { allowed: true, probe: false };
+    return ALLOWED;
   }
 
   /** TikTok answered (any status that shows it is working). */

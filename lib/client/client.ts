@@ -112,6 +112,16 @@ export interface AuthorizationUrl {
   codeVerifier?: string;
 }
 
+/** How post() runs one token or revoke request. */
+interface PostRun<T> {
+  correlationId: string;
+  mode: RetryMode;
+  lostAttemptHint?: string;
+  deadlineAt: number;
+  maxAttempts?: number | undefined;
+  parse: (body: unknown, now: number, text: string) => T;
+}
+
 const MAX_CODE_LENGTH = 2048;
 /** Resolved client secrets kept for scrubbing (the current one and a few rotated ones). */
 const KNOWN_SECRETS = 4;
@@ -136,11 +146,15 @@ export class TikTokClient {
   private readonly config: ResolvedClientConfig;
   private readonly key: CredentialSource;
   private readonly secret: CredentialSource;
-  /** Every client secret value this client has used lately, scrubbed from all its output. */
-  private readonly knownSecrets: string[] = [];
+  /**
+   * Every client secret value this client has used lately, scrubbed from all its output.
+   * NOTE: replaced, never changed in place: a Scrubber reads the list it was given lazily.
+   */
+  private knownSecrets: readonly string[] = [];
   // Every login start and user-info call builds the same few strings (bench/README.md, profiling).
   private readonly prefixes = new BoundedMemo<string>();
   private readonly userInfoUrls = new BoundedMemo<string>();
+  private readonly userInfoUrlsByScopes = new BoundedMemo<string>();
   private readonly transport: Transport;
   private readonly logger: TikTokLogger;
   private readonly metrics: TikTokMetrics | undefined;
@@ -249,8 +263,7 @@ export class TikTokClient {
 
   private rememberSecret(value: string): void {
     if (this.knownSecrets.includes(value)) return;
-    this.knownSecrets.unshift(value);
-    this.knownSecrets.length = Math.min(this.knownSecrets.length, KNOWN_SECRETS);
+    this.knownSecrets = [value, ...this.knownSecrets].slice(0, KNOWN_SECRETS);
   }
 
   /**
@@ -258,7 +271,8 @@ export class TikTokClient {
    * @internal
    */
   logFor(secrets: ReadonlyArray<string | undefined>): { logger: SafeLogger; scrubber: Scrubber } {
-    const scrubber = new Scrubber([...this.knownSecrets, ...secrets]);
+    // NOTE: the scrubber reads both lists at its first use only (most operations never scrub).
+    const scrubber = new Scrubber(this.knownSecrets, secrets);
     return { logger: new SafeLogger(this.logger, scrubber), scrubber };
   }
 
@@ -351,7 +365,8 @@ export class TikTokClient {
       redirect_uri: opts.redirectUri ?? this.config.redirectUri,
     };
     if (opts.codeVerifier !== undefined) form.code_verifier = opts.codeVerifier;
-    return this.post(
+    // NOTE: `return await` settles this promise one microtask sooner than returning post()'s.
+    return await this.post(
       'token_exchange',
       'Token exchange',
       'tokenURL',
@@ -380,7 +395,7 @@ export class TikTokClient {
   ): Promise<TikTokTokens> {
     const correlationId = acceptCorrelationId(opts.correlationId);
     this.requireToken(refreshToken, 'refresh token', correlationId);
-    return this.post(
+    return await this.post(
       'refresh',
       'Token refresh',
       'tokenURL',
@@ -413,10 +428,13 @@ export class TikTokClient {
   ): Promise<TikTokUserInfo> {
     const correlationId = acceptCorrelationId(opts.correlationId);
     this.requireToken(accessToken, 'access token', correlationId);
-    const fields = opts.fields ?? fieldsForScopes(opts.scopes ?? this.config.scopes);
-    const url = this.userInfoUrl(fields);
+    const url =
+      opts.fields === undefined
+        ? this.userInfoUrlForScopes(opts.scopes ?? this.config.scopes)
+        : this.userInfoUrl(opts.fields);
     const { logger, scrubber } = this.logFor([accessToken]);
-    return runOperation(this.settings(logger, 'user_info', opts.maxAttempts), {
+    const expectedOpenId = opts.expectedOpenId;
+    return await runOperation(this.settings(logger, 'user_info', opts.maxAttempts), {
       operation: 'user_info',
       label: 'User info',
       correlationId,
@@ -426,7 +444,12 @@ export class TikTokClient {
       request: {
         url,
         method: 'GET',
-        headers: { ...this.headers(correlationId), Authorization: `Bearer ${accessToken}` },
+        headers: {
+          Accept: 'application/json',
+          'User-Agent': USER_AGENT,
+          'X-Correlation-Id': correlationId,
+          Authorization: `Bearer ${accessToken}`,
+        },
       },
       interpret: (res, now) =>
         interpret(
@@ -441,7 +464,7 @@ export class TikTokClient {
           res,
           (body) => {
             const user = parseUserInfo(body);
-            if (opts.expectedOpenId !== undefined && user.open_id !== opts.expectedOpenId) {
+            if (expectedOpenId !== undefined && user.open_id !== expectedOpenId) {
               throw new ShapeError('open_id differs from the one the token was issued for');
             }
             return user;
@@ -504,6 +527,16 @@ export class TikTokClient {
     return this.userInfoUrls.get(JSON.stringify(fields), () => this.computeUserInfoUrl(fields));
   }
 
+  /**
+   * The user-info URL of the fields `scopes` allow. NOTE: memoised by the scopes themselves: a
+   * login asks with the granted scopes and skips building and keying the field list.
+   */
+  private userInfoUrlForScopes(scopes: readonly string[]): string {
+    return this.userInfoUrlsByScopes.get(JSON.stringify(scopes), () =>
+      this.userInfoUrl(fieldsForScopes(scopes)),
+    );
+  }
+
   private computeUserInfoUrl(fields: readonly string[]): string {
     const url = new URL(this.config.userInfoURL);
     url.search = `fields=${fields.map(encodeURIComponent).join(',')}`;
@@ -527,14 +560,6 @@ export class TikTokClient {
     }
   }
 
-  private headers(correlationId: string): Record<string, string> {
-    return {
-      Accept: 'application/json',
-      'User-Agent': USER_AGENT,
-      'X-Correlation-Id': correlationId,
-    };
-  }
-
   private settings(
     logger: SafeLogger,
     endpoint: TikTokEndpoint,
@@ -555,81 +580,91 @@ export class TikTokClient {
    * NOTE: the token and revoke endpoints take `application/x-www-form-urlencoded` bodies with
    * `client_key` + `client_secret` in the body (JSON bodies are rejected; https://developers.tiktok.com/doc/oauth-user-access-token-management).
    */
-  private async post<T>(
+  private post<T>(
     operation: TikTokOperation,
     label: string,
     urlOption: 'tokenURL' | 'revokeURL',
     form: Record<string, string>,
     secrets: ReadonlyArray<string | undefined>,
-    run: {
-      correlationId: string;
-      mode: RetryMode;
-      lostAttemptHint?: string;
-      deadlineAt: number;
-      maxAttempts?: number | undefined;
-      parse: (body: unknown, now: number, text: string) => T;
-    },
+    run: PostRun<T>,
+  ): Promise<T> {
+    const resolved = this.credentials(operation, run.correlationId);
+    // NOTE: static credentials are used at once: no await, no extra promise (hot path).
+    if (resolved instanceof Promise) {
+      return resolved.then(([key, secret]) =>
+        this.send(operation, label, urlOption, form, secrets, run, key, secret),
+      );
+    }
+    return this.send(operation, label, urlOption, form, secrets, run, resolved[0], resolved[1]);
+  }
+
+  private send<T>(
+    operation: TikTokOperation,
+    label: string,
+    urlOption: 'tokenURL' | 'revokeURL',
+    form: Record<string, string>,
+    secrets: ReadonlyArray<string | undefined>,
+    run: PostRun<T>,
+    key: ResolvedCredential,
+    secret: ResolvedCredential,
   ): Promise<T> {
     const correlationId = run.correlationId;
-    const resolved = this.credentials(operation, correlationId);
-    const [key, secret] = resolved instanceof Promise ? await resolved : resolved;
     const { logger, scrubber } = this.logFor(secrets);
-    const body = new URLSearchParams({
+    const body = formBody({
       client_key: key.value,
       client_secret: secret.value,
       ...form,
-    }).toString();
-    try {
-      return await runOperation(
-        this.settings(logger, urlOption === 'revokeURL' ? 'revoke' : 'token', run.maxAttempts),
-        {
-          operation,
-          label,
-          correlationId,
-          mode: run.mode,
-          ...(run.lostAttemptHint === undefined ? {} : { lostAttemptHint: run.lostAttemptHint }),
-          deadlineAt: run.deadlineAt,
-          request: {
-            url: this.config[urlOption],
-            method: 'POST',
-            headers: {
-              ...this.headers(correlationId),
-              'Content-Type': 'application/x-www-form-urlencoded',
-            },
-            body,
+    });
+    return runOperation(
+      this.settings(logger, urlOption === 'revokeURL' ? 'revoke' : 'token', run.maxAttempts),
+      {
+        operation,
+        label,
+        correlationId,
+        mode: run.mode,
+        ...(run.lostAttemptHint === undefined ? {} : { lostAttemptHint: run.lostAttemptHint }),
+        deadlineAt: run.deadlineAt,
+        request: {
+          url: this.config[urlOption],
+          method: 'POST',
+          headers: {
+            Accept: 'application/json',
+            'User-Agent': USER_AGENT,
+            'X-Correlation-Id': correlationId,
+            'Content-Type': 'application/x-www-form-urlencoded',
           },
-          interpret: (res: HttpResponse, now: number) =>
-            interpret(
-              {
-                operationLabel: label,
-                urlOption,
-                correlationId,
-                scrubber,
-                now,
-                validationAdvice: VALIDATION_ADVICE[operation],
-              },
-              res,
-              (json, text) => run.parse(json, now, text),
-            ),
+          body,
         },
-      );
-    } catch (err) {
-      // NOTE: `invalid_client` after a rotation: the next operation asks the functions again.
-      if (err instanceof TikTokAPIError && err.tiktokError?.error === 'invalid_client') {
-        if (this.key.dynamic || this.secret.dynamic) {
-          logger.log(
-            'info',
-            `[TikTokOAuth] ${operation} - credentials refused, fetched again next time`,
+        interpret: (res: HttpResponse, now: number) =>
+          interpret(
             {
+              operationLabel: label,
+              urlOption,
               correlationId,
+              scrubber,
+              now,
+              validationAdvice: VALIDATION_ADVICE[operation],
             },
-          );
-        }
-        this.key.invalidate(key.generation);
-        this.secret.invalidate(secret.generation);
-      }
-      throw err;
-    }
+            res,
+            (json, text) => run.parse(json, now, text),
+          ),
+        onFailure: (err) => {
+          // NOTE: `invalid_client` after a rotation: the next operation asks the functions again.
+          if (err.tiktokError?.error !== 'invalid_client') return;
+          if (this.key.dynamic || this.secret.dynamic) {
+            logger.log(
+              'info',
+              `[TikTokOAuth] ${operation} - credentials refused, fetched again next time`,
+              {
+                correlationId,
+              },
+            );
+          }
+          this.key.invalidate(key.generation);
+          this.secret.invalidate(secret.generation);
+        },
+      },
+    );
   }
 
   /**
@@ -721,4 +756,38 @@ function booleanOption(
   if (typeof value !== 'boolean')
     throw new TypeError(`${owner} option ${option} must be a boolean`);
   return value;
+}
+
+// Characters application/x-www-form-urlencoded leaves as they are.
+const FORM_SAFE = /^[A-Za-z0-9*._-]*$/;
+// What encodeURIComponent leaves as is but the form encoding escapes, and the escaped space.
+const FORM_FIXUPS = /[!'()~]|%20/g;
+const formFixup = (m: string): string =>
+  m === '%20' ? '+' : `%${m.charCodeAt(0).toString(16).toUpperCase()}`;
+
+/** One name or value as `URLSearchParams` serialises it. */
+function formValue(text: string): string {
+  if (FORM_SAFE.test(text)) return text;
+  let encoded: string;
+  try {
+    encoded = encodeURIComponent(text);
+  } catch {
+    // A lone surrogate: URLSearchParams turns it into U+FFFD.
+    return new URLSearchParams([['', text]]).toString().slice(1);
+  }
+  return encoded.replace(FORM_FIXUPS, formFixup);
+}
+
+/**
+ * `new URLSearchParams(fields).toString()`, byte for byte. NOTE: written out because every code
+ * exchange builds one: most values need no escaping, and no parameter list is built.
+ * @internal
+ */
+export function formBody(fields: Readonly<Record<string, string>>): string {
+  let out = '';
+  for (const name of Object.keys(fields)) {
+    if (out !== '') out += '&';
+    out += `${formValue(name)}=${formValue(fields[name] ?? '')}`;
+  }
+  return out;
 }

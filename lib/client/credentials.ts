@@ -66,6 +66,8 @@ export class CredentialSource {
   private cached: Cached | undefined;
   private inFlight: Promise<ResolvedCredential> | undefined;
   private generation = 0;
+  /** The fixed value as resolve() returns it, made once (every operation asks for it). */
+  private readonly fixed: ResolvedCredential | undefined;
 
   constructor(
     private readonly option: CredentialOption,
@@ -75,7 +77,9 @@ export class CredentialSource {
     private readonly onValue: (value: string) => void,
     /** Told when a refetch failed and the previous value keeps serving. */
     private readonly onStale: (err: TikTokAPIError) => void,
-  ) {}
+  ) {
+    this.fixed = typeof source === 'string' ? { value: source, generation: 0 } : undefined;
+  }
 
   /** Whether the option is a function (the value can change at runtime). */
   get dynamic(): boolean {
@@ -89,10 +93,11 @@ export class CredentialSource {
 
   /** The value to use now: fixed, cached, or fetched (single-flight). */
   resolve(correlationId: () => string): ResolvedCredential | Promise<ResolvedCredential> {
-    if (typeof this.source === 'string') return { value: this.source, generation: 0 };
+    const source = this.source;
+    if (typeof source === 'string') return this.fixed ?? { value: source, generation: 0 };
     const cached = this.cached;
     if (cached !== undefined && Date.now() < cached.expiresAt) return cached;
-    this.inFlight ??= this.fetch(this.source, correlationId).finally(() => {
+    this.inFlight ??= this.fetch(source, correlationId).finally(() => {
       this.inFlight = undefined;
     });
     return this.inFlight;

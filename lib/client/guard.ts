@@ -83,5 +83,10 @@ export function createGuards(
       metrics?.circuitState?.set({ endpoint }, STATE_VALUE.closed);
     }
   }
-  return (endpoint) => ({ breaker: breakers.get(endpoint), budget });
+  // NOTE: one CallGuard object per endpoint, made once: every operation asks for one (hot path).
+  const guards = new Map<TikTokEndpoint, CallGuard>();
+  for (const endpoint of ENDPOINTS) {
+    guards.set(endpoint, { breaker: breakers.get(endpoint), budget });
+  }
+  return (endpoint) => guards.get(endpoint) ?? { breaker: breakers.get(endpoint), budget };
 }

@@ -81,14 +81,20 @@ function targetOf(url: string): Target {
   });
 }
 
-function headerReader(headers: Http.IncomingHttpHeaders): HeaderReader {
-  return {
-    get(name: string): string | null {
-      const v = headers[name.toLowerCase()];
-      if (v === undefined) return null;
-      return Array.isArray(v) ? v.join(', ') : v;
-    },
-  };
+class HeaderView implements HeaderReader {
+  constructor(private readonly headers: Http.IncomingHttpHeaders) {}
+
+  get(name: string): string | null {
+    const v = this.headers[name.toLowerCase()];
+    if (v === undefined) return null;
+    return Array.isArray(v) ? v.join(', ') : v;
+  }
+}
+
+/** The body as UTF-8 text. NOTE: a TikTok answer is one chunk, decoded without a copy. */
+function bodyText(chunks: readonly Buffer[]): string {
+  const only = chunks.length === 1 ? chunks[0] : undefined;
+  return (only ?? Buffer.concat(chunks)).toString('utf8');
 }
 
 /**
@@ -104,8 +110,11 @@ export const nodeTransport: Transport = (req: HttpRequest) =>
     try {
       const target = targetOf(req.url);
       const pool = poolOf(target.protocol);
-      const headers: Record<string, string | number> = { ...req.headers };
-      if (req.body !== undefined) headers['Content-Length'] = Buffer.byteLength(req.body);
+      // NOTE: node only reads the headers object: a request without a body passes it as is.
+      let headers: Readonly<Record<string, string | number>> = req.headers;
+      if (req.body !== undefined) {
+        headers = { ...req.headers, 'Content-Length': Buffer.byteLength(req.body) };
+      }
       request = pool.module.request({
         protocol: target.protocol,
         hostname: target.hostname,
@@ -169,8 +178,8 @@ export const nodeTransport: Transport = (req: HttpRequest) =>
         clearTimeout(timer);
         resolve({
           status: res.statusCode ?? 0,
-          headers: headerReader(res.headers),
-          text: Buffer.concat(chunks).toString('utf8'),
+          headers: new HeaderView(res.headers),
+          text: bodyText(chunks),
           durationMs: elapsed(),
         });
       });

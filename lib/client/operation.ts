@@ -2,6 +2,7 @@ import { TikTokAPIError } from '../errors';
 import type { LogLevel, SafeLogger } from '../logging';
 import type { TikTokMetrics, TikTokOperation } from '../metrics';
 import { TransportFailure, type HttpRequest, type HttpResponse, type Transport } from './http';
+import { ALLOWED } from './circuit-breaker';
 import { circuitOpenError, healthOf, type CallGuard } from './guard';
 import { AttemptFailure } from './interpret';
 
@@ -37,6 +38,8 @@ export interface OperationRun<T> {
    * after a lost attempt is refused with INVALID_TOKEN (the lost attempt may have used it).
    */
   readonly lostAttemptHint?: string;
+  /** Told the operation's error just before it is thrown, after the failure line is logged. */
+  readonly onFailure?: (error: TikTokAPIError) => void;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -88,24 +91,34 @@ function transportError(
   );
 }
 
+/** One `[TikTokOAuth] <operation> - <event>` line with the operation's correlation ID first. */
+function logEvent(
+  s: OperationSettings,
+  run: OperationRun<unknown>,
+  level: LogLevel,
+  event: string,
+  meta: Record<string, unknown>,
+): void {
+  s.logger.log(level, `[TikTokOAuth] ${run.operation} - ${event}`, {
+    correlationId: run.correlationId,
+    operation: run.operation,
+    ...meta,
+  });
+}
+
 /** Runs one operation: attempts, classification, backoff, logs and metrics. One error at most. */
 export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>): Promise<T> {
   const started = performance.now();
-  const base = { correlationId: run.correlationId, operation: run.operation };
-  const log = (level: LogLevel, event: string, meta: Record<string, unknown> = {}): void => {
-    // Checked first so a disabled level costs no string or object building (hot path).
-    if (s.logger.enabled(level)) {
-      s.logger.log(level, `[TikTokOAuth] ${run.operation} - ${event}`, { ...base, ...meta });
-    }
-  };
   let ambiguousSeen = false;
   let spent = 0; // retry-budget tokens the current attempt cost
   const breaker = s.guard?.breaker;
-  log('debug', 'start', { maxAttempts: s.maxAttempts });
+  // NOTE: every line's level is checked before its meta object is built: at the default `info`
+  // level a successful operation builds no log line and reads the clock twice (hot path).
+  if (s.logger.enabled('debug')) logEvent(s, run, 'debug', 'start', { maxAttempts: s.maxAttempts });
   for (let attempt = 1; ; attempt++) {
     const remaining = run.deadlineAt - Date.now();
     const timeoutMs = Math.max(1, Math.min(s.timeoutMs, remaining));
-    const permit = breaker?.permit() ?? { allowed: true, probe: false };
+    const permit = breaker === undefined ? ALLOWED : breaker.permit();
     let failure: AttemptFailure;
     try {
       if (!permit.allowed) {
@@ -115,8 +128,9 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
         );
       }
       const res = await s.transport({ ...run.request, timeoutMs });
-      if (s.logger.enabled('debug')) {
-        log('debug', 'response', {
+      const debug = s.logger.enabled('debug');
+      if (debug) {
+        logEvent(s, run, 'debug', 'response', {
           status: res.status,
           durationMs: res.durationMs,
           attempt,
@@ -126,11 +140,14 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
       const value = run.interpret(res, Date.now());
       breaker?.recordSuccess(permit.probe);
       s.guard?.budget?.refund(spent);
-      const durationMs = Math.round(performance.now() - started);
-      // debug, not info: at the default `info` level the package logs only what needs attention.
-      log('debug', 'success', { attempt, durationMs });
-      s.metrics?.requests.inc({ operation: run.operation, outcome: 'success' });
-      s.metrics?.duration.observe({ operation: run.operation }, durationMs / 1000);
+      const metrics = s.metrics;
+      if (debug || metrics !== undefined) {
+        const durationMs = Math.round(performance.now() - started);
+        // debug, not info: at the default `info` level the package logs only what needs attention.
+        if (debug) logEvent(s, run, 'debug', 'success', { attempt, durationMs });
+        metrics?.requests.inc({ operation: run.operation, outcome: 'success' });
+        metrics?.duration.observe({ operation: run.operation }, durationMs / 1000);
+      }
       return value;
     } catch (err) {
       if (err instanceof AttemptFailure) failure = err;
@@ -162,14 +179,16 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
       }
     }
     if (verdict.retry) {
-      log('warn', 'retry', {
-        attempt,
-        reason: error.code,
-        delayMs: verdict.delayMs,
-        upstreamStatus: error.upstreamStatus,
-        logId: error.logId,
-        tiktokDescription: error.tiktokError?.description,
-      });
+      if (s.logger.enabled('warn')) {
+        logEvent(s, run, 'warn', 'retry', {
+          attempt,
+          reason: error.code,
+          delayMs: verdict.delayMs,
+          upstreamStatus: error.upstreamStatus,
+          logId: error.logId,
+          tiktokDescription: error.tiktokError?.description,
+        });
+      }
       s.metrics?.retries.inc({ operation: run.operation, reason: error.code });
       await sleep(verdict.delayMs);
       continue;
@@ -187,19 +206,23 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
           })
         : error;
     const durationMs = Math.round(performance.now() - started);
-    log(final.retryable ? 'error' : 'warn', 'failure', {
-      attempt,
-      durationMs,
-      errorCode: final.code,
-      retryable: final.retryable,
-      upstreamStatus: final.upstreamStatus,
-      logId: final.logId,
-      tiktokError: final.tiktokError?.error,
-      tiktokDescription: final.tiktokError?.description,
-      reason: verdict.reason,
-    });
+    const level = final.retryable ? 'error' : 'warn';
+    if (s.logger.enabled(level)) {
+      logEvent(s, run, level, 'failure', {
+        attempt,
+        durationMs,
+        errorCode: final.code,
+        retryable: final.retryable,
+        upstreamStatus: final.upstreamStatus,
+        logId: final.logId,
+        tiktokError: final.tiktokError?.error,
+        tiktokDescription: final.tiktokError?.description,
+        reason: verdict.reason,
+      });
+    }
     s.metrics?.requests.inc({ operation: run.operation, outcome: final.code });
     s.metrics?.duration.observe({ operation: run.operation }, durationMs / 1000);
+    run.onFailure?.(final);
     throw final;
   }
 }
