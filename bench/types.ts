@@ -9,6 +9,7 @@ export const COMPETITORS = [
   'passport-tiktok-auth-fields',
   'passport-oauth2',
   'passport-oauth2-expiring',
+  'passport-oauth2-contract',
   'floor',
 ] as const;
 export type CompetitorId = (typeof COMPETITORS)[number];
@@ -17,7 +18,10 @@ export type CompetitorId = (typeof COMPETITORS)[number];
  * Stacks run only when named (`--ab a,b`): variants of a competitor that measure what one
  * behaviour costs, not anybody's choice.
  */
-export const VARIANTS: readonly CompetitorId[] = ['passport-oauth2-expiring'];
+export const VARIANTS: readonly CompetitorId[] = [
+  'passport-oauth2-expiring',
+  'passport-oauth2-contract',
+];
 
 export type FaultScenarioId = '503' | 'hang' | '200-error';
 

@@ -57,7 +57,9 @@ export function createBenchApp(plugin: StrategyPlugin, config: StrategyConfig): 
       ? authenticate()
       : (req, res, next) => authenticate(startOptions())(req, res, next),
   );
-  app.get('/auth/tiktok/callback', authenticate(), (_req, res) => {
+  const { onLogin } = plugin;
+  app.get('/auth/tiktok/callback', authenticate(), (req, res) => {
+    onLogin?.(req);
     res.redirect('/');
   });
   app.get('/session/end', (req, res, next) => {

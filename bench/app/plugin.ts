@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, Request } from 'express';
 import type { Strategy } from 'passport';
 import type { CompetitorId, Upstream } from '../types';
 
@@ -26,6 +26,8 @@ export interface StrategyPlugin {
   readonly create: (config: StrategyConfig) => Strategy;
   /** Per-request options of the start route (hand-wired PKCE needs a fresh verifier). */
   readonly startOptions?: () => Record<string, unknown>;
+  /** Runs on the callback route after a successful login, before the redirect. */
+  readonly onLogin?: (req: Request) => void;
   /** An error middleware the competitor ships, mounted before the shared one. */
   readonly errorHandler?: () => ErrorRequestHandler;
 }

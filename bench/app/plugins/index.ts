@@ -1,7 +1,7 @@
 import type { CompetitorId } from '../../types';
 import type { StrategyPlugin } from '../plugin';
 import { floor } from './floor';
-import { passportOAuth2, passportOAuth2Expiring } from './passport-oauth2';
+import { passportOAuth2, passportOAuth2Contract, passportOAuth2Expiring } from './passport-oauth2';
 import { passportTikTok } from './passport-tiktok';
 import { passportTikTokAuth, passportTikTokAuthFields } from './passport-tiktok-auth';
 
@@ -11,5 +11,6 @@ export const PLUGINS: Readonly<Record<CompetitorId, StrategyPlugin>> = {
   'passport-tiktok-auth-fields': passportTikTokAuthFields,
   'passport-oauth2': passportOAuth2,
   'passport-oauth2-expiring': passportOAuth2Expiring,
+  'passport-oauth2-contract': passportOAuth2Contract,
   floor,
 };

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Strategy as OAuth2Strategy, type StateStore } from 'passport-oauth2';
 import { BENCH_FIELDS } from '../../fields';
 import { benchVerify, type StrategyConfig, type StrategyPlugin } from '../plugin';
+import { ContractSessionStore } from './contract-store';
 import { HexPkceSessionStore, type PkceState } from './hex-pkce-store';
 
 interface Envelope {
@@ -17,7 +18,7 @@ interface Envelope {
 class HandWiredTikTokStrategy extends OAuth2Strategy {
   constructor(
     private readonly c: StrategyConfig,
-    expireAnonymousMs?: number,
+    store: object = new HexPkceSessionStore('oauth2:tiktok:pkce'),
   ) {
     super(
       {
@@ -30,10 +31,7 @@ class HandWiredTikTokStrategy extends OAuth2Strategy {
         scopeSeparator: ',',
         // @types/passport-oauth2 lacks the `store(req, state, meta, cb)` form that
         // passport-oauth2 1.8 picks by arity when `state` is an object.
-        store: new HexPkceSessionStore(
-          'oauth2:tiktok:pkce',
-          expireAnonymousMs,
-        ) as unknown as StateStore,
+        store: store as StateStore,
       },
       benchVerify,
     );
@@ -92,6 +90,24 @@ export const passportOAuth2: StrategyPlugin = {
  */
 export const passportOAuth2Expiring: StrategyPlugin = {
   id: 'passport-oauth2-expiring',
-  create: (c) => new HandWiredTikTokStrategy(c, 10 * 60 * 1000),
+  create: (c) =>
+    new HandWiredTikTokStrategy(c, new HexPkceSessionStore('oauth2:tiktok:pkce', 10 * 60 * 1000)),
   startOptions: passportOAuth2.startOptions,
+};
+
+/**
+ * The same with the contract's state handling ({@link ContractSessionStore}) and the login stamp
+ * written into the regenerated session: `--ab passport-oauth2-contract,passport-oauth2` measures
+ * what those behaviours cost any implementation.
+ */
+export const passportOAuth2Contract: StrategyPlugin = {
+  id: 'passport-oauth2-contract',
+  create: (c) => new HandWiredTikTokStrategy(c, new ContractSessionStore('oauth2:tiktok:pending')),
+  startOptions: passportOAuth2.startOptions,
+  onLogin: (req) => {
+    const user: unknown = req.user;
+    const id: unknown =
+      typeof user === 'object' && user !== null ? Reflect.get(user, 'id') : undefined;
+    Reflect.set(req.session, 'tiktokLogin', { openId: id, at: Date.now() });
+  },
 };

@@ -1,0 +1,106 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Request } from 'express';
+import type { PkceState } from './hex-pkce-store';
+
+interface Pending {
+  handle: string;
+  verifier: string;
+  createdAt: number;
+}
+
+const MAX_PENDING = 5;
+const TTL_MS = 10 * 60 * 1000;
+const MAX_CLAIMS = 10_000;
+
+function isPending(value: unknown): value is Pending {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof Reflect.get(value, 'handle') === 'string' &&
+    typeof Reflect.get(value, 'verifier') === 'string' &&
+    typeof Reflect.get(value, 'createdAt') === 'number'
+  );
+}
+
+function sameHandle(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * The state store of `passport-oauth2-contract`: hand-wired passport-oauth2 plus the least code
+ * that gives its logins the state handling this package's contract asks of any implementation:
+ *
+ * - several pending logins per session (two tabs both work), at most 5, each for 10 minutes,
+ *   every entry compared in constant time;
+ * - a session holding only pending logins expires with them (cookie `maxAge` of 10 minutes);
+ * - single-use across concurrent callbacks: the first callback to claim the state wins (a
+ *   bounded in-process map, as this package's default claim store);
+ * - the state is removed from the stored session before the code exchange (the session is
+ *   saved before passport-oauth2 makes the token call).
+ *
+ * It measures what those behaviours cost on their own (`--ab passport-oauth2-contract,
+ * passport-oauth2`); nothing else of this package (timeouts, retries, response validation,
+ * typed errors, correlation IDs) is in it, so it is a lower bound of the contract's cost.
+ */
+export class ContractSessionStore {
+  private readonly claims = new Map<string, number>();
+
+  constructor(private readonly key: string) {}
+
+  store(
+    req: Request,
+    state: PkceState,
+    _meta: unknown,
+    callback: (err: Error | null, handle?: string) => void,
+  ): void {
+    const now = Date.now();
+    const handle = randomBytes(32).toString('hex');
+    const stored: unknown = Reflect.get(req.session, this.key);
+    const live = Array.isArray(stored)
+      ? stored.filter((p): p is Pending => isPending(p) && now - p.createdAt < TTL_MS)
+      : [];
+    live.push({ handle, verifier: state.verifier, createdAt: now });
+    Reflect.set(req.session, this.key, live.slice(-MAX_PENDING));
+    if (req.user === undefined) req.session.cookie.maxAge = TTL_MS;
+    callback(null, handle);
+  }
+
+  verify(
+    req: Request,
+    handle: unknown,
+    callback: (err: Error | null, ok: string | false, info?: { message: string }) => void,
+  ): void {
+    const now = Date.now();
+    const stored: unknown = Reflect.get(req.session, this.key);
+    const entries = Array.isArray(stored) ? stored.filter(isPending) : [];
+    let match: Pending | undefined;
+    const rest: Pending[] = [];
+    for (const entry of entries) {
+      if (typeof handle === 'string' && sameHandle(entry.handle, handle)) match = entry;
+      else if (now - entry.createdAt < TTL_MS) rest.push(entry);
+    }
+    const refuse = (): void => {
+      callback(null, false, { message: 'Invalid authorization request state.' });
+    };
+    if (match === undefined || now - match.createdAt >= TTL_MS) {
+      refuse();
+      return;
+    }
+    const claimed = this.claims.get(match.handle);
+    if (claimed !== undefined && claimed > now) {
+      refuse();
+      return;
+    }
+    if (this.claims.size >= MAX_CLAIMS) this.claims.delete(this.claims.keys().next().value ?? '');
+    this.claims.set(match.handle, now + TTL_MS);
+    if (rest.length > 0) Reflect.set(req.session, this.key, rest);
+    else Reflect.deleteProperty(req.session, this.key);
+    const verifier = match.verifier;
+    req.session.save((err: unknown) => {
+      if (err) callback(err instanceof Error ? err : new Error('session save failed'), false);
+      else callback(null, verifier);
+    });
+  }
+}
