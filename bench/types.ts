@@ -11,6 +11,7 @@ export const COMPETITORS = [
   'passport-oauth2-expiring',
   'passport-oauth2-contract',
   'floor',
+  'floor-contract',
 ] as const;
 export type CompetitorId = (typeof COMPETITORS)[number];
 
@@ -21,6 +22,7 @@ export type CompetitorId = (typeof COMPETITORS)[number];
 export const VARIANTS: readonly CompetitorId[] = [
   'passport-oauth2-expiring',
   'passport-oauth2-contract',
+  'floor-contract',
 ];
 
 export type FaultScenarioId = '503' | 'hang' | '200-error';

@@ -1,10 +1,20 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { Request } from 'express';
 import { Strategy } from 'passport';
 import { BENCH_FIELDS } from '../../fields';
 import type { StrategyConfig, StrategyPlugin } from '../plugin';
+import {
+  answer,
+  ContractError,
+  correlationId,
+  timedCall,
+  tokensOf,
+  userOf,
+} from './contract-client';
+import { ContractSessionStore } from './contract-store';
+import { passportOAuth2Contract } from './passport-oauth2';
 
 const STATE_KEY = 'floor:state';
 
@@ -116,4 +126,97 @@ class FloorStrategy extends Strategy {
 export const floor: StrategyPlugin = {
   id: 'floor',
   create: (c) => new FloorStrategy(c),
+};
+
+/**
+ * The contract on the leanest base: the floor's bare passport strategy (no passport-oauth2 flow)
+ * plus exactly what this package's contract asks of any implementation — hex S256 PKCE, the state
+ * handling of {@link ContractSessionStore} (several pending logins, anonymous-session expiry,
+ * single-use claim, session saved before the code exchange), the login stamp, and TikTok's calls
+ * through the contract client (timeouts within a deadline, correlation IDs, capped and validated
+ * answers, TikTok's errors with HTTP 200, typed errors). `--ab floor-contract,passport-oauth2`:
+ * the least any implementation of the contract costs in these apps.
+ */
+class FloorContractStrategy extends Strategy {
+  override name = 'tiktok';
+  private readonly store = new ContractSessionStore('floor:pending');
+
+  constructor(private readonly c: StrategyConfig) {
+    super();
+  }
+
+  override authenticate(req: Request): void {
+    const query = req.query;
+    const code = query.code;
+    if (typeof code !== 'string') {
+      const verifier = randomBytes(32).toString('hex');
+      this.store.store(req, { verifier }, undefined, (_err, state) => {
+        const u = this.c.upstream;
+        const params = new URLSearchParams({
+          client_key: u.clientKey,
+          scope: this.c.scopes.join(','),
+          response_type: 'code',
+          redirect_uri: this.c.callbackURL,
+          state: state ?? '',
+          code_challenge: createHash('sha256').update(verifier).digest('hex'),
+          code_challenge_method: 'S256',
+        });
+        this.redirect(`${u.authorizationURL}?${params.toString()}`);
+      });
+      return;
+    }
+    this.store.verify(req, query.state, (err, verifier) => {
+      if (err) this.error(err);
+      else if (verifier === false) this.fail({ message: 'bad state' }, 403);
+      else void this.finish(code, verifier);
+    });
+  }
+
+  private async finish(code: string, verifier: string): Promise<void> {
+    const u = this.c.upstream;
+    const deadlineAt = Date.now() + this.c.deadlineMs;
+    const timeout = (): number => Math.min(this.c.attemptTimeoutMs, deadlineAt - Date.now());
+    try {
+      const form = new URLSearchParams({
+        client_key: u.clientKey,
+        client_secret: u.clientSecret,
+        code,
+        grant_type: 'authorization_code',
+        redirect_uri: this.c.callbackURL,
+        code_verifier: verifier,
+      }).toString();
+      const id = correlationId();
+      const tokens = tokensOf(
+        answer(
+          await timedCall(
+            u.tokenURL,
+            'POST',
+            { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Correlation-Id': id },
+            timeout(),
+            form,
+          ),
+        ),
+      );
+      const user = userOf(
+        answer(
+          await timedCall(
+            `${u.userInfoURL}?fields=${BENCH_FIELDS}`,
+            'GET',
+            { Authorization: `Bearer ${tokens.access_token}`, 'X-Correlation-Id': id },
+            timeout(),
+          ),
+        ),
+      );
+      if (user.open_id !== tokens.open_id) throw new ContractError('MALFORMED_RESPONSE', 'open_id');
+      this.success({ id: tokens.open_id });
+    } catch (err) {
+      this.error(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+}
+
+export const floorContract: StrategyPlugin = {
+  id: 'floor-contract',
+  create: (c) => new FloorContractStrategy(c),
+  onLogin: passportOAuth2Contract.onLogin,
 };
