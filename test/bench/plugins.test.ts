@@ -42,7 +42,7 @@ async function completes(agent: Agent, callback: string): Promise<void> {
   assert.equal(typeof Reflect.get(Object(end.body), 'id'), 'string');
 }
 
-describe('bench: plugins', () => {
+describe('bench: app/plugins', () => {
   let tt: TikTokEmulator;
   before(async () => {
     tt = await startUpstream(undefined);
