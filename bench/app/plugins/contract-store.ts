@@ -1,6 +1,6 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
-import type { PkceState } from './hex-pkce-store';
+import { sameHandle, type PkceState } from './hex-pkce-store';
 
 interface Pending {
   handle: string;
@@ -20,12 +20,6 @@ function isPending(value: unknown): value is Pending {
     typeof Reflect.get(value, 'verifier') === 'string' &&
     typeof Reflect.get(value, 'createdAt') === 'number'
   );
-}
-
-function sameHandle(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /**
@@ -78,7 +72,7 @@ export class ContractSessionStore {
     let match: Pending | undefined;
     const rest: Pending[] = [];
     for (const entry of entries) {
-      if (typeof handle === 'string' && sameHandle(entry.handle, handle)) match = entry;
+      if (sameHandle(entry.handle, handle)) match = entry;
       else if (now - entry.createdAt < TTL_MS) rest.push(entry);
     }
     const refuse = (): void => {

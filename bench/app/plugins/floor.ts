@@ -41,6 +41,18 @@ function call(
   });
 }
 
+/** The code exchange's form (TikTok's `client_key`), with any extra fields. */
+function tokenForm(c: StrategyConfig, code: string, extra: Record<string, string> = {}): string {
+  return new URLSearchParams({
+    client_key: c.upstream.clientKey,
+    client_secret: c.upstream.clientSecret,
+    code,
+    grant_type: 'authorization_code',
+    redirect_uri: c.callbackURL,
+    ...extra,
+  }).toString();
+}
+
 function field(value: unknown, ...path: string[]): unknown {
   let v = value;
   for (const key of path) v = typeof v === 'object' && v !== null ? Reflect.get(v, key) : undefined;
@@ -92,13 +104,7 @@ class FloorStrategy extends Strategy {
   private async finish(code: string): Promise<void> {
     const u = this.c.upstream;
     try {
-      const form = new URLSearchParams({
-        client_key: u.clientKey,
-        client_secret: u.clientSecret,
-        code,
-        grant_type: 'authorization_code',
-        redirect_uri: this.c.callbackURL,
-      }).toString();
+      const form = tokenForm(this.c, code);
       const tokens: unknown = JSON.parse(
         await call(
           u.tokenURL,
@@ -177,14 +183,7 @@ class FloorContractStrategy extends Strategy {
     const deadlineAt = Date.now() + this.c.deadlineMs;
     const timeout = (): number => Math.min(this.c.attemptTimeoutMs, deadlineAt - Date.now());
     try {
-      const form = new URLSearchParams({
-        client_key: u.clientKey,
-        client_secret: u.clientSecret,
-        code,
-        grant_type: 'authorization_code',
-        redirect_uri: this.c.callbackURL,
-        code_verifier: verifier,
-      }).toString();
+      const form = tokenForm(this.c, code, { code_verifier: verifier });
       const id = correlationId();
       const tokens = tokensOf(
         answer(

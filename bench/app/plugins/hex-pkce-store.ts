@@ -20,7 +20,8 @@ function isPending(value: unknown): value is Pending {
   );
 }
 
-function sameHandle(a: string, b: unknown): boolean {
+/** A stored handle against the callback's, in constant time (any non-string is no match). */
+export function sameHandle(a: string, b: unknown): boolean {
   if (typeof b !== 'string' || a.length !== b.length) return false;
   return timingSafeEqual(Buffer.from(a), Buffer.from(b));
 }
