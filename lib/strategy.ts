@@ -593,11 +593,13 @@ async function completeLogin(
   }
   // debug, like every success: at the default `info` level the package logs only what needs
   // attention (retries, failures, circuit changes); apps log their own requests.
-  ctx.log('debug', '[TikTokOAuth] login - success', {
-    correlationId: ctx.correlationId,
-    durationMs: Date.now() - started,
-    grantedScopes: scopes.join(','),
-  });
+  if (ctx.settings.client.logEnabled('debug')) {
+    ctx.log('debug', '[TikTokOAuth] login - success', {
+      correlationId: ctx.correlationId,
+      durationMs: Date.now() - started,
+      grantedScopes: scopes.join(','),
+    });
+  }
   const info: Express.AuthInfo = {
     ...outcome.info,
     correlationId: ctx.correlationId,
