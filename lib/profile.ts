@@ -16,9 +16,11 @@ export interface TikTokProfile {
   _json: TikTokUserInfo;
 }
 
-/** The first value that is a non-empty string. */
-function firstNonEmpty(...values: Array<string | undefined>): string | undefined {
-  return values.find((v) => v !== undefined && v !== '');
+/** The first of up to three values that is a non-empty string. */
+function firstNonEmpty(a?: string, b?: string, c?: string): string | undefined {
+  if (a !== undefined && a !== '') return a;
+  if (b !== undefined && b !== '') return b;
+  return c !== undefined && c !== '' ? c : undefined;
 }
 
 /**
@@ -26,13 +28,22 @@ function firstNonEmpty(...values: Array<string | undefined>): string | undefined
  * included; `displayName` is the first non-empty of display_name, username and open_id, and the
  * photo the largest non-empty avatar URL.
  */
-export function parse(user: TikTokUserInfo, raw: string = JSON.stringify(user)): TikTokProfile {
+export function parse(user: TikTokUserInfo, raw?: string): TikTokProfile {
+  let text = raw;
   const profile: TikTokProfile = {
     provider: 'tiktok',
     id: user.open_id,
     displayName: firstNonEmpty(user.display_name, user.username) ?? user.open_id,
     photos: [],
-    _raw: raw,
+    // NOTE: an own enumerable accessor, serialised at its first read: most verify functions
+    // never read `_raw`, and a login would otherwise stringify the user for nothing.
+    get _raw(): string {
+      text ??= JSON.stringify(user);
+      return text;
+    },
+    set _raw(value: string) {
+      text = value;
+    },
     _json: user,
   };
   if (user.union_id !== undefined) profile.unionId = user.union_id;

@@ -314,7 +314,7 @@ async function startLogin(ctx: FlowContext, query: URLSearchParams): Promise<voi
     return;
   }
   const perRequest = normalizeScopes(ctx.options.scope);
-  const scopes = perRequest.length > 0 ? perRequest : [...settings.scopes];
+  const ownScopes = perRequest.length > 0 && !sameScopes(perRequest, settings.scopes);
   const extraParams = overridden(ctx.strategy, 'authorizationParams')
     ? hookParams(
         ctx,
@@ -324,7 +324,7 @@ async function startLogin(ctx: FlowContext, query: URLSearchParams): Promise<voi
       )
     : undefined;
   const auth = await settings.client.getAuthorizationUrl({
-    scopes,
+    scopes: ownScopes ? perRequest : settings.scopes,
     disableAutoAuth: ctx.options.disableAutoAuth ?? settings.disableAutoAuth,
     pkce: settings.pkce,
     redirectUri: settings.callbackURL,
@@ -332,7 +332,8 @@ async function startLogin(ctx: FlowContext, query: URLSearchParams): Promise<voi
     ...(extraParams === undefined ? {} : { extraParams }),
   });
   const now = Date.now();
-  const login: PendingLogin = { state: auth.state, createdAt: now, scopes };
+  const login: PendingLogin = { state: auth.state, createdAt: now };
+  if (ownScopes) login.scopes = perRequest;
   if (auth.codeVerifier !== undefined) login.codeVerifier = auth.codeVerifier;
   const returnTo = requestedReturnTo(ctx, query);
   if (returnTo !== undefined) login.returnTo = returnTo;
@@ -353,6 +354,10 @@ async function startLogin(ctx: FlowContext, query: URLSearchParams): Promise<voi
   }
   ctx.log('debug', '[TikTokOAuth] login - redirect', { correlationId: ctx.correlationId });
   ctx.actions.redirect(auth.url);
+}
+
+function sameScopes(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((scope, i) => scope === b[i]);
 }
 
 /**
@@ -561,7 +566,7 @@ async function completeLogin(
       return;
     }
     if (ctx.settings.tokenManager !== undefined && !(await saveTokens(ctx, tokens))) return;
-    scopes = grantedScopes(tokens, params, login);
+    scopes = grantedScopes(tokens, params, login, ctx.settings);
     profile = await loadProfile(ctx, tokens, scopes, deadlineAt);
   } catch (err) {
     errorLogin(ctx, err);
@@ -658,11 +663,13 @@ function grantedScopes(
   tokens: TikTokTokens,
   params: CallbackParams,
   login: PendingLogin,
+  settings: StrategySettings,
 ): string[] {
   const fromTokens = normalizeScopes(tokens.scope);
   if (fromTokens.length > 0) return fromTokens;
   const fromCallback = normalizeScopes(params.scopes);
-  return fromCallback.length > 0 ? fromCallback : login.scopes;
+  if (fromCallback.length > 0) return fromCallback;
+  return login.scopes ?? [...settings.scopes];
 }
 
 /**

@@ -49,6 +49,19 @@ describe('parseProfile', () => {
     }
   });
 
+  it('_raw: the user as JSON, made at its first read, an own enumerable property that can be set', () => {
+    const user: TikTokUserInfo = { open_id: 'open-3', display_name: 'Ada' };
+    const profile = parseProfile(user);
+    assert.ok(Object.keys(profile).includes('_raw'));
+    assert.equal(profile._raw, '{"open_id":"open-3","display_name":"Ada"}');
+    const copy: unknown = JSON.parse(JSON.stringify(profile));
+    assert.equal(Reflect.get(Object(copy), '_raw'), profile._raw);
+    assert.equal({ ...profile }._raw, profile._raw);
+    profile._raw = 'replaced';
+    assert.equal(profile._raw, 'replaced');
+    assert.equal(parseProfile(user, '{"given":1}')._raw, '{"given":1}');
+  });
+
   it('falls back on username for displayName', () => {
     assert.equal(parseProfile({ open_id: 'o', username: 'ada' }).displayName, 'ada');
   });

@@ -67,7 +67,7 @@ export interface OperationOptions {
 
 export interface AuthorizationUrlOptions {
   /** Default: the client's `scopes`. */
-  scopes?: string[];
+  scopes?: readonly string[];
   /** Default: 64 fresh lowercase hex chars. */
   state?: string;
   /** `disable_auto_auth=1`: always show TikTok's consent screen. Default: false. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Makes a callback's `state` single-use across concurrent requests. Two callbacks with the same
@@ -16,7 +16,7 @@ export interface TikTokStateClaimStore {
 
 /** The key a state is claimed under: a SHA-256, so no store ever holds a live state. */
 export function claimKeyForState(state: string): string {
-  return createHash('sha256').update(state, 'utf8').digest('hex');
+  return hash('sha256', state, 'hex');
 }
 
 /** Options of {@link MemoryClaimStore}. */

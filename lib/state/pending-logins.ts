@@ -14,8 +14,12 @@ export interface PendingLogin {
   createdAt: number;
   /** Validated same-origin path to return to after login. */
   returnTo?: string;
-  /** Scopes requested at authorize. */
-  scopes: string[];
+  /**
+   * Scopes requested at authorize, when the login asked for others than the strategy's `scope`
+   * option. NOTE: absent for the strategy's own (most logins): the session that every request of
+   * the login serialises stays shorter.
+   */
+  scopes?: string[];
   /**
    * The TikTok account (open_id) of the login this entry was carried across: it may only
    * complete as that account. Absent on entries not carried over.
@@ -36,10 +40,10 @@ function toPendingLogin(value: unknown): PendingLogin | undefined {
   const codeVerifier: unknown = Reflect.get(value, 'codeVerifier');
   const returnTo: unknown = Reflect.get(value, 'returnTo');
   const openId: unknown = Reflect.get(value, 'openId');
-  if (typeof state !== 'string' || typeof createdAt !== 'number' || !isStringArray(scopes)) {
-    return undefined;
-  }
-  const entry: PendingLogin = { state, createdAt, scopes: [...scopes] };
+  if (typeof state !== 'string' || typeof createdAt !== 'number') return undefined;
+  if (scopes !== undefined && !isStringArray(scopes)) return undefined;
+  const entry: PendingLogin = { state, createdAt };
+  if (scopes !== undefined) entry.scopes = [...scopes];
   if (typeof codeVerifier === 'string') entry.codeVerifier = codeVerifier;
   if (typeof returnTo === 'string') entry.returnTo = returnTo;
   if (typeof openId === 'string') entry.openId = openId;

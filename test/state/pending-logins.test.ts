@@ -34,6 +34,20 @@ describe('state/pending-logins', () => {
     assert.ok(Array.isArray(Reflect.get(session, PENDING_LOGINS_KEY)));
   });
 
+  it("reads entries without scopes (the strategy's own) and drops those whose scopes are not strings", () => {
+    const session = new FakeSession();
+    Reflect.set(session, PENDING_LOGINS_KEY, [
+      { state: 'own', createdAt: 1 },
+      { state: 'asked', createdAt: 1, scopes: ['user.info.stats'] },
+      { state: 'bad', createdAt: 1, scopes: [1] },
+      { state: 'worse', createdAt: 1, scopes: 'user.info.basic' },
+    ]);
+    assert.deepEqual(readPendingLogins(session), [
+      { state: 'own', createdAt: 1 },
+      { state: 'asked', createdAt: 1, scopes: ['user.info.stats'] },
+    ]);
+  });
+
   it('drops expired entries when adding', () => {
     const session = new FakeSession();
     addPendingLogin(session, login('old', 8_000), LIMITS);

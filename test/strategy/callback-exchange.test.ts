@@ -159,6 +159,21 @@ describe('TikTokStrategy', () => {
         assert.equal(field(result.user, 'username'), 'unit_user');
       });
 
+      it("neither, on a route with its own scope: that login's scopes", async () => {
+        const fake = fakeFetch(tokenResponse({ scope: '' }), userInfoResponse());
+        const h = harness(new TikTokStrategy({ ...BASE, fetch: fake.fetch }), {
+          scope: 'user.info.basic,user.info.stats',
+        });
+        const agent = h.browser();
+        const { state } = await startIn(agent);
+        const result = outcomeOf(await agent.get(`/auth/tiktok/callback?code=c0de&state=${state}`));
+        assert.equal(result.outcome, 'success');
+        assert.equal(
+          fake.calls[1]?.url,
+          `https://open.tiktokapis.com/v2/user/info/?fields=${BASIC_FIELDS},follower_count,following_count,likes_count,video_count`,
+        );
+      });
+
       it('skipUserProfile: no user-info call, the profile is the open_id', async () => {
         const fake = fakeFetch(tokenResponse());
         const result = await run(fake, { skipUserProfile: true });

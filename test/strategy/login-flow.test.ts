@@ -67,6 +67,8 @@ describe('TikTokStrategy', () => {
           assert.ok(Array.isArray(pending) && pending.length === 1);
           assert.equal(Reflect.get(pending[0], 'state'), authorize.searchParams.get('state'));
           assert.equal(typeof Reflect.get(pending[0], 'codeVerifier'), 'string');
+          // The strategy's own scopes are not copied into every pending login.
+          assert.equal(Reflect.get(pending[0], 'scopes'), undefined);
         });
 
         it('sends the exchange the verifier whose hex challenge went to authorize', async () => {
