@@ -49,11 +49,6 @@ export function generateState(): string {
   return pool.toString('hex', at, at + STATE_BYTES);
 }
 
-/** A state and a verifier: the formats of {@link generateState} and {@link generateCodeVerifier}. */
-export function generateStateAndVerifier(): { state: string; codeVerifier: string } {
-  return { state: generateState(), codeVerifier: generateCodeVerifier() };
-}
-
 const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 
 export function isValidCodeVerifier(value: string): boolean {

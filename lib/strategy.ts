@@ -1,7 +1,7 @@
 /// <reference types="passport" preserve="true" />
 import type { Request } from 'express';
 import { Strategy as OAuth2Strategy } from 'passport-oauth2';
-import type { TikTokClient } from './client/client';
+import type { AuthorizationUrl, TikTokClient } from './client/client';
 import { AUTHORIZE_PARAMS, normalizeScopes, TOKEN_PARAMS } from './client/endpoints';
 import type { TikTokTokens } from './client/types';
 import { acceptCorrelationId } from './correlation';
@@ -26,7 +26,7 @@ import {
   type PendingLogin,
 } from './state/pending-logins';
 import { safeReturnTo } from './state/return-to';
-import { saveSession, sessionOf, type SessionLike } from './state/session';
+import { saveError, saveSession, sessionOf, type SessionLike } from './state/session';
 import { expireWithPendingLogins, restoreAppCookieMaxAge } from './state/session-cookie';
 import {
   looksLikeCallback,
@@ -120,7 +120,7 @@ export class TikTokStrategy extends OAuth2Strategy {
    * {@link tokenParams} and {@link userProfile} on the callback.
    */
   override authenticate(req: Request, options?: TikTokAuthenticateOptions): void {
-    void authenticateRequest(req, options ?? {}, this.settings, this);
+    authenticateRequest(req, options ?? {}, this.settings, this);
   }
 
   /**
@@ -162,12 +162,25 @@ export class TikTokStrategy extends OAuth2Strategy {
 }
 
 /**
- * passport's per-request actions on the strategy instance passport created, remembering whether
- * one was taken (an exception after that is no longer the login's to report).
+ * Everything one authenticate() call works with, and passport's actions on the strategy
+ * instance passport made for the request, remembering whether one was taken (an exception after
+ * that is no longer the login's to report).
  */
-class StrategyActions {
+class FlowContext {
   acted = false;
-  constructor(private readonly strategy: TikTokStrategy) {}
+  /** Epoch ms when authenticate() was called: `loginDeadlineMs` counts from here. */
+  readonly startedAt = Date.now();
+  private safeLogger: SafeLogger | undefined;
+
+  constructor(
+    readonly req: Request,
+    readonly options: TikTokAuthenticateOptions,
+    readonly settings: StrategySettings,
+    /** The strategy instance passport made for this request: its hooks are a subclass's. */
+    readonly strategy: TikTokStrategy,
+    readonly correlationId: string,
+    private readonly query: URLSearchParams,
+  ) {}
 
   success(user: Express.User, info?: object): void {
     this.acted = true;
@@ -184,26 +197,6 @@ class StrategyActions {
   error(err: unknown): void {
     this.acted = true;
     this.strategy.error(asError(err));
-  }
-}
-
-/** Everything one authenticate() call works with. */
-class FlowContext {
-  readonly actions: StrategyActions;
-  /** Epoch ms when authenticate() was called: `loginDeadlineMs` counts from here. */
-  readonly startedAt = Date.now();
-  private safeLogger: SafeLogger | undefined;
-
-  constructor(
-    readonly req: Request,
-    readonly options: TikTokAuthenticateOptions,
-    readonly settings: StrategySettings,
-    /** The strategy instance passport made for this request: its hooks are a subclass's. */
-    readonly strategy: TikTokStrategy,
-    readonly correlationId: string,
-    private readonly query: URLSearchParams,
-  ) {
-    this.actions = new StrategyActions(strategy);
   }
 
   /**
@@ -230,12 +223,12 @@ class FlowContext {
  * (`code`, `state`, `error`, …) on any other path are refused with 400; anything else starts a
  * login. Callbacks are GET only: a HEAD or POST (link scanners, forms) must not consume the state.
  */
-async function authenticateRequest(
+function authenticateRequest(
   req: Request,
   options: TikTokAuthenticateOptions,
   settings: StrategySettings,
   strategy: TikTokStrategy,
-): Promise<void> {
+): void {
   // An ID set earlier in the request (the app's own request-ID middleware) wins over the
   // incoming header; either is used only when it is a safe token, else a new one is made.
   const correlationId = acceptCorrelationId(
@@ -245,27 +238,48 @@ async function authenticateRequest(
   const query = rawQueryOf(req);
   const ctx = new FlowContext(req, options, settings, strategy, correlationId, query);
   try {
+    let pending: Promise<void> | undefined;
     if (rawPathOf(req) === settings.callbackPath) {
       if (req.method !== 'GET') methodNotAllowed(ctx, 'GET');
-      else await handleCallback(ctx, query);
+      else pending = handleCallback(ctx, query);
     } else if (looksLikeCallback(query)) {
       refuseOffCallbackPath(ctx);
     } else if (req.method !== 'GET' && req.method !== 'POST') {
       methodNotAllowed(ctx, 'GET, POST');
     } else {
-      await startLogin(ctx, query);
+      pending = startLogin(ctx, query);
     }
-  } catch (err) {
-    if (!ctx.actions.acted) {
-      errorLogin(ctx, err);
-      return;
-    }
-    // Thrown after passport was told the outcome (by the app's own code, typically): the
-    // response is no longer ours to change, and a rejection here would be unhandled.
-    ctx.log('error', '[TikTokOAuth] login - exception after the outcome', {
-      correlationId,
-      error: err,
+    pending?.catch((err: unknown) => {
+      thrown(ctx, err);
     });
+  } catch (err) {
+    thrown(ctx, err);
+  }
+}
+
+/**
+ * An exception out of the login's own steps (a subclass hook, the session, the app's code called
+ * by passport): the login's error when passport was not told an outcome yet, else only logged.
+ */
+function thrown(ctx: FlowContext, err: unknown): void {
+  if (!ctx.acted) {
+    errorLogin(ctx, err);
+    return;
+  }
+  // Thrown after passport was told the outcome (by the app's own code, typically): the
+  // response is no longer ours to change, and a rejection here would be unhandled.
+  ctx.log('error', '[TikTokOAuth] login - exception after the outcome', {
+    correlationId: ctx.correlationId,
+    error: err,
+  });
+}
+
+/** Runs a step of the login from a callback (a session store's): its exceptions go to thrown(). */
+function step(ctx: FlowContext, run: () => void): void {
+  try {
+    run();
+  } catch (err) {
+    thrown(ctx, err);
   }
 }
 
@@ -300,7 +314,7 @@ function refuseOffCallbackPath(ctx: FlowContext): void {
  * goes into the session, the session is saved, and only then is the browser sent to TikTok —
  * otherwise a fast TikTok could bring the browser back before the state is stored.
  */
-async function startLogin(ctx: FlowContext, query: URLSearchParams): Promise<void> {
+function startLogin(ctx: FlowContext, query: URLSearchParams): Promise<void> | undefined {
   const { settings } = ctx;
   const session = sessionOf(ctx.req);
   if (session === undefined) {
@@ -311,7 +325,7 @@ async function startLogin(ctx: FlowContext, query: URLSearchParams): Promise<voi
       correlationId: ctx.correlationId,
     });
     errorLogin(ctx, error);
-    return;
+    return undefined;
   }
   const perRequest = normalizeScopes(ctx.options.scope);
   const ownScopes = perRequest.length > 0 && !sameScopes(perRequest, settings.scopes);
@@ -323,17 +337,39 @@ async function startLogin(ctx: FlowContext, query: URLSearchParams): Promise<voi
         AUTHORIZE_PARAMS,
       )
     : undefined;
-  const auth = await settings.client.getAuthorizationUrl({
-    scopes: ownScopes ? perRequest : settings.scopes,
-    disableAutoAuth: ctx.options.disableAutoAuth ?? settings.disableAutoAuth,
-    pkce: settings.pkce,
-    redirectUri: settings.callbackURL,
-    correlationId: ctx.correlationId,
-    ...(extraParams === undefined ? {} : { extraParams }),
-  });
+  const scopes = ownScopes ? perRequest : settings.scopes;
+  const auth = settings.client.authorization(
+    {
+      disableAutoAuth: ctx.options.disableAutoAuth ?? settings.disableAutoAuth,
+      pkce: settings.pkce,
+      redirectUri: settings.callbackURL,
+      correlationId: ctx.correlationId,
+      ...(extraParams === undefined ? {} : { extraParams }),
+    },
+    scopes,
+  );
+  // NOTE: a fixed client key gives the URL at once: no promise on the common path.
+  if (auth instanceof Promise) {
+    return auth.then((resolved) => {
+      saveAndRedirect(ctx, session, query, resolved, ownScopes ? perRequest : undefined);
+    });
+  }
+  saveAndRedirect(ctx, session, query, auth, ownScopes ? perRequest : undefined);
+  return undefined;
+}
+
+/** The pending login into the session, the session saved, then the redirect to TikTok. */
+function saveAndRedirect(
+  ctx: FlowContext,
+  session: SessionLike,
+  query: URLSearchParams,
+  auth: AuthorizationUrl,
+  scopes: string[] | undefined,
+): void {
+  const { settings } = ctx;
   const now = Date.now();
   const login: PendingLogin = { state: auth.state, createdAt: now };
-  if (ownScopes) login.scopes = perRequest;
+  if (scopes !== undefined) login.scopes = scopes;
   if (auth.codeVerifier !== undefined) login.codeVerifier = auth.codeVerifier;
   const returnTo = requestedReturnTo(ctx, query);
   if (returnTo !== undefined) login.returnTo = returnTo;
@@ -343,17 +379,19 @@ async function startLogin(ctx: FlowContext, query: URLSearchParams): Promise<voi
     now,
   });
   expireWithPendingLogins(session, settings.stateTtlMs);
-  try {
-    await saveSession(session);
-  } catch (err) {
-    // NOTE: the pending login stays in the session as it was given to save(): express-session
-    // remembers the hash of what save() was called with, so an unchanged session is not saved
-    // (and failed) again at the end of the response, after the 503 was sent.
-    errorLogin(ctx, storeUnavailable(ctx, 'session store', err));
-    return;
-  }
-  ctx.log('debug', '[TikTokOAuth] login - redirect', { correlationId: ctx.correlationId });
-  ctx.actions.redirect(auth.url);
+  session.save((err?: unknown) => {
+    step(ctx, () => {
+      if (err !== undefined && err !== null) {
+        // NOTE: the pending login stays in the session as it was given to save():
+        // express-session remembers the hash of what save() was called with, so an unchanged
+        // session is not saved (and failed) again at the end of the response, after the 503.
+        errorLogin(ctx, storeUnavailable(ctx, 'session store', saveError(err)));
+        return;
+      }
+      ctx.log('debug', '[TikTokOAuth] login - redirect', { correlationId: ctx.correlationId });
+      ctx.redirect(auth.url);
+    });
+  });
 }
 
 function sameScopes(a: readonly string[], b: readonly string[]): boolean {
@@ -580,7 +618,7 @@ async function completeLogin(
     profile,
   });
   if (outcome.kind === 'error') {
-    ctx.actions.error(outcome.error);
+    ctx.error(outcome.error);
     return;
   }
   if (outcome.kind === 'refused') {
@@ -611,7 +649,7 @@ async function completeLogin(
     grantedScopes: scopes,
   };
   if (login.returnTo !== undefined) info.returnTo = login.returnTo;
-  ctx.actions.success(outcome.user, info);
+  ctx.success(outcome.user, info);
 }
 
 /**
@@ -854,7 +892,7 @@ function failLogin(
     errorCode: code,
     reason,
   });
-  ctx.actions.fail(info, info.status);
+  ctx.fail(info, info.status);
 }
 
 /** An error (passport `error()`): TikTok, transport, session store, or the app's own. */
@@ -866,7 +904,7 @@ function errorLogin(ctx: FlowContext, err: unknown): void {
       retryable: err.retryable,
     });
   }
-  ctx.actions.error(err);
+  ctx.error(err);
 }
 
 /** A SERVICE_UNAVAILABLE error for a session or claim store that did not answer. */

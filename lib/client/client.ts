@@ -15,7 +15,6 @@ import {
   codeChallengeForVerifier,
   generateCodeVerifier,
   generateState,
-  generateStateAndVerifier,
 } from '../pkce';
 import {
   AUTHORIZE_PARAMS,
@@ -284,23 +283,48 @@ export class TikTokClient {
     options: AuthorizationUrlOptions | readonly string[] = {},
   ): Promise<AuthorizationUrl> {
     const opts = authorizationUrlOptions(options);
+    const auth = this.authorization(
+      opts,
+      opts.scopes === undefined ? undefined : normalizeScopes(opts.scopes),
+    );
+    return auth instanceof Promise ? await auth : auth;
+  }
+
+  /**
+   * {@link getAuthorizationUrl} for scopes already normalised (undefined: the client's), and
+   * without a promise when the client key is a fixed value: every login start of
+   * `TikTokStrategy` calls it.
+   * @internal
+   */
+  authorization(
+    opts: AuthorizationUrlOptions,
+    scopes: readonly string[] | undefined,
+  ): AuthorizationUrl | Promise<AuthorizationUrl> {
     const resolved = this.credentials(
       'authorize',
       opts.correlationId === undefined ? undefined : acceptCorrelationId(opts.correlationId),
     );
-    const clientKey = (resolved instanceof Promise ? await resolved : resolved)[0].value;
-    const scopes = opts.scopes === undefined ? this.config.scopes : normalizeScopes(opts.scopes);
+    if (resolved instanceof Promise) {
+      return resolved.then(([key]) => this.authorizationFor(key.value, opts, scopes));
+    }
+    return this.authorizationFor(resolved[0].value, opts, scopes);
+  }
+
+  private authorizationFor(
+    clientKey: string,
+    opts: AuthorizationUrlOptions,
+    scopes: readonly string[] | undefined,
+  ): AuthorizationUrl {
     const pkce = opts.pkce ?? this.config.pkce;
     let state = opts.state;
     let codeVerifier: string | undefined;
-    if (state === undefined && pkce) ({ state, codeVerifier } = generateStateAndVerifier());
-    else if (pkce) codeVerifier = generateCodeVerifier();
-    state ??= generateState();
+    if (state === undefined) state = generateState();
+    if (pkce) codeVerifier = generateCodeVerifier();
     // A generated state and the challenge are hex, safe as is. Parameter order and encoding
     // are those of one URLSearchParams (pinned by the tests).
     let url = this.authorizationPrefix(
       clientKey,
-      (scopes.length > 0 ? scopes : this.config.scopes).join(','),
+      (scopes !== undefined && scopes.length > 0 ? scopes : this.config.scopes).join(','),
       opts.redirectUri ?? this.config.redirectUri,
     );
     url += `&${/^[0-9a-f]+$/.test(state) ? `state=${state}` : new URLSearchParams({ state }).toString()}`;
@@ -315,7 +339,9 @@ export class TikTokClient {
 
   /** `<authorizationURL>?client_key=…&scope=…&response_type=code&redirect_uri=…`. */
   private authorizationPrefix(clientKey: string, scope: string, redirectUri: string): string {
-    return this.prefixes.get(JSON.stringify([clientKey, scope, redirectUri]), () =>
+    // NOTE: length-prefixed, so no two triples share a key (cheaper than JSON.stringify).
+    const key = `${clientKey.length}:${clientKey}${redirectUri.length}:${redirectUri}${scope}`;
+    return this.prefixes.get(key, () =>
       this.computeAuthorizationPrefix(clientKey, scope, redirectUri),
     );
   }

@@ -30,12 +30,17 @@ export function writeSessionValue(session: SessionLike, key: string, value: unkn
   else Reflect.set(session, key, value);
 }
 
+/** What a session store's save() failed with, as an Error. */
+export function saveError(err: unknown): Error {
+  return err instanceof Error ? err : new Error('session save failed');
+}
+
 /** `session.save()` as a promise: resolves once the store has the session. */
 export function saveSession(session: SessionLike): Promise<void> {
   return new Promise((resolve, reject) => {
     session.save((err) => {
       if (err === undefined || err === null) resolve();
-      else reject(err instanceof Error ? err : new Error('session save failed'));
+      else reject(saveError(err));
     });
   });
 }

@@ -50,28 +50,44 @@ export function looksLikeCallback(query: URLSearchParams): boolean {
 
 /** Validates the callback's parameters. Failures say why (for logs; never shown with values). */
 export function parseCallbackParams(query: URLSearchParams): CallbackParse {
-  // One pass over the query: the first value and the count of each callback parameter, and the
-  // first `name[…]` form of one; the checks below then read these in a fixed order.
-  const first = new Map<string, string>();
-  const repeated = new Set<string>();
+  // One pass over the query: the first value of each callback parameter, which ones came more
+  // than once (`repeated`, in CALLBACK_NAMES order), and the first `name[…]` form of one. The
+  // checks below then read these in a fixed order. NOTE: locals, not a Map and a Set: every
+  // callback runs this.
+  let code: string | null = null;
+  let state: string | null = null;
+  let error: string | null = null;
+  let scopes: string | null = null;
+  let seen = 0;
+  let repeated = 0;
   let bracketed: string | undefined;
   for (const [key, value] of query) {
-    if (CALLBACK_NAMES.includes(key)) {
-      if (first.has(key)) repeated.add(key);
-      else first.set(key, value);
-    } else if (bracketed === undefined && CALLBACK_NAMES.includes(baseName(key))) {
-      bracketed = baseName(key);
+    const index = CALLBACK_NAMES.indexOf(key);
+    if (index === -1) {
+      if (bracketed === undefined && key.includes('[')) {
+        const base = baseName(key);
+        if (CALLBACK_NAMES.includes(base)) bracketed = base;
+      }
+      continue;
     }
+    const bit = 1 << index;
+    if ((seen & bit) !== 0) {
+      repeated |= bit;
+      continue;
+    }
+    seen |= bit;
+    if (key === 'code') code = value;
+    else if (key === 'state') state = value;
+    else if (key === 'error') error = value;
+    else if (key === 'scopes') scopes = value;
   }
   if (bracketed !== undefined) {
     return { ok: false, reason: `array/object-style parameter ${bracketed}[...]` };
   }
-  for (const name of CALLBACK_NAMES) {
-    if (repeated.has(name)) return { ok: false, reason: `duplicated ${name}` };
+  if (repeated !== 0) {
+    const name = CALLBACK_NAMES.find((_, i) => (repeated & (1 << i)) !== 0) ?? 'parameter';
+    return { ok: false, reason: `duplicated ${name}` };
   }
-  const code = first.get('code') ?? null;
-  const state = first.get('state') ?? null;
-  const error = first.get('error') ?? null;
   if (code !== null) {
     if (code.length === 0) return { ok: false, reason: 'empty code' };
     if (code.length > MAX_CODE_LENGTH) return { ok: false, reason: 'code longer than 2 KiB' };
@@ -89,7 +105,6 @@ export function parseCallbackParams(query: URLSearchParams): CallbackParse {
   if (code !== null) params.code = code;
   if (state !== null && state !== '') params.state = state;
   if (error !== null) params.error = error;
-  const scopes = first.get('scopes') ?? null;
   // NOTE: TikTok names the granted scopes `scopes` (plural), comma-separated (https://developers.tiktok.com/doc/login-kit-web).
   if (scopes !== null && SCOPES.test(scopes)) {
     params.scopes = scopes.split(',').filter((s) => s.length > 0);
