@@ -12,6 +12,7 @@ export const COMPETITORS = [
   'passport-oauth2-contract',
   'floor',
   'floor-contract',
+  'floor-contract-full',
 ] as const;
 export type CompetitorId = (typeof COMPETITORS)[number];
 
@@ -23,6 +24,7 @@ export const VARIANTS: readonly CompetitorId[] = [
   'passport-oauth2-expiring',
   'passport-oauth2-contract',
   'floor-contract',
+  'floor-contract-full',
 ];
 
 export type FaultScenarioId = '503' | 'hang' | '200-error';

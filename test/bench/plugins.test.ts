@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
+import type { Request } from 'express';
 import request from 'supertest';
 import { createBenchApp } from '../../bench/app/factory';
+import { benchVerify, type StrategyPlugin } from '../../bench/app/plugin';
 import { PLUGINS } from '../../bench/app/plugins';
+import { FloorContractFullStrategy, type FullProfile } from '../../bench/app/plugins/floor';
 import { BENCH_SCOPES } from '../../bench/fields';
 import { COMPETITORS, type CompetitorId } from '../../bench/types';
 import { registerAppCallback, startUpstream, upstreamOf } from '../../bench/upstream';
-import type { TikTokEmulator } from '../../lib/testing';
+import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
 
 // The app is driven through supertest; the emulator redirects the "browser" to this URL, whose
 // path and query are then requested from the app.
@@ -13,8 +16,8 @@ const APP_BASE = 'http://127.0.0.1:1';
 
 type Agent = ReturnType<typeof request.agent>;
 
-function appFor(tt: TikTokEmulator, id: CompetitorId): Agent {
-  const app = createBenchApp(PLUGINS[id], {
+function appFor(tt: TikTokEmulator, id: CompetitorId, plugin = PLUGINS[id]): Agent {
+  const app = createBenchApp(plugin, {
     upstream: upstreamOf(tt),
     callbackURL: `${APP_BASE}/auth/tiktok/callback`,
     scopes: BENCH_SCOPES,
@@ -25,8 +28,11 @@ function appFor(tt: TikTokEmulator, id: CompetitorId): Agent {
 }
 
 /** Starts a login; returns the callback path the emulator sends the browser back to. */
-async function startLogin(agent: Agent): Promise<{ callback: string; setCookie: string }> {
-  const start = await agent.get('/auth/tiktok').expect(302);
+async function startLogin(
+  agent: Agent,
+  path = '/auth/tiktok',
+): Promise<{ callback: string; setCookie: string }> {
+  const start = await agent.get(path).expect(302);
   const authorize = await fetch(String(start.headers.location), { redirect: 'manual' });
   const back = new URL(authorize.headers.get('location') ?? '');
   const cookies: unknown = start.headers['set-cookie'];
@@ -60,7 +66,11 @@ describe('bench: app/plugins', () => {
   }
 
   describe('the contract variants do what they stand for', () => {
-    const contract: CompetitorId[] = ['passport-oauth2-contract', 'floor-contract'];
+    const contract: CompetitorId[] = [
+      'passport-oauth2-contract',
+      'floor-contract',
+      'floor-contract-full',
+    ];
 
     for (const id of [...contract, 'passport-oauth2-expiring'] as const) {
       it(`${id}: a session without a user gets a cookie expiring with the state`, async () => {
@@ -90,5 +100,195 @@ describe('bench: app/plugins', () => {
         assert.deepEqual(statuses, [302, 403]);
       });
     }
+  });
+
+  describe('floor-contract-full adds the documented success-path behaviours', () => {
+    const id: CompetitorId = 'floor-contract-full';
+    // Records every request to TikTok (the shared emulator keeps none).
+    let rec: TikTokEmulator;
+    before(async () => {
+      rec = await startTikTokEmulator({
+        autoApprove: true,
+        requirePkce: false,
+        rateLimit: { limit: Number.MAX_SAFE_INTEGER, windowMs: 1 },
+      });
+      registerAppCallback(rec, APP_BASE);
+    });
+    afterEach(() => {
+      rec.reset();
+    });
+    after(() => rec.close());
+
+    /** The plugin of `id`, its verify and `req.authInfo` recorded. */
+    function recording(): {
+      plugin: StrategyPlugin;
+      profiles: FullProfile[];
+      infos: unknown[];
+    } {
+      const profiles: FullProfile[] = [];
+      const infos: unknown[] = [];
+      const base = PLUGINS[id];
+      const plugin: StrategyPlugin = {
+        ...base,
+        create: (c) =>
+          new FloorContractFullStrategy(c, (_accessToken, _refreshToken, profile, done) => {
+            profiles.push(profile);
+            done(null, { id: profile.id });
+          }),
+        onLogin: (req) => {
+          infos.push(req.authInfo);
+          base.onLogin?.(req);
+        },
+      };
+      return { plugin, profiles, infos };
+    }
+
+    it(`${id}: verify gets the documented profile (displayName, photos, _raw, _json)`, async () => {
+      const { plugin, profiles } = recording();
+      const agent = appFor(rec, id, plugin);
+      const { callback } = await startLogin(agent);
+      await completes(agent, callback);
+      const [user] = rec.users;
+      assert.ok(user !== undefined);
+      assert.equal(profiles.length, 1);
+      const profile = profiles[0];
+      assert.ok(profile !== undefined);
+      assert.deepEqual(
+        { ...profile, _raw: undefined, _json: undefined },
+        {
+          provider: 'tiktok',
+          id: user.openId,
+          unionId: user.unionId,
+          username: user.username,
+          displayName: user.displayName,
+          profileUrl: user.profileDeepLink,
+          photos: [{ value: user.avatarLargeUrl }],
+          _raw: undefined,
+          _json: undefined,
+        },
+      );
+      assert.equal(profile._json.open_id, user.openId);
+      assert.equal(profile._raw, JSON.stringify(profile._json));
+    });
+
+    it(`${id}: displayName falls back to the username, the photo to the next avatar`, async () => {
+      const other = rec.addUser({ displayName: '', avatarLargeUrl: '' });
+      rec.setConsent({ decision: 'approve', openId: other.openId });
+      const { plugin, profiles } = recording();
+      const agent = appFor(rec, id, plugin);
+      const { callback } = await startLogin(agent);
+      await completes(agent, callback);
+      assert.equal(profiles[0]?.displayName, other.username);
+      assert.deepEqual(profiles[0]?.photos, [{ value: other.avatarUrl100 }]);
+    });
+
+    const malformed: [string, string][] = [
+      ['a duplicated code', 'code=a'],
+      ['a code[] parameter', 'code[]=a'],
+      ['a duplicated state', 'state=x'],
+      ['error together with code', 'error=access_denied'],
+    ];
+    for (const [what, extra] of malformed) {
+      it(`${id}: a callback with ${what} is refused with 400 and makes no token call`, async () => {
+        const agent = appFor(rec, id);
+        const { callback } = await startLogin(agent);
+        await agent.get(`${callback}&${extra}`).expect(400);
+        assert.equal(rec.count('token'), 0);
+        // The state was not consumed: the login still completes.
+        await completes(agent, callback);
+        assert.equal(rec.count('token'), 1);
+      });
+    }
+
+    it(`${id}: two tabs: the second login completes after the first (carried across the regenerate)`, async () => {
+      const agent = appFor(rec, id);
+      const first = await startLogin(agent);
+      const second = await startLogin(agent);
+      await agent.get(first.callback).expect(302).expect('Location', '/');
+      await completes(agent, second.callback);
+    });
+
+    it(`${id}: the success info carries the incoming X-Correlation-Id, sent to TikTok on both calls`, async () => {
+      const { plugin, infos } = recording();
+      const agent = appFor(rec, id, plugin);
+      const { callback } = await startLogin(agent);
+      await agent.get(callback).set('X-Correlation-Id', 'req-42:abc.DEF_x').expect(302);
+      assert.deepEqual(infos, [
+        { correlationId: 'req-42:abc.DEF_x', grantedScopes: [...BENCH_SCOPES] },
+      ]);
+      const sent = rec.requests.map((r) => [r.endpoint, r.headers['x-correlation-id']]);
+      assert.deepEqual(
+        sent.filter(([endpoint]) => endpoint !== 'authorize'),
+        [
+          ['token', 'req-42:abc.DEF_x'],
+          ['userinfo', 'req-42:abc.DEF_x'],
+        ],
+      );
+    });
+
+    it(`${id}: an unsafe X-Correlation-Id is replaced by a fresh one`, async () => {
+      const { plugin, infos } = recording();
+      const agent = appFor(rec, id, plugin);
+      const { callback } = await startLogin(agent);
+      await agent.get(callback).set('X-Correlation-Id', 'has space').expect(302);
+      const correlationId: unknown = Reflect.get(Object(infos[0]), 'correlationId');
+      assert.match(String(correlationId), /^tiktok-\d+-[0-9a-f]{8}$/);
+    });
+
+    it(`${id}: the user-info fields follow the scopes granted, not those requested`, async () => {
+      rec.setConsent({ decision: 'approve', grantedScopes: ['user.info.basic'] });
+      const { plugin, infos } = recording();
+      const agent = appFor(rec, id, plugin);
+      const { callback } = await startLogin(agent);
+      await completes(agent, callback);
+      const userinfo = rec.requests.find((r) => r.endpoint === 'userinfo');
+      assert.equal(
+        userinfo?.query.fields,
+        'open_id,union_id,avatar_url,avatar_url_100,avatar_large_url,display_name',
+      );
+      assert.deepEqual(Reflect.get(Object(infos[0]), 'grantedScopes'), ['user.info.basic']);
+    });
+
+    it(`${id}: error=access_denied with a valid state fails with 403, no token call`, async () => {
+      rec.setConsent({ decision: 'deny' });
+      const agent = appFor(rec, id);
+      const { callback } = await startLogin(agent);
+      assert.match(callback, /error=access_denied/);
+      await agent.get(callback).expect(403);
+      assert.equal(rec.count('token'), 0);
+    });
+
+    it(`${id}: a same-origin ?returnTo= comes back in the success info, others are dropped`, async () => {
+      const { plugin, infos } = recording();
+      for (const returnTo of ['/settings?tab=1', '//evil.example', '/\\evil.example']) {
+        const agent = appFor(rec, id, plugin);
+        const start = `/auth/tiktok?returnTo=${encodeURIComponent(returnTo)}`;
+        await completes(agent, (await startLogin(agent, start)).callback);
+      }
+      assert.equal(Reflect.get(Object(infos[0]), 'returnTo'), '/settings?tab=1');
+      assert.equal(infos.length, 3);
+      assert.equal(Reflect.get(Object(infos[1]), 'returnTo'), undefined);
+      assert.equal(Reflect.get(Object(infos[2]), 'returnTo'), undefined);
+    });
+
+    it(`${id}: the session is saved before the redirect (a save error is the login's error)`, async () => {
+      const plugin: StrategyPlugin = {
+        ...PLUGINS[id],
+        create: (c) =>
+          new (class extends FloorContractFullStrategy {
+            override authenticate(req: Request): void {
+              const session = req.session;
+              // The first save fails (the strategy's own, before any redirect); later ones work.
+              session.save = (cb) => {
+                Reflect.deleteProperty(session, 'save');
+                cb?.(new Error('store down'));
+                return session;
+              };
+              super.authenticate(req);
+            }
+          })(c, benchVerify),
+      };
+      await appFor(rec, id, plugin).get('/auth/tiktok').expect(500);
+    });
   });
 });

@@ -6,6 +6,8 @@ interface Pending {
   handle: string;
   verifier: string;
   createdAt: number;
+  /** Only in entries of {@link ContractReturnToStore}. */
+  returnTo?: string;
 }
 
 const MAX_PENDING = 5;
@@ -41,7 +43,7 @@ function isPending(value: unknown): value is Pending {
 export class ContractSessionStore {
   private readonly claims = new Map<string, number>();
 
-  constructor(private readonly key: string) {}
+  constructor(protected readonly key: string) {}
 
   store(
     req: Request,
@@ -95,6 +97,50 @@ export class ContractSessionStore {
     req.session.save((err: unknown) => {
       if (err) callback(err instanceof Error ? err : new Error('session save failed'), false);
       else callback(null, verifier);
+    });
+  }
+}
+
+/**
+ * {@link ContractSessionStore} plus the `returnTo` of a login kept with its pending entry
+ * (`floor-contract-full`): the entry just stored gets it, and `verify` hands the consumed entry's
+ * back. The other entries keep theirs (the base store keeps stored objects as they are).
+ */
+export class ContractReturnToStore extends ContractSessionStore {
+  override store(
+    req: Request,
+    state: PkceState & { returnTo?: string },
+    meta: unknown,
+    callback: (err: Error | null, handle?: string) => void,
+  ): void {
+    super.store(req, state, meta, (err, handle) => {
+      const live: unknown = Reflect.get(req.session, this.key);
+      if (state.returnTo !== undefined && Array.isArray(live)) {
+        Reflect.set(Object(live[live.length - 1]), 'returnTo', state.returnTo);
+      }
+      callback(err, handle);
+    });
+  }
+
+  override verify(
+    req: Request,
+    handle: unknown,
+    callback: (
+      err: Error | null,
+      ok: string | false,
+      info?: { message: string },
+      returnTo?: string,
+    ) => void,
+  ): void {
+    const stored: unknown = Reflect.get(req.session, this.key);
+    super.verify(req, handle, (err, verifier, info) => {
+      if (verifier === false || !Array.isArray(stored)) {
+        callback(err, verifier, info);
+        return;
+      }
+      const match: unknown = stored.find((p) => isPending(p) && p.verifier === verifier);
+      const returnTo: unknown = isPending(match) ? match.returnTo : undefined;
+      callback(err, verifier, info, typeof returnTo === 'string' ? returnTo : undefined);
     });
   }
 }

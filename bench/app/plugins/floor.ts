@@ -4,7 +4,7 @@ import https from 'node:https';
 import type { Request } from 'express';
 import { Strategy } from 'passport';
 import { BENCH_FIELDS } from '../../fields';
-import type { StrategyConfig, StrategyPlugin } from '../plugin';
+import { benchVerify, type StrategyConfig, type StrategyPlugin } from '../plugin';
 import {
   answer,
   ContractError,
@@ -13,7 +13,7 @@ import {
   tokensOf,
   userOf,
 } from './contract-client';
-import { ContractSessionStore } from './contract-store';
+import { ContractReturnToStore, ContractSessionStore } from './contract-store';
 import { passportOAuth2Contract } from './passport-oauth2';
 
 const STATE_KEY = 'floor:state';
@@ -217,5 +217,245 @@ class FloorContractStrategy extends Strategy {
 export const floorContract: StrategyPlugin = {
   id: 'floor-contract',
   create: (c) => new FloorContractStrategy(c),
+  onLogin: passportOAuth2Contract.onLogin,
+};
+
+const FULL_KEY = 'floor:full:pending';
+const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
+const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+// The user-info fields each scope allows, after `open_id` (which every request asks for).
+const FIELDS_BY_SCOPE = new Map([
+  ['user.info.basic', 'union_id,avatar_url,avatar_url_100,avatar_large_url,display_name'],
+  ['user.info.profile', 'bio_description,profile_deep_link,is_verified,username'],
+  ['user.info.stats', 'follower_count,following_count,likes_count,video_count'],
+]);
+
+/** The Passport profile this package documents (docs/strategy.md, "The profile"). */
+export interface FullProfile {
+  provider: 'tiktok';
+  id: string;
+  unionId?: string;
+  username?: string;
+  displayName: string;
+  profileUrl?: string;
+  photos: { value: string }[];
+  _raw: string;
+  _json: Record<string, unknown>;
+}
+
+/** passport-oauth2's verify: `(accessToken, refreshToken, profile, done)`. */
+export type FullVerify = (
+  accessToken: string,
+  refreshToken: string,
+  profile: FullProfile,
+  done: (err: unknown, user?: unknown, info?: object) => void,
+) => void;
+
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * {@link FloorContractStrategy} plus, in the least code for each, what this package documents
+ * for a successful login: the session saved before the redirect; the callback's `code`, `state`
+ * and `error` read once from the raw query string and shape-checked (400, no token call);
+ * `error=access_denied` failing after the state is consumed; a correlation ID per login (a safe
+ * incoming `X-Correlation-Id`, else a new one) sent to TikTok and put in the success info; the
+ * user-info fields of the granted scopes (token `scope`, else the callback's `scopes`); the
+ * documented profile; verify called the passport-oauth2 way; the other tabs' pending logins
+ * carried across passport's session regeneration; a same-origin `returnTo` kept with the login
+ * and put in the success info. `--ab floor-contract-full,passport-oauth2`: the floor of the
+ * whole contract.
+ */
+export class FloorContractFullStrategy extends Strategy {
+  override name = 'tiktok';
+  private readonly store = new ContractReturnToStore(FULL_KEY);
+  private readonly callbackPath: string;
+  /** User-info URL by granted scope string. */
+  private readonly urls = new Map<string, string>();
+
+  constructor(
+    private readonly c: StrategyConfig,
+    private readonly verify: FullVerify,
+  ) {
+    super();
+    this.callbackPath = new URL(c.callbackURL).pathname;
+  }
+
+  override authenticate(req: Request): void {
+    const url = req.originalUrl;
+    const q = url.indexOf('?');
+    const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
+    if ((q === -1 ? url : url.slice(0, q)) !== this.callbackPath) {
+      this.start(req, query.get('returnTo'));
+      return;
+    }
+    const params = new Map<string, string>();
+    for (const [key, value] of query) {
+      const bracket = key.indexOf('[');
+      const name = bracket === -1 ? key : key.slice(0, bracket);
+      if (name !== 'code' && name !== 'state' && name !== 'error') continue;
+      if (bracket !== -1 || params.has(name)) {
+        this.fail({ message: `malformed ${name}` }, 400);
+        return;
+      }
+      params.set(name, value);
+    }
+    const code = params.get('code');
+    const state = params.get('state');
+    const error = params.get('error');
+    if (
+      (code !== undefined && (code.length > 2048 || !VISIBLE_ASCII.test(code))) ||
+      (state !== undefined && (state.length > 512 || !VISIBLE_ASCII.test(state))) ||
+      (code === undefined) === (error === undefined)
+    ) {
+      this.fail({ message: 'malformed callback' }, 400);
+      return;
+    }
+    this.store.verify(req, state, (err, verifier, _info, returnTo) => {
+      if (err) this.error(err);
+      else if (verifier === false) this.fail({ message: 'bad state' }, 403);
+      else if (code === undefined)
+        this.fail({ message: 'refused on TikTok' }, error === 'access_denied' ? 403 : 400);
+      else void this.finish(req, query, code, verifier, returnTo);
+    });
+  }
+
+  private start(req: Request, returnTo: string | null): void {
+    const verifier = randomBytes(32).toString('hex');
+    const state: { verifier: string; returnTo?: string } = { verifier };
+    if (
+      returnTo !== null &&
+      returnTo.length <= 2048 &&
+      VISIBLE_ASCII.test(returnTo) &&
+      returnTo.startsWith('/') &&
+      returnTo[1] !== '/' &&
+      returnTo[1] !== '\\'
+    ) {
+      state.returnTo = returnTo;
+    }
+    this.store.store(req, state, undefined, (_err, handle) => {
+      const u = this.c.upstream;
+      const params = new URLSearchParams({
+        client_key: u.clientKey,
+        scope: this.c.scopes.join(','),
+        response_type: 'code',
+        redirect_uri: this.c.callbackURL,
+        state: handle ?? '',
+        code_challenge: createHash('sha256').update(verifier).digest('hex'),
+        code_challenge_method: 'S256',
+      });
+      req.session.save((err: unknown) => {
+        if (err) this.error(err instanceof Error ? err : new Error('session save failed'));
+        else this.redirect(`${u.authorizationURL}?${params.toString()}`);
+      });
+    });
+  }
+
+  private userInfoURL(scope: string): string {
+    let url = this.urls.get(scope);
+    if (url === undefined) {
+      const fields = ['open_id'];
+      for (const s of new Set(scope.split(','))) {
+        const allowed = FIELDS_BY_SCOPE.get(s);
+        if (allowed !== undefined) fields.push(allowed);
+      }
+      url = `${this.c.upstream.userInfoURL}?fields=${fields.join(',')}`;
+      if (this.urls.size >= 64) this.urls.clear();
+      this.urls.set(scope, url);
+    }
+    return url;
+  }
+
+  private async finish(
+    req: Request,
+    query: URLSearchParams,
+    code: string,
+    verifier: string,
+    returnTo: string | undefined,
+  ): Promise<void> {
+    const u = this.c.upstream;
+    const deadlineAt = Date.now() + this.c.deadlineMs;
+    const timeout = (): number => Math.min(this.c.attemptTimeoutMs, deadlineAt - Date.now());
+    const header = req.headers['x-correlation-id'];
+    const id = typeof header === 'string' && SAFE_ID.test(header) ? header : correlationId();
+    try {
+      const form = tokenForm(this.c, code, { code_verifier: verifier });
+      const tokens = tokensOf(
+        answer(
+          await timedCall(
+            u.tokenURL,
+            'POST',
+            { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Correlation-Id': id },
+            timeout(),
+            form,
+          ),
+        ),
+      );
+      const scope = tokens.scope !== '' ? tokens.scope : (query.get('scopes') ?? '');
+      const user = userOf(
+        answer(
+          await timedCall(
+            this.userInfoURL(scope),
+            'GET',
+            { Authorization: `Bearer ${tokens.access_token}`, 'X-Correlation-Id': id },
+            timeout(),
+          ),
+        ),
+      );
+      if (user.open_id !== tokens.open_id) throw new ContractError('MALFORMED_RESPONSE', 'open_id');
+      const profile: FullProfile = {
+        provider: 'tiktok',
+        id: tokens.open_id,
+        displayName: nonEmpty(user.display_name) ?? nonEmpty(user.username) ?? tokens.open_id,
+        photos: [],
+        _raw: JSON.stringify(user),
+        _json: user,
+      };
+      if (typeof user.union_id === 'string') profile.unionId = user.union_id;
+      if (typeof user.username === 'string') profile.username = user.username;
+      if (typeof user.profile_deep_link === 'string') profile.profileUrl = user.profile_deep_link;
+      const photo =
+        nonEmpty(user.avatar_large_url) ??
+        nonEmpty(user.avatar_url_100) ??
+        nonEmpty(user.avatar_url);
+      if (photo !== undefined) profile.photos.push({ value: photo });
+      this.verify(tokens.access_token, tokens.refresh_token, profile, (err, found, info) => {
+        if (err) {
+          this.error(err instanceof Error ? err : new Error('verify failed'));
+          return;
+        }
+        if (!found) {
+          this.fail(info);
+          return;
+        }
+        // passport regenerates the session in req.login(): the other tabs' pending logins (what
+        // the store left after consuming this login's state) are written into the new one, once.
+        const session = req.session;
+        const rest: unknown = Reflect.get(session, FULL_KEY);
+        if (rest !== undefined) {
+          const regenerate = session.regenerate.bind(session);
+          session.regenerate = (cb) => {
+            Reflect.deleteProperty(session, 'regenerate');
+            return regenerate((e: unknown) => {
+              if (!e) Reflect.set(req.session, FULL_KEY, rest);
+              cb(e);
+            });
+          };
+        }
+        const grantedScopes = scope.split(',').filter((s) => s !== '');
+        const success: Record<string, unknown> = { correlationId: id, grantedScopes };
+        if (returnTo !== undefined) success.returnTo = returnTo;
+        this.success(found, success);
+      });
+    } catch (err) {
+      this.error(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+}
+
+export const floorContractFull: StrategyPlugin = {
+  id: 'floor-contract-full',
+  create: (c) => new FloorContractFullStrategy(c, benchVerify),
   onLogin: passportOAuth2Contract.onLogin,
 };

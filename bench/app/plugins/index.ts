@@ -1,6 +1,6 @@
 import type { CompetitorId } from '../../types';
 import type { StrategyPlugin } from '../plugin';
-import { floor, floorContract } from './floor';
+import { floor, floorContract, floorContractFull } from './floor';
 import { passportOAuth2, passportOAuth2Contract, passportOAuth2Expiring } from './passport-oauth2';
 import { passportTikTok } from './passport-tiktok';
 import { passportTikTokAuth, passportTikTokAuthFields } from './passport-tiktok-auth';
@@ -14,4 +14,5 @@ export const PLUGINS: Readonly<Record<CompetitorId, StrategyPlugin>> = {
   'passport-oauth2-contract': passportOAuth2Contract,
   floor,
   'floor-contract': floorContract,
+  'floor-contract-full': floorContractFull,
 };
