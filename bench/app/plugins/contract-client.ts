@@ -39,8 +39,64 @@ export function timedCall(
   timeoutMs: number,
   body?: string,
 ): Promise<{ status: number; text: string }> {
+  const secure = url.startsWith('https:');
+  return send(
+    (secure ? https : http).request(url, {
+      method,
+      headers,
+      agent: secure ? agents.https : agents.http,
+    }),
+    timeoutMs,
+    body,
+  );
+}
+
+/** A TikTok URL parsed once into request options (`timedCallTo`). */
+export interface CallTarget {
+  readonly secure: boolean;
+  readonly hostname: string;
+  readonly port: string;
+  readonly path: string;
+}
+
+export function callTarget(url: string): CallTarget {
+  const u = new URL(url);
+  return {
+    secure: u.protocol === 'https:',
+    hostname: u.hostname,
+    port: u.port,
+    path: `${u.pathname}${u.search}`,
+  };
+}
+
+/** {@link timedCall} to a target parsed once: node parses no URL per call. */
+export function timedCallTo(
+  target: CallTarget,
+  method: 'GET' | 'POST',
+  headers: Record<string, string>,
+  timeoutMs: number,
+  body?: string,
+): Promise<{ status: number; text: string }> {
+  return send(
+    (target.secure ? https : http).request({
+      hostname: target.hostname,
+      port: target.port,
+      path: target.path,
+      method,
+      headers,
+      agent: target.secure ? agents.https : agents.http,
+    }),
+    timeoutMs,
+    body,
+  );
+}
+
+function send(
+  req: http.ClientRequest,
+  timeoutMs: number,
+  body: string | undefined,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const secure = url.startsWith('https:');
     let settled = false;
     const fail = (err: Error): void => {
       if (settled) return;
@@ -49,26 +105,22 @@ export function timedCall(
       req.destroy();
       reject(err);
     };
-    const req = (secure ? https : http).request(
-      url,
-      { method, headers, agent: secure ? agents.https : agents.http },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > MAX_BODY) fail(new ContractError('MALFORMED_RESPONSE', 'body too large'));
-          else chunks.push(c);
-        });
-        res.on('end', () => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
-        });
-        res.on('error', fail);
-      },
-    );
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_BODY) fail(new ContractError('MALFORMED_RESPONSE', 'body too large'));
+        else chunks.push(c);
+      });
+      res.on('end', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+      });
+      res.on('error', fail);
+    });
     const timer = setTimeout(() => {
       fail(new ContractError('TIMEOUT_ERROR', 'TikTok did not answer in time'));
     }, timeoutMs);

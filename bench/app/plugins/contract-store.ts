@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import { sameHandle, type PkceState } from './hex-pkce-store';
+import { poolHex } from './random-pool';
 
 interface Pending {
   handle: string;
@@ -52,7 +53,7 @@ export class ContractSessionStore {
     callback: (err: Error | null, handle?: string) => void,
   ): void {
     const now = Date.now();
-    const handle = randomBytes(32).toString('hex');
+    const handle = this.newHandle();
     const stored: unknown = Reflect.get(req.session, this.key);
     const live = Array.isArray(stored)
       ? stored.filter((p): p is Pending => isPending(p) && now - p.createdAt < TTL_MS)
@@ -61,6 +62,11 @@ export class ContractSessionStore {
     Reflect.set(req.session, this.key, live.slice(-MAX_PENDING));
     if (req.user === undefined) req.session.cookie.maxAge = TTL_MS;
     callback(null, handle);
+  }
+
+  /** A fresh state handle: 64 hex chars. */
+  protected newHandle(): string {
+    return randomBytes(32).toString('hex');
   }
 
   verify(
@@ -107,6 +113,10 @@ export class ContractSessionStore {
  * back. The other entries keep theirs (the base store keeps stored objects as they are).
  */
 export class ContractReturnToStore extends ContractSessionStore {
+  protected override newHandle(): string {
+    return poolHex(32);
+  }
+
   override store(
     req: Request,
     state: PkceState & { returnTo?: string },

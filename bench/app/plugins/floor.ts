@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, hash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { Request } from 'express';
@@ -7,13 +7,17 @@ import { BENCH_FIELDS } from '../../fields';
 import { benchVerify, type StrategyConfig, type StrategyPlugin } from '../plugin';
 import {
   answer,
+  callTarget,
+  type CallTarget,
   ContractError,
   correlationId,
   timedCall,
+  timedCallTo,
   tokensOf,
   userOf,
 } from './contract-client';
 import { ContractReturnToStore, ContractSessionStore } from './contract-store';
+import { poolHex } from './random-pool';
 import { passportOAuth2Contract } from './passport-oauth2';
 
 const STATE_KEY = 'floor:state';
@@ -271,8 +275,14 @@ export class FloorContractFullStrategy extends Strategy {
   override name = 'tiktok';
   private readonly store = new ContractReturnToStore(FULL_KEY);
   private readonly callbackPath: string;
-  /** User-info URL by granted scope string. */
-  private readonly urls = new Map<string, string>();
+  /** User-info request target by granted scope string. */
+  private readonly targets = new Map<string, CallTarget>();
+
+  /** `<authorizationURL>?client_key=…&scope=…&response_type=code&redirect_uri=…`, made once. */
+  private readonly authorizePrefix: string;
+  /** The code exchange's form up to `code=`, made once. */
+  private readonly formPrefix: string;
+  private readonly tokenTarget: CallTarget;
 
   constructor(
     private readonly c: StrategyConfig,
@@ -280,6 +290,20 @@ export class FloorContractFullStrategy extends Strategy {
   ) {
     super();
     this.callbackPath = new URL(c.callbackURL).pathname;
+    const u = c.upstream;
+    this.authorizePrefix = `${u.authorizationURL}?${new URLSearchParams({
+      client_key: u.clientKey,
+      scope: c.scopes.join(','),
+      response_type: 'code',
+      redirect_uri: c.callbackURL,
+    }).toString()}`;
+    this.formPrefix = `${new URLSearchParams({
+      client_key: u.clientKey,
+      client_secret: u.clientSecret,
+      grant_type: 'authorization_code',
+      redirect_uri: c.callbackURL,
+    }).toString()}&code=`;
+    this.tokenTarget = callTarget(u.tokenURL);
   }
 
   override authenticate(req: Request): void {
@@ -290,20 +314,22 @@ export class FloorContractFullStrategy extends Strategy {
       this.start(req, query.get('returnTo'));
       return;
     }
-    const params = new Map<string, string>();
+    let code: string | undefined;
+    let state: string | undefined;
+    let error: string | undefined;
     for (const [key, value] of query) {
       const bracket = key.indexOf('[');
       const name = bracket === -1 ? key : key.slice(0, bracket);
       if (name !== 'code' && name !== 'state' && name !== 'error') continue;
-      if (bracket !== -1 || params.has(name)) {
+      const seen = name === 'code' ? code : name === 'state' ? state : error;
+      if (bracket !== -1 || seen !== undefined) {
         this.fail({ message: `malformed ${name}` }, 400);
         return;
       }
-      params.set(name, value);
+      if (name === 'code') code = value;
+      else if (name === 'state') state = value;
+      else error = value;
     }
-    const code = params.get('code');
-    const state = params.get('state');
-    const error = params.get('error');
     if (
       (code !== undefined && (code.length > 2048 || !VISIBLE_ASCII.test(code))) ||
       (state !== undefined && (state.length > 512 || !VISIBLE_ASCII.test(state))) ||
@@ -322,7 +348,7 @@ export class FloorContractFullStrategy extends Strategy {
   }
 
   private start(req: Request, returnTo: string | null): void {
-    const verifier = randomBytes(32).toString('hex');
+    const verifier = poolHex(32);
     const state: { verifier: string; returnTo?: string } = { verifier };
     if (
       returnTo !== null &&
@@ -335,36 +361,28 @@ export class FloorContractFullStrategy extends Strategy {
       state.returnTo = returnTo;
     }
     this.store.store(req, state, undefined, (_err, handle) => {
-      const u = this.c.upstream;
-      const params = new URLSearchParams({
-        client_key: u.clientKey,
-        scope: this.c.scopes.join(','),
-        response_type: 'code',
-        redirect_uri: this.c.callbackURL,
-        state: handle ?? '',
-        code_challenge: createHash('sha256').update(verifier).digest('hex'),
-        code_challenge_method: 'S256',
-      });
+      // The handle and the challenge are hex: appended to the prefix as they are.
+      const url = `${this.authorizePrefix}&state=${handle ?? ''}&code_challenge=${hash('sha256', verifier, 'hex')}&code_challenge_method=S256`;
       req.session.save((err: unknown) => {
         if (err) this.error(err instanceof Error ? err : new Error('session save failed'));
-        else this.redirect(`${u.authorizationURL}?${params.toString()}`);
+        else this.redirect(url);
       });
     });
   }
 
-  private userInfoURL(scope: string): string {
-    let url = this.urls.get(scope);
-    if (url === undefined) {
+  private userInfoTarget(scope: string): CallTarget {
+    let target = this.targets.get(scope);
+    if (target === undefined) {
       const fields = ['open_id'];
       for (const s of new Set(scope.split(','))) {
         const allowed = FIELDS_BY_SCOPE.get(s);
         if (allowed !== undefined) fields.push(allowed);
       }
-      url = `${this.c.upstream.userInfoURL}?fields=${fields.join(',')}`;
-      if (this.urls.size >= 64) this.urls.clear();
-      this.urls.set(scope, url);
+      target = callTarget(`${this.c.upstream.userInfoURL}?fields=${fields.join(',')}`);
+      if (this.targets.size >= 64) this.targets.clear();
+      this.targets.set(scope, target);
     }
-    return url;
+    return target;
   }
 
   private async finish(
@@ -374,17 +392,17 @@ export class FloorContractFullStrategy extends Strategy {
     verifier: string,
     returnTo: string | undefined,
   ): Promise<void> {
-    const u = this.c.upstream;
     const deadlineAt = Date.now() + this.c.deadlineMs;
     const timeout = (): number => Math.min(this.c.attemptTimeoutMs, deadlineAt - Date.now());
     const header = req.headers['x-correlation-id'];
     const id = typeof header === 'string' && SAFE_ID.test(header) ? header : correlationId();
     try {
-      const form = tokenForm(this.c, code, { code_verifier: verifier });
+      // The verifier is hex; the code goes through the form encoding.
+      const form = `${this.formPrefix}${encodeURIComponent(code)}&code_verifier=${verifier}`;
       const tokens = tokensOf(
         answer(
-          await timedCall(
-            u.tokenURL,
+          await timedCallTo(
+            this.tokenTarget,
             'POST',
             { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Correlation-Id': id },
             timeout(),
@@ -395,8 +413,8 @@ export class FloorContractFullStrategy extends Strategy {
       const scope = tokens.scope !== '' ? tokens.scope : (query.get('scopes') ?? '');
       const user = userOf(
         answer(
-          await timedCall(
-            this.userInfoURL(scope),
+          await timedCallTo(
+            this.userInfoTarget(scope),
             'GET',
             { Authorization: `Bearer ${tokens.access_token}`, 'X-Correlation-Id': id },
             timeout(),
@@ -404,12 +422,17 @@ export class FloorContractFullStrategy extends Strategy {
         ),
       );
       if (user.open_id !== tokens.open_id) throw new ContractError('MALFORMED_RESPONSE', 'open_id');
+      let raw: string | undefined;
       const profile: FullProfile = {
         provider: 'tiktok',
         id: tokens.open_id,
         displayName: nonEmpty(user.display_name) ?? nonEmpty(user.username) ?? tokens.open_id,
         photos: [],
-        _raw: JSON.stringify(user),
+        // Serialised at its first read, as this package does.
+        get _raw(): string {
+          raw ??= JSON.stringify(user);
+          return raw;
+        },
         _json: user,
       };
       if (typeof user.union_id === 'string') profile.unionId = user.union_id;
