@@ -11,11 +11,7 @@ import {
   type TikTokLogger,
 } from '../logging';
 import type { TikTokMetrics, TikTokOperation } from '../metrics';
-import {
-  codeChallengeForVerifier,
-  generateCodeVerifier,
-  generateState,
-} from '../pkce';
+import { codeChallengeForVerifier, generateCodeVerifier, generateState } from '../pkce';
 import {
   AUTHORIZE_PARAMS,
   CLIENT_TOKEN_EARLY_RENEWAL_MS,
@@ -471,7 +467,6 @@ export class TikTokClient {
         url,
         method: 'GET',
         headers: {
-          Accept: 'application/json',
           'User-Agent': USER_AGENT,
           'X-Correlation-Id': correlationId,
           Authorization: `Bearer ${accessToken}`,
@@ -654,7 +649,6 @@ export class TikTokClient {
           url: this.config[urlOption],
           method: 'POST',
           headers: {
-            Accept: 'application/json',
             'User-Agent': USER_AGENT,
             'X-Correlation-Id': correlationId,
             'Content-Type': 'application/x-www-form-urlencoded',

@@ -110,18 +110,14 @@ export const nodeTransport: Transport = (req: HttpRequest) =>
     try {
       const target = targetOf(req.url);
       const pool = poolOf(target.protocol);
-      // NOTE: node only reads the headers object: a request without a body passes it as is.
-      let headers: Readonly<Record<string, string | number>> = req.headers;
-      if (req.body !== undefined) {
-        headers = { ...req.headers, 'Content-Length': Buffer.byteLength(req.body) };
-      }
+      // NOTE: no Content-Length here: node sets it from the body handed to end() in one piece.
       request = pool.module.request({
         protocol: target.protocol,
         hostname: target.hostname,
         port: target.port === '' ? undefined : target.port,
         path: target.path,
         method: req.method,
-        headers,
+        headers: req.headers,
         agent: pool.agent,
       });
     } catch (err) {
@@ -166,12 +162,11 @@ export const nodeTransport: Transport = (req: HttpRequest) =>
           fail('tooLarge', `response body exceeds ${MAX_BODY_BYTES} bytes`);
         else chunks.push(chunk);
       });
+      // NOTE: a connection closed mid-body destroys the response with ECONNRESET "aborted",
+      // emitted as 'error' because a listener is attached: no 'close' listener is needed.
       res.on('error', (err) =>
         fail('ambiguous', `response failed (${errorCodes(err)[0] ?? err.message})`, err),
       );
-      res.on('close', () => {
-        if (!res.complete) fail('ambiguous', 'request failed (connection closed mid-response)');
-      });
       res.on('end', () => {
         if (settled) return;
         settled = true;

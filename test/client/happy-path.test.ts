@@ -89,7 +89,9 @@ describe('TikTokClient', () => {
       assert.equal(sent.body.includes('%25'), false);
       assert.equal(sent.headers.authorization, undefined);
       assert.deepEqual(sent.query, {});
-      assert.equal(sent.headers.accept, 'application/json');
+      // A form body of known length: node declares it (no chunked encoding).
+      assert.equal(sent.headers['content-length'], String(Buffer.byteLength(sent.body)));
+      assert.equal(sent.headers['transfer-encoding'], undefined);
       assert.equal(sent.headers['user-agent'], 'passport-tiktok');
     });
 
