@@ -66,40 +66,40 @@ describe('pkce', () => {
       assert.equal(isValidCodeVerifier(''), false);
     });
   });
-});
 
-describe('pkce: the CSPRNG pool', () => {
-  it('never hands out the same bytes twice, across several refills', () => {
-    // 1000 starts use 80 000 bytes: about 15 refills of the 5 KiB pool.
-    const seen = new Set<string>();
-    for (let i = 0; i < 1000; i++) {
-      const state = generateState();
-      const codeVerifier = generateCodeVerifier();
-      assert.match(state, /^[0-9a-f]{64}$/);
-      assert.ok(isValidCodeVerifier(codeVerifier));
-      const bytes = Buffer.concat([
-        Buffer.from(state, 'hex'),
-        Buffer.from(codeVerifier, 'base64url'),
-      ]).toString('hex');
-      // Every 16-byte block of every draw is new: a reused pool offset would repeat one.
-      for (let at = 0; at < bytes.length; at += 32) {
-        const block = bytes.slice(at, at + 32);
-        assert.ok(!seen.has(block), `block reused at draw ${i}`);
-        seen.add(block);
+  describe('the CSPRNG pool behind generateState and generateCodeVerifier', () => {
+    it('never hands out the same bytes twice, across several refills', () => {
+      // 1000 starts use 80 000 bytes: about 15 refills of the 5 KiB pool.
+      const seen = new Set<string>();
+      for (let i = 0; i < 1000; i++) {
+        const state = generateState();
+        const codeVerifier = generateCodeVerifier();
+        assert.match(state, /^[0-9a-f]{64}$/);
+        assert.ok(isValidCodeVerifier(codeVerifier));
+        const bytes = Buffer.concat([
+          Buffer.from(state, 'hex'),
+          Buffer.from(codeVerifier, 'base64url'),
+        ]).toString('hex');
+        // Every 16-byte block of every draw is new: a reused pool offset would repeat one.
+        for (let at = 0; at < bytes.length; at += 32) {
+          const block = bytes.slice(at, at + 32);
+          assert.ok(!seen.has(block), `block reused at draw ${i}`);
+          seen.add(block);
+        }
       }
-    }
-    assert.equal(seen.size, 5000);
-  });
+      assert.equal(seen.size, 5000);
+    });
 
-  it('mixed draws (state only, verifier only) stay distinct and well formed', () => {
-    const states = new Set<string>();
-    const verifiers = new Set<string>();
-    for (let i = 0; i < 300; i++) {
-      states.add(generateState());
-      verifiers.add(generateCodeVerifier());
-    }
-    assert.equal(states.size, 300);
-    assert.equal(verifiers.size, 300);
-    for (const v of verifiers) assert.ok(isValidCodeVerifier(v));
+    it('mixed draws (state only, verifier only) stay distinct and well formed', () => {
+      const states = new Set<string>();
+      const verifiers = new Set<string>();
+      for (let i = 0; i < 300; i++) {
+        states.add(generateState());
+        verifiers.add(generateCodeVerifier());
+      }
+      assert.equal(states.size, 300);
+      assert.equal(verifiers.size, 300);
+      for (const v of verifiers) assert.ok(isValidCodeVerifier(v));
+    });
   });
 });
