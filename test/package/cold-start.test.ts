@@ -34,6 +34,14 @@ describe('package: cold start (what importing the package loads)', function () {
     assert.deepEqual(seen, { winston: false, prom: false, undici: false, testing: false });
   });
 
+  it('the main entry is one file: importing it reads no other module of dist/', async () => {
+    const seen = await fresh(`
+      console.log(JSON.stringify(Object.keys(require.cache)
+        .filter((f) => f.startsWith(${JSON.stringify(DIST)}))
+        .map((f) => f.slice(${JSON.stringify(DIST)}.length))));`);
+    assert.deepEqual(seen, ['/index.js']);
+  });
+
   it('a strategy without a logger loads winston only at the first line it writes', async () => {
     const seen = await fresh(`
       const strategy = new pkg.TikTokStrategy(
