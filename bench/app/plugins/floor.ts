@@ -2,6 +2,7 @@ import { createHash, hash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { Request } from 'express';
+import type { TikTokProfile } from '../../../lib/profile';
 import { Strategy } from 'passport';
 import { BENCH_FIELDS } from '../../fields';
 import { benchVerify, type StrategyConfig, type StrategyPlugin } from '../plugin';
@@ -235,17 +236,7 @@ const FIELDS_BY_SCOPE = new Map([
 ]);
 
 /** The Passport profile this package documents (docs/strategy.md, "The profile"). */
-export interface FullProfile {
-  provider: 'tiktok';
-  id: string;
-  unionId?: string;
-  username?: string;
-  displayName: string;
-  profileUrl?: string;
-  photos: { value: string }[];
-  _raw: string;
-  _json: Record<string, unknown>;
-}
+export type FullProfile = Omit<TikTokProfile, '_json'> & { _json: Record<string, unknown> };
 
 /** passport-oauth2's verify: `(accessToken, refreshToken, profile, done)`. */
 export type FullVerify = (
