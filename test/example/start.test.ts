@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { LOCAL, startLocalExample as start } from '../support/example-app';
-import { freePort } from '../support/redis';
+import { freePort, freePorts } from '../support/redis';
 
 const ROOT = join(__dirname, '../..');
 describe('example app: startExample', () => {
@@ -86,8 +86,10 @@ describe('example app: startExample', () => {
   });
 
   it('an unreachable REDIS_URL fails at start with a clear message (password hidden), nothing left listening', async () => {
-    const port = String(await freePort());
-    const url = `redis://:hunter2@127.0.0.1:${await freePort()}`;
+    // Two distinct ports: the app's must not be the one Redis is (not) listening on.
+    const [appPort, redisPort] = await freePorts(2);
+    const port = String(appPort);
+    const url = `redis://:hunter2@127.0.0.1:${String(redisPort)}`;
     await assert.rejects(start({ REDIS_URL: url, PORT: port }), (err: unknown) => {
       assert.ok(err instanceof Error);
       assert.match(

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, spawnRedisServer } from './redis';
+import { freePorts, spawnRedisServer } from './redis';
 
 const run = promisify(execFile);
 
@@ -107,8 +107,10 @@ async function startNode(
   nodeTimeoutMs: number,
   ports?: { port: number; busPort: number },
 ): Promise<RunningNode> {
-  const port = ports?.port ?? (await freePort());
-  const busPort = ports?.busPort ?? (await freePort());
+  // NOTE: the data and cluster-bus ports are drawn together: drawn one after the other, the
+  // second can be the port the first just released, and the node then cannot bind its bus.
+  const [port, busPort] = ports === undefined ? await freePorts(2) : [ports.port, ports.busPort];
+  if (port === undefined || busPort === undefined) throw new Error('no free ports');
   const child = await spawnRedisServer([
     '--port',
     String(port),

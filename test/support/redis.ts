@@ -51,14 +51,30 @@ export async function deleteKeys(client: TestRedis, prefix: string): Promise<num
 
 /** A port that was free a moment ago (the OS picks it). */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  server.close();
-  await once(server, 'close');
-  return port;
+  const [port] = await freePorts(1);
+  return port ?? 0;
+}
+
+/**
+ * `count` distinct free ports: every listener is held open until all have a port, so the OS
+ * cannot hand the same one out twice (two freePort() calls in a row can both get the port the
+ * first one just released).
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  for (const server of servers) server.listen(0, '127.0.0.1');
+  await Promise.all(servers.map((server) => once(server, 'listening')));
+  const ports = servers.map((server) => {
+    const address = server.address();
+    return typeof address === 'object' && address !== null ? address.port : 0;
+  });
+  await Promise.all(
+    servers.map(async (server) => {
+      server.close();
+      await once(server, 'close');
+    }),
+  );
+  return ports;
 }
 
 /** Spawns `redis-server` in the foreground with `args`; resolves once it accepts connections. */
