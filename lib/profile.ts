@@ -10,7 +10,10 @@ export interface TikTokProfile {
   displayName: string;
   profileUrl?: string;
   photos: { value: string }[];
-  /** The raw user-info JSON text. */
+  /**
+   * The user-info JSON text: the user object (`_json`) serialised when `_raw` is first read,
+   * unless one was given to `parseProfile(user, raw)`. Can be assigned.
+   */
   _raw: string;
   /** The parsed user object. */
   _json: TikTokUserInfo;
