@@ -46,14 +46,15 @@ describe('TikTokStrategy', () => {
     it('redirects only once the store has called back', async () => {
       let saved: ((err?: unknown) => void) | undefined;
       const session = sessionWith((cb) => (saved = cb));
-      let outcome: Outcome | undefined;
-      const done = start(new TikTokStrategy(BASE), session).then((o) => (outcome = o));
+      const seen: { outcome?: Outcome } = {};
+      const done = start(new TikTokStrategy(BASE), session).then((o) => (seen.outcome = o));
       await new Promise((resolve) => setImmediate(resolve));
-      assert.equal(outcome, undefined, 'no redirect before the save completed');
+      const current = (): Outcome | undefined => seen.outcome;
+      assert.equal(current(), undefined, 'no redirect before the save completed');
       assert.ok(Array.isArray(session['tiktok:pending']));
       saved?.();
       await done;
-      assert.equal(outcome?.kind, 'redirect');
+      assert.equal(current()?.kind, 'redirect');
     });
 
     for (const [name, failure] of [
