@@ -4,7 +4,7 @@ import type { Bench, SharedEntry } from './measure';
 import { newestProfile, PROFILE_DIR } from './profile';
 import { summarizeProfile, type ProfileSummary } from './report/cpuprofile';
 import { table } from './report/format';
-import { sharedCoreTable } from './report/tables';
+import { perLoginCountersTable, sharedCoreTable } from './report/tables';
 import type { SharedCoreRow } from './results';
 import { median } from './stats';
 import { COMPETITORS, type CompetitorId } from './types';
@@ -126,6 +126,8 @@ export async function runAb(bench: Bench, dir: string): Promise<void> {
   const sections = [
     `### A/B (HTTPS, ${Math.max(...bench.plan.concurrencies)} concurrent each, ${bench.plan.sweepSeconds} s rounds, both apps on one core)`,
     sharedCoreTable(rows),
+    '',
+    perLoginCountersTable(rows),
     ...(profiling ? ['', profileComparison(rows, dirs)] : []),
   ];
   process.stdout.write(`${sections.join('\n')}\n`);

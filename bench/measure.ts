@@ -5,7 +5,7 @@ import type { TlsFiles } from './cert';
 import { BENCH_SCOPES } from './fields';
 import type { BenchPlan } from './plan';
 import { registerAppCallback, upstreamOf, type FaultScenario } from './upstream';
-import type { SharedCoreRound } from './results';
+import type { PerLoginCounters, SharedCoreRound } from './results';
 import type { AppStats, CompetitorId, LoadJob, LoadResult, LoadTarget, Protocol } from './types';
 
 /** What every measurement shares. */
@@ -40,6 +40,42 @@ function cpuMsPerLogin(
 ): number {
   const micros = (after?.cpuMicros ?? 0) - (before?.cpuMicros ?? 0);
   return Math.round(micros / Math.max(1, logins)) / 1000;
+}
+
+/** The kernel-side counters of an app between two readings, per login. */
+export function perLoginCounters(
+  before: AppStats | undefined,
+  after: AppStats | undefined,
+  logins: number,
+): PerLoginCounters {
+  const n = Math.max(1, logins);
+  const delta = (read: (s: AppStats) => number): number =>
+    after === undefined || before === undefined ? 0 : (read(after) - read(before)) / n;
+  const round = (value: number, digits: number): number => Number(value.toFixed(digits));
+  return {
+    userMs: round(delta((s) => s.counters.userMicros) / 1000, 3),
+    systemMs: round(delta((s) => s.counters.systemMicros) / 1000, 3),
+    voluntarySwitches: round(
+      delta((s) => s.counters.voluntarySwitches),
+      2,
+    ),
+    involuntarySwitches: round(
+      delta((s) => s.counters.involuntarySwitches),
+      2,
+    ),
+    readCalls: round(
+      delta((s) => s.counters.readCalls),
+      2,
+    ),
+    writeCalls: round(
+      delta((s) => s.counters.writeCalls),
+      2,
+    ),
+    connections: round(
+      delta((s) => s.outboundConnections),
+      3,
+    ),
+  };
 }
 
 async function measured(app: AppProcess, run: () => Promise<LoadResult>): Promise<AppRun> {
@@ -282,6 +318,10 @@ export async function sharedCore(
           failed: loads[theirs]?.failed ?? 0,
           oursLoginsPerSec: loads[mine]?.loginsPerSec ?? 0,
           oursCpuMsPerLogin: cpu(mine),
+          perLogin: [
+            perLoginCounters(before[theirs], after[theirs], loads[theirs]?.attempted ?? 0),
+            perLoginCounters(before[mine], after[mine], loads[mine]?.attempted ?? 0),
+          ],
         };
         perEntry[index]?.push(result);
         onRun(round, entry.label, result);

@@ -45,6 +45,19 @@ export interface SharedCoreRound {
   readonly failed: number;
   readonly oursLoginsPerSec: number;
   readonly oursCpuMsPerLogin: number;
+  /** Kernel-side figures per login of the same run: this stack's, then this package's. */
+  readonly perLogin?: readonly [PerLoginCounters, PerLoginCounters];
+}
+
+/** Per attempted login: CPU split, context switches, read/write system calls, upstream connections. */
+export interface PerLoginCounters {
+  readonly userMs: number;
+  readonly systemMs: number;
+  readonly voluntarySwitches: number;
+  readonly involuntarySwitches: number;
+  readonly readCalls: number;
+  readonly writeCalls: number;
+  readonly connections: number;
 }
 
 export interface MemoryRow {

@@ -53,6 +53,25 @@ export interface AppStartConfig {
   readonly deadlineMs: number;
 }
 
+export interface ProcessCounters {
+  readonly userMicros: number;
+  readonly systemMicros: number;
+  readonly voluntarySwitches: number;
+  readonly involuntarySwitches: number;
+  readonly readCalls: number;
+  readonly writeCalls: number;
+}
+
+/** Counters that saw nothing (tests, and platforms without them). */
+export const ZERO_COUNTERS: ProcessCounters = {
+  userMicros: 0,
+  systemMicros: 0,
+  voluntarySwitches: 0,
+  involuntarySwitches: 0,
+  readCalls: 0,
+  writeCalls: 0,
+};
+
 /** Memory and health of an app child, read after a forced GC. */
 export interface AppStats {
   readonly rssBytes: number;
@@ -67,6 +86,12 @@ export interface AppStats {
   readonly cpuMicros: number;
   /** TCP/TLS connections the app opened (to the emulator) so far. */
   readonly outboundConnections: number;
+  /**
+   * Kernel-side counters so far (all threads): user and system CPU in µs, context switches
+   * (voluntary: the process waited; involuntary: the scheduler took the core away) and the
+   * read/write system calls of `/proc/self/io` (0 where it cannot be read).
+   */
+  readonly counters: ProcessCounters;
   /** Exceptions that would have crashed an app without an `uncaughtException` handler. */
   readonly uncaughtExceptions: number;
 }

@@ -4,7 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { serve } from '../ipc';
 import { countOutboundConnections } from './connections';
-import type { AppStartConfig, AppStats } from '../types';
+import type { AppStartConfig, AppStats, ProcessCounters } from '../types';
 import { createBenchApp } from './factory';
 import { PLUGINS } from './plugins';
 
@@ -73,6 +73,30 @@ async function settledStats(): Promise<AppStats> {
   return snapshot(lowest ?? process.memoryUsage());
 }
 
+/** `syscr`/`syscw` of `/proc/self/io` (Linux; 0 elsewhere or when it cannot be read). */
+function ioCalls(): { readCalls: number; writeCalls: number } {
+  let text = '';
+  try {
+    text = readFileSync('/proc/self/io', 'utf8');
+  } catch {
+    // Not Linux, or /proc is not mounted: the report shows 0.
+  }
+  const field = (name: string): number =>
+    Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { readCalls: field('syscr'), writeCalls: field('syscw') };
+}
+
+function counters(): ProcessCounters {
+  const usage = process.resourceUsage();
+  return {
+    userMicros: usage.userCPUTime,
+    systemMicros: usage.systemCPUTime,
+    voluntarySwitches: usage.voluntaryContextSwitches,
+    involuntarySwitches: usage.involuntaryContextSwitches,
+    ...ioCalls(),
+  };
+}
+
 function snapshot(memory: NodeJS.MemoryUsage): AppStats {
   const cpu = process.cpuUsage();
   return {
@@ -83,6 +107,7 @@ function snapshot(memory: NodeJS.MemoryUsage): AppStats {
     externalBytes: memory.external,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     outboundConnections: outboundConnections(),
+    counters: counters(),
     uncaughtExceptions,
   };
 }

@@ -7,6 +7,7 @@ import {
   headToHeadTable,
   memoryTable,
   probeTable,
+  perLoginCountersTable,
   sharedCoreTable,
   throughputTable,
 } from './tables';
@@ -38,6 +39,8 @@ export function renderReport(r: BenchResults): string {
     '',
     `### Shared core (HTTPS, ${Math.max(...plan.concurrencies)} concurrent per stack, ${plan.sharedRounds} rounds of ${plan.sweepSeconds} s, each competitor at the same time as this package on the app core; the throughput targets use these ratios)`,
     sharedCoreTable(r.sharedCore),
+    '',
+    perLoginCountersTable(r.sharedCore),
     '',
     `### Memory (HTTPS, ${plan.memoryConcurrency} concurrent, RSS/heap at rest: five GCs 200 ms apart, lowest RSS)`,
     memoryTable(r),

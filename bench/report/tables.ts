@@ -111,6 +111,41 @@ export function sharedCoreTable(rows: readonly SharedCoreRow[]): string {
   );
 }
 
+/**
+ * What the kernel saw per login in the shared-core rounds (medians of the rounds): user and
+ * system CPU, context switches, read/write system calls and upstream connections, each stack
+ * against this package in the same runs. Where two apps' CPU per login differs, this says
+ * whether it is their own code (user) or the traffic they make the kernel carry (system, calls).
+ */
+export function perLoginCountersTable(rows: readonly SharedCoreRow[]): string {
+  const fields = [
+    ['user CPU ms', 'userMs', 3],
+    ['system CPU ms', 'systemMs', 3],
+    ['voluntary switches', 'voluntarySwitches', 2],
+    ['involuntary switches', 'involuntarySwitches', 2],
+    ['read calls', 'readCalls', 2],
+    ['write calls', 'writeCalls', 2],
+    ['upstream connections', 'connections', 3],
+  ] as const;
+  const body = rows.flatMap((row) => {
+    const rounds = row.rounds.flatMap((x) => (x.perLogin === undefined ? [] : [x.perLogin]));
+    if (rounds.length === 0) return [];
+    return fields.map(([label, key, digits]) => {
+      const theirs = median(rounds.map(([t]) => t[key]));
+      const ours = median(rounds.map(([, o]) => o[key]));
+      return [
+        row.label,
+        label,
+        `${num(theirs, digits)} / ${num(ours, digits)}`,
+        ratio(theirs, ours),
+      ];
+    });
+  });
+  return body.length === 0
+    ? ''
+    : table(['stack', 'per login (median of rounds)', 'stack / ours', '× ours'], body);
+}
+
 export function memoryTable(r: BenchResults): string {
   const [n, m] = r.plan.memoryLogins;
   const ours = r.memory.find((row) => row.competitor === OURS);

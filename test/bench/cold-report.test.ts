@@ -3,7 +3,7 @@ import { evaluateColdTargets, renderColdReport, tokenRatio } from '../../bench/c
 import type { ColdResults, ColdSample } from '../../bench/cold/results';
 import type { MemoryRun } from '../../bench/measure';
 import { planFrom } from '../../bench/plan';
-import type { AppStats } from '../../bench/types';
+import { ZERO_COUNTERS, type AppStats } from '../../bench/types';
 
 const MB = 2 ** 20;
 
@@ -19,6 +19,7 @@ function stats(rssMb: number): AppStats {
     peakRssBytes: rssMb * MB,
     cpuMicros: 1,
     outboundConnections: 0,
+    counters: ZERO_COUNTERS,
     uncaughtExceptions: 0,
   };
 }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { cpuLayout } from '../../bench/affinity';
 import type { AppRun } from '../../bench/measure';
 import { planFrom } from '../../bench/plan';
-import { sharedCoreTable } from '../../bench/report/tables';
+import { perLoginCountersTable, sharedCoreTable } from '../../bench/report/tables';
+import { perLoginCounters } from '../../bench/measure';
 import { evaluateTargets, floorTable, ratiosToOurs } from '../../bench/report/targets';
 import type {
   BenchResults,
@@ -11,7 +12,12 @@ import type {
   ThroughputRow,
 } from '../../bench/results';
 import { median } from '../../bench/stats';
-import type { CompetitorId, LoadResult } from '../../bench/types';
+import {
+  ZERO_COUNTERS,
+  type AppStats,
+  type CompetitorId,
+  type LoadResult,
+} from '../../bench/types';
 
 function load(loginsPerSec: number): LoadResult {
   return {
@@ -39,6 +45,7 @@ function run(loginsPerSec: number): AppRun {
       peakRssBytes: 1,
       cpuMicros: 1,
       outboundConnections: 0,
+      counters: ZERO_COUNTERS,
       uncaughtExceptions: 0,
     },
     cpuMsPerLogin: 1,
@@ -214,6 +221,46 @@ describe('bench: report', () => {
     assert.equal(planFrom([], { BENCH_ROUNDS: '3' }).rounds, 3);
     assert.equal(planFrom(['--head-to-head'], {}).headToHeadOnly, true);
     assert.throws(() => planFrom([], { BENCH_ROUNDS: '0' }), /BENCH_ROUNDS/);
+  });
+
+  it('per-login counters: deltas between two readings over the logins, and their medians against ours', () => {
+    const at = (k: number): AppStats => ({
+      ...run(1).app,
+      outboundConnections: 2 * k,
+      counters: {
+        userMicros: 1500 * k,
+        systemMicros: 300 * k,
+        voluntarySwitches: 4 * k,
+        involuntarySwitches: k,
+        readCalls: 10 * k,
+        writeCalls: 12 * k,
+      },
+    });
+    const theirs = perLoginCounters(at(1), at(11), 10);
+    assert.deepEqual(theirs, {
+      userMs: 1.5,
+      systemMs: 0.3,
+      voluntarySwitches: 4,
+      involuntarySwitches: 1,
+      readCalls: 10,
+      writeCalls: 12,
+      connections: 2,
+    });
+    const ours = perLoginCounters(at(1), at(21), 10);
+    const round = {
+      loginsPerSec: 1,
+      cpuMsPerLogin: 1,
+      failed: 0,
+      oursLoginsPerSec: 1,
+      oursCpuMsPerLogin: 1,
+    };
+    const text = perLoginCountersTable([
+      { label: 'passport-oauth2', rounds: [{ ...round, perLogin: [theirs, ours] }] },
+    ]);
+    assert.match(text, /\| passport-oauth2 \| user CPU ms +\| 1\.500 \/ 3\.000 \| 0\.50× +\|/);
+    assert.match(text, /\| write calls +\| 12\.00 \/ 24\.00 \| 0\.50× +\|/);
+    // Rounds without counters (results of an older bench) give no table.
+    assert.equal(perLoginCountersTable([{ label: 'passport-oauth2', rounds: [round] }]), '');
   });
 
   it('cpu layout: BENCH_PIN=0 turns pinning off; otherwise the app gets the last CPU', () => {
