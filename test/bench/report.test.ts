@@ -255,12 +255,21 @@ describe('bench: report', () => {
       oursCpuMsPerLogin: 1,
     };
     const text = perLoginCountersTable([
-      { label: 'passport-oauth2', rounds: [{ ...round, perLogin: [theirs, ours] }] },
+      {
+        label: 'passport-oauth2',
+        competitor: 'passport-oauth2',
+        rounds: [{ ...round, perLogin: [theirs, ours] }],
+      },
     ]);
     assert.match(text, /\| passport-oauth2 \| user CPU ms +\| 1\.500 \/ 3\.000 \| 0\.50× +\|/);
     assert.match(text, /\| write calls +\| 12\.00 \/ 24\.00 \| 0\.50× +\|/);
     // Rounds without counters (results of an older bench) give no table.
-    assert.equal(perLoginCountersTable([{ label: 'passport-oauth2', rounds: [round] }]), '');
+    assert.equal(
+      perLoginCountersTable([
+        { label: 'passport-oauth2', competitor: 'passport-oauth2', rounds: [round] },
+      ]),
+      '',
+    );
   });
 
   it('cpu layout: BENCH_PIN=0 turns pinning off; otherwise the app gets the last CPU', () => {
