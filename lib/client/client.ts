@@ -156,6 +156,9 @@ export class TikTokClient {
   private readonly guards: (endpoint: TikTokEndpoint) => CallGuard;
   private clientToken: { value: TikTokClientToken; renewAt: number } | undefined;
   private clientTokenInFlight: Promise<TikTokClientToken> | undefined;
+  private credentialFormCache: { key: string; secret: string; text: string } | undefined;
+  private codeGrantTailCache: { redirectUri: string; text: string } | undefined;
+  private lastScopesUrl: { scopes: readonly string[]; url: string } | undefined;
 
   constructor(options?: TikTokClientOptions);
   /** @internal `owner` names the class in configuration errors (`TikTokStrategy`'s client). */
@@ -380,31 +383,25 @@ export class TikTokClient {
         correlationId,
       });
     }
-    const form: Record<string, string> = {
-      ...extraParams(opts.extraParams, TOKEN_PARAMS, 'exchangeCodeForTokens'),
-      code,
-      grant_type: 'authorization_code',
-      redirect_uri: opts.redirectUri ?? this.config.redirectUri,
-    };
-    if (opts.codeVerifier !== undefined) form.code_verifier = opts.codeVerifier;
+    const extra = extraParams(opts.extraParams, TOKEN_PARAMS, 'exchangeCodeForTokens');
+    const verifier = opts.codeVerifier;
+    // Encoded in URLSearchParams' order and bytes: extra parameters, code, grant_type,
+    // redirect_uri, code_verifier (after the credentials send() puts first).
+    const form =
+      `${extra === undefined ? '' : `${formBody(extra)}&`}code=${formValue(code)}` +
+      this.codeGrantTail(opts.redirectUri ?? this.config.redirectUri) +
+      (verifier === undefined ? '' : `&code_verifier=${formValue(verifier)}`);
     // NOTE: `return await` settles this promise one microtask sooner than returning post()'s.
-    return await this.post(
-      'token_exchange',
-      'Token exchange',
-      'tokenURL',
-      form,
-      [code, opts.codeVerifier],
-      {
-        correlationId,
-        mode: 'singleUse',
-        lostAttemptHint:
-          'The earlier attempt that got no answer may have used the authorization code (codes are single-use): start the login again.',
-        deadlineAt:
-          opts.deadlineAt ?? Date.now() + (this.config.deadlineMs ?? DEFAULT_LOGIN_DEADLINE_MS),
-        maxAttempts: opts.maxAttempts,
-        parse: (body, now) => parseTokens(body, now),
-      },
-    );
+    return await this.post('token_exchange', 'Token exchange', 'tokenURL', form, [code, verifier], {
+      correlationId,
+      mode: 'singleUse',
+      lostAttemptHint:
+        'The earlier attempt that got no answer may have used the authorization code (codes are single-use): start the login again.',
+      deadlineAt:
+        opts.deadlineAt ?? Date.now() + (this.config.deadlineMs ?? DEFAULT_LOGIN_DEADLINE_MS),
+      maxAttempts: opts.maxAttempts,
+      parse: (body, now) => parseTokens(body, now),
+    });
   }
 
   /**
@@ -421,10 +418,7 @@ export class TikTokClient {
       'refresh',
       'Token refresh',
       'tokenURL',
-      {
-        grant_type: 'refresh_token',
-        refresh_token: refreshToken,
-      },
+      `grant_type=refresh_token&refresh_token=${formValue(refreshToken)}`,
       [refreshToken],
       {
         correlationId,
@@ -498,17 +492,24 @@ export class TikTokClient {
   async revokeAccess(accessToken: string, opts: OperationOptions = {}): Promise<void> {
     const correlationId = acceptCorrelationId(opts.correlationId);
     this.requireToken(accessToken, 'access token', correlationId);
-    await this.post('revoke', 'Revoke', 'revokeURL', { token: accessToken }, [accessToken], {
-      correlationId,
-      mode: 'idempotent',
-      deadlineAt: this.deadline(opts),
-      maxAttempts: opts.maxAttempts,
-      // Success is an empty body or `{}`; errors were already raised by interpret().
-      parse: (body, _now, text) => {
-        if (text.trim() !== '' && !isRecord(body))
-          throw new ShapeError('the revoke response is not a JSON object');
+    await this.post(
+      'revoke',
+      'Revoke',
+      'revokeURL',
+      `token=${formValue(accessToken)}`,
+      [accessToken],
+      {
+        correlationId,
+        mode: 'idempotent',
+        deadlineAt: this.deadline(opts),
+        maxAttempts: opts.maxAttempts,
+        // Success is an empty body or `{}`; errors were already raised by interpret().
+        parse: (body, _now, text) => {
+          if (text.trim() !== '' && !isRecord(body))
+            throw new ShapeError('the revoke response is not a JSON object');
+        },
       },
-    });
+    );
   }
 
   /** The app's client-credentials token, cached until ~5 min before expiry, one request in flight. */
@@ -519,7 +520,7 @@ export class TikTokClient {
       'client_token',
       'Client token',
       'tokenURL',
-      { grant_type: 'client_credentials' },
+      'grant_type=client_credentials',
       [],
       {
         correlationId: acceptCorrelationId(opts.correlationId),
@@ -553,9 +554,14 @@ export class TikTokClient {
    * login asks with the granted scopes and skips building and keying the field list.
    */
   private userInfoUrlForScopes(scopes: readonly string[]): string {
-    return this.userInfoUrlsByScopes.get(JSON.stringify(scopes), () =>
+    // NOTE: logins of one app ask with the same few scope sets, usually the last one again.
+    const last = this.lastScopesUrl;
+    if (last !== undefined && sameStrings(last.scopes, scopes)) return last.url;
+    const url = this.userInfoUrlsByScopes.get(JSON.stringify(scopes), () =>
       this.userInfoUrl(fieldsForScopes(scopes)),
     );
+    this.lastScopesUrl = { scopes: [...scopes], url };
+    return url;
   }
 
   private computeUserInfoUrl(fields: readonly string[]): string {
@@ -598,6 +604,28 @@ export class TikTokClient {
   }
 
   /**
+   * `client_key=…&client_secret=…`, encoded once per credential pair (a rotated secret makes a
+   * new one). NOTE: every code exchange sends the same two: they are not encoded again each time.
+   */
+  private credentialForm(key: string, secret: string): string {
+    const last = this.credentialFormCache;
+    if (last !== undefined && last.key === key && last.secret === secret) return last.text;
+    const text = `client_key=${formValue(key)}&client_secret=${formValue(secret)}`;
+    this.credentialFormCache = { key, secret, text };
+    return text;
+  }
+
+  /** `&grant_type=authorization_code&redirect_uri=…`, encoded once for the usual redirect URI. */
+  private codeGrantTail(redirectUri: string): string {
+    const last = this.codeGrantTailCache;
+    if (last !== undefined && last.redirectUri === redirectUri) return last.text;
+    const text = `&grant_type=authorization_code&redirect_uri=${formValue(redirectUri)}`;
+    // Only the configured URI is kept: a per-call one must not evict it.
+    if (redirectUri === this.config.redirectUri) this.codeGrantTailCache = { redirectUri, text };
+    return text;
+  }
+
+  /**
    * NOTE: the token and revoke endpoints take `application/x-www-form-urlencoded` bodies with
    * `client_key` + `client_secret` in the body (JSON bodies are rejected; https://developers.tiktok.com/doc/oauth-user-access-token-management).
    */
@@ -605,7 +633,7 @@ export class TikTokClient {
     operation: TikTokOperation,
     label: string,
     urlOption: 'tokenURL' | 'revokeURL',
-    form: Record<string, string>,
+    form: string,
     secrets: ReadonlyArray<string | undefined>,
     run: PostRun<T>,
   ): Promise<T> {
@@ -623,7 +651,7 @@ export class TikTokClient {
     operation: TikTokOperation,
     label: string,
     urlOption: 'tokenURL' | 'revokeURL',
-    form: Record<string, string>,
+    form: string,
     secrets: ReadonlyArray<string | undefined>,
     run: PostRun<T>,
     key: ResolvedCredential,
@@ -631,11 +659,7 @@ export class TikTokClient {
   ): Promise<T> {
     const correlationId = run.correlationId;
     const { logger, scrubber } = this.logFor(secrets);
-    const body = formBody({
-      client_key: key.value,
-      client_secret: secret.value,
-      ...form,
-    });
+    const body = `${this.credentialForm(key.value, secret.value)}&${form}`;
     return runOperation(
       this.settings(logger, urlOption === 'revokeURL' ? 'revoke' : 'token', run.maxAttempts),
       {
@@ -711,6 +735,12 @@ export class TikTokClient {
       throw err;
     });
   }
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function isScopeList(value: unknown): value is readonly unknown[] {
@@ -799,8 +829,9 @@ function formValue(text: string): string {
 }
 
 /**
- * `new URLSearchParams(fields).toString()`, byte for byte. NOTE: written out because every code
- * exchange builds one: most values need no escaping, and no parameter list is built.
+ * `new URLSearchParams(fields).toString()`, byte for byte (a caller's `extraParams`). NOTE: the
+ * client's own form fields are encoded with {@link formValue} into parts made once where they
+ * never change (the credentials, the code grant's tail): every code exchange sends one.
  * @internal
  */
 export function formBody(fields: Readonly<Record<string, string>>): string {

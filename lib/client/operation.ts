@@ -108,15 +108,18 @@ function logEvent(
 
 /** Runs one operation: attempts, classification, backoff, logs and metrics. One error at most. */
 export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>): Promise<T> {
-  const started = performance.now();
+  // NOTE: wall-clock ms, read once per attempt: durations are logged and observed in whole ms, and
+  // the deadline is wall-clock time already (hot path: no second clock).
+  const started = Date.now();
   let ambiguousSeen = false;
   let spent = 0; // retry-budget tokens the current attempt cost
   const breaker = s.guard?.breaker;
-  // NOTE: every line's level is checked before its meta object is built: at the default `info`
-  // level a successful operation builds no log line and reads the clock twice (hot path).
-  if (s.logger.enabled('debug')) logEvent(s, run, 'debug', 'start', { maxAttempts: s.maxAttempts });
+  // NOTE: the levels are read once per operation, and every line's meta object is built only
+  // when its level is on: at the default `info` level a successful operation builds no log line.
+  const debug = s.logger.enabled('debug');
+  if (debug) logEvent(s, run, 'debug', 'start', { maxAttempts: s.maxAttempts });
   for (let attempt = 1; ; attempt++) {
-    const remaining = run.deadlineAt - Date.now();
+    const remaining = run.deadlineAt - (attempt === 1 ? started : Date.now());
     const timeoutMs = Math.max(1, Math.min(s.timeoutMs, remaining));
     const permit = breaker === undefined ? ALLOWED : breaker.permit();
     let failure: AttemptFailure;
@@ -127,8 +130,14 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
           circuitOpenError(run.label, endpoint, run.correlationId, permit.retryInMs),
         );
       }
-      const res = await s.transport({ ...run.request, timeoutMs });
-      const debug = s.logger.enabled('debug');
+      const request = run.request;
+      const res = await s.transport({
+        url: request.url,
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+        timeoutMs,
+      });
       if (debug) {
         logEvent(s, run, 'debug', 'response', {
           status: res.status,
@@ -137,12 +146,13 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
           logId: res.headers.get('x-tt-logid') ?? undefined,
         });
       }
-      const value = run.interpret(res, Date.now());
+      const now = Date.now();
+      const value = run.interpret(res, now);
       breaker?.recordSuccess(permit.probe);
       s.guard?.budget?.refund(spent);
       const metrics = s.metrics;
       if (debug || metrics !== undefined) {
-        const durationMs = Math.round(performance.now() - started);
+        const durationMs = Math.max(0, now - started);
         // debug, not info: at the default `info` level the package logs only what needs attention.
         if (debug) logEvent(s, run, 'debug', 'success', { attempt, durationMs });
         metrics?.requests.inc({ operation: run.operation, outcome: 'success' });
@@ -205,7 +215,7 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
             cause: error,
           })
         : error;
-    const durationMs = Math.round(performance.now() - started);
+    const durationMs = Math.max(0, Date.now() - started);
     const level = final.retryable ? 'error' : 'warn';
     if (s.logger.enabled(level)) {
       logEvent(s, run, level, 'failure', {
