@@ -1,8 +1,10 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Bench, SharedEntry } from './measure';
 import { newestProfile, PROFILE_DIR } from './profile';
+import type { AllocationMeta } from './app/alloc-sampler';
 import { summarizeProfile, type ProfileSummary } from './report/cpuprofile';
+import { summarizeAllocation } from './report/heapprofile';
 import { table } from './report/format';
 import { perLoginCountersTable, sharedCoreTable } from './report/tables';
 import type { SharedCoreRow } from './results';
@@ -30,12 +32,13 @@ function perLogin(
   return out;
 }
 
-/** The rows that differ most between the two builds, µs of self time per login. */
+/** The rows that differ most between the two builds, per login (µs of self time, or KB). */
 function diffTable(
   heading: string,
   ours: Map<string, number>,
   theirs: Map<string, number>,
   limit: number,
+  unit = 'µs/login',
 ): string {
   const keys = [...new Set([...ours.keys(), ...theirs.keys()])];
   const rows = keys
@@ -43,7 +46,7 @@ function diffTable(
     .sort((x, y) => Math.abs(y.a - y.b) - Math.abs(x.a - x.b))
     .slice(0, limit)
     .map(({ key, a, b }) => [key, a.toFixed(1), b.toFixed(1), (a - b).toFixed(1)]);
-  return table([heading, 'this build µs/login', 'other build µs/login', 'difference'], rows);
+  return table([heading, `this build ${unit}`, `other build ${unit}`, 'difference'], rows);
 }
 
 /**
@@ -67,6 +70,31 @@ function profileComparison(rows: readonly SharedCoreRow[], dirs: readonly string
     diffTable('area', perLogin(a.byArea, a, cpuA), perLogin(b.byArea, b, cpuB), 25),
     '',
     diffTable('function', perLogin(a.byFunction, a, cpuA), perLogin(b.byFunction, b, cpuB), 40),
+  ].join('\n');
+}
+
+const kilobytes = (m: Map<string, number>): Map<string, number> =>
+  new Map([...m].map(([key, bytes]) => [key, bytes / 1024]));
+
+/**
+ * `--ab <dir> --alloc`: both apps sampled their allocations during the shared-core rounds
+ * (app/alloc-sampler.ts); KB allocated per login by area and by function, largest differences
+ * first. What a login leaves the garbage collector, and where.
+ */
+function allocationComparison(dirs: readonly string[]): string {
+  const summaries = dirs.map((dir) => {
+    const meta = JSON.parse(readFileSync(join(dir, 'allocation.json'), 'utf8')) as AllocationMeta;
+    return summarizeAllocation(join(dir, 'allocation.heapprofile'), meta.logins);
+  });
+  const [a, b] = summaries;
+  if (a === undefined || b === undefined) return '';
+  const kb = (bytes: number): string => (bytes / 1024).toFixed(1);
+  return [
+    `#### Allocated per login (sampled, collected objects included): this build ${kb(a.bytesPerLogin)} KB, the other ${kb(b.bytesPerLogin)} KB; profiles in ${dirs.join(' and ')}`,
+    '',
+    diffTable('area', kilobytes(a.byArea), kilobytes(b.byArea), 20, 'KB/login'),
+    '',
+    diffTable('function', kilobytes(a.byFunction), kilobytes(b.byFunction), 30, 'KB/login'),
   ].join('\n');
 }
 
@@ -96,32 +124,45 @@ export async function runAb(bench: Bench, dir: string): Promise<void> {
     );
   }
   const dirs = [join(PROFILE_DIR, 'ab-this'), join(PROFILE_DIR, 'ab-other')];
-  const profiling = bench.plan.profile;
-  const cpuProf = (i: number): Pick<SharedEntry, 'execArgv'> => {
+  const allocDirs = [join(PROFILE_DIR, 'ab-this-alloc'), join(PROFILE_DIR, 'ab-other-alloc')];
+  const { profile: profiling, alloc } = bench.plan;
+  const fresh = (dir: string): string => {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  };
+  // What the app child of entry i runs with: --cpu-prof and/or the allocation sampler.
+  const instrumented = (
+    i: number,
+    env: NodeJS.ProcessEnv = {},
+  ): Pick<SharedEntry, 'execArgv' | 'env'> => {
     const target = dirs[i];
-    if (!profiling || target === undefined) return {};
-    rmSync(target, { recursive: true, force: true });
-    mkdirSync(target, { recursive: true });
-    return { execArgv: ['--cpu-prof', '--cpu-prof-dir', target] };
+    const allocTarget = allocDirs[i];
+    return {
+      ...(profiling && target !== undefined
+        ? { execArgv: ['--cpu-prof', '--cpu-prof-dir', fresh(target)] }
+        : {}),
+      env:
+        alloc && allocTarget !== undefined ? { ...env, BENCH_ALLOC_DIR: fresh(allocTarget) } : env,
+    };
   };
   const first: CompetitorId =
     pairFirst !== undefined && pairSecond !== undefined ? pairFirst : 'passport-tiktok';
   const second = pairSecond ?? rival;
   progress(
-    `A/B: ${first === 'passport-tiktok' ? 'dist/' : first} against ${second ?? other}, ${bench.plan.sharedRounds} shared-core rounds${profiling ? ', both profiled' : ''}`,
+    `A/B: ${first === 'passport-tiktok' ? 'dist/' : first} against ${second ?? other}, ${bench.plan.sharedRounds} shared-core rounds${profiling ? ', both profiled' : ''}${alloc ? ', allocations sampled' : ''}`,
   );
   // A competitor's id instead of a directory: this build against that stack, so a profile shows
   // where this package's login costs more than, say, hand-wired passport-oauth2's.
   const rows = await sharedCoreRounds(bench, [
-    { label: first, competitor: first, ...cpuProf(0) },
+    { label: first, competitor: first, ...instrumented(0) },
     second === undefined
       ? {
           label: `passport-tiktok (${dir})`,
           competitor: 'passport-tiktok',
-          env: { BENCH_PACKAGE_DIR: other },
-          ...cpuProf(1),
+          ...instrumented(1, { BENCH_PACKAGE_DIR: other }),
         }
-      : { label: second, competitor: second, ...cpuProf(1) },
+      : { label: second, competitor: second, ...instrumented(1) },
   ]);
   const sections = [
     `### A/B (HTTPS, ${Math.max(...bench.plan.concurrencies)} concurrent each, ${bench.plan.sweepSeconds} s rounds, both apps on one core)`,
@@ -129,6 +170,7 @@ export async function runAb(bench: Bench, dir: string): Promise<void> {
     '',
     perLoginCountersTable(rows),
     ...(profiling ? ['', profileComparison(rows, dirs)] : []),
+    ...(alloc ? ['', allocationComparison(allocDirs)] : []),
   ];
   process.stdout.write(`${sections.join('\n')}\n`);
 }

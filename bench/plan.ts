@@ -4,6 +4,11 @@ import { COMPETITORS, VARIANTS, type CompetitorId, type Protocol } from './types
 export interface BenchPlan {
   readonly quick: boolean;
   readonly profile: boolean;
+  /**
+   * `--alloc` (with `--ab`): both apps sample their allocations (V8's sampling heap profiler,
+   * collected objects included) and the report compares KB allocated per login.
+   */
+  readonly alloc: boolean;
   /** `--head-to-head`: only the probe and the head-to-head rounds (the targets' throughput). */
   readonly headToHeadOnly: boolean;
   readonly protocols: readonly Protocol[];
@@ -81,9 +86,14 @@ export function planFrom(argv: readonly string[], env: NodeJS.ProcessEnv): Bench
   if (first === undefined || second === undefined || second <= first) {
     throw new TypeError('BENCH_MEMORY_LOGINS must be two increasing numbers, e.g. 5000,50000');
   }
+  const ab = abDir(argv);
+  if (argv.includes('--alloc') && ab === undefined) {
+    throw new TypeError('--alloc samples the two apps of an A/B run: use it with --ab <dir>');
+  }
   return {
     quick,
     profile: argv.includes('--profile'),
+    alloc: argv.includes('--alloc'),
     headToHeadOnly: argv.includes('--head-to-head'),
     protocols: ['http', 'https'],
     concurrencies: envNumbers(env, 'BENCH_CONCURRENCY') ?? [1, 16, 64],
@@ -97,7 +107,7 @@ export function planFrom(argv: readonly string[], env: NodeJS.ProcessEnv): Bench
     cold: argv.includes('--cold'),
     coldRuns: envNumbers(env, 'BENCH_COLD_RUNS')?.[0] ?? (quick ? 5 : 15),
     coldTokenRounds: quick ? 3 : 9,
-    ab: abDir(argv),
+    ab,
     memoryLogins: [first, second],
     memoryConcurrency: 64,
     faultLogins: quick ? 400 : 2000,

@@ -3,6 +3,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { serve } from '../ipc';
+import { allocationSampler } from './alloc-sampler';
 import { countOutboundConnections } from './connections';
 import type { AppStartConfig, AppStats, ProcessCounters } from '../types';
 import { createBenchApp } from './factory';
@@ -16,7 +17,9 @@ process.on('uncaughtException', () => {
 });
 
 const outboundConnections = countOutboundConnections();
+const CALLBACK_PATH = '/auth/tiktok/callback';
 let server: Server | undefined;
+let sampler: { stop(): Promise<void> } | undefined;
 
 function listen(s: Server): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -42,12 +45,16 @@ async function start(params: unknown): Promise<{ baseUrl: string }> {
   const baseUrl = `${config.protocol}://127.0.0.1:${port}`;
   const app = createBenchApp(PLUGINS[config.competitor], {
     upstream: config.upstream,
-    callbackURL: `${baseUrl}/auth/tiktok/callback`,
+    callbackURL: `${baseUrl}${CALLBACK_PATH}`,
     scopes: config.scopes,
     attemptTimeoutMs: config.attemptTimeoutMs,
     deadlineMs: config.deadlineMs,
   });
   s.on('request', app);
+  const allocDir = process.env.BENCH_ALLOC_DIR;
+  if (allocDir !== undefined && allocDir !== '') {
+    sampler = allocationSampler(s, CALLBACK_PATH, allocDir);
+  }
   return { baseUrl };
 }
 
@@ -112,8 +119,8 @@ function snapshot(memory: NodeJS.MemoryUsage): AppStats {
   };
 }
 
-// eslint-disable-next-line @typescript-eslint/require-await -- an RPC handler returns a promise
 async function exit(): Promise<null> {
+  await sampler?.stop();
   // A normal exit, so that --cpu-prof writes its profile.
   setImmediate(() => process.exit(0));
   server?.closeAllConnections();
