@@ -12,7 +12,7 @@ const frame = (functionName: string, url: string, selfSize: number, children: ob
   children,
 });
 
-describe('bench: allocation report (--ab … --alloc)', () => {
+describe('bench: report/heapprofile', () => {
   let dir = '';
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'alloc-report-'));

@@ -53,87 +53,92 @@ const token = fc.stringMatching(/^[\x21-\x7e]{1,80}$/);
 // Credentials: no whitespace or quotes (the constructor refuses them), form-special characters in.
 const credential = fc.stringMatching(/^[A-Za-z0-9*!()~._%+&=/-]{1,40}$/);
 
-describe('TikTokClient form bodies', () => {
-  it('code exchange: client_key, client_secret, extra, code, grant_type, redirect_uri, code_verifier', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        value,
-        fc.option(value, { nil: undefined }),
-        fc.option(fc.dictionary(fc.stringMatching(/^x_[a-z0-9]{1,8}$/), value), {
-          nil: undefined,
-        }),
-        fc.option(value, { nil: undefined }),
-        async (code, codeVerifier, extraParams, redirectUri) => {
-          const { client, bodies } = capturingClient();
-          await client.exchangeCodeForTokens(code, {
-            pkce: codeVerifier !== undefined,
-            ...(codeVerifier === undefined ? {} : { codeVerifier }),
-            ...(extraParams === undefined ? {} : { extraParams }),
-            ...(redirectUri === undefined ? {} : { redirectUri }),
-          });
-          const expected: Array<[string, string]> = [
-            ['client_key', 'awk_key'],
-            ['client_secret', 'secret-value-1'],
-            ...Object.entries(extraParams ?? {}),
-            ['code', code],
-            ['grant_type', 'authorization_code'],
-            ['redirect_uri', redirectUri ?? REDIRECT],
-            ...(codeVerifier === undefined
-              ? []
-              : [['code_verifier', codeVerifier] as [string, string]]),
-          ];
-          assert.deepEqual(bodies, [encoded(expected)]);
-        },
-      ),
-      { numRuns: 300 },
-    );
-  });
-
-  it('a per-call redirect URI does not replace the configured one for later exchanges', async () => {
-    const { client, bodies } = capturingClient({ redirectUri: 'https://a.example/cb' });
-    await client.exchangeCodeForTokens('c1', { pkce: false, redirectUri: 'https://b.example/cb' });
-    await client.exchangeCodeForTokens('c2', { pkce: false });
-    assert.equal(
-      bodies.map((b) => new URLSearchParams(b).get('redirect_uri')).join(' '),
-      'https://b.example/cb https://a.example/cb',
-    );
-  });
-
-  it('refresh, revoke and client token: the credentials, then their own fields', async () => {
-    await fc.assert(
-      fc.asyncProperty(token, credential, credential, async (t, key, secret) => {
-        const { client, bodies } = capturingClient({ clientKey: key, clientSecret: secret });
-        await client.refreshAccessToken(t);
-        await client.revokeAccess(t);
-        await client.getClientAccessToken();
-        const creds: Array<[string, string]> = [
-          ['client_key', key],
-          ['client_secret', secret],
-        ];
-        assert.deepEqual(bodies, [
-          encoded([...creds, ['grant_type', 'refresh_token'], ['refresh_token', t]]),
-          encoded([...creds, ['token', t]]),
-          encoded([...creds, ['grant_type', 'client_credentials']]),
-        ]);
-      }),
-      { numRuns: 200 },
-    );
-  });
-
-  it('a secret that changes (a clientSecret function) is sent as it is now, not as first encoded', async () => {
-    let current = 'first-secret-aaaa';
-    const { client, bodies } = capturingClient({
-      clientSecret: () => current,
-      credentialsTtlMs: 1,
+describe('TikTokClient', () => {
+  describe('form bodies (token and revoke endpoints)', () => {
+    it('code exchange: client_key, client_secret, extra, code, grant_type, redirect_uri, code_verifier', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          value,
+          fc.option(value, { nil: undefined }),
+          fc.option(fc.dictionary(fc.stringMatching(/^x_[a-z0-9]{1,8}$/), value), {
+            nil: undefined,
+          }),
+          fc.option(value, { nil: undefined }),
+          async (code, codeVerifier, extraParams, redirectUri) => {
+            const { client, bodies } = capturingClient();
+            await client.exchangeCodeForTokens(code, {
+              pkce: codeVerifier !== undefined,
+              ...(codeVerifier === undefined ? {} : { codeVerifier }),
+              ...(extraParams === undefined ? {} : { extraParams }),
+              ...(redirectUri === undefined ? {} : { redirectUri }),
+            });
+            const expected: Array<[string, string]> = [
+              ['client_key', 'awk_key'],
+              ['client_secret', 'secret-value-1'],
+              ...Object.entries(extraParams ?? {}),
+              ['code', code],
+              ['grant_type', 'authorization_code'],
+              ['redirect_uri', redirectUri ?? REDIRECT],
+              ...(codeVerifier === undefined
+                ? []
+                : [['code_verifier', codeVerifier] as [string, string]]),
+            ];
+            assert.deepEqual(bodies, [encoded(expected)]);
+          },
+        ),
+        { numRuns: 300 },
+      );
     });
-    await client.refreshAccessToken('rft.one');
-    current = 'second/secret+b&c';
-    await new Promise((resolve) => setTimeout(resolve, 10)); // the 1 ms lifetime runs out
-    await client.refreshAccessToken('rft.two');
-    await client.revokeAccess('act.three');
-    assert.deepEqual(
-      bodies.map((b) => new URLSearchParams(b).get('client_secret')),
-      ['first-secret-aaaa', 'second/secret+b&c', 'second/secret+b&c'],
-    );
+
+    it('a per-call redirect URI does not replace the configured one for later exchanges', async () => {
+      const { client, bodies } = capturingClient({ redirectUri: 'https://a.example/cb' });
+      await client.exchangeCodeForTokens('c1', {
+        pkce: false,
+        redirectUri: 'https://b.example/cb',
+      });
+      await client.exchangeCodeForTokens('c2', { pkce: false });
+      assert.equal(
+        bodies.map((b) => new URLSearchParams(b).get('redirect_uri')).join(' '),
+        'https://b.example/cb https://a.example/cb',
+      );
+    });
+
+    it('refresh, revoke and client token: the credentials, then their own fields', async () => {
+      await fc.assert(
+        fc.asyncProperty(token, credential, credential, async (t, key, secret) => {
+          const { client, bodies } = capturingClient({ clientKey: key, clientSecret: secret });
+          await client.refreshAccessToken(t);
+          await client.revokeAccess(t);
+          await client.getClientAccessToken();
+          const creds: Array<[string, string]> = [
+            ['client_key', key],
+            ['client_secret', secret],
+          ];
+          assert.deepEqual(bodies, [
+            encoded([...creds, ['grant_type', 'refresh_token'], ['refresh_token', t]]),
+            encoded([...creds, ['token', t]]),
+            encoded([...creds, ['grant_type', 'client_credentials']]),
+          ]);
+        }),
+        { numRuns: 200 },
+      );
+    });
+
+    it('a secret that changes (a clientSecret function) is sent as it is now, not as first encoded', async () => {
+      let current = 'first-secret-aaaa';
+      const { client, bodies } = capturingClient({
+        clientSecret: () => current,
+        credentialsTtlMs: 1,
+      });
+      await client.refreshAccessToken('rft.one');
+      current = 'second/secret+b&c';
+      await new Promise((resolve) => setTimeout(resolve, 10)); // the 1 ms lifetime runs out
+      await client.refreshAccessToken('rft.two');
+      await client.revokeAccess('act.three');
+      assert.deepEqual(
+        bodies.map((b) => new URLSearchParams(b).get('client_secret')),
+        ['first-secret-aaaa', 'second/secret+b&c', 'second/secret+b&c'],
+      );
+    });
   });
 });
