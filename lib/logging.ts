@@ -1,3 +1,4 @@
+import type { InspectOptions } from 'node:util';
 import type * as Winston from 'winston';
 
 /**
@@ -107,6 +108,24 @@ export function lazyDefaultLogger(): TikTokLogger {
 }
 
 export const REDACTED = '[REDACTED]';
+
+/** `util.inspect()`'s own formatter, as it hands it to an object's `[inspect.custom]` method. */
+export type InspectFormatter = (value: unknown, options: InspectOptions) => string;
+
+/**
+ * `Name { …view }`: what `console.log()` and `util.inspect()` show of an object that holds
+ * secrets (a client secret, encryption keys, tokens), in place of its fields. NOTE: such objects
+ * also give `view` to `JSON.stringify()` through `toJSON()`: a debug line logging a strategy,
+ * a client or a token store shows its settings, never what it keeps secret.
+ */
+export function inspectAs(
+  name: string,
+  view: object,
+  options: InspectOptions,
+  format: InspectFormatter,
+): string {
+  return `${name} ${format(view, options)}`;
+}
 
 // Keys whose values are secrets wherever they appear in log meta (compared lowercased, with
 // `-` and `_` removed so `access_token`, `accessToken` and `Access-Token` all match).

@@ -3,10 +3,14 @@
 import { acceptCorrelationId } from '../correlation';
 import { BoundedMemo } from '../memo';
 import { TikTokAPIError } from '../errors';
+import { inspect, type InspectOptions } from 'node:util';
 import {
+  inspectAs,
   lazyDefaultLogger,
+  REDACTED,
   SafeLogger,
   Scrubber,
+  type InspectFormatter,
   type LogLevel,
   type TikTokLogger,
 } from '../logging';
@@ -248,6 +252,36 @@ export class TikTokClient {
    */
   get clientKey(): string {
     return this.key.current ?? '';
+  }
+
+  /**
+   * What `JSON.stringify(client)` writes: the client's settings, with the client secret
+   * `[REDACTED]` (a `clientKey` function shows as `(function)`).
+   */
+  toJSON(): Record<string, unknown> {
+    const c = this.config;
+    return {
+      clientKey: this.key.dynamic ? '(function)' : this.clientKey,
+      clientSecret: REDACTED,
+      redirectUri: c.redirectUri,
+      scopes: c.scopes,
+      pkce: c.pkce,
+      authorizationURL: c.authorizationURL,
+      tokenURL: c.tokenURL,
+      revokeURL: c.revokeURL,
+      userInfoURL: c.userInfoURL,
+      timeoutMs: c.timeoutMs,
+      maxAttempts: c.maxAttempts,
+      deadlineMs: c.deadlineMs,
+    };
+  }
+
+  /**
+   * What `console.log(client)` and `util.inspect(client)` show: {@link toJSON}'s view.
+   * @internal
+   */
+  [inspect.custom](_depth: number, options: InspectOptions, format: InspectFormatter): string {
+    return inspectAs('TikTokClient', this.toJSON(), options, format);
   }
 
   /**

@@ -1,5 +1,7 @@
+import { inspect, type InspectOptions } from 'node:util';
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { isRecord } from '../client/parse';
+import { inspectAs, type InspectFormatter } from '../logging';
 import { StoredRecordError } from './token-record';
 
 /** A 32-byte key: a Buffer, 64 hex chars, base64/base64url of 32 bytes, or 32 UTF-8 bytes. */
@@ -70,6 +72,19 @@ export class TokenCipher {
     const current = decodeKey(keys.current, 'keys.current');
     const previous = (keys.previous ?? []).map((k, i) => decodeKey(k, `keys.previous[${i}]`));
     this.keys = [current, ...previous].map((key) => ({ id: keyId(key), key }));
+  }
+
+  /** What `JSON.stringify()` writes: the key ids, never the keys. */
+  toJSON(): Record<string, unknown> {
+    return { keyIds: this.keys.map((k) => k.id) };
+  }
+
+  /**
+   * What `console.log()` and `util.inspect()` show: {@link toJSON}'s view.
+   * @internal
+   */
+  [inspect.custom](_depth: number, options: InspectOptions, format: InspectFormatter): string {
+    return inspectAs('TokenCipher', this.toJSON(), options, format);
   }
 
   /** The id written into new envelopes. */

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { inspect, type InspectOptions } from 'node:util';
 import type { TikTokTokens } from '../client/types';
+import { inspectAs, type InspectFormatter } from '../logging';
 import type { StoredTokenRecord, TokenStore } from './store';
 
 interface Lock {
@@ -23,6 +25,19 @@ export function newVersion(): string {
 export class MemoryTokenStore implements TokenStore {
   private readonly records = new Map<string, StoredTokenRecord>();
   private readonly locks = new Map<string, Lock>();
+
+  /** What `JSON.stringify()` writes: how many users it holds tokens for, never the tokens. */
+  toJSON(): Record<string, unknown> {
+    return { users: this.records.size };
+  }
+
+  /**
+   * What `console.log()` and `util.inspect()` show: {@link toJSON}'s view.
+   * @internal
+   */
+  [inspect.custom](_depth: number, options: InspectOptions, format: InspectFormatter): string {
+    return inspectAs('MemoryTokenStore', this.toJSON(), options, format);
+  }
 
   // eslint-disable-next-line @typescript-eslint/require-await -- async by the TokenStore contract
   async get(openId: string): Promise<StoredTokenRecord | undefined> {

@@ -1,4 +1,6 @@
+import { inspect, type InspectOptions } from 'node:util';
 import type { TikTokTokens } from '../client/types';
+import { inspectAs, type InspectFormatter } from '../logging';
 
 /** Options of the decoded-record cache of {@link RedisTokenStore} (`recordCache`). */
 export interface TokenRecordCacheOptions {
@@ -42,6 +44,19 @@ export class TokenRecordCache {
   private readonly entries = new Map<string, Entry>();
   private readonly maxEntries: number;
   private readonly ttlMs: number;
+
+  /** What `JSON.stringify()` writes: its size and limits, never the decrypted tokens it keeps. */
+  toJSON(): Record<string, unknown> {
+    return { entries: this.entries.size, maxEntries: this.maxEntries, ttlMs: this.ttlMs };
+  }
+
+  /**
+   * What `console.log()` and `util.inspect()` show: {@link toJSON}'s view.
+   * @internal
+   */
+  [inspect.custom](_depth: number, options: InspectOptions, format: InspectFormatter): string {
+    return inspectAs('TokenRecordCache', this.toJSON(), options, format);
+  }
 
   constructor(options: TokenRecordCacheOptions = {}, now: () => number = Date.now) {
     this.maxEntries = positiveInteger(

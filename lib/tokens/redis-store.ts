@@ -1,5 +1,7 @@
+import { inspect, type InspectOptions } from 'node:util';
 import { generateCorrelationId } from '../correlation';
 import { TikTokAPIError } from '../errors';
+import { inspectAs, type InspectFormatter } from '../logging';
 import type { TikTokTokens } from '../client/types';
 import {
   decodeKey,
@@ -106,6 +108,28 @@ export class RedisTokenStore implements TokenStore {
   private readonly minReplicas: number;
   private readonly replicationTimeoutMs: number;
   private readonly cache: TokenRecordCache | undefined;
+
+  /**
+   * What `JSON.stringify()` writes: the prefix and the encryption key ids, never the keys, the
+   * cached tokens or the Redis client (its options can hold the Redis password).
+   */
+  toJSON(): Record<string, unknown> {
+    return {
+      prefix: this.prefix,
+      encrypted: this.cipher !== undefined,
+      ...(this.cipher === undefined ? {} : this.cipher.toJSON()),
+      minReplicas: this.minReplicas,
+      recordCache: this.cache?.toJSON() ?? false,
+    };
+  }
+
+  /**
+   * What `console.log()` and `util.inspect()` show: {@link toJSON}'s view.
+   * @internal
+   */
+  [inspect.custom](_depth: number, options: InspectOptions, format: InspectFormatter): string {
+    return inspectAs('RedisTokenStore', this.toJSON(), options, format);
+  }
 
   constructor(options: RedisTokenStoreOptions) {
     const o: Partial<RedisTokenStoreOptions> = options ?? {};

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { inspect } from 'node:util';
+import {
+  MemoryTokenStore,
+  RedisTokenStore,
+  TikTokClient,
+  TikTokStrategy,
+  TikTokTokenManager,
+} from '../lib';
+import { TokenRecordCache } from '../lib/tokens/record-cache';
+import { makeTokens } from './support/token-fixtures';
+
+// What a debug line shows of the package's objects: `console.log(strategy)`, a logger given
+// `{ strategy }` as meta, `JSON.stringify(store)`. The client secret, the encryption keys and
+// the tokens kept in memory must not be in any of them.
+const SECRET = `secret-CANARY-${randomBytes(8).toString('hex')}`;
+const KEY = randomBytes(32);
+const TOKENS = makeTokens('open-canary', { expires_at: Date.now() + 3600_000 });
+
+/** Every form in which the canaries could be written out. */
+function canaries(): string[] {
+  const bytes = [...KEY.subarray(0, 8)];
+  return [
+    SECRET,
+    KEY.toString('base64'),
+    KEY.toString('hex'),
+    bytes.map((b) => b.toString(16).padStart(2, '0')).join(' '), // <Buffer 0c 68 …>
+    bytes.join(','), // JSON of a Buffer: {"type":"Buffer","data":[12,104,…]}
+    TOKENS.access_token,
+    TOKENS.refresh_token ?? 'no refresh token',
+  ];
+}
+
+/** The canaries found in `util.inspect` (every depth, hidden fields too) and `JSON.stringify`. */
+function shown(value: unknown): string[] {
+  const texts = [inspect(value, { depth: Infinity, showHidden: true }), JSON.stringify(value)];
+  return canaries().filter((c) => texts.some((t) => t.includes(c)));
+}
+
+// A node-redis stand-in: nothing is called, the store is only made and shown.
+const fakeRedis = {
+  hmGet: () => Promise.resolve(null),
+  set: () => Promise.resolve(null),
+  eval: () => Promise.resolve(null),
+};
+
+describe('inspectAs', () => {
+  const client = (): TikTokClient =>
+    new TikTokClient({
+      clientKey: 'awk_canary',
+      clientSecret: SECRET,
+      redirectUri: 'https://app.example.com/cb',
+    });
+
+  it('TikTokClient: the settings and the key, the secret [REDACTED] (the canary is really held)', () => {
+    const c = client();
+    // The control: without the view, the secret would be shown.
+    assert.ok(inspect(Reflect.get(c, 'secret'), { depth: 5 }).includes(SECRET));
+    assert.deepEqual(shown(c), []);
+    assert.match(inspect(c), /^TikTokClient \{/);
+    const json = JSON.parse(JSON.stringify(c)) as Record<string, unknown>;
+    assert.equal(json.clientKey, 'awk_canary');
+    assert.equal(json.clientSecret, '[REDACTED]');
+    assert.equal(json.tokenURL, 'https://open.tiktokapis.com/v2/oauth/token/');
+  });
+
+  it('TikTokClient with credential functions: a resolved secret is not shown either', async () => {
+    const c = new TikTokClient({
+      clientKey: () => 'awk_fn',
+      clientSecret: () => Promise.resolve(SECRET),
+      redirectUri: 'https://app.example.com/cb',
+      fetch: () => Promise.resolve(new Response('{}')),
+    });
+    await c.revokeAccess('act.some-token').catch(() => undefined); // resolves both functions
+    assert.ok(inspect(Reflect.get(c, 'secret'), { depth: 5 }).includes(SECRET));
+    assert.deepEqual(shown(c), []);
+    assert.equal((JSON.parse(JSON.stringify(c)) as { clientKey: unknown }).clientKey, '(function)');
+  });
+
+  it('MemoryTokenStore and TikTokTokenManager: how many users, never their tokens', async () => {
+    const store = new MemoryTokenStore();
+    const manager = new TikTokTokenManager({ client: client(), store });
+    await manager.save(TOKENS.open_id, TOKENS);
+    assert.equal((await store.get(TOKENS.open_id))?.tokens.access_token, TOKENS.access_token);
+    assert.deepEqual(shown(store), []);
+    assert.deepEqual(shown(manager), []);
+    assert.equal(inspect(store), 'MemoryTokenStore { users: 1 }');
+  });
+
+  it('RedisTokenStore: the prefix and key ids, never the keys, cached tokens or the Redis client', () => {
+    const store = new RedisTokenStore({
+      client: fakeRedis,
+      encryptionKey: KEY.toString('base64'),
+      prefix: 'app:tokens:',
+    });
+    assert.deepEqual(shown(store), []);
+    const json = JSON.parse(JSON.stringify(store)) as Record<string, unknown>;
+    assert.equal(json.prefix, 'app:tokens:');
+    assert.equal(json.encrypted, true);
+    assert.match(String((json.keyIds as unknown[])[0]), /^[0-9a-f]{16}$/);
+  });
+
+  it('TokenRecordCache (decrypted tokens kept for a few seconds): its size and limits only', () => {
+    const cache = new TokenRecordCache();
+    cache.set('k', 'v1', 'ciphertext', TOKENS);
+    assert.equal(cache.get('k', 'v1', 'ciphertext')?.access_token, TOKENS.access_token);
+    assert.deepEqual(shown(cache), []);
+    assert.equal(inspect(cache), 'TokenRecordCache { entries: 1, maxEntries: 1000, ttlMs: 30000 }');
+  });
+
+  it('TikTokStrategy with a token manager: nothing secret anywhere under it', async () => {
+    const manager = new TikTokTokenManager({ client: client(), store: new MemoryTokenStore() });
+    await manager.save(TOKENS.open_id, TOKENS);
+    const strategy = new TikTokStrategy(
+      {
+        clientKey: 'awk_canary',
+        clientSecret: SECRET,
+        callbackURL: 'https://app.example.com/cb',
+        tokenManager: manager,
+      },
+      (_accessToken, _refreshToken, profile, done) => {
+        done(null, profile);
+      },
+    );
+    assert.deepEqual(shown(strategy), []);
+  });
+});
