@@ -1,4 +1,4 @@
-import type { InspectOptions } from 'node:util';
+import { inspect, type InspectOptions } from 'node:util';
 import type * as Winston from 'winston';
 
 /**
@@ -109,22 +109,27 @@ export function lazyDefaultLogger(): TikTokLogger {
 
 export const REDACTED = '[REDACTED]';
 
-/** `util.inspect()`'s own formatter, as it hands it to an object's `[inspect.custom]` method. */
-export type InspectFormatter = (value: unknown, options: InspectOptions) => string;
-
 /**
- * `Name { …view }`: what `console.log()` and `util.inspect()` show of an object that holds
- * secrets (a client secret, encryption keys, tokens), in place of its fields. NOTE: such objects
- * also give `view` to `JSON.stringify()` through `toJSON()`: a debug line logging a strategy,
- * a client or a token store shows its settings, never what it keeps secret.
+ * Makes `console.log()` and `util.inspect()` show instances of `ctor` as `Name { …toJSON() }`:
+ * for classes that hold secrets (a client secret, encryption keys, tokens, a Redis client whose
+ * options can hold a password). NOTE: their `toJSON()` is the view, so `JSON.stringify()` and a
+ * logger given such an object as meta show their settings, never what they keep secret.
  */
-export function inspectAs(
-  name: string,
-  view: object,
-  options: InspectOptions,
-  format: InspectFormatter,
-): string {
-  return `${name} ${format(view, options)}`;
+export function inspectsAsJson(
+  ctor: abstract new (...args: never[]) => { toJSON(): object },
+): void {
+  Object.defineProperty(ctor.prototype, inspect.custom, {
+    value: function view(
+      this: { toJSON(): object },
+      _depth: number,
+      options: InspectOptions,
+      format: (value: unknown, options: InspectOptions) => string,
+    ): string {
+      return `${ctor.name} ${format(this.toJSON(), options)}`;
+    },
+    configurable: true,
+    writable: true,
+  });
 }
 
 // Keys whose values are secrets wherever they appear in log meta (compared lowercased, with

@@ -3,11 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import {
   MemoryTokenStore,
+  RedisClaimStore,
+  RedisRemovalList,
   RedisTokenStore,
   TikTokClient,
   TikTokStrategy,
   TikTokTokenManager,
 } from '../lib';
+import * as built from 'passport-tiktok';
 import { TokenRecordCache } from '../lib/tokens/record-cache';
 import { makeTokens } from './support/token-fixtures';
 
@@ -17,12 +20,16 @@ import { makeTokens } from './support/token-fixtures';
 const SECRET = `secret-CANARY-${randomBytes(8).toString('hex')}`;
 const KEY = randomBytes(32);
 const TOKENS = makeTokens('open-canary', { expires_at: Date.now() + 3600_000 });
+const REDIS_PASSWORD = `redis-pass-CANARY-${randomBytes(6).toString('hex')}`;
 
 /** Every form in which the canaries could be written out. */
 function canaries(): string[] {
   const bytes = [...KEY.subarray(0, 8)];
   return [
     SECRET,
+    SECRET.toLowerCase(),
+    Buffer.from(SECRET).toString('base64'),
+    REDIS_PASSWORD,
     KEY.toString('base64'),
     KEY.toString('hex'),
     bytes.map((b) => b.toString(16).padStart(2, '0')).join(' '), // <Buffer 0c 68 …>
@@ -38,14 +45,18 @@ function shown(value: unknown): string[] {
   return canaries().filter((c) => texts.some((t) => t.includes(c)));
 }
 
-// A node-redis stand-in: nothing is called, the store is only made and shown.
+// A node-redis stand-in holding a password in its options, as a real client does: nothing is
+// called, the stores are only made and shown.
 const fakeRedis = {
+  options: { url: `redis://:${REDIS_PASSWORD}@redis.internal:6379` },
+  get: () => Promise.resolve(null),
+  del: () => Promise.resolve(null),
   hmGet: () => Promise.resolve(null),
   set: () => Promise.resolve(null),
   eval: () => Promise.resolve(null),
 };
 
-describe('inspectAs', () => {
+describe('inspectsAsJson', () => {
   const client = (): TikTokClient =>
     new TikTokClient({
       clientKey: 'awk_canary',
@@ -109,6 +120,31 @@ describe('inspectAs', () => {
     assert.equal(inspect(cache), 'TokenRecordCache { entries: 1, maxEntries: 1000, ttlMs: 30000 }');
   });
 
+  it('RedisClaimStore and RedisRemovalList: their prefix, never the Redis client', () => {
+    const claims = new RedisClaimStore({ client: fakeRedis });
+    const removals = new RedisRemovalList({ client: fakeRedis });
+    // The control: the client's own options do hold the password.
+    assert.ok(inspect(fakeRedis).includes(REDIS_PASSWORD));
+    assert.deepEqual(shown(claims), []);
+    assert.deepEqual(shown(removals), []);
+    assert.equal(inspect(claims), "RedisClaimStore { prefix: 'tiktok:claim:' }");
+  });
+
+  it('the built package (one bundled file) keeps the class names in what it shows', () => {
+    assert.equal(inspect(new built.MemoryTokenStore()), 'MemoryTokenStore { users: 0 }');
+    assert.equal(
+      inspect(new built.RedisClaimStore({ client: fakeRedis })),
+      "RedisClaimStore { prefix: 'tiktok:claim:' }",
+    );
+    const builtClient = new built.TikTokClient({
+      clientKey: 'awk_canary',
+      clientSecret: SECRET,
+      redirectUri: 'https://app.example.com/cb',
+    });
+    assert.match(inspect(builtClient), /^TikTokClient \{/);
+    assert.deepEqual(shown(builtClient), []);
+  });
+
   it('TikTokStrategy with a token manager: nothing secret anywhere under it', async () => {
     const manager = new TikTokTokenManager({ client: client(), store: new MemoryTokenStore() });
     await manager.save(TOKENS.open_id, TOKENS);
@@ -118,6 +154,7 @@ describe('inspectAs', () => {
         clientSecret: SECRET,
         callbackURL: 'https://app.example.com/cb',
         tokenManager: manager,
+        claimStore: new RedisClaimStore({ client: fakeRedis }),
       },
       (_accessToken, _refreshToken, profile, done) => {
         done(null, profile);

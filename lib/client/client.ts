@@ -3,14 +3,12 @@
 import { acceptCorrelationId } from '../correlation';
 import { BoundedMemo } from '../memo';
 import { TikTokAPIError } from '../errors';
-import { inspect, type InspectOptions } from 'node:util';
 import {
-  inspectAs,
+  inspectsAsJson,
   lazyDefaultLogger,
   REDACTED,
   SafeLogger,
   Scrubber,
-  type InspectFormatter,
   type LogLevel,
   type TikTokLogger,
 } from '../logging';
@@ -277,14 +275,6 @@ export class TikTokClient {
   }
 
   /**
-   * What `console.log(client)` and `util.inspect(client)` show: {@link toJSON}'s view.
-   * @internal
-   */
-  [inspect.custom](_depth: number, options: InspectOptions, format: InspectFormatter): string {
-    return inspectAs('TikTokClient', this.toJSON(), options, format);
-  }
-
-  /**
    * Whether this client's logger writes `level` (a logger without `isLevelEnabled` writes all).
    * @internal
    */
@@ -408,7 +398,8 @@ export class TikTokClient {
         correlationId,
       });
     }
-    if ((opts.pkce ?? this.config.pkce) && opts.codeVerifier === undefined) {
+    // `typeof`, not `=== undefined`: JavaScript callers pass null for a verifier they lost.
+    if ((opts.pkce ?? this.config.pkce) && typeof opts.codeVerifier !== 'string') {
       // NOTE: TikTok refuses an exchange without the verifier with a bare `invalid_request`.
       throw new TikTokAPIError({
         code: 'VALIDATION_ERROR',
@@ -418,7 +409,7 @@ export class TikTokClient {
       });
     }
     const extra = extraParams(opts.extraParams, TOKEN_PARAMS, 'exchangeCodeForTokens');
-    const verifier = opts.codeVerifier;
+    const verifier = typeof opts.codeVerifier === 'string' ? opts.codeVerifier : undefined;
     // Encoded in URLSearchParams' order and bytes: extra parameters, code, grant_type,
     // redirect_uri, code_verifier (after the credentials send() puts first).
     const form =
@@ -770,6 +761,7 @@ export class TikTokClient {
     });
   }
 }
+inspectsAsJson(TikTokClient);
 
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;

@@ -108,8 +108,8 @@ function logEvent(
 
 /** Runs one operation: attempts, classification, backoff, logs and metrics. One error at most. */
 export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>): Promise<T> {
-  // NOTE: wall-clock ms, read once per attempt: durations are logged and observed in whole ms, and
-  // the deadline is wall-clock time already (hot path: no second clock).
+  // NOTE: wall-clock ms only: durations are logged and observed in whole ms, and the deadline is
+  // wall-clock time already (hot path: no second clock; the first attempt reuses this reading).
   const started = Date.now();
   let ambiguousSeen = false;
   let spent = 0; // retry-budget tokens the current attempt cost

@@ -1,3 +1,4 @@
+import { inspectsAsJson } from '../logging';
 import type { TikTokStateClaimStore } from './claims';
 
 /**
@@ -43,6 +44,14 @@ export class RedisClaimStore implements TikTokStateClaimStore {
     this.prefix = options.prefix ?? 'tiktok:claim:';
   }
 
+  /**
+   * What `JSON.stringify()` writes: the key prefix, never the Redis client (its options can
+   * hold the Redis password).
+   */
+  toJSON(): Record<string, unknown> {
+    return { prefix: this.prefix };
+  }
+
   async claim(key: string, ttlMs: number): Promise<boolean> {
     const reply = await this.client.set(this.prefix + key, '1', {
       condition: 'NX',
@@ -55,3 +64,4 @@ export class RedisClaimStore implements TikTokStateClaimStore {
     await this.client.del(this.prefix + key);
   }
 }
+inspectsAsJson(RedisClaimStore);

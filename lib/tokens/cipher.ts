@@ -1,7 +1,6 @@
-import { inspect, type InspectOptions } from 'node:util';
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { isRecord } from '../client/parse';
-import { inspectAs, type InspectFormatter } from '../logging';
+import { inspectsAsJson } from '../logging';
 import { StoredRecordError } from './token-record';
 
 /** A 32-byte key: a Buffer, 64 hex chars, base64/base64url of 32 bytes, or 32 UTF-8 bytes. */
@@ -79,14 +78,6 @@ export class TokenCipher {
     return { keyIds: this.keys.map((k) => k.id) };
   }
 
-  /**
-   * What `console.log()` and `util.inspect()` show: {@link toJSON}'s view.
-   * @internal
-   */
-  [inspect.custom](_depth: number, options: InspectOptions, format: InspectFormatter): string {
-    return inspectAs('TokenCipher', this.toJSON(), options, format);
-  }
-
   /** The id written into new envelopes. */
   get currentKeyId(): string {
     return this.current.id;
@@ -139,3 +130,4 @@ export class TokenCipher {
     }
   }
 }
+inspectsAsJson(TokenCipher);

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { inspect, type InspectOptions } from 'node:util';
 import type { TikTokTokens } from '../client/types';
-import { inspectAs, type InspectFormatter } from '../logging';
+import { inspectsAsJson } from '../logging';
 import type { StoredTokenRecord, TokenStore } from './store';
 
 interface Lock {
@@ -29,14 +28,6 @@ export class MemoryTokenStore implements TokenStore {
   /** What `JSON.stringify()` writes: how many users it holds tokens for, never the tokens. */
   toJSON(): Record<string, unknown> {
     return { users: this.records.size };
-  }
-
-  /**
-   * What `console.log()` and `util.inspect()` show: {@link toJSON}'s view.
-   * @internal
-   */
-  [inspect.custom](_depth: number, options: InspectOptions, format: InspectFormatter): string {
-    return inspectAs('MemoryTokenStore', this.toJSON(), options, format);
   }
 
   // eslint-disable-next-line @typescript-eslint/require-await -- async by the TokenStore contract
@@ -82,3 +73,4 @@ export class MemoryTokenStore implements TokenStore {
     if (this.locks.get(openId)?.token === token) this.locks.delete(openId);
   }
 }
+inspectsAsJson(MemoryTokenStore);

@@ -1,6 +1,5 @@
-import { inspect, type InspectOptions } from 'node:util';
 import type { TikTokTokens } from '../client/types';
-import { inspectAs, type InspectFormatter } from '../logging';
+import { inspectsAsJson } from '../logging';
 
 /** Options of the decoded-record cache of {@link RedisTokenStore} (`recordCache`). */
 export interface TokenRecordCacheOptions {
@@ -50,14 +49,6 @@ export class TokenRecordCache {
     return { entries: this.entries.size, maxEntries: this.maxEntries, ttlMs: this.ttlMs };
   }
 
-  /**
-   * What `console.log()` and `util.inspect()` show: {@link toJSON}'s view.
-   * @internal
-   */
-  [inspect.custom](_depth: number, options: InspectOptions, format: InspectFormatter): string {
-    return inspectAs('TokenRecordCache', this.toJSON(), options, format);
-  }
-
   constructor(options: TokenRecordCacheOptions = {}, now: () => number = Date.now) {
     this.maxEntries = positiveInteger(
       options.maxEntries,
@@ -104,3 +95,4 @@ export class TokenRecordCache {
     this.entries.delete(key);
   }
 }
+inspectsAsJson(TokenRecordCache);

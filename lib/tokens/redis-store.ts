@@ -1,7 +1,6 @@
-import { inspect, type InspectOptions } from 'node:util';
 import { generateCorrelationId } from '../correlation';
 import { TikTokAPIError } from '../errors';
-import { inspectAs, type InspectFormatter } from '../logging';
+import { inspectsAsJson } from '../logging';
 import type { TikTokTokens } from '../client/types';
 import {
   decodeKey,
@@ -121,14 +120,6 @@ export class RedisTokenStore implements TokenStore {
       minReplicas: this.minReplicas,
       recordCache: this.cache?.toJSON() ?? false,
     };
-  }
-
-  /**
-   * What `console.log()` and `util.inspect()` show: {@link toJSON}'s view.
-   * @internal
-   */
-  [inspect.custom](_depth: number, options: InspectOptions, format: InspectFormatter): string {
-    return inspectAs('RedisTokenStore', this.toJSON(), options, format);
   }
 
   constructor(options: RedisTokenStoreOptions) {
@@ -298,3 +289,4 @@ export class RedisTokenStore implements TokenStore {
     });
   }
 }
+inspectsAsJson(RedisTokenStore);

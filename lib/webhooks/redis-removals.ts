@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { inspectsAsJson } from '../logging';
 import { removalTtl, type TikTokRemovalList } from './removals';
 
 /**
@@ -44,6 +45,14 @@ export class RedisRemovalList implements TikTokRemovalList {
   private readonly prefix: string;
   private readonly ttlMs: number;
 
+  /**
+   * What `JSON.stringify()` writes: the key prefix and lifetime, never the Redis client (its
+   * options can hold the Redis password).
+   */
+  toJSON(): Record<string, unknown> {
+    return { prefix: this.prefix, ttlMs: this.ttlMs };
+  }
+
   constructor(options: RedisRemovalListOptions) {
     const o: Partial<RedisRemovalListOptions> = options ?? {};
     if (typeof o.client?.get !== 'function' || typeof o.client.eval !== 'function') {
@@ -77,3 +86,4 @@ export class RedisRemovalList implements TikTokRemovalList {
     return this.prefix + createHash('sha256').update(openId, 'utf8').digest('hex');
   }
 }
+inspectsAsJson(RedisRemovalList);
