@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { TikTokClient } from '../../lib';
+import { TOKEN_PARAMS } from '../../lib/client/endpoints';
 
 // The four token/revoke bodies are built from pre-encoded parts (credentials, the code grant's
 // tail): each must still be exactly what URLSearchParams makes of its fields, in this order.
@@ -51,21 +52,13 @@ const value = fc.oneof(
 );
 // Names of extra parameters: integer-like ones (objects list them first), ones that need encoding,
 // empty values; never one the client sets itself (those are left out, tested elsewhere).
-const RESERVED = new Set([
-  'client_key',
-  'client_secret',
-  'code',
-  'grant_type',
-  'redirect_uri',
-  'code_verifier',
-]);
 const extraName = fc
   .oneof(
     fc.stringMatching(/^[0-9]{1,3}$/),
     fc.string({ unit: 'binary' }),
     fc.constantFrom('a b', 'x&y=z'),
   )
-  .filter((name) => !RESERVED.has(name));
+  .filter((name) => !TOKEN_PARAMS.has(name));
 // Form values a token may hold: visible ASCII (the client refuses anything else).
 const token = fc.stringMatching(/^[\x21-\x7e]{1,80}$/);
 // Credentials: no whitespace or quotes (the constructor refuses them), form-special characters in.
