@@ -125,7 +125,10 @@ export function inspectsAsJson(
       options: InspectOptions,
       format: (value: unknown, options: InspectOptions) => string,
     ): string {
-      return `${ctor.name} ${format(this.toJSON(), options)}`;
+      // A subclass (an app's own token store extending MemoryTokenStore) shows its own name.
+      const own: unknown = Reflect.get(this, 'constructor');
+      const name = typeof own === 'function' && own.name !== '' ? own.name : ctor.name;
+      return `${name} ${format(this.toJSON(), options)}`;
     },
     configurable: true,
     writable: true,

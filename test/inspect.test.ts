@@ -112,6 +112,14 @@ describe('inspectsAsJson', () => {
     assert.match(String((json.keyIds as unknown[])[0]), /^[0-9a-f]{16}$/);
   });
 
+  it("a subclass (an app's own token store) shows its own name, and still no token", async () => {
+    class AuditedTokenStore extends MemoryTokenStore {}
+    const store = new AuditedTokenStore();
+    await store.compareAndSet(TOKENS.open_id, undefined, TOKENS);
+    assert.equal(inspect(store), 'AuditedTokenStore { users: 1 }');
+    assert.deepEqual(shown(store), []);
+  });
+
   it('TokenRecordCache (decrypted tokens kept for a few seconds): its size and limits only', () => {
     const cache = new TokenRecordCache();
     cache.set('k', 'v1', 'ciphertext', TOKENS);
