@@ -796,8 +796,9 @@ function authorizationUrlOptions(
 }
 
 /**
- * The caller's extra parameters without the names in `reserved`, or undefined when none is left.
- * Checked at runtime too: JavaScript callers pass anything.
+ * The caller's extra parameters without the names in `reserved` and without an own `__proto__`
+ * (from parsed JSON: assigning it would set the copy's prototype, not add a parameter), or
+ * undefined when none is left. Checked at runtime too: JavaScript callers pass anything.
  */
 function extraParams(
   value: Readonly<Record<string, string>> | undefined,
@@ -815,7 +816,7 @@ function extraParams(
     if (typeof param !== 'string') {
       throw new TypeError(`${method}(): extraParams.${name} must be a string`);
     }
-    if (reserved.has(name)) continue;
+    if (reserved.has(name) || name === '__proto__') continue;
     out[name] = param;
     kept++;
   }

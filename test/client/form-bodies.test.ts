@@ -86,7 +86,8 @@ describe('TikTokClient', () => {
             const expected: Array<[string, string]> = [
               ['client_key', 'awk_key'],
               ['client_secret', 'secret-value-1'],
-              ...Object.entries(extraParams ?? {}),
+              // An own __proto__ (parsed JSON) is left out: see the test below.
+              ...Object.entries(extraParams ?? {}).filter(([name]) => name !== '__proto__'),
               ['code', code],
               ['grant_type', 'authorization_code'],
               ['redirect_uri', redirectUri ?? REDIRECT],
@@ -99,6 +100,25 @@ describe('TikTokClient', () => {
         ),
         { numRuns: 300 },
       );
+    });
+
+    it('an own __proto__ extra parameter (parsed JSON) is left out, without an empty field', async () => {
+      const { client, bodies } = capturingClient();
+      const extraParams = JSON.parse('{"__proto__":"x","a":"1"}') as Record<string, string>;
+      const only = JSON.parse('{"__proto__":"x"}') as Record<string, string>;
+      await client.exchangeCodeForTokens('c1', { pkce: false, extraParams });
+      await client.exchangeCodeForTokens('c2', { pkce: false, extraParams: only });
+      assert.deepEqual(
+        bodies.map(
+          (b) => b.replace(/^client_key=awk_key&client_secret=secret-value-1&/, '').split('&')[0],
+        ),
+        ['a=1', 'code=c2'],
+      );
+      const { url } = await client.getAuthorizationUrl({
+        extraParams: only,
+        state: 'ab'.repeat(32),
+      });
+      assert.doesNotMatch(url, /&&|&$|__proto__/);
     });
 
     it('a per-call redirect URI does not replace the configured one for later exchanges', async () => {
