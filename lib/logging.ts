@@ -110,7 +110,7 @@ export function lazyDefaultLogger(): TikTokLogger {
 export const REDACTED = '[REDACTED]';
 
 /**
- * Makes `console.log()` and `util.inspect()` show instances of `ctor` as `Name { …toJSON() }`:
+ * Makes `util.inspect()` (and so the console) show instances of `ctor` as `Name { …toJSON() }`:
  * for classes that hold secrets (a client secret, encryption keys, tokens, a Redis client whose
  * options can hold a password). NOTE: their `toJSON()` is the view, so `JSON.stringify()` and a
  * logger given such an object as meta show their settings, never what they keep secret.

@@ -413,7 +413,7 @@ export class TikTokClient {
     // Encoded in URLSearchParams' order and bytes: extra parameters, code, grant_type,
     // redirect_uri, code_verifier (after the credentials send() puts first).
     const form =
-      `${extra === undefined ? '' : `${formBody(extra)}&`}code=${formValue(code)}` +
+      `${extra === undefined ? '' : `${new URLSearchParams(extra).toString()}&`}code=${formValue(code)}` +
       this.codeGrantTail(opts.redirectUri ?? this.config.redirectUri) +
       (verifier === undefined ? '' : `&code_verifier=${formValue(verifier)}`);
     // NOTE: `return await` settles this promise one microtask sooner than returning post()'s.
@@ -842,8 +842,13 @@ const FORM_FIXUPS = /[!'()~]|%20/g;
 const formFixup = (m: string): string =>
   m === '%20' ? '+' : `%${m.charCodeAt(0).toString(16).toUpperCase()}`;
 
-/** One name or value as `URLSearchParams` serialises it. */
-function formValue(text: string): string {
+/**
+ * One name or value as `URLSearchParams` serialises it, byte for byte. NOTE: the client's own
+ * form fields are encoded with it into parts made once where they never change (the credentials,
+ * the code grant's tail): most values need no escaping, and no parameter list is built.
+ * @internal
+ */
+export function formValue(text: string): string {
   if (FORM_SAFE.test(text)) return text;
   let encoded: string;
   try {
@@ -853,19 +858,4 @@ function formValue(text: string): string {
     return new URLSearchParams([['', text]]).toString().slice(1);
   }
   return encoded.replace(FORM_FIXUPS, formFixup);
-}
-
-/**
- * `new URLSearchParams(fields).toString()`, byte for byte (a caller's `extraParams`). NOTE: the
- * client's own form fields are encoded with {@link formValue} into parts made once where they
- * never change (the credentials, the code grant's tail): every code exchange sends one.
- * @internal
- */
-export function formBody(fields: Readonly<Record<string, string>>): string {
-  let out = '';
-  for (const name of Object.keys(fields)) {
-    if (out !== '') out += '&';
-    out += `${formValue(name)}=${formValue(fields[name] ?? '')}`;
-  }
-  return out;
 }
