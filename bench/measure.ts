@@ -75,6 +75,16 @@ export function perLoginCounters(
       delta((s) => s.outboundConnections),
       3,
     ),
+    gcMinorMs: round(delta((s) => s.counters.gcMinorMicros) / 1000, 3),
+    gcMajorMs: round(delta((s) => s.counters.gcMajorMicros) / 1000, 3),
+    minorGcs: round(
+      delta((s) => s.counters.minorGcs),
+      4,
+    ),
+    majorGcs: round(
+      delta((s) => s.counters.majorGcs),
+      4,
+    ),
   };
 }
 

@@ -49,7 +49,10 @@ export interface SharedCoreRound {
   readonly perLogin?: readonly [PerLoginCounters, PerLoginCounters];
 }
 
-/** Per attempted login: CPU split, context switches, read/write system calls, upstream connections. */
+/**
+ * Per attempted login: CPU split, context switches, read/write system calls, upstream connections,
+ * garbage collection (absent in results of an older bench).
+ */
 export interface PerLoginCounters {
   readonly userMs: number;
   readonly systemMs: number;
@@ -58,6 +61,11 @@ export interface PerLoginCounters {
   readonly readCalls: number;
   readonly writeCalls: number;
   readonly connections: number;
+  /** Main-thread GC pauses (forced ones left out), ms and collections per login. */
+  readonly gcMinorMs?: number;
+  readonly gcMajorMs?: number;
+  readonly minorGcs?: number;
+  readonly majorGcs?: number;
 }
 
 export interface MemoryRow {

@@ -60,6 +60,15 @@ export interface ProcessCounters {
   readonly involuntarySwitches: number;
   readonly readCalls: number;
   readonly writeCalls: number;
+  /**
+   * Garbage collection on the main thread, forced collections (the readings' own `gc()`) left
+   * out: pause time in µs and number of collections, minor (scavenges) and major (mark-compact,
+   * incremental marking steps included) apart.
+   */
+  readonly gcMinorMicros: number;
+  readonly gcMajorMicros: number;
+  readonly minorGcs: number;
+  readonly majorGcs: number;
 }
 
 /** Counters that saw nothing (tests, and platforms without them). */
@@ -70,6 +79,10 @@ export const ZERO_COUNTERS: ProcessCounters = {
   involuntarySwitches: 0,
   readCalls: 0,
   writeCalls: 0,
+  gcMinorMicros: 0,
+  gcMajorMicros: 0,
+  minorGcs: 0,
+  majorGcs: 0,
 };
 
 /** Memory and health of an app child, read after a forced GC. */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
 import { serve } from '../ipc';
 import { allocationSampler } from './alloc-sampler';
 import { countOutboundConnections } from './connections';
@@ -17,6 +18,39 @@ process.on('uncaughtException', () => {
 });
 
 const outboundConnections = countOutboundConnections();
+
+/**
+ * Main-thread GC pauses as V8 reports them (node's `gc` performance entries), the collections
+ * forced by {@link stats} left out. Concurrent marking and sweeping on helper threads is not a
+ * pause: it shows in the CPU figures only.
+ */
+const gc = { minorMicros: 0, majorMicros: 0, minor: 0, major: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const detail: unknown = Reflect.get(entry, 'detail');
+    const kind: unknown =
+      typeof detail === 'object' && detail !== null ? Reflect.get(detail, 'kind') : 0;
+    const flags: unknown =
+      typeof detail === 'object' && detail !== null ? Reflect.get(detail, 'flags') : 0;
+    if (
+      typeof flags === 'number' &&
+      (flags & perfConstants.NODE_PERFORMANCE_GC_FLAGS_FORCED) !== 0
+    ) {
+      continue;
+    }
+    const micros = entry.duration * 1000;
+    if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) {
+      gc.minorMicros += micros;
+      gc.minor += 1;
+    } else if (
+      kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR ||
+      kind === perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL
+    ) {
+      gc.majorMicros += micros;
+      if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) gc.major += 1;
+    }
+  }
+}).observe({ entryTypes: ['gc'] });
 const CALLBACK_PATH = '/auth/tiktok/callback';
 let server: Server | undefined;
 let sampler: { stop(): Promise<void> } | undefined;
@@ -101,6 +135,10 @@ function counters(): ProcessCounters {
     voluntarySwitches: usage.voluntaryContextSwitches,
     involuntarySwitches: usage.involuntaryContextSwitches,
     ...ioCalls(),
+    gcMinorMicros: Math.round(gc.minorMicros),
+    gcMajorMicros: Math.round(gc.majorMicros),
+    minorGcs: gc.minor,
+    majorGcs: gc.major,
   };
 }
 

@@ -126,18 +126,21 @@ export function perLoginCountersTable(rows: readonly SharedCoreRow[]): string {
     ['read calls', 'readCalls', 2],
     ['write calls', 'writeCalls', 2],
     ['upstream connections', 'connections', 3],
+    ['minor GC pause ms', 'gcMinorMs', 3],
+    ['major GC pause ms', 'gcMajorMs', 3],
+    ['minor GCs', 'minorGcs', 4],
+    ['major GCs', 'majorGcs', 4],
   ] as const;
   const body = rows.flatMap((row) => {
     const rounds = row.rounds.flatMap((x) => (x.perLogin === undefined ? [] : [x.perLogin]));
     if (rounds.length === 0) return [];
-    return fields.map(([label, key, digits]) => {
-      const theirs = median(rounds.map(([t]) => t[key]));
-      const ours = median(rounds.map(([, o]) => o[key]));
+    return fields.flatMap(([label, key, digits]) => {
+      // GC figures are absent from the results of an older bench.
+      if (rounds.some(([t, o]) => t[key] === undefined || o[key] === undefined)) return [];
+      const theirs = median(rounds.map(([t]) => t[key] ?? 0));
+      const ours = median(rounds.map(([, o]) => o[key] ?? 0));
       return [
-        row.label,
-        label,
-        `${num(theirs, digits)} / ${num(ours, digits)}`,
-        ratio(theirs, ours),
+        [row.label, label, `${num(theirs, digits)} / ${num(ours, digits)}`, ratio(theirs, ours)],
       ];
     });
   });

@@ -8,6 +8,7 @@ import { evaluateTargets, floorTable, ratiosToOurs } from '../../bench/report/ta
 import type {
   BenchResults,
   HeadToHeadRow,
+  PerLoginCounters,
   SharedCoreRow,
   ThroughputRow,
 } from '../../bench/results';
@@ -234,6 +235,10 @@ describe('bench: report', () => {
         involuntarySwitches: k,
         readCalls: 10 * k,
         writeCalls: 12 * k,
+        gcMinorMicros: 250 * k,
+        gcMajorMicros: 40 * k,
+        minorGcs: k / 50,
+        majorGcs: k / 1000,
       },
     });
     const theirs = perLoginCounters(at(1), at(11), 10);
@@ -245,6 +250,10 @@ describe('bench: report', () => {
       readCalls: 10,
       writeCalls: 12,
       connections: 2,
+      gcMinorMs: 0.25,
+      gcMajorMs: 0.04,
+      minorGcs: 0.02,
+      majorGcs: 0.001,
     });
     const ours = perLoginCounters(at(1), at(21), 10);
     const round = {
@@ -261,8 +270,27 @@ describe('bench: report', () => {
         rounds: [{ ...round, perLogin: [theirs, ours] }],
       },
     ]);
-    assert.match(text, /\| passport-oauth2 \| user CPU ms +\| 1\.500 \/ 3\.000 \| 0\.50× +\|/);
-    assert.match(text, /\| write calls +\| 12\.00 \/ 24\.00 \| 0\.50× +\|/);
+    assert.match(text, /\| passport-oauth2 \| user CPU ms +\| 1\.500 \/ 3\.000 +\| 0\.50× +\|/);
+    assert.match(text, /\| write calls +\| 12\.00 \/ 24\.00 +\| 0\.50× +\|/);
+    assert.match(text, /\| minor GC pause ms +\| 0\.250 \/ 0\.500 +\| 0\.50× +\|/);
+    assert.match(text, /\| major GCs +\| 0\.0010 \/ 0\.0020 \| 0\.50× +\|/);
+    // Rounds of an older bench (no GC figures) still give the kernel's rows.
+    const older = ({
+      gcMinorMs: _a,
+      gcMajorMs: _b,
+      minorGcs: _c,
+      majorGcs: _d,
+      ...rest
+    }: PerLoginCounters): PerLoginCounters => rest;
+    const oldText = perLoginCountersTable([
+      {
+        label: 'passport-oauth2',
+        competitor: 'passport-oauth2',
+        rounds: [{ ...round, perLogin: [older(theirs), older(ours)] }],
+      },
+    ]);
+    assert.match(oldText, /user CPU ms/);
+    assert.doesNotMatch(oldText, /GC/);
     // Rounds without counters (results of an older bench) give no table.
     assert.equal(
       perLoginCountersTable([
