@@ -373,12 +373,15 @@ function saveAndRedirect(
   if (auth.codeVerifier !== undefined) login.codeVerifier = auth.codeVerifier;
   const returnTo = requestedReturnTo(ctx, query);
   if (returnTo !== undefined) login.returnTo = returnTo;
+  // NOTE: in this order the pending logins are the session's last key, which the callback
+  // deletes: V8 then keeps the session object's fast layout (deleting any other key turns it
+  // into a slower dictionary for the rest of the request).
+  expireWithPendingLogins(session, settings.stateTtlMs);
   addPendingLogin(session, login, {
     max: settings.maxPendingLogins,
     ttlMs: settings.stateTtlMs,
     now,
   });
-  expireWithPendingLogins(session, settings.stateTtlMs);
   session.save((err?: unknown) => {
     step(ctx, () => {
       if (err !== undefined && err !== null) {

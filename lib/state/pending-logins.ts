@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { isRecord } from '../client/parse';
 import { readSessionValue, writeSessionValue, type SessionLike } from './session';
 
 /** The session key holding the pending logins of one browser. */
@@ -33,13 +34,8 @@ function isStringArray(value: unknown): value is string[] {
 
 /** A stored entry, checked field by field (it went through the session store). */
 function toPendingLogin(value: unknown): PendingLogin | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const state: unknown = Reflect.get(value, 'state');
-  const createdAt: unknown = Reflect.get(value, 'createdAt');
-  const scopes: unknown = Reflect.get(value, 'scopes');
-  const codeVerifier: unknown = Reflect.get(value, 'codeVerifier');
-  const returnTo: unknown = Reflect.get(value, 'returnTo');
-  const openId: unknown = Reflect.get(value, 'openId');
+  if (!isRecord(value)) return undefined;
+  const { state, createdAt, scopes, codeVerifier, returnTo, openId } = value;
   if (typeof state !== 'string' || typeof createdAt !== 'number') return undefined;
   if (scopes !== undefined && !isStringArray(scopes)) return undefined;
   const entry: PendingLogin = { state, createdAt };

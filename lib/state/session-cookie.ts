@@ -14,8 +14,8 @@ const LOGIN_ONLY_KEYS = new Set([
 ]);
 
 /** express-session's `req.session.cookie` (a `maxAge` setter and `originalMaxAge`), if any. */
-function cookieOf(session: SessionLike): object | undefined {
-  const cookie: unknown = Reflect.get(session, 'cookie');
+function cookieOf(session: SessionLike): { maxAge: unknown; originalMaxAge: unknown } | undefined {
+  const cookie = session.cookie;
   if (typeof cookie !== 'object' || cookie === null) return undefined;
   return 'maxAge' in cookie && 'originalMaxAge' in cookie ? cookie : undefined;
 }
@@ -38,10 +38,10 @@ export function expireWithPendingLogins(session: SessionLike, ttlMs: number): vo
   if (Object.keys(session).some((key) => !LOGIN_ONLY_KEYS.has(key))) return;
   // A second login start in the same session: the app's value is already kept.
   if (!isMaxAge(readSessionValue(session, APP_COOKIE_MAX_AGE_KEY))) {
-    const appMaxAge: unknown = Reflect.get(cookie, 'originalMaxAge');
+    const appMaxAge = cookie.originalMaxAge;
     writeSessionValue(session, APP_COOKIE_MAX_AGE_KEY, isMaxAge(appMaxAge) ? appMaxAge : null);
   }
-  Reflect.set(cookie, 'maxAge', ttlMs);
+  cookie.maxAge = ttlMs;
 }
 
 /** Puts the app's own cookie `maxAge` back (a login succeeded), if it was shortened. */
@@ -50,5 +50,5 @@ export function restoreAppCookieMaxAge(session: SessionLike): void {
   if (appMaxAge === undefined) return;
   writeSessionValue(session, APP_COOKIE_MAX_AGE_KEY, undefined);
   const cookie = cookieOf(session);
-  if (cookie !== undefined && isMaxAge(appMaxAge)) Reflect.set(cookie, 'maxAge', appMaxAge);
+  if (cookie !== undefined && isMaxAge(appMaxAge)) cookie.maxAge = appMaxAge;
 }

@@ -5,29 +5,40 @@
  */
 export interface SessionLike {
   save(callback: (err?: unknown) => void): void;
+  /** Everything else the session holds. */
+  [key: string]: unknown;
 }
 
+// NOTE: plain property access (`in`, `session[key]` with the constant keys of this package), not
+// Reflect.get/set: V8 caches those per access site, every login reads the session several times,
+// and Reflect.set is a call into the runtime.
 function isSessionLike(value: unknown): value is SessionLike {
   return (
-    typeof value === 'object' && value !== null && typeof Reflect.get(value, 'save') === 'function'
+    typeof value === 'object' &&
+    value !== null &&
+    'save' in value &&
+    typeof value.save === 'function'
   );
 }
 
 /** `req.session` when a session middleware ran and its store answered; otherwise undefined. */
 export function sessionOf(req: object): SessionLike | undefined {
-  const session: unknown = Reflect.get(req, 'session');
+  if (!('session' in req)) return undefined;
+  const session: unknown = req.session;
   return isSessionLike(session) ? session : undefined;
 }
 
 export function readSessionValue(session: SessionLike, key: string): unknown {
-  const value: unknown = Reflect.get(session, key);
-  return value;
+  return session[key];
 }
 
 /** Sets `key`, or deletes it when `value` is undefined. */
 export function writeSessionValue(session: SessionLike, key: string, value: unknown): void {
-  if (value === undefined) Reflect.deleteProperty(session, key);
-  else Reflect.set(session, key, value);
+  if (value === undefined) {
+    if (key in session) Reflect.deleteProperty(session, key);
+  } else {
+    session[key] = value;
+  }
 }
 
 /** What a session store's save() failed with, as an Error. */

@@ -4,6 +4,7 @@ import { PENDING_LOGINS_KEY } from '../../lib/state/pending-logins';
 
 /** A session like express-session's: regenerate() replaces req.session with a fresh object. */
 class FakeSession {
+  [key: string]: unknown;
   regenerations = 0;
   constructor(private readonly req: { session?: FakeSession }) {}
   save(callback: (err?: unknown) => void): void {

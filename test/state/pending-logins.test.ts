@@ -10,6 +10,7 @@ import {
 import type { SessionLike } from '../../lib/state/session';
 
 class FakeSession implements SessionLike {
+  [key: string]: unknown;
   save(callback: (err?: unknown) => void): void {
     callback();
   }

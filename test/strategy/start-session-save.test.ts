@@ -57,6 +57,19 @@ describe('TikTokStrategy', () => {
       assert.equal(current()?.kind, 'redirect');
     });
 
+    it('writes the pending logins as the last key of a fresh session (the key the callback deletes)', async () => {
+      // V8 keeps an object's fast layout when its last-added key is deleted; deleting any other
+      // key turns the session into a dictionary for the rest of the callback's request.
+      // save() on the prototype, as express-session's: the session holds nothing of the app's.
+      const session: Record<string, unknown> = Object.create({
+        save: (cb: (err?: unknown) => void) => cb(),
+      }) as Record<string, unknown>;
+      session.cookie = { originalMaxAge: null, maxAge: null };
+      const outcome = await start(new TikTokStrategy(BASE), session);
+      assert.equal(outcome.kind, 'redirect');
+      assert.deepEqual(Object.keys(session), ['cookie', 'tiktok:cookieMaxAge', 'tiktok:pending']);
+    });
+
     for (const [name, failure] of [
       ['an Error', new Error('ECONNREFUSED 127.0.0.1:6379')],
       ['a string', 'store down'],
