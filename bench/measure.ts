@@ -6,7 +6,15 @@ import { BENCH_SCOPES } from './fields';
 import type { BenchPlan } from './plan';
 import { registerAppCallback, upstreamOf, type FaultScenario } from './upstream';
 import type { PerLoginCounters, SharedCoreRound } from './results';
-import type { AppStats, CompetitorId, LoadJob, LoadResult, LoadTarget, Protocol } from './types';
+import type {
+  AppStats,
+  CompetitorId,
+  LoadJob,
+  LoadResult,
+  LoadTarget,
+  ProcessCounters,
+  Protocol,
+} from './types';
 
 /** What every measurement shares. */
 export interface Bench {
@@ -49,42 +57,26 @@ export function perLoginCounters(
   logins: number,
 ): PerLoginCounters {
   const n = Math.max(1, logins);
-  const delta = (read: (s: AppStats) => number): number =>
-    after === undefined || before === undefined ? 0 : (read(after) - read(before)) / n;
-  const round = (value: number, digits: number): number => Number(value.toFixed(digits));
+  // A counter's change per login, rounded; `scale` turns µs into ms.
+  const per = (key: keyof ProcessCounters, digits: number, scale = 1): number =>
+    after === undefined || before === undefined
+      ? 0
+      : Number(((after.counters[key] - before.counters[key]) / n / scale).toFixed(digits));
   return {
-    userMs: round(delta((s) => s.counters.userMicros) / 1000, 3),
-    systemMs: round(delta((s) => s.counters.systemMicros) / 1000, 3),
-    voluntarySwitches: round(
-      delta((s) => s.counters.voluntarySwitches),
-      2,
-    ),
-    involuntarySwitches: round(
-      delta((s) => s.counters.involuntarySwitches),
-      2,
-    ),
-    readCalls: round(
-      delta((s) => s.counters.readCalls),
-      2,
-    ),
-    writeCalls: round(
-      delta((s) => s.counters.writeCalls),
-      2,
-    ),
-    connections: round(
-      delta((s) => s.outboundConnections),
-      3,
-    ),
-    gcMinorMs: round(delta((s) => s.counters.gcMinorMicros) / 1000, 3),
-    gcMajorMs: round(delta((s) => s.counters.gcMajorMicros) / 1000, 3),
-    minorGcs: round(
-      delta((s) => s.counters.minorGcs),
-      4,
-    ),
-    majorGcs: round(
-      delta((s) => s.counters.majorGcs),
-      4,
-    ),
+    userMs: per('userMicros', 3, 1000),
+    systemMs: per('systemMicros', 3, 1000),
+    voluntarySwitches: per('voluntarySwitches', 2),
+    involuntarySwitches: per('involuntarySwitches', 2),
+    readCalls: per('readCalls', 2),
+    writeCalls: per('writeCalls', 2),
+    connections:
+      after === undefined || before === undefined
+        ? 0
+        : Number(((after.outboundConnections - before.outboundConnections) / n).toFixed(3)),
+    gcMinorMs: per('gcMinorMicros', 3, 1000),
+    gcMajorMs: per('gcMajorMicros', 3, 1000),
+    minorGcs: per('minorGcs', 4),
+    majorGcs: per('majorGcs', 4),
   };
 }
 
