@@ -373,9 +373,10 @@ function saveAndRedirect(
   if (auth.codeVerifier !== undefined) login.codeVerifier = auth.codeVerifier;
   const returnTo = requestedReturnTo(ctx, query);
   if (returnTo !== undefined) login.returnTo = returnTo;
-  // NOTE: in this order the pending logins are the session's last key, which the callback
+  // NOTE: in this order a session's first pending logins are its last key, which the callback
   // deletes: V8 then keeps the session object's fast layout (deleting any other key turns it
-  // into a slower dictionary for the rest of the request).
+  // into a slower dictionary for the rest of the request). Only speed depends on it: a key
+  // written later (a failure record) leaves them in the middle, and that works the same.
   expireWithPendingLogins(session, settings.stateTtlMs);
   addPendingLogin(session, login, {
     max: settings.maxPendingLogins,

@@ -41,7 +41,8 @@ export function expireWithPendingLogins(session: SessionLike, ttlMs: number): vo
     const appMaxAge = cookie.originalMaxAge;
     writeSessionValue(session, APP_COOKIE_MAX_AGE_KEY, isMaxAge(appMaxAge) ? appMaxAge : null);
   }
-  cookie.maxAge = ttlMs;
+  // Reflect.set: a cookie whose maxAge cannot be set (a getter only) is left as it is.
+  Reflect.set(cookie, 'maxAge', ttlMs);
 }
 
 /** Puts the app's own cookie `maxAge` back (a login succeeded), if it was shortened. */
@@ -50,5 +51,5 @@ export function restoreAppCookieMaxAge(session: SessionLike): void {
   if (appMaxAge === undefined) return;
   writeSessionValue(session, APP_COOKIE_MAX_AGE_KEY, undefined);
   const cookie = cookieOf(session);
-  if (cookie !== undefined && isMaxAge(appMaxAge)) cookie.maxAge = appMaxAge;
+  if (cookie !== undefined && isMaxAge(appMaxAge)) Reflect.set(cookie, 'maxAge', appMaxAge);
 }

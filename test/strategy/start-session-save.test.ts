@@ -70,6 +70,21 @@ describe('TikTokStrategy', () => {
       assert.deepEqual(Object.keys(session), ['cookie', 'tiktok:cookieMaxAge', 'tiktok:pending']);
     });
 
+    it('a cookie whose maxAge cannot be set is left as it is: the login still starts', async () => {
+      const session: Record<string, unknown> = Object.create({
+        save: (cb: (err?: unknown) => void) => cb(),
+      }) as Record<string, unknown>;
+      session.cookie = {
+        originalMaxAge: 60_000,
+        get maxAge(): number {
+          return 60_000;
+        },
+      };
+      const outcome = await start(new TikTokStrategy(BASE), session);
+      assert.equal(outcome.kind, 'redirect');
+      assert.ok(Array.isArray(session['tiktok:pending']));
+    });
+
     for (const [name, failure] of [
       ['an Error', new Error('ECONNREFUSED 127.0.0.1:6379')],
       ['a string', 'store down'],
