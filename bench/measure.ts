@@ -57,26 +57,27 @@ export function perLoginCounters(
   logins: number,
 ): PerLoginCounters {
   const n = Math.max(1, logins);
-  // A counter's change per login, rounded; `scale` turns µs into ms.
-  const per = (key: keyof ProcessCounters, digits: number, scale = 1): number =>
+  // A reading's change per login, rounded; `scale` turns µs into ms.
+  const per = (read: (s: AppStats) => number, digits: number, scale = 1): number =>
     after === undefined || before === undefined
       ? 0
-      : Number(((after.counters[key] - before.counters[key]) / n / scale).toFixed(digits));
+      : Number(((read(after) - read(before)) / n / scale).toFixed(digits));
+  const counter =
+    (key: keyof ProcessCounters) =>
+    (s: AppStats): number =>
+      s.counters[key];
   return {
-    userMs: per('userMicros', 3, 1000),
-    systemMs: per('systemMicros', 3, 1000),
-    voluntarySwitches: per('voluntarySwitches', 2),
-    involuntarySwitches: per('involuntarySwitches', 2),
-    readCalls: per('readCalls', 2),
-    writeCalls: per('writeCalls', 2),
-    connections:
-      after === undefined || before === undefined
-        ? 0
-        : Number(((after.outboundConnections - before.outboundConnections) / n).toFixed(3)),
-    gcMinorMs: per('gcMinorMicros', 3, 1000),
-    gcMajorMs: per('gcMajorMicros', 3, 1000),
-    minorGcs: per('minorGcs', 4),
-    majorGcs: per('majorGcs', 4),
+    userMs: per(counter('userMicros'), 3, 1000),
+    systemMs: per(counter('systemMicros'), 3, 1000),
+    voluntarySwitches: per(counter('voluntarySwitches'), 2),
+    involuntarySwitches: per(counter('involuntarySwitches'), 2),
+    readCalls: per(counter('readCalls'), 2),
+    writeCalls: per(counter('writeCalls'), 2),
+    connections: per((s) => s.outboundConnections, 3),
+    gcMinorMs: per(counter('gcMinorMicros'), 3, 1000),
+    gcMajorMs: per(counter('gcMajorMicros'), 3, 1000),
+    minorGcs: per(counter('minorGcs'), 4),
+    majorGcs: per(counter('majorGcs'), 4),
   };
 }
 
