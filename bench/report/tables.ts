@@ -1,6 +1,6 @@
 import type { AppRun } from '../measure';
 import type { BenchResults, SharedCoreRow, Stack, ThroughputRow } from '../results';
-import { median } from '../stats';
+import { median, medianInterval } from '../stats';
 import type { Protocol } from '../types';
 import { mb, num, percent, ratio, table, topErrors } from './format';
 import { ratiosToOurs } from './targets';
@@ -75,10 +75,15 @@ export function headToHeadTable(r: BenchResults): string {
   );
 }
 
+/** `0.93–0.99`, or `—` when there were too few rounds for an interval. */
+export function intervalText(interval: readonly [number, number] | undefined): string {
+  return interval === undefined ? '—' : `${num(interval[0], 2)}–${num(interval[1], 2)}`;
+}
+
 /**
  * Shared-core rounds: each stack's logins/s in every pair run with this package (ours in the same
- * seconds after the slash), the median of the per-round ratios with their range, and the median
- * CPU per login of each side.
+ * seconds after the slash), the median of the per-round ratios with their range and the 95 %
+ * confidence interval of that median, and the median CPU per login of each side.
  */
 export function sharedCoreTable(rows: readonly SharedCoreRow[]): string {
   const body = rows
@@ -92,6 +97,7 @@ export function sharedCoreTable(rows: readonly SharedCoreRow[]): string {
         row.rounds.map((x) => `${num(x.loginsPerSec)}/${num(x.oursLoginsPerSec)}`).join(', '),
         ratios.length === 0 ? '—' : ratio(median(ratios), 1),
         ratios.length === 0 ? '—' : `${num(Math.min(...ratios), 2)}–${num(Math.max(...ratios), 2)}`,
+        intervalText(medianInterval(ratios)),
         `${num(cpu, 2)} / ${num(ourCpu, 2)}`,
         ratio(cpu, ourCpu),
         String(row.rounds.reduce((n, x) => n + x.failed, 0)),
@@ -103,6 +109,7 @@ export function sharedCoreTable(rows: readonly SharedCoreRow[]): string {
       'logins/s per round (stack/ours)',
       '× ours (median of rounds)',
       'range of rounds',
+      '95 % interval of the median',
       'median app CPU ms/login (stack / ours)',
       '× ours',
       'errors',

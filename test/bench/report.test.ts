@@ -12,7 +12,7 @@ import type {
   SharedCoreRow,
   ThroughputRow,
 } from '../../bench/results';
-import { median } from '../../bench/stats';
+import { median, medianInterval } from '../../bench/stats';
 import {
   ZERO_COUNTERS,
   type AppStats,
@@ -110,6 +110,34 @@ describe('bench: report', () => {
     assert.equal(median([]), 0);
   });
 
+  it('medianInterval: the binomial order statistics of the median, none for too few values', () => {
+    const ascending = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
+    // Shuffled input: the interval comes from the sorted values.
+    assert.deepEqual(medianInterval([...ascending(20)].reverse()), [6, 15]);
+    assert.deepEqual(medianInterval(ascending(40)), [14, 27]);
+    // n = 6: P(all on one side) = 2/64 ≤ 5 %, so the extremes; n = 5: 2/32 > 5 %, no interval.
+    assert.deepEqual(medianInterval(ascending(6)), [1, 6]);
+    assert.equal(medianInterval(ascending(5)), undefined);
+    assert.equal(medianInterval([]), undefined);
+    // A wider confidence needs more values.
+    assert.deepEqual(medianInterval(ascending(20), 0.99), [4, 17]);
+  });
+
+  it('the oauth2 target prints the interval of the median when the rounds allow one', () => {
+    const oursRates = [100, 100, 100, 100, 100, 100, 100, 100];
+    // theirs ÷ ours 0.9…1.25: ours ÷ theirs 1.11, 1.05, 1, 0.95, 0.91, 0.87, 0.83, 0.8
+    const theirRates = [90, 95, 100, 105, 110, 115, 120, 125];
+    const r = results(
+      [],
+      [sweepPoint('ceiling', 1000)],
+      [shared('passport-tiktok', [], []), shared('passport-oauth2', theirRates, oursRates)],
+    );
+    const target = evaluateTargets(r).find((t) => t.target.includes('passport-oauth2'));
+    // Median (0.95 + 0.91) / 2 = 0.93; n = 8 at 95 %: the 1st and the 8th.
+    assert.equal(target?.measured, '0.93× (95 % interval 0.80–1.11)');
+    assert.equal(target?.pass, false);
+  });
+
   it('throughput targets compare the head-to-head medians, not the sweep point', () => {
     const r = results(
       [rounds('passport-tiktok', [90, 200, 100]), rounds('passport-oauth2', [100, 100, 300])],
@@ -169,7 +197,7 @@ describe('bench: report', () => {
     assert.equal(lines.length, 3, 'header, rule and one row: ours has no rounds of its own');
     assert.match(
       lines[2] ?? '',
-      /\| passport-oauth2 \| 110\/100, 90\/100, 120\/100 +\| 1\.10× +\| 0\.90–1\.20 +\|/,
+      /\| passport-oauth2 \| 110\/100, 90\/100, 120\/100 +\| 1\.10× +\| 0\.90–1\.20 +\| — +\|/,
     );
   });
 
