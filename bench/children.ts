@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { pin } from './affinity';
+import type { Footprint } from './footprint/summary';
 import { call } from './ipc';
 import type { AppStartConfig, AppStats, LoadJob, LoadResult } from './types';
 
@@ -53,6 +54,16 @@ export class AppProcess {
   /** Memory at rest (about 1 s: repeated GCs, lowest RSS), for the leak readings. */
   settledStats(): Promise<AppStats> {
     return call<AppStats>(this.child, 'settledStats');
+  }
+
+  /** Starts counting the app's function calls (`--footprint`). */
+  coverageStart(): Promise<null> {
+    return call<null>(this.child, 'coverageStart');
+  }
+
+  /** The calls counted since {@link coverageStart}, per login of `logins`. */
+  coverageTake(logins: number): Promise<Footprint> {
+    return call<Footprint>(this.child, 'coverageTake', { logins });
   }
 
   /** A normal exit (so `--cpu-prof` writes its profile); killed if it does not come. */

@@ -7,6 +7,7 @@ import { runProfile } from './profile';
 import { report } from './report';
 import { runAb } from './ab';
 import { runCold } from './cold/run';
+import { runFootprint } from './footprint/run';
 import { machine } from './report/machine';
 import {
   faultsAll,
@@ -26,7 +27,9 @@ function commandLine(): string {
     .map(([name, value]) => `${name}=${value ?? ''} `)
     .join('');
   const argv = process.argv.slice(2);
-  const flags = argv.filter((a) => a === '--quick' || a === '--head-to-head' || a === '--cold');
+  const flags = argv.filter((a) =>
+    ['--quick', '--head-to-head', '--cold', '--footprint'].includes(a),
+  );
   return `${settings}npm run bench${flags.length > 0 ? ` -- ${flags.join(' ')}` : ''}`;
 }
 
@@ -73,6 +76,7 @@ async function main(): Promise<void> {
     if (plan.ab !== undefined) await runAb(bench, plan.ab);
     else if (plan.profile) await runProfile(bench);
     else if (plan.cold) await runCold(bench, commandLine());
+    else if (plan.footprint) await runFootprint(bench);
     else await runSuite(bench);
   } finally {
     await driver.stop();

@@ -3,6 +3,7 @@ import { pin, type CpuLayout } from './affinity';
 import { AppProcess, type DriverProcess, type ForkOptions } from './children';
 import type { TlsFiles } from './cert';
 import { BENCH_SCOPES } from './fields';
+import type { Footprint } from './footprint/summary';
 import type { BenchPlan } from './plan';
 import { registerAppCallback, upstreamOf, type FaultScenario } from './upstream';
 import type { PerLoginCounters, SharedCoreRound } from './results';
@@ -189,6 +190,24 @@ export function throughput(
     },
     fork,
   );
+}
+
+/**
+ * Warm up, then count the app's function calls over `logins` logins (`--footprint`): what a
+ * login runs, in counts that do not depend on the machine's load.
+ */
+export function footprint(
+  bench: Bench,
+  competitor: CompetitorId,
+  concurrency: number,
+  logins: number,
+): Promise<{ footprint: Footprint; failed: number }> {
+  return withApp(bench, competitor, 'https', async (app, target) => {
+    await bench.driver.run(job(bench, target, concurrency, warmup(bench)));
+    await app.coverageStart();
+    const load = await bench.driver.run(job(bench, target, concurrency, { logins }));
+    return { footprint: await app.coverageTake(load.succeeded), failed: load.failed };
+  });
 }
 
 /** The same upstream calls straight from the driver: what no app can beat. */

@@ -43,6 +43,8 @@ export interface BenchPlan {
   readonly coldRuns: number;
   /** Alternated rounds of the token hot path (HMGET, then getAccessToken, or the reverse). */
   readonly coldTokenRounds: number;
+  /** `--footprint`: the code each stack runs per login, counted by V8 (no timing). */
+  readonly footprint: boolean;
   /** `--ab <dir>`: only shared-core rounds of this build against the package built in `dir`. */
   readonly ab: string | undefined;
   /** RSS is read after the first and after the second number of logins. */
@@ -107,6 +109,7 @@ export function planFrom(argv: readonly string[], env: NodeJS.ProcessEnv): Bench
     cold: argv.includes('--cold'),
     coldRuns: envNumbers(env, 'BENCH_COLD_RUNS')?.[0] ?? (quick ? 5 : 15),
     coldTokenRounds: quick ? 3 : 9,
+    footprint: argv.includes('--footprint'),
     ab,
     memoryLogins: [first, second],
     memoryConcurrency: 64,

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join, resolve } from 'node:path';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
+import { summarize, type Footprint, type ScriptCoverage } from '../footprint/summary';
 import { serve } from '../ipc';
 import { allocationSampler } from './alloc-sampler';
 import { countOutboundConnections } from './connections';
@@ -167,4 +170,33 @@ async function exit(): Promise<null> {
   return null;
 }
 
-serve({ start, stats, settledStats, exit });
+/** The build of this package the app loads (bench/dist.ts resolves BENCH_PACKAGE_DIR the same way). */
+const PACKAGE_DIR = resolve(join(__dirname, '..'), process.env.BENCH_PACKAGE_DIR ?? '../dist');
+
+let coverage: Session | undefined;
+
+/** Starts counting calls (`--footprint`); the counts start from zero at this call. */
+async function coverageStart(): Promise<null> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.startPreciseCoverage', { callCount: true, detailed: false });
+  // Precise coverage resets the counts at each take: this one drops what came before.
+  await session.post('Profiler.takePreciseCoverage');
+  coverage = session;
+  return null;
+}
+
+/** The calls counted since coverageStart(), per login of `logins`, and stops counting. */
+async function coverageTake(params: unknown): Promise<Footprint> {
+  const session = coverage;
+  if (session === undefined) throw new Error('coverageStart was not called');
+  const { result } = await session.post('Profiler.takePreciseCoverage');
+  await session.post('Profiler.stopPreciseCoverage');
+  session.disconnect();
+  coverage = undefined;
+  const scripts: ScriptCoverage[] = result;
+  return summarize(scripts, (params as { logins: number }).logins, PACKAGE_DIR);
+}
+
+serve({ start, stats, settledStats, exit, coverageStart, coverageTake });
