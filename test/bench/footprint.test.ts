@@ -17,7 +17,7 @@ function script(
   };
 }
 
-describe('bench: footprint (code run per login)', () => {
+describe('bench: footprint', () => {
   it('sorts scripts into the strategy, the shared app code, node, or the harness', () => {
     assert.equal(partOf('file:///repo/dist/index.js', PKG), 'strategy');
     assert.equal(partOf('/repo/dist/index.js', PKG), 'strategy');
