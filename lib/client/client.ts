@@ -30,7 +30,7 @@ import {
   TIKTOK_USER_INFO_URL,
   TOKEN_PARAMS,
 } from './endpoints';
-import { fetchTransport, type HttpResponse, type Transport } from './http';
+import { fetchTransport, type Transport } from './http';
 import { nodeTransport } from './node-transport';
 import { createGuards, type CallGuard, type TikTokEndpoint } from './guard';
 import {
@@ -39,8 +39,7 @@ import {
   type ResolvedCredential,
 } from './credentials';
 import { VALIDATION_ADVICE } from './advice';
-import { interpret } from './interpret';
-import { runOperation, type RetryMode } from './operation';
+import { runOperation, type OperationSettings, type RetryMode } from './operation';
 import {
   absoluteUrl,
   credentialSetting,
@@ -116,8 +115,16 @@ interface PostRun<T> {
   lostAttemptHint?: string;
   deadlineAt: number;
   maxAttempts?: number | undefined;
-  parse: (body: unknown, now: number, text: string) => T;
+  /** {@link OperationRun.parse}. */
+  parse: (body: unknown, text: string, now: number) => T;
 }
+
+/** A token answer's value. NOTE: module-level, so that no closure is made per exchange. */
+const tokensAnswer = (body: unknown, _text: string, now: number): TikTokTokens =>
+  parseTokens(body, now);
+
+/** A user-info answer's value, when no particular `open_id` is expected. */
+const userInfoAnswer = (body: unknown): TikTokUserInfo => parseUserInfo(body);
 
 const MAX_CODE_LENGTH = 2048;
 /** Resolved client secrets kept for scrubbing (the current one and a few rotated ones). */
@@ -161,6 +168,7 @@ export class TikTokClient {
   private credentialFormCache: { key: string; secret: string; text: string } | undefined;
   private codeGrantTailCache: { redirectUri: string; text: string } | undefined;
   private lastScopesUrl: { scopes: readonly string[]; url: string } | undefined;
+  private readonly operationSettings: Partial<Record<TikTokEndpoint, OperationSettings>> = {};
 
   constructor(options?: TikTokClientOptions);
   /** @internal `owner` names the class in configuration errors (`TikTokStrategy`'s client). */
@@ -425,7 +433,7 @@ export class TikTokClient {
       deadlineAt:
         opts.deadlineAt ?? Date.now() + (this.config.deadlineMs ?? DEFAULT_LOGIN_DEADLINE_MS),
       maxAttempts: opts.maxAttempts,
-      parse: (body, now) => parseTokens(body, now),
+      parse: tokensAnswer,
     });
   }
 
@@ -454,7 +462,7 @@ export class TikTokClient {
           'The earlier attempt that got no answer may have rotated the refresh token (TikTok refresh tokens are single-use): the user must log in again.',
         deadlineAt: this.deadline(opts),
         maxAttempts: opts.maxAttempts,
-        parse: (body, now) => parseTokens(body, now),
+        parse: tokensAnswer,
       },
     );
   }
@@ -473,9 +481,8 @@ export class TikTokClient {
       opts.fields === undefined
         ? this.userInfoUrlForScopes(opts.scopes ?? this.config.scopes)
         : this.userInfoUrl(opts.fields);
-    const { logger, scrubber } = this.logFor([accessToken]);
     const expectedOpenId = opts.expectedOpenId;
-    return await runOperation(this.settings(logger, 'user_info', opts.maxAttempts), {
+    return await runOperation(this.settings('user_info', opts.maxAttempts), {
       operation: 'user_info',
       label: 'User info',
       correlationId,
@@ -491,25 +498,19 @@ export class TikTokClient {
           Authorization: `Bearer ${accessToken}`,
         },
       },
-      interpret: (res, now) =>
-        interpret(
-          {
-            operationLabel: 'User info',
-            urlOption: 'userInfoURL',
-            correlationId,
-            scrubber,
-            now,
-            validationAdvice: VALIDATION_ADVICE.user_info,
-          },
-          res,
-          (body) => {
-            const user = parseUserInfo(body);
-            if (expectedOpenId !== undefined && user.open_id !== expectedOpenId) {
-              throw new ShapeError('open_id differs from the one the token was issued for');
-            }
-            return user;
-          },
-        ),
+      scrubber: new Scrubber(this.knownSecrets, [accessToken]),
+      urlOption: 'userInfoURL',
+      validationAdvice: VALIDATION_ADVICE.user_info,
+      parse:
+        expectedOpenId === undefined
+          ? userInfoAnswer
+          : (body) => {
+              const user = parseUserInfo(body);
+              if (user.open_id !== expectedOpenId) {
+                throw new ShapeError('open_id differs from the one the token was issued for');
+              }
+              return user;
+            },
     });
   }
 
@@ -529,7 +530,7 @@ export class TikTokClient {
         deadlineAt: this.deadline(opts),
         maxAttempts: opts.maxAttempts,
         // Success is an empty body or `{}`; errors were already raised by interpret().
-        parse: (body, _now, text) => {
+        parse: (body, text) => {
           if (text.trim() !== '' && !isRecord(body))
             throw new ShapeError('the revoke response is not a JSON object');
         },
@@ -552,7 +553,7 @@ export class TikTokClient {
         mode: 'idempotent',
         deadlineAt: this.deadline(opts),
         maxAttempts: opts.maxAttempts,
-        parse: (body, now) => {
+        parse: (body, _text, now) => {
           const value = parseClientToken(body);
           const lifetime = value.expires_in * 1000;
           const early = Math.min(CLIENT_TOKEN_EARLY_RENEWAL_MS, lifetime / 2);
@@ -612,20 +613,25 @@ export class TikTokClient {
     }
   }
 
-  private settings(
-    logger: SafeLogger,
-    endpoint: TikTokEndpoint,
-    maxAttempts: number | undefined,
-  ): Parameters<typeof runOperation>[0] {
-    return {
+  /**
+   * How operations on `endpoint` run with `maxAttempts` attempts (default: the client's).
+   * NOTE: one object per endpoint and attempt count, kept: every login asks for the same two.
+   */
+  private settings(endpoint: TikTokEndpoint, maxAttempts: number | undefined): OperationSettings {
+    const attempts = positiveInt(maxAttempts, 'maxAttempts', this.config.maxAttempts);
+    const known = this.operationSettings[endpoint];
+    if (known !== undefined && known.maxAttempts === attempts) return known;
+    const settings: OperationSettings = {
       guard: this.guards(endpoint),
       transport: this.transport,
       timeoutMs: this.config.timeoutMs,
-      maxAttempts: positiveInt(maxAttempts, 'maxAttempts', this.config.maxAttempts),
+      maxAttempts: attempts,
       retryBaseDelayMs: this.config.retryBaseDelayMs,
-      logger,
+      logger: this.logger,
       metrics: this.metrics,
     };
+    this.operationSettings[endpoint] = settings;
+    return settings;
   }
 
   /**
@@ -683,10 +689,10 @@ export class TikTokClient {
     secret: ResolvedCredential,
   ): Promise<T> {
     const correlationId = run.correlationId;
-    const { logger, scrubber } = this.logFor(secrets);
+    const scrubber = new Scrubber(this.knownSecrets, secrets);
     const body = `${this.credentialForm(key.value, secret.value)}&${form}`;
     return runOperation(
-      this.settings(logger, urlOption === 'revokeURL' ? 'revoke' : 'token', run.maxAttempts),
+      this.settings(urlOption === 'revokeURL' ? 'revoke' : 'token', run.maxAttempts),
       {
         operation,
         label,
@@ -704,24 +710,15 @@ export class TikTokClient {
           },
           body,
         },
-        interpret: (res: HttpResponse, now: number) =>
-          interpret(
-            {
-              operationLabel: label,
-              urlOption,
-              correlationId,
-              scrubber,
-              now,
-              validationAdvice: VALIDATION_ADVICE[operation],
-            },
-            res,
-            (json, text) => run.parse(json, now, text),
-          ),
+        scrubber,
+        urlOption,
+        validationAdvice: VALIDATION_ADVICE[operation],
+        parse: run.parse,
         onFailure: (err) => {
           // NOTE: `invalid_client` after a rotation: the next operation asks the functions again.
           if (err.tiktokError?.error !== 'invalid_client') return;
           if (this.key.dynamic || this.secret.dynamic) {
-            logger.log(
+            new SafeLogger(this.logger, scrubber).log(
               'info',
               `[TikTokOAuth] ${operation} - credentials refused, fetched again next time`,
               {

@@ -127,7 +127,7 @@ function fail(
 export function interpret<T>(
   ctx: InterpretContext,
   res: HttpResponse,
-  parseSuccess: (body: unknown, text: string) => T,
+  parseSuccess: (body: unknown, text: string, now: number) => T,
 ): T {
   const label = ctx.operationLabel;
   if (res.status >= 300 && res.status < 400) {
@@ -232,7 +232,7 @@ export function interpret<T>(
     );
   }
   try {
-    return parseSuccess(body, res.text);
+    return parseSuccess(body, res.text, ctx.now);
   } catch (err) {
     if (!(err instanceof ShapeError)) throw err;
     const type = res.headers.get('content-type') ?? 'no content-type';

@@ -61,6 +61,8 @@ interface Target {
   readonly hostname: string;
   readonly port: string;
   readonly path: string;
+  /** The protocol's pool, looked up with the URL (a call makes no second lookup). */
+  readonly pool: Pool;
 }
 
 // The handful of TikTok URLs a process calls, parsed once.
@@ -77,6 +79,7 @@ function targetOf(url: string): Target {
       hostname: u.hostname.replace(/^\[(.*)\]$/, '$1'),
       port: u.port,
       path: `${u.pathname}${u.search}`,
+      pool: poolOf(u.protocol),
     };
   });
 }
@@ -109,7 +112,7 @@ export const nodeTransport: Transport = (req: HttpRequest) =>
     let request: Http.ClientRequest;
     try {
       const target = targetOf(req.url);
-      const pool = poolOf(target.protocol);
+      const pool = target.pool;
       // NOTE: no Content-Length here: node sets it from the body handed to end() in one piece.
       request = pool.module.request({
         protocol: target.protocol,

@@ -1,10 +1,10 @@
 import { TikTokAPIError } from '../errors';
-import type { LogLevel, SafeLogger } from '../logging';
+import { SafeLogger, type LogLevel, type Scrubber, type TikTokLogger } from '../logging';
 import type { TikTokMetrics, TikTokOperation } from '../metrics';
-import { TransportFailure, type HttpRequest, type HttpResponse, type Transport } from './http';
+import { TransportFailure, type HttpRequest, type Transport } from './http';
 import { ALLOWED } from './circuit-breaker';
 import { circuitOpenError, healthOf, type CallGuard } from './guard';
-import { AttemptFailure } from './interpret';
+import { AttemptFailure, interpret } from './interpret';
 
 /**
  * `idempotent`: every transient failure is retried. `singleUse`: the authorization code is
@@ -13,12 +13,17 @@ import { AttemptFailure } from './interpret';
  */
 export type RetryMode = 'idempotent' | 'singleUse';
 
+/**
+ * How a client runs its operations. NOTE: nothing here is per operation, so a client keeps one
+ * per endpoint and attempt count instead of building it for every call.
+ */
 export interface OperationSettings {
   readonly transport: Transport;
   readonly timeoutMs: number;
   readonly maxAttempts: number;
   readonly retryBaseDelayMs: number;
-  readonly logger: SafeLogger;
+  /** The client's logger; each operation's lines go through a SafeLogger with its scrubber. */
+  readonly logger: TikTokLogger;
   readonly metrics: TikTokMetrics | undefined;
   /** Circuit breaker of the endpoint and the client's retry budget; none when absent. */
   readonly guard?: CallGuard;
@@ -32,7 +37,17 @@ export interface OperationRun<T> {
   /** Absolute epoch ms after which no attempt starts and no wait is scheduled. */
   readonly deadlineAt: number;
   readonly request: Omit<HttpRequest, 'timeoutMs'>;
-  readonly interpret: (res: HttpResponse, now: number) => T;
+  /** Hides the operation's secrets (and the client's) in its lines and errors. */
+  readonly scrubber: Scrubber;
+  /** The option holding the endpoint's URL, named in configuration errors. */
+  readonly urlOption: string;
+  /** What to check on a VALIDATION_ERROR for this operation (interpret()'s advice). */
+  readonly validationAdvice?: string;
+  /**
+   * The value of an answer interpret() found successful: its parsed JSON (undefined when it is
+   * not JSON), its text and the time it arrived. Throws a ShapeError for an unexpected shape.
+   */
+  readonly parse: (body: unknown, text: string, now: number) => T;
   /**
    * For `singleUse` runs: what the single-use credential is and what to do, used when a retry
    * after a lost attempt is refused with INVALID_TOKEN (the lost attempt may have used it).
@@ -91,7 +106,16 @@ function transportError(
   );
 }
 
-/** One `[TikTokOAuth] <operation> - <event>` line with the operation's correlation ID first. */
+/** Whether the client's logger writes `level` (a logger without `isLevelEnabled` writes all). */
+function enabled(s: OperationSettings, level: LogLevel): boolean {
+  const { logger } = s;
+  return typeof logger.isLevelEnabled === 'function' ? logger.isLevelEnabled(level) : true;
+}
+
+/**
+ * One `[TikTokOAuth] <operation> - <event>` line with the operation's correlation ID first,
+ * through a SafeLogger made for the line (a successful operation at `info` writes none).
+ */
 function logEvent(
   s: OperationSettings,
   run: OperationRun<unknown>,
@@ -99,7 +123,7 @@ function logEvent(
   event: string,
   meta: Record<string, unknown>,
 ): void {
-  s.logger.log(level, `[TikTokOAuth] ${run.operation} - ${event}`, {
+  new SafeLogger(s.logger, run.scrubber).log(level, `[TikTokOAuth] ${run.operation} - ${event}`, {
     correlationId: run.correlationId,
     operation: run.operation,
     ...meta,
@@ -116,7 +140,7 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
   const breaker = s.guard?.breaker;
   // NOTE: the levels are read once per operation, and every line's meta object is built only
   // when its level is on: at the default `info` level a successful operation builds no log line.
-  const debug = s.logger.enabled('debug');
+  const debug = enabled(s, 'debug');
   if (debug) logEvent(s, run, 'debug', 'start', { maxAttempts: s.maxAttempts });
   for (let attempt = 1; ; attempt++) {
     const remaining = run.deadlineAt - (attempt === 1 ? started : Date.now());
@@ -147,7 +171,18 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
         });
       }
       const now = Date.now();
-      const value = run.interpret(res, now);
+      const value = interpret(
+        {
+          operationLabel: run.label,
+          urlOption: run.urlOption,
+          correlationId: run.correlationId,
+          scrubber: run.scrubber,
+          now,
+          validationAdvice: run.validationAdvice,
+        },
+        res,
+        run.parse,
+      );
       breaker?.recordSuccess(permit.probe);
       s.guard?.budget?.refund(spent);
       const metrics = s.metrics;
@@ -189,7 +224,7 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
       }
     }
     if (verdict.retry) {
-      if (s.logger.enabled('warn')) {
+      if (enabled(s, 'warn')) {
         logEvent(s, run, 'warn', 'retry', {
           attempt,
           reason: error.code,
@@ -217,7 +252,7 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
         : error;
     const durationMs = Math.max(0, Date.now() - started);
     const level = final.retryable ? 'error' : 'warn';
-    if (s.logger.enabled(level)) {
+    if (enabled(s, level)) {
       logEvent(s, run, level, 'failure', {
         attempt,
         durationMs,

@@ -1,9 +1,8 @@
 /** Runs lib/client/operation.ts's retry loop over a fake fetch, for unit tests. */
 import { Registry } from 'prom-client';
 import { fetchTransport } from '../../lib/client/http';
-import { interpret } from '../../lib/client/interpret';
 import { runOperation, type RetryMode } from '../../lib/client/operation';
-import { SafeLogger, Scrubber } from '../../lib/logging';
+import { Scrubber } from '../../lib/logging';
 import { createTikTokMetrics, type TikTokMetrics } from '../../lib/metrics';
 import { CaptureLogger } from './capture-logger';
 
@@ -34,14 +33,13 @@ export function operationHarness(): Harness {
     metrics,
     run(fetchImpl, opts = {}) {
       const correlationId = 'corr-op';
-      const scrubber = new Scrubber();
       return runOperation(
         {
           transport: fetchTransport(fetchImpl),
           timeoutMs: opts.timeoutMs ?? 500,
           maxAttempts: opts.maxAttempts ?? 3,
           retryBaseDelayMs: opts.retryBaseDelayMs ?? 5,
-          logger: new SafeLogger(logger, scrubber),
+          logger,
           metrics,
         },
         {
@@ -56,18 +54,9 @@ export function operationHarness(): Harness {
             headers: {},
             body: 'x=1',
           },
-          interpret: (res, now) =>
-            interpret(
-              {
-                operationLabel: 'Token exchange',
-                urlOption: 'tokenURL',
-                correlationId,
-                scrubber,
-                now,
-              },
-              res,
-              (body) => body,
-            ),
+          scrubber: new Scrubber(),
+          urlOption: 'tokenURL',
+          parse: (body) => body,
         },
       );
     },
