@@ -202,12 +202,19 @@ export function footprint(
   concurrency: number,
   logins: number,
 ): Promise<{ footprint: Footprint; failed: number }> {
-  return withApp(bench, competitor, 'https', async (app, target) => {
-    await bench.driver.run(job(bench, target, concurrency, warmup(bench)));
-    await app.coverageStart();
-    const load = await bench.driver.run(job(bench, target, concurrency, { logins }));
-    return { footprint: await app.coverageTake(load.succeeded), failed: load.failed };
-  });
+  return withApp(
+    bench,
+    competitor,
+    'https',
+    async (app, target) => {
+      await bench.driver.run(job(bench, target, concurrency, warmup(bench)));
+      await app.coverageStart();
+      const load = await bench.driver.run(job(bench, target, concurrency, { logins }));
+      return { footprint: await app.coverageTake(load.succeeded), failed: load.failed };
+    },
+    // V8 writes the code it generates to /tmp/perf-<pid>.map: the machine code figures.
+    { execArgv: ['--perf-basic-prof'] },
+  );
 }
 
 /** The same upstream calls straight from the driver: what no app can beat. */

@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join, resolve } from 'node:path';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
-import { summarize, type Footprint, type ScriptCoverage } from '../footprint/summary';
+import { machineCode, summarize, type Footprint, type ScriptCoverage } from '../footprint/summary';
 import { serve } from '../ipc';
 import { allocationSampler } from './alloc-sampler';
 import { countOutboundConnections } from './connections';
@@ -174,9 +174,30 @@ async function exit(): Promise<null> {
 const PACKAGE_DIR = resolve(join(__dirname, '..'), process.env.BENCH_PACKAGE_DIR ?? '../dist');
 
 let coverage: Session | undefined;
+let code: Footprint['machineCode'];
 
-/** Starts counting calls (`--footprint`); the counts start from zero at this call. */
+/**
+ * The optimized machine code of the warm app, when it runs with `--perf-basic-prof` (V8 then
+ * writes `/tmp/perf-<pid>.map`, removed here once read).
+ */
+function readMachineCode(): Footprint['machineCode'] {
+  const path = `/tmp/perf-${process.pid}.map`;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  rmSync(path, { force: true });
+  return machineCode(text, PACKAGE_DIR);
+}
+
+/**
+ * Starts counting calls (`--footprint`); the counts start from zero at this call. The machine
+ * code is read first, so that counting cannot change what V8 compiled.
+ */
 async function coverageStart(): Promise<null> {
+  code = readMachineCode();
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
@@ -196,7 +217,8 @@ async function coverageTake(params: unknown): Promise<Footprint> {
   session.disconnect();
   coverage = undefined;
   const scripts: ScriptCoverage[] = result;
-  return summarize(scripts, (params as { logins: number }).logins, PACKAGE_DIR);
+  const footprint = summarize(scripts, (params as { logins: number }).logins, PACKAGE_DIR);
+  return code === undefined ? footprint : { ...footprint, machineCode: code };
 }
 
 serve({ start, stats, settledStats, exit, coverageStart, coverageTake });

@@ -22,6 +22,7 @@ export function footprintTable(
   return table(
     [
       'stack',
+      'strategy: machine code KB',
       'strategy: functions',
       'strategy: calls/login',
       'strategy: source KB',
@@ -29,9 +30,13 @@ export function footprintTable(
       'shared: calls/login',
       'node: functions',
       'node: calls/login',
+      'shared + node: machine code KB',
     ],
-    rows.map(({ stack, footprint: { parts } }) => [
+    rows.map(({ stack, footprint: { parts, machineCode } }) => [
       stack,
+      machineCode === undefined
+        ? '—'
+        : `${num(machineCode.strategy.bytes / 1024, 1)} (${machineCode.strategy.functions} optimized)`,
       String(parts.strategy.functions),
       num(parts.strategy.callsPerLogin, 1),
       num(parts.strategy.sourceChars / 1000, 1),
@@ -39,6 +44,9 @@ export function footprintTable(
       num(parts.shared.callsPerLogin, 1),
       String(parts.node.functions),
       num(parts.node.callsPerLogin, 1),
+      machineCode === undefined
+        ? '—'
+        : num((machineCode.shared.bytes + machineCode.node.bytes) / 1024, 1),
     ]),
   );
 }

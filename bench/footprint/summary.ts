@@ -42,6 +42,8 @@ export interface FunctionCount {
 export interface Footprint {
   readonly logins: number;
   readonly parts: Record<FootprintPart, PartFootprint>;
+  /** Optimized machine code per part (undefined where V8 wrote no perf map). */
+  readonly machineCode?: Record<FootprintPart, MachineCode>;
   /** The strategy's functions, most called first. */
   readonly strategyFunctions: readonly FunctionCount[];
 }
@@ -121,4 +123,44 @@ export function summarize(
     (a, b) => b.callsPerLogin - a.callsPerLogin || b.sourceChars - a.sourceChars,
   );
   return { logins, parts, strategyFunctions };
+}
+
+/** Optimized (TurboFan) machine code of one part of the app, from V8's perf map. */
+export interface MachineCode {
+  readonly bytes: number;
+  readonly functions: number;
+}
+
+/**
+ * The optimized machine code each part holds, from the lines of `/tmp/perf-<pid>.map`
+ * (`node --perf-basic-prof`: `<address> <size, hex> JS:*<name> <file>:<line>:<column>`, `*` for
+ * TurboFan). A function optimized more than once counts with its last code. NOTE: this is the
+ * code a warm app runs over and over (V8 optimizes hot functions only), with what TurboFan
+ * inlined into it; on a core shared with another busy process it is re-fetched into the caches
+ * after every switch, so its size is a cost of its own.
+ */
+export function machineCode(
+  perfMap: string,
+  packageDir: string,
+): Record<FootprintPart, MachineCode> {
+  const last = new Map<string, { part: FootprintPart; bytes: number }>();
+  for (const line of perfMap.split('\n')) {
+    const match = /^[0-9a-f]+ ([0-9a-f]+) JS:\*(\S*) (.+):(\d+):(\d+)$/.exec(line);
+    if (match === null) continue;
+    const [, size = '0', name = '', file = '', row = '', column = ''] = match;
+    const part = partOf(file, packageDir);
+    if (part === undefined) continue;
+    // The same function optimized again (after a deoptimization) replaces its earlier code.
+    last.set(`${name} ${file}:${row}:${column}`, { part, bytes: Number.parseInt(size, 16) });
+  }
+  const parts: Record<FootprintPart, { bytes: number; functions: number }> = {
+    strategy: { bytes: 0, functions: 0 },
+    shared: { bytes: 0, functions: 0 },
+    node: { bytes: 0, functions: 0 },
+  };
+  for (const { part, bytes } of last.values()) {
+    parts[part].bytes += bytes;
+    parts[part].functions += 1;
+  }
+  return parts;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { footprintTable } from '../../bench/footprint/run';
-import { partOf, summarize, type ScriptCoverage } from '../../bench/footprint/summary';
+import { machineCode, partOf, summarize, type ScriptCoverage } from '../../bench/footprint/summary';
 
 const PKG = '/repo/dist';
 
@@ -65,13 +65,48 @@ describe('bench: footprint', () => {
     );
   });
 
+  it("machine code: TurboFan code per part from V8's perf map, the last code of a function", () => {
+    const map = [
+      '7efd00015cc0 200 JS:*completeLogin /repo/dist/index.js:3758:29',
+      // Deoptimized and optimized again: only the later code counts.
+      '7efd00015fc0 400 JS:*completeLogin /repo/dist/index.js:3758:29',
+      '7efd00016000 100 JS:*(anonymous) /repo/dist/index.js:685:42',
+      '7efd00017000 80 JS:^sparkplug /repo/dist/index.js:1:1', // baseline code: not counted
+      '7efd00018000 1000 JS:~interpreted /repo/dist/index.js:2:1',
+      '7efd00019000 10 JS:*handle /repo/node_modules/express/lib/router.js:10:3',
+      '7efd0001a000 20 JS:*emit node:events:460:44',
+      '7efd0001b000 40 JS:*serve /repo/bench/ipc.ts:5:1', // the harness: no part
+      '7efd0001c000 8 Builtin:ArrayMap',
+      '',
+    ].join('\n');
+    assert.deepEqual(machineCode(map, PKG), {
+      strategy: { bytes: 0x400 + 0x100, functions: 2 },
+      shared: { bytes: 0x10, functions: 1 },
+      node: { bytes: 0x20, functions: 1 },
+    });
+  });
+
   it('prints one row per stack', () => {
     const f = summarize([script('/repo/dist/index.js', [['a', 1, 1001, 20]])], 10, PKG);
     const lines = footprintTable([{ stack: 'passport-tiktok', footprint: f }]).split('\n');
     assert.equal(lines.length, 3);
     assert.match(
       lines[2] ?? '',
-      /^\| passport-tiktok +\| 1 +\| 2\.0 +\| 1\.0 +\| 0 +\| 0\.0 +\| 0 +\| 0\.0 +\|$/,
+      /^\| passport-tiktok +\| — +\| 1 +\| 2\.0 +\| 1\.0 +\| 0 +\| 0\.0 +\| 0 +\| 0\.0 +\| — +\|$/,
     );
+    const withCode = footprintTable([
+      {
+        stack: 'floor',
+        footprint: {
+          ...f,
+          machineCode: {
+            strategy: { bytes: 2048, functions: 3 },
+            shared: { bytes: 1024, functions: 1 },
+            node: { bytes: 512, functions: 1 },
+          },
+        },
+      },
+    ]).split('\n');
+    assert.match(withCode[2] ?? '', /^\| floor +\| 2\.0 \(3 optimized\) +\|.*\| 1\.5 +\|$/);
   });
 });
