@@ -210,7 +210,8 @@ export function footprint(
       await bench.driver.run(job(bench, target, concurrency, warmup(bench)));
       await app.coverageStart();
       const load = await bench.driver.run(job(bench, target, concurrency, { logins }));
-      return { footprint: await app.coverageTake(load.succeeded), failed: load.failed };
+      // Every login of the window ran code, a failed one too: counts are per login attempted.
+      return { footprint: await app.coverageTake(load.attempted), failed: load.failed };
     },
     // V8 writes the code it generates to /tmp/perf-<pid>.map: the machine code figures.
     { execArgv: ['--perf-basic-prof'] },

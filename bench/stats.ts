@@ -20,17 +20,21 @@ export function medianInterval(
   values: readonly number[],
   confidence = 0.95,
 ): [number, number] | undefined {
+  if (!(confidence > 0 && confidence < 1)) {
+    throw new RangeError(`medianInterval: confidence must be in (0, 1), got ${confidence}`);
+  }
   const n = values.length;
   const alpha = (1 - confidence) / 2;
-  // P(X ≤ j) for X ~ Binomial(n, ½), summed term by term: C(n, j) / 2^n.
-  let term = 0.5 ** n;
+  // P(X ≤ j) for X ~ Binomial(n, ½), summed term by term: C(n, j) / 2^n, each term from the one
+  // before in logarithms (2^-n alone underflows to 0 from n = 1075 on).
+  let logTerm = -n * Math.LN2;
   let below = 0;
   let k = 0;
   for (let j = 0; j < n; j++) {
-    below += term;
+    below += Math.exp(logTerm);
     if (below > alpha) break;
     k = j + 1;
-    term = (term * (n - j)) / (j + 1);
+    logTerm += Math.log((n - j) / (j + 1));
   }
   if (k === 0) return undefined;
   const sorted = [...values].sort((a, b) => a - b);

@@ -164,6 +164,8 @@ function snapshot(memory: NodeJS.MemoryUsage): AppStats {
 
 async function exit(): Promise<null> {
   await sampler?.stop();
+  // `--footprint` left V8's perf map if the run stopped before reading it.
+  rmSync(PERF_MAP, { force: true });
   // A normal exit, so that --cpu-prof writes its profile.
   setImmediate(() => process.exit(0));
   server?.closeAllConnections();
@@ -173,6 +175,9 @@ async function exit(): Promise<null> {
 /** The build of this package the app loads (bench/dist.ts resolves BENCH_PACKAGE_DIR the same way). */
 const PACKAGE_DIR = resolve(join(__dirname, '..'), process.env.BENCH_PACKAGE_DIR ?? '../dist');
 
+/** Where `--perf-basic-prof` makes V8 write the code it generates (`--footprint`). */
+const PERF_MAP = `/tmp/perf-${process.pid}.map`;
+
 let coverage: Session | undefined;
 let code: Footprint['machineCode'];
 
@@ -181,14 +186,13 @@ let code: Footprint['machineCode'];
  * writes `/tmp/perf-<pid>.map`, removed here once read).
  */
 function readMachineCode(): Footprint['machineCode'] {
-  const path = `/tmp/perf-${process.pid}.map`;
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readFileSync(PERF_MAP, 'utf8');
   } catch {
     return undefined;
   }
-  rmSync(path, { force: true });
+  rmSync(PERF_MAP, { force: true });
   return machineCode(text, PACKAGE_DIR);
 }
 
@@ -217,7 +221,12 @@ async function coverageTake(params: unknown): Promise<Footprint> {
   session.disconnect();
   coverage = undefined;
   const scripts: ScriptCoverage[] = result;
-  const footprint = summarize(scripts, (params as { logins: number }).logins, PACKAGE_DIR);
+  const logins: unknown =
+    typeof params === 'object' && params !== null ? Reflect.get(params, 'logins') : undefined;
+  if (typeof logins !== 'number' || !(logins > 0)) {
+    throw new Error(`coverageTake needs the number of logins counted, got ${String(logins)}`);
+  }
+  const footprint = summarize(scripts, logins, PACKAGE_DIR);
   return code === undefined ? footprint : { ...footprint, machineCode: code };
 }
 

@@ -61,9 +61,10 @@ const STRATEGY_PACKAGES = [
  * this package's build that the app loads.
  */
 export function partOf(url: string, packageDir: string): FootprintPart | undefined {
-  // Code compiled from a string (eval, `new Function`) has no URL: nobody's in particular.
-  if (url === '') return undefined;
-  if (url.startsWith('node:') || !url.includes('/')) return 'node';
+  if (url.startsWith('node:')) return 'node';
+  // Code compiled from a string (eval, `new Function`, `[eval]`, `evalmachine.<anonymous>`) has
+  // no path: nobody's in particular.
+  if (!url.includes('/')) return undefined;
   const path = url.startsWith('file://') ? decodeURIComponent(new URL(url).pathname) : url;
   if (path.startsWith(`${packageDir}/`)) return 'strategy';
   if (path.includes('/bench/app/plugins/')) return 'strategy';
@@ -145,7 +146,11 @@ export function machineCode(
 ): Record<FootprintPart, MachineCode> {
   const last = new Map<string, { part: FootprintPart; bytes: number }>();
   for (const line of perfMap.split('\n')) {
-    const match = /^[0-9a-f]+ ([0-9a-f]+) JS:\*(\S*) (.+):(\d+):(\d+)$/.exec(line);
+    // NOTE: a name can hold a space (`get current`, `set maxAge`): the file is what starts with
+    // a path, `node:` or `file:`.
+    const match = /^[0-9a-f]+ ([0-9a-f]+) JS:\*(.*?) ((?:\/|node:|file:).*):(\d+):(\d+)$/.exec(
+      line,
+    );
     if (match === null) continue;
     const [, size = '0', name = '', file = '', row = '', column = ''] = match;
     const part = partOf(file, packageDir);

@@ -127,6 +127,8 @@ const tokensAnswer = (body: unknown, _text: string, now: number): TikTokTokens =
 const userInfoAnswer = (body: unknown): TikTokUserInfo => parseUserInfo(body);
 
 const MAX_CODE_LENGTH = 2048;
+/** Attempt counts whose OperationSettings a client keeps per endpoint (the rest are made per call). */
+const MAX_KEPT_ATTEMPT_COUNTS = 8;
 /** Resolved client secrets kept for scrubbing (the current one and a few rotated ones). */
 const KNOWN_SECRETS = 4;
 const USER_AGENT = 'passport-tiktok';
@@ -168,7 +170,9 @@ export class TikTokClient {
   private credentialFormCache: { key: string; secret: string; text: string } | undefined;
   private codeGrantTailCache: { redirectUri: string; text: string } | undefined;
   private lastScopesUrl: { scopes: readonly string[]; url: string } | undefined;
-  private readonly operationSettings: Partial<Record<TikTokEndpoint, OperationSettings>> = {};
+  private readonly operationSettings: Partial<
+    Record<TikTokEndpoint, Map<number, OperationSettings>>
+  > = {};
 
   constructor(options?: TikTokClientOptions);
   /** @internal `owner` names the class in configuration errors (`TikTokStrategy`'s client). */
@@ -615,12 +619,18 @@ export class TikTokClient {
 
   /**
    * How operations on `endpoint` run with `maxAttempts` attempts (default: the client's).
-   * NOTE: one object per endpoint and attempt count, kept: every login asks for the same two.
+   * NOTE: one object per endpoint and attempt count, kept (a few counts per endpoint: a login's
+   * and the client's own, typically): every login asks for the same two.
    */
   private settings(endpoint: TikTokEndpoint, maxAttempts: number | undefined): OperationSettings {
     const attempts = positiveInt(maxAttempts, 'maxAttempts', this.config.maxAttempts);
-    const known = this.operationSettings[endpoint];
-    if (known !== undefined && known.maxAttempts === attempts) return known;
+    let kept = this.operationSettings[endpoint];
+    if (kept === undefined) {
+      kept = new Map();
+      this.operationSettings[endpoint] = kept;
+    }
+    const known = kept.get(attempts);
+    if (known !== undefined) return known;
     const settings: OperationSettings = {
       guard: this.guards(endpoint),
       transport: this.transport,
@@ -630,7 +640,7 @@ export class TikTokClient {
       logger: this.logger,
       metrics: this.metrics,
     };
-    this.operationSettings[endpoint] = settings;
+    if (kept.size < MAX_KEPT_ATTEMPT_COUNTS) kept.set(attempts, settings);
     return settings;
   }
 

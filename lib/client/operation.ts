@@ -22,7 +22,10 @@ export interface OperationSettings {
   readonly timeoutMs: number;
   readonly maxAttempts: number;
   readonly retryBaseDelayMs: number;
-  /** The client's logger; each operation's lines go through a SafeLogger with its scrubber. */
+  /**
+   * The client's logger, unscrubbed: never written to directly. Every line goes through
+   * logEvent(), which wraps it in a SafeLogger with the run's scrubber.
+   */
   readonly logger: TikTokLogger;
   readonly metrics: TikTokMetrics | undefined;
   /** Circuit breaker of the endpoint and the client's retry budget; none when absent. */

@@ -29,7 +29,9 @@ describe('bench: footprint', () => {
     assert.equal(partOf('/repo/node_modules/express-session/index.js', PKG), 'shared');
     assert.equal(partOf('/repo/bench/app/factory.ts', PKG), 'shared');
     assert.equal(partOf('node:_http_client', PKG), 'node');
-    assert.equal(partOf('events', PKG), 'node');
+    // Code compiled from strings has no path.
+    assert.equal(partOf('evalmachine.<anonymous>', PKG), undefined);
+    assert.equal(partOf('[eval]', PKG), undefined);
     assert.equal(partOf('/repo/bench/app/child.ts', PKG), undefined);
     assert.equal(partOf('/repo/bench/ipc.ts', PKG), undefined);
     assert.equal(partOf('', PKG), undefined);
@@ -39,10 +41,11 @@ describe('bench: footprint', () => {
     const f = summarize(
       [
         script('file:///repo/dist/index.js', [
-          ['', 0, 5000, 1], // the script's top level: run once, at load
+          ['', 0, 5000, 1000], // the script's top level (offset 0, no name): never counted
           ['authenticate', 100, 300, 2000],
           ['', 400, 450, 1000], // anonymous, once per login
           ['rarely', 500, 900, 499], // under once per two logins: housekeeping
+          ['half', 950, 960, 500], // exactly once per two logins: counted
           ['never', 1000, 1200, 0],
         ]),
         script('/repo/node_modules/express/lib/router.js', [['handle', 0, 800, 3000]]),
@@ -52,7 +55,7 @@ describe('bench: footprint', () => {
       1000,
       PKG,
     );
-    assert.deepEqual(f.parts.strategy, { functions: 2, callsPerLogin: 3, sourceChars: 250 });
+    assert.deepEqual(f.parts.strategy, { functions: 3, callsPerLogin: 3.5, sourceChars: 260 });
     // The router's offset 0 is a named function, not a top level: counted.
     assert.deepEqual(f.parts.shared, { functions: 1, callsPerLogin: 3, sourceChars: 800 });
     assert.deepEqual(f.parts.node, { functions: 1, callsPerLogin: 10, sourceChars: 50 });
@@ -61,6 +64,7 @@ describe('bench: footprint', () => {
       [
         ['authenticate', 'dist/index.js', 2],
         ['(anonymous)', 'dist/index.js', 1],
+        ['half', 'dist/index.js', 0.5],
       ],
     );
   });
@@ -71,6 +75,9 @@ describe('bench: footprint', () => {
       // Deoptimized and optimized again: only the later code counts.
       '7efd00015fc0 400 JS:*completeLogin /repo/dist/index.js:3758:29',
       '7efd00016000 100 JS:*(anonymous) /repo/dist/index.js:685:42',
+      // Accessors have a space in their name.
+      '7efd00016100 40 JS:*get current /repo/dist/index.js:90:6',
+      '7efd00016200 8 JS:*get headersSent node:_http_outgoing:900:7',
       '7efd00017000 80 JS:^sparkplug /repo/dist/index.js:1:1', // baseline code: not counted
       '7efd00018000 1000 JS:~interpreted /repo/dist/index.js:2:1',
       '7efd00019000 10 JS:*handle /repo/node_modules/express/lib/router.js:10:3',
@@ -80,9 +87,9 @@ describe('bench: footprint', () => {
       '',
     ].join('\n');
     assert.deepEqual(machineCode(map, PKG), {
-      strategy: { bytes: 0x400 + 0x100, functions: 2 },
+      strategy: { bytes: 0x400 + 0x100 + 0x40, functions: 3 },
       shared: { bytes: 0x10, functions: 1 },
-      node: { bytes: 0x20, functions: 1 },
+      node: { bytes: 0x20 + 0x8, functions: 2 },
     });
   });
 

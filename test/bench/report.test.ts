@@ -119,6 +119,9 @@ describe('bench: report', () => {
     assert.deepEqual(medianInterval(ascending(6)), [1, 6]);
     assert.equal(medianInterval(ascending(5)), undefined);
     assert.equal(medianInterval([]), undefined);
+    // Large counts do not underflow: about n/2 ± 1.96·√n/2.
+    assert.deepEqual(medianInterval(ascending(2000)), [956, 1045]);
+    assert.throws(() => medianInterval(ascending(20), 1), RangeError);
     // A wider confidence needs more values.
     assert.deepEqual(medianInterval(ascending(20), 0.99), [4, 17]);
   });
@@ -199,6 +202,15 @@ describe('bench: report', () => {
       lines[2] ?? '',
       /\| passport-oauth2 \| 110\/100, 90\/100, 120\/100 +\| 1\.10× +\| 0\.90–1\.20 +\| — +\|/,
     );
+  });
+
+  it('the shared-core table gives the 95 % interval of the median from 6 rounds on', () => {
+    const text = sharedCoreTable([
+      shared('passport-tiktok', [], []),
+      shared('passport-oauth2', [90, 95, 100, 105, 110, 120], [100, 100, 100, 100, 100, 100]),
+    ]);
+    // Ratios 0.9…1.2, median 1.025 (printed 1.02× or 1.03× by rounding), n = 6: the extremes.
+    assert.match(text.split('\n')[2] ?? '', /\| 0\.90–1\.20 +\| 0\.90–1\.20 +\|/);
   });
 
   it('falls back on the sweep point without rounds, and fails a ratio under the target', () => {

@@ -15,6 +15,37 @@ describe('TikTokClient', () => {
     // Scheduling and localhost round trips.
     const SLACK_MS = 250;
 
+    it("a call's maxAttempts is its own, whichever counts the calls before it used", async () => {
+      // The client keeps its operation settings per endpoint and attempt count: a count must
+      // never be served from another's. (No breaker or budget: only the count limits attempts.)
+      const client = h.client({ maxAttempts: 3, circuitBreaker: false, retryBudget: false });
+      const { access_token: token } = h.tt.issueTokens(h.tt.users[0]!.openId);
+      const attemptsWith = async (maxAttempts: number | undefined): Promise<number> => {
+        const before = h.tt.count('userinfo');
+        // One 503 more than expected would be answered 200: too many attempts fail the call too.
+        h.tt.inject('userinfo', { status: 503, body: 'Service Unavailable', times: 4 });
+        await rejection(
+          client.getUserInfo(token, maxAttempts === undefined ? {} : { maxAttempts }),
+        );
+        const made = h.tt.count('userinfo') - before;
+        // The 503s this call did not use are answered now, so the next call starts clean.
+        for (let left = 4 - made; left > 0; left--) {
+          await rejection(client.getUserInfo(token, { maxAttempts: 1 }));
+        }
+        return made;
+      };
+      assert.deepEqual(
+        [
+          await attemptsWith(4),
+          await attemptsWith(1),
+          await attemptsWith(undefined),
+          await attemptsWith(4),
+          await attemptsWith(2),
+        ],
+        [4, 1, 3, 4, 2],
+      );
+    });
+
     for (const op of OPERATIONS) {
       describe(op.name, () => {
         it('503 then 200 → success in 2 attempts, one retry logged', async () => {
