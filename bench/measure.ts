@@ -3,7 +3,7 @@ import { pin, type CpuLayout } from './affinity';
 import { AppProcess, type DriverProcess, type ForkOptions } from './children';
 import type { TlsFiles } from './cert';
 import { BENCH_SCOPES } from './fields';
-import type { Footprint } from './footprint/summary';
+import { V8_LOG_PATTERN, type Footprint } from './footprint/summary';
 import type { BenchPlan } from './plan';
 import { registerAppCallback, upstreamOf, type FaultScenario } from './upstream';
 import type { PerLoginCounters, SharedCoreRound } from './results';
@@ -192,6 +192,9 @@ export function throughput(
   );
 }
 
+/** Logins before `--footprint` counts anything. */
+const FOOTPRINT_WARMUP_LOGINS = 6000;
+
 /**
  * Warm up, then count the app's function calls over `logins` logins (`--footprint`): what a
  * login runs, in counts that do not depend on the machine's load.
@@ -207,14 +210,21 @@ export function footprint(
     competitor,
     'https',
     async (app, target) => {
-      await bench.driver.run(job(bench, target, concurrency, warmup(bench)));
+      // NOTE: a warm-up by count, not capped in seconds: what V8 has optimized by the end of it
+      // is the machine code figure, and a time cap made it depend on the machine's speed (a
+      // stack measured 17 and 41 KB in two runs of 8 s warm-ups).
+      await bench.driver.run(job(bench, target, concurrency, { logins: FOOTPRINT_WARMUP_LOGINS }));
       await app.coverageStart();
       const load = await bench.driver.run(job(bench, target, concurrency, { logins }));
       // Every login of the window ran code, a failed one too: counts are per login attempted.
       return { footprint: await app.coverageTake(load.attempted), failed: load.failed };
     },
-    // V8 writes the code it generates to /tmp/perf-<pid>.map: the machine code figures.
-    { execArgv: ['--perf-basic-prof'] },
+    // V8 writes the code it generates to /tmp/perf-<pid>.map: the machine code figures. NOTE:
+    // with it V8 also keeps its event log, which would land in the working directory as
+    // isolate-*-v8.log: it goes to /tmp too, where the app removes both.
+    {
+      execArgv: ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${V8_LOG_PATTERN}`],
+    },
   );
 }
 

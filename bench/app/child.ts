@@ -5,7 +5,13 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
-import { machineCode, summarize, type Footprint, type ScriptCoverage } from '../footprint/summary';
+import {
+  machineCode,
+  summarize,
+  V8_LOG_PATTERN,
+  type Footprint,
+  type ScriptCoverage,
+} from '../footprint/summary';
 import { serve } from '../ipc';
 import { allocationSampler } from './alloc-sampler';
 import { countOutboundConnections } from './connections';
@@ -164,8 +170,9 @@ function snapshot(memory: NodeJS.MemoryUsage): AppStats {
 
 async function exit(): Promise<null> {
   await sampler?.stop();
-  // `--footprint` left V8's perf map if the run stopped before reading it.
+  // `--footprint`: V8's event log, and its perf map if the run stopped before reading it.
   rmSync(PERF_MAP, { force: true });
+  rmSync(V8_LOG_PATTERN.replace('%p', String(process.pid)), { force: true });
   // A normal exit, so that --cpu-prof writes its profile.
   setImmediate(() => process.exit(0));
   server?.closeAllConnections();

@@ -126,6 +126,9 @@ export function summarize(
   return { logins, parts, strategyFunctions };
 }
 
+/** V8's event log of a `--footprint` app (`%p`: its pid), removed by the app at exit. */
+export const V8_LOG_PATTERN = '/tmp/footprint-v8-%p.log';
+
 /** Optimized (TurboFan) machine code of one part of the app, from V8's perf map. */
 export interface MachineCode {
   readonly bytes: number;
