@@ -311,6 +311,11 @@ export class Scrubber {
   }
 }
 
+/** Whether `logger` writes `level` (a logger without `isLevelEnabled` writes all). */
+export function levelEnabled(logger: TikTokLogger, level: LogLevel): boolean {
+  return typeof logger.isLevelEnabled === 'function' ? logger.isLevelEnabled(level) : true;
+}
+
 /** A logger wrapper that redacts every meta object and message it passes on. */
 export class SafeLogger {
   constructor(
@@ -319,9 +324,7 @@ export class SafeLogger {
   ) {}
 
   enabled(level: LogLevel): boolean {
-    return typeof this.target.isLevelEnabled === 'function'
-      ? this.target.isLevelEnabled(level)
-      : true;
+    return levelEnabled(this.target, level);
   }
 
   log(level: LogLevel, message: string, meta: Record<string, unknown>): void {

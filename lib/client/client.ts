@@ -6,6 +6,7 @@ import { TikTokAPIError } from '../errors';
 import {
   inspectsAsJson,
   lazyDefaultLogger,
+  levelEnabled,
   REDACTED,
   SafeLogger,
   Scrubber,
@@ -291,8 +292,7 @@ export class TikTokClient {
    * @internal
    */
   logEnabled(level: LogLevel): boolean {
-    const { logger } = this;
-    return typeof logger.isLevelEnabled === 'function' ? logger.isLevelEnabled(level) : true;
+    return levelEnabled(this.logger, level);
   }
 
   private rememberSecret(value: string): void {

@@ -1,5 +1,11 @@
 import { TikTokAPIError } from '../errors';
-import { SafeLogger, type LogLevel, type Scrubber, type TikTokLogger } from '../logging';
+import {
+  levelEnabled,
+  SafeLogger,
+  type LogLevel,
+  type Scrubber,
+  type TikTokLogger,
+} from '../logging';
 import type { TikTokMetrics, TikTokOperation } from '../metrics';
 import { TransportFailure, type HttpRequest, type Transport } from './http';
 import { ALLOWED } from './circuit-breaker';
@@ -109,12 +115,6 @@ function transportError(
   );
 }
 
-/** Whether the client's logger writes `level` (a logger without `isLevelEnabled` writes all). */
-function enabled(s: OperationSettings, level: LogLevel): boolean {
-  const { logger } = s;
-  return typeof logger.isLevelEnabled === 'function' ? logger.isLevelEnabled(level) : true;
-}
-
 /**
  * One `[TikTokOAuth] <operation> - <event>` line with the operation's correlation ID first,
  * through a SafeLogger made for the line (a successful operation at `info` writes none).
@@ -143,7 +143,7 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
   const breaker = s.guard?.breaker;
   // NOTE: the levels are read once per operation, and every line's meta object is built only
   // when its level is on: at the default `info` level a successful operation builds no log line.
-  const debug = enabled(s, 'debug');
+  const debug = levelEnabled(s.logger, 'debug');
   if (debug) logEvent(s, run, 'debug', 'start', { maxAttempts: s.maxAttempts });
   for (let attempt = 1; ; attempt++) {
     const remaining = run.deadlineAt - (attempt === 1 ? started : Date.now());
@@ -227,7 +227,7 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
       }
     }
     if (verdict.retry) {
-      if (enabled(s, 'warn')) {
+      if (levelEnabled(s.logger, 'warn')) {
         logEvent(s, run, 'warn', 'retry', {
           attempt,
           reason: error.code,
@@ -255,7 +255,7 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
         : error;
     const durationMs = Math.max(0, Date.now() - started);
     const level = final.retryable ? 'error' : 'warn';
-    if (enabled(s, level)) {
+    if (levelEnabled(s.logger, level)) {
       logEvent(s, run, level, 'failure', {
         attempt,
         durationMs,
