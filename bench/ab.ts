@@ -101,7 +101,8 @@ function allocationComparison(dirs: readonly string[]): string {
 /**
  * `npm run bench -- --ab <dir>`: this build (`dist/`) against another build of the package (a
  * `dist/` built from another commit), in shared-core rounds: both apps at once on the app core,
- * so the ratio of a round is the ratio of CPU cost per login, whatever the machine does. How a
+ * so the ratio of a round is mostly the ratio of CPU cost per login, whatever the machine does
+ * (the table prints both, and how busy the core was: `appCoreBusy` in report/targets.ts). How a
  * change that moves a login's cost by a few percent is measured on a noisy VM. With `--profile`
  * both apps run under `--cpu-prof` and the report adds where their self time per login differs.
  */

@@ -298,7 +298,9 @@ export interface SharedEntry {
  * Both apps start fresh, pinned to the app CPUs, warm up together, then run `sharedRounds`
  * times at the same time, each with `concurrency` browsers for `sweepSeconds` (which of the two
  * the driver starts first alternates). The kernel shares the core between the two busy apps, so
- * the ratio of their logins/s in a run is the ratio of their CPU cost per login, and whatever
+ * the ratio of their logins/s in a run is mostly the ratio of their CPU cost per login (not
+ * wholly: the core is about 90 % busy, and an app that yields it more often gets more turns;
+ * `appCoreBusy` in report/targets.ts), and whatever
  * slows the machine during that run (other tenants, frequency) slows both alike: sequential
  * rounds on this kind of shared VM moved by ±30 % between identical runs, the pair ratios by a
  * few percent. Both apps of a pair are busy in every run. Two other layouts were tried and

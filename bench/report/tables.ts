@@ -3,7 +3,7 @@ import type { BenchResults, SharedCoreRow, Stack, ThroughputRow } from '../resul
 import { median, medianInterval } from '../stats';
 import type { Protocol } from '../types';
 import { mb, num, percent, ratio, table, topErrors } from './format';
-import { ratiosToOurs } from './targets';
+import { appCoreBusy, ratiosToOurs } from './targets';
 
 const OURS = 'passport-tiktok';
 
@@ -100,6 +100,7 @@ export function sharedCoreTable(rows: readonly SharedCoreRow[]): string {
         intervalText(medianInterval(ratios)),
         `${num(cpu, 2)} / ${num(ourCpu, 2)}`,
         ratio(cpu, ourCpu),
+        percent(median(row.rounds.map(appCoreBusy)), 1, 0),
         String(row.rounds.reduce((n, x) => n + x.failed, 0)),
       ];
     });
@@ -112,6 +113,7 @@ export function sharedCoreTable(rows: readonly SharedCoreRow[]): string {
       '95 % interval of the median',
       'median app CPU ms/login (stack / ours)',
       '× ours',
+      'app core busy (median)',
       'errors',
     ],
     body,

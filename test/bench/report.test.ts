@@ -4,7 +4,13 @@ import type { AppRun } from '../../bench/measure';
 import { planFrom } from '../../bench/plan';
 import { perLoginCountersTable, sharedCoreTable } from '../../bench/report/tables';
 import { perLoginCounters } from '../../bench/measure';
-import { evaluateTargets, floorTable, ratiosToOurs } from '../../bench/report/targets';
+import {
+  appCoreBusy,
+  cpuContext,
+  evaluateTargets,
+  floorTable,
+  ratiosToOurs,
+} from '../../bench/report/targets';
 import type {
   BenchResults,
   HeadToHeadRow,
@@ -137,7 +143,11 @@ describe('bench: report', () => {
     );
     const target = evaluateTargets(r).find((t) => t.target.includes('passport-oauth2'));
     // Median (0.95 + 0.91) / 2 = 0.93; n = 8 at 95 %: the 1st and the 8th.
-    assert.equal(target?.measured, '0.93× (95 % interval 0.80–1.11)');
+    // The helper's rounds cost 1000 / rate ms per login each, so both apps fill a second each.
+    assert.equal(
+      target?.measured,
+      '0.93× (95 % interval 0.80–1.11; CPU per login 0.93×, app core 200 % busy)',
+    );
     assert.equal(target?.pass, false);
   });
 
@@ -163,8 +173,9 @@ describe('bench: report', () => {
     );
     const targets = evaluateTargets(r);
     const oauth2 = targets.find((t) => t.target.includes('passport-oauth2'));
-    // ours ÷ theirs per run: 0.5, 0.9, 0.95, 1.2 → median 0.925
-    assert.equal(oauth2?.measured, '0.93×');
+    // ours ÷ theirs per run: 0.5, 0.9, 0.95, 1.2 → median 0.925; too few rounds for an interval.
+    // CPU per login: theirs 10, 10, 5, 20 (median 10), ours 20, 11.1, 5.3, 16.7 (median 13.9).
+    assert.equal(oauth2?.measured, '0.93× (CPU per login 0.72×, app core 200 % busy)');
     assert.equal(oauth2?.pass, false);
     // The ceiling has no app: ours alone on its core (the head-to-head median) against it.
     const ceiling = targets.find((t) => t.target.includes('ceiling'));
@@ -189,6 +200,31 @@ describe('bench: report', () => {
         ['passport-tiktok ÷ floor', '0.83×', '—'],
       ],
     );
+  });
+
+  it('appCoreBusy and the oauth2 target: CPU per login of the same rounds, and how busy the core was', () => {
+    // Six rounds: theirs 200 logins/s at 2.3 ms each, ours 190 at 2.5 ms: 46 % + 47.5 % of the core.
+    const round = {
+      loginsPerSec: 200,
+      cpuMsPerLogin: 2.3,
+      failed: 0,
+      oursLoginsPerSec: 190,
+      oursCpuMsPerLogin: 2.5,
+    };
+    assert.ok(Math.abs(appCoreBusy(round) - 0.935) < 1e-9);
+    const rows: SharedCoreRow[] = [
+      shared('passport-tiktok', [], []),
+      { label: 'passport-oauth2', competitor: 'passport-oauth2', rounds: Array(6).fill(round) },
+    ];
+    const r = results([], [sweepPoint('ceiling', 1000)], rows);
+    const target = evaluateTargets(r).find((t) => t.target.includes('passport-oauth2'));
+    // 190 / 200 = 0.95; their CPU per login ÷ ours = 2.3 / 2.5 = 0.92 (above 1 would be cheaper).
+    assert.equal(
+      target?.measured,
+      '0.95× (95 % interval 0.95–0.95; CPU per login 0.92×, app core 94 % busy)',
+    );
+    assert.equal(cpuContext(r, 'passport-tiktok-auth'), undefined, 'no rounds, no context');
+    assert.match(sharedCoreTable(rows).split('\n')[2] ?? '', /\| 0\.92× +\| 94 % +\| 0 +\|$/);
   });
 
   it('the shared-core table: per-run rates with ours, median ratio and its range', () => {
