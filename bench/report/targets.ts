@@ -71,7 +71,7 @@ export function throughputInterval(
  * second of the round, 1 = the apps used all of it (kernel work charged to no process, such as
  * part of loopback networking, is not counted). NOTE: the logins/s ratio of a round is the
  * inverse ratio of CPU per login only when both apps compete for a saturated core. On
- * 2026-12-01 the app core was 88–93 % busy, and the ratio also followed when each app yielded
+ * 2026-12-01 the app core was 86–93 % busy, and the ratio also followed when each app yielded
  * the core: two `setImmediate()` turns added to this package's callback left its CPU per login
  * level and raised its logins/s by 4 % (bench/README.md, "Logins/s and CPU per login").
  */
