@@ -207,7 +207,7 @@ class FlowContext {
     this.safeLogger ??= this.settings.client.logFor([
       this.query.get('state') ?? undefined,
       this.query.get('code') ?? undefined,
-    ]).logger;
+    ]);
     return this.safeLogger;
   }
 

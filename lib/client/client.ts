@@ -232,7 +232,7 @@ export class TikTokClient {
     this.guards = createGuards(o, safe, this.metrics);
     // The function's error is the secret manager's text: it can quote the value it failed on.
     const onStale = (option: string) => (err: TikTokAPIError) => {
-      const log = new SafeLogger(this.logger, new Scrubber(this.knownSecrets));
+      const log = new SafeLogger(this.logger, this.scrubberFor());
       log.log('warn', '[TikTokOAuth] credentials - refetch failed, using the previous value', {
         correlationId: err.correlationId,
         option,
@@ -301,13 +301,19 @@ export class TikTokClient {
   }
 
   /**
+   * What hides `secrets` and the client's known secrets from one operation's lines and errors.
+   * NOTE: the scrubber reads both lists at its first use only (most operations never scrub).
+   */
+  private scrubberFor(secrets: ReadonlyArray<string | undefined> = []): Scrubber {
+    return new Scrubber(this.knownSecrets, secrets);
+  }
+
+  /**
    * A logger for one operation that scrubs the operation's secrets from everything.
    * @internal
    */
-  logFor(secrets: ReadonlyArray<string | undefined>): { logger: SafeLogger; scrubber: Scrubber } {
-    // NOTE: the scrubber reads both lists at its first use only (most operations never scrub).
-    const scrubber = new Scrubber(this.knownSecrets, secrets);
-    return { logger: new SafeLogger(this.logger, scrubber), scrubber };
+  logFor(secrets: ReadonlyArray<string | undefined>): SafeLogger {
+    return new SafeLogger(this.logger, this.scrubberFor(secrets));
   }
 
   /**
@@ -502,7 +508,7 @@ export class TikTokClient {
           Authorization: `Bearer ${accessToken}`,
         },
       },
-      scrubber: new Scrubber(this.knownSecrets, [accessToken]),
+      scrubber: this.scrubberFor([accessToken]),
       urlOption: 'userInfoURL',
       validationAdvice: VALIDATION_ADVICE.user_info,
       parse:
@@ -699,7 +705,7 @@ export class TikTokClient {
     secret: ResolvedCredential,
   ): Promise<T> {
     const correlationId = run.correlationId;
-    const scrubber = new Scrubber(this.knownSecrets, secrets);
+    const scrubber = this.scrubberFor(secrets);
     const body = `${this.credentialForm(key.value, secret.value)}&${form}`;
     return runOperation(
       this.settings(urlOption === 'revokeURL' ? 'revoke' : 'token', run.maxAttempts),
@@ -758,7 +764,7 @@ export class TikTokClient {
     if (!(key instanceof Promise) && !(secret instanceof Promise)) return [key, secret];
     return Promise.all([key, secret]).catch((err: unknown) => {
       if (err instanceof TikTokAPIError) {
-        new SafeLogger(this.logger, new Scrubber(this.knownSecrets)).log(
+        new SafeLogger(this.logger, this.scrubberFor()).log(
           err.retryable ? 'warn' : 'error',
           `[TikTokOAuth] ${operation} - failure`,
           { correlationId: err.correlationId, errorCode: err.code, reason: err.message },
