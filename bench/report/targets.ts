@@ -69,11 +69,12 @@ export function throughputInterval(
 /**
  * How busy the app core was in one shared-core round: the two apps' CPU time (all threads) per
  * second of the round, 1 = the apps used all of it (kernel work charged to no process, such as
- * part of loopback networking, is not counted). NOTE: the logins/s ratio of a round is the
- * inverse ratio of CPU per login only when both apps compete for a saturated core. On
- * 2026-12-01 the app core was 86–93 % busy, and the ratio also followed when each app yielded
- * the core: two `setImmediate()` turns added to this package's callback left its CPU per login
- * level and raised its logins/s by 4 % (bench/README.md, "Logins/s and CPU per login").
+ * part of loopback networking, is not counted; CPU is per attempted login and the rate counts
+ * completed ones, so rounds with failed logins read low). NOTE: the logins/s ratio of a round is
+ * the inverse ratio of CPU per login only when both apps compete for a saturated core. On
+ * 2026-12-01 the app core was 86–93 % busy, and the ratio also followed when each app yielded the
+ * core: two `setImmediate()` turns added to this package's callback left its CPU per login level
+ * and raised its logins/s by 4 % (bench/README.md, "Logins/s and CPU per login").
  */
 export function appCoreBusy(round: SharedCoreRound): number {
   return (
