@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { refreshRedisClusterTopology, watchRedisClusterTopology } from '../lib';
-import { sleep } from './support/token-fixtures';
+import { sleep, waitFor } from './support/token-fixtures';
 
 /** The shape of a node-redis v5 cluster client that the topology helpers rely on. */
 class FakeCluster extends EventEmitter {
@@ -78,9 +78,12 @@ describe('redis-cluster', () => {
       it('re-reads every intervalMs', async () => {
         const cluster = new FakeCluster();
         const stop = watchRedisClusterTopology(cluster, { intervalMs: 20, minGapMs: 0 });
-        await sleep(110);
+        // Waited for, not slept on: a busy machine runs fewer ticks of the interval in 110 ms.
+        await waitFor(() => cluster.rediscovered.length >= 3, 5000, 'three re-reads');
         stop();
-        assert.ok(cluster.rediscovered.length >= 3, `${cluster.rediscovered.length} re-reads`);
+        const reads = cluster.rediscovered.length;
+        await sleep(60);
+        assert.equal(cluster.rediscovered.length, reads, 'no re-read once stopped');
       });
 
       it('is a no-op for a single-node client', () => {

@@ -66,7 +66,9 @@ describe('TikTokClient', () => {
         ['resets mid-body', { reset: 'mid-body' }],
       ] as const) {
         it(`at most one retry after an ambiguous failure: TikTok ${name} every time, maxAttempts 5 → 2 attempts`, async () => {
-          const client = h.client({ timeoutMs: 100, maxAttempts: 5 });
+          // 500 ms: a reset must not turn into a timeout on a busy machine (TIMEOUT_ERROR instead
+          // of NETWORK_ERROR), and a hang still ends the test in 1 s.
+          const client = h.client({ timeoutMs: 500, maxAttempts: 5 });
           const { code, codeVerifier } = await authorize(client);
           h.tt.inject('token', { ...fault, times: Infinity });
           const err = await rejection(client.exchangeCodeForTokens(code, { codeVerifier }));
@@ -80,7 +82,8 @@ describe('TikTokClient', () => {
       }
 
       it('an ambiguous failure then 5xx answers: 5xx are still retried up to maxAttempts', async () => {
-        const client = h.client({ timeoutMs: 100, maxAttempts: 4 });
+        // 500 ms: only the first attempt may time out; a 502 answered late must not.
+        const client = h.client({ timeoutMs: 500, maxAttempts: 4 });
         const { code, codeVerifier } = await authorize(client);
         h.tt.inject('token', { hang: true });
         h.tt.inject('token', { status: 502, body: 'Bad Gateway', times: Infinity });

@@ -164,12 +164,13 @@ describe('TikTokClient', () => {
 
       it('is called again once credentialsTtlMs has passed', async () => {
         const secret = secretSource(h.tt.clientSecret);
-        const client = h.client({ clientSecret: secret.fn, credentialsTtlMs: 40 });
+        // The two refreshes must fit in the TTL: 500 ms, not a few ms, on a busy machine.
+        const client = h.client({ clientSecret: secret.fn, credentialsTtlMs: 500 });
         const openId = h.tt.users[0]!.openId;
         await client.refreshAccessToken(h.tt.issueTokens(openId).refresh_token);
         await client.refreshAccessToken(h.tt.issueTokens(openId).refresh_token);
         assert.equal(secret.calls(), 1);
-        await new Promise((resolve) => setTimeout(resolve, 60));
+        await new Promise((resolve) => setTimeout(resolve, 600));
         await client.refreshAccessToken(h.tt.issueTokens(openId).refresh_token);
         assert.equal(secret.calls(), 2);
       });

@@ -160,9 +160,11 @@ export function behavesLikeATokenStore(factory: StoreFactory): void {
     it('expires on its own after the TTL (a dead holder cannot block forever)', async () => {
       const store = factory();
       const id = user();
-      assert.ok((await store.acquireLock(id, 60)) !== undefined);
-      assert.equal(await store.acquireLock(id, 60), undefined);
-      await sleep(120);
+      // 500 ms: long enough that the second attempt (after a SET and a WAIT for a replica on a
+      // cluster) comes while the first lock is held, on a busy machine too.
+      assert.ok((await store.acquireLock(id, 500)) !== undefined);
+      assert.equal(await store.acquireLock(id, 500), undefined);
+      await sleep(600);
       assert.equal(typeof (await store.acquireLock(id, 5000)), 'string');
     });
 

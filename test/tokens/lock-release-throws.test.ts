@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { FlakyTokenStore } from '../support/flaky-token-store';
-import { makeTokens, sleep } from '../support/token-fixtures';
+import { makeTokens, sleep, waitFor } from '../support/token-fixtures';
 import { EXPIRED, managerHarness } from '../support/token-harness';
 import { watchUnhandledRejections } from '../support/unhandled-rejections';
 
@@ -33,7 +33,9 @@ describe('TikTokTokenManager', () => {
       const before = rejections.reasons.length;
       assert.equal(await h.manager.getAccessToken(h.openId), fresh.access_token);
       assert.deepEqual((await store.get(h.openId))?.tokens, fresh);
-      await sleep(600); // background retries after 100 and 300 ms
+      // Background retries after 100 and 300 ms: waited for, then no further release.
+      await waitFor(() => store.releases >= 3, 5000, 'the second background retry');
+      await sleep(100);
       assert.equal(store.releases, 3, 'released at the second background retry');
       assert.notEqual(await store.acquireLock(h.openId, 1000), undefined, 'the lock is free');
       assert.deepEqual(rejections.reasons.slice(before), []);

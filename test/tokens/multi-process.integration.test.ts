@@ -63,8 +63,9 @@ describe('TikTokTokenManager', () => {
       const openId = tt.addUser().openId;
       const manager = new TikTokTokenManager({ client: emulatorClient(tt), store });
       await manager.save(openId, expiredGrant(tt, openId));
-      // A slow TikTok makes the overlap certain: the second process must find the lock taken.
-      tt.inject('token', { delayMs: 300, match: isRefresh });
+      // A slow TikTok makes the overlap certain: the second process must find the lock taken,
+      // even when a busy machine starts it a few hundred ms after the first.
+      tt.inject('token', { delayMs: 1500, match: isRefresh });
       const pair = [worker(openId), worker(openId)];
       await Promise.all(pair.map((w) => w.ready()));
       for (const w of pair) w.go();

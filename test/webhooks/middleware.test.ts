@@ -122,20 +122,37 @@ describe('tiktokWebhook', () => {
     });
 
     it('10 concurrent deliveries of one event → one processed, nine told to retry (503), a later one a duplicate', async () => {
+      // NOTE: the first delivery's handler runs until the nine others have been answered (or
+      // 4 s, so that a broken build fails instead of hanging): however slow the machine, they
+      // all arrive while it is processing.
+      let answered = 0;
+      let othersAnswered: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => {
+        othersAnswered = resolve;
+        setTimeout(resolve, 4000).unref();
+      });
       const f = await fixture({
-        handlerTimeoutMs: 1000,
+        handlerTimeoutMs: 5000,
         onEvent: async (event) => {
-          await new Promise((r) => setTimeout(r, 20));
+          await gate;
           f.events.push(event);
         },
       });
       const body = webhookBody();
-      const answers = await Promise.all(Array.from({ length: 10 }, () => postWebhook(f.app, body)));
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          postWebhook(f.app, body).then((res) => {
+            answered += 1;
+            if (answered === 9) othersAnswered();
+            return res;
+          }),
+        ),
+      );
       assert.deepEqual(answers.map((r) => r.status).sort(), [200, ...Array<number>(9).fill(503)]);
       assert.equal(answers.filter((r) => field(r.body, 'duplicate') === false).length, 1);
       for (const busy of answers.filter((r) => r.status === 503)) {
         assert.equal(field(busy.body, 'error', 'code'), 'SERVICE_UNAVAILABLE');
-        assert.equal(busy.headers['retry-after'], '6'); // handlerTimeoutMs + 5 s, rounded up
+        assert.equal(busy.headers['retry-after'], '10'); // handlerTimeoutMs + 5 s, rounded up
       }
       assert.equal(f.events.length, 1);
       const later = await postWebhook(f.app, body).expect(200);
@@ -169,12 +186,18 @@ describe('tiktokWebhook', () => {
     });
 
     it('a process that died mid-processing (its lease left behind) does not make the event a duplicate', async () => {
-      const f = await fixture();
+      // A clock of the test's own: the lease expires when the test says, not when a busy
+      // machine happens to get to the second delivery.
+      let now = 1_000_000;
+      const claims = new MemoryClaimStore({ now: () => now });
+      const f = await fixture({ claimStore: claims });
       const body = webhookBody('video.publish.completed', { publish_id: 'p2' });
       const lease = `webhook:${webhookEventId(body)}:processing`;
-      assert.equal(await f.claims.claim(lease, 50), true); // the dead process's lease
+      assert.equal(await claims.claim(lease, 50), true); // the dead process's lease
       await postWebhook(f.app, body).expect(503);
-      await new Promise((r) => setTimeout(r, 60));
+      now += 49;
+      await postWebhook(f.app, body).expect(503);
+      now += 11;
       const retry = await postWebhook(f.app, body).expect(200);
       assert.equal(field(retry.body, 'duplicate'), false);
     });
