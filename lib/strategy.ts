@@ -49,6 +49,7 @@ import {
   type TikTokVerifyFunctionWithRequest,
   type TikTokVerifyFunctionWithRequestAndParams,
 } from './strategy/options';
+import { VERIFY_REFUSED_MESSAGE } from './user-messages';
 
 type WithoutReq = TikTokStrategyOptions;
 type WithReq = TikTokStrategyOptionsWithRequest;
@@ -629,8 +630,13 @@ async function completeLogin(
     const message: unknown =
       outcome.info === undefined ? undefined : Reflect.get(outcome.info, 'message');
     const reason = 'verify refused the user';
-    if (typeof message === 'string') failLogin(ctx, 'ACCESS_DENIED', reason, message);
-    else failLogin(ctx, 'ACCESS_DENIED', reason);
+    // NOTE: not ACCESS_DENIED's own text ("the login was cancelled"): the user did not cancel.
+    failLogin(
+      ctx,
+      'ACCESS_DENIED',
+      reason,
+      typeof message === 'string' ? message : VERIFY_REFUSED_MESSAGE,
+    );
     return;
   }
   const session = sessionOf(ctx.req);
@@ -889,7 +895,7 @@ function failLogin(
   if (res !== undefined && !res.headersSent) res.setHeader('X-Correlation-Id', ctx.correlationId);
   const session = sessionOf(ctx.req);
   if (ctx.options.failureRedirect !== undefined && session !== undefined) {
-    recordLoginFailure(session, { code, correlationId: ctx.correlationId });
+    recordLoginFailure(session, { code, correlationId: ctx.correlationId, message });
   }
   ctx.log('warn', '[TikTokOAuth] login - failure', {
     correlationId: ctx.correlationId,

@@ -31,6 +31,9 @@ const USER_MESSAGES: Readonly<Record<TikTokErrorCode, string>> = {
     'Something went wrong while processing the request. It will be processed again when retried.',
 };
 
+/** ACCESS_DENIED's message when the app's verify refused the user without a message of its own. */
+export const VERIFY_REFUSED_MESSAGE = 'This TikTok account cannot be used to log in here.';
+
 /** The fixed message for people for an error code. */
 export function userMessage(code: TikTokErrorCode): string {
   return USER_MESSAGES[code];

@@ -7,11 +7,19 @@ import { readSessionValue, sessionOf, writeSessionValue, type SessionLike } from
 /** The session key of the last failed login (read once by `getTikTokLoginFailure`). */
 export const LOGIN_FAILURE_KEY = 'tiktok:failure';
 
-/** What is kept about a failed login: no message text, nothing from the request. */
+/**
+ * What is kept about a failed login: nothing from the request. `message` only when it is not
+ * the code's fixed one: the app's own (verify's `done(null, false, { message })`) or a more
+ * precise fixed one of the strategy's.
+ */
 export interface RecordedLoginFailure {
   code: TikTokErrorCode;
   correlationId: string;
+  message?: string;
 }
+
+/** The longest message kept in the session; a longer one is cut (the store holds the session). */
+export const MAX_RECORDED_MESSAGE_LENGTH = 500;
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -39,10 +47,15 @@ export function isReferenceCorrelationId(value: unknown): value is string {
 }
 
 export function recordLoginFailure(session: SessionLike, failure: RecordedLoginFailure): void {
-  writeSessionValue(session, LOGIN_FAILURE_KEY, {
+  const recorded: RecordedLoginFailure = {
     code: failure.code,
     correlationId: failure.correlationId,
-  });
+  };
+  const { message } = failure;
+  if (message !== undefined && message !== loginFailureMessage(failure.code)) {
+    recorded.message = message.slice(0, MAX_RECORDED_MESSAGE_LENGTH);
+  }
+  writeSessionValue(session, LOGIN_FAILURE_KEY, recorded);
 }
 
 /** Reads and deletes the recorded failure (checked field by field: it went through a store). */
@@ -53,14 +66,24 @@ export function takeLoginFailure(session: SessionLike): RecordedLoginFailure | u
   if (typeof stored !== 'object' || stored === null) return undefined;
   const code: unknown = Reflect.get(stored, 'code');
   const correlationId: unknown = Reflect.get(stored, 'correlationId');
+  const message: unknown = Reflect.get(stored, 'message');
   if (!isTikTokErrorCode(code) || !isSafeCorrelationId(correlationId)) return undefined;
-  return { code, correlationId };
+  const failure: RecordedLoginFailure = { code, correlationId };
+  if (typeof message === 'string' && message.length <= MAX_RECORDED_MESSAGE_LENGTH) {
+    failure.message = message;
+  }
+  return failure;
 }
 
 /** Why the last TikTok login of this browser failed, for the `failureRedirect` page. */
 export interface TikTokLoginFailure {
   code: TikTokErrorCode;
-  /** A fixed message for people, chosen by `code` (nothing from the request is reflected). */
+  /**
+   * A message for people: the fixed one of `code`, or, for a failure recorded in the session,
+   * the message your verify refused the user with (`done(null, false, { message })`) or a more
+   * precise fixed one of the strategy's. Never anything from the request or from TikTok. Escape
+   * it when you put it in HTML, like any text.
+   */
   message: string;
   /** Quote it to support; it is on every log line of that login. */
   correlationId: string;
@@ -86,7 +109,11 @@ export function getTikTokLoginFailure(req: Request): TikTokLoginFailure | undefi
   const session = sessionOf(req);
   const recorded = session === undefined ? undefined : takeLoginFailure(session);
   if (recorded !== undefined) {
-    return { ...recorded, message: loginFailureMessage(recorded.code) };
+    return {
+      code: recorded.code,
+      correlationId: recorded.correlationId,
+      message: recorded.message ?? loginFailureMessage(recorded.code),
+    };
   }
   const query = rawQueryOf(req);
   const codes = query.getAll('error');

@@ -4,7 +4,13 @@ import express from 'express';
 import request from 'supertest';
 import { getTikTokLoginFailure, tiktokReturnTo } from '../../lib';
 import { field } from '../support/json';
-import { LOGIN_FAILURE_KEY } from '../../lib/state/login-failure';
+import {
+  LOGIN_FAILURE_KEY,
+  MAX_RECORDED_MESSAGE_LENGTH,
+  recordLoginFailure,
+} from '../../lib/state/login-failure';
+import type { SessionLike } from '../../lib/state/session';
+import { userMessage } from '../../lib/user-messages';
 
 describe('state/login-failure', () => {
   let server: Server;
@@ -48,6 +54,44 @@ describe('state/login-failure', () => {
       },
       second: null,
     });
+  });
+
+  it("a recorded message (the app's verify's) is returned instead of the code's", async () => {
+    const res = await request(server)
+      .get('/login')
+      .set(
+        'x-stored',
+        JSON.stringify({ code: 'ACCESS_DENIED', correlationId: 'c-1', message: 'Banned.' }),
+      );
+    assert.equal(field(res.body, 'first', 'message'), 'Banned.');
+  });
+
+  it('a recorded message that is not a string or is too long is dropped, the failure kept', async () => {
+    for (const message of [42, { text: 'x' }, 'x'.repeat(MAX_RECORDED_MESSAGE_LENGTH + 1)]) {
+      const res = await request(server)
+        .get('/login')
+        .set('x-stored', JSON.stringify({ code: 'ACCESS_DENIED', correlationId: 'c-1', message }));
+      assert.equal(field(res.body, 'first', 'message'), userMessage('ACCESS_DENIED'));
+    }
+  });
+
+  it("records a message only when it is not the code's, cut to the longest kept", () => {
+    const session: SessionLike = { save: (cb) => cb() };
+    recordLoginFailure(session, {
+      code: 'ACCESS_DENIED',
+      correlationId: 'c-1',
+      message: userMessage('ACCESS_DENIED'),
+    });
+    assert.deepEqual(session[LOGIN_FAILURE_KEY], { code: 'ACCESS_DENIED', correlationId: 'c-1' });
+    recordLoginFailure(session, {
+      code: 'ACCESS_DENIED',
+      correlationId: 'c-1',
+      message: 'y'.repeat(2000),
+    });
+    assert.equal(
+      field(session[LOGIN_FAILURE_KEY], 'message'),
+      'y'.repeat(MAX_RECORDED_MESSAGE_LENGTH),
+    );
   });
 
   it('ignores a tampered record', async () => {

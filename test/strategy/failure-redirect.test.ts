@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { field } from '../support/json';
+import { userMessage, VERIFY_REFUSED_MESSAGE } from '../../lib/user-messages';
 import { consent, EXPRESS_VERSIONS, startLogin, useLoginFixture } from '../support/login';
 
 describe('TikTokStrategy', () => {
@@ -40,6 +41,7 @@ describe('TikTokStrategy', () => {
             assert.equal(res.headers.location, '/login');
             const page = await agent.get('/login');
             assert.equal(field(page.body, 'failure', 'code'), 'ACCESS_DENIED');
+            assert.equal(field(page.body, 'failure', 'message'), userMessage('ACCESS_DENIED'));
           });
 
           it('uses the incoming X-Correlation-Id', async () => {
@@ -66,6 +68,36 @@ describe('TikTokStrategy', () => {
               .browser()
               .get('/login?error=INVALID_STATE&correlationId=%0D%0Ax');
             assert.equal(field(badId.body, 'failure'), null);
+          });
+        });
+
+        describe("passport's failureRedirect: a user refused by verify", () => {
+          let refusal: { message: string } | undefined;
+          const fx = useLoginFixture({
+            express: version,
+            verify: (_accessToken, _refreshToken, _profile, done) => done(null, false, refusal),
+          });
+
+          async function refusedLogin(): Promise<unknown> {
+            const agent = fx.browser();
+            const callback = await consent(await startLogin(agent, '/auth/tiktok-redirect'));
+            const res = await agent.get(callback);
+            assert.equal(res.headers.location, '/login');
+            return field((await agent.get('/login')).body, 'failure');
+          }
+
+          it("/login learns ACCESS_DENIED with verify's message", async () => {
+            refusal = { message: 'This account is suspended.' };
+            const failure = await refusedLogin();
+            assert.equal(field(failure, 'code'), 'ACCESS_DENIED');
+            assert.equal(field(failure, 'message'), 'This account is suspended.');
+          });
+
+          it('without a message of its own: a refusal, not "you cancelled"', async () => {
+            refusal = undefined;
+            const failure = await refusedLogin();
+            assert.equal(field(failure, 'code'), 'ACCESS_DENIED');
+            assert.equal(field(failure, 'message'), VERIFY_REFUSED_MESSAGE);
           });
         });
 

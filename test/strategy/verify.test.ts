@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { VERIFY_REFUSED_MESSAGE } from '../../lib/user-messages';
 import type { Request } from 'express';
 import {
   TikTokStrategy,
@@ -174,6 +175,15 @@ describe('TikTokStrategy', () => {
             },
             { code: 'ACCESS_DENIED', message: 'Banned.', status: 403 },
           );
+        });
+
+        it('done(null, false) → fail with the refusal message, not "you cancelled"', async () => {
+          const result = await run(
+            (o) => new TikTokStrategy(o, (_at, _rt, _p, done) => done(null, false)),
+          );
+          assert.equal(result.outcome, 'fail');
+          assert.equal(field(result.info, 'code'), 'ACCESS_DENIED');
+          assert.equal(field(result.info, 'message'), VERIFY_REFUSED_MESSAGE);
         });
 
         it('done(err) → error', async () => {

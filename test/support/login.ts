@@ -125,6 +125,8 @@ export async function startLoginApp(options: LoginAppOptions): Promise<LoginApp>
   app.use(passport.session());
   app.get('/auth/tiktok', authenticate());
   app.post('/auth/tiktok', authenticate());
+  // The failureRedirect variant's own start: its code exchange sends its own redirect URI.
+  app.get('/auth/tiktok-redirect', authenticate({}, 'tiktok-redirect'));
   app.all(
     '/auth/tiktok/callback',
     authenticate({ failWithError: true, ...options.callbackOptions }),
@@ -195,7 +197,7 @@ export function useLoginFixture(options: LoginFixtureOptions = {}): LoginFixture
     tt = await startTikTokEmulator({
       autoApprove: true,
       clock: realNow,
-      redirectUris: [CALLBACK_URL],
+      redirectUris: [CALLBACK_URL, REDIRECT_CALLBACK_URL],
       ...options.emulator,
     });
     app = await startLoginApp({ ...options, tt });
