@@ -33,11 +33,17 @@ export function createApp(tiktok: TikTokStrategyOptions = {}): express.Express {
     ),
   );
 
+  // A known secret lets anyone forge session cookies: production must set its own.
+  const secret = process.env.SESSION_SECRET;
+  if (secret === undefined && process.env.NODE_ENV === 'production') {
+    throw new Error('Set SESSION_SECRET (a long random string) to run in production');
+  }
+
   const app = express();
   app.set('trust proxy', 1); // behind a TLS-terminating proxy / load balancer
   app.use(
     session({
-      secret: process.env.SESSION_SECRET ?? 'change-me',
+      secret: secret ?? 'dev-only-secret',
       resave: false,
       saveUninitialized: false,
       // Secure (sent over https only) in production. Over plain http (local dev, supertest) a

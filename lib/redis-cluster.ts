@@ -91,9 +91,9 @@ export async function refreshRedisClusterTopology(
 /** Options of {@link watchRedisClusterTopology}. */
 export interface RedisClusterTopologyWatchOptions {
   /** Re-read the topology also every this many ms (0: only on node failures). Default 30 000. */
-  intervalMs?: number;
+  intervalMs?: number | undefined;
   /** At most one re-read per this many ms. Default 250. */
-  minGapMs?: number;
+  minGapMs?: number | undefined;
 }
 
 interface EventSource {

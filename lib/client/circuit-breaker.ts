@@ -7,18 +7,18 @@
  */
 export interface CircuitBreakerOptions {
   /** Share of failed attempts in the window that opens the circuit. Default: 0.5. */
-  failureRatio?: number;
+  failureRatio?: number | undefined;
   /** Attempts the window must hold before the ratio counts (so 2 of 3 never trips). Default: 20. */
-  minimumRequests?: number;
+  minimumRequests?: number | undefined;
   /** Length of the rolling window. Default: 10 000 ms. */
-  windowMs?: number;
+  windowMs?: number | undefined;
   /** First cool-down when the circuit opens; doubles on each failed probe. Default: 5 000 ms. */
-  openMs?: number;
+  openMs?: number | undefined;
   /**
    * Ceiling of the cool-down; also how long a probe may go unreported before it is presumed
    * lost and another one is let through. Default: 60 000 ms.
    */
-  maxOpenMs?: number;
+  maxOpenMs?: number | undefined;
 }
 
 export type CircuitState = 'closed' | 'open' | 'half-open';

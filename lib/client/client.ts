@@ -55,32 +55,32 @@ import type { TikTokClientToken, TikTokTokens, TikTokUserInfo } from './types';
 /** Options common to every operation. */
 export interface OperationOptions {
   /** Reuse the caller's correlation ID (e.g. the request's `X-Correlation-Id`). */
-  correlationId?: string;
+  correlationId?: string | undefined;
   /** Absolute epoch-ms deadline shared with other calls (a login's remaining budget). */
-  deadlineAt?: number;
+  deadlineAt?: number | undefined;
   /** Attempts for this call only (the strategy gives logins 4). Default: the client's `maxAttempts`. */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
 }
 
 export interface AuthorizationUrlOptions {
   /** Default: the client's `scopes`. */
-  scopes?: readonly string[];
+  scopes?: readonly string[] | undefined;
   /** Default: 64 fresh lowercase hex chars. */
-  state?: string;
+  state?: string | undefined;
   /** `disable_auto_auth=1`: always show TikTok's consent screen. Default: false. */
-  disableAutoAuth?: boolean;
+  disableAutoAuth?: boolean | undefined;
   /** Send a PKCE challenge (hex S256). Default: the client's `pkce` option (true). */
-  pkce?: boolean;
+  pkce?: boolean | undefined;
   /** Default: the client's `redirectUri`. */
-  redirectUri?: string;
+  redirectUri?: string | undefined;
   /** Correlation ID for a failure to resolve a `clientKey` function. Default: a fresh one. */
-  correlationId?: string;
+  correlationId?: string | undefined;
   /**
    * More query parameters, appended after the client's own. Those the client sets (`client_key`,
    * `scope`, `response_type`, `redirect_uri`, `state`, `code_challenge`, `code_challenge_method`,
    * `disable_auto_auth`) are never overridden: same-named entries are left out. Default: none.
    */
-  extraParams?: Readonly<Record<string, string>>;
+  extraParams?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Options of {@link TikTokClient.exchangeCodeForTokens}. */
@@ -89,17 +89,17 @@ export interface CodeExchangeOptions extends OperationOptions {
    * The `codeVerifier` that `getAuthorizationUrl()` returned with the URL. Required while PKCE
    * is on; without it the exchange fails with VALIDATION_ERROR before any request.
    */
-  codeVerifier?: string;
+  codeVerifier?: string | undefined;
   /** Default: the client's `redirectUri`. */
-  redirectUri?: string;
+  redirectUri?: string | undefined;
   /** Whether the login used PKCE. Default: the client's `pkce` option (true). */
-  pkce?: boolean;
+  pkce?: boolean | undefined;
   /**
    * More form fields for the token request. Those the client sets (`client_key`,
    * `client_secret`, `code`, `grant_type`, `redirect_uri`, `code_verifier`) are never
    * overridden: same-named entries are left out. Default: none.
    */
-  extraParams?: Readonly<Record<string, string>>;
+  extraParams?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface AuthorizationUrl {
@@ -483,7 +483,11 @@ export class TikTokClient {
    */
   async getUserInfo(
     accessToken: string,
-    opts: OperationOptions & { fields?: string[]; scopes?: string[]; expectedOpenId?: string } = {},
+    opts: OperationOptions & {
+      fields?: string[] | undefined;
+      scopes?: string[] | undefined;
+      expectedOpenId?: string | undefined;
+    } = {},
   ): Promise<TikTokUserInfo> {
     const correlationId = acceptCorrelationId(opts.correlationId);
     this.requireToken(accessToken, 'access token', correlationId);

@@ -10,7 +10,7 @@ export interface TikTokClientOptions {
    * TikTok's client key (the OAuth client id), or a function returning it (or a promise of it),
    * called like `clientSecret`'s. Default: `TIKTOK_CLIENT_KEY`.
    */
-  clientKey?: TikTokCredential;
+  clientKey?: TikTokCredential | undefined;
   /**
    * The app's client secret; only ever sent in token/revoke form bodies. A function (e.g. reading
    * a secret manager) is called at most once per `credentialsTtlMs`, one call at a time, and again
@@ -18,63 +18,63 @@ export interface TikTokClientOptions {
    * without a restart. Values must be visible ASCII without quotes or whitespace.
    * Default: `TIKTOK_CLIENT_SECRET`.
    */
-  clientSecret?: TikTokCredential;
+  clientSecret?: TikTokCredential | undefined;
   /** How long a value returned by a `clientKey` / `clientSecret` function is used. Default: 300 000 ms (5 min). */
-  credentialsTtlMs?: number;
+  credentialsTtlMs?: number | undefined;
   /**
    * PKCE (hex S256, TikTok's flavour): `getAuthorizationUrl()` returns a `codeVerifier` and
    * `exchangeCodeForTokens()` requires it back. `false`: no challenge, no verifier. Default: `true`.
    */
-  pkce?: boolean;
+  pkce?: boolean | undefined;
   /**
    * The registered redirect URI, byte-identical at authorize and token exchange.
    * Default: `TIKTOK_REDIRECT_URI`, then `NEXT_PUBLIC_TIKTOK_REDIRECT_URI`.
    */
-  redirectUri?: string;
+  redirectUri?: string | undefined;
   /** Scopes requested by default. Default: `['user.info.basic']`. */
-  scopes?: string[];
+  scopes?: string[] | undefined;
   /** Default: `https://www.tiktok.com/v2/auth/authorize/`. */
-  authorizationURL?: string;
+  authorizationURL?: string | undefined;
   /** Default: `https://open.tiktokapis.com/v2/oauth/token/`. */
-  tokenURL?: string;
+  tokenURL?: string | undefined;
   /** Default: `https://open.tiktokapis.com/v2/oauth/revoke/`. */
-  revokeURL?: string;
+  revokeURL?: string | undefined;
   /** Default: `https://open.tiktokapis.com/v2/user/info/`. */
-  userInfoURL?: string;
+  userInfoURL?: string | undefined;
   /** Budget of one attempt, response headers and body included. Default: 10 000 ms. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Attempts per operation, the first included. Default: 3. */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
   /** First backoff; doubles each retry, plus up to 20 % jitter. Default: 100 ms. */
-  retryBaseDelayMs?: number;
+  retryBaseDelayMs?: number | undefined;
   /**
    * Overall budget of one operation, retries and waits included. Default: 12 000 ms for the
    * code exchange and user-info fetch of a login; `timeoutMs × maxAttempts + 1 s` otherwise.
    */
-  deadlineMs?: number;
+  deadlineMs?: number | undefined;
   /** Structured logger. Default: winston JSON lines, level `TIKTOK_LOG_LEVEL` (info). */
-  logger?: TikTokLogger;
+  logger?: TikTokLogger | undefined;
   /** Instruments from `createTikTokMetrics()`. Default: none. */
-  metrics?: TikTokMetrics;
+  metrics?: TikTokMetrics | undefined;
   /**
    * Transport to use instead of the built-in one (proxies, custom CAs, instrumentation, tests):
    * any `fetch`-compatible function. Default: node:http(s) with one shared keep-alive agent per
    * process (TLS verification on; `NODE_EXTRA_CA_CERTS` is honoured).
    */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
   /**
    * Per-endpoint circuit breaker: after a burst of transient failures (≥ 50 % of ≥ 20 attempts
    * in 10 s) calls fail fast with CIRCUIT_OPEN for 5 s (doubling up to 60 s), then one probe
    * at a time tests TikTok. OAuth 4xx answers never trip it. `false` turns it off.
    * Default: `{ failureRatio: 0.5, minimumRequests: 20, windowMs: 10000, openMs: 5000, maxOpenMs: 60000 }`.
    */
-  circuitBreaker?: CircuitBreakerOptions | false;
+  circuitBreaker?: CircuitBreakerOptions | false | undefined;
   /**
    * Client-wide retry budget: retries spend tokens, successes earn them back, so retries stop
    * early in an outage. `false` turns it off.
    * Default: `{ capacity: 100, retryCost: 5, timeoutRetryCost: 10, successRefund: 1 }`.
    */
-  retryBudget?: RetryBudgetOptions | false;
+  retryBudget?: RetryBudgetOptions | false | undefined;
 }
 
 export interface ResolvedClientConfig {

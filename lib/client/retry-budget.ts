@@ -7,13 +7,13 @@
  */
 export interface RetryBudgetOptions {
   /** Tokens when full. Default: 100. */
-  capacity?: number;
+  capacity?: number | undefined;
   /** Tokens a retry after an HTTP failure (5xx, 429, reset) spends. Default: 5. */
-  retryCost?: number;
+  retryCost?: number | undefined;
   /** Tokens a retry after a timeout spends (timeouts hold resources longer). Default: 10. */
-  timeoutRetryCost?: number;
+  timeoutRetryCost?: number | undefined;
   /** Tokens a first-attempt success earns back. Default: 1. */
-  successRefund?: number;
+  successRefund?: number | undefined;
 }
 
 function nonNegative(value: number, name: string): number {

@@ -10,9 +10,9 @@ export interface TikTokErrorHandlerOptions {
    * When set, a browser (HTML) gets a redirect here with `?error=<code>&correlationId=<id>`
    * instead of an error page; read it with `getTikTokLoginFailure(req)`. Default: none.
    */
-  failureRedirect?: string;
+  failureRedirect?: string | undefined;
   /** `Retry-After` seconds for a retryable error that carries none. Default: `5`. */
-  defaultRetryAfterSeconds?: number;
+  defaultRetryAfterSeconds?: number | undefined;
 }
 
 /**

@@ -5,7 +5,7 @@ import { TikTokAPIError } from '../errors';
 /** Options of {@link tiktokSessionGuard}. */
 export interface TikTokSessionGuardOptions {
   /** `Retry-After` seconds suggested to the browser. Default: `5`. */
-  retryAfterSeconds?: number;
+  retryAfterSeconds?: number | undefined;
 }
 
 /**

@@ -22,9 +22,9 @@ export function claimKeyForState(state: string): string {
 /** Options of {@link MemoryClaimStore}. */
 export interface MemoryClaimStoreOptions {
   /** Most claims kept; the oldest are evicted beyond it. Default: 10 000. */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
   /** Clock (epoch ms). Default: `Date.now`. */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 /** Process-local claims: a bounded map of expiring keys. The default claim store. */

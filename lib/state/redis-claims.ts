@@ -20,7 +20,7 @@ export interface RedisClaimStoreOptions {
   /** A connected node-redis client. Required. */
   client: RedisClaimClient;
   /** Key prefix. Default: `'tiktok:claim:'`. */
-  prefix?: string;
+  prefix?: string | undefined;
 }
 
 /**

@@ -69,7 +69,7 @@ export function safeReturnTo(value: unknown, fallback = '/'): string {
 /** Options of {@link tiktokReturnTo}. */
 export interface TikTokReturnToOptions {
   /** Where to go when the login carried no (valid) `returnTo`. Default: `'/'`. */
-  fallback?: string;
+  fallback?: string | undefined;
 }
 
 /**

@@ -84,18 +84,18 @@ export interface TikTokTokenSink {
  */
 export interface TikTokStrategyCommonOptions extends TikTokClientOptions {
   /** Alias of `clientKey` (passport-oauth2's name). Default: `TIKTOK_CLIENT_KEY`. */
-  clientID?: string;
+  clientID?: string | undefined;
   /**
    * The registered redirect URI (alias of `redirectUri`, which it wins over). Default:
    * `TIKTOK_REDIRECT_URI`, then `NEXT_PUBLIC_TIKTOK_REDIRECT_URI`, or the `client`'s.
    */
-  callbackURL?: string;
+  callbackURL?: string | undefined;
   /** Scopes to request: array, or a comma/space separated string. Default: `user.info.basic`. */
-  scope?: string | string[];
+  scope?: string | string[] | undefined;
   /** Send a PKCE challenge (hex S256, TikTok's flavour). Default: the `client`'s `pkce` when one is shared, else `true`. */
-  pkce?: boolean;
+  pkce?: boolean | undefined;
   /** `disable_auto_auth=1`: always show TikTok's consent screen. Default: `false`. */
-  disableAutoAuth?: boolean;
+  disableAutoAuth?: boolean | undefined;
   /**
    * Skip the user-info call; the profile then holds only `id` (open_id). As in passport-oauth2:
    * `true`, or a function deciding per login, either `(accessToken) => boolean` (or a promise of
@@ -108,39 +108,40 @@ export interface TikTokStrategyCommonOptions extends TikTokClientOptions {
         accessToken: string,
         done: (err: unknown, skip?: boolean) => void,
         // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- void: done style
-      ) => boolean | Promise<boolean> | void);
+      ) => boolean | Promise<boolean> | void)
+    | undefined;
   /** Share one client (its key, secret, endpoints and transport). Default: a new client. */
-  client?: TikTokClient;
+  client?: TikTokClient | undefined;
   /** Receives the tokens after every successful code exchange. Default: none. */
-  tokenManager?: TikTokTokenSink;
+  tokenManager?: TikTokTokenSink | undefined;
   /**
    * Shorthand for `tokenManager: new TikTokTokenManager({ client, store: tokenStore })` with this
    * strategy's client: a `MemoryTokenStore` or `RedisTokenStore`. The manager is then
    * `strategy.tokenManager`. Ignored when `tokenManager` is given. Default: none.
    */
-  tokenStore?: TokenStore;
+  tokenStore?: TokenStore | undefined;
   /** Pending logins kept per session (tabs); the oldest are dropped. Default: `5`. */
-  maxPendingLogins?: number;
+  maxPendingLogins?: number | undefined;
   /** Lifetime of a pending login (its `state`). Default: `600000` (10 min). */
-  stateTtlMs?: number;
+  stateTtlMs?: number | undefined;
   /**
    * The callback answers within this, counted from when the strategy sees it: the code exchange
    * and the user-info call share it, less 5 % (at most 250 ms) kept to send the answer.
    * Default: `12000`.
    */
-  loginDeadlineMs?: number;
+  loginDeadlineMs?: number | undefined;
   /**
    * Attempts for each of the login's two TikTok calls, still bounded by `loginDeadlineMs`.
    * A person is waiting and a failed login costs them a restart, so logins get one attempt more
    * than background calls: with 20 % of TikTok calls failing, 4 attempts make 99.7 % of logins
    * succeed where 3 make 98.4 %. Default: `maxAttempts` when that option is given, else `4`.
    */
-  loginMaxAttempts?: number;
+  loginMaxAttempts?: number | undefined;
   /**
    * Makes each state single-use across concurrent callbacks. Default: a per-process
    * `MemoryClaimStore`; use a `RedisClaimStore` when several instances serve callbacks.
    */
-  claimStore?: TikTokStateClaimStore;
+  claimStore?: TikTokStateClaimStore | undefined;
 }
 
 /**
@@ -154,7 +155,7 @@ export interface TikTokStrategyCommonOptions extends TikTokClientOptions {
  */
 export interface TikTokStrategyOptions extends TikTokStrategyCommonOptions {
   /** `req` is not passed to verify. Default: `false`. */
-  passReqToCallback?: false;
+  passReqToCallback?: false | undefined;
 }
 
 /**
@@ -176,13 +177,13 @@ export type TikTokStrategyOptionsWithoutRequest = TikTokStrategyOptions;
 
 export interface TikTokAuthenticateOptions {
   /** Scopes for this login only. Default: the strategy's `scope`. */
-  scope?: string | string[];
+  scope?: string | string[] | undefined;
   /** Where to go after login (validated: same-origin path, else `/`). Default: `?returnTo=`. */
-  returnTo?: string;
+  returnTo?: string | undefined;
   /** Override the strategy's `disableAutoAuth` for this login. */
-  disableAutoAuth?: boolean;
+  disableAutoAuth?: boolean | undefined;
   /** passport's own: when set, a failure is also recorded for `getTikTokLoginFailure()`. */
-  failureRedirect?: string;
+  failureRedirect?: string | undefined;
 }
 
 /** What a failed login reports (`info` of passport's callback, `req.tiktokLoginFailure`). */

@@ -9,15 +9,15 @@ import {
 /** Options of `startTikTokEmulator()`. Every field is optional. */
 export interface TikTokEmulatorOptions {
   /** Port to listen on. Default `0` (an ephemeral port; read it from `tt.port`). */
-  port?: number;
+  port?: number | undefined;
   /** Interface to listen on. Default `'127.0.0.1'`. */
-  host?: string;
+  host?: string | undefined;
   /** The app's client key. Default `'emulator-client-key'`. */
-  clientKey?: string;
+  clientKey?: string | undefined;
   /** The app's client secret. Default `'emulator-client-secret'`. */
-  clientSecret?: string;
+  clientSecret?: string | undefined;
   /** The app name the consent page shows (TikTok shows the registered app's name). Default `'Emulated TikTok app'`. */
-  appName?: string;
+  appName?: string | undefined;
   /**
    * Registered redirect URIs, matched byte for byte as TikTok does. Default `[]`: none, and
    * authorize stops on an error page that says how to register one (here, or later with
@@ -25,58 +25,58 @@ export interface TikTokEmulatorOptions {
    * Whatever the setting, the `redirect_uri` of a code exchange must equal the one the code was
    * issued for.
    */
-  redirectUris?: string[] | 'any';
+  redirectUris?: string[] | 'any' | undefined;
   /** Users who can log in. Default: one user, `emulator-open-id-1` ("Emulator User"). */
-  users?: EmulatorUserInput[];
+  users?: EmulatorUserInput[] | undefined;
   /**
    * `false`: GET authorize shows an HTML consent page (Approve / Deny). `true`: it redirects back
    * at once with a code for the first user (or per `setConsent`). Default `false`.
    */
-  autoApprove?: boolean;
+  autoApprove?: boolean | undefined;
   /** Stop on an error page when `code_challenge` is missing (observed for web apps). Default `true`. */
-  requirePkce?: boolean;
+  requirePkce?: boolean | undefined;
   /** Lifetime of an authorization code in ms. Default `300_000`. */
-  codeTtlMs?: number;
+  codeTtlMs?: number | undefined;
   /** `expires_in` of access tokens, seconds. Default `86_400`. */
-  accessTokenTtlSec?: number;
+  accessTokenTtlSec?: number | undefined;
   /** `refresh_expires_in` of refresh tokens, seconds. Default `31_536_000`. */
-  refreshTokenTtlSec?: number;
+  refreshTokenTtlSec?: number | undefined;
   /** `expires_in` of `clt.` client tokens, seconds. Default `7_200`. */
-  clientTokenTtlSec?: number;
+  clientTokenTtlSec?: number | undefined;
   /**
    * Sliding-window limits per endpoint; `false` removes one. Default: TikTok's documented
    * `{ userinfo: { limit: 600, windowMs: 60_000 } }` and none on `authorize`, `token` and
    * `revoke`. A 429 carries `Retry-After` only when the limit sets `retryAfter`.
    */
-  rateLimits?: Partial<Record<EmulatorEndpoint, EmulatorRateLimit | false>>;
+  rateLimits?: Partial<Record<EmulatorEndpoint, EmulatorRateLimit | false>> | undefined;
   /**
    * One limit for every endpoint, the OAuth ones included; replaces the defaults, and
    * `rateLimits` entries win over it. Default `undefined`.
    */
-  rateLimit?: EmulatorRateLimit;
+  rateLimit?: EmulatorRateLimit | undefined;
   /**
    * HTTP status of token/revoke OAuth errors. Default `200` (observed: TikTok sends errors with
    * HTTP 200); `'documented'` uses 401 for `invalid_client` and 400 for the others.
    */
-  oauthErrorStatus?: 200 | 'documented';
+  oauthErrorStatus?: 200 | 'documented' | undefined;
   /** Serve HTTPS with this key and certificate. Default: plain HTTP. */
-  tls?: { key: string | Buffer; cert: string | Buffer };
+  tls?: { key: string | Buffer; cert: string | Buffer } | undefined;
   /**
    * Keep at most this many recorded requests, dropping the oldest (for long benchmarks).
    * Default `Infinity`: every request is kept until `reset()`.
    */
-  maxRecordedRequests?: number;
+  maxRecordedRequests?: number | undefined;
   /** Clock for expiry, rate limiting and `at` (epoch ms). Default `Date.now` (fake clocks welcome). */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
   /** Random source in [0, 1) for `probability` faults. Default `Math.random`. */
-  random?: () => number;
+  random?: (() => number) | undefined;
   /**
    * The app's webhook callback URL: `authorization.removed` and other events are POSTed here,
    * signed like TikTok's. Settable later with `tt.setWebhookUrl()`. Default: none (no deliveries).
    */
-  webhookUrl?: string;
+  webhookUrl?: string | undefined;
   /** Retry timings of webhook deliveries. Default: 5 attempts, 1 s doubling, at most 60 s apart. */
-  webhookRetry?: EmulatorWebhookRetry;
+  webhookRetry?: EmulatorWebhookRetry | undefined;
 }
 
 /** Options after defaults and validation. */

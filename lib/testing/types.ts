@@ -107,8 +107,8 @@ export interface EmulatorTokenResponse {
 
 /** Lifetimes for {@link TikTokEmulator.issueTokens}; default: the emulator's options. */
 export interface IssueTokensOptions {
-  accessTtlSec?: number;
-  refreshTtlSec?: number;
+  accessTtlSec?: number | undefined;
+  refreshTtlSec?: number | undefined;
 }
 
 /** The endpoint URLs to give a TikTok client or strategy (trailing slashes included). */

@@ -54,9 +54,9 @@ export interface EmulatorWebhookEvent {
 /** How to send: duplicates on demand. */
 export interface EmulatorWebhookSendOptions {
   /** Deliveries of the same body (TikTok delivers at least once). Default `1`. */
-  copies?: number;
+  copies?: number | undefined;
   /** Send the copies at the same moment instead of one after the other. Default `false`. */
-  concurrent?: boolean;
+  concurrent?: boolean | undefined;
 }
 
 export interface ResolvedWebhookRetry {

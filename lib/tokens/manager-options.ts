@@ -16,21 +16,21 @@ export interface TikTokTokenManagerOptions {
    */
   store: TokenStore;
   /** `getAccessToken` refreshes when the access token expires within this window. Default: 300 000 ms (5 min). */
-  refreshSkewMs?: number;
+  refreshSkewMs?: number | undefined;
   /**
    * Lease of the per-user refresh lock. A holder that dies frees it after this long, and the
    * holder's own TikTok call is bounded to end inside it. Default: 15 000 ms.
    */
-  lockTtlMs?: number;
+  lockTtlMs?: number | undefined;
   /**
    * How long a caller waits for another instance's refresh before giving up (it then serves a
    * still-valid access token, or fails with TIMEOUT_ERROR). Default: `lockTtlMs` + 5 000 ms.
    */
-  lockWaitMs?: number;
+  lockWaitMs?: number | undefined;
   /** Structured logger (never given a token). Default: winston JSON lines (`TIKTOK_LOG_LEVEL`). */
-  logger?: TikTokLogger;
+  logger?: TikTokLogger | undefined;
   /** Instruments from `createTikTokMetrics()`; feeds `tokenRefresh{outcome}`. Default: none. */
-  metrics?: TikTokMetrics;
+  metrics?: TikTokMetrics | undefined;
 }
 
 export interface ResolvedManagerOptions {

@@ -21,7 +21,7 @@ export interface TokenCallOptions {
    * Reuse the caller's correlation ID (e.g. the request's) when it is a short token of safe
    * characters (`[A-Za-z0-9._:-]`, at most 128); anything else gets a fresh one. Default: a fresh one.
    */
-  correlationId?: string;
+  correlationId?: string | undefined;
 }
 
 /** Revoking needs an access token that is still valid for at least this long. */

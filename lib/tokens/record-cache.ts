@@ -4,9 +4,9 @@ import { inspectsAsJson } from '../logging';
 /** Options of the decoded-record cache of {@link RedisTokenStore} (`recordCache`). */
 export interface TokenRecordCacheOptions {
   /** Most users whose decoded tokens are kept; the oldest entry is dropped beyond it. Default: 1000. */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
   /** How long one decoded record may be served from memory, from its decoding. Default: 30 000. */
-  ttlMs?: number;
+  ttlMs?: number | undefined;
 }
 
 interface Entry {

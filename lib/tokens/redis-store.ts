@@ -40,40 +40,40 @@ export interface RedisTokenStoreOptions {
    * Prefix of every key. Tokens live in the hash `<prefix><openId>`, refresh locks in
    * `<prefix>lock:<openId>`. Default: `'tiktok:tokens:'`.
    */
-  prefix?: string;
+  prefix?: string | undefined;
   /**
    * Encrypt tokens at rest (AES-256-GCM) with this 32-byte key: a Buffer, 64 hex characters or
    * base64 (`openssl rand -base64 32`). Use `keys` instead to rotate. One of `encryptionKey`,
    * `keys` or `allowPlaintext: true` is required.
    */
-  encryptionKey?: TokenEncryptionKey;
+  encryptionKey?: TokenEncryptionKey | undefined;
   /**
    * Encryption with rotation: `current` encrypts every write, `previous` keys still decrypt older
    * records (re-encrypted with `current` on their next write). Default: none.
    */
-  keys?: TokenEncryptionKeys;
+  keys?: TokenEncryptionKeys | undefined;
   /**
    * Store tokens as plain JSON: anyone who can read Redis (a replica, a backup, `redis-cli`) can
    * then use them. Only for development or when Redis itself is encrypted and access-controlled;
    * ignored when a key is given. Default: `false` (a key is required).
    */
-  allowPlaintext?: boolean;
+  allowPlaintext?: boolean | undefined;
   /**
    * Acknowledge a write (saved tokens, taken refresh lock) only once this many replicas have it
    * (`WAIT`), so that it survives the failover of its primary. Costs one round trip to the
    * replicas per write; while fewer replicas are connected, writes fail with SERVICE_UNAVAILABLE
    * after `replicationTimeoutMs` (docs/scaling.md). Default: 0 (acknowledged by the primary).
    */
-  minReplicas?: number;
+  minReplicas?: number | undefined;
   /** How long a write waits for `minReplicas` replicas. Default: 1000 ms. */
-  replicationTimeoutMs?: number;
+  replicationTimeoutMs?: number | undefined;
   /**
    * Decoded records kept in memory, served while the stored `version` and data are unchanged, so
    * that repeated reads of the same tokens skip the decryption and the JSON parsing (one `HMGET`
    * per read either way). Holds decrypted tokens for up to `ttlMs` (docs/performance.md
    * "Decoded-record cache"). `false` turns it off. Default: `{ maxEntries: 1000, ttlMs: 30000 }`.
    */
-  recordCache?: TokenRecordCacheOptions | false;
+  recordCache?: TokenRecordCacheOptions | false | undefined;
 }
 
 const DEFAULT_PREFIX = 'tiktok:tokens:';

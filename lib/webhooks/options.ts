@@ -10,42 +10,42 @@ import { resolveVerification, type WebhookVerification } from './verify';
 /** Options of {@link tiktokWebhook}. */
 export interface TikTokWebhookOptions {
   /** The app's client secret: the key of every delivery's HMAC. Default: `TIKTOK_CLIENT_SECRET`. */
-  clientSecret?: string;
+  clientSecret?: string | undefined;
   /** Events for another client key are refused (400). Default: `TIKTOK_CLIENT_KEY` (no check when unset). */
-  clientKey?: string;
+  clientKey?: string | undefined;
   /** Accepted distance between the signature's timestamp and now, seconds. Default: `300`. */
-  toleranceSeconds?: number;
+  toleranceSeconds?: number | undefined;
   /** Bodies above this many bytes are refused with 413 without being kept. Default: 65 536 (64 KiB). */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
   /**
    * Called with every verified, first-seen event (unknown events included), awaited up to
    * `handlerTimeoutMs`. If it throws or runs out of time, the answer is 500 and the event's
    * dedupe claim is released, so TikTok's retry is processed again. Default: none.
    */
-  onEvent?: (event: TikTokWebhookEvent, req: Request) => unknown;
+  onEvent?: ((event: TikTokWebhookEvent, req: Request) => unknown) | undefined;
   /** How long `onEvent` may take before the delivery counts as failed, ms. Default: `10_000`. */
-  handlerTimeoutMs?: number;
+  handlerTimeoutMs?: number | undefined;
   /** `authorization.removed` deletes the user's stored tokens through it. Default: none. */
-  tokenManager?: Pick<TikTokTokenManager, 'delete'>;
+  tokenManager?: Pick<TikTokTokenManager, 'delete'> | undefined;
   /**
    * `authorization.removed` records the removal here, and `tiktokSessionRevocation()` (given the
    * same list) ends the user's sessions at their next request. Default: none.
    */
-  removals?: TikTokRemovalList;
+  removals?: TikTokRemovalList | undefined;
   /**
    * Drops duplicate deliveries (TikTok delivers at least once). The strategy's claim-store
    * interface: `RedisClaimStore` when several instances receive webhooks. Default: a
    * `MemoryClaimStore` of this middleware.
    */
-  claimStore?: TikTokStateClaimStore;
+  claimStore?: TikTokStateClaimStore | undefined;
   /** How long a delivery is remembered as seen, ms. Default: 73 h (TikTok retries for 72 h). */
-  dedupeTtlMs?: number;
+  dedupeTtlMs?: number | undefined;
   /** Structured logger (never given the signature, the secret or the body). Default: winston JSON lines. */
-  logger?: TikTokLogger;
+  logger?: TikTokLogger | undefined;
   /** Instruments from `createTikTokMetrics()`; feeds `webhooks{event,outcome}`. Default: none. */
-  metrics?: TikTokMetrics;
+  metrics?: TikTokMetrics | undefined;
   /** Clock, epoch ms (tolerance window, removal times). Default: `Date.now`. */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 export interface ResolvedWebhookOptions extends WebhookVerification {

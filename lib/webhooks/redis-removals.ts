@@ -17,9 +17,9 @@ export interface RedisRemovalListOptions {
   /** A connected node-redis client (the one sessions and tokens use). Required. */
   client: RedisRemovalClient;
   /** Key prefix; an entry is `<prefix><sha256(openId)>`. Default: `'tiktok:removed:'`. */
-  prefix?: string;
+  prefix?: string | undefined;
   /** How long an entry is kept, ms; at least the session lifetime. Default: 30 days. */
-  ttlMs?: number;
+  ttlMs?: number | undefined;
 }
 
 // Keeps the later of the stored and the new time, and (re)sets the expiry: one atomic step,

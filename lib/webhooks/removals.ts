@@ -29,11 +29,11 @@ export function removalTtl(value: unknown, owner: string): number {
 /** Options of {@link MemoryRemovalList}. */
 export interface MemoryRemovalListOptions {
   /** How long an entry is kept, ms; at least the session lifetime. Default: 30 days. */
-  ttlMs?: number;
+  ttlMs?: number | undefined;
   /** Most users kept; the oldest entries are dropped beyond it. Default: 100 000. */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
   /** Clock (epoch ms). Default: `Date.now`. */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 /**

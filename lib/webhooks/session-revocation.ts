@@ -17,7 +17,7 @@ export interface TikTokSessionRevocationOptions {
    */
   openIdOf?: (req: Request) => string | undefined;
   /** Structured logger. Default: winston JSON lines (`TIKTOK_LOG_LEVEL`). */
-  logger?: TikTokLogger;
+  logger?: TikTokLogger | undefined;
 }
 
 /** What `req.tiktokSessionRevoked` holds when this middleware ended the session. */

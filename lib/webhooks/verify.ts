@@ -6,18 +6,18 @@ import { checkSignature, SignatureError } from './signature';
 /** Options of {@link verifyTikTokWebhook}. */
 export interface VerifyTikTokWebhookOptions {
   /** The app's client secret (the HMAC key). Default: `TIKTOK_CLIENT_SECRET`. */
-  clientSecret?: string;
+  clientSecret?: string | undefined;
   /**
    * When set, an event for another client key is refused (VALIDATION_ERROR). Default:
    * `TIKTOK_CLIENT_KEY` when that is set, else no check.
    */
-  clientKey?: string;
+  clientKey?: string | undefined;
   /** Accepted distance between the signature's `t` and `now`, seconds. Default: `300`. */
-  toleranceSeconds?: number;
+  toleranceSeconds?: number | undefined;
   /** The current time, epoch milliseconds. Default: `Date.now()`. */
-  now?: number;
+  now?: number | undefined;
   /** Correlation ID of the errors thrown. Default: a fresh one. */
-  correlationId?: string;
+  correlationId?: string | undefined;
 }
 
 /** The settings every verification needs, validated once. */

@@ -77,16 +77,25 @@ describe('example/minimal.ts', () => {
       assert.match(dev, /;\s*HttpOnly/i);
       assert.match(dev, /;\s*SameSite=Lax/i);
       // trust proxy 1: the TLS-terminating proxy says https.
-      const prod = await withEnv({ NODE_ENV: 'production' }, async () => {
-        const res = await request(app())
-          .get('/auth/tiktok')
-          .set('X-Forwarded-Proto', 'https')
-          .expect(302);
-        const cookies = res.headers['set-cookie'];
-        assert.ok(Array.isArray(cookies) && typeof cookies[0] === 'string');
-        return cookies[0];
-      });
+      const prod = await withEnv(
+        { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32) },
+        async () => {
+          const res = await request(app())
+            .get('/auth/tiktok')
+            .set('X-Forwarded-Proto', 'https')
+            .expect(302);
+          const cookies = res.headers['set-cookie'];
+          assert.ok(Array.isArray(cookies) && typeof cookies[0] === 'string');
+          return cookies[0];
+        },
+      );
       assert.match(prod, /;\s*Secure/i);
+    });
+
+    it('refuses to start in production without SESSION_SECRET (a known secret forges sessions)', () => {
+      withEnv({ NODE_ENV: 'production', SESSION_SECRET: undefined }, () => {
+        assert.throws(app, /Set SESSION_SECRET/);
+      });
     });
   });
 });

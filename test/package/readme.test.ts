@@ -19,7 +19,7 @@ describe('package: README and docs/ code blocks', function () {
   this.timeout(60_000);
   after(() => rmSync(OUT, { recursive: true, force: true }));
 
-  it('every ```ts block type-checks against the built package', () => {
+  it('every ```ts block type-checks against the built package, exactOptionalPropertyTypes on or off', () => {
     const blocks = documentedBlocks();
     assert.ok(blocks.length >= 10, `expected the docs' code blocks, found ${blocks.length}`);
     assert.ok(
@@ -51,14 +51,23 @@ describe('package: README and docs/ code blocks', function () {
       { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
     );
     assert.ok(config);
-    const program = ts.createProgram(files, { ...config.options, noEmit: true });
-    const problems = ts
-      .getPreEmitDiagnostics(program)
-      .filter((d) => d.file !== undefined && files.includes(resolve(d.file.fileName)))
-      .map((d) => {
-        const where = d.file?.fileName.replace(`${OUT}/`, '') ?? '';
-        return `${where}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+    // Twice: with the repo's settings, and with exactOptionalPropertyTypes on, as `tsc --init`
+    // sets it (an option passed through from an optional value must type-check there too).
+    const problems = [false, true].flatMap((exact) => {
+      const program = ts.createProgram(files, {
+        ...config.options,
+        exactOptionalPropertyTypes: exact,
+        noEmit: true,
       });
+      return ts
+        .getPreEmitDiagnostics(program)
+        .filter((d) => d.file !== undefined && files.includes(resolve(d.file.fileName)))
+        .map((d) => {
+          const where = d.file?.fileName.replace(`${OUT}/`, '') ?? '';
+          const setting = exact ? ' (exactOptionalPropertyTypes)' : '';
+          return `${where}${setting}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+        });
+    });
     assert.deepEqual(problems, []);
   });
 });

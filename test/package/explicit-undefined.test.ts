@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import express from 'express';
+import session from 'express-session';
+import request from 'supertest';
+import {
+  MemoryClaimStore,
+  MemoryTokenStore,
+  TikTokAPIError,
+  TikTokClient,
+  TikTokStrategy,
+  TikTokTokenManager,
+  tiktokErrorHandler,
+  tiktokReturnTo,
+  tiktokWebhook,
+} from '../../lib';
+import { startTikTokEmulator } from '../../lib/testing';
+import { makeTokens } from '../support/token-fixtures';
+
+// The option types say `key?: T | undefined` (exactOptionalPropertyTypes users pass
+// `process.env.X` through): an option given as `undefined` must mean "not given", for every
+// optional key of every options interface. The keys come from the pinned public type surface, so
+// an option added later is covered without editing this file.
+const SNAPSHOT = join(__dirname, 'api-surface.snapshot.txt');
+
+function undefinedOptions(entry: string, iface: string): Record<string, undefined> {
+  const prefix = `${entry}:${iface}#`;
+  const keys = readFileSync(SNAPSHOT, 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith(prefix))
+    .map((line) => /^[^#]+#(\w+)\?:/.exec(line)?.[1])
+    .filter((key): key is string => key !== undefined);
+  assert.ok(keys.length > 0, `no optional keys of ${iface} in the snapshot`);
+  return Object.fromEntries(keys.map((key) => [key, undefined]));
+}
+
+const none = (iface: string): Record<string, undefined> =>
+  undefinedOptions('passport-tiktok', iface);
+
+const CREDENTIALS = {
+  clientKey: 'client-key',
+  clientSecret: 'client-secret',
+  redirectUri: 'https://app.example/auth/tiktok/callback',
+};
+
+/** The authorization URL's query without its per-call values (state, PKCE challenge). */
+function fixedQuery(url: string): Record<string, string> {
+  const query = Object.fromEntries(new URL(url).searchParams);
+  delete query.state;
+  delete query.code_challenge;
+  return query;
+}
+
+describe('package: options given as undefined are defaults', () => {
+  it('TikTokClient: every option undefined gives the default client', async () => {
+    const client = new TikTokClient({ ...none('TikTokClientOptions'), ...CREDENTIALS });
+    const plain = new TikTokClient(CREDENTIALS);
+    const url = await client.getAuthorizationUrl({
+      ...none('AuthorizationUrlOptions'),
+    });
+    assert.deepEqual(fixedQuery(url.url), fixedQuery((await plain.getAuthorizationUrl()).url));
+    assert.match(url.state, /^[0-9a-f]{64}$/);
+    assert.equal(typeof url.codeVerifier, 'string');
+  });
+
+  it('TikTokStrategy: every option undefined starts the same login as the defaults', async () => {
+    const redirectOf = async (strategy: TikTokStrategy): Promise<Record<string, string>> => {
+      const app = express();
+      app.use(session({ secret: 'test', resave: false, saveUninitialized: false }));
+      app.get('/auth/tiktok', (req, res, next) => {
+        strategy.redirect = (url: string) => res.redirect(url);
+        strategy.error = next;
+        strategy.authenticate(req, {});
+      });
+      const res = await request(app).get('/auth/tiktok').expect(302);
+      return fixedQuery(String(res.headers.location));
+    };
+    const options = {
+      clientKey: CREDENTIALS.clientKey,
+      clientSecret: CREDENTIALS.clientSecret,
+      callbackURL: CREDENTIALS.redirectUri,
+    };
+    const withUndefined = new TikTokStrategy({ ...none('TikTokStrategyOptions'), ...options });
+    assert.deepEqual(
+      await redirectOf(withUndefined),
+      await redirectOf(new TikTokStrategy(options)),
+    );
+  });
+
+  it('TikTokTokenManager and MemoryClaimStore: every option undefined works', async () => {
+    const tt = await startTikTokEmulator({
+      ...undefinedOptions('passport-tiktok/testing', 'TikTokEmulatorOptions'),
+    });
+    try {
+      const openId = tt.addUser().openId;
+      const client = new TikTokClient({
+        ...CREDENTIALS,
+        ...tt.endpoints,
+        clientKey: tt.clientKey,
+        clientSecret: tt.clientSecret,
+      });
+      const manager = new TikTokTokenManager({
+        ...none('TikTokTokenManagerOptions'),
+        client,
+        store: new MemoryTokenStore(),
+      });
+      const tokens = makeTokens(openId);
+      await manager.save(openId, tokens);
+      assert.equal(await manager.getAccessToken(openId), tokens.access_token);
+      const claims = new MemoryClaimStore({ ...none('MemoryClaimStoreOptions') });
+      assert.equal(await claims.claim('k', 1000), true);
+      assert.equal(await claims.claim('k', 1000), false);
+    } finally {
+      await tt.close();
+    }
+  });
+
+  it('tiktokErrorHandler, tiktokReturnTo and tiktokWebhook: every option undefined is the default', async () => {
+    const app = express();
+    app.get('/fail', () => {
+      throw new TikTokAPIError({
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'down',
+        correlationId: 'tiktok-1-abcdef01',
+      });
+    });
+    app.get('/done', tiktokReturnTo({ ...none('TikTokReturnToOptions') }));
+    app.post(
+      '/webhook',
+      tiktokWebhook({ ...none('TikTokWebhookOptions'), clientSecret: 'webhook-secret' }),
+    );
+    app.use(tiktokErrorHandler({ ...none('TikTokErrorHandlerOptions') }));
+    const failed = await request(app).get('/fail').set('Accept', 'application/json').expect(503);
+    assert.equal(failed.headers['retry-after'], '5');
+    assert.equal((await request(app).get('/done').expect(302)).headers.location, '/');
+    // Unsigned: refused by the signature check, as with the defaults.
+    await request(app).post('/webhook').send('{}').expect(401);
+  });
+});
