@@ -13,6 +13,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { parseLogLevel } from './config';
 import { createPassport } from './login';
 import { createExampleLogger } from './logger';
+import { sameLoopbackHost } from './loopback-host';
 import { FAVICON_SVG } from './pages/layout';
 import { loginFailedPage } from './pages/login-failed';
 import { DEFAULT_LOGIN_RATE_LIMIT, type LoginRateLimit } from './rate-limit';
@@ -139,7 +140,7 @@ export function createApp(options: ExampleAppOptions): ExampleApp {
   const app = express();
   app.disable('x-powered-by');
   if (options.trustProxy !== undefined) app.set('trust proxy', options.trustProxy);
-  app.use(requestLogger(logger), securityHeaders);
+  app.use(requestLogger(logger), securityHeaders, sameLoopbackHost(options.callbackURL));
   // Before the session: these keep answering while Redis is down. NOTE: the failure page must
   // not need the session, or a session-store outage would redirect to it over and over; the
   // failure reaches it in the query (`?error=<code>&correlationId=<id>`, see routes/auth.ts).
