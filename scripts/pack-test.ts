@@ -10,7 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, posix, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..');
 const started = Date.now();
@@ -74,10 +74,13 @@ function pack(into: string): Packed {
   return { tarball: join(into, entry.filename), files };
 }
 
-/** What may ship: the build, the docs, the changelog, the security policy, the licence. Nothing else. */
+/**
+ * What may ship: the build, the docs and their API reference (docs/api/, Markdown), the
+ * changelog, the security policy, the licence. Nothing else.
+ */
 function checkFileList(files: string[], extracted: string, readme: string): void {
   const allowed =
-    /^(dist\/.+\.(js|d\.ts|js\.map)|docs\/[A-Za-z0-9-]+\.md|README\.md|CHANGELOG\.md|SECURITY\.md|LICENSE|package\.json)$/;
+    /^(dist\/.+\.(js|d\.ts|js\.map)|docs\/[A-Za-z0-9-]+\.md|docs\/api\/[A-Za-z0-9/_-]+\.md|README\.md|CHANGELOG\.md|SECURITY\.md|LICENSE|package\.json)$/;
   const unexpected = files.filter((f) => !allowed.test(f));
   if (unexpected.length > 0) fail(`unexpected files in the tarball: ${unexpected.join(', ')}`);
   const forbidden = files.filter((f) =>
@@ -112,12 +115,24 @@ function checkFileList(files: string[], extracted: string, readme: string): void
       fail(`${file} contains something that looks like a secret`);
     }
   }
-  // README links work on the npm page: relative ones must point into the package.
+  // README links work on the npm page, and the shipped docs' links in node_modules: relative
+  // ones must point into the package (links out of docs/ to the repository's other files, such
+  // as example/ or test/, are GitHub's to serve and are not checked here).
   for (const m of readme.matchAll(/\]\(([^)\s]+)\)/g)) {
     const target = m[1] ?? '';
     if (/^(https?:|mailto:|#)/.test(target)) continue;
     const path = target.split('#')[0] ?? '';
     if (!files.includes(path)) fail(`README links to ${target}, which is not in the package`);
+  }
+  for (const doc of files.filter((f) => f.startsWith('docs/'))) {
+    const text = readFileSync(join(extracted, doc), 'utf8');
+    for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      const target = (m[1] ?? '').split('#')[0] ?? '';
+      if (target === '' || /^(https?:|mailto:)/.test(target)) continue;
+      const path = posix.normalize(posix.join(posix.dirname(doc), target));
+      const inDocs = path.startsWith('docs/');
+      if (inDocs && !files.includes(path)) fail(`${doc} links to ${target}, which is not shipped`);
+    }
   }
 }
 
