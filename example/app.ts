@@ -140,11 +140,13 @@ export function createApp(options: ExampleAppOptions): ExampleApp {
   const app = express();
   app.disable('x-powered-by');
   if (options.trustProxy !== undefined) app.set('trust proxy', options.trustProxy);
-  app.use(requestLogger(logger), securityHeaders, sameLoopbackHost(options.callbackURL));
+  app.use(requestLogger(logger), securityHeaders);
   // Before the session: these keep answering while Redis is down. NOTE: the failure page must
   // not need the session, or a session-store outage would redirect to it over and over; the
   // failure reaches it in the query (`?error=<code>&correlationId=<id>`, see routes/auth.ts).
   app.use(opsRoutes({ storage, registry, oauthEnabled }));
+  // After the ops routes: health checks and scrapers on 127.0.0.1 get answers, not redirects.
+  app.use(sameLoopbackHost(options.callbackURL));
   // Before any body parser (the signature covers the raw body) and the session (TikTok has none).
   app.post(
     WEBHOOK_PATH,

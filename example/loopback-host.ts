@@ -16,7 +16,12 @@ export function sameLoopbackHost(callbackURL: string): RequestHandler {
   if (!LOOPBACK.has(target.hostname)) return (_req, _res, next) => next();
   return (req, res, next) => {
     const host = req.get('host');
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || host === undefined) {
+    // A request target that is not a path (`GET http://…`, `GET *`) is left alone.
+    if (
+      (req.method !== 'GET' && req.method !== 'HEAD') ||
+      host === undefined ||
+      !req.originalUrl.startsWith('/')
+    ) {
       next();
       return;
     }

@@ -1,4 +1,5 @@
 // app.ts — "Log in with TikTok" in an Express app, as one file.
+import { randomBytes } from 'node:crypto';
 import express from 'express';
 import session from 'express-session';
 import passport from 'passport';
@@ -33,9 +34,10 @@ export function createApp(tiktok: TikTokStrategyOptions = {}): express.Express {
     ),
   );
 
-  // A known secret lets anyone forge session cookies: production must set its own.
+  // A known secret lets anyone forge session cookies: production must set its own; elsewhere
+  // an unset one is random (sessions then end when the process restarts).
   const secret = process.env.SESSION_SECRET;
-  if (secret === undefined && process.env.NODE_ENV === 'production') {
+  if (!secret && process.env.NODE_ENV === 'production') {
     throw new Error('Set SESSION_SECRET (a long random string) to run in production');
   }
 
@@ -43,7 +45,7 @@ export function createApp(tiktok: TikTokStrategyOptions = {}): express.Express {
   app.set('trust proxy', 1); // behind a TLS-terminating proxy / load balancer
   app.use(
     session({
-      secret: secret ?? 'dev-only-secret',
+      secret: secret || randomBytes(32).toString('hex'),
       resave: false,
       saveUninitialized: false,
       // Secure (sent over https only) in production. Over plain http (local dev, supertest) a

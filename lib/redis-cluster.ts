@@ -61,7 +61,7 @@ const lastRun = new WeakMap<object, number>();
  */
 export async function refreshRedisClusterTopology(
   cluster: unknown,
-  options: { minGapMs?: number } = {},
+  options: { minGapMs?: number | undefined } = {},
 ): Promise<boolean> {
   if (!isRedisCluster(cluster) || typeof cluster !== 'object' || cluster === null) return false;
   const inFlight = running.get(cluster);

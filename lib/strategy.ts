@@ -635,7 +635,7 @@ async function completeLogin(
       ctx,
       'ACCESS_DENIED',
       reason,
-      typeof message === 'string' ? message : VERIFY_REFUSED_MESSAGE,
+      typeof message === 'string' && message.trim() !== '' ? message : VERIFY_REFUSED_MESSAGE,
     );
     return;
   }
@@ -875,8 +875,8 @@ function runVerify(input: VerifyInput): Promise<VerifyOutcome> {
 /**
  * Fails the login (passport `fail()`): the info carries `code`, `message`, `correlationId` and
  * `status`, is put on `req.tiktokLoginFailure` for tiktokErrorHandler (with `failWithError`),
- * and, when the route has a `failureRedirect`, is recorded in the session for
- * `getTikTokLoginFailure()`. `reason` is for the log only.
+ * and is recorded in the session for `getTikTokLoginFailure()` when the route has a
+ * `failureRedirect`, or `failWithError` and a message of its own. `reason` is for the log only.
  */
 function failLogin(
   ctx: FlowContext,
@@ -894,7 +894,12 @@ function failLogin(
   const res = ctx.req.res;
   if (res !== undefined && !res.headersSent) res.setHeader('X-Correlation-Id', ctx.correlationId);
   const session = sessionOf(ctx.req);
-  if (ctx.options.failureRedirect !== undefined && session !== undefined) {
+  // NOTE: with failWithError only a failure whose message the redirect's query cannot carry is
+  // recorded: a bot's failed callbacks on fresh sessions must not make the store keep them.
+  const record =
+    ctx.options.failureRedirect !== undefined ||
+    (ctx.options.failWithError === true && message !== loginFailureMessage(code));
+  if (record && session !== undefined) {
     recordLoginFailure(session, { code, correlationId: ctx.correlationId, message });
   }
   ctx.log('warn', '[TikTokOAuth] login - failure', {

@@ -80,9 +80,9 @@ export interface TikTokLoginFailure {
   code: TikTokErrorCode;
   /**
    * A message for people: the fixed one of `code`, or, for a failure recorded in the session,
-   * the message your verify refused the user with (`done(null, false, { message })`) or a more
-   * precise fixed one of the strategy's. Never anything from the request or from TikTok. Escape
-   * it when you put it in HTML, like any text.
+   * the text your verify refused the user with (`done(null, false, { message })`: your app's
+   * text, whatever it put in it) or a more precise fixed one of the strategy's. The package adds
+   * nothing from the request or from TikTok. Escape it when you put it in HTML, like any text.
    */
   message: string;
   /** Quote it to support; it is on every log line of that login. */
@@ -108,6 +108,11 @@ export interface TikTokLoginFailure {
 export function getTikTokLoginFailure(req: Request): TikTokLoginFailure | undefined {
   const session = sessionOf(req);
   const recorded = session === undefined ? undefined : takeLoginFailure(session);
+  const fromQuery = queryFailure(req);
+  // The query names the failure this page is for: a recorded one of another login is stale.
+  if (recorded !== undefined && fromQuery?.correlationId !== undefined) {
+    if (fromQuery.correlationId !== recorded.correlationId) return fromQuery;
+  }
   if (recorded !== undefined) {
     return {
       code: recorded.code,
@@ -115,6 +120,11 @@ export function getTikTokLoginFailure(req: Request): TikTokLoginFailure | undefi
       message: recorded.message ?? loginFailureMessage(recorded.code),
     };
   }
+  return fromQuery;
+}
+
+/** The `?error=<code>&correlationId=<id>` of tiktokErrorHandler's `failureRedirect`, if valid. */
+function queryFailure(req: Request): TikTokLoginFailure | undefined {
   const query = rawQueryOf(req);
   const codes = query.getAll('error');
   const ids = query.getAll('correlationId');

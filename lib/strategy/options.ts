@@ -184,6 +184,12 @@ export interface TikTokAuthenticateOptions {
   disableAutoAuth?: boolean | undefined;
   /** passport's own: when set, a failure is also recorded for `getTikTokLoginFailure()`. */
   failureRedirect?: string | undefined;
+  /**
+   * passport's own: failures go to the error handler. A failure with a message of its own
+   * (verify's refusal) is then also recorded for `getTikTokLoginFailure()`, since
+   * `tiktokErrorHandler({ failureRedirect })` carries only the code and correlation ID.
+   */
+  failWithError?: boolean | undefined;
 }
 
 /** What a failed login reports (`info` of passport's callback, `req.tiktokLoginFailure`). */
@@ -199,9 +205,9 @@ declare module 'passport' {
   /** `passport.authenticate('tiktok', { returnTo, disableAutoAuth })` (TikTokStrategy). */
   interface AuthenticateOptions {
     /** Where to go after login (validated: same-origin path, else `/`). */
-    returnTo?: string;
+    returnTo?: string | undefined;
     /** Always show TikTok's consent screen for this login. */
-    disableAutoAuth?: boolean;
+    disableAutoAuth?: boolean | undefined;
   }
 }
 

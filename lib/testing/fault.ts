@@ -24,37 +24,37 @@ const MALFORMED_KINDS: ReadonlySet<string> = new Set<MalformedKind>([
  */
 export interface EmulatorFault {
   /** Answer with this HTTP status. Default 200 when `body` is given. */
-  status?: number;
+  status?: number | undefined;
   /** Answer with this body: a string as-is (text/plain), an object as JSON. Default empty. */
-  body?: string | object;
+  body?: string | object | undefined;
   /** Extra response headers (also added to normal handling after a delay). */
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | undefined;
   /**
    * An error in TikTok's shape for that endpoint: flat `{error, error_description, log_id}` for
    * token/revoke, the `{data:{}, error:{code, message, log_id}}` envelope for user info, and a
    * redirect back to `redirect_uri` with `error=` for authorize. Default status 200.
    */
-  tiktokError?: { error: string; description?: string; status?: number };
+  tiktokError?: { error: string; description?: string; status?: number } | undefined;
   /** Adds a `Retry-After` header (use with `status: 429` or `503`). */
-  retryAfter?: number | string;
+  retryAfter?: number | string | undefined;
   /** Wait this long before answering. */
-  delayMs?: number;
+  delayMs?: number | undefined;
   /** Accept the request and never answer (until the client gives up or `close()`). */
-  hang?: boolean;
+  hang?: boolean | undefined;
   /** Destroy the connection before any byte, or after the headers and half the body. */
-  reset?: 'before-headers' | 'mid-body';
+  reset?: 'before-headers' | 'mid-body' | undefined;
   /** HTTP 200 with a broken body; `oversized` is 10 MiB of application/json. */
-  malformed?: MalformedKind;
+  malformed?: MalformedKind | undefined;
   /** HTTP 200 with a success-looking JSON body written one byte per `intervalMs` (default 1000). */
-  trickle?: { intervalMs?: number };
+  trickle?: { intervalMs?: number } | undefined;
   /** Answer 302 with this `Location`. */
-  redirect?: string;
+  redirect?: string | undefined;
   /** Only requests for which this returns true consume (or roll for) the fault. */
-  match?: (req: RecordedRequest) => boolean;
+  match?: ((req: RecordedRequest) => boolean) | undefined;
   /** How many requests the fault applies to. Default 1 (Infinity with `probability`). */
-  times?: number;
+  times?: number | undefined;
   /** Apply to this share (0..1) of matching requests, at random; persistent unless `times`. */
-  probability?: number;
+  probability?: number | undefined;
 }
 
 function fail(what: string): never {

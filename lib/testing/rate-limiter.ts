@@ -10,7 +10,7 @@ export interface EmulatorRateLimit {
    * `Retry-After` of the 429, in whole seconds, or `'window'`: the seconds until the oldest
    * counted request leaves the window. Default: no `Retry-After` (TikTok documents none).
    */
-  retryAfter?: number | 'window';
+  retryAfter?: number | 'window' | undefined;
 }
 
 /** The limit of each endpoint that has one. */

@@ -4,13 +4,13 @@ import { buildTikTokWebhookBody, signTikTokWebhook } from './webhook-signing';
 /** Retry timings of the emulator's webhook deliveries (TikTok: exponential backoff for 72 h). */
 export interface EmulatorWebhookRetry {
   /** Attempts per delivery, the first included. Default `5`. */
-  attempts?: number;
+  attempts?: number | undefined;
   /** Wait before the first retry, ms; doubled before each next one. Default `1000`. */
-  baseDelayMs?: number;
+  baseDelayMs?: number | undefined;
   /** Longest wait between attempts, ms. Default `60_000`. */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
   /** Time allowed for one attempt's answer, ms. Default `5000`. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /** One POST of a delivery. */

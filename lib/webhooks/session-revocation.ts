@@ -15,7 +15,7 @@ export interface TikTokSessionRevocationOptions {
    * this package version, or by other means). Such a session is ended when any removal is on
    * record for that user. Default: none (unstamped sessions are not checked).
    */
-  openIdOf?: (req: Request) => string | undefined;
+  openIdOf?: ((req: Request) => string | undefined) | undefined;
   /** Structured logger. Default: winston JSON lines (`TIKTOK_LOG_LEVEL`). */
   logger?: TikTokLogger | undefined;
 }

@@ -38,6 +38,32 @@ describe('example/loopback-host.ts', () => {
     assert.ok(String(res.headers.location).startsWith('http://localhost:3000/'));
   });
 
+  it('leaves a request target that is not a path alone (absolute-form, asterisk-form)', async () => {
+    const absolute = await request(app).get('/').set('Host', '127.0.0.1:3000');
+    assert.equal(absolute.status, 302); // the control: a path is redirected
+    const { createServer } = await import('node:http');
+    const { connect } = await import('node:net');
+    const server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as import('node:net').AddressInfo;
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.end(
+            'GET http://evil.example/x HTTP/1.1\r\nHost: 127.0.0.1:3000\r\nConnection: close\r\n\r\n',
+          );
+        });
+        let text = '';
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      assert.match(raw, /^HTTP\/1\.1 200/, raw.split('\r\n')[0]);
+    } finally {
+      server.close();
+    }
+  });
+
   it('does nothing when the callback URL is not on a loopback host (a deployed app)', async () => {
     const deployed = appFor('https://app.example/auth/tiktok/callback');
     const res = await request(deployed).get('/').set('Host', '127.0.0.1:3000');

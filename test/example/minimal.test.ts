@@ -93,9 +93,11 @@ describe('example/minimal.ts', () => {
     });
 
     it('refuses to start in production without SESSION_SECRET (a known secret forges sessions)', () => {
-      withEnv({ NODE_ENV: 'production', SESSION_SECRET: undefined }, () => {
-        assert.throws(app, /Set SESSION_SECRET/);
-      });
+      for (const unset of [undefined, '']) {
+        withEnv({ NODE_ENV: 'production', SESSION_SECRET: unset }, () => {
+          assert.throws(app, /Set SESSION_SECRET/);
+        });
+      }
     });
   });
 });

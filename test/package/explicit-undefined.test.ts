@@ -6,6 +6,7 @@ import session from 'express-session';
 import request from 'supertest';
 import {
   MemoryClaimStore,
+  MemoryRemovalList,
   MemoryTokenStore,
   TikTokAPIError,
   TikTokClient,
@@ -14,14 +15,15 @@ import {
   tiktokErrorHandler,
   tiktokReturnTo,
   tiktokWebhook,
+  verifyTikTokWebhook,
 } from '../../lib';
 import { startTikTokEmulator } from '../../lib/testing';
 import { makeTokens } from '../support/token-fixtures';
 
 // The option types say `key?: T | undefined` (exactOptionalPropertyTypes users pass
-// `process.env.X` through): an option given as `undefined` must mean "not given", for every
-// optional key of every options interface. The keys come from the pinned public type surface, so
-// an option added later is covered without editing this file.
+// `process.env.X` through): an option given as `undefined` must mean "not given". Each options
+// interface below is given every optional key as `undefined`; the keys come from the pinned
+// public type surface, so an option added later is covered without editing this file.
 const SNAPSHOT = join(__dirname, 'api-surface.snapshot.txt');
 
 function undefinedOptions(entry: string, iface: string): Record<string, undefined> {
@@ -56,6 +58,7 @@ describe('package: options given as undefined are defaults', () => {
   it('TikTokClient: every option undefined gives the default client', async () => {
     const client = new TikTokClient({ ...none('TikTokClientOptions'), ...CREDENTIALS });
     const plain = new TikTokClient(CREDENTIALS);
+    assert.deepEqual(client.toJSON(), plain.toJSON());
     const url = await client.getAuthorizationUrl({
       ...none('AuthorizationUrlOptions'),
     });
@@ -136,5 +139,16 @@ describe('package: options given as undefined are defaults', () => {
     assert.equal((await request(app).get('/done').expect(302)).headers.location, '/');
     // Unsigned: refused by the signature check, as with the defaults.
     await request(app).post('/webhook').send('{}').expect(401);
+    assert.throws(
+      () =>
+        verifyTikTokWebhook('{}', 't=1,s=00', {
+          ...none('VerifyTikTokWebhookOptions'),
+          clientSecret: 'webhook-secret',
+        }),
+      (err: unknown) => err instanceof TikTokAPIError && err.code === 'INVALID_SIGNATURE',
+    );
+    const removals = new MemoryRemovalList({ ...none('MemoryRemovalListOptions') });
+    await removals.record('open-id-1', Date.now());
+    assert.notEqual(await removals.removedAt('open-id-1'), undefined);
   });
 });

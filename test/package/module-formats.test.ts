@@ -36,7 +36,13 @@ function newestSourceMtime(dir: string): number {
 async function ensureBuilt(): Promise<void> {
   const entry = join(ROOT, 'dist/index.js');
   if (existsSync(entry) && statSync(entry).mtimeMs >= newestSourceMtime(join(ROOT, 'lib'))) return;
-  await run(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build'], { cwd: ROOT });
+  // npm's own CLI under this node when npm started the tests (no shell needed, Windows too).
+  const npmCli = process.env.npm_execpath;
+  if (npmCli !== undefined && npmCli.endsWith('.js')) {
+    await run(process.execPath, [npmCli, 'run', 'build'], { cwd: ROOT });
+  } else {
+    await run('npm', ['run', 'build'], { cwd: ROOT, shell: process.platform === 'win32' });
+  }
 }
 
 describe('package: the built package from another project (dist/)', function () {

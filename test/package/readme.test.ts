@@ -51,8 +51,8 @@ describe('package: README and docs/ code blocks', function () {
       { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
     );
     assert.ok(config);
-    // Twice: with the repo's settings, and with exactOptionalPropertyTypes on, as `tsc --init`
-    // sets it (an option passed through from an optional value must type-check there too).
+    // Twice: exactOptionalPropertyTypes off (the repo's setting) and on, as `tsc --init` sets it
+    // (an option passed through from an optional value must type-check there too).
     const problems = [false, true].flatMap((exact) => {
       const program = ts.createProgram(files, {
         ...config.options,

@@ -127,6 +127,62 @@ describe('TikTokStrategy', () => {
             assert.equal(field(res.body, 'error', 'code'), 'INVALID_STATE');
           });
         });
+
+        describe("tiktokErrorHandler's failureRedirect: a user refused by verify", () => {
+          const fx = useLoginFixture({
+            express: version,
+            errorRedirect: '/login?from=tiktok',
+            verify: (_accessToken, _refreshToken, _profile, done) =>
+              done(null, false, { message: 'This account is suspended.' }),
+          });
+
+          async function refusedLogin(): Promise<{
+            agent: ReturnType<typeof fx.browser>;
+            location: string;
+          }> {
+            const agent = fx.browser();
+            const callback = await consent(await startLogin(agent));
+            const res = await agent.get(callback).set('Accept', 'text/html');
+            assert.equal(res.status, 302);
+            const location = String(res.headers.location);
+            assert.match(
+              location,
+              /^\/login\?from=tiktok&error=ACCESS_DENIED&correlationId=tiktok-/,
+            );
+            return { agent, location };
+          }
+
+          it("the failure page learns verify's message, which the redirect cannot carry", async () => {
+            const { agent, location } = await refusedLogin();
+            const failure = field((await agent.get(location)).body, 'failure');
+            assert.equal(field(failure, 'code'), 'ACCESS_DENIED');
+            assert.equal(field(failure, 'message'), 'This account is suspended.');
+            assert.equal(
+              field(failure, 'correlationId'),
+              new URL(location, 'http://app.test').searchParams.get('correlationId'),
+            );
+          });
+
+          it("a later failure page for another login gets that login's failure, not the stale one", async () => {
+            const { agent } = await refusedLogin();
+            const other = await agent.get(
+              '/login?error=TIMEOUT_ERROR&correlationId=tiktok-1-abcdef01',
+            );
+            assert.deepEqual(field(other.body, 'failure'), {
+              code: 'TIMEOUT_ERROR',
+              correlationId: 'tiktok-1-abcdef01',
+              message: userMessage('TIMEOUT_ERROR'),
+            });
+            assert.equal(field((await agent.get('/login')).body, 'failure'), null);
+          });
+
+          it('a failure with the fixed message of its code records nothing in the session', async () => {
+            const agent = fx.browser();
+            await agent.get('/auth/tiktok/callback?code=x').set('Accept', 'text/html').expect(302);
+            const me = await agent.get('/me');
+            assert.deepEqual(field(me.body, 'session'), {});
+          });
+        });
       });
     }
   });

@@ -177,13 +177,15 @@ describe('TikTokStrategy', () => {
           );
         });
 
-        it('done(null, false) → fail with the refusal message, not "you cancelled"', async () => {
-          const result = await run(
-            (o) => new TikTokStrategy(o, (_at, _rt, _p, done) => done(null, false)),
-          );
-          assert.equal(result.outcome, 'fail');
-          assert.equal(field(result.info, 'code'), 'ACCESS_DENIED');
-          assert.equal(field(result.info, 'message'), VERIFY_REFUSED_MESSAGE);
+        it('done(null, false) or an empty message → fail with the refusal message, not "you cancelled"', async () => {
+          for (const info of [undefined, { message: '' }, { message: '  ' }]) {
+            const result = await run(
+              (o) => new TikTokStrategy(o, (_at, _rt, _p, done) => done(null, false, info)),
+            );
+            assert.equal(result.outcome, 'fail');
+            assert.equal(field(result.info, 'code'), 'ACCESS_DENIED');
+            assert.equal(field(result.info, 'message'), VERIFY_REFUSED_MESSAGE);
+          }
         });
 
         it('done(err) → error', async () => {
