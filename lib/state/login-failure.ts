@@ -110,8 +110,8 @@ export function getTikTokLoginFailure(req: Request): TikTokLoginFailure | undefi
   const recorded = session === undefined ? undefined : takeLoginFailure(session);
   const fromQuery = queryFailure(req);
   // The query names the failure this page is for: a recorded one of another login is stale.
-  if (recorded !== undefined && fromQuery?.correlationId !== undefined) {
-    if (fromQuery.correlationId !== recorded.correlationId) return fromQuery;
+  if (fromQuery !== undefined && fromQuery.correlationId !== recorded?.correlationId) {
+    return fromQuery;
   }
   if (recorded !== undefined) {
     return {
@@ -120,7 +120,7 @@ export function getTikTokLoginFailure(req: Request): TikTokLoginFailure | undefi
       message: recorded.message ?? loginFailureMessage(recorded.code),
     };
   }
-  return fromQuery;
+  return undefined;
 }
 
 /** The `?error=<code>&correlationId=<id>` of tiktokErrorHandler's `failureRedirect`, if valid. */
