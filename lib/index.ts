@@ -63,7 +63,12 @@ export { MemoryClaimStore } from './state/claims';
 export type { MemoryClaimStoreOptions, TikTokStateClaimStore } from './state/claims';
 export { RedisClaimStore } from './state/redis-claims';
 export type { RedisClaimClient, RedisClaimStoreOptions } from './state/redis-claims';
-export { TikTokTokenManager, MemoryTokenStore, RedisTokenStore } from './tokens';
+export {
+  TikTokTokenManager,
+  MemoryTokenStore,
+  RedisTokenStore,
+  UnreadableTokenRecordError,
+} from './tokens';
 export { tiktokWebhook } from './webhooks/middleware';
 export type { TikTokWebhookOptions } from './webhooks/options';
 export { verifyTikTokWebhook } from './webhooks/verify';

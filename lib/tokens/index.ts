@@ -5,5 +5,6 @@ export { MemoryTokenStore } from './memory-store';
 export { RedisTokenStore } from './redis-store';
 export type { RedisClientLike, RedisTokenStoreOptions } from './redis-store';
 export type { TokenRecordCacheOptions } from './record-cache';
+export { UnreadableTokenRecordError } from './store';
 export type { StoredTokenRecord, TokenStore } from './store';
 export type { TokenEncryptionKey, TokenEncryptionKeys } from './cipher';

@@ -11,7 +11,7 @@ import {
   type TikTokTokenManagerOptions,
 } from './manager-options';
 import { TokenRefresher } from './refresher';
-import type { StoredTokenRecord } from './store';
+import { UnreadableTokenRecordError, type StoredTokenRecord } from './store';
 import { noTokensError, storeError } from './token-errors';
 import { checkOpenId, checkTokens } from './inputs';
 
@@ -67,12 +67,8 @@ export class TikTokTokenManager {
     const clean = checkTokens(openId, tokens);
     const correlationId = acceptCorrelationId(opts.correlationId);
     for (let attempt = 1; attempt <= SAVE_ATTEMPTS; attempt++) {
-      const current = await this.read(openId, correlationId);
-      if (
-        await this.call(correlationId, () =>
-          this.o.store.compareAndSet(openId, current?.version, clean),
-        )
-      )
+      const version = await this.versionToReplace(openId, correlationId);
+      if (await this.call(correlationId, () => this.o.store.compareAndSet(openId, version, clean)))
         return;
     }
     throw storeError(new Error('the tokens kept changing while saving'), correlationId, this.log);
@@ -184,6 +180,33 @@ export class TikTokTokenManager {
 
   private isFresh(tokens: TikTokTokens, now: number): boolean {
     return tokens.expires_at - this.o.refreshSkewMs > now;
+  }
+
+  /**
+   * The version save() replaces: the stored record's, also of one the store cannot read (a lost
+   * or rotated-out key): logging in again replaces it instead of failing every login until an
+   * operator deletes it.
+   */
+  private async versionToReplace(
+    openId: string,
+    correlationId: string,
+  ): Promise<string | undefined> {
+    try {
+      return (await this.o.store.get(openId))?.version;
+    } catch (err) {
+      if (!(err instanceof UnreadableTokenRecordError))
+        throw storeError(err, correlationId, this.log);
+      this.log.log(
+        'warn',
+        '[TikTokOAuth] token_store - replacing stored tokens that cannot be read',
+        {
+          correlationId,
+          openId,
+          detail: err.cause instanceof Error ? err.cause.message.slice(0, 300) : err.message,
+        },
+      );
+      return err.version;
+    }
   }
 
   private read(openId: string, correlationId: string): Promise<StoredTokenRecord | undefined> {

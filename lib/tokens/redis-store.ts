@@ -14,7 +14,7 @@ import { redisDataError } from './redis-errors';
 import { isRedisCluster, refreshRedisClusterTopology } from '../redis-cluster';
 import { TokenRecordCache, type TokenRecordCacheOptions } from './record-cache';
 import { COMPARE_AND_SET, DELETE_IF_VERSION, RELEASE_LOCK } from './redis-scripts';
-import type { StoredTokenRecord, TokenStore } from './store';
+import { UnreadableTokenRecordError, type StoredTokenRecord, type TokenStore } from './store';
 import { StoredRecordError } from './token-record';
 
 /**
@@ -170,7 +170,10 @@ export class RedisTokenStore implements TokenStore {
     const [version, data] = list;
     if (version === null && data === null) return undefined;
     if (typeof version !== 'string' || typeof data !== 'string') {
-      throw this.unreadable(new StoredRecordError('the record hash lacks version or data'));
+      throw this.unreadable(
+        new StoredRecordError('the record hash lacks version or data'),
+        typeof version === 'string' ? version : undefined,
+      );
     }
     const cached = this.cache?.get(key, version, data);
     if (cached !== undefined) return { tokens: cached, version };
@@ -179,7 +182,7 @@ export class RedisTokenStore implements TokenStore {
       this.cache?.set(key, version, data, tokens);
       return { tokens, version };
     } catch (err) {
-      throw err instanceof StoredRecordError ? this.unreadable(err) : err;
+      throw err instanceof StoredRecordError ? this.unreadable(err, version) : err;
     }
   }
 
@@ -280,13 +283,16 @@ export class RedisTokenStore implements TokenStore {
     });
   }
 
-  private unreadable(err: StoredRecordError): TikTokAPIError {
-    return new TikTokAPIError({
-      code: 'CONFIGURATION_ERROR',
+  /** With the record's `version`, an error `save()` can replace the record after (at login). */
+  private unreadable(err: StoredRecordError, version?: string): TikTokAPIError {
+    const init = {
       message: `RedisTokenStore cannot read the tokens stored for this user: ${err.message}.`,
       correlationId: generateCorrelationId(),
       cause: err,
-    });
+    };
+    return version === undefined
+      ? new TikTokAPIError({ ...init, code: 'CONFIGURATION_ERROR' })
+      : new UnreadableTokenRecordError({ ...init, version });
   }
 }
 inspectsAsJson(RedisTokenStore);

@@ -1,4 +1,5 @@
 import type { TikTokTokens } from '../client/types';
+import { TikTokAPIError, type TikTokAPIErrorInit } from '../errors';
 
 /**
  * One user's tokens as stored, with the version they were written under. The version is an
@@ -18,7 +19,11 @@ export interface StoredTokenRecord {
  * guarantee of one TikTok refresh per grant rests on them (docs/tokens.md, "What happens on a refresh").
  */
 export interface TokenStore {
-  /** The user's tokens and their current version, or `undefined` when none are stored. */
+  /**
+   * The user's tokens and their current version, or `undefined` when none are stored. A record
+   * that exists but cannot be decoded (written under a key this store no longer has, altered, or
+   * plaintext where encryption is on) is thrown as an {@link UnreadableTokenRecordError}.
+   */
   get(openId: string): Promise<StoredTokenRecord | undefined>;
   /**
    * Writes `tokens` only if the stored version is still `expectedVersion` (`undefined`: only if
@@ -42,4 +47,22 @@ export interface TokenStore {
   acquireLock(openId: string, ttlMs: number): Promise<string | undefined>;
   /** Releases the lock only if `token` still holds it (never someone else's after expiry). */
   releaseLock(openId: string, token: string): Promise<void>;
+}
+
+/**
+ * A stored token record that exists but cannot be read: encrypted under a key the store does not
+ * have, altered, or unencrypted where encryption is on. A `CONFIGURATION_ERROR` (500) for
+ * `get()`, `getAccessToken()`, `refresh()` and `revoke()`, whose tokens are unusable, with the
+ * detail on the error log line. `save()` (at login) replaces such a record by compare-and-set
+ * against its {@link version}, so a user who logs in again is not locked out by tokens nobody
+ * can read. A custom {@link TokenStore} throws it from `get()` for the same behaviour.
+ */
+export class UnreadableTokenRecordError extends TikTokAPIError {
+  /** The stored record's version, for a compare-and-set that replaces it. Not a secret. */
+  readonly version: string;
+
+  constructor(init: Omit<TikTokAPIErrorInit, 'code'> & { readonly version: string }) {
+    super({ ...init, code: 'CONFIGURATION_ERROR' });
+    this.version = init.version;
+  }
 }

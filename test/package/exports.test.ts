@@ -22,6 +22,7 @@ const EXPORTS = [
   'TikTokErrorCode',
   'TikTokStrategy',
   'TikTokTokenManager',
+  'UnreadableTokenRecordError',
   'acceptCorrelationId',
   'createTikTokMetrics',
   'generateCorrelationId',

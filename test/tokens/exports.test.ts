@@ -3,11 +3,12 @@ import * as pkg from '../../lib';
 import * as tokens from '../../lib/tokens';
 
 describe('tokens', () => {
-  it('lib/tokens exports exactly the manager and the two stores (types aside)', () => {
+  it('lib/tokens exports exactly the manager, the two stores and the unreadable-record error (types aside)', () => {
     assert.deepEqual(Object.keys(tokens).sort(), [
       'MemoryTokenStore',
       'RedisTokenStore',
       'TikTokTokenManager',
+      'UnreadableTokenRecordError',
     ]);
   });
 
@@ -15,5 +16,6 @@ describe('tokens', () => {
     assert.equal(pkg.TikTokTokenManager, tokens.TikTokTokenManager);
     assert.equal(pkg.MemoryTokenStore, tokens.MemoryTokenStore);
     assert.equal(pkg.RedisTokenStore, tokens.RedisTokenStore);
+    assert.equal(pkg.UnreadableTokenRecordError, tokens.UnreadableTokenRecordError);
   });
 });

@@ -3,7 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import request from 'supertest';
-import { tiktokErrorHandler } from '../../lib';
+import { TikTokClient, TikTokTokenManager, tiktokErrorHandler } from '../../lib';
+import { startTikTokEmulator } from '../../lib/testing';
+import { UnreadableTokenRecordError } from '../../lib/tokens/store';
+import { CaptureLogger } from '../support/capture-logger';
+import { browser, CALLBACK_URL, emulatorOptions, login, startLoginApp } from '../support/login';
 import { RedisTokenStore } from '../../lib/tokens/redis-store';
 import { field } from '../support/json';
 import { trackServers } from '../support/servers';
@@ -148,5 +152,112 @@ describe('RedisTokenStore', () => {
         assert.equal(storeFailureLine(h).correlationId, 'req-4711');
       });
     }
+  });
+  // A record the store cannot read (its key lost or rotated out, or written in the clear before
+  // encryption was turned on) used to fail every later login of that user with 500: save() read
+  // the record for its compare-and-set version and threw CONFIGURATION_ERROR.
+  describe('a record nobody can read, then the user logs in again', () => {
+    const prefix = uniquePrefix();
+    let redis: TestRedis;
+
+    before(async function () {
+      redis = await connectTestRedis(this);
+    });
+    after(async () => {
+      if (redis === undefined) return;
+      await deleteKeys(redis, prefix);
+      await redis.close();
+    });
+
+    const encrypted = (): RedisTokenStore =>
+      new RedisTokenStore({ client: redis, prefix, encryptionKey: randomBytes(32) });
+
+    for (const [what, writer] of [
+      ['encrypted under a key this store does not have', encrypted],
+      [
+        'written in the clear before encryption was turned on',
+        () => new RedisTokenStore({ client: redis, prefix, allowPlaintext: true }),
+      ],
+    ] as const) {
+      it(`${what}: get() is CONFIGURATION_ERROR, save() replaces it and logs why`, async () => {
+        const h = managerHarness({ store: encrypted() });
+        const old = makeTokens(h.openId, { access_token: 'act.OLD-CANARY' });
+        await managerHarness({ store: writer() }).manager.save(h.openId, old);
+
+        const err = await rejectsWith(h.manager.get(h.openId), 'CONFIGURATION_ERROR');
+        assert.equal(err.retryable, false);
+        const raw = await h.store.get(h.openId).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        assert.ok(raw instanceof UnreadableTokenRecordError, String(raw));
+        assert.equal(raw.version, await redis.hGet(`${prefix}${h.openId}`, 'version'));
+
+        const fresh = makeTokens(h.openId, { access_token: 'act.NEW' });
+        await h.manager.save(h.openId, fresh, { correlationId: 'login-1' });
+        assert.equal((await h.manager.get(h.openId))?.access_token, 'act.NEW');
+        const replaced = h.logger.lines.filter((l) =>
+          l.message.endsWith('replacing stored tokens that cannot be read'),
+        );
+        assert.equal(replaced.length, 1, h.logger.text());
+        assert.equal(replaced[0]?.level, 'warn');
+        assert.equal(replaced[0]?.meta?.correlationId, 'login-1');
+        assert.match(String(replaced[0]?.meta?.detail), /key id [0-9a-f]{16}|not encrypted/);
+        assert.doesNotMatch(h.logger.text(), /CANARY|act\.NEW/);
+      });
+    }
+
+    it('a record rewritten between the read and the write: save() reads again and ends with the login tokens', async () => {
+      const store = encrypted();
+      const h = managerHarness({ store });
+      await managerHarness({ store: encrypted() }).manager.save(h.openId, makeTokens(h.openId));
+      // The first compare-and-set loses to a write made after the unreadable read.
+      const realCas = store.compareAndSet.bind(store);
+      let first = true;
+      store.compareAndSet = async (openId, version, tokens) => {
+        if (first) {
+          first = false;
+          await realCas(openId, version, makeTokens(openId, { access_token: 'act.RACE' }));
+        }
+        return realCas(openId, version, tokens);
+      };
+      await h.manager.save(h.openId, makeTokens(h.openId, { access_token: 'act.LOGIN' }));
+      assert.equal((await h.manager.get(h.openId))?.access_token, 'act.LOGIN');
+    });
+
+    it('a plain CONFIGURATION_ERROR (a key of another type) is not overwritten by save()', async () => {
+      const h = managerHarness({ store: encrypted() });
+      await redis.set(`${prefix}${h.openId}`, "someone else's value");
+      await rejectsWith(h.seed(), 'CONFIGURATION_ERROR');
+      assert.equal(await redis.get(`${prefix}${h.openId}`), "someone else's value");
+    });
+
+    it('end to end: the login of a user whose record is unreadable succeeds and stores new tokens', async () => {
+      const tt = await startTikTokEmulator({ autoApprove: true, redirectUris: [CALLBACK_URL] });
+      const logger = new CaptureLogger();
+      const client = new TikTokClient({
+        ...emulatorOptions(tt),
+        redirectUri: CALLBACK_URL,
+        logger,
+      });
+      const store = encrypted();
+      const manager = new TikTokTokenManager({ client, store, logger });
+      const app = await startLoginApp({ tt, strategy: { client, tokenManager: manager } });
+      try {
+        const openId = 'emulator-open-id-1';
+        await new TikTokTokenManager({ client, store: encrypted() }).save(
+          openId,
+          makeTokens(openId),
+        );
+        await rejectsWith(manager.get(openId), 'CONFIGURATION_ERROR');
+        const res = await login(browser(app.server));
+        assert.equal(res.status, 302, res.text);
+        assert.match((await manager.get(openId))?.access_token ?? '', /^act\./);
+        assert.ok(logger.text().includes('replacing stored tokens that cannot be read'));
+      } finally {
+        await app.close();
+        await tt.close();
+      }
+    });
   });
 });
