@@ -179,6 +179,7 @@ export function createApp(options: ExampleAppOptions): ExampleApp {
       store: storage.sessionStore,
       secret,
       secure: options.secureCookies ?? false,
+      logger,
     }),
   );
   app.use(passport.session());

@@ -14,9 +14,20 @@ export function redactRedisUrl(url: string): string {
 }
 
 /**
+ * How long a Redis connection may stay silent before it is dropped (and reconnected): a Redis
+ * that hangs (frozen, or cut off by a partition that drops packets) then answers 503 within this
+ * time instead of holding requests until TCP gives up. NOTE: node-redis's own default reconnect
+ * strategy gives up for good on a socket timeout, so every client here has its own.
+ */
+export const REDIS_SOCKET_TIMEOUT_MS = 3000;
+/** A PING this often keeps an idle connection from hitting {@link REDIS_SOCKET_TIMEOUT_MS}. */
+export const REDIS_PING_INTERVAL_MS = 1000;
+
+/**
  * Connects to `REDIS_URL`, failing at start (within `connectTimeoutMs`) rather than serving 503s
  * when Redis is unreachable or the URL is wrong. Afterwards node-redis reconnects by itself; with
- * `disableOfflineQueue` requests answer 503 meanwhile. Connection changes are logged once each.
+ * `disableOfflineQueue` requests answer 503 meanwhile, and a Redis that stops answering is
+ * dropped after {@link REDIS_SOCKET_TIMEOUT_MS}. Connection changes are logged once each.
  */
 export async function connectRedis(
   url: string,
@@ -30,10 +41,12 @@ export async function connectRedis(
   const client: ExampleRedisClient = createClient({
     url,
     disableOfflineQueue: true,
+    pingInterval: REDIS_PING_INTERVAL_MS,
     socket: {
       connectTimeout: connectTimeoutMs,
+      socketTimeout: REDIS_SOCKET_TIMEOUT_MS,
       // Until the first connection, an error ends the attempt (connect() rejects at once);
-      // afterwards node-redis keeps reconnecting with a capped backoff.
+      // afterwards node-redis keeps reconnecting with a capped backoff, also after a timeout.
       reconnectStrategy: (retries: number, cause: Error) =>
         connected ? Math.min(100 * 2 ** retries, 2000) : cause,
     },
@@ -102,8 +115,10 @@ export async function connectRedisCluster(
     rootNodes: urls.map((url) => ({ url })),
     defaults: {
       disableOfflineQueue: true,
+      pingInterval: REDIS_PING_INTERVAL_MS,
       socket: {
         connectTimeout: connectTimeoutMs,
+        socketTimeout: REDIS_SOCKET_TIMEOUT_MS,
         reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000),
       },
     },

@@ -1,6 +1,6 @@
 import session from 'express-session';
 import type { RequestHandler } from 'express';
-import { tiktokSessionGuard } from 'passport-tiktok';
+import { tiktokSessionGuard, type TikTokLogger } from 'passport-tiktok';
 
 /** The session cookie's name. */
 export const SESSION_COOKIE = 'example.sid';
@@ -10,6 +10,8 @@ export interface SessionSettings {
   secret: string;
   /** `Secure` cookie: production or behind a trusted TLS proxy. */
   secure: boolean;
+  /** Where a store failure after the response was sent is logged. */
+  logger: TikTokLogger;
 }
 
 /**
@@ -33,5 +35,6 @@ export function sessionMiddleware(settings: SessionSettings): RequestHandler {
         maxAge: 7 * 24 * 3600 * 1000,
       },
     }),
+    { logger: settings.logger },
   );
 }

@@ -22,7 +22,7 @@ const USER_MESSAGES: Readonly<Record<TikTokErrorCode, string>> = {
   MALFORMED_RESPONSE: 'TikTok sent an answer we could not understand. Please try again.',
   CONFIGURATION_ERROR:
     'Something is wrong on our side. Please contact support and quote the reference.',
-  SERVICE_UNAVAILABLE: 'Login is temporarily unavailable. Please try again in a moment.',
+  SERVICE_UNAVAILABLE: 'This service is temporarily unavailable. Please try again in a moment.',
   METHOD_NOT_ALLOWED: 'This login link must be opened directly in the browser.',
   CIRCUIT_OPEN: 'TikTok is unavailable right now. Please try again in a moment.',
   INVALID_SIGNATURE: 'The request could not be verified.',

@@ -1,19 +1,37 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { acceptCorrelationId } from '../correlation';
 import { TikTokAPIError } from '../errors';
+import { lazyDefaultLogger, type TikTokLogger } from '../logging';
 
 /** Options of {@link tiktokSessionGuard}. */
 export interface TikTokSessionGuardOptions {
   /** `Retry-After` seconds suggested to the browser. Default: `5`. */
   retryAfterSeconds?: number | undefined;
+  /**
+   * How long the session store may take to load a session, or to save, regenerate, destroy or
+   * reload one, before the request is answered 503 (a late answer of the store is then ignored).
+   * A safety net for a store that hangs: configure the Redis client to drop a Redis that stops
+   * answering as well (docs/scaling.md, "Redis client settings"), which also covers the
+   * store calls this middleware does not see. Default: `5000`.
+   */
+  timeoutMs?: number | undefined;
+  /**
+   * Where a store failure is logged when the response was already sent (it can no longer reach
+   * the browser): at `error`, with the correlation ID and the error's name, never its message.
+   * Default: the package's logger (winston at `TIKTOK_LOG_LEVEL`).
+   */
+  logger?: TikTokLogger | undefined;
 }
+
+const DEFAULT_TIMEOUT_MS = 5000;
 
 /**
  * Wraps a session middleware (express-session) so that a session store that does not answer —
  * Redis down, say — becomes a clear 503 SERVICE_UNAVAILABLE (a {@link TikTokAPIError} that
- * tiktokErrorHandler renders) instead of a generic 500. Nothing is cached: once the store is
- * back, the next request works. The store's client must fail fast while disconnected (node-redis:
- * `disableOfflineQueue: true`), or requests wait for the reconnect instead.
+ * tiktokErrorHandler renders) instead of a generic 500 or a request that hangs. Nothing is
+ * cached: once the store is back, the next request works. The store's client must fail fast
+ * while disconnected (node-redis: `disableOfflineQueue: true`), or requests wait for the
+ * reconnect (up to `timeoutMs`) instead.
  *
  * ```ts
  * app.use(tiktokSessionGuard(session({ store: new RedisStore({ client: redis }), ... })));
@@ -24,41 +42,95 @@ export function tiktokSessionGuard(
   options: TikTokSessionGuardOptions = {},
 ): RequestHandler {
   const retryAfterSeconds = options.retryAfterSeconds ?? 5;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
+    throw new TypeError(
+      `tiktokSessionGuard option timeoutMs must be a positive integer, got ${String(timeoutMs)}`,
+    );
+  }
+  const logger = options.logger;
   return function tiktokSessionGuardHandler(req: Request, res: Response, next: NextFunction): void {
+    const correlationId = (): string =>
+      acceptCorrelationId(req.tiktokCorrelationId ?? req.headers['x-correlation-id']);
     const unavailable = (err: unknown): unknown => {
       if (err === undefined || err === null || err instanceof TikTokAPIError) return err;
       return new TikTokAPIError({
         code: 'SERVICE_UNAVAILABLE',
         message:
-          'Login is temporarily unavailable: the session store did not answer. Please try again in a moment.',
-        correlationId: acceptCorrelationId(
-          req.tiktokCorrelationId ?? req.headers['x-correlation-id'],
-        ),
+          'The session store did not answer, so this request cannot be served. Please try again in a moment.',
+        correlationId: correlationId(),
         retryAfterSeconds,
         cause: err,
       });
     };
+    const guard: Guard = { unavailable, timeoutMs };
+    // 'loading' until the middleware calls back or times out; a timed-out load ignores the
+    // store's late answer. express-session calls back again when the save or touch that ends the
+    // response fails: by then the response is usually sent, so the failure is logged instead.
+    let phase: 'loading' | 'loaded' | 'abandoned' = 'loading';
+    const timer = setTimeout(() => {
+      if (phase !== 'loading') return;
+      phase = 'abandoned';
+      next(unavailable(storeTimeout(timeoutMs)));
+    }, timeoutMs);
     const guarded = (err?: unknown): void => {
-      if (err === undefined || err === null) {
-        guardSessionMethods(req, unavailable);
-        next();
+      if (phase === 'abandoned') return;
+      if (phase === 'loading') {
+        phase = 'loaded';
+        clearTimeout(timer);
+        if (err === undefined || err === null) {
+          guardSessionMethods(req, guard);
+          next();
+        } else {
+          next(unavailable(err));
+        }
         return;
       }
-      // After the response started (a failed save at the end), the error is the app's to log.
-      next(res.headersSent ? err : unavailable(err));
+      if (err === undefined || err === null) return;
+      if (!res.headersSent) {
+        next(unavailable(err));
+        return;
+      }
+      // NOTE: never handed to Express: its final handler would print the raw stack on stderr.
+      (logger ?? lazyDefaultLogger()).error(
+        '[TikTokOAuth] session - the store failed after the response was sent',
+        {
+          correlationId: correlationId(),
+          errorCode: 'SERVICE_UNAVAILABLE',
+          errorName: errorName(err),
+        },
+      );
     };
     sessionMiddleware(req, res, guarded);
   };
+}
+
+interface Guard {
+  readonly unavailable: (err: unknown) => unknown;
+  readonly timeoutMs: number;
+}
+
+/** The innermost cause's name (a store error wrapped in the 503), never a message. */
+function errorName(err: unknown): string {
+  let current: unknown = err;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current instanceof Error ? current.name : typeof current;
+}
+
+function storeTimeout(timeoutMs: number): Error {
+  return new Error(`the session store did not answer within ${timeoutMs} ms`);
 }
 
 const GUARDED_METHODS = ['save', 'regenerate', 'destroy', 'reload'] as const;
 
 /**
  * The store can also fail later in the request: passport's `req.login()` regenerates and saves
- * the session, `req.logout()` saves it, apps destroy it. Their callbacks get the same 503 error
- * instead of a bare store error (which would be a 500). A regenerated session is guarded again.
+ * the session, `req.logout()` saves it, apps destroy it, express-session saves it while ending
+ * the response. Their callbacks get the same 503 error instead of a bare store error (which
+ * would be a 500), and get it after `timeoutMs` when the store does not answer. A regenerated
+ * session is guarded again.
  */
-function guardSessionMethods(req: Request, unavailable: (err: unknown) => unknown): void {
+function guardSessionMethods(req: Request, guard: Guard): void {
   const session: unknown = Reflect.get(req, 'session');
   if (typeof session !== 'object' || session === null) return;
   for (const name of GUARDED_METHODS) {
@@ -67,12 +139,18 @@ function guardSessionMethods(req: Request, unavailable: (err: unknown) => unknow
     const wrapped = function (this: unknown, ...args: unknown[]): unknown {
       const callback = args[args.length - 1];
       if (typeof callback === 'function') {
-        args[args.length - 1] = (err?: unknown): void => {
+        let answered = false;
+        const answer = (err?: unknown): void => {
+          if (answered) return;
+          answered = true;
+          clearTimeout(timer);
           if (name === 'regenerate' && (err === undefined || err === null)) {
-            guardSessionMethods(req, unavailable);
+            guardSessionMethods(req, guard);
           }
-          Reflect.apply(callback, undefined, [unavailable(err)]);
+          Reflect.apply(callback, undefined, [guard.unavailable(err)]);
         };
+        const timer = setTimeout(() => answer(storeTimeout(guard.timeoutMs)), guard.timeoutMs);
+        args[args.length - 1] = answer;
       }
       return Reflect.apply(original, this, args);
     };

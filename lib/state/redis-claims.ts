@@ -2,9 +2,10 @@ import { inspectsAsJson } from '../logging';
 import type { TikTokStateClaimStore } from './claims';
 
 /**
- * The part of a node-redis v4/v5 client the claim store uses (`createClient()` from `redis`).
- * NOTE: create the client with `disableOfflineQueue: true` so that a claim fails fast (→ 503)
- * while Redis is down instead of waiting for a reconnect.
+ * The part of a node-redis client (v4 or later) the claim store uses (`createClient()` from
+ * `redis`). NOTE: create the client with `disableOfflineQueue: true` and a `socketTimeout` (see
+ * docs/scaling.md, "Redis client settings") so that a claim fails fast (→ 503) while Redis is
+ * down or hangs instead of waiting for a reconnect.
  */
 export interface RedisClaimClient {
   set(

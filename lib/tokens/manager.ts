@@ -36,12 +36,14 @@ const SAVE_ATTEMPTS = 5;
  * ```ts
  * const tokens = new TikTokTokenManager({ client, store: new RedisTokenStore({ client: redis, encryptionKey: process.env.TIKTOK_TOKEN_KEY }) });
  * passport.use(new TikTokStrategy({ client, tokenManager: tokens }));
+ * // Without a verify function, req.user is the TikTokProfile: its id is the open_id.
+ * const openIdOf = (req: Request): string => (req.user as TikTokProfile).id;
  * app.get('/videos', async (req, res) => {
- *   const accessToken = await tokens.getAccessToken(req.user.id); // TikTokAPIError on failure
+ *   const accessToken = await tokens.getAccessToken(openIdOf(req)); // TikTokAPIError on failure
  *   // ...call TikTok with it
  * });
  * app.post('/logout', async (req, res, next) => {
- *   await tokens.revoke(req.user.id).catch((err) => req.log?.warn(err)); // local delete happens anyway
+ *   await tokens.revoke(openIdOf(req)).catch((err) => console.warn(err)); // local delete happens anyway
  *   req.logout(next);
  * });
  * ```

@@ -18,8 +18,10 @@ import { UnreadableTokenRecordError, type StoredTokenRecord, type TokenStore } f
 import { StoredRecordError } from './token-record';
 
 /**
- * The few node-redis commands the store uses. A connected node-redis v4 or v5 client
- * (`createClient()`) fits; replies are treated as `unknown` and checked.
+ * The few node-redis commands the store uses. A connected node-redis client (v4 or later,
+ * `createClient()`) fits; replies are treated as `unknown` and checked. Create it with the
+ * settings of docs/scaling.md, "Redis client settings", so that calls fail fast (→ 503) while
+ * Redis is down or hangs.
  */
 export interface RedisClientLike {
   hmGet(key: string, fields: string[]): Promise<unknown>;
@@ -34,7 +36,7 @@ export interface RedisClientLike {
 
 /** Options of {@link RedisTokenStore}. */
 export interface RedisTokenStoreOptions {
-  /** A connected node-redis client (v4 or v5), shared with the rest of the app. Required. */
+  /** A connected node-redis client (v4 or later), shared with the rest of the app. Required. */
   client: RedisClientLike;
   /**
    * Prefix of every key. Tokens live in the hash `<prefix><openId>`, refresh locks in

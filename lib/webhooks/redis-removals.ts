@@ -3,9 +3,10 @@ import { inspectsAsJson } from '../logging';
 import { removalTtl, type TikTokRemovalList } from './removals';
 
 /**
- * The node-redis commands {@link RedisRemovalList} uses; a connected node-redis v4/v5 client
- * (`createClient()`) fits. Create it with `disableOfflineQueue: true` so that a check fails fast
- * (→ 503) while Redis is down.
+ * The node-redis commands {@link RedisRemovalList} uses; a connected node-redis client (v4 or
+ * later, `createClient()`) fits. Create it with `disableOfflineQueue: true` and a
+ * `socketTimeout` (docs/scaling.md, "Redis client settings") so that a check fails fast (→ 503)
+ * while Redis is down or hangs.
  */
 export interface RedisRemovalClient {
   get(key: string): Promise<unknown>;

@@ -3,8 +3,17 @@ import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { RedisTokenStore } from '../../lib/tokens/redis-store';
 import { startLocalExample as start } from '../support/example-app';
+import { field } from '../support/json';
 import { login } from '../support/login';
-import { connectTestRedis, deleteKeys, REDIS_URL, uniquePrefix } from '../support/redis';
+import { REDIS_SOCKET_TIMEOUT_MS } from '../../example/redis';
+import {
+  connectTestRedis,
+  deleteKeys,
+  freePort,
+  REDIS_URL,
+  startRedisServer,
+  uniquePrefix,
+} from '../support/redis';
 
 describe('example app: startExample', () => {
   it('REDIS_URL: sessions in Redis, /healthz checks it', async function () {
@@ -64,6 +73,47 @@ describe('example app: startExample', () => {
           redis.destroy();
         }
       });
+    }
+  });
+  // A Redis that hangs (stopped, or behind a partition that drops packets) keeps its TCP
+  // connections open and answers nothing: without a socket timeout every request waited until
+  // it came back (measured: 25 s, then all at once).
+  it('a Redis that stops answering: 503 within the socket timeout, then at once; recovers without a restart', async function () {
+    this.timeout(60_000);
+    const server = await startRedisServer(await freePort()).catch((err: unknown) => {
+      if (process.env.CI === 'true') throw err;
+      this.skip();
+    });
+    const { running } = await start({ REDIS_URL: server.url }, { emulator: { autoApprove: true } });
+    try {
+      const agent = request.agent(running.url);
+      assert.equal((await login(agent)).status, 302);
+      assert.equal((await agent.get('/profile')).status, 200);
+
+      server.freeze();
+      let started = Date.now();
+      const first = await agent.get('/profile').set('Accept', 'application/json');
+      const firstMs = Date.now() - started;
+      assert.equal(first.status, 503, first.text);
+      assert.equal(field(first.body, 'error', 'code'), 'SERVICE_UNAVAILABLE');
+      assert.ok(firstMs < REDIS_SOCKET_TIMEOUT_MS + 2000, `first answer after ${firstMs} ms`);
+      started = Date.now();
+      const next = await agent.get('/profile').set('Accept', 'application/json');
+      assert.equal(next.status, 503);
+      assert.ok(Date.now() - started < 1000, 'later requests fail fast while it is gone');
+      assert.equal((await fetch(`${running.url}/healthz`)).status, 503);
+
+      server.thaw();
+      const deadline = Date.now() + 15_000;
+      while ((await fetch(`${running.url}/healthz`)).status !== 200) {
+        assert.ok(Date.now() < deadline, 'Redis back within 15 s');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.equal((await agent.get('/profile')).status, 200, 'the session survived');
+      assert.equal((await login(request.agent(running.url))).status, 302);
+    } finally {
+      await running.close();
+      await server.stop();
     }
   });
 });

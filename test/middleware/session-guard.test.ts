@@ -6,14 +6,19 @@ import express, {
   type RequestHandler,
   type Response,
 } from 'express';
+import session, { MemoryStore, type SessionData } from 'express-session';
 import request from 'supertest';
 import { TikTokAPIError, tiktokErrorHandler, tiktokSessionGuard } from '../../lib';
+import type { TikTokSessionGuardOptions } from '../../lib/middleware/session-guard';
+import { CaptureLogger } from '../support/capture-logger';
 import { field } from '../support/json';
 import { trackServers } from '../support/servers';
 
-function appWith(sessionMiddleware: RequestHandler): Server {
+let passedThrough = 0;
+
+function appWith(sessionMiddleware: RequestHandler, options?: TikTokSessionGuardOptions): Server {
   const app = express();
-  app.use(tiktokSessionGuard(sessionMiddleware));
+  app.use(tiktokSessionGuard(sessionMiddleware, options));
   app.get('/', (_req, res) => res.json({ ok: true }));
   // What passport's req.login() does: regenerate, then save the new session.
   app.get('/login', (req, res, next) => {
@@ -27,6 +32,7 @@ function appWith(sessionMiddleware: RequestHandler): Server {
   });
   app.use(tiktokErrorHandler());
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    passedThrough++;
     res.status(599).json({ passedThrough: err instanceof Error ? err.message : 'unknown' });
   });
   return createServer(app);
@@ -118,5 +124,106 @@ describe('tiktokSessionGuard', () => {
       next(new TikTokAPIError({ code: 'RATE_LIMIT', message: 'slow down', correlationId: 'c' }));
     const res = await request(server(appWith(typed))).get('/');
     assert.equal(res.status, 429);
+  });
+  describe('a store that does not answer (a hung Redis)', () => {
+    /** A MemoryStore whose get/set/touch can be made to never call back. */
+    class HangingStore extends MemoryStore {
+      hangGet = false;
+      hangSet = false;
+      override get(sid: string, cb: (err: unknown, session?: SessionData | null) => void): void {
+        if (!this.hangGet) super.get(sid, cb);
+      }
+      override set(sid: string, data: SessionData, cb?: (err?: unknown) => void): void {
+        if (!this.hangSet) super.set(sid, data, cb);
+      }
+    }
+
+    function sessionApp(store: HangingStore, options: TikTokSessionGuardOptions): Server {
+      return appWith(
+        session({ store, secret: 'test-secret', resave: false, saveUninitialized: false }),
+        options,
+      );
+    }
+
+    it('a load that hangs answers 503 after timeoutMs; the late answer is ignored', async () => {
+      const store = new HangingStore();
+      const s = server(sessionApp(store, { timeoutMs: 150 }));
+      const agent = request.agent(s);
+      assert.equal((await agent.get('/login').set('Accept', 'application/json')).status, 200);
+      store.hangGet = true;
+      const started = Date.now();
+      const res = await agent.get('/').set('Accept', 'application/json');
+      const took = Date.now() - started;
+      assert.equal(res.status, 503, res.text);
+      assert.equal(field(res.body, 'error', 'code'), 'SERVICE_UNAVAILABLE');
+      assert.equal(res.headers['retry-after'], '5');
+      assert.ok(took >= 140 && took < 2000, `answered after ${took} ms`);
+      store.hangGet = false;
+      assert.deepEqual((await agent.get('/')).body, { ok: true }, 'works again at once');
+    });
+
+    it('a save that hangs (req.login) answers 503 after timeoutMs', async () => {
+      const store = new HangingStore();
+      store.hangSet = true;
+      const res = await request(server(sessionApp(store, { timeoutMs: 150 })))
+        .get('/login')
+        .set('Accept', 'application/json');
+      assert.equal(res.status, 503, res.text);
+      assert.equal(field(res.body, 'error', 'code'), 'SERVICE_UNAVAILABLE');
+      assert.match(String(field(res.body, 'error', 'message')), /temporarily unavailable/);
+      assert.doesNotMatch(res.text, /login/i, 'the message does not claim a login failed');
+    });
+
+    it('without a store answer, the default timeout is 5 s', async function () {
+      this.timeout(15_000);
+      const store = new HangingStore();
+      const agent = request.agent(server(sessionApp(store, {})));
+      assert.equal((await agent.get('/login').set('Accept', 'application/json')).status, 200);
+      store.hangGet = true;
+      const started = Date.now();
+      const res = await agent.get('/');
+      assert.equal(res.status, 503);
+      const took = Date.now() - started;
+      assert.ok(took >= 4900 && took < 7000, `answered after ${took} ms`);
+    });
+
+    it('refuses a timeoutMs that is not a positive integer', () => {
+      for (const timeoutMs of [0, -1, 1.5, Number.NaN]) {
+        assert.throws(
+          () => tiktokSessionGuard((_req, _res, next) => next(), { timeoutMs }),
+          /tiktokSessionGuard option timeoutMs must be a positive integer/,
+        );
+      }
+    });
+  });
+
+  it('a store failure after the response was sent is logged, not handed to Express (no stack on stderr)', async () => {
+    const logger = new CaptureLogger();
+    const failsAfterResponse: RequestHandler = (_req, res, next) => {
+      // What express-session does when the save or touch that ends the response fails.
+      res.on('finish', () => setImmediate(() => next(new Error('Socket closed unexpectedly'))));
+      next();
+    };
+    const before = passedThrough;
+    const res = await request(server(appWith(failsAfterResponse, { logger })))
+      .get('/')
+      .set('X-Correlation-Id', 'after-1');
+    assert.deepEqual(res.body, { ok: true });
+    const deadline = Date.now() + 2000;
+    while (logger.lines.length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(passedThrough, before, 'not passed to the app error handlers');
+    assert.deepEqual(
+      logger.lines.map((l) => [l.level, l.message, l.meta]),
+      [
+        [
+          'error',
+          '[TikTokOAuth] session - the store failed after the response was sent',
+          { correlationId: 'after-1', errorCode: 'SERVICE_UNAVAILABLE', errorName: 'Error' },
+        ],
+      ],
+    );
+    assert.doesNotMatch(logger.text(), /Socket closed/, 'the message is not logged');
   });
 });

@@ -150,7 +150,7 @@ describe('TikTokStrategy', () => {
         // People see the fixed text; the cause is in the failure log line.
         assert.equal(
           error.message,
-          'Login is temporarily unavailable. Please try again in a moment.',
+          'This service is temporarily unavailable. Please try again in a moment.',
         );
         assert.match(logger.text(), /Could not get the TikTok clientKey/);
         assert.equal(error.retryable, true);

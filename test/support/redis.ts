@@ -109,6 +109,10 @@ export interface RedisServerProcess {
   readonly url: string;
   /** Kills it and waits until it has exited. */
   stop(): Promise<void>;
+  /** SIGSTOP: the server keeps its connections open and answers nothing (a hung Redis). */
+  freeze(): void;
+  /** SIGCONT after {@link freeze}. */
+  thaw(): void;
 }
 
 /**
@@ -139,9 +143,12 @@ export async function startRedisServer(
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');
+      child.kill('SIGCONT'); // a frozen server would not act on SIGTERM
       child.kill(options.dir === undefined ? 'SIGKILL' : 'SIGTERM');
       await exited;
     },
+    freeze: () => child.kill('SIGSTOP'),
+    thaw: () => child.kill('SIGCONT'),
   };
 }
 
