@@ -14,10 +14,12 @@ export function redactRedisUrl(url: string): string {
 }
 
 /**
- * How long a Redis connection may stay silent before it is dropped (and reconnected): a Redis
- * that hangs (frozen, or cut off by a partition that drops packets) then answers 503 within this
- * time instead of holding requests until TCP gives up. NOTE: node-redis's own default reconnect
- * strategy gives up for good on a socket timeout, so every client here has its own.
+ * How long a Redis connection may stay silent before it is dropped (and reconnected). NOTE:
+ * node-redis restarts this idle timer with every command it writes, so it notices a Redis that
+ * hangs only once the app's traffic pauses; until then the stores' `commandTimeoutMs` and the
+ * session guard's `timeoutMs` bound each request. Once dropped, calls fail at once until the
+ * reconnect. node-redis's own default reconnect strategy gives up for good after a socket
+ * timeout, so every client here has its own.
  */
 export const REDIS_SOCKET_TIMEOUT_MS = 3000;
 /** A PING this often keeps an idle connection from hitting {@link REDIS_SOCKET_TIMEOUT_MS}. */
@@ -26,8 +28,9 @@ export const REDIS_PING_INTERVAL_MS = 1000;
 /**
  * Connects to `REDIS_URL`, failing at start (within `connectTimeoutMs`) rather than serving 503s
  * when Redis is unreachable or the URL is wrong. Afterwards node-redis reconnects by itself; with
- * `disableOfflineQueue` requests answer 503 meanwhile, and a Redis that stops answering is
- * dropped after {@link REDIS_SOCKET_TIMEOUT_MS}. Connection changes are logged once each.
+ * `disableOfflineQueue` requests answer 503 meanwhile, and an idle connection to a Redis that
+ * stopped answering is dropped after {@link REDIS_SOCKET_TIMEOUT_MS}. Connection changes are
+ * logged once each.
  */
 export async function connectRedis(
   url: string,

@@ -2,6 +2,9 @@ import session from 'express-session';
 import type { RequestHandler } from 'express';
 import { tiktokSessionGuard, type TikTokLogger } from 'passport-tiktok';
 
+/** How long the session store may take before a page answers 503 (tiktokSessionGuard). */
+export const SESSION_STORE_TIMEOUT_MS = 2000;
+
 /** The session cookie's name. */
 export const SESSION_COOKIE = 'example.sid';
 
@@ -35,6 +38,7 @@ export function sessionMiddleware(settings: SessionSettings): RequestHandler {
         maxAge: 7 * 24 * 3600 * 1000,
       },
     }),
-    { logger: settings.logger },
+    // 2 s, as the Redis stores' commandTimeoutMs: a Redis that hangs holds no page longer.
+    { logger: settings.logger, timeoutMs: SESSION_STORE_TIMEOUT_MS },
   );
 }

@@ -1,18 +1,18 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { acceptCorrelationId } from '../correlation';
 import { TikTokAPIError } from '../errors';
-import { lazyDefaultLogger, type TikTokLogger } from '../logging';
+import { lazyDefaultLogger, SafeLogger, type TikTokLogger } from '../logging';
 
 /** Options of {@link tiktokSessionGuard}. */
 export interface TikTokSessionGuardOptions {
   /** `Retry-After` seconds suggested to the browser. Default: `5`. */
   retryAfterSeconds?: number | undefined;
   /**
-   * How long the session store may take to load a session, or to save, regenerate, destroy or
-   * reload one, before the request is answered 503 (a late answer of the store is then ignored).
-   * A safety net for a store that hangs: configure the Redis client to drop a Redis that stops
-   * answering as well (docs/scaling.md, "Redis client settings"), which also covers the
-   * store calls this middleware does not see. Default: `5000`.
+   * How long the session store may take to load a session, to save, regenerate, destroy or
+   * reload one, or to touch it at the end of a response, before the request is answered 503
+   * (or, at the end of a response, the response is finished and the failure logged); a late
+   * answer of the store is then ignored. A Redis that hangs thus holds no request longer than
+   * this. Default: `5000`.
    */
   timeoutMs?: number | undefined;
   /**
@@ -24,6 +24,8 @@ export interface TikTokSessionGuardOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
+/** The longest delay a Node.js timer honours (a longer one fires after 1 ms). */
+const MAX_TIMEOUT_MS = 2_147_483_647;
 
 /**
  * Wraps a session middleware (express-session) so that a session store that does not answer —
@@ -43,12 +45,14 @@ export function tiktokSessionGuard(
 ): RequestHandler {
   const retryAfterSeconds = options.retryAfterSeconds ?? 5;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) {
     throw new TypeError(
-      `tiktokSessionGuard option timeoutMs must be a positive integer, got ${String(timeoutMs)}`,
+      `tiktokSessionGuard option timeoutMs must be an integer from 1 to ${MAX_TIMEOUT_MS}, got ${String(timeoutMs)}`,
     );
   }
   const logger = options.logger;
+  // NOTE: built at the first failure: the default logger (winston) is loaded only when needed.
+  let log: SafeLogger | undefined;
   return function tiktokSessionGuardHandler(req: Request, res: Response, next: NextFunction): void {
     const correlationId = (): string =>
       acceptCorrelationId(req.tiktokCorrelationId ?? req.headers['x-correlation-id']);
@@ -73,6 +77,7 @@ export function tiktokSessionGuard(
       phase = 'abandoned';
       next(unavailable(storeTimeout(timeoutMs)));
     }, timeoutMs);
+    timer.unref();
     const guarded = (err?: unknown): void => {
       if (phase === 'abandoned') return;
       if (phase === 'loading') {
@@ -80,6 +85,7 @@ export function tiktokSessionGuard(
         clearTimeout(timer);
         if (err === undefined || err === null) {
           guardSessionMethods(req, guard);
+          guardStore(Reflect.get(req, 'sessionStore'), timeoutMs);
           next();
         } else {
           next(unavailable(err));
@@ -92,16 +98,21 @@ export function tiktokSessionGuard(
         return;
       }
       // NOTE: never handed to Express: its final handler would print the raw stack on stderr.
-      (logger ?? lazyDefaultLogger()).error(
-        '[TikTokOAuth] session - the store failed after the response was sent',
-        {
-          correlationId: correlationId(),
-          errorCode: 'SERVICE_UNAVAILABLE',
-          errorName: errorName(err),
-        },
-      );
+      log ??= new SafeLogger(logger ?? lazyDefaultLogger());
+      log.log('error', '[TikTokOAuth] session - the store failed after the response was sent', {
+        correlationId: correlationId(),
+        errorCode: 'SERVICE_UNAVAILABLE',
+        errorName: errorName(err),
+      });
     };
-    sessionMiddleware(req, res, guarded);
+    try {
+      sessionMiddleware(req, res, guarded);
+    } catch (err) {
+      // Thrown, not passed to next(): Express handles it; the load timer must not answer again.
+      if (phase === 'loading') phase = 'abandoned';
+      clearTimeout(timer);
+      throw err;
+    }
   };
 }
 
@@ -121,38 +132,82 @@ function storeTimeout(timeoutMs: number): Error {
   return new Error(`the session store did not answer within ${timeoutMs} ms`);
 }
 
+/**
+ * `fn(...args)` whose last argument, a callback, is called once: with the function's answer, or
+ * with a timeout error after `timeoutMs` (the late answer is then ignored). `then` runs first.
+ */
+function callWithin(
+  fn: unknown,
+  self: unknown,
+  args: unknown[],
+  timeoutMs: number,
+  then?: (err: unknown) => unknown,
+): unknown {
+  const callback = args[args.length - 1];
+  if (typeof fn !== 'function') return undefined;
+  if (typeof callback === 'function') {
+    let answered = false;
+    const answer = (err?: unknown): void => {
+      if (answered) return;
+      answered = true;
+      clearTimeout(timer);
+      Reflect.apply(callback, undefined, [then === undefined ? err : then(err)]);
+    };
+    const timer = setTimeout(() => answer(storeTimeout(timeoutMs)), timeoutMs);
+    timer.unref();
+    args[args.length - 1] = answer;
+  }
+  return Reflect.apply(fn, self, args);
+}
+
+const STORE_METHODS = ['touch', 'destroy'] as const;
+const guardedStores = new WeakSet<object>();
+
+/**
+ * express-session calls its store's `touch` (and `destroy` with `unset: 'destroy'`) directly
+ * while ending a response, not through the session: those get `timeoutMs` on the store object
+ * itself, wrapped once (the first guard to see the store sets the time). A failure there reaches
+ * the guard's callback after the response, where it is logged.
+ */
+function guardStore(store: unknown, timeoutMs: number): void {
+  if (typeof store !== 'object' || store === null || guardedStores.has(store)) return;
+  guardedStores.add(store);
+  for (const name of STORE_METHODS) {
+    const original: unknown = Reflect.get(store, name);
+    if (typeof original !== 'function') continue;
+    Object.defineProperty(store, name, {
+      value: function (this: unknown, ...args: unknown[]): unknown {
+        return callWithin(original, this, args, timeoutMs);
+      },
+      configurable: true,
+      writable: true,
+      enumerable: false,
+    });
+  }
+}
+
 const GUARDED_METHODS = ['save', 'regenerate', 'destroy', 'reload'] as const;
+const guardedSessions = new WeakSet<object>();
 
 /**
  * The store can also fail later in the request: passport's `req.login()` regenerates and saves
- * the session, `req.logout()` saves it, apps destroy it, express-session saves it while ending
- * the response. Their callbacks get the same 503 error instead of a bare store error (which
- * would be a 500), and get it after `timeoutMs` when the store does not answer. A regenerated
- * session is guarded again.
+ * the session, `req.logout()` saves it, apps destroy or reload it, express-session saves it while
+ * ending the response. Their callbacks get the same 503 error instead of a bare store error
+ * (which would be a 500), and get it after `timeoutMs` when the store does not answer. A session
+ * that replaced this one (`regenerate` and `reload` make a new object) is guarded in turn.
  */
 function guardSessionMethods(req: Request, guard: Guard): void {
   const session: unknown = Reflect.get(req, 'session');
-  if (typeof session !== 'object' || session === null) return;
+  if (typeof session !== 'object' || session === null || guardedSessions.has(session)) return;
+  guardedSessions.add(session);
   for (const name of GUARDED_METHODS) {
     const original: unknown = Reflect.get(session, name);
     if (typeof original !== 'function') continue;
     const wrapped = function (this: unknown, ...args: unknown[]): unknown {
-      const callback = args[args.length - 1];
-      if (typeof callback === 'function') {
-        let answered = false;
-        const answer = (err?: unknown): void => {
-          if (answered) return;
-          answered = true;
-          clearTimeout(timer);
-          if (name === 'regenerate' && (err === undefined || err === null)) {
-            guardSessionMethods(req, guard);
-          }
-          Reflect.apply(callback, undefined, [guard.unavailable(err)]);
-        };
-        const timer = setTimeout(() => answer(storeTimeout(guard.timeoutMs)), guard.timeoutMs);
-        args[args.length - 1] = answer;
-      }
-      return Reflect.apply(original, this, args);
+      return callWithin(original, this, args, guard.timeoutMs, (err) => {
+        guardSessionMethods(req, guard);
+        return guard.unavailable(err);
+      });
     };
     // Not enumerable: the session is serialised to the store as JSON.
     Object.defineProperty(session, name, {

@@ -1,11 +1,12 @@
 import { inspectsAsJson } from '../logging';
+import { commandTimeoutOption, withinTimeout } from '../redis-timeout';
 import type { TikTokStateClaimStore } from './claims';
 
 /**
  * The part of a node-redis client (v4 or later) the claim store uses (`createClient()` from
- * `redis`). NOTE: create the client with `disableOfflineQueue: true` and a `socketTimeout` (see
- * docs/scaling.md, "Redis client settings") so that a claim fails fast (→ 503) while Redis is
- * down or hangs instead of waiting for a reconnect.
+ * `redis`). NOTE: create the client with `disableOfflineQueue: true` so that a claim fails at
+ * once (→ 503) while Redis is down instead of waiting for a reconnect; a Redis that hangs is cut
+ * off by `commandTimeoutMs` (docs/scaling.md, "Redis outages and a Redis that hangs").
  */
 export interface RedisClaimClient {
   set(
@@ -22,6 +23,11 @@ export interface RedisClaimStoreOptions {
   client: RedisClaimClient;
   /** Key prefix. Default: `'tiktok:claim:'`. */
   prefix?: string | undefined;
+  /**
+   * How long a claim may take before the callback answers 503 SERVICE_UNAVAILABLE instead of
+   * waiting for a Redis that hangs. Default: 2000 ms.
+   */
+  commandTimeoutMs?: number | undefined;
 }
 
 /**
@@ -29,13 +35,16 @@ export interface RedisClaimStoreOptions {
  * several instances serve callbacks (a double-clicked callback can reach two of them).
  *
  * ```ts
- * const redis = await createClient({ url, disableOfflineQueue: true }).connect();
+ * const redis = createClient({ url, disableOfflineQueue: true });
+ * redis.on('error', () => undefined); // it reconnects by itself; claims answer 503 meanwhile
+ * await redis.connect();
  * passport.use(new TikTokStrategy({ claimStore: new RedisClaimStore({ client: redis }) }));
  * ```
  */
 export class RedisClaimStore implements TikTokStateClaimStore {
   private readonly client: RedisClaimClient;
   private readonly prefix: string;
+  private readonly commandTimeoutMs: number;
 
   constructor(options: RedisClaimStoreOptions) {
     if (typeof options !== 'object' || typeof options.client?.set !== 'function') {
@@ -43,6 +52,7 @@ export class RedisClaimStore implements TikTokStateClaimStore {
     }
     this.client = options.client;
     this.prefix = options.prefix ?? 'tiktok:claim:';
+    this.commandTimeoutMs = commandTimeoutOption(options.commandTimeoutMs, 'RedisClaimStore');
   }
 
   /**
@@ -54,15 +64,18 @@ export class RedisClaimStore implements TikTokStateClaimStore {
   }
 
   async claim(key: string, ttlMs: number): Promise<boolean> {
-    const reply = await this.client.set(this.prefix + key, '1', {
-      condition: 'NX',
-      expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) },
-    });
+    const reply = await withinTimeout(
+      this.client.set(this.prefix + key, '1', {
+        condition: 'NX',
+        expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) },
+      }),
+      this.commandTimeoutMs,
+    );
     return reply === 'OK';
   }
 
   async release(key: string): Promise<void> {
-    await this.client.del(this.prefix + key);
+    await withinTimeout(this.client.del(this.prefix + key), this.commandTimeoutMs);
   }
 }
 inspectsAsJson(RedisClaimStore);

@@ -13,6 +13,7 @@ import {
 import { TokenRefresher } from './refresher';
 import { UnreadableTokenRecordError, type StoredTokenRecord } from './store';
 import { noTokensError, storeError } from './token-errors';
+import { StoredRecordError } from './token-record';
 import { checkOpenId, checkTokens } from './inputs';
 
 /** Options of one manager call. */
@@ -204,7 +205,9 @@ export class TikTokTokenManager {
         {
           correlationId,
           openId,
-          detail: err.cause instanceof Error ? err.cause.message.slice(0, 300) : err.message,
+          // NOTE: a custom store's cause could quote what it failed to parse; only this package's
+          // StoredRecordError messages (field names, key ids) are known to hold no token.
+          detail: (err.cause instanceof StoredRecordError ? err.cause : err).message.slice(0, 300),
         },
       );
       return err.version;

@@ -12,6 +12,7 @@ import { newVersion } from './memory-store';
 import { decodeTokens, encodeTokens } from './redis-codec';
 import { redisDataError } from './redis-errors';
 import { isRedisCluster, refreshRedisClusterTopology } from '../redis-cluster';
+import { commandTimeoutOption, withinTimeout } from '../redis-timeout';
 import { TokenRecordCache, type TokenRecordCacheOptions } from './record-cache';
 import { COMPARE_AND_SET, DELETE_IF_VERSION, RELEASE_LOCK } from './redis-scripts';
 import { UnreadableTokenRecordError, type StoredTokenRecord, type TokenStore } from './store';
@@ -19,9 +20,10 @@ import { StoredRecordError } from './token-record';
 
 /**
  * The few node-redis commands the store uses. A connected node-redis client (v4 or later,
- * `createClient()`) fits; replies are treated as `unknown` and checked. Create it with the
- * settings of docs/scaling.md, "Redis client settings", so that calls fail fast (→ 503) while
- * Redis is down or hangs.
+ * `createClient()`) fits; replies are treated as `unknown` and checked. Create it with
+ * `disableOfflineQueue: true` so that calls fail at once (→ 503) while Redis is down; a Redis
+ * that hangs is cut off by `commandTimeoutMs` (docs/scaling.md, "Redis outages and a Redis that
+ * hangs").
  */
 export interface RedisClientLike {
   hmGet(key: string, fields: string[]): Promise<unknown>;
@@ -70,6 +72,13 @@ export interface RedisTokenStoreOptions {
   /** How long a write waits for `minReplicas` replicas. Default: 1000 ms. */
   replicationTimeoutMs?: number | undefined;
   /**
+   * How long a Redis command may take before the call fails with SERVICE_UNAVAILABLE (503,
+   * retryable): a Redis that hangs does not hold requests. The command stays queued in the
+   * client; a write that lands after its timeout is found by the next read (a refresh retries its
+   * write and reads it back). `WAIT` gets `replicationTimeoutMs` on top. Default: 2000 ms.
+   */
+  commandTimeoutMs?: number | undefined;
+  /**
    * Decoded records kept in memory, served while the stored `version` and data are unchanged, so
    * that repeated reads of the same tokens skip the decryption and the JSON parsing (one `HMGET`
    * per read either way). Holds decrypted tokens for up to `ttlMs` (docs/performance.md
@@ -97,7 +106,9 @@ function count(value: unknown, name: string, fallback: number, min: number): num
  * (`createCluster()`): every command and script touches one key.
  *
  * ```ts
- * const redis = await createClient({ url: process.env.REDIS_URL }).connect();
+ * const redis = createClient({ url: process.env.REDIS_URL, disableOfflineQueue: true });
+ * redis.on('error', () => undefined); // it reconnects by itself; calls answer 503 meanwhile
+ * await redis.connect();
  * const store = new RedisTokenStore({ client: redis, encryptionKey: process.env.TIKTOK_TOKEN_KEY });
  * const manager = new TikTokTokenManager({ client: new TikTokClient(), store });
  * ```
@@ -108,6 +119,7 @@ export class RedisTokenStore implements TokenStore {
   private readonly cipher: TokenCipher | undefined;
   private readonly minReplicas: number;
   private readonly replicationTimeoutMs: number;
+  private readonly commandTimeoutMs: number;
   private readonly cache: TokenRecordCache | undefined;
 
   /**
@@ -147,6 +159,7 @@ export class RedisTokenStore implements TokenStore {
     }
     this.minReplicas = count(o.minReplicas, 'minReplicas', 0, 0);
     this.replicationTimeoutMs = count(o.replicationTimeoutMs, 'replicationTimeoutMs', 1000, 1);
+    this.commandTimeoutMs = commandTimeoutOption(o.commandTimeoutMs, 'RedisTokenStore');
     if (this.minReplicas > 0 && typeof o.client.sendCommand !== 'function') {
       throw new TypeError(
         'RedisTokenStore: minReplicas needs a client with sendCommand (a node-redis client)',
@@ -171,10 +184,12 @@ export class RedisTokenStore implements TokenStore {
     const list: unknown[] = reply;
     const [version, data] = list;
     if (version === null && data === null) return undefined;
-    if (typeof version !== 'string' || typeof data !== 'string') {
+    if (typeof version !== 'string' || version === '' || typeof data !== 'string') {
+      // NOTE: no version to replace by compare-and-set ('' means "nothing stored" there): such a
+      // hash was not written by this store, so it is reported, never overwritten.
       throw this.unreadable(
         new StoredRecordError('the record hash lacks version or data'),
-        typeof version === 'string' ? version : undefined,
+        typeof version === 'string' && version !== '' ? version : undefined,
       );
     }
     const cached = this.cache?.get(key, version, data);
@@ -259,9 +274,13 @@ export class RedisTokenStore implements TokenStore {
    * cluster topology is re-read in the background so that the next attempt reaches the promoted
    * replica (see refreshRedisClusterTopology).
    */
-  private async command<T>(key: string, run: () => Promise<T>): Promise<T> {
+  private async command<T>(
+    key: string,
+    run: () => Promise<T>,
+    timeoutMs = this.commandTimeoutMs,
+  ): Promise<T> {
     try {
-      return await run();
+      return await withinTimeout(run(), timeoutMs);
     } catch (err) {
       if (isRedisCluster(this.client)) void refreshRedisClusterTopology(this.client);
       throw redisDataError(err, key) ?? err;
@@ -274,8 +293,10 @@ export class RedisTokenStore implements TokenStore {
     const args = ['WAIT', String(this.minReplicas), String(this.replicationTimeoutMs)];
     const send = this.client.sendCommand;
     const call = isRedisCluster(this.client) ? [key, false, args] : [args];
-    const acked: unknown = await this.command(key, () =>
-      Promise.resolve(Reflect.apply(send, this.client, call)),
+    const acked: unknown = await this.command(
+      key,
+      () => Promise.resolve(Reflect.apply(send, this.client, call)),
+      this.commandTimeoutMs + this.replicationTimeoutMs,
     );
     if (typeof acked === 'number' && acked >= this.minReplicas) return;
     throw new TikTokAPIError({

@@ -55,7 +55,8 @@ export interface TokenStore {
  * `get()`, `getAccessToken()`, `refresh()` and `revoke()`, whose tokens are unusable, with the
  * detail on the error log line. `save()` (at login) replaces such a record by compare-and-set
  * against its {@link version}, so a user who logs in again is not locked out by tokens nobody
- * can read. A custom {@link TokenStore} throws it from `get()` for the same behaviour.
+ * can read. A custom {@link TokenStore} throws it from `get()` for the same behaviour; its
+ * message is logged, so it must not quote the stored data.
  */
 export class UnreadableTokenRecordError extends TikTokAPIError {
   /** The stored record's version, for a compare-and-set that replaces it. Not a secret. */

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { inspectsAsJson } from '../logging';
+import { commandTimeoutOption, withinTimeout } from '../redis-timeout';
 import { removalTtl, type TikTokRemovalList } from './removals';
 
 /**
  * The node-redis commands {@link RedisRemovalList} uses; a connected node-redis client (v4 or
- * later, `createClient()`) fits. Create it with `disableOfflineQueue: true` and a
- * `socketTimeout` (docs/scaling.md, "Redis client settings") so that a check fails fast (→ 503)
- * while Redis is down or hangs.
+ * later, `createClient()`) fits. Create it with `disableOfflineQueue: true` so that a check
+ * fails at once (→ 503) while Redis is down; a Redis that hangs is cut off by
+ * `commandTimeoutMs` (docs/scaling.md, "Redis outages and a Redis that hangs").
  */
 export interface RedisRemovalClient {
   get(key: string): Promise<unknown>;
@@ -21,6 +22,11 @@ export interface RedisRemovalListOptions {
   prefix?: string | undefined;
   /** How long an entry is kept, ms; at least the session lifetime. Default: 30 days. */
   ttlMs?: number | undefined;
+  /**
+   * How long a check or a record may take before it fails (503 SERVICE_UNAVAILABLE) instead of
+   * waiting for a Redis that hangs. Default: 2000 ms.
+   */
+  commandTimeoutMs?: number | undefined;
 }
 
 // Keeps the later of the stored and the new time, and (re)sets the expiry: one atomic step,
@@ -45,6 +51,7 @@ export class RedisRemovalList implements TikTokRemovalList {
   private readonly client: RedisRemovalClient;
   private readonly prefix: string;
   private readonly ttlMs: number;
+  private readonly commandTimeoutMs: number;
 
   /**
    * What `JSON.stringify()` writes: the key prefix and lifetime, never the Redis client (its
@@ -67,17 +74,21 @@ export class RedisRemovalList implements TikTokRemovalList {
     this.client = o.client;
     this.prefix = o.prefix ?? 'tiktok:removed:';
     this.ttlMs = removalTtl(o.ttlMs, 'RedisRemovalList');
+    this.commandTimeoutMs = commandTimeoutOption(o.commandTimeoutMs, 'RedisRemovalList');
   }
 
   async record(openId: string, removedAt: number): Promise<void> {
-    await this.client.eval(RECORD_LATEST, {
-      keys: [this.key(openId)],
-      arguments: [String(Math.floor(removedAt)), String(this.ttlMs)],
-    });
+    await withinTimeout(
+      this.client.eval(RECORD_LATEST, {
+        keys: [this.key(openId)],
+        arguments: [String(Math.floor(removedAt)), String(this.ttlMs)],
+      }),
+      this.commandTimeoutMs,
+    );
   }
 
   async removedAt(openId: string): Promise<number | undefined> {
-    const reply = await this.client.get(this.key(openId));
+    const reply = await withinTimeout(this.client.get(this.key(openId)), this.commandTimeoutMs);
     if (typeof reply !== 'string' || !/^\d{1,16}$/.test(reply)) return undefined;
     return Number(reply);
   }

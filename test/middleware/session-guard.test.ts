@@ -126,15 +126,29 @@ describe('tiktokSessionGuard', () => {
     assert.equal(res.status, 429);
   });
   describe('a store that does not answer (a hung Redis)', () => {
-    /** A MemoryStore whose get/set/touch can be made to never call back. */
+    /**
+     * A MemoryStore whose get/set/touch can be made to never call back, or to call back only
+     * after `lateMs` (a Redis that comes back).
+     */
     class HangingStore extends MemoryStore {
       hangGet = false;
       hangSet = false;
+      hangTouch = false;
+      lateMs: number | undefined;
+      private later(run: () => void): void {
+        if (this.lateMs !== undefined) setTimeout(run, this.lateMs);
+      }
       override get(sid: string, cb: (err: unknown, session?: SessionData | null) => void): void {
-        if (!this.hangGet) super.get(sid, cb);
+        if (this.hangGet) this.later(() => super.get(sid, cb));
+        else super.get(sid, cb);
       }
       override set(sid: string, data: SessionData, cb?: (err?: unknown) => void): void {
-        if (!this.hangSet) super.set(sid, data, cb);
+        if (this.hangSet) this.later(() => super.set(sid, data, cb));
+        else super.set(sid, data, cb);
+      }
+      override touch(sid: string, data: SessionData, cb?: () => void): void {
+        if (this.hangTouch) this.later(() => super.touch(sid, data, cb));
+        else super.touch(sid, data, cb);
       }
     }
 
@@ -174,6 +188,75 @@ describe('tiktokSessionGuard', () => {
       assert.doesNotMatch(res.text, /login/i, 'the message does not claim a login failed');
     });
 
+    it('late answers of the store are ignored: one response, no error handler, no crash', async () => {
+      const store = new HangingStore();
+      const s = server(sessionApp(store, { timeoutMs: 100 }));
+      const agent = request.agent(s);
+      assert.equal((await agent.get('/login').set('Accept', 'application/json')).status, 200);
+      store.hangGet = true;
+      store.hangSet = true;
+      store.lateMs = 300;
+      const before = passedThrough;
+      assert.equal((await agent.get('/').set('Accept', 'application/json')).status, 503);
+      assert.equal(
+        (await request.agent(s).get('/login').set('Accept', 'application/json')).status,
+        503,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 600)); // the late answers arrive
+      assert.equal(passedThrough, before, 'a late answer reached no error handler');
+      store.hangGet = false;
+      store.hangSet = false;
+      assert.deepEqual((await agent.get('/')).body, { ok: true });
+    });
+
+    it('a touch that hangs while a response ends: finished after timeoutMs, the failure logged', async () => {
+      const store = new HangingStore();
+      const logger = new CaptureLogger();
+      const s = server(sessionApp(store, { timeoutMs: 150, logger }));
+      const agent = request.agent(s);
+      assert.equal((await agent.get('/login').set('Accept', 'application/json')).status, 200);
+      store.hangTouch = true;
+      const started = Date.now();
+      const res = await agent.get('/');
+      const took = Date.now() - started;
+      assert.deepEqual(res.body, { ok: true });
+      assert.ok(took >= 140 && took < 2000, `finished after ${took} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(
+        logger.lines.map((l) => l.message),
+        ['[TikTokOAuth] session - the store failed after the response was sent'],
+      );
+    });
+
+    it('a session replaced by reload() is guarded too: its failing save answers 503', async () => {
+      const store = new HangingStore();
+      const app = express();
+      app.use(
+        tiktokSessionGuard(
+          session({ store, secret: 'test-secret', resave: false, saveUninitialized: true }),
+          { timeoutMs: 150 },
+        ),
+      );
+      app.get('/reload-then-save', (req, res, next) => {
+        req.session.reload((err) => {
+          if (err) {
+            next(err);
+            return;
+          }
+          store.hangSet = true;
+          Reflect.set(req.session, 'x', 1);
+          req.session.save((saveErr) => (saveErr ? next(saveErr) : res.json({ saved: true })));
+        });
+      });
+      app.use(tiktokErrorHandler());
+      const agent = request.agent(server(createServer(app)));
+      await agent.get('/reload-then-save').ok(() => true); // creates the session
+      store.hangSet = false;
+      const res = await agent.get('/reload-then-save').set('Accept', 'application/json');
+      assert.equal(res.status, 503, res.text);
+      assert.equal(field(res.body, 'error', 'code'), 'SERVICE_UNAVAILABLE');
+    });
+
     it('without a store answer, the default timeout is 5 s', async function () {
       this.timeout(15_000);
       const store = new HangingStore();
@@ -187,11 +270,11 @@ describe('tiktokSessionGuard', () => {
       assert.ok(took >= 4900 && took < 7000, `answered after ${took} ms`);
     });
 
-    it('refuses a timeoutMs that is not a positive integer', () => {
-      for (const timeoutMs of [0, -1, 1.5, Number.NaN]) {
+    it('refuses a timeoutMs that is not a positive integer a timer can wait', () => {
+      for (const timeoutMs of [0, -1, 1.5, Number.NaN, 2 ** 31]) {
         assert.throws(
           () => tiktokSessionGuard((_req, _res, next) => next(), { timeoutMs }),
-          /tiktokSessionGuard option timeoutMs must be a positive integer/,
+          /tiktokSessionGuard option timeoutMs must be an integer from 1 to 2147483647/,
         );
       }
     });
@@ -225,5 +308,39 @@ describe('tiktokSessionGuard', () => {
       ],
     );
     assert.doesNotMatch(logger.text(), /Socket closed/, 'the message is not logged');
+  });
+  it('a session middleware that throws: handled by Express once, the load timer never answers again', async () => {
+    const before = passedThrough;
+    const res = await request(
+      server(
+        appWith(
+          () => {
+            throw new Error('a broken session middleware');
+          },
+          { timeoutMs: 50 },
+        ),
+      ),
+    ).get('/');
+    assert.equal(res.status, 599);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    assert.equal(passedThrough, before + 1);
+  });
+
+  it('a logger that throws does not crash the app', async () => {
+    const throwing = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => {
+        throw new Error('logger down');
+      },
+    };
+    const failsAfterResponse: RequestHandler = (_req, res, next) => {
+      res.on('finish', () => setImmediate(() => next(new Error('Socket closed unexpectedly'))));
+      next();
+    };
+    const res = await request(server(appWith(failsAfterResponse, { logger: throwing }))).get('/');
+    assert.deepEqual(res.body, { ok: true });
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the failure was logged (and threw)
   });
 });

@@ -225,6 +225,14 @@ describe('RedisTokenStore', () => {
       assert.equal((await h.manager.get(h.openId))?.access_token, 'act.LOGIN');
     });
 
+    it('a hash this store did not write (an empty version) is reported by save(), not overwritten', async () => {
+      const h = managerHarness({ store: encrypted() });
+      await redis.hSet(`${prefix}${h.openId}`, { version: '', data: 'x' });
+      const err = await rejectsWith(h.seed(), 'CONFIGURATION_ERROR');
+      assert.equal(err.retryable, false);
+      assert.equal(await redis.hGet(`${prefix}${h.openId}`, 'data'), 'x');
+    });
+
     it('a plain CONFIGURATION_ERROR (a key of another type) is not overwritten by save()', async () => {
       const h = managerHarness({ store: encrypted() });
       await redis.set(`${prefix}${h.openId}`, "someone else's value");

@@ -1,0 +1,57 @@
+/**
+ * A time limit for the Redis commands of this package's stores (`commandTimeoutMs`).
+ *
+ * NOTE: node-redis cannot bound a command once it is written: its `socketTimeout` is an idle
+ * timer that every written command resets, so under steady traffic a Redis that hangs (a
+ * stopped process, a partition that drops packets) is never noticed, and every command waits
+ * until it answers again. The stores race each command against a timer instead; the command
+ * stays queued in the client, and its late outcome is ignored.
+ */
+
+/** Default `commandTimeoutMs` of `RedisTokenStore`, `RedisClaimStore` and `RedisRemovalList`. */
+export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 2000;
+
+/** The longest delay a Node.js timer honours (a longer one fires after 1 ms). */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Redis did not answer a command within `commandTimeoutMs`: a retryable outage. */
+export class RedisCommandTimeoutError extends Error {
+  override readonly name = 'RedisCommandTimeoutError';
+}
+
+/** The `commandTimeoutMs` option of `owner`, checked. */
+export function commandTimeoutOption(value: unknown, owner: string): number {
+  if (value === undefined) return DEFAULT_REDIS_COMMAND_TIMEOUT_MS;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_TIMER_MS) {
+    throw new TypeError(
+      `${owner} option commandTimeoutMs must be an integer from 1 to ${MAX_TIMER_MS} (ms)`,
+    );
+  }
+  return value;
+}
+
+/** `command`'s outcome, or a {@link RedisCommandTimeoutError} after `timeoutMs`. */
+export function withinTimeout<T>(command: Promise<T>, timeoutMs: number): Promise<T> {
+  // NOTE: one promise and one timer per command, no Promise.race: getAccessToken's hot path
+  // runs this for every read. The command's late outcome lands in a settled promise (ignored).
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(
+        new RedisCommandTimeoutError(
+          `Redis did not answer within ${timeoutMs} ms (commandTimeoutMs)`,
+        ),
+      );
+    }, timeoutMs);
+    timer.unref();
+    command.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
