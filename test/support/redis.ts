@@ -35,6 +35,31 @@ export async function connectTestRedis(ctx: Mocha.Context): Promise<TestRedis> {
   return client;
 }
 
+/**
+ * The test Redis for the enclosing describe block: connected before its tests (skipped locally,
+ * failed under `CI=true` when unreachable, see {@link connectTestRedis}), and after them every
+ * key under its own `prefix` deleted and the client closed.
+ */
+export function useTestRedis(): { readonly prefix: string; readonly redis: TestRedis } {
+  const prefix = uniquePrefix();
+  let client: TestRedis | undefined;
+  before(async function () {
+    client = await connectTestRedis(this);
+  });
+  after(async () => {
+    if (client === undefined) return;
+    await deleteKeys(client, prefix);
+    await client.close();
+  });
+  return {
+    prefix,
+    get redis(): TestRedis {
+      if (client === undefined) throw new Error('useTestRedis(): read before its before() hook');
+      return client;
+    },
+  };
+}
+
 /** A key prefix no other run shares: `ptt-test:<random>:`. */
 export function uniquePrefix(): string {
   return `ptt-test:${randomBytes(6).toString('hex')}:`;

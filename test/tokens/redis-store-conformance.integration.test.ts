@@ -1,21 +1,17 @@
 import { RedisTokenStore } from '../../lib/tokens/redis-store';
 import { behavesLikeATokenStore } from '../support/token-store-conformance';
-import { connectTestRedis, deleteKeys, uniquePrefix, type TestRedis } from '../support/redis';
+import { type TestRedis, useTestRedis } from '../support/redis';
 
 const KEY = Buffer.alloc(32, 7);
 
 describe('RedisTokenStore', () => {
   describe('conformance', () => {
+    const testRedis = useTestRedis();
+    const prefix = testRedis.prefix;
     let redis: TestRedis;
-    const prefix = uniquePrefix();
 
-    before(async function () {
-      redis = await connectTestRedis(this);
-    });
-    after(async () => {
-      if (redis === undefined) return;
-      await deleteKeys(redis, prefix);
-      await redis.close();
+    before(() => {
+      redis = testRedis.redis;
     });
 
     describe('in the clear', () => {

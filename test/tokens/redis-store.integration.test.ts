@@ -4,24 +4,20 @@ import { TikTokAPIError } from '../../lib/errors';
 import { TokenCipher } from '../../lib/tokens/cipher';
 import { RedisTokenStore } from '../../lib/tokens/redis-store';
 import { makeTokens } from '../support/token-fixtures';
-import { connectTestRedis, deleteKeys, uniquePrefix, type TestRedis } from '../support/redis';
+import { type TestRedis, useTestRedis } from '../support/redis';
 
 const OLD_KEY = randomBytes(32);
 const NEW_KEY = randomBytes(32).toString('base64');
 
 describe('RedisTokenStore', () => {
+  const testRedis = useTestRedis();
+  const prefix = testRedis.prefix;
   let redis: TestRedis;
-  const prefix = uniquePrefix();
   let n = 0;
   const user = (): string => `redis-user-${++n}`;
 
-  before(async function () {
-    redis = await connectTestRedis(this);
-  });
-  after(async () => {
-    if (redis === undefined) return;
-    await deleteKeys(redis, prefix);
-    await redis.close();
+  before(() => {
+    redis = testRedis.redis;
   });
 
   /** Everything Redis holds for the record, as one string (for "no token in there" scans). */

@@ -13,7 +13,7 @@ import { field } from '../support/json';
 import { trackServers } from '../support/servers';
 import { makeTokens } from '../support/token-fixtures';
 import { managerHarness, rejectsWith, type ManagerHarness } from '../support/token-harness';
-import { connectTestRedis, deleteKeys, uniquePrefix, type TestRedis } from '../support/redis';
+import { type TestRedis, useTestRedis } from '../support/redis';
 
 // Issue #12 item 6: a tampered token record answered 500 showing "RedisTokenStore cannot read …
 // key id … configure that key" and logged nothing; a key of the wrong type answered 503 "is
@@ -24,16 +24,12 @@ const GENERIC = 'Something is wrong on our side. Please contact support and quot
 describe('RedisTokenStore', () => {
   describe('corrupt data and foreign keys', () => {
     const server = trackServers();
-    const prefix = uniquePrefix();
+    const testRedis = useTestRedis();
+    const prefix = testRedis.prefix;
     let redis: TestRedis;
 
-    before(async function () {
-      redis = await connectTestRedis(this);
-    });
-    after(async () => {
-      if (redis === undefined) return;
-      await deleteKeys(redis, prefix);
-      await redis.close();
+    before(() => {
+      redis = testRedis.redis;
     });
 
     function harness(key = randomBytes(32)): { h: ManagerHarness; store: RedisTokenStore } {
@@ -157,16 +153,12 @@ describe('RedisTokenStore', () => {
   // encryption was turned on) used to fail every later login of that user with 500: save() read
   // the record for its compare-and-set version and threw CONFIGURATION_ERROR.
   describe('a record nobody can read, then the user logs in again', () => {
-    const prefix = uniquePrefix();
+    const testRedis = useTestRedis();
+    const prefix = testRedis.prefix;
     let redis: TestRedis;
 
-    before(async function () {
-      redis = await connectTestRedis(this);
-    });
-    after(async () => {
-      if (redis === undefined) return;
-      await deleteKeys(redis, prefix);
-      await redis.close();
+    before(() => {
+      redis = testRedis.redis;
     });
 
     const encrypted = (): RedisTokenStore =>
