@@ -43,7 +43,7 @@ export function withinTimeout<T>(command: Promise<T>, timeoutMs: number): Promis
       );
     }, timeoutMs);
     timer.unref();
-    command.then(
+    Promise.resolve(command).then(
       (value) => {
         clearTimeout(timer);
         resolve(value);

@@ -8,11 +8,12 @@ export interface TikTokSessionGuardOptions {
   /** `Retry-After` seconds suggested to the browser. Default: `5`. */
   retryAfterSeconds?: number | undefined;
   /**
-   * How long the session store may take to load a session, to save, regenerate, destroy or
-   * reload one, or to touch it at the end of a response, before the request is answered 503
-   * (or, at the end of a response, the response is finished and the failure logged); a late
-   * answer of the store is then ignored. A Redis that hangs thus holds no request longer than
-   * this. Default: `5000`.
+   * How long each session store call may take — loading a session; saving, regenerating,
+   * destroying or reloading one; touching it at the end of a response — before the request is
+   * answered 503 (or, at the end of a response, the response is finished and the failure
+   * logged); a late answer of the store is then ignored. A request making several store calls
+   * can wait this long for each. The store's own `touch` and `destroy` are wrapped for this, on
+   * the store object, by the first guard that sees it. Default: `5000`.
    */
   timeoutMs?: number | undefined;
   /**
@@ -134,7 +135,9 @@ function storeTimeout(timeoutMs: number): Error {
 
 /**
  * `fn(...args)` whose last argument, a callback, is called once: with the function's answer, or
- * with a timeout error after `timeoutMs` (the late answer is then ignored). `then` runs first.
+ * with a timeout error after `timeoutMs`. `then` maps the answer, and also runs for an answer
+ * that comes after the timeout (whose callback is not called again): it re-guards a session the
+ * late answer put in place. A synchronous throw of `fn` is rethrown, and the timer dropped.
  */
 function callWithin(
   fn: unknown,
@@ -143,21 +146,27 @@ function callWithin(
   timeoutMs: number,
   then?: (err: unknown) => unknown,
 ): unknown {
-  const callback = args[args.length - 1];
   if (typeof fn !== 'function') return undefined;
-  if (typeof callback === 'function') {
-    let answered = false;
-    const answer = (err?: unknown): void => {
-      if (answered) return;
-      answered = true;
-      clearTimeout(timer);
-      Reflect.apply(callback, undefined, [then === undefined ? err : then(err)]);
-    };
-    const timer = setTimeout(() => answer(storeTimeout(timeoutMs)), timeoutMs);
-    timer.unref();
-    args[args.length - 1] = answer;
+  const callback = args[args.length - 1];
+  if (typeof callback !== 'function') return Reflect.apply(fn, self, args);
+  let answered = false;
+  const answer = (err?: unknown): void => {
+    const value = then === undefined ? err : then(err);
+    if (answered) return;
+    answered = true;
+    clearTimeout(timer);
+    Reflect.apply(callback, undefined, [value]);
+  };
+  const timer = setTimeout(() => answer(storeTimeout(timeoutMs)), timeoutMs);
+  timer.unref();
+  args[args.length - 1] = answer;
+  try {
+    return Reflect.apply(fn, self, args);
+  } catch (err) {
+    answered = true;
+    clearTimeout(timer);
+    throw err;
   }
-  return Reflect.apply(fn, self, args);
 }
 
 const STORE_METHODS = ['touch', 'destroy'] as const;
@@ -166,8 +175,9 @@ const guardedStores = new WeakSet<object>();
 /**
  * express-session calls its store's `touch` (and `destroy` with `unset: 'destroy'`) directly
  * while ending a response, not through the session: those get `timeoutMs` on the store object
- * itself, wrapped once (the first guard to see the store sets the time). A failure there reaches
- * the guard's callback after the response, where it is logged.
+ * itself, wrapped once. NOTE: the first guard to see the store sets that time, and it applies to
+ * every caller of the store's `touch` and `destroy`, also outside requests. A failure there
+ * reaches the guard's callback after the response, where it is logged.
  */
 function guardStore(store: unknown, timeoutMs: number): void {
   if (typeof store !== 'object' || store === null || guardedStores.has(store)) return;

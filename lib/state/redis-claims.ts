@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { inspectsAsJson } from '../logging';
-import { commandTimeoutOption, withinTimeout } from '../redis-timeout';
+import { commandTimeoutOption, RedisCommandTimeoutError, withinTimeout } from '../redis-timeout';
 import type { TikTokStateClaimStore } from './claims';
 
 /**
@@ -15,7 +16,20 @@ export interface RedisClaimClient {
     options: { condition: 'NX'; expiration: { type: 'PX'; value: number } },
   ): Promise<unknown>;
   del(key: string): Promise<unknown>;
+  /**
+   * Used, when the client has it, to take back a claim whose `SET` timed out (see
+   * `commandTimeoutMs`) only if it is still that claim's.
+   */
+  eval?: (script: string, options: { keys: string[]; arguments: string[] }) => Promise<unknown>;
 }
+
+/** KEYS[1] the claim; ARGV[1] its value. Deletes the claim only if it is still that one. */
+const TAKE_BACK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`;
 
 /** Options of {@link RedisClaimStore}. */
 export interface RedisClaimStoreOptions {
@@ -64,14 +78,35 @@ export class RedisClaimStore implements TikTokStateClaimStore {
   }
 
   async claim(key: string, ttlMs: number): Promise<boolean> {
-    const reply = await withinTimeout(
-      this.client.set(this.prefix + key, '1', {
-        condition: 'NX',
-        expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) },
-      }),
-      this.commandTimeoutMs,
-    );
-    return reply === 'OK';
+    const redisKey = this.prefix + key;
+    const value = randomBytes(8).toString('hex');
+    try {
+      const reply = await withinTimeout(
+        this.client.set(redisKey, value, {
+          condition: 'NX',
+          expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) },
+        }),
+        this.commandTimeoutMs,
+      );
+      return reply === 'OK';
+    } catch (err) {
+      // NOTE: the timed-out SET is still queued and may land once Redis answers: it would burn
+      // the login's state (the retry the 503 invites would find it claimed) or mark a webhook
+      // event as done that was never processed. The take-back is queued behind it on the same
+      // connection, so it runs right after it.
+      if (err instanceof RedisCommandTimeoutError) this.takeBack(redisKey, value);
+      throw err;
+    }
+  }
+
+  private takeBack(redisKey: string, value: string): void {
+    const run = (): Promise<unknown> =>
+      this.client.eval === undefined
+        ? this.client.del(redisKey)
+        : this.client.eval(TAKE_BACK, { keys: [redisKey], arguments: [value] });
+    Promise.resolve()
+      .then(run)
+      .catch(() => undefined);
   }
 
   async release(key: string): Promise<void> {

@@ -12,7 +12,7 @@ import { newVersion } from './memory-store';
 import { decodeTokens, encodeTokens } from './redis-codec';
 import { redisDataError } from './redis-errors';
 import { isRedisCluster, refreshRedisClusterTopology } from '../redis-cluster';
-import { commandTimeoutOption, withinTimeout } from '../redis-timeout';
+import { commandTimeoutOption, RedisCommandTimeoutError, withinTimeout } from '../redis-timeout';
 import { TokenRecordCache, type TokenRecordCacheOptions } from './record-cache';
 import { COMPARE_AND_SET, DELETE_IF_VERSION, RELEASE_LOCK } from './redis-scripts';
 import { UnreadableTokenRecordError, type StoredTokenRecord, type TokenStore } from './store';
@@ -69,7 +69,11 @@ export interface RedisTokenStoreOptions {
    * after `replicationTimeoutMs` (docs/scaling.md). Default: 0 (acknowledged by the primary).
    */
   minReplicas?: number | undefined;
-  /** How long a write waits for `minReplicas` replicas. Default: 1000 ms. */
+  /**
+   * How long a write waits for `minReplicas` replicas. Default: 1000 ms. NOTE: `WAIT` holds the
+   * client's connection for up to this long, delaying every command queued behind it (sessions,
+   * claims); with `minReplicas`, give the store a client of its own.
+   */
   replicationTimeoutMs?: number | undefined;
   /**
    * How long a Redis command may take before the call fails with SERVICE_UNAVAILABLE (503,
@@ -236,9 +240,22 @@ export class RedisTokenStore implements TokenStore {
   async acquireLock(openId: string, ttlMs: number): Promise<string | undefined> {
     const token = newVersion();
     const key = this.lockKey(openId);
-    const reply = await this.command(key, () =>
-      this.client.set(key, token, { NX: true, PX: Math.max(1, Math.round(ttlMs)) }),
-    );
+    let reply: unknown;
+    try {
+      reply = await this.command(key, () =>
+        this.client.set(key, token, { NX: true, PX: Math.max(1, Math.round(ttlMs)) }),
+      );
+    } catch (err) {
+      // NOTE: a timed-out SET is still queued and may land once Redis answers, leaving a lock
+      // nobody holds for the whole lease (every refresh of this user would wait it out). The
+      // release is queued behind it on the same connection and only deletes this token's lock.
+      if (err instanceof RedisCommandTimeoutError) {
+        Promise.resolve()
+          .then(() => this.client.eval(RELEASE_LOCK, { keys: [key], arguments: [token] }))
+          .catch(() => undefined);
+      }
+      throw err;
+    }
     if (reply !== 'OK') return undefined;
     try {
       // A lock that a failover could lose would let a second instance refresh with the refresh

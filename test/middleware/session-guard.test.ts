@@ -343,4 +343,38 @@ describe('tiktokSessionGuard', () => {
     assert.deepEqual(res.body, { ok: true });
     await new Promise((resolve) => setTimeout(resolve, 50)); // the failure was logged (and threw)
   });
+  it('a session method that throws synchronously: the throw is the outcome, no late 503 after timeoutMs', async () => {
+    const before = passedThrough;
+    const app = express();
+    app.use(
+      tiktokSessionGuard(
+        (req, _res, next) => {
+          Reflect.set(req, 'session', {
+            save: () => {
+              throw new TypeError('Converting circular structure to JSON');
+            },
+          });
+          next();
+        },
+        { timeoutMs: 50 },
+      ),
+    );
+    let callbacks = 0;
+    app.get('/', (req, res) => {
+      try {
+        req.session.save(() => callbacks++);
+      } catch {
+        res.json({ threw: true });
+      }
+    });
+    app.use((_err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+      passedThrough++;
+      res.status(599).end();
+    });
+    const res = await request(server(createServer(app))).get('/');
+    assert.deepEqual(res.body, { threw: true });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    assert.equal(callbacks, 0, 'the save callback was not called with a timeout afterwards');
+    assert.equal(passedThrough, before);
+  });
 });

@@ -122,6 +122,42 @@ describe('redis-timeout', () => {
       for (const key of await redis.keys('hang:claim:*')) await redis.del(key);
     });
 
+    it('a claim or lock whose SET timed out does not land for good once Redis answers', async () => {
+      const claims = new RedisClaimStore({
+        client: redis,
+        prefix: 'hang:late:',
+        commandTimeoutMs: COMMAND_TIMEOUT_MS,
+      });
+      const store = new RedisTokenStore({
+        client: redis,
+        prefix: 'hang:late:tokens:',
+        allowPlaintext: true,
+        commandTimeoutMs: COMMAND_TIMEOUT_MS,
+      });
+      server.freeze();
+      try {
+        await assert.rejects(claims.claim('state-hash', 600_000), {
+          name: 'RedisCommandTimeoutError',
+        });
+        await assert.rejects(store.acquireLock('user-1', 15_000), {
+          name: 'RedisCommandTimeoutError',
+        });
+      } finally {
+        server.thaw();
+      }
+      // The SETs run when Redis answers again, and the take-backs right after them.
+      const deadline = Date.now() + 10_000;
+      while ((await timed(() => redis.ping())).error !== undefined) {
+        assert.ok(Date.now() < deadline, 'Redis back');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(await redis.exists(['hang:late:state-hash', 'hang:late:tokens:lock:user-1']), 0);
+      // The login's retry (and TikTok's webhook retry) can claim it; the user's refresh can lock.
+      assert.equal(await claims.claim('state-hash', 60_000), true);
+      assert.equal(typeof (await store.acquireLock('user-1', 15_000)), 'string');
+      await redis.del(['hang:late:state-hash', 'hang:late:tokens:lock:user-1']);
+    });
+
     it('RedisRemovalList: a check fails within commandTimeoutMs', async () => {
       const removals = new RedisRemovalList({
         client: redis,
