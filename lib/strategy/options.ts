@@ -127,7 +127,9 @@ export interface TikTokStrategyCommonOptions extends TikTokClientOptions {
   /**
    * The callback answers within this, counted from when the strategy sees it: the code exchange
    * and the user-info call share it, less 5 % (at most 250 ms) kept to send the answer.
-   * Default: `12000`.
+   * The calls to the stores (the state claim, the session save, the token save) have their own
+   * limits (the Redis stores' `commandTimeoutMs`, `tiktokSessionGuard`'s `timeoutMs`), and the
+   * app's verify none. Default: `12000`.
    */
   loginDeadlineMs?: number | undefined;
   /**
