@@ -55,3 +55,23 @@ export function withinTimeout<T>(command: Promise<T>, timeoutMs: number): Promis
     );
   });
 }
+
+/** KEYS[1] a key; ARGV[1] a value. Deletes the key only while it holds that value. */
+export const DELETE_IF_VALUE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`;
+
+/**
+ * After a `SET key value` (a claim, a lock) timed out: that SET is still queued in the client and
+ * may land once Redis answers, holding the key for its whole TTL with nobody owning it. `run`
+ * sends {@link DELETE_IF_VALUE} (or a DEL) for it: queued behind the SET on the same
+ * connection, it runs right after it and deletes only that SET's own value. Fire and forget.
+ */
+export function takeBackLateSet(run: () => Promise<unknown>): void {
+  Promise.resolve()
+    .then(run)
+    .catch(() => undefined);
+}

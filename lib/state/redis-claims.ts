@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { inspectsAsJson } from '../logging';
-import { commandTimeoutOption, RedisCommandTimeoutError, withinTimeout } from '../redis-timeout';
+import {
+  commandTimeoutOption,
+  DELETE_IF_VALUE,
+  RedisCommandTimeoutError,
+  takeBackLateSet,
+  withinTimeout,
+} from '../redis-timeout';
 import type { TikTokStateClaimStore } from './claims';
 
 /**
@@ -22,14 +28,6 @@ export interface RedisClaimClient {
    */
   eval?: (script: string, options: { keys: string[]; arguments: string[] }) => Promise<unknown>;
 }
-
-/** KEYS[1] the claim; ARGV[1] its value. Deletes the claim only if it is still that one. */
-const TAKE_BACK = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-`;
 
 /** Options of {@link RedisClaimStore}. */
 export interface RedisClaimStoreOptions {
@@ -90,23 +88,17 @@ export class RedisClaimStore implements TikTokStateClaimStore {
       );
       return reply === 'OK';
     } catch (err) {
-      // NOTE: the timed-out SET is still queued and may land once Redis answers: it would burn
-      // the login's state (the retry the 503 invites would find it claimed) or mark a webhook
-      // event as done that was never processed. The take-back is queued behind it on the same
-      // connection, so it runs right after it.
-      if (err instanceof RedisCommandTimeoutError) this.takeBack(redisKey, value);
+      // A late claim would refuse the retry the 503 invites (a used state) or mark a webhook
+      // event done that was never processed.
+      if (err instanceof RedisCommandTimeoutError) {
+        takeBackLateSet(() =>
+          this.client.eval === undefined
+            ? this.client.del(redisKey)
+            : this.client.eval(DELETE_IF_VALUE, { keys: [redisKey], arguments: [value] }),
+        );
+      }
       throw err;
     }
-  }
-
-  private takeBack(redisKey: string, value: string): void {
-    const run = (): Promise<unknown> =>
-      this.client.eval === undefined
-        ? this.client.del(redisKey)
-        : this.client.eval(TAKE_BACK, { keys: [redisKey], arguments: [value] });
-    Promise.resolve()
-      .then(run)
-      .catch(() => undefined);
   }
 
   async release(key: string): Promise<void> {

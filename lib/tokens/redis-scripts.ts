@@ -1,3 +1,5 @@
+import { DELETE_IF_VALUE } from '../redis-timeout';
+
 /**
  * Lua scripts run with EVAL: each is atomic on the Redis server, which is what makes the
  * compare-and-set and the lock release safe across app instances.
@@ -28,9 +30,4 @@ return 0
 `;
 
 /** KEYS[1] lock key; ARGV[1] the holder's token. Deletes the lock only if that holder has it. */
-export const RELEASE_LOCK = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-`;
+export const RELEASE_LOCK = DELETE_IF_VALUE;

@@ -12,7 +12,12 @@ import { newVersion } from './memory-store';
 import { decodeTokens, encodeTokens } from './redis-codec';
 import { redisDataError } from './redis-errors';
 import { isRedisCluster, refreshRedisClusterTopology } from '../redis-cluster';
-import { commandTimeoutOption, RedisCommandTimeoutError, withinTimeout } from '../redis-timeout';
+import {
+  commandTimeoutOption,
+  RedisCommandTimeoutError,
+  takeBackLateSet,
+  withinTimeout,
+} from '../redis-timeout';
 import { TokenRecordCache, type TokenRecordCacheOptions } from './record-cache';
 import { COMPARE_AND_SET, DELETE_IF_VERSION, RELEASE_LOCK } from './redis-scripts';
 import { UnreadableTokenRecordError, type StoredTokenRecord, type TokenStore } from './store';
@@ -246,13 +251,9 @@ export class RedisTokenStore implements TokenStore {
         this.client.set(key, token, { NX: true, PX: Math.max(1, Math.round(ttlMs)) }),
       );
     } catch (err) {
-      // NOTE: a timed-out SET is still queued and may land once Redis answers, leaving a lock
-      // nobody holds for the whole lease (every refresh of this user would wait it out). The
-      // release is queued behind it on the same connection and only deletes this token's lock.
+      // A late lock would make every refresh of this user wait out the lease.
       if (err instanceof RedisCommandTimeoutError) {
-        Promise.resolve()
-          .then(() => this.client.eval(RELEASE_LOCK, { keys: [key], arguments: [token] }))
-          .catch(() => undefined);
+        takeBackLateSet(() => this.client.eval(RELEASE_LOCK, { keys: [key], arguments: [token] }));
       }
       throw err;
     }
