@@ -159,11 +159,19 @@ describe('tiktokSessionGuard', () => {
       );
     }
 
-    it('a load that hangs answers 503 after timeoutMs; the late answer is ignored', async () => {
+    /** An app over a HangingStore, and a browser logged in to it (its session is stored). */
+    async function loggedIn(
+      options: TikTokSessionGuardOptions,
+    ): Promise<{ store: HangingStore; s: Server; agent: ReturnType<typeof request.agent> }> {
       const store = new HangingStore();
-      const s = server(sessionApp(store, { timeoutMs: 150 }));
+      const s = server(sessionApp(store, options));
       const agent = request.agent(s);
       assert.equal((await agent.get('/login').set('Accept', 'application/json')).status, 200);
+      return { store, s, agent };
+    }
+
+    it('a load that hangs answers 503 after timeoutMs; the late answer is ignored', async () => {
+      const { store, agent } = await loggedIn({ timeoutMs: 150 });
       store.hangGet = true;
       const started = Date.now();
       const res = await agent.get('/').set('Accept', 'application/json');
@@ -189,10 +197,7 @@ describe('tiktokSessionGuard', () => {
     });
 
     it('late answers of the store are ignored: one response, no error handler, no crash', async () => {
-      const store = new HangingStore();
-      const s = server(sessionApp(store, { timeoutMs: 100 }));
-      const agent = request.agent(s);
-      assert.equal((await agent.get('/login').set('Accept', 'application/json')).status, 200);
+      const { store, s, agent } = await loggedIn({ timeoutMs: 100 });
       store.hangGet = true;
       store.hangSet = true;
       store.lateMs = 300;
@@ -210,11 +215,8 @@ describe('tiktokSessionGuard', () => {
     });
 
     it('a touch that hangs while a response ends: finished after timeoutMs, the failure logged', async () => {
-      const store = new HangingStore();
       const logger = new CaptureLogger();
-      const s = server(sessionApp(store, { timeoutMs: 150, logger }));
-      const agent = request.agent(s);
-      assert.equal((await agent.get('/login').set('Accept', 'application/json')).status, 200);
+      const { store, agent } = await loggedIn({ timeoutMs: 150, logger });
       store.hangTouch = true;
       const started = Date.now();
       const res = await agent.get('/');
@@ -259,9 +261,7 @@ describe('tiktokSessionGuard', () => {
 
     it('without a store answer, the default timeout is 5 s', async function () {
       this.timeout(15_000);
-      const store = new HangingStore();
-      const agent = request.agent(server(sessionApp(store, {})));
-      assert.equal((await agent.get('/login').set('Accept', 'application/json')).status, 200);
+      const { store, agent } = await loggedIn({});
       store.hangGet = true;
       const started = Date.now();
       const res = await agent.get('/');
