@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join, resolve } from 'node:path';
 import { createServer as createHttpServer, type Server } from 'node:http';
@@ -199,6 +199,11 @@ function readMachineCode(): Footprint['machineCode'] {
   } catch {
     return undefined;
   }
+  // BENCH_KEEP_PERF_MAP=<file> (with one stack in BENCH_FOOTPRINT_STACKS): a copy for reading
+  // per function (largest optimized code first:
+  // `grep '\\*' <file>`, the size is the second column, in hex).
+  const keep = process.env.BENCH_KEEP_PERF_MAP;
+  if (keep !== undefined && keep !== '') writeFileSync(keep, text);
   rmSync(PERF_MAP, { force: true });
   return machineCode(text, PACKAGE_DIR);
 }

@@ -5,12 +5,21 @@ import type { CompetitorId } from '../types';
 import type { Footprint } from './summary';
 
 /** The stacks compared: this package, the hand-wired baseline, and the two cheapest implementations. */
-const STACKS: readonly CompetitorId[] = [
+const ALL_STACKS: readonly CompetitorId[] = [
   'passport-tiktok',
   'passport-oauth2',
   'floor-contract-full',
   'floor',
 ];
+
+/** `BENCH_FOOTPRINT_STACKS=passport-tiktok,floor`: only these (for quick iterations). */
+function stacks(): readonly CompetitorId[] {
+  const only = process.env.BENCH_FOOTPRINT_STACKS;
+  if (only === undefined || only === '') return ALL_STACKS;
+  const picked = ALL_STACKS.filter((s) => only.split(',').includes(s));
+  if (picked.length === 0) throw new Error(`BENCH_FOOTPRINT_STACKS: none of ${ALL_STACKS.join(', ')}`);
+  return picked;
+}
 
 /** Logins counted per stack, after the usual warm-up. */
 const LOGINS = 2000;
@@ -71,7 +80,7 @@ export function functionsTable(f: Footprint): string {
 export async function runFootprint(bench: Bench): Promise<void> {
   const c = Math.max(...bench.plan.concurrencies);
   const rows: { stack: string; footprint: Footprint }[] = [];
-  for (const stack of STACKS) {
+  for (const stack of stacks()) {
     const run = await footprint(bench, stack, c, LOGINS);
     progress(
       `footprint ${stack}: ${run.footprint.parts.strategy.functions} strategy functions per login (${run.footprint.logins} logins, ${run.failed} failed)`,
