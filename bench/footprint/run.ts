@@ -17,7 +17,8 @@ function stacks(): readonly CompetitorId[] {
   const only = process.env.BENCH_FOOTPRINT_STACKS;
   if (only === undefined || only === '') return ALL_STACKS;
   const picked = ALL_STACKS.filter((s) => only.split(',').includes(s));
-  if (picked.length === 0) throw new Error(`BENCH_FOOTPRINT_STACKS: none of ${ALL_STACKS.join(', ')}`);
+  if (picked.length === 0)
+    throw new Error(`BENCH_FOOTPRINT_STACKS: none of ${ALL_STACKS.join(', ')}`);
   return picked;
 }
 
