@@ -19,7 +19,12 @@ export interface RedisClaimClient {
   set(
     key: string,
     value: string,
-    options: { condition: 'NX'; expiration: { type: 'PX'; value: number } },
+    options: {
+      condition: 'NX';
+      expiration: { type: 'PX'; value: number };
+      NX: true;
+      PX: number;
+    },
   ): Promise<unknown>;
   del(key: string): Promise<unknown>;
   /**
@@ -36,15 +41,18 @@ export interface RedisClaimStoreOptions {
   /** Key prefix. Default: `'tiktok:claim:'`. */
   prefix?: string | undefined;
   /**
-   * How long a claim may take before the callback answers 503 SERVICE_UNAVAILABLE instead of
-   * waiting for a Redis that hangs. Default: 2000 ms.
+   * How long each claim or release may take before it rejects with a `RedisCommandTimeoutError`
+   * (the login callback or the webhook then answers 503 SERVICE_UNAVAILABLE) instead of waiting
+   * for a Redis that hangs. Default: 2000 ms.
    */
   commandTimeoutMs?: number | undefined;
 }
 
 /**
- * Claims shared by every app instance: `SET <prefix><sha256(state)> 1 NX PX <ttl>`. Use it when
- * several instances serve callbacks (a double-clicked callback can reach two of them).
+ * Claims shared by every app instance: `SET <prefix><key> <random value> NX PX <ttl>`, the key
+ * being the state's SHA-256 for a login callback, or `webhook:<event id>…` for the webhook's
+ * dedupe. Use it when several instances serve callbacks (a double-clicked callback can reach two
+ * of them) or receive TikTok webhooks.
  *
  * ```ts
  * const redis = createClient({ url, disableOfflineQueue: true });
@@ -63,6 +71,13 @@ export class RedisClaimStore implements TikTokStateClaimStore {
       throw new TypeError('RedisClaimStore requires a client option (a node-redis client)');
     }
     this.client = options.client;
+    if (
+      options.prefix !== undefined &&
+      (typeof options.prefix !== 'string' || options.prefix.length === 0)
+    ) {
+      // An empty prefix would claim bare keys (the state's hash, `webhook:<id>`) among the app's.
+      throw new TypeError('RedisClaimStore option prefix must be a non-empty string');
+    }
     this.prefix = options.prefix ?? 'tiktok:claim:';
     this.commandTimeoutMs = commandTimeoutOption(options.commandTimeoutMs, 'RedisClaimStore');
   }
@@ -78,11 +93,17 @@ export class RedisClaimStore implements TikTokStateClaimStore {
   async claim(key: string, ttlMs: number): Promise<boolean> {
     const redisKey = this.prefix + key;
     const value = randomBytes(8).toString('hex');
+    const ms = Math.max(1, Math.ceil(ttlMs));
     try {
       const reply = await withinTimeout(
+        // NOTE: both spellings of NX and PX: node-redis v5 reads `condition` and `expiration`,
+        // v4 only `NX` and `PX` (each reads its own first, so Redis gets NX and PX once). With
+        // one spelling only, the other version would send a plain SET: every claim would win.
         this.client.set(redisKey, value, {
           condition: 'NX',
-          expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) },
+          expiration: { type: 'PX', value: ms },
+          NX: true,
+          PX: ms,
         }),
         this.commandTimeoutMs,
       );

@@ -26,6 +26,15 @@ describe('state/claims', () => {
       assert.ok(ttl > 59_000 && ttl <= 60_000, `pttl ${ttl}`);
     });
 
+    it('refuses an empty or non-string prefix (claims would land among the app keys)', () => {
+      for (const bad of ['', 5 as unknown as string]) {
+        assert.throws(
+          () => new RedisClaimStore({ client: redis!, prefix: bad }),
+          /RedisClaimStore option prefix must be a non-empty string/,
+        );
+      }
+    });
+
     it('release gives the key back', async () => {
       const store = new RedisClaimStore({ client: redis!, prefix });
       assert.equal(await store.claim('k2', 60_000), true);

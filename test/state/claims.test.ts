@@ -49,5 +49,41 @@ describe('state/claims', () => {
     it('requires a client', () => {
       assert.throws(() => Reflect.construct(RedisClaimStore, [{}]), /requires a client option/);
     });
+
+    // node-redis v4 reads `{ NX: true, PX }` and ignores v5's `{ condition, expiration }` (and
+    // v5 reads its own first): the Redis command each version would send for the claim's options.
+    const v4Args = (o: Record<string, unknown>): string[] => [
+      ...(typeof o.PX === 'number' ? ['PX', String(o.PX)] : []),
+      ...(o.NX === true ? ['NX'] : []),
+    ];
+    const v5Args = (o: Record<string, unknown>): string[] => {
+      const expiration = o.expiration as { type: string; value: number } | undefined;
+      const args = expiration === undefined ? [] : [expiration.type, String(expiration.value)];
+      if (typeof o.condition === 'string') args.push(o.condition);
+      return args;
+    };
+    for (const [version, argsOf] of [
+      ['v4', v4Args],
+      ['v5', v5Args],
+    ] as const) {
+      it(`claims with SET … PX <ttl> NX under node-redis ${version} (never a plain SET that always wins)`, async () => {
+        const sent: string[][] = [];
+        const held = new Set<string>();
+        const client = {
+          set: (key: string, _value: string, options: Record<string, unknown>) => {
+            const args = argsOf(options);
+            sent.push(args);
+            if (args.includes('NX') && held.has(key)) return Promise.resolve(null);
+            held.add(key);
+            return Promise.resolve('OK');
+          },
+          del: () => Promise.resolve(1),
+        };
+        const store = new RedisClaimStore({ client });
+        assert.equal(await store.claim('k', 1500.2), true);
+        assert.equal(await store.claim('k', 1500.2), false, 'the second claim of a key loses');
+        assert.deepEqual(sent[0], ['PX', '1501', 'NX']);
+      });
+    }
   });
 });
