@@ -62,6 +62,7 @@ export { safeReturnTo } from './state/return-to';
 export { MemoryClaimStore } from './state/claims';
 export type { MemoryClaimStoreOptions, TikTokStateClaimStore } from './state/claims';
 export { RedisClaimStore } from './state/redis-claims';
+export { RedisCommandTimeoutError } from './redis-timeout';
 export type { RedisClaimClient, RedisClaimStoreOptions } from './state/redis-claims';
 export {
   TikTokTokenManager,

@@ -14,7 +14,13 @@ export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 2000;
 /** The longest delay a Node.js timer honours (a longer one fires after 1 ms). */
 const MAX_TIMER_MS = 2_147_483_647;
 
-/** Redis did not answer a command within `commandTimeoutMs`: a retryable outage. */
+/**
+ * What a call of `RedisTokenStore`, `RedisClaimStore` or `RedisRemovalList` rejects with when
+ * Redis did not answer one of its commands within `commandTimeoutMs`: a retryable outage, like
+ * a dropped connection. `TikTokTokenManager`, `TikTokStrategy`, `tiktokWebhook()` and
+ * `tiktokSessionRevocation()` turn it into `SERVICE_UNAVAILABLE` (503, retryable); code that
+ * calls a store itself can test for it with `instanceof`.
+ */
 export class RedisCommandTimeoutError extends Error {
   override readonly name = 'RedisCommandTimeoutError';
 }

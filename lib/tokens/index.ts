@@ -6,5 +6,6 @@ export { RedisTokenStore } from './redis-store';
 export type { RedisClientLike, RedisTokenStoreOptions } from './redis-store';
 export type { TokenRecordCacheOptions } from './record-cache';
 export { UnreadableTokenRecordError } from './store';
+export { RedisCommandTimeoutError } from '../redis-timeout';
 export type { StoredTokenRecord, TokenStore } from './store';
 export type { TokenEncryptionKey, TokenEncryptionKeys } from './cipher';

@@ -81,8 +81,9 @@ export interface RedisTokenStoreOptions {
    */
   replicationTimeoutMs?: number | undefined;
   /**
-   * How long a Redis command may take before the call fails with SERVICE_UNAVAILABLE (503,
-   * retryable): a Redis that hangs does not hold requests. The command stays queued in the
+   * How long a Redis command may take before the call rejects with a `RedisCommandTimeoutError`
+   * (which `TikTokTokenManager` answers as SERVICE_UNAVAILABLE, 503, retryable): a Redis that
+   * hangs does not hold requests. The command stays queued in the
    * client; a write that lands after its timeout is found by the next read (a refresh retries its
    * write and reads it back). `WAIT` gets `replicationTimeoutMs` on top. Default: 2000 ms.
    */

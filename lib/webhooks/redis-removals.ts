@@ -23,7 +23,8 @@ export interface RedisRemovalListOptions {
   /** How long an entry is kept, ms; at least the session lifetime. Default: 30 days. */
   ttlMs?: number | undefined;
   /**
-   * How long a check or a record may take before it fails (503 SERVICE_UNAVAILABLE) instead of
+   * How long a check or a record may take before it rejects with a `RedisCommandTimeoutError`
+   * (the webhook and the revocation middleware then answer 503 SERVICE_UNAVAILABLE) instead of
    * waiting for a Redis that hangs. Default: 2000 ms.
    */
   commandTimeoutMs?: number | undefined;

@@ -9,6 +9,7 @@ const EXPORTS = [
   'MemoryRemovalList',
   'MemoryTokenStore',
   'RedisClaimStore',
+  'RedisCommandTimeoutError',
   'RedisRemovalList',
   'RedisTokenStore',
   'Strategy',

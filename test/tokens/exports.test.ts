@@ -3,9 +3,10 @@ import * as pkg from '../../lib';
 import * as tokens from '../../lib/tokens';
 
 describe('tokens', () => {
-  it('lib/tokens exports exactly the manager, the two stores and the unreadable-record error (types aside)', () => {
+  it('lib/tokens exports exactly the manager, the two stores and their two errors (types aside)', () => {
     assert.deepEqual(Object.keys(tokens).sort(), [
       'MemoryTokenStore',
+      'RedisCommandTimeoutError',
       'RedisTokenStore',
       'TikTokTokenManager',
       'UnreadableTokenRecordError',
@@ -17,5 +18,6 @@ describe('tokens', () => {
     assert.equal(pkg.MemoryTokenStore, tokens.MemoryTokenStore);
     assert.equal(pkg.RedisTokenStore, tokens.RedisTokenStore);
     assert.equal(pkg.UnreadableTokenRecordError, tokens.UnreadableTokenRecordError);
+    assert.equal(pkg.RedisCommandTimeoutError, tokens.RedisCommandTimeoutError);
   });
 });

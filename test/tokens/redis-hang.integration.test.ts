@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
-import { RedisClaimStore, RedisRemovalList, TikTokAPIError } from '../../lib';
+import {
+  RedisClaimStore,
+  RedisCommandTimeoutError,
+  RedisRemovalList,
+  TikTokAPIError,
+} from '../../lib';
 import { TikTokTokenManager } from '../../lib/tokens/manager';
 import { RedisTokenStore } from '../../lib/tokens/redis-store';
 import { CaptureLogger } from '../support/capture-logger';
@@ -117,7 +122,8 @@ describe('redis-timeout', () => {
       });
       await underFreeze(
         () => claims.claim(randomBytes(8).toString('hex'), 60_000),
-        (error) => assert.equal((error as Error).name, 'RedisCommandTimeoutError'),
+        // The public class: code calling a store itself can tell a hang from other failures.
+        (error) => assert.ok(error instanceof RedisCommandTimeoutError, String(error)),
       );
       for (const key of await redis.keys('hang:claim:*')) await redis.del(key);
     });
