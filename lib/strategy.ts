@@ -917,6 +917,8 @@ function errorLogin(ctx: FlowContext, err: unknown): void {
       correlationId: err.correlationId,
       errorCode: err.code,
       retryable: err.retryable,
+      // The developer's message ("Login needs a session: …"): browsers only get the code's text.
+      detail: err.message,
     });
   }
   ctx.error(err);

@@ -43,6 +43,7 @@ import { VALIDATION_ADVICE } from './advice';
 import { runOperation, type OperationSettings, type RetryMode } from './operation';
 import {
   absoluteUrl,
+  endpointUrl,
   credentialSetting,
   positiveInt,
   requireSetting,
@@ -198,14 +199,14 @@ export class TikTokClient {
         REDIRECT_ENV_VARS,
       ),
       scopes: scopes.length > 0 ? scopes : [...DEFAULT_SCOPES],
-      authorizationURL: absoluteUrl(
+      authorizationURL: endpointUrl(
         o.authorizationURL ?? TIKTOK_AUTHORIZATION_URL,
         'authorizationURL',
         owner,
       ),
-      tokenURL: absoluteUrl(o.tokenURL ?? TIKTOK_TOKEN_URL, 'tokenURL', owner),
-      revokeURL: absoluteUrl(o.revokeURL ?? TIKTOK_REVOKE_URL, 'revokeURL', owner),
-      userInfoURL: absoluteUrl(o.userInfoURL ?? TIKTOK_USER_INFO_URL, 'userInfoURL', owner),
+      tokenURL: endpointUrl(o.tokenURL ?? TIKTOK_TOKEN_URL, 'tokenURL', owner),
+      revokeURL: endpointUrl(o.revokeURL ?? TIKTOK_REVOKE_URL, 'revokeURL', owner),
+      userInfoURL: endpointUrl(o.userInfoURL ?? TIKTOK_USER_INFO_URL, 'userInfoURL', owner),
       timeoutMs: positiveInt(o.timeoutMs, 'timeoutMs', DEFAULT_TIMEOUT_MS),
       maxAttempts: positiveInt(o.maxAttempts, 'maxAttempts', DEFAULT_MAX_ATTEMPTS),
       retryBaseDelayMs: positiveInt(

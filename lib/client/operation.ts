@@ -266,6 +266,8 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
         tiktokError: final.tiktokError?.error,
         tiktokDescription: final.tiktokError?.description,
         reason: verdict.reason,
+        // What to do about it (the error's message names the option to fix, for instance).
+        detail: final.message,
       });
     }
     s.metrics?.requests.inc({ operation: run.operation, outcome: final.code });

@@ -157,6 +157,24 @@ export function positiveInt(value: number | undefined, option: string, fallback:
   return value;
 }
 
+/** TikTok's own hosts, whose endpoint paths all end with a slash. */
+const TIKTOK_HOSTS = new Set(['open.tiktokapis.com', 'www.tiktok.com']);
+
+/**
+ * A TikTok endpoint option: an absolute http(s) URL and, on TikTok's own hosts, a path ending
+ * with a slash. NOTE: without the slash TikTok answers `404 Unsupported path(Janus)` at the
+ * first login; refusing it here makes the mistake a start-up error instead.
+ */
+export function endpointUrl(value: string, option: string, owner: string): string {
+  const url = new URL(absoluteUrl(value, option, owner));
+  if (TIKTOK_HOSTS.has(url.hostname) && !url.pathname.endsWith('/')) {
+    throw new TypeError(
+      `${owner} option ${option} must end with a slash on ${url.hostname}: TikTok answers 404 "Unsupported path" without it (e.g. ${url.origin}${url.pathname}/)`,
+    );
+  }
+  return value;
+}
+
 export function absoluteUrl(
   value: string,
   option: string,

@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
+import { TikTokClient, TikTokStrategy } from '../../lib';
 import { authorize, useEmulator } from '../support/emulator';
+
+const CREDENTIALS = {
+  clientKey: 'key',
+  clientSecret: 'secret',
+  redirectUri: 'https://app.example/cb',
+} as const;
 import { rejection } from '../support/assertions';
 import { countingServer, type CountingServer } from '../support/net';
 
@@ -45,6 +52,41 @@ describe('TikTokClient', () => {
       });
     });
 
+    describe("TikTok's own URLs without their trailing slash: refused when the client is made", () => {
+      for (const [option, url] of [
+        ['tokenURL', 'https://open.tiktokapis.com/v2/oauth/token'],
+        ['revokeURL', 'https://open.tiktokapis.com/v2/oauth/revoke'],
+        ['userInfoURL', 'https://open.tiktokapis.com/v2/user/info'],
+        ['authorizationURL', 'https://www.tiktok.com/v2/auth/authorize'],
+      ] as const) {
+        it(`${option} ${url} → a TypeError naming the option and the fix`, () => {
+          assert.throws(
+            () => new TikTokClient({ ...CREDENTIALS, [option]: url }),
+            (err: Error) =>
+              err instanceof TypeError &&
+              err.message ===
+                `TikTokClient option ${option} must end with a slash on ${new URL(url).hostname}: TikTok answers 404 "Unsupported path" without it (e.g. ${url}/)`,
+          );
+          assert.doesNotThrow(() => new TikTokClient({ ...CREDENTIALS, [option]: `${url}/` }));
+        });
+      }
+
+      it('the strategy refuses them too; other hosts (a proxy, the emulator) are not checked', () => {
+        assert.throws(
+          () =>
+            new TikTokStrategy({
+              ...CREDENTIALS,
+              callbackURL: 'https://app.example/cb',
+              tokenURL: 'https://open.tiktokapis.com/v2/oauth/token',
+            }),
+          /TikTokStrategy option tokenURL must end with a slash/,
+        );
+        assert.doesNotThrow(
+          () => new TikTokClient({ ...CREDENTIALS, tokenURL: 'https://proxy.example/token' }),
+        );
+      });
+    });
+
     describe('404 "Unsupported path(Janus)": the trailing slash was forgotten', () => {
       it('tokenURL without the slash → a configuration message about the trailing slash', async () => {
         const client = h.client({ tokenURL: h.tt.endpoints.tokenURL.replace(/\/$/, '') });
@@ -59,6 +101,9 @@ describe('TikTokClient', () => {
         );
         assert.equal(h.tt.count('other'), 1);
         assert.equal(h.tt.requests[0]!.path, '/v2/oauth/token');
+        // The failure line carries the same advice: the page a browser gets does not.
+        const [failure] = h.logger.events('failure');
+        assert.equal(failure?.meta?.detail, err.message, h.logger.text());
       });
 
       it('revokeURL without the slash → names revokeURL', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { TikTokStrategy } from '../../lib';
 import { codeChallengeForVerifier } from '../../lib/pkce';
 import { field } from '../support/json';
+import { CaptureLogger } from '../support/capture-logger';
 import { outcomeOf, startIn, useStrategyHarnesses } from '../support/strategy-harness';
 
 const BASE = {
@@ -72,6 +73,15 @@ describe('TikTokStrategy', () => {
       assert.equal(result.outcome, 'error');
       assert.equal(field(result.error, 'code'), 'SERVICE_UNAVAILABLE');
       assert.match(String(field(result.error, 'message')), /express-session/);
+    });
+
+    it('without a session middleware the log line says what to do (detail), not only the code', async () => {
+      const logger = new CaptureLogger();
+      const h = harness(new TikTokStrategy({ ...BASE, logger }));
+      await h.browser().get('/bare/auth/tiktok');
+      const [line] = logger.lines.filter((l) => l.message === '[TikTokOAuth] login - error');
+      assert.equal(line?.meta?.errorCode, 'SERVICE_UNAVAILABLE', logger.text());
+      assert.match(String(line.meta.detail), /^Login needs a session: use express-session/);
     });
 
     it('PUT on the start route → error METHOD_NOT_ALLOWED (GET and POST start a login)', async () => {
