@@ -5,7 +5,7 @@ import { lazyDefaultLogger, SafeLogger, type TikTokLogger } from '../logging';
 
 /** Options of {@link tiktokSessionGuard}. */
 export interface TikTokSessionGuardOptions {
-  /** `Retry-After` seconds suggested to the browser. Default: `5`. */
+  /** `Retry-After` seconds suggested to the browser: an integer, 0 or more. Default: `5`. */
   retryAfterSeconds?: number | undefined;
   /**
    * How long each session store call may take — loading a session; saving, regenerating,
@@ -45,6 +45,11 @@ export function tiktokSessionGuard(
   options: TikTokSessionGuardOptions = {},
 ): RequestHandler {
   const retryAfterSeconds = options.retryAfterSeconds ?? 5;
+  if (!Number.isSafeInteger(retryAfterSeconds) || retryAfterSeconds < 0) {
+    throw new TypeError(
+      `tiktokSessionGuard option retryAfterSeconds must be a non-negative integer, got ${String(retryAfterSeconds)}`,
+    );
+  }
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) {
     throw new TypeError(

@@ -278,6 +278,18 @@ describe('tiktokSessionGuard', () => {
         );
       }
     });
+
+    it('refuses a retryAfterSeconds that is not a non-negative integer (it becomes Retry-After)', () => {
+      for (const retryAfterSeconds of [-3, 1.5, Number.NaN, Infinity, '5' as unknown as number]) {
+        assert.throws(
+          () => tiktokSessionGuard((_req, _res, next) => next(), { retryAfterSeconds }),
+          /tiktokSessionGuard option retryAfterSeconds must be a non-negative integer/,
+        );
+      }
+      assert.doesNotThrow(() =>
+        tiktokSessionGuard((_req, _res, next) => next(), { retryAfterSeconds: 0 }),
+      );
+    });
   });
 
   it('a store failure after the response was sent is logged, not handed to Express (no stack on stderr)', async () => {
