@@ -38,7 +38,8 @@ export function sessionMiddleware(settings: SessionSettings): RequestHandler {
         maxAge: 7 * 24 * 3600 * 1000,
       },
     }),
-    // 2 s, as the Redis stores' commandTimeoutMs: a Redis that hangs holds no page longer.
+    // 2 s per session store call, as the Redis stores' commandTimeoutMs per command: a page
+    // waits at most that long for each call while Redis hangs.
     { logger: settings.logger, timeoutMs: SESSION_STORE_TIMEOUT_MS },
   );
 }

@@ -65,7 +65,8 @@ function withQuery(target: string, code: string, correlationId: string): string 
  * (`err.statusCode`), `X-Correlation-Id`, `Cache-Control: no-store`, `Referrer-Policy: no-referrer`,
  * `X-Content-Type-Options: nosniff`, `Retry-After` when retryable (`Allow` for 405), and by content
  * negotiation JSON `{ "error": { code, message, correlationId, retryable } }` (`message`: a fixed
- * text for people chosen by `code`, never `err.message`), a small escaped HTML
+ * text for people chosen by `code`, or the message your verify refused a login with on a
+ * `failWithError` route; never `err.message`), a small escaped HTML
  * page (with a CSP that forbids scripts, resources and framing), or — for
  * HTML clients when `failureRedirect` is set — a redirect to
  * `failureRedirect?error=<code>&correlationId=<id>`. Never a stack trace, a cause, the error's

@@ -44,14 +44,16 @@ const SAVE_ATTEMPTS = 5;
  *   // ...call TikTok with it
  * });
  * app.post('/logout', async (req, res, next) => {
- *   await tokens.revoke(openIdOf(req)).catch((err) => console.warn(err)); // local delete happens anyway
+ *   await tokens.revoke(openIdOf(req)).catch((err) => console.warn(err)); // deleted unless the store is down
  *   req.logout(next);
  * });
  * ```
  *
  * Failures are TikTokAPIError: INVALID_TOKEN when no tokens are stored or TikTok ended the grant
  * (stored tokens deleted: log in again), TOKEN_EXPIRED when the grant cannot be refreshed,
- * retryable codes for transient trouble (tokens kept), SERVICE_UNAVAILABLE when the store is down.
+ * retryable codes for transient trouble (tokens kept), SERVICE_UNAVAILABLE when the store is down
+ * or does not answer, CONFIGURATION_ERROR when a stored record cannot be read (wrong encryption
+ * key) or Redis refuses the store's commands (`WRONGTYPE`, `NOPERM`).
  */
 export class TikTokTokenManager {
   private readonly o: ResolvedManagerOptions;
@@ -134,9 +136,11 @@ export class TikTokTokenManager {
 
   /**
    * Logout: revokes the grant at TikTok (refreshing first if the access token has expired, as
-   * TikTok refuses expired tokens), then deletes the stored tokens whatever happened. An
-   * already-revoked or unrefreshable grant counts as revoked. Any other failure is rethrown after
-   * the local delete, for the app to log: the user is logged out locally either way.
+   * TikTok refuses expired tokens), then deletes the stored tokens whatever TikTok answered. An
+   * already-revoked or unrefreshable grant counts as revoked. Any other TikTok failure is
+   * rethrown after the local delete, for the app to log. The delete itself can fail only with
+   * the store (`SERVICE_UNAVAILABLE` while it is down): that error is thrown instead, and the
+   * tokens stay stored.
    */
   async revoke(openId: string, opts: TokenCallOptions = {}): Promise<void> {
     checkOpenId(openId, 'revoke');
