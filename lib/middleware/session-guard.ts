@@ -134,8 +134,11 @@ function errorName(err: unknown): string {
   return current instanceof Error ? current.name : typeof current;
 }
 
+/** The session store did not answer within `timeoutMs` (the log's `errorName`). */
 function storeTimeout(timeoutMs: number): Error {
-  return new Error(`the session store did not answer within ${timeoutMs} ms`);
+  const err = new Error(`the session store did not answer within ${timeoutMs} ms`);
+  err.name = 'SessionStoreTimeoutError';
+  return err;
 }
 
 /**

@@ -43,7 +43,7 @@ export interface RedisClaimStoreOptions {
   /**
    * How long each claim or release may take before it rejects with a `RedisCommandTimeoutError`
    * (the login callback or the webhook then answers 503 SERVICE_UNAVAILABLE) instead of waiting
-   * for a Redis that hangs. Default: 2000 ms.
+   * for a Redis that hangs. An integer from 1 to 2147483647. Default: 2000 ms.
    */
   commandTimeoutMs?: number | undefined;
 }

@@ -85,7 +85,7 @@ export interface RedisTokenStoreOptions {
    * (which `TikTokTokenManager` answers as SERVICE_UNAVAILABLE, 503, retryable): a Redis that
    * hangs does not hold requests. The command stays queued in the
    * client; a write that lands after its timeout is found by the next read (a refresh retries its
-   * write and reads it back). `WAIT` gets `replicationTimeoutMs` on top. Default: 2000 ms.
+   * write and reads it back). `WAIT` gets `replicationTimeoutMs` on top. An integer from 1 to 2147483647. Default: 2000 ms.
    */
   commandTimeoutMs?: number | undefined;
   /**

@@ -25,7 +25,7 @@ export interface RedisRemovalListOptions {
   /**
    * How long a check or a record may take before it rejects with a `RedisCommandTimeoutError`
    * (the webhook and the revocation middleware then answer 503 SERVICE_UNAVAILABLE) instead of
-   * waiting for a Redis that hangs. Default: 2000 ms.
+   * waiting for a Redis that hangs. An integer from 1 to 2147483647. Default: 2000 ms.
    */
   commandTimeoutMs?: number | undefined;
 }

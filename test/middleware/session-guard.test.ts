@@ -225,8 +225,13 @@ describe('tiktokSessionGuard', () => {
       assert.ok(took >= 140 && took < 2000, `finished after ${took} ms`);
       await new Promise((resolve) => setTimeout(resolve, 50));
       assert.deepEqual(
-        logger.lines.map((l) => l.message),
-        ['[TikTokOAuth] session - the store failed after the response was sent'],
+        logger.lines.map((l) => [l.message, l.meta?.errorName]),
+        [
+          [
+            '[TikTokOAuth] session - the store failed after the response was sent',
+            'SessionStoreTimeoutError',
+          ],
+        ],
       );
     });
 
