@@ -480,7 +480,7 @@ export class TikTokClient {
 
   /**
    * User info for the granted scopes. `fields` wins; otherwise the fields allowed by `scopes`
-   * (pass the *granted* scopes), `open_id` always included.
+   * (pass the *granted* scopes). `open_id` is always asked for (first, when `fields` lacks it).
    */
   async getUserInfo(
     accessToken: string,
@@ -587,7 +587,9 @@ export class TikTokClient {
    * once per field set.
    */
   private userInfoUrl(fields: readonly string[]): string {
-    return this.userInfoUrls.get(JSON.stringify(fields), () => this.computeUserInfoUrl(fields));
+    // NOTE: TikTok answers only the fields asked for, and every answer must carry open_id.
+    const asked = fields.includes('open_id') ? fields : ['open_id', ...fields];
+    return this.userInfoUrls.get(JSON.stringify(asked), () => this.computeUserInfoUrl(asked));
   }
 
   /**

@@ -48,8 +48,9 @@ export interface TikTokClientOptions {
   /** First backoff; doubles each retry, plus up to 20 % jitter. Default: 100 ms. */
   retryBaseDelayMs?: number | undefined;
   /**
-   * Overall budget of one operation, retries and waits included. Default: 12 000 ms for the
-   * code exchange and user-info fetch of a login; `timeoutMs × maxAttempts + 1 s` otherwise.
+   * Overall budget of one operation, retries and waits included. Default: 12 000 ms for
+   * `exchangeCodeForTokens()` and `getUserInfo()`, `timeoutMs × maxAttempts + 1 s` for the
+   * others. A `TikTokStrategy` login does not use it: its two calls share `loginDeadlineMs`.
    */
   deadlineMs?: number | undefined;
   /** Structured logger. Default: winston JSON lines, level `TIKTOK_LOG_LEVEL` (info). */

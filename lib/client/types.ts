@@ -17,7 +17,10 @@ export interface TikTokTokens {
   expires_at: number;
   /** Epoch ms when the refresh token expires. */
   refresh_expires_at?: number;
-  /** TikTok's `log_id` when one came with the answer. */
+  /**
+   * A `log_id` kept with the tokens. The client does not set it (a successful answer's `log_id`
+   * is on the `response` debug log line); a token store keeps one that a record was saved with.
+   */
   log_id?: string;
 }
 

@@ -2,7 +2,7 @@
 import type { Request } from 'express';
 import { TikTokClient } from '../client/client';
 import { normalizeScopes, TIKTOK_AUTHORIZATION_URL, TIKTOK_TOKEN_URL } from '../client/endpoints';
-import type { TikTokClientOptions } from '../client/options';
+import { absoluteUrl, type TikTokClientOptions } from '../client/options';
 import type { TikTokTokens } from '../client/types';
 import type { TikTokErrorCode } from '../errors';
 import type { TikTokProfile } from '../profile';
@@ -110,9 +110,17 @@ export interface TikTokStrategyCommonOptions extends TikTokClientOptions {
         // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- void: done style
       ) => boolean | Promise<boolean> | void)
     | undefined;
-  /** Share one client (its key, secret, endpoints and transport). Default: a new client. */
+  /**
+   * Share one client (its key, secret, endpoints, budgets and transport). Default: a new client.
+   * With it, the client's own options given to the strategy as well (`tokenURL`, `timeoutMs`,
+   * …) are not used: the client's settings apply.
+   */
   client?: TikTokClient | undefined;
-  /** Receives the tokens after every successful code exchange. Default: none. */
+  /**
+   * Receives the tokens after a successful code exchange, before the profile is fetched and
+   * before verify runs: a user verify then refuses keeps the tokens saved (delete them there if
+   * that matters). Not called for a login refused as another TikTok account. Default: none.
+   */
   tokenManager?: TikTokTokenSink | undefined;
   /**
    * Shorthand for `tokenManager: new TikTokTokenManager({ client, store: tokenStore })` with this
@@ -173,10 +181,10 @@ export interface TikTokStrategyOptionsWithRequest extends TikTokStrategyCommonOp
   passReqToCallback: true;
 }
 
-/** Per-request options: `passport.authenticate('tiktok', { scope, returnTo, ... })`. */
 /** Another name for {@link TikTokStrategyOptions}: the options of a verify without `req`. */
 export type TikTokStrategyOptionsWithoutRequest = TikTokStrategyOptions;
 
+/** Per-request options: `passport.authenticate('tiktok', { scope, returnTo, ... })`. */
 export interface TikTokAuthenticateOptions {
   /** Scopes for this login only. Default: the strategy's `scope`. */
   scope?: string | string[] | undefined;
@@ -308,7 +316,12 @@ export function resolveStrategySettings(
   if (!(client instanceof TikTokClient)) {
     throw new TypeError('TikTokStrategy option client must be a TikTokClient');
   }
-  const callbackURL = o.callbackURL ?? client.redirectUri;
+  // NOTE: checked here too: with a shared `client`, the strategy's own callbackURL never went
+  // through the client's checks.
+  const callbackURL =
+    o.callbackURL === undefined
+      ? client.redirectUri
+      : absoluteUrl(o.callbackURL, 'callbackURL', 'TikTokStrategy');
   const claimStore = o.claimStore ?? new MemoryClaimStore();
   if (typeof claimStore.claim !== 'function' || typeof claimStore.release !== 'function') {
     throw new TypeError('TikTokStrategy option claimStore must have claim() and release()');

@@ -18,8 +18,9 @@ const MALFORMED_KINDS: ReadonlySet<string> = new Set<MalformedKind>([
 /**
  * A misbehaviour to inject with `tt.inject(endpoint, fault)`.
  *
- * When a fault sets several things, the first that applies wins, in this order: `hang`, `reset`,
- * (`delayMs` waits, then) `redirect`, `malformed`, `trickle`, `tiktokError`, `status`/`body`.
+ * When a fault sets several things, the first that applies wins, in this order (after
+ * `delayMs`, which waits first for all but `hang`): `hang`, `reset`, `redirect`, `malformed`,
+ * `trickle`, `tiktokError`, `status`/`body`.
  * A fault with only `delayMs` (and/or `retryAfter`/`headers`) delays normal handling.
  */
 export interface EmulatorFault {

@@ -131,6 +131,13 @@ describe('TikTokClient', () => {
         assert.equal(fieldsAsked(h), 'open_id,display_name');
         assert.deepEqual(Object.keys(user), ['open_id', 'display_name']);
       });
+
+      it('explicit fields without open_id: open_id is asked for first (the answer needs it)', async () => {
+        const { access_token } = h.tt.issueTokens(h.tt.users[0]!.openId);
+        const user = await h.client().getUserInfo(access_token, { fields: ['display_name'] });
+        assert.equal(fieldsAsked(h), 'open_id,display_name');
+        assert.equal(user.open_id, h.tt.users[0]!.openId);
+      });
     });
   });
 });

@@ -76,6 +76,23 @@ describe('TikTokStrategy', () => {
       });
     });
 
+    it('a non-http(s) callbackURL is refused with a shared client too (it never reaches the client)', () => {
+      const client = new TikTokClient({
+        clientKey: 'k',
+        clientSecret: 's',
+        redirectUri: 'https://app.example/cb',
+      });
+      for (const callbackURL of ['ftp://evil.example/cb', 'javascript:alert(1)', '/relative']) {
+        assert.throws(
+          () => new TikTokStrategy({ client, callbackURL }),
+          /^TypeError: TikTokStrategy option callbackURL must be (an http\(s\) URL|an absolute URL)/,
+        );
+      }
+      assert.doesNotThrow(
+        () => new TikTokStrategy({ client, callbackURL: 'https://app.example/other-cb' }),
+      );
+    });
+
     it('a quoted TIKTOK_CLIENT_SECRET is a TypeError naming the variable', () => {
       withEnv({ ...NO_TIKTOK_ENV, ...ENV, TIKTOK_CLIENT_SECRET: '"env-secret"' }, () => {
         assert.throws(() => new TikTokStrategy(), {
