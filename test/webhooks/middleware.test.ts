@@ -272,6 +272,55 @@ describe('tiktokWebhook', () => {
       assert.equal(await f.removals.removedAt(USER), NOW_MS);
       assert.equal(await f.tokens.get(USER), undefined);
     });
+
+    it('the token store failing → 503, onEvent not run; the retry deletes the tokens', async () => {
+      const f = await fixture();
+      const del = f.tokens.delete.bind(f.tokens);
+      f.tokens.delete = () => Promise.reject(new Error('token store down'));
+      const body = webhookBody();
+      const res = await postWebhook(f.app, body).expect(503);
+      assert.equal(field(res.body, 'error', 'code'), 'SERVICE_UNAVAILABLE');
+      assert.notEqual(await f.tokens.get(USER), undefined, 'not deleted yet');
+      assert.equal(f.events.length, 0, 'onEvent waits for the removal');
+      f.tokens.delete = del;
+      await postWebhook(f.app, body).expect(200);
+      assert.equal(await f.tokens.get(USER), undefined);
+      assert.equal(f.events.length, 1);
+    });
+
+    it('the dedupe claim store failing → 503 before anything is applied', async () => {
+      const failing = new MemoryClaimStore();
+      failing.claim = () => Promise.reject(new Error('claims down'));
+      const f = await fixture({ claimStore: failing });
+      const res = await postWebhook(f.app, webhookBody()).expect(503);
+      assert.equal(field(res.body, 'error', 'code'), 'SERVICE_UNAVAILABLE');
+      assert.equal(await f.removals.removedAt(USER), undefined);
+      assert.notEqual(await f.tokens.get(USER), undefined);
+      assert.equal(f.events.length, 0);
+    });
+
+    it('the done marker failing after processing → 200 processed (delivered at least once)', async () => {
+      const claims = new MemoryClaimStore();
+      const claim = claims.claim.bind(claims);
+      let calls = 0;
+      // The lease, the done check, (the removal's own claim), then the done marker: the last fails.
+      claims.claim = (key, ttl) => {
+        calls += 1;
+        return key.endsWith(':processing') || key.endsWith(':removal') || calls <= 2
+          ? claim(key, ttl)
+          : Promise.reject(new Error('claims down'));
+      };
+      const f = await fixture({ claimStore: claims });
+      const body = webhookBody();
+      const res = await postWebhook(f.app, body).expect(200);
+      assert.equal(field(res.body, 'duplicate'), false);
+      assert.equal(f.events.length, 1);
+      assert.equal(await f.tokens.get(USER), undefined);
+      // Without the marker the next delivery is processed again, not answered "duplicate".
+      claims.claim = claim;
+      await postWebhook(f.app, body).expect(200);
+      assert.equal(f.events.length, 2);
+    });
   });
 
   describe('refusals', () => {

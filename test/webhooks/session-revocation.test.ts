@@ -9,6 +9,7 @@ import {
   type TikTokRemovalList,
 } from '../../lib';
 import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
+import { CaptureLogger } from '../support/capture-logger';
 import { field } from '../support/json';
 import { browser, CALLBACK_URL, login, type Agent } from '../support/login';
 import { startWebhookApp, type WebhookApp } from '../support/webhook-app';
@@ -90,13 +91,24 @@ describe('tiktokSessionRevocation', () => {
   });
 
   describe('without a login stamp', () => {
-    function appWith(openIdOf?: (req: express.Request) => string | undefined): {
+    function appWith(
+      openIdOf?: (req: express.Request) => string | undefined,
+      store?: session.Store,
+      logger: CaptureLogger = new CaptureLogger(),
+    ): {
       app: express.Express;
       removals: MemoryRemovalList;
     } {
       const removals = new MemoryRemovalList();
       const app = express();
-      app.use(session({ secret: 's', resave: false, saveUninitialized: false }));
+      app.use(
+        session({
+          secret: 's',
+          resave: false,
+          saveUninitialized: false,
+          ...(store === undefined ? {} : { store }),
+        }),
+      );
       app.get('/login', (req, res) => {
         Reflect.set(req.session, 'userId', 'legacy-user');
         res.json({ ok: true });
@@ -105,7 +117,7 @@ describe('tiktokSessionRevocation', () => {
         tiktokSessionRevocation({
           removals,
           ...(openIdOf === undefined ? {} : { openIdOf }),
-          logger: { debug() {}, info() {}, warn() {}, error() {} },
+          logger,
         }),
       );
       app.get('/me', (req, res) => {
@@ -142,6 +154,65 @@ describe('tiktokSessionRevocation', () => {
 
     it('requires a removals option', () => {
       assert.throws(() => tiktokSessionRevocation({} as never), /requires a removals option/);
+    });
+
+    it('refuses an openIdOf that is not a function', () => {
+      assert.throws(
+        () =>
+          tiktokSessionRevocation({
+            removals: new MemoryRemovalList(),
+            openIdOf: 'userId' as never,
+          }),
+        /tiktokSessionRevocation option openIdOf must be a function/,
+      );
+    });
+
+    it('a request without a session passes through unchecked', async () => {
+      const removals = new MemoryRemovalList();
+      const app = express();
+      app.use(tiktokSessionRevocation({ removals, openIdOf: () => 'legacy-user' }));
+      app.get('/', (_req, res) => res.json({ ok: true }));
+      await removals.record('legacy-user', Date.now());
+      assert.deepEqual((await request(app).get('/').expect(200)).body, { ok: true });
+    });
+
+    it('a session whose destroy fails → 503 and logged; that session is ended when it comes back', async () => {
+      class FailingDestroy extends session.MemoryStore {
+        fail = false;
+        override destroy(sid: string, cb?: (err?: unknown) => void): void {
+          if (this.fail) cb?.(new Error('store down'));
+          else super.destroy(sid, cb);
+        }
+      }
+      const store = new FailingDestroy();
+      const logger = new CaptureLogger();
+      const { app, removals } = appWith(
+        (req) => {
+          const id: unknown = Reflect.get(req.session, 'userId');
+          return typeof id === 'string' ? id : undefined;
+        },
+        store,
+        logger,
+      );
+      const login = await request(app).get('/login').expect(200);
+      const oldCookie = String(login.headers['set-cookie']?.[0]).split(';')[0]!;
+      await removals.record('legacy-user', 1);
+      store.fail = true;
+      const res = await request(app)
+        .get('/me')
+        .set('Cookie', oldCookie)
+        .set('Accept', 'application/json')
+        .expect(503);
+      assert.equal(field(res.body, 'error', 'code'), 'SERVICE_UNAVAILABLE');
+      assert.equal(res.headers['retry-after'], '5');
+      const [line] = logger.events('could not check or end the session');
+      assert.equal(line?.level, 'error', logger.text());
+      assert.equal(line.meta?.openId, 'legacy-user');
+      // express-session gave the browser a new, empty session; the old one is still in the store
+      // (its destroy failed) and is checked, and ended, whenever its cookie comes back.
+      store.fail = false;
+      const again = await request(app).get('/me').set('Cookie', oldCookie).expect(200);
+      assert.deepEqual(again.body, { userId: null, revoked: true });
     });
   });
 });
