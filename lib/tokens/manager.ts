@@ -100,7 +100,11 @@ export class TikTokTokenManager {
       const tokens = await this.refresher.refresh({
         openId,
         correlationId,
-        needsRefresh: (r, now) => !this.isFresh(r.tokens, now),
+        // NOTE: tokens someone else stored since this call's read (another instance's refresh)
+        // are used while they have not expired, even inside `refreshSkewMs`: with tokens that
+        // live shorter than the skew, each waiting instance would otherwise refresh again.
+        needsRefresh: (r, now) =>
+          r.version === record.version ? !this.isFresh(r.tokens, now) : r.tokens.expires_at <= now,
       });
       return tokens.access_token;
     } catch (err) {

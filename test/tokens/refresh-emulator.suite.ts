@@ -64,6 +64,26 @@ export function describeRefreshAgainstEmulator(kind: StoreKind): void {
             assert.deepEqual(await outcomes(), { success: 1 });
           });
 
+          it('two instances refreshing tokens that live shorter than refreshSkewMs make one refresh call', async () => {
+            const { openId } = setup();
+            // A skew longer than the emulator's token lifetime (24 h): every token is "due".
+            const skew = { refreshSkewMs: 2 * 24 * 3600 * 1000 };
+            const a = new TikTokTokenManager({ client, store, ...skew });
+            const b = new TikTokTokenManager({ client, store, ...skew });
+            await a.save(openId, expiredGrant(emulator.tt, openId));
+            // The refresh takes a while, so the other instance waits for the lock meanwhile.
+            emulator.tt.inject('token', { delayMs: 300, match: isRefresh, times: 1 });
+            const [fromA, fromB] = await Promise.all([
+              a.getAccessToken(openId),
+              b.getAccessToken(openId),
+            ]);
+            assert.equal(refreshCalls(), 1, 'the waiting instance uses the refreshed tokens');
+            assert.equal(fromA, fromB);
+            // A later call still refreshes: the skew applies to tokens this call read itself.
+            await a.getAccessToken(openId);
+            assert.equal(refreshCalls(), 2);
+          });
+
           it('the rotated refresh token is persisted before the new access token is returned', async () => {
             const { openId } = setup();
             const old = expiredGrant(emulator.tt, openId);
