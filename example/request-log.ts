@@ -6,8 +6,9 @@ const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const ids = new WeakMap<Request, string>();
 
 /**
- * The request's correlation ID: the login's (TikTokStrategy sets `req.tiktokCorrelationId` on
- * login routes), else a safe incoming `X-Correlation-Id`, else one made for this request.
+ * The request's correlation ID: the package's (`req.tiktokCorrelationId`, set by the strategy on
+ * login routes, by the session guard when it answers 503, and by the webhook and the session
+ * revocation), else a safe incoming `X-Correlation-Id`, else one made for this request.
  */
 export function correlationIdOf(req: Request): string {
   if (req.tiktokCorrelationId !== undefined) return req.tiktokCorrelationId;

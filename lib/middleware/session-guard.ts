@@ -17,8 +17,9 @@ export interface TikTokSessionGuardOptions {
    */
   timeoutMs?: number | undefined;
   /**
-   * Where a store failure is logged when the response was already sent (it can no longer reach
-   * the browser): at `error`, with the correlation ID and the error's name, never its message.
+   * Where store failures are logged, at `error`, with the request's correlation ID (the one the
+   * 503 carries) and the error's name, never its message: `session - the store failed:
+   * answering 503`, or `… after the response was sent` when it can no longer reach the browser.
    * Default: the package's logger (winston at `TIKTOK_LOG_LEVEL`).
    */
   logger?: TikTokLogger | undefined;
@@ -60,10 +61,26 @@ export function tiktokSessionGuard(
   // NOTE: built at the first failure: the default logger (winston) is loaded only when needed.
   let log: SafeLogger | undefined;
   return function tiktokSessionGuardHandler(req: Request, res: Response, next: NextFunction): void {
-    const correlationId = (): string =>
-      acceptCorrelationId(req.tiktokCorrelationId ?? req.headers['x-correlation-id']);
+    // NOTE: made once and put on the request, so that the 503's ID, this guard's log line and
+    // the app's request log line carry the same one.
+    const correlationId = (): string => {
+      req.tiktokCorrelationId = acceptCorrelationId(
+        req.tiktokCorrelationId ?? req.headers['x-correlation-id'],
+      );
+      return req.tiktokCorrelationId;
+    };
+    const logError = (message: string, err: unknown): void => {
+      log ??= new SafeLogger(logger ?? lazyDefaultLogger());
+      log.log('error', message, {
+        correlationId: correlationId(),
+        errorCode: 'SERVICE_UNAVAILABLE',
+        errorName: errorName(err),
+      });
+    };
     const unavailable = (err: unknown): unknown => {
       if (err === undefined || err === null || err instanceof TikTokAPIError) return err;
+      // The store's failure, said once per request (the browser gets the code's text only).
+      logError('[TikTokOAuth] session - the store failed: answering 503', err);
       return new TikTokAPIError({
         code: 'SERVICE_UNAVAILABLE',
         message:
@@ -104,12 +121,7 @@ export function tiktokSessionGuard(
         return;
       }
       // NOTE: never handed to Express: its final handler would print the raw stack on stderr.
-      log ??= new SafeLogger(logger ?? lazyDefaultLogger());
-      log.log('error', '[TikTokOAuth] session - the store failed after the response was sent', {
-        correlationId: correlationId(),
-        errorCode: 'SERVICE_UNAVAILABLE',
-        errorName: errorName(err),
-      });
+      logError('[TikTokOAuth] session - the store failed after the response was sent', err);
     };
     try {
       sessionMiddleware(req, res, guarded);

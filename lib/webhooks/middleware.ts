@@ -49,7 +49,12 @@ class Delivery {
     readonly log: SafeLogger,
   ) {
     this.startedAt = o.now();
-    this.correlationId = acceptCorrelationId(req.headers['x-correlation-id']);
+    // The app's request ID (set earlier in the request) wins, as in the strategy; then the
+    // incoming header; the ID is put on the request for the app's own log lines.
+    this.correlationId = acceptCorrelationId(
+      req.tiktokCorrelationId ?? req.headers['x-correlation-id'],
+    );
+    req.tiktokCorrelationId = this.correlationId;
   }
 
   answer(outcome: 'processed' | 'duplicate'): void {
@@ -67,7 +72,9 @@ class Delivery {
     this.write(level, error.statusCode >= 500 ? 'failed' : 'refused', error.statusCode, {
       errorCode: error.code,
       ...(cause instanceof SignatureError ? { reason: cause.reason } : {}),
-      message: error.message,
+      // NOTE: `detail`, not `message`: winston appends a `message` field to the line's message,
+      // which would break queries on the fixed `webhook - refused` / `failed` text.
+      detail: error.message,
       ...(error.statusCode >= 500 && cause instanceof Error && !(cause instanceof TikTokAPIError)
         ? { error: cause }
         : {}),

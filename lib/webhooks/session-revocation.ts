@@ -102,6 +102,7 @@ export function tiktokSessionRevocation(options: TikTokSessionRevocationOptions)
     const correlationId = acceptCorrelationId(
       req.tiktokCorrelationId ?? req.headers['x-correlation-id'],
     );
+    req.tiktokCorrelationId = correlationId;
     const check = async (): Promise<void> => {
       const removedAt = await removals.removedAt(openId);
       if (removedAt === undefined || removedAt < loginAt) return;

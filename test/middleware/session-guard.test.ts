@@ -184,6 +184,28 @@ describe('tiktokSessionGuard', () => {
       assert.deepEqual((await agent.get('/')).body, { ok: true }, 'works again at once');
     });
 
+    it("the 503 is logged once, with the correlation ID the browser got and the cause's name", async () => {
+      const logger = new CaptureLogger();
+      const { store, agent } = await loggedIn({ timeoutMs: 150, logger });
+      store.hangGet = true;
+      const res = await agent.get('/').set('Accept', 'application/json');
+      assert.equal(res.status, 503, res.text);
+      assert.deepEqual(
+        logger.lines.map((l) => [l.level, l.message, l.meta]),
+        [
+          [
+            'error',
+            '[TikTokOAuth] session - the store failed: answering 503',
+            {
+              correlationId: res.headers['x-correlation-id'],
+              errorCode: 'SERVICE_UNAVAILABLE',
+              errorName: 'SessionStoreTimeoutError',
+            },
+          ],
+        ],
+      );
+    });
+
     it('a save that hangs (req.login) answers 503 after timeoutMs', async () => {
       const store = new HangingStore();
       store.hangSet = true;
