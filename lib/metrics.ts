@@ -29,6 +29,13 @@ export interface TikTokMetrics {
    * `processed`, `duplicate`, `aborted` or an error code.
    */
   readonly webhooks?: Counter<'event' | 'outcome'>;
+  /**
+   * `tiktok_oauth_logins_total{outcome}`: logins that ended, by `TikTokStrategy`: `success`, the
+   * error code of a failed one (`INVALID_STATE`, `ACCESS_DENIED`, `SERVICE_UNAVAILABLE`, …), or
+   * `error` for an error of the app's own (a verify that threw). It counts what no TikTok call
+   * shows: a session store or Redis that is down fails logins before any call is made.
+   */
+  readonly logins?: Counter<'outcome'>;
 }
 
 function existing<T>(registry: Registry, name: string, isT: (m: unknown) => m is T): T | undefined {
@@ -108,7 +115,9 @@ export function createTikTokMetrics(registry?: Registry): TikTokMetrics {
     'TikTok webhook deliveries by event and outcome',
     ['event', 'outcome'],
   );
+  const logins = counter('tiktok_oauth_logins_total', 'Logins with TikTok by outcome', ['outcome']);
   return {
+    logins,
     requests,
     duration,
     retries,

@@ -185,10 +185,12 @@ class FlowContext {
 
   success(user: Express.User, info?: object): void {
     this.acted = true;
+    this.settings.metrics?.logins?.inc({ outcome: 'success' });
     this.strategy.success(user, info);
   }
-  fail(challenge: object, status: number): void {
+  fail(challenge: TikTokLoginFailureInfo, status: number): void {
     this.acted = true;
+    this.settings.metrics?.logins?.inc({ outcome: challenge.code });
     this.strategy.fail(challenge, status);
   }
   redirect(url: string): void {
@@ -197,6 +199,9 @@ class FlowContext {
   }
   error(err: unknown): void {
     this.acted = true;
+    this.settings.metrics?.logins?.inc({
+      outcome: err instanceof TikTokAPIError ? err.code : 'error',
+    });
     this.strategy.error(asError(err));
   }
 
@@ -533,7 +538,7 @@ async function consumeState(
  * browser gets the usual INVALID_STATE.
  */
 export const NO_PENDING_LOGIN_REASON =
-  'no pending login in this session: the session cookie set by the start of the login did not come back. Likely causes: a Secure cookie over http (cookie.secure: true without https, or behind a proxy without trust proxy), sameSite: strict, or a different host between the start and the callback (www vs apex, localhost vs 127.0.0.1)';
+  'no pending login in this session: the session cookie set by the start of the login did not come back, or could not be read. Likely causes: a Secure cookie over http (cookie.secure: true without https, or behind a proxy without trust proxy), sameSite: strict, a different host between the start and the callback (www vs apex, localhost vs 127.0.0.1), or several instances that do not share the session store or the session secret';
 
 /**
  * A session holding nothing but its cookie: the one express-session makes when the request

@@ -16,6 +16,8 @@ const NAMES = [
   'tiktok_oauth_retry_budget_exhausted_total',
   // Added with the webhooks (issue 16).
   'tiktok_oauth_webhook_total',
+  // Login outcomes: what fails before any TikTok call (a session store that is down).
+  'tiktok_oauth_logins_total',
 ];
 
 const TOKENS = {
@@ -57,6 +59,7 @@ describe('metrics', () => {
       assert.ok(m.circuitTransitions instanceof Counter);
       assert.ok(m.retryBudgetExhausted instanceof Counter);
       assert.ok(m.webhooks instanceof Counter);
+      assert.ok(m.logins instanceof Counter);
     });
 
     it('called twice on one registry reuses the same instruments (no "already registered")', () => {

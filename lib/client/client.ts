@@ -176,6 +176,11 @@ export class TikTokClient {
     Record<TikTokEndpoint, Map<number, OperationSettings>>
   > = {};
 
+  /** The `metrics` option, for a strategy sharing this client. @internal */
+  get metricsOption(): TikTokMetrics | undefined {
+    return this.metrics;
+  }
+
   constructor(options?: TikTokClientOptions);
   /** @internal `owner` names the class in configuration errors (`TikTokStrategy`'s client). */
   // eslint-disable-next-line @typescript-eslint/unified-signatures -- this overload is stripped from the .d.ts

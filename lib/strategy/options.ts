@@ -5,6 +5,7 @@ import { normalizeScopes, TIKTOK_AUTHORIZATION_URL, TIKTOK_TOKEN_URL } from '../
 import { absoluteUrl, type TikTokClientOptions } from '../client/options';
 import type { TikTokTokens } from '../client/types';
 import type { TikTokErrorCode } from '../errors';
+import type { TikTokMetrics } from '../metrics';
 import type { TikTokProfile } from '../profile';
 import { MemoryClaimStore, type TikTokStateClaimStore } from '../state/claims';
 import { TikTokTokenManager } from '../tokens/manager';
@@ -225,7 +226,12 @@ declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
-      /** The correlation ID of this login request (incoming `X-Correlation-Id`, or a new one). */
+      /**
+       * The request's correlation ID, used on the package's log lines, errors and TikTok calls
+       * for it. Set by `TikTokStrategy`, `tiktokWebhook()` and `tiktokSessionRevocation()` when
+       * missing: an ID your request-ID middleware sets earlier wins, else a safe incoming
+       * `X-Correlation-Id`, else a new one.
+       */
       tiktokCorrelationId?: string;
       /** Set when TikTokStrategy failed the login on this request. */
       tiktokLoginFailure?: TikTokLoginFailureInfo;
@@ -261,6 +267,8 @@ export interface StrategySettings {
   readonly loginDeadlineMs: number;
   readonly loginMaxAttempts: number;
   readonly claimStore: TikTokStateClaimStore;
+  /** Where login outcomes are counted: the `metrics` option, else the shared client's. */
+  readonly metrics: TikTokMetrics | undefined;
 }
 
 function positiveInt(value: number | undefined, option: string, fallback: number): number {
@@ -344,6 +352,7 @@ export function resolveStrategySettings(
   return {
     client,
     verify,
+    metrics: o.metrics ?? client.metricsOption,
     callbackURL,
     callbackPath: absolute(callbackURL, 'callbackURL').pathname,
     authorizationURL: o.authorizationURL ?? TIKTOK_AUTHORIZATION_URL,

@@ -20,7 +20,7 @@ describe('example/prometheus/alerts.yml', () => {
   const rules = readAlertRules(readFileSync(RULES, 'utf8'));
 
   describe('structure (without promtool)', () => {
-    it('holds the five alerts with their thresholds, durations and severities', () => {
+    it('holds the six alerts with their thresholds, durations and severities', () => {
       assert.deepEqual(
         rules.map((r) => [r.alert, r.for, r.severity, /(?:>|<) [0-9.]+$/.exec(r.expr)?.[0]]),
         [
@@ -29,6 +29,7 @@ describe('example/prometheus/alerts.yml', () => {
           ['TikTokOAuthSuccessRateLow', '10m', 'critical', '< 0.90'],
           ['TikTokOAuthRetryRateHigh', '5m', 'warning', '> 0.15'],
           ['TikTokOAuthLatencyHigh', '10m', 'warning', '> 0.5'],
+          ['TikTokLoginsFailing', '5m', 'critical', '> 0.10'],
         ],
       );
     });
