@@ -60,7 +60,7 @@ export async function connectRedis(
     up = false;
     logger.warn('redis connection lost: answering 503 until it is back', {
       redis: safeUrl,
-      errorName: err instanceof Error ? err.name : typeof err,
+      ...redisErrorMeta(err),
     });
   });
   client.on('ready', () => {
@@ -80,6 +80,21 @@ export async function connectRedis(
       { cause: err },
     );
   }
+}
+
+/**
+ * What a node-redis connection error says, for the log: its name, its errno code
+ * (`ECONNREFUSED`) and its message ("Socket timeout …"), which name the host and port but never
+ * the URL's password. node-redis's errors are mostly plain `Error`s: the name alone says little.
+ */
+function redisErrorMeta(err: unknown): Record<string, string> {
+  if (!(err instanceof Error)) return { errorName: typeof err };
+  const code: unknown = Reflect.get(err, 'code');
+  return {
+    errorName: err.name,
+    ...(typeof code === 'string' ? { errorCode: code } : {}),
+    reason: err.message.slice(0, 200),
+  };
 }
 
 /** `connecting`, or a rejection after `ms`: node-redis retries a first connection forever. */
@@ -132,7 +147,7 @@ export async function connectRedisCluster(
     warned = true;
     logger.warn('redis cluster error: answering 503 for the shards it concerns', {
       redis: safe,
-      errorName: err instanceof Error ? err.name : typeof err,
+      ...redisErrorMeta(err),
     });
   });
   client.on('node-ready', () => (warned = false));
