@@ -19,7 +19,9 @@ export interface TikTokSessionGuardOptions {
   /**
    * Where store failures are logged, at `error`, with the request's correlation ID (the one the
    * 503 carries) and the error's name, never its message: `session - the store failed:
-   * answering 503`, or `… after the response was sent` when it can no longer reach the browser.
+   * answering 503` when this guard answers 503 (the session could not be loaded), `… after the
+   * response was sent` when the failure can no longer reach the browser. A failing save,
+   * regenerate, destroy or reload is handed to its caller (the app, passport), not logged here.
    * Default: the package's logger (winston at `TIKTOK_LOG_LEVEL`).
    */
   logger?: TikTokLogger | undefined;
@@ -79,8 +81,6 @@ export function tiktokSessionGuard(
     };
     const unavailable = (err: unknown): unknown => {
       if (err === undefined || err === null || err instanceof TikTokAPIError) return err;
-      // The store's failure, said once per request (the browser gets the code's text only).
-      logError('[TikTokOAuth] session - the store failed: answering 503', err);
       return new TikTokAPIError({
         code: 'SERVICE_UNAVAILABLE',
         message:
@@ -91,6 +91,17 @@ export function tiktokSessionGuard(
       });
     };
     const guard: Guard = { unavailable, timeoutMs };
+    /**
+     * This guard answers the request 503 itself (the session load failed or timed out): logged
+     * here, once. NOTE: not in unavailable(), which also maps the session methods' failures,
+     * whose outcome the app or passport decides (the strategy logs its own).
+     */
+    const answer503 = (err: unknown): void => {
+      if (!(err instanceof TikTokAPIError)) {
+        logError('[TikTokOAuth] session - the store failed: answering 503', err);
+      }
+      next(unavailable(err));
+    };
     // 'loading' until the middleware calls back or times out; a timed-out load ignores the
     // store's late answer. express-session calls back again when the save or touch that ends the
     // response fails: by then the response is usually sent, so the failure is logged instead.
@@ -98,7 +109,7 @@ export function tiktokSessionGuard(
     const timer = setTimeout(() => {
       if (phase !== 'loading') return;
       phase = 'abandoned';
-      next(unavailable(storeTimeout(timeoutMs)));
+      answer503(storeTimeout(timeoutMs));
     }, timeoutMs);
     timer.unref();
     const guarded = (err?: unknown): void => {
@@ -111,13 +122,13 @@ export function tiktokSessionGuard(
           guardStore(Reflect.get(req, 'sessionStore'), timeoutMs);
           next();
         } else {
-          next(unavailable(err));
+          answer503(err);
         }
         return;
       }
       if (err === undefined || err === null) return;
       if (!res.headersSent) {
-        next(unavailable(err));
+        answer503(err);
         return;
       }
       // NOTE: never handed to Express: its final handler would print the raw stack on stderr.

@@ -206,6 +206,58 @@ describe('tiktokSessionGuard', () => {
       );
     });
 
+    it('a failing save the app handles is not logged as "answering 503"; one after a 200 is logged once', async () => {
+      /** A store whose set fails: at once, or (`lateMs`) after the guard's timeout. */
+      class FailingSet extends MemoryStore {
+        fail = false;
+        lateMs = 0;
+        override set(sid: string, data: SessionData, cb?: (err?: unknown) => void): void {
+          if (!this.fail) super.set(sid, data, cb);
+          else setTimeout(() => cb?.(new Error('Socket closed unexpectedly')), this.lateMs);
+        }
+      }
+      const store = new FailingSet();
+      const logger = new CaptureLogger();
+      const app = express();
+      app.use(
+        tiktokSessionGuard(
+          session({ store, secret: 'test-secret', resave: false, saveUninitialized: false }),
+          { timeoutMs: 100, logger },
+        ),
+      );
+      app.get('/write', (req, res) => {
+        Reflect.set(req.session, 'visits', Date.now());
+        res.json({ ok: true });
+      });
+      app.get('/save', (req, res, next) => {
+        Reflect.set(req.session, 'saved', Date.now());
+        req.session.save((err) => (err ? next(err) : res.json({ saved: true })));
+      });
+      app.use(tiktokErrorHandler());
+      const agent = request.agent(server(createServer(app)));
+      await agent.get('/write').expect(200);
+      store.fail = true;
+      // express-session's own save after the response: the response is 200; one line says so.
+      assert.deepEqual((await agent.get('/write').expect(200)).body, { ok: true });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(
+        logger.lines.map((l) => l.message),
+        ['[TikTokOAuth] session - the store failed after the response was sent'],
+      );
+      // The app's own save, timing out and then failing late: the app answers (503 through the
+      // error handler); the guard logs nothing, then or when the late failure comes.
+      logger.lines.length = 0;
+      store.lateMs = 200;
+      const res = await agent.get('/save').set('Accept', 'application/json');
+      assert.equal(res.status, 503, res.text);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.deepEqual(
+        logger.lines.filter((l) => l.message.endsWith('answering 503')),
+        [],
+        logger.text(),
+      );
+    });
+
     it('a save that hangs (req.login) answers 503 after timeoutMs', async () => {
       const store = new HangingStore();
       store.hangSet = true;
