@@ -30,12 +30,17 @@ export interface TikTokMetrics {
    */
   readonly webhooks?: Counter<'event' | 'outcome'>;
   /**
-   * `tiktok_oauth_logins_total{outcome}`: logins that ended, by `TikTokStrategy`: `success`, the
-   * error code of a failed one (`INVALID_STATE`, `ACCESS_DENIED`, `SERVICE_UNAVAILABLE`, …), or
-   * `error` for an error of the app's own (a verify that threw). It counts what no TikTok call
-   * shows: a session store or Redis that is down fails logins before any call is made.
+   * `tiktok_oauth_logins_total{outcome,kind}`: the logins `TikTokStrategy` ended. `outcome` is
+   * `success`, the error code of a failed one (`INVALID_STATE`, `ACCESS_DENIED`,
+   * `SERVICE_UNAVAILABLE`, …) or `error` (the app's own, e.g. a verify that threw); `kind` is
+   * `success`, `refused` (passport's `fail()`: a bad or replayed callback, the user declined,
+   * verify said no) or `error` (passport's `error()`: TikTok, a store, the configuration, the
+   * app). A success is counted when its response is sent (a session store failing in
+   * `req.login()` makes it an `error`). It sees what no TikTok call shows: a store that fails
+   * while a login saves its state. A session that cannot even be loaded is answered 503 by
+   * `tiktokSessionGuard` before the strategy runs: not counted here, logged by the guard.
    */
-  readonly logins?: Counter<'outcome'>;
+  readonly logins?: Counter<'outcome' | 'kind'>;
 }
 
 function existing<T>(registry: Registry, name: string, isT: (m: unknown) => m is T): T | undefined {
@@ -115,7 +120,10 @@ export function createTikTokMetrics(registry?: Registry): TikTokMetrics {
     'TikTok webhook deliveries by event and outcome',
     ['event', 'outcome'],
   );
-  const logins = counter('tiktok_oauth_logins_total', 'Logins with TikTok by outcome', ['outcome']);
+  const logins = counter('tiktok_oauth_logins_total', 'Logins with TikTok by outcome', [
+    'outcome',
+    'kind',
+  ]);
   return {
     logins,
     requests,

@@ -185,12 +185,25 @@ class FlowContext {
 
   success(user: Express.User, info?: object): void {
     this.acted = true;
-    this.settings.metrics?.logins?.inc({ outcome: 'success' });
+    const logins = this.settings.metrics?.logins;
+    const res = this.req.res;
+    // NOTE: counted when the response is sent: passport's req.login() comes after this, and a
+    // session store failing there makes the login a 503, not a success.
+    if (logins !== undefined && res !== undefined) {
+      res.once('finish', () => {
+        if (res.statusCode < 400) logins.inc({ outcome: 'success', kind: 'success' });
+        else
+          logins.inc({
+            outcome: res.statusCode === 503 ? 'SERVICE_UNAVAILABLE' : 'error',
+            kind: 'error',
+          });
+      });
+    }
     this.strategy.success(user, info);
   }
   fail(challenge: TikTokLoginFailureInfo, status: number): void {
     this.acted = true;
-    this.settings.metrics?.logins?.inc({ outcome: challenge.code });
+    this.settings.metrics?.logins?.inc({ outcome: challenge.code, kind: 'refused' });
     this.strategy.fail(challenge, status);
   }
   redirect(url: string): void {
@@ -201,6 +214,7 @@ class FlowContext {
     this.acted = true;
     this.settings.metrics?.logins?.inc({
       outcome: err instanceof TikTokAPIError ? err.code : 'error',
+      kind: 'error',
     });
     this.strategy.error(asError(err));
   }

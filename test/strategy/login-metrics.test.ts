@@ -1,12 +1,44 @@
 import assert from 'node:assert/strict';
+import { MemoryStore } from 'express-session';
 import { Registry } from 'prom-client';
 import { createTikTokMetrics, TikTokClient, TikTokStrategy } from '../../lib';
 import { consent, startLogin, useLoginFixture } from '../support/login';
 
-/** `tiktok_oauth_logins_total` as `{ outcome: count }`. */
+/** `tiktok_oauth_logins_total` as `{ 'kind outcome': count }`. */
 async function logins(registry: Registry): Promise<Record<string, number>> {
   const metric = await registry.getSingleMetric('tiktok_oauth_logins_total')?.get();
-  return Object.fromEntries((metric?.values ?? []).map((v) => [String(v.labels.outcome), v.value]));
+  return Object.fromEntries(
+    (metric?.values ?? []).map((v) => [
+      `${String(v.labels.kind)} ${String(v.labels.outcome)}`,
+      v.value,
+    ]),
+  );
+}
+
+/**
+ * `logins()` once it equals `expected`, or after 1 s: a success is counted when its response
+ * is finished on the server, which can be just after the browser has it.
+ */
+async function loginsSettled(
+  registry: Registry,
+  expected: Record<string, number>,
+): Promise<Record<string, number>> {
+  const deadline = Date.now() + 1000;
+  let seen = await logins(registry);
+  while (JSON.stringify(seen) !== JSON.stringify(expected) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    seen = await logins(registry);
+  }
+  return seen;
+}
+
+/** A MemoryStore whose destroy (what regenerate calls) can be made to fail. */
+class FailingDestroy extends MemoryStore {
+  fail = false;
+  override destroy(sid: string, cb?: (err?: unknown) => void): void {
+    if (this.fail) cb?.(new Error('store down'));
+    else super.destroy(sid, cb);
+  }
 }
 
 describe('TikTokStrategy', () => {
@@ -20,12 +52,27 @@ describe('TikTokStrategy', () => {
       const callback = await consent(await startLogin(agent));
       const res = await agent.get(callback).set('Accept', 'application/json');
       assert.equal(res.status, 302, res.text);
-      assert.deepEqual(await logins(registry), { success: 1 });
+      assert.deepEqual(await loginsSettled(registry, { 'success success': 1 }), {
+        'success success': 1,
+      });
       await startLogin(agent);
-      assert.deepEqual(await logins(registry), { success: 1 }, 'a start is not an outcome');
+      assert.deepEqual(
+        await logins(registry),
+        { 'success success': 1 },
+        'a start is not an outcome',
+      );
       const replay = await agent.get(callback).set('Accept', 'application/json');
       assert.equal(replay.status, 400);
-      assert.deepEqual(await logins(registry), { success: 1, INVALID_STATE: 1 });
+      assert.deepEqual(
+        await loginsSettled(registry, {
+          'success success': 1,
+          'refused INVALID_STATE': 1,
+        }),
+        {
+          'success success': 1,
+          'refused INVALID_STATE': 1,
+        },
+      );
     });
 
     it('counts TikTok refusing the user as ACCESS_DENIED and TikTok down as its error code', async () => {
@@ -38,7 +85,34 @@ describe('TikTokStrategy', () => {
         .get(await consent(await startLogin(agent)))
         .set('Accept', 'application/json');
       assert.equal(failed.status, 502, failed.text);
-      assert.deepEqual(await logins(registry), { ACCESS_DENIED: 1, API_ERROR: 1 });
+      assert.deepEqual(
+        await loginsSettled(registry, {
+          'refused ACCESS_DENIED': 1,
+          'error API_ERROR': 1,
+        }),
+        {
+          'refused ACCESS_DENIED': 1,
+          'error API_ERROR': 1,
+        },
+      );
+    });
+  });
+
+  describe('a login whose req.login() fails in the session store', () => {
+    const registry = new Registry();
+    const store = new FailingDestroy();
+    const fx = useLoginFixture({ strategy: { metrics: createTikTokMetrics(registry) }, store });
+
+    it('is counted as the 503 it answered, not as a success', async () => {
+      const agent = fx.browser();
+      const callback = await consent(await startLogin(agent));
+      store.fail = true;
+      const res = await agent.get(callback).set('Accept', 'application/json');
+      store.fail = false;
+      assert.equal(res.status, 503, res.text);
+      assert.deepEqual(await loginsSettled(registry, { 'error SERVICE_UNAVAILABLE': 1 }), {
+        'error SERVICE_UNAVAILABLE': 1,
+      });
     });
   });
 
