@@ -8,7 +8,7 @@ import {
   type ResolvedWebhookOptions,
   type TikTokWebhookOptions,
 } from './options';
-import { processDelivery, webhookEventId } from './process';
+import { isOverlappingDelivery, processDelivery, webhookEventId } from './process';
 import { readRawBody } from './raw-body';
 import { SignatureError } from './signature';
 import { verifyDelivery } from './verify';
@@ -68,7 +68,10 @@ class Delivery {
   fail(error: TikTokAPIError): void {
     this.count(error.code);
     const cause: unknown = error.cause;
-    const level: LogLevel = error.statusCode >= 500 ? 'error' : 'warn';
+    // NOTE: an overlapping delivery of one event is normal (TikTok delivers at least once and
+    // retries): warn, so that `error` lines stay the ones someone has to look at.
+    const level: LogLevel =
+      error.statusCode >= 500 && !isOverlappingDelivery(error) ? 'error' : 'warn';
     this.write(level, error.statusCode >= 500 ? 'failed' : 'refused', error.statusCode, {
       errorCode: error.code,
       ...(cause instanceof SignatureError ? { reason: cause.reason } : {}),

@@ -72,14 +72,27 @@ async function applyRemoval(
 /** How much longer than `handlerTimeoutMs` a delivery's processing lease lasts. */
 const LEASE_MARGIN_MS = 5_000;
 
+/** The 503s answered to a delivery that overlapped another of the same event. */
+const overlapping = new WeakSet<TikTokAPIError>();
+
+/**
+ * Whether `err` is the 503 of a delivery that arrived while another delivery of the same event
+ * was being processed: TikTok's at-least-once delivery at work, not an outage.
+ */
+export function isOverlappingDelivery(err: TikTokAPIError): boolean {
+  return overlapping.has(err);
+}
+
 function inProgress(correlationId: string, leaseMs: number): TikTokAPIError {
-  return new TikTokAPIError({
+  const err = new TikTokAPIError({
     code: 'SERVICE_UNAVAILABLE',
     message:
       'TikTok webhook not processed: another delivery of this event is being processed. TikTok will retry the delivery.',
     correlationId,
     retryAfterSeconds: Math.ceil(leaseMs / 1000),
   });
+  overlapping.add(err);
+  return err;
 }
 
 async function claimOrThrow(

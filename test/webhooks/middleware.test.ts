@@ -154,6 +154,10 @@ describe('tiktokWebhook', () => {
         assert.equal(field(busy.body, 'error', 'code'), 'SERVICE_UNAVAILABLE');
         assert.equal(busy.headers['retry-after'], '10'); // handlerTimeoutMs + 5 s, rounded up
       }
+      // At-least-once delivery, not an outage: logged at warn, never at error.
+      const failed = f.logger.events('failed');
+      assert.equal(failed.length, 9, f.logger.text());
+      assert.deepEqual(new Set(failed.map((l) => l.level)), new Set(['warn']));
       assert.equal(f.events.length, 1);
       const later = await postWebhook(f.app, body).expect(200);
       assert.equal(field(later.body, 'duplicate'), true);
