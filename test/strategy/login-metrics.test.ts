@@ -32,6 +32,11 @@ async function loginsSettled(
   return seen;
 }
 
+/** Asserts the counts, once they have settled (see {@link loginsSettled}). */
+async function assertLogins(registry: Registry, expected: Record<string, number>): Promise<void> {
+  assert.deepEqual(await loginsSettled(registry, expected), expected);
+}
+
 /** A MemoryStore whose destroy (what regenerate calls) can be made to fail. */
 class FailingDestroy extends MemoryStore {
   fail = false;
@@ -52,9 +57,7 @@ describe('TikTokStrategy', () => {
       const callback = await consent(await startLogin(agent));
       const res = await agent.get(callback).set('Accept', 'application/json');
       assert.equal(res.status, 302, res.text);
-      assert.deepEqual(await loginsSettled(registry, { 'success success': 1 }), {
-        'success success': 1,
-      });
+      await assertLogins(registry, { 'success success': 1 });
       await startLogin(agent);
       assert.deepEqual(
         await logins(registry),
@@ -63,16 +66,10 @@ describe('TikTokStrategy', () => {
       );
       const replay = await agent.get(callback).set('Accept', 'application/json');
       assert.equal(replay.status, 400);
-      assert.deepEqual(
-        await loginsSettled(registry, {
-          'success success': 1,
-          'refused INVALID_STATE': 1,
-        }),
-        {
-          'success success': 1,
-          'refused INVALID_STATE': 1,
-        },
-      );
+      await assertLogins(registry, {
+        'success success': 1,
+        'refused INVALID_STATE': 1,
+      });
     });
 
     it('counts TikTok refusing the user as ACCESS_DENIED and TikTok down as its error code', async () => {
@@ -85,16 +82,10 @@ describe('TikTokStrategy', () => {
         .get(await consent(await startLogin(agent)))
         .set('Accept', 'application/json');
       assert.equal(failed.status, 502, failed.text);
-      assert.deepEqual(
-        await loginsSettled(registry, {
-          'refused ACCESS_DENIED': 1,
-          'error API_ERROR': 1,
-        }),
-        {
-          'refused ACCESS_DENIED': 1,
-          'error API_ERROR': 1,
-        },
-      );
+      await assertLogins(registry, {
+        'refused ACCESS_DENIED': 1,
+        'error API_ERROR': 1,
+      });
     });
   });
 
@@ -110,9 +101,7 @@ describe('TikTokStrategy', () => {
       const res = await agent.get(callback).set('Accept', 'application/json');
       store.fail = false;
       assert.equal(res.status, 503, res.text);
-      assert.deepEqual(await loginsSettled(registry, { 'error SERVICE_UNAVAILABLE': 1 }), {
-        'error SERVICE_UNAVAILABLE': 1,
-      });
+      await assertLogins(registry, { 'error SERVICE_UNAVAILABLE': 1 });
     });
   });
 
