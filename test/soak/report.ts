@@ -140,7 +140,7 @@ export function formatReport(r: SoakReport): string {
     .join('\n\n');
 }
 
-/** Writes bench/results/soak-<timestamp>.json; returns its path. */
+/** Writes soak-<timestamp>.json into `dir` (test/soak/results/); returns its path. */
 export function writeReport(r: SoakReport, dir: string): string {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `soak-${r.startedAt.replace(/[:.]/g, '-')}.json`);

@@ -1,7 +1,7 @@
 /**
  * Soak test (not part of `npm test`): complete "Log in with TikTok" flows for N minutes against
  * the emulator, with rotating faults, checking crashes, hung requests, memory and leaked secrets.
- * See bench/README.md, "Soak". Run: `npm run soak -- --seconds 45` (builds dist/ first).
+ * See docs/development.md, "Soak". Run: `npm run soak -- --seconds 45` (builds dist/ first).
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
