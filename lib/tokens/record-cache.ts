@@ -34,8 +34,9 @@ function positiveInteger(value: unknown, option: string, fallback: number): numb
  * ciphertext then fails authentication as before). Each hit returns a copy, so callers cannot
  * change what later callers get.
  *
- * NOTE: this keeps decrypted tokens in the process's memory for up to `ttlMs` after a read
- * (never past the access token's expiry), for at most `maxEntries` users. Encryption at rest
+ * NOTE: this keeps decrypted tokens in the process's memory, served for up to `ttlMs` after a
+ * read (never past the access token's expiry), for at most `maxEntries` users; an expired entry
+ * goes at that user's next read, or when a record is decoded while it is among the oldest. Encryption at rest
  * protects Redis, its replicas, dumps and backups, none of which sees this cache; whoever can
  * read this process's memory also holds the encryption key. `recordCache: false` turns it off.
  */
@@ -61,7 +62,7 @@ export class TokenRecordCache {
 
   private readonly now: () => number;
 
-  /** Entries held (expired ones linger until replaced, forgotten or evicted). */
+  /** Entries held (an expired one stays until read, replaced, swept by a set() or evicted). */
   get size(): number {
     return this.entries.size;
   }
@@ -80,9 +81,16 @@ export class TokenRecordCache {
 
   /** Keeps a copy of `tokens`, decoded from `version` and `data`. */
   set(key: string, version: string, data: string, tokens: TikTokTokens): void {
-    const until = Math.min(this.now() + this.ttlMs, tokens.expires_at);
+    const now = this.now();
+    const until = Math.min(now + this.ttlMs, tokens.expires_at);
     this.entries.delete(key);
-    if (until <= this.now()) return;
+    // Expired entries at the head (the oldest) go now, so that decrypted tokens nobody can be
+    // served any more do not stay in memory until that user is read again.
+    for (const [oldKey, entry] of this.entries) {
+      if (entry.until > now) break;
+      this.entries.delete(oldKey);
+    }
+    if (until <= now) return;
     if (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next();
       if (oldest.done !== true) this.entries.delete(oldest.value);

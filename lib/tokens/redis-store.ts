@@ -91,8 +91,9 @@ export interface RedisTokenStoreOptions {
   /**
    * Decoded records kept in memory, served while the stored `version` and data are unchanged, so
    * that repeated reads of the same tokens skip the decryption and the JSON parsing (one `HMGET`
-   * per read either way). Holds decrypted tokens for up to `ttlMs` (docs/performance.md
-   * "Decoded-record cache"). `false` turns it off. Default: `{ maxEntries: 1000, ttlMs: 30000 }`.
+   * per read either way). Serves decrypted tokens for up to `ttlMs`; an expired entry goes at
+   * that user's next read or when a record is decoded while it is among the oldest
+   * (docs/performance.md "Decoded-record cache"). `false` turns it off. Default: `{ maxEntries: 1000, ttlMs: 30000 }`.
    */
   recordCache?: TokenRecordCacheOptions | false | undefined;
 }

@@ -44,6 +44,19 @@ describe('TokenRecordCache', () => {
     assert.equal(cache.size, 0, 'expired entries are dropped when met');
   });
 
+  it('drops the expired entries at its head when another record is decoded (no decrypted token lingers)', () => {
+    const cache = new TokenRecordCache({ ttlMs: 1000 }, clock);
+    cache.set('k:a', 'v', 'd', makeTokens('a', { expires_at: now + 3600_000 }));
+    cache.set('k:b', 'v', 'd', makeTokens('b', { expires_at: now + 3600_000 }));
+    now += 500;
+    cache.set('k:c', 'v', 'd', makeTokens('c', { expires_at: now + 3600_000 }));
+    now += 600; // a and b expired (1000 ms), c has 400 ms left
+    cache.set('k:d', 'v', 'd', makeTokens('d', { expires_at: now + 3600_000 }));
+    assert.equal(cache.size, 2, 'a and b went without being read again');
+    assert.ok(cache.get('k:c', 'v', 'd'));
+    assert.ok(cache.get('k:d', 'v', 'd'));
+  });
+
   it('keeps at most maxEntries, dropping the oldest', () => {
     const cache = new TokenRecordCache({ maxEntries: 2 }, clock);
     for (const id of ['a', 'b', 'c']) {
