@@ -167,7 +167,7 @@ const TIKTOK_HOSTS = new Set(['open.tiktokapis.com', 'www.tiktok.com']);
  * first login; refusing it here makes the mistake a start-up error instead.
  */
 export function endpointUrl(value: string, option: string, owner: string): string {
-  const url = new URL(absoluteUrl(value, option, owner));
+  const url = httpUrl(value, option, owner);
   if (TIKTOK_HOSTS.has(url.hostname) && !url.pathname.endsWith('/')) {
     throw new TypeError(
       `${owner} option ${option} must end with a slash on ${url.hostname}: TikTok answers 404 "Unsupported path" without it (e.g. ${url.origin}${url.pathname}/)`,
@@ -176,12 +176,24 @@ export function endpointUrl(value: string, option: string, owner: string): strin
   return value;
 }
 
+/** An option that must be an absolute http(s) URL: the value as given, once checked. */
 export function absoluteUrl(
   value: string,
   option: string,
   owner = 'TikTokClient',
   envVars: readonly string[] = [],
 ): string {
+  httpUrl(value, option, owner, envVars);
+  return value;
+}
+
+/** An option's absolute http(s) URL, parsed; a TypeError naming the option otherwise. */
+function httpUrl(
+  value: string,
+  option: string,
+  owner: string,
+  envVars: readonly string[] = [],
+): URL {
   const name =
     envVars.length > 0
       ? `${owner} option ${option} (or ${envVars.join(' / ')})`
@@ -197,5 +209,5 @@ export function absoluteUrl(
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
     throw new TypeError(`${name} must be an http(s) URL`);
   }
-  return value;
+  return parsed;
 }

@@ -286,14 +286,6 @@ function flag(value: unknown, option: string, fallback: boolean, expected = 'a b
   return value;
 }
 
-function absolute(value: string, option: string): URL {
-  try {
-    return new URL(value);
-  } catch {
-    throw new TypeError(`TikTokStrategy option ${option} must be an absolute URL`);
-  }
-}
-
 function buildClient(o: TikTokStrategyCommonOptions, scopes: string[]): TikTokClient {
   // The client names the missing option and env var; `owner` makes it say TikTokStrategy.
   return new TikTokClient(
@@ -354,7 +346,8 @@ export function resolveStrategySettings(
     verify,
     metrics: o.metrics ?? client.metricsOption,
     callbackURL,
-    callbackPath: absolute(callbackURL, 'callbackURL').pathname,
+    // Checked above (or by the client, whose redirectUri it is): parsing cannot fail.
+    callbackPath: new URL(callbackURL).pathname,
     authorizationURL: o.authorizationURL ?? TIKTOK_AUTHORIZATION_URL,
     tokenURL: o.tokenURL ?? TIKTOK_TOKEN_URL,
     scopes: requested.length > 0 ? requested : client.scopes,
