@@ -71,7 +71,7 @@ export {
   UnreadableTokenRecordError,
 } from './tokens';
 export { tiktokWebhook } from './webhooks/middleware';
-export type { TikTokWebhookOptions } from './webhooks/options';
+export type { TikTokWebhookEventContext, TikTokWebhookOptions } from './webhooks/options';
 export { verifyTikTokWebhook } from './webhooks/verify';
 export type { VerifyTikTokWebhookOptions } from './webhooks/verify';
 export { isAuthorizationRemoved, TIKTOK_REMOVAL_REASONS } from './webhooks/event';
@@ -101,6 +101,7 @@ export type {
   StoredTokenRecord,
   TikTokTokenManagerOptions,
   TokenCallOptions,
+  TokenDeleteOptions,
   TokenEncryptionKey,
   TokenEncryptionKeys,
   TokenManagerClient,

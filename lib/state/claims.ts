@@ -12,6 +12,11 @@ export interface TikTokStateClaimStore {
   claim(key: string, ttlMs: number): Promise<boolean>;
   /** Gives a claim back (the callback stopped before any token call). */
   release(key: string): Promise<void>;
+  /**
+   * Whether `key` is claimed now, without claiming it. Optional: the webhook's dedupe uses it to
+   * look for an event's done marker; without it, it claims the marker and gives it back.
+   */
+  has?(key: string): Promise<boolean>;
 }
 
 /** The key a state is claimed under: a SHA-256, so no store ever holds a live state. */
@@ -60,6 +65,11 @@ export class MemoryClaimStore implements TikTokStateClaimStore {
   release(key: string): Promise<void> {
     this.claims.delete(key);
     return Promise.resolve();
+  }
+
+  has(key: string): Promise<boolean> {
+    const expiresAt = this.claims.get(key);
+    return Promise.resolve(expiresAt !== undefined && expiresAt > this.now());
   }
 
   /**

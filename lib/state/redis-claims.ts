@@ -32,6 +32,8 @@ export interface RedisClaimClient {
    * `commandTimeoutMs`) only if it is still that claim's.
    */
   eval?: (script: string, options: { keys: string[]; arguments: string[] }) => Promise<unknown>;
+  /** Used, when the client has it, by `has()` (`EXISTS`): the webhook's done-marker lookup. */
+  exists?: (key: string) => Promise<unknown>;
 }
 
 /** Options of {@link RedisClaimStore}. */
@@ -65,6 +67,11 @@ export class RedisClaimStore implements TikTokStateClaimStore {
   private readonly client: RedisClaimClient;
   private readonly prefix: string;
   private readonly commandTimeoutMs: number;
+  /**
+   * Whether a key is claimed now (`EXISTS`), without claiming it; present when the client has
+   * `exists` (every node-redis client does).
+   */
+  readonly has?: (key: string) => Promise<boolean>;
 
   constructor(options: RedisClaimStoreOptions) {
     if (typeof options !== 'object' || typeof options.client?.set !== 'function') {
@@ -80,6 +87,12 @@ export class RedisClaimStore implements TikTokStateClaimStore {
     }
     this.prefix = options.prefix ?? 'tiktok:claim:';
     this.commandTimeoutMs = commandTimeoutOption(options.commandTimeoutMs, 'RedisClaimStore');
+    const { client } = this;
+    if (typeof client.exists === 'function') {
+      const exists = client.exists.bind(client);
+      this.has = async (key) =>
+        (await withinTimeout(exists(this.prefix + key), this.commandTimeoutMs)) === 1;
+    }
   }
 
   /**

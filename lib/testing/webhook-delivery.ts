@@ -175,7 +175,8 @@ export class WebhookSender {
         });
         await res.arrayBuffer().catch(() => undefined);
         attempt.status = res.status;
-        if (res.status >= 200 && res.status < 300) {
+        // NOTE: TikTok counts only a 200 as delivered; any other status (a 204 too) is retried.
+        if (res.status === 200) {
           attempt.durationMs = Date.now() - started;
           delivery.status = 'delivered';
           return;

@@ -1,5 +1,5 @@
 export { TikTokTokenManager } from './manager';
-export type { TokenCallOptions } from './manager';
+export type { TokenCallOptions, TokenDeleteOptions } from './manager';
 export type { TikTokTokenManagerOptions, TokenManagerClient } from './manager-options';
 export { MemoryTokenStore } from './memory-store';
 export { RedisTokenStore } from './redis-store';

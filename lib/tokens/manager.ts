@@ -25,6 +25,21 @@ export interface TokenCallOptions {
   correlationId?: string | undefined;
 }
 
+/** Options of {@link TikTokTokenManager.delete}. */
+export interface TokenDeleteOptions extends TokenCallOptions {
+  /**
+   * Epoch ms: delete only tokens issued at or before this time (when their code exchange or
+   * refresh was answered), so that a late `authorization.removed` leaves the tokens of a login
+   * made after the removal alone. Default: delete whatever is stored.
+   */
+  issuedNotAfter?: number | undefined;
+}
+
+/** When TikTok's answer carrying these tokens arrived: `expires_at` less the lifetime. */
+function issuedAt(tokens: TikTokTokens): number {
+  return tokens.expires_at - tokens.expires_in * 1000;
+}
+
 /** Revoking needs an access token that is still valid for at least this long. */
 const REVOKE_VALIDITY_MS = 10_000;
 const SAVE_ATTEMPTS = 5;
@@ -183,10 +198,35 @@ export class TikTokTokenManager {
     if (failure !== undefined) throw failure;
   }
 
-  /** Deletes the stored tokens locally (no TikTok call). Returns whether there were any. */
-  async delete(openId: string, opts: TokenCallOptions = {}): Promise<boolean> {
+  /**
+   * Deletes the stored tokens locally (no TikTok call). Returns whether it deleted any. With
+   * `issuedNotAfter`, only tokens TikTok issued at or before that time are deleted: tokens of a
+   * later login (or refresh) are kept.
+   */
+  async delete(openId: string, opts: TokenDeleteOptions = {}): Promise<boolean> {
     checkOpenId(openId, 'delete');
-    return this.call(acceptCorrelationId(opts.correlationId), () => this.o.store.delete(openId));
+    const correlationId = acceptCorrelationId(opts.correlationId);
+    const until = opts.issuedNotAfter;
+    if (until === undefined) return this.call(correlationId, () => this.o.store.delete(openId));
+    if (typeof until !== 'number' || !Number.isFinite(until)) {
+      throw new TypeError('TikTokTokenManager.delete(): issuedNotAfter must be epoch milliseconds');
+    }
+    for (let attempt = 1; attempt <= SAVE_ATTEMPTS; attempt++) {
+      let version: string;
+      try {
+        const record = await this.o.store.get(openId);
+        if (record === undefined || issuedAt(record.tokens) > until) return false;
+        version = record.version;
+      } catch (err) {
+        // A record nobody can read has no issue time: it is deleted like any older one.
+        if (!(err instanceof UnreadableTokenRecordError))
+          throw storeError(err, correlationId, this.log);
+        version = err.version;
+      }
+      // NOTE: by version: tokens saved between the read and the delete are never removed.
+      if (await this.call(correlationId, () => this.o.store.delete(openId, version))) return true;
+    }
+    throw storeError(new Error('the tokens kept changing while deleting'), correlationId, this.log);
   }
 
   private isFresh(tokens: TikTokTokens, now: number): boolean {

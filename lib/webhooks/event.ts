@@ -122,15 +122,28 @@ function epochSeconds(record: object): number {
   return seconds;
 }
 
+/**
+ * NOTE: the removal itself needs only `user_openid`: a `content` TikTok may change shape (a
+ * reason sent as a digit string, no reason at all) must not make a genuine removal refused until
+ * TikTok gives up on it. An unreadable reason is 0, `unknown`.
+ */
 function reasonOf(content: unknown): TikTokAuthorizationRemovedEvent['content'] {
-  const reason =
+  const value =
     typeof content === 'object' && content !== null ? own(content, 'reason') : undefined;
+  const reason = typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value;
   if (typeof reason !== 'number' || !Number.isSafeInteger(reason) || reason < 0) {
-    throw new WebhookBodyError(
-      '"content.reason" of authorization.removed must be a non-negative integer',
-    );
+    return { reason: 0, reasonName: 'unknown' };
   }
   return { reason, reasonName: REASON_NAMES.get(reason) ?? 'unknown' };
+}
+
+/** `content` as TikTok documents it (a string holding JSON), or what it parses to. */
+function contentOf(body: object): unknown {
+  const contentText = own(body, 'content');
+  if (typeof contentText !== 'string') {
+    throw new WebhookBodyError('"content" must be a string holding JSON');
+  }
+  return parseJson(contentText, '"content"');
 }
 
 function objectContent(event: string, content: unknown): Readonly<Record<string, unknown>> {
@@ -165,14 +178,17 @@ export function parseWebhookEvent(raw: string): TikTokWebhookEvent {
     raw,
   };
   const event = text(body, 'event');
-  const contentText = own(body, 'content');
-  if (typeof contentText !== 'string') {
-    throw new WebhookBodyError('"content" must be a string holding JSON');
+  if (event === 'authorization.removed') {
+    let content: unknown;
+    try {
+      content = contentOf(body);
+    } catch {
+      content = undefined; // reason 0, unknown: see reasonOf()
+    }
+    return { ...base, event, content: reasonOf(content) };
   }
-  const content = parseJson(contentText, '"content"');
+  const content = contentOf(body);
   switch (event) {
-    case 'authorization.removed':
-      return { ...base, event, content: reasonOf(content) };
     case 'video.upload.failed':
     case 'video.publish.completed':
       return { ...base, event, content: objectContent(event, content) };

@@ -7,6 +7,12 @@ import type { TikTokWebhookEvent } from './event';
 import type { TikTokRemovalList } from './removals';
 import { resolveVerification, type WebhookVerification } from './verify';
 
+/** The third argument of `onEvent`. */
+export interface TikTokWebhookEventContext {
+  /** Aborted when the call runs out of time (`handlerTimeoutMs`): stop work and give up. */
+  readonly signal: AbortSignal;
+}
+
 /** Options of {@link tiktokWebhook}. */
 export interface TikTokWebhookOptions {
   /** The app's client secret: the key of every delivery's HMAC. Default: `TIKTOK_CLIENT_SECRET`. */
@@ -19,10 +25,14 @@ export interface TikTokWebhookOptions {
   maxBodyBytes?: number | undefined;
   /**
    * Called with every verified, first-seen event (unknown events included), awaited up to
-   * `handlerTimeoutMs`. If it throws or runs out of time, the answer is 500 and the event's
-   * dedupe claim is released, so TikTok's retry is processed again. Default: none.
+   * `handlerTimeoutMs`. If it throws or runs out of time, the answer is 500 and the event is not
+   * marked done, so TikTok's retry is processed again. At the timeout `context.signal` is
+   * aborted; until the call ends (or its lease expires, 5 s later) other deliveries of the
+   * event wait, and if it still succeeds the event counts as processed. Default: none.
    */
-  onEvent?: ((event: TikTokWebhookEvent, req: Request) => unknown) | undefined;
+  onEvent?:
+    | ((event: TikTokWebhookEvent, req: Request, context: TikTokWebhookEventContext) => unknown)
+    | undefined;
   /** How long `onEvent` may take before the delivery counts as failed, ms. Default: `10_000`. */
   handlerTimeoutMs?: number | undefined;
   /** `authorization.removed` deletes the user's stored tokens through it. Default: none. */

@@ -37,13 +37,47 @@ function unavailable(what: string, correlationId: string, cause: unknown): TikTo
   });
 }
 
-async function withTimeout(work: () => unknown, ms: number): Promise<void> {
+/**
+ * `onEvent` ran out of time: the delivery fails, and `settled` tells when the abandoned call
+ * ended (true: it succeeded after all). The lease is held until then.
+ */
+class HandlerTimedOut extends Error {
+  constructor(
+    ms: number,
+    readonly settled: Promise<boolean>,
+  ) {
+    super(`onEvent did not finish within ${ms} ms`);
+  }
+}
+
+/**
+ * Runs `onEvent` for at most `ms`. NOTE: JavaScript cannot stop a call: at the timeout its
+ * `signal` is aborted, and the call is left to end on its own (HandlerTimedOut.settled).
+ */
+async function runHandler(
+  onEvent: NonNullable<ResolvedWebhookOptions['onEvent']>,
+  event: TikTokWebhookEvent,
+  req: Request,
+  ms: number,
+): Promise<void> {
+  const controller = new AbortController();
+  const running = Promise.resolve().then(() => onEvent(event, req, { signal: controller.signal }));
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`onEvent did not finish within ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      const error = new HandlerTimedOut(
+        ms,
+        running.then(
+          () => true,
+          () => false,
+        ),
+      );
+      controller.abort(error);
+      reject(error);
+    }, ms);
   });
   try {
-    await Promise.race([Promise.resolve().then(work), timeout]);
+    await Promise.race([running, timeout]);
   } finally {
     clearTimeout(timer);
   }
@@ -55,15 +89,18 @@ async function applyRemoval(
   receivedAt: number,
   correlationId: string,
 ): Promise<void> {
+  const removedAt = removalTime(event, receivedAt);
   // The removal is recorded first: ending sessions matters more than deleting the tokens, which
   // TikTok has already revoked.
   try {
-    await o.removals?.record(event.userOpenId, removalTime(event, receivedAt));
+    await o.removals?.record(event.userOpenId, removedAt);
   } catch (err) {
     throw unavailable('removal list', correlationId, err);
   }
   try {
-    await o.tokenManager?.delete(event.userOpenId, { correlationId });
+    // NOTE: only tokens issued by the removal: a delivery that arrives late (TikTok's retry after
+    // an outage) must not delete the tokens of a login made since, whose session is kept too.
+    await o.tokenManager?.delete(event.userOpenId, { correlationId, issuedNotAfter: removedAt });
   } catch (err) {
     throw unavailable('token store', correlationId, err);
   }
@@ -71,6 +108,8 @@ async function applyRemoval(
 
 /** How much longer than `handlerTimeoutMs` a delivery's processing lease lasts. */
 const LEASE_MARGIN_MS = 5_000;
+/** How long before its expiry a lease is no longer released (the release may be slow to land). */
+const LEASE_RELEASE_MARGIN_MS = 1_000;
 
 /** The 503s answered to a delivery that overlapped another of the same event. */
 const overlapping = new WeakSet<TikTokAPIError>();
@@ -109,17 +148,48 @@ async function claimOrThrow(
 }
 
 /**
- * Dedupe, then the package's own work (`authorization.removed`: removal recorded, tokens
- * deleted), then `onEvent`. NOTE: two claims per event, so that nothing is lost:
+ * Whether the event was processed already (its done marker is set). A store without `has()` is
+ * asked with a claim given back at once.
+ */
+async function isDone(
+  o: ResolvedWebhookOptions,
+  key: string,
+  correlationId: string,
+): Promise<boolean> {
+  const store = o.claimStore;
+  try {
+    if (store.has !== undefined) return await store.has(key);
+    if (!(await store.claim(key, o.dedupeTtlMs))) return true;
+  } catch (err) {
+    throw unavailable('dedupe claim store', correlationId, err);
+  }
+  await store.release(key).catch(() => undefined);
+  return false;
+}
+
+/** The done marker, set once the event was processed; a failure only means processing again. */
+async function markDone(o: ResolvedWebhookOptions, key: string): Promise<void> {
+  try {
+    await o.claimStore.claim(key, o.dedupeTtlMs);
+  } catch {
+    // Processed; without the marker a later delivery is processed again (at least once).
+  }
+}
+
+/**
+ * Dedupe, then the package's own work (`authorization.removed`: removal recorded, tokens issued
+ * by then deleted), then `onEvent`. NOTE: two keys per event, and no marker is ever written
+ * before the work it stands for, so that a store failing halfway loses nothing:
  * - a processing lease (`handlerTimeoutMs` + 5 s) held while one delivery works on the event:
  *   another delivery arriving meanwhile is answered 503 (TikTok retries it later) rather than 200
- *   "duplicate", since the first one may still fail;
+ *   "duplicate", since the first one may still fail. An `onEvent` that ran out of time keeps the
+ *   lease until it ends (or the lease expires);
  * - a done marker (`dedupeTtlMs`), set only once the event was processed: later deliveries are
  *   answered 200 "duplicate". A process that dies mid-processing leaves no done marker, and its
  *   lease runs out, so TikTok's retry is processed.
- * Any failure throws a TikTokAPIError (TikTok retries). The removal has its own claim, kept when
- * only `onEvent` failed: the retry then does not delete again tokens that a new login may have
- * saved since.
+ * The package's own work is idempotent (the removal list keeps the latest time; only tokens
+ * issued by the removal are deleted), so a retry after `onEvent` failed simply does it again.
+ * Any failure throws a TikTokAPIError (TikTok retries).
  */
 export async function processDelivery(
   event: TikTokWebhookEvent,
@@ -130,23 +200,38 @@ export async function processDelivery(
   const key = `webhook:${ids.eventId}`;
   const leaseKey = `${key}:processing`;
   const leaseMs = o.handlerTimeoutMs + LEASE_MARGIN_MS;
+  // NOTE: read before the claim is sent, so the lease cannot expire in Redis before it does here.
+  const leaseFrom = Date.now();
   if (!(await claimOrThrow(o, leaseKey, leaseMs, ids.correlationId))) {
     throw inProgress(ids.correlationId, leaseMs);
   }
+  let abandoned: Promise<boolean> | undefined;
   try {
-    // Whether the event was done already: a claim of the done marker, given back at once (the
-    // lease keeps other deliveries out until it is set for good below).
-    if (!(await claimOrThrow(o, key, o.dedupeTtlMs, ids.correlationId))) return 'duplicate';
-    await o.claimStore.release(key).catch(() => undefined);
-    await processEvent(event, req, o, key, ids.correlationId, ids.receivedAt);
+    if (await isDone(o, key, ids.correlationId)) return 'duplicate';
     try {
-      await o.claimStore.claim(key, o.dedupeTtlMs);
-    } catch {
-      // Processed; without the marker a later delivery is processed again (at least once).
+      await processEvent(event, req, o, ids.correlationId, ids.receivedAt);
+    } catch (err) {
+      if (err instanceof TikTokAPIError && err.cause instanceof HandlerTimedOut) {
+        abandoned = err.cause.settled;
+      }
+      throw err;
     }
+    await markDone(o, key);
     return 'processed';
   } finally {
-    await o.claimStore.release(leaseKey).catch(() => undefined);
+    // A lease at (or near) its expiry is left to expire: by then another delivery may hold it.
+    const release = async (): Promise<void> => {
+      if (Date.now() >= leaseFrom + leaseMs - LEASE_RELEASE_MARGIN_MS) return;
+      await o.claimStore.release(leaseKey).catch(() => undefined);
+    };
+    if (abandoned === undefined) await release();
+    else {
+      // Answered already (500); the late call decides whether TikTok's retry has work left.
+      void abandoned.then(async (succeeded) => {
+        if (succeeded) await markDone(o, key);
+        await release();
+      });
+    }
   }
 }
 
@@ -154,25 +239,14 @@ async function processEvent(
   event: TikTokWebhookEvent,
   req: Request,
   o: ResolvedWebhookOptions,
-  key: string,
   correlationId: string,
   receivedAt: number,
 ): Promise<void> {
-  if (isAuthorizationRemoved(event)) {
-    const applyKey = `${key}:removal`;
-    if (await claimOrThrow(o, applyKey, o.dedupeTtlMs, correlationId)) {
-      try {
-        await applyRemoval(event, o, receivedAt, correlationId);
-      } catch (err) {
-        await o.claimStore.release(applyKey).catch(() => undefined);
-        throw err;
-      }
-    }
-  }
+  if (isAuthorizationRemoved(event)) await applyRemoval(event, o, receivedAt, correlationId);
   const { onEvent } = o;
   if (onEvent === undefined) return;
   try {
-    await withTimeout(() => onEvent(event, req), o.handlerTimeoutMs);
+    await runHandler(onEvent, event, req, o.handlerTimeoutMs);
   } catch (err) {
     throw new TikTokAPIError({
       code: 'WEBHOOK_HANDLER_ERROR',

@@ -35,6 +35,21 @@ describe('state/claims', () => {
       }
     });
 
+    it('has() tells whether a key is claimed, without claiming it', async () => {
+      const store = new RedisClaimStore({ client: redis!, prefix });
+      assert.equal(await store.has?.('k3'), false);
+      assert.equal(await redis!.exists(`${prefix}k3`), 0, 'has() claimed nothing');
+      assert.equal(await store.claim('k3', 60_000), true);
+      assert.equal(await store.has?.('k3'), true);
+      await store.release('k3');
+      assert.equal(await store.has?.('k3'), false);
+    });
+
+    it('has() is absent when the client has no exists()', () => {
+      const client = { set: () => Promise.resolve('OK'), del: () => Promise.resolve(1) };
+      assert.equal(new RedisClaimStore({ client, prefix }).has, undefined);
+    });
+
     it('release gives the key back', async () => {
       const store = new RedisClaimStore({ client: redis!, prefix });
       assert.equal(await store.claim('k2', 60_000), true);

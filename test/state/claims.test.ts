@@ -22,6 +22,20 @@ describe('state/claims', () => {
       assert.equal(await store.claim('k', 100), true);
     });
 
+    it('has() tells whether a key is claimed now, without claiming it', async () => {
+      let now = 1_000;
+      const store = new MemoryClaimStore({ now: () => now });
+      assert.equal(await store.has('k'), false);
+      assert.equal(store.size, 0, 'has() claimed nothing');
+      await store.claim('k', 100);
+      assert.equal(await store.has('k'), true);
+      now = 1_100;
+      assert.equal(await store.has('k'), false, 'expired');
+      await store.claim('k', 100);
+      await store.release('k');
+      assert.equal(await store.has('k'), false);
+    });
+
     it('is bounded: expired claims go first, then the oldest', async () => {
       let now = 0;
       const store = new MemoryClaimStore({ maxEntries: 3, now: () => now });

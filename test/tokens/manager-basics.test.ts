@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { TikTokTokenManager } from '../../lib/tokens/manager';
 import { MemoryTokenStore } from '../../lib/tokens/memory-store';
-import type { TokenStore } from '../../lib/tokens/store';
+import { UnreadableTokenRecordError, type TokenStore } from '../../lib/tokens/store';
 import { FakeTokenClient, makeTokens } from '../support/token-fixtures';
 import { apiError, EXPIRED, managerHarness, rejectsWith } from '../support/token-harness';
 
@@ -46,6 +46,55 @@ describe('TikTokTokenManager', () => {
       assert.equal(await h.manager.delete(h.openId), true);
       assert.equal(await h.manager.get(h.openId), undefined);
       assert.equal(await h.manager.delete(h.openId), false);
+    });
+
+    it('delete with issuedNotAfter removes only tokens issued by then', async () => {
+      const h = managerHarness();
+      const issued = Date.now() - 60_000;
+      await h.seed({ expires_in: 3600, expires_at: issued + 3600_000 });
+      assert.equal(await h.manager.delete(h.openId, { issuedNotAfter: issued - 1 }), false);
+      assert.notEqual(await h.manager.get(h.openId), undefined, 'later tokens kept');
+      assert.equal(await h.manager.delete(h.openId, { issuedNotAfter: issued }), true);
+      assert.equal(await h.manager.get(h.openId), undefined);
+      assert.equal(await h.manager.delete(h.openId, { issuedNotAfter: issued }), false);
+      await assert.rejects(h.manager.delete(h.openId, { issuedNotAfter: Number.NaN }), {
+        name: 'TypeError',
+        message: /issuedNotAfter must be epoch milliseconds/,
+      });
+    });
+
+    it('delete with issuedNotAfter: tokens saved between its read and its delete are kept', async () => {
+      const store = new MemoryTokenStore();
+      const h = managerHarness({ store });
+      const issued = Date.now() - 60_000;
+      await h.seed({ expires_in: 3600, expires_at: issued + 3600_000 });
+      const get = store.get.bind(store);
+      let reads = 0;
+      store.get = async (openId) => {
+        const record = await get(openId);
+        // A new login lands right after the first read.
+        if (++reads === 1) await h.manager.save(openId, makeTokens(openId));
+        return record;
+      };
+      assert.equal(await h.manager.delete(h.openId, { issuedNotAfter: issued }), false);
+      assert.notEqual(await h.manager.get(h.openId), undefined, "the new login's tokens kept");
+      assert.equal(reads, 3, 'read, refused delete, read again (then the get above)');
+    });
+
+    it('delete with issuedNotAfter removes a record nobody can read', async () => {
+      const store = new MemoryTokenStore();
+      const h = managerHarness({ store });
+      await h.seed();
+      const stored = await store.get(h.openId);
+      store.get = () =>
+        Promise.reject(
+          new UnreadableTokenRecordError({
+            message: 'cannot decrypt',
+            correlationId: 'tiktok-1-00000001',
+            version: stored?.version ?? '',
+          }),
+        );
+      assert.equal(await h.manager.delete(h.openId, { issuedNotAfter: 0 }), true);
     });
 
     it('save refuses tokens of another user, and tokens that are not TikTokTokens', async () => {

@@ -70,6 +70,18 @@ async function fixture(
   return { app, events, removals, tokens, claims, logger, metrics };
 }
 
+/** Tokens as a code exchange answered at `at` (epoch ms) would have made them. */
+const issuedAt = (at: number) => makeTokens(USER, { expires_in: 3600, expires_at: at + 3600_000 });
+
+/** Polls `check` every 20 ms until it holds (at most 2 s). */
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.fail('condition not met within 2 s');
+}
+
 const count = (f: Fixture, event: string, outcome: string): Promise<number> =>
   metricValue(f.metrics.webhooks, { event, outcome });
 
@@ -220,7 +232,7 @@ describe('tiktokWebhook', () => {
   });
 
   describe('handler failure then retry', () => {
-    it('onEvent throws → 500 WEBHOOK_HANDLER_ERROR, claim released; the retry is processed (tokens deleted once)', async () => {
+    it("onEvent throws → 500 WEBHOOK_HANDLER_ERROR, not marked done; the retry is processed and keeps a later login's tokens", async () => {
       let fail = true;
       const f = await fixture({
         onEvent: (event) => {
@@ -233,34 +245,81 @@ describe('tiktokWebhook', () => {
       assert.equal(field(first.body, 'error', 'code'), 'WEBHOOK_HANDLER_ERROR');
       assert.equal(field(first.body, 'error', 'retryable'), true);
       assert.equal(await f.tokens.get(USER), undefined, 'the package part was applied');
-      await f.tokens.save(USER, makeTokens(USER)); // a new login between TikTok's attempts
+      // A new login between TikTok's attempts: its tokens are issued after the removal.
+      await f.tokens.save(USER, issuedAt(NOW_MS + 5_000));
       fail = false;
       const retry = await postWebhook(f.app, body).expect(200);
       assert.equal(field(retry.body, 'duplicate'), false);
       assert.equal(f.events.length, 1);
-      assert.notEqual(await f.tokens.get(USER), undefined, 'the removal is not applied twice');
+      assert.notEqual(await f.tokens.get(USER), undefined, "the later login's tokens are kept");
       assert.equal(await count(f, 'authorization.removed', 'WEBHOOK_HANDLER_ERROR'), 1);
       assert.equal(await count(f, 'authorization.removed', 'processed'), 1);
       const [failed] = f.logger.events('failed');
       assert.equal(failed?.level, 'error');
     });
 
-    it('onEvent slower than handlerTimeoutMs → 500, and the retry is processed', async () => {
-      let slow = true;
+    it('onEvent slower than handlerTimeoutMs → 500 at the timeout, its signal aborted; deliveries wait until it ends, and it failing late leaves the event to the retry', async () => {
+      let signal: AbortSignal | undefined;
+      let finish: ((ok: boolean) => void) | undefined;
+      let runs = 0;
       const f = await fixture({
         handlerTimeoutMs: 30,
-        onEvent: async (event) => {
-          if (slow) await new Promise((r) => setTimeout(r, 200));
-          else f.events.push(event);
+        onEvent: async (event, _req, context) => {
+          runs += 1;
+          if (runs > 1) {
+            f.events.push(event);
+            return;
+          }
+          signal = context.signal;
+          const ok = await new Promise<boolean>((resolve) => (finish = resolve));
+          if (!ok) throw new Error('gave up');
         },
       });
       const body = webhookBody('video.upload.failed', { publish_id: 'p' });
-      const started = Date.now();
-      await postWebhook(f.app, body).expect(500);
-      assert.ok(Date.now() - started < 180, 'answered at the timeout, not when the handler ended');
-      slow = false;
-      await postWebhook(f.app, body).expect(200);
+      const first = await postWebhook(f.app, body).expect(500);
+      assert.equal(field(first.body, 'error', 'code'), 'WEBHOOK_HANDLER_ERROR');
+      assert.equal(signal?.aborted, true, 'the late call was told to stop');
+      // The first call still runs: TikTok's retry must not run onEvent beside it.
+      await postWebhook(f.app, body).expect(503);
+      assert.equal(runs, 1);
+      finish?.(false);
+      await waitFor(async () => (await postWebhook(f.app, body)).status === 200);
+      assert.equal(runs, 2, 'the retry processed the event the late call failed');
       assert.equal(f.events.length, 1);
+    });
+
+    it('onEvent that succeeds after its timeout: the event counts as done', async () => {
+      let finish: (() => void) | undefined;
+      let runs = 0;
+      const f = await fixture({
+        handlerTimeoutMs: 30,
+        onEvent: async () => {
+          runs += 1;
+          await new Promise<void>((resolve) => (finish = resolve));
+        },
+      });
+      const body = webhookBody('video.upload.failed', { publish_id: 'p' });
+      await postWebhook(f.app, body).expect(500);
+      finish?.();
+      let retry: { status: number; body: unknown } | undefined;
+      await waitFor(async () => {
+        retry = await postWebhook(f.app, body);
+        return retry.status === 200;
+      });
+      assert.equal(field(retry?.body, 'duplicate'), true);
+      assert.equal(runs, 1);
+    });
+
+    it('a late authorization.removed keeps the tokens of a login made after the removal', async () => {
+      const f = await fixture();
+      await f.tokens.save(USER, issuedAt(NOW_MS + 60_000)); // the user logged in again since
+      await postWebhook(f.app, webhookBody()).expect(200);
+      assert.notEqual(await f.tokens.get(USER), undefined, 'tokens of the later login kept');
+      assert.equal(await f.removals.removedAt(USER), NOW_MS, 'the removal is still recorded');
+      // Tokens issued in the second of the removal are deleted (create_time has whole seconds).
+      await f.tokens.save(USER, issuedAt(NOW_MS - 500));
+      await postWebhook(f.app, webhookBody('authorization.removed', { reason: 2 })).expect(200);
+      assert.equal(await f.tokens.get(USER), undefined);
     });
 
     it('the removal list failing → 503 SERVICE_UNAVAILABLE and the retry applies the removal', async () => {
@@ -307,10 +366,10 @@ describe('tiktokWebhook', () => {
       const claims = new MemoryClaimStore();
       const claim = claims.claim.bind(claims);
       let calls = 0;
-      // The lease, the done check, (the removal's own claim), then the done marker: the last fails.
+      // The lease is claimed, then (after processing) the done marker: that one fails.
       claims.claim = (key, ttl) => {
         calls += 1;
-        return key.endsWith(':processing') || key.endsWith(':removal') || calls <= 2
+        return key.endsWith(':processing')
           ? claim(key, ttl)
           : Promise.reject(new Error('claims down'));
       };
@@ -324,6 +383,7 @@ describe('tiktokWebhook', () => {
       claims.claim = claim;
       await postWebhook(f.app, body).expect(200);
       assert.equal(f.events.length, 2);
+      assert.equal(calls, 2, 'the done marker was tried once');
     });
   });
 
