@@ -9,6 +9,8 @@
  * it whenever a node connection fails.
  */
 
+import { withinTimeout } from './redis-timeout';
+
 /** How a node-redis cluster client is recognised: it lists its primaries. */
 export function isRedisCluster(client: unknown): boolean {
   return (
@@ -34,17 +36,43 @@ function slotMap(cluster: object): { rediscover: Rediscover; target: object } | 
   };
 }
 
-/** A connected node client of the cluster to ask for the topology, preferring primaries. */
-function liveNodeClient(cluster: object): unknown {
+/** The cluster's connected node clients, primaries first. */
+function readyNodeClients(cluster: object): object[] {
   const nodes = ['masters', 'replicas'].flatMap((name): unknown[] => {
     const list: unknown = Reflect.get(cluster, name);
     return Array.isArray(list) ? list : [];
   });
+  const ready: object[] = [];
   for (const node of nodes) {
     if (typeof node !== 'object' || node === null) continue;
     const client: unknown = Reflect.get(node, 'client');
     if (typeof client === 'object' && client !== null && Reflect.get(client, 'isReady') === true)
-      return client;
+      ready.push(client);
+  }
+  return ready;
+}
+
+/** How long a node may take to answer PING before another one is asked for the topology. */
+const PING_TIMEOUT_MS = 500;
+
+/**
+ * A node client of the cluster that answers PING within 500 ms, to ask for the topology.
+ * NOTE: a primary that hangs (a frozen process, a partition that drops packets) keeps its
+ * connection open and still looks ready; node-redis would wait on it forever, and every later
+ * re-read would join that wait.
+ */
+async function responsiveNodeClient(cluster: object): Promise<object | undefined> {
+  for (const client of readyNodeClients(cluster)) {
+    const ping: unknown = Reflect.get(client, 'ping');
+    if (typeof ping !== 'function') return client;
+    const answered = await withinTimeout(
+      new Promise((resolve) => resolve(Reflect.apply(ping, client, []))),
+      PING_TIMEOUT_MS,
+    ).then(
+      () => true,
+      () => false,
+    );
+    if (answered) return client;
   }
   return undefined;
 }
@@ -68,21 +96,17 @@ export async function refreshRedisClusterTopology(
   if (inFlight !== undefined) return inFlight;
   if (Date.now() - (lastRun.get(cluster) ?? 0) < (options.minGapMs ?? 250)) return false;
   let map: ReturnType<typeof slotMap>;
-  let start: unknown;
   try {
     map = slotMap(cluster);
-    start = liveNodeClient(cluster);
   } catch {
     return false; // a getter of the client's internals threw: nothing to re-read with
   }
-  if (map === undefined || start === undefined) return false;
+  if (map === undefined) return false;
+  const { rediscover } = map;
   lastRun.set(cluster, Date.now());
-  const refresh = map
-    .rediscover(start)
-    .then(
-      () => true,
-      () => false,
-    )
+  const refresh = responsiveNodeClient(cluster)
+    .then((start) => (start === undefined ? false : rediscover(start).then(() => true)))
+    .catch(() => false)
     .finally(() => running.delete(cluster));
   running.set(cluster, refresh);
   return refresh;

@@ -146,11 +146,16 @@ export class TikTokTokenManager {
     const correlationId = acceptCorrelationId(opts.correlationId);
     const record = await this.read(openId, correlationId);
     if (record === undefined) throw noTokensError(correlationId);
-    return this.refresher.refresh({
+    const run = {
       openId,
       correlationId,
-      needsRefresh: (r) => r.version === record.version,
-    });
+      needsRefresh: (r: StoredTokenRecord) => r.version === record.version,
+    };
+    const tokens = await this.refresher.refresh(run);
+    // NOTE: a refresh already in flight may end with the very tokens this call read (it waited
+    // for another instance that stored them before this call's read): then refresh again.
+    if (tokens.access_token !== record.tokens.access_token) return tokens;
+    return this.refresher.refresh(run);
   }
 
   /**

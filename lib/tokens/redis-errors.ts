@@ -15,11 +15,17 @@ const TRANSIENT_REPLIES = new Set([
   'MOVED',
   'ASK',
   'OOM',
+  'MISCONF',
 ]);
 
 /** The code of a Redis error reply (`WRONGTYPE`, `ERR`, `NOPERM`...), or undefined. */
 function replyCodeOf(err: unknown): string | undefined {
   if (!(err instanceof Error)) return undefined;
+  // NOTE: Redis before 7 wraps an error raised inside a script in ERR: `ERR Error running script
+  // (call to f_…): @user_script:8: … -READONLY You can't write against a read only replica.`
+  // (a demoted primary during a failover). The inner code is the one that tells.
+  const wrapped = /^ERR Error running script\b.*?-([A-Z]{2,20}) /.exec(err.message)?.[1];
+  if (wrapped !== undefined) return wrapped;
   const code = /^([A-Z]{2,20})(?: |$)/.exec(err.message)?.[1];
   // Socket errors carry an errno code (ECONNREFUSED...) but their messages start lower-case;
   // this keeps a client that puts the errno first on the "unavailable" side.

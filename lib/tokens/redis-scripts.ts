@@ -7,12 +7,16 @@ import { DELETE_IF_VALUE } from '../redis-timeout';
 
 /**
  * KEYS[1] record hash; ARGV: expected version ('' = must not exist), new version, data, TTL ms.
- * Returns 1 when written, 0 when the stored version differs.
+ * Returns 1 when written, 0 when the stored version differs, 2 when a write of a new record
+ * finds a hash without `version` (not this store's: never overwritten).
  */
 export const COMPARE_AND_SET = `
 local current = redis.call('HGET', KEYS[1], 'version')
 if ARGV[1] == '' then
-  if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+  if redis.call('EXISTS', KEYS[1]) == 1 then
+    if current then return 0 end
+    return 2
+  end
 elseif current ~= ARGV[1] then
   return 0
 end

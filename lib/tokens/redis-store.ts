@@ -230,6 +230,10 @@ export class RedisTokenStore implements TokenStore {
         arguments: [expectedVersion ?? '', newVersion(), data, String(ttlMs)],
       }),
     );
+    if (reply === 2) {
+      // What get() read as "nothing stored" is a hash another writer made: see get().
+      throw this.unreadable(new StoredRecordError('the record hash lacks version or data'));
+    }
     if (reply !== 1) return false;
     await this.replicated(key, 'the tokens');
     return true;

@@ -2,8 +2,9 @@ import type { TikTokTokens } from '../client/types';
 import { TikTokAPIError } from '../errors';
 import { SafeLogger, type LogLevel } from '../logging';
 import type { ResolvedManagerOptions } from './manager-options';
-import type { StoredTokenRecord } from './store';
+import { UnreadableTokenRecordError, type StoredTokenRecord } from './store';
 import {
+  forCaller,
   grantEndedError,
   lockWaitTimeoutError,
   noTokensError,
@@ -44,10 +45,14 @@ export class TokenRefresher {
     this.log = new SafeLogger(o.logger);
   }
 
-  /** Joins the user's in-flight refresh, or starts one. */
+  /** Joins the user's in-flight refresh (its failure under this run's ID), or starts one. */
   refresh(run: RefreshRun): Promise<TikTokTokens> {
     const running = this.inFlight.get(run.openId);
-    if (running !== undefined) return running;
+    if (running !== undefined) {
+      return running.catch((err: unknown) => {
+        throw forCaller(err, run.correlationId);
+      });
+    }
     const started = this.coordinate(run).finally(() => this.inFlight.delete(run.openId));
     this.inFlight.set(run.openId, started);
     return started;
@@ -161,8 +166,10 @@ export class TokenRefresher {
         expected = current.version;
         wait = 0;
       } catch (err) {
-        // Redis trouble is retried; a record that cannot be read (say) is not.
-        if (err instanceof TikTokAPIError && !err.retryable) throw err;
+        // NOTE: every store failure is retried until the lease ends, even one that looks
+        // permanent: TikTok has rotated the refresh token, and dropping these tokens ends the
+        // grant. Only a stored record that cannot be read stops it (nothing to compare with).
+        if (err instanceof UnreadableTokenRecordError) throw err;
         failure = err;
       }
       if (failure !== undefined) {

@@ -107,3 +107,22 @@ export function storeError(err: unknown, correlationId: string, log: SafeLogger)
   });
   return failure;
 }
+
+/**
+ * `err` as the error of a caller that joined another caller's refresh: the same failure under
+ * the joining caller's correlation ID (its logs and its response name its own request).
+ */
+export function forCaller(err: unknown, correlationId: string): unknown {
+  if (!(err instanceof TikTokAPIError) || err.correlationId === correlationId) return err;
+  return new TikTokAPIError({
+    code: err.code,
+    message: err.message,
+    correlationId,
+    retryable: err.retryable,
+    ...(err.upstreamStatus === undefined ? {} : { upstreamStatus: err.upstreamStatus }),
+    ...(err.logId === undefined ? {} : { logId: err.logId }),
+    ...(err.tiktokError === undefined ? {} : { tiktokError: err.tiktokError }),
+    ...(err.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: err.retryAfterSeconds }),
+    cause: err,
+  });
+}

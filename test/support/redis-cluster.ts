@@ -52,6 +52,13 @@ export interface LocalRedisCluster {
   /** SIGKILLs the node at `address` (no shutdown, no last replication). */
   kill(address: string): Promise<void>;
   /**
+   * SIGSTOPs the node at `address`: a primary that hangs (its connections stay open, nothing is
+   * answered) until {@link resume}. `stop()` kills it paused or not.
+   */
+  pause(address: string): void;
+  /** SIGCONTs a paused node. */
+  resume(address: string): void;
+  /**
    * Starts a killed node again on its ports with its cluster config: it rejoins, as a replica of
    * whichever node took over its slots.
    */
@@ -229,6 +236,16 @@ export async function startRedisCluster(
       const node = nodes.find((n) => n.address === address);
       if (node === undefined) throw new Error(`no cluster node at ${address}`);
       await killNode(node);
+    },
+    pause: (address) => {
+      const node = nodes.find((n) => n.address === address);
+      if (node === undefined) throw new Error(`no cluster node at ${address}`);
+      node.child.kill('SIGSTOP');
+    },
+    resume: (address) => {
+      const node = nodes.find((n) => n.address === address);
+      if (node === undefined) throw new Error(`no cluster node at ${address}`);
+      node.child.kill('SIGCONT');
     },
     restart: async (address) => {
       const index = nodes.findIndex((n) => n.address === address);

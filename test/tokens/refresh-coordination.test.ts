@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { TikTokTokens } from '../../lib/client/types';
+import { TikTokAPIError } from '../../lib/errors';
 import { makeTokens, sleep, waitFor } from '../support/token-fixtures';
 import { EXPIRED, managerHarness, rejectsWith } from '../support/token-harness';
 
@@ -149,6 +150,59 @@ describe('TikTokTokenManager', () => {
       await assert.rejects(h.manager.getAccessToken(h.openId));
       const lock = await h.store.acquireLock(h.openId, 1000);
       assert.equal(typeof lock, 'string');
+    });
+  });
+
+  describe('callers joining a refresh already in flight in this process', () => {
+    it('refresh() that read the newest record refreshes again when the joined refresh ends with it', async () => {
+      const h = managerHarness();
+      await h.seed(EXPIRED);
+      // Another instance refreshes (TikTok slow) while holding the store's lock.
+      const other = h.another();
+      const rotated = makeTokens(h.openId);
+      h.client.onRefresh = async () => {
+        await sleep(200);
+        return rotated;
+      };
+      const otherCall = other.getAccessToken(h.openId);
+      await waitFor(() => h.client.refreshCalls.length === 1);
+      // This instance waits for it (watching the store)…
+      const waiting = h.manager.getAccessToken(h.openId);
+      await waitFor(
+        async () => (await h.store.get(h.openId))?.tokens.access_token === rotated.access_token,
+        5000,
+        'the rotated tokens',
+      );
+      h.client.onRefresh = () => Promise.resolve(makeTokens(h.openId));
+      // …and a request that saw TikTok refuse the rotated access token forces a refresh: it
+      // joins the wait, which ends with the tokens it read, so it refreshes itself.
+      const forced = await h.manager.refresh(h.openId);
+      await Promise.all([otherCall, waiting]);
+      assert.notEqual(forced.access_token, rotated.access_token);
+      assert.equal(h.client.refreshCalls.length, 2);
+    });
+
+    it("a joining caller's error carries its own correlation ID", async () => {
+      const h = managerHarness();
+      await h.seed(EXPIRED);
+      h.client.onRefresh = async (_token, opts) => {
+        await sleep(50);
+        throw new TikTokAPIError({
+          code: 'API_ERROR',
+          message: 'TikTok answered HTTP 502',
+          correlationId: String(opts.correlationId),
+        });
+      };
+      const first = h.manager.getAccessToken(h.openId, { correlationId: 'request-A' });
+      await sleep(5);
+      const second = h.manager.getAccessToken(h.openId, { correlationId: 'request-B' });
+      const idOf = (p: Promise<string>): Promise<unknown> =>
+        p.then(
+          () => 'resolved',
+          (err: unknown) => (err instanceof TikTokAPIError ? err.correlationId : err),
+        );
+      assert.deepEqual(await Promise.all([idOf(first), idOf(second)]), ['request-A', 'request-B']);
+      assert.equal(h.client.refreshCalls.length, 1, 'one TikTok call for both');
     });
   });
 });

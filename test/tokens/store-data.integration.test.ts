@@ -225,6 +225,16 @@ describe('RedisTokenStore', () => {
       assert.equal(await redis.hGet(`${prefix}${h.openId}`, 'data'), 'x');
     });
 
+    it('a hash with neither version nor data is reported by save() as CONFIGURATION_ERROR, not overwritten', async () => {
+      const h = managerHarness({ store: encrypted() });
+      await redis.hSet(`${prefix}${h.openId}`, { owner: 'another app' });
+      assert.equal(await h.manager.get(h.openId), undefined, 'reads as no tokens');
+      const err = await rejectsWith(h.seed(), 'CONFIGURATION_ERROR');
+      assert.equal(err.retryable, false);
+      assert.match(err.message, /lacks version or data/);
+      assert.equal(await redis.hGet(`${prefix}${h.openId}`, 'owner'), 'another app');
+    });
+
     it('a plain CONFIGURATION_ERROR (a key of another type) is not overwritten by save()', async () => {
       const h = managerHarness({ store: encrypted() });
       await redis.set(`${prefix}${h.openId}`, "someone else's value");
