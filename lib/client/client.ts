@@ -696,7 +696,7 @@ export class TikTokClient {
     secrets: ReadonlyArray<string | undefined>,
     run: PostRun<T>,
   ): Promise<T> {
-    const resolved = this.credentials(operation, run.correlationId);
+    const resolved = this.credentials(operation, run.correlationId, run.deadlineAt);
     // NOTE: static credentials are used at once: no await, no extra promise (hot path).
     if (resolved instanceof Promise) {
       return resolved.then(([key, secret]) =>
@@ -769,12 +769,16 @@ export class TikTokClient {
   private credentials(
     operation: TikTokOperation | 'authorize',
     correlationId: string | undefined,
+    deadlineAt?: number,
   ): [ResolvedCredential, ResolvedCredential] | Promise<[ResolvedCredential, ResolvedCredential]> {
     const id = (): string => correlationId ?? acceptCorrelationId(undefined);
     const key = this.key.resolve(id);
     const secret = operation === 'authorize' ? key : this.secret.resolve(id);
     if (!(key instanceof Promise) && !(secret instanceof Promise)) return [key, secret];
-    return Promise.all([key, secret]).catch((err: unknown) => {
+    const both = Promise.all([key, secret]);
+    // NOTE: the operation's deadline covers the wait for a credential function too.
+    const bounded = deadlineAt === undefined ? both : beforeDeadline(both, deadlineAt, id);
+    return bounded.catch((err: unknown) => {
       if (err instanceof TikTokAPIError) {
         new SafeLogger(this.logger, this.scrubberFor()).log(
           err.retryable ? 'warn' : 'error',
@@ -787,6 +791,35 @@ export class TikTokClient {
   }
 }
 inspectsAsJson(TikTokClient);
+
+/** `work`, or SERVICE_UNAVAILABLE once `deadlineAt` passed (`work` goes on, and is cached). */
+function beforeDeadline<T>(work: Promise<T>, deadlineAt: number, id: () => string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => {
+        reject(
+          new TikTokAPIError({
+            code: 'SERVICE_UNAVAILABLE',
+            message:
+              "Could not get the TikTok client credentials before the operation's deadline: the clientKey or clientSecret function has not answered yet. Check the secret manager it reads from.",
+            correlationId: id(),
+          }),
+        );
+      },
+      Math.max(0, deadlineAt - Date.now()),
+    );
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
 
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;

@@ -14,6 +14,36 @@ export const DEFAULT_CREDENTIALS_TTL_MS = 300_000;
  */
 const STALE_RETRY_MS = 30_000;
 
+/**
+ * How long a credential function may take. NOTE: a secret manager's SDK may have no request
+ * timeout of its own; one call that never answers would otherwise hold every operation, since
+ * each joins the call in flight.
+ */
+export const CREDENTIAL_FETCH_TIMEOUT_MS = 10_000;
+
+/** Thrown by a credential function that did not answer in time. */
+class CredentialTimeout extends Error {
+  override readonly name = 'CredentialTimeout';
+}
+
+/** `work` or, after `ms`, a CredentialTimeout. */
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new CredentialTimeout(`no answer within ${ms} ms`)), ms);
+    timer.unref();
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
+
 /** Visible ASCII without quotes: keys and secrets are opaque tokens of such characters. */
 const CREDENTIAL_SYNTAX = /^[\x21\x23-\x26\x28-\x7e]{1,1024}$/;
 
@@ -77,6 +107,7 @@ export class CredentialSource {
     private readonly onValue: (value: string) => void,
     /** Told when a refetch failed and the previous value keeps serving. */
     private readonly onStale: (err: TikTokAPIError) => void,
+    private readonly fetchTimeoutMs = CREDENTIAL_FETCH_TIMEOUT_MS,
   ) {
     this.fixed = typeof source === 'string' ? { value: source, generation: 0 } : undefined;
   }
@@ -115,11 +146,18 @@ export class CredentialSource {
     const stale = this.cached;
     let value: unknown;
     try {
-      value = await source();
+      value = await within(
+        new Promise<unknown>((resolve) => resolve(source())),
+        this.fetchTimeoutMs,
+      );
     } catch (err) {
+      const what =
+        err instanceof CredentialTimeout
+          ? `did not answer within ${this.fetchTimeoutMs} ms`
+          : 'failed';
       const error = new TikTokAPIError({
         code: 'SERVICE_UNAVAILABLE',
-        message: `Could not get the TikTok ${this.option}: the ${this.option} function failed. Check the secret manager it reads from; the call is retried on the next operation.`,
+        message: `Could not get the TikTok ${this.option}: the ${this.option} function ${what}. Check the secret manager it reads from; the call is retried on the next operation.`,
         correlationId: correlationId(),
         cause: err,
       });

@@ -12,6 +12,11 @@ export class AttemptFailure extends Error {
     readonly transport?: 'notSent' | 'ambiguous' | 'timeout',
     /** From `Retry-After`, when TikTok sent one. */
     readonly retryAfterMs?: number,
+    /**
+     * A timeout cut short by the operation's deadline (not the endpoint's `timeoutMs`): says
+     * nothing about TikTok's health, so the circuit breaker does not count it.
+     */
+    readonly deadlineCut = false,
   ) {
     super(error.message);
   }

@@ -68,6 +68,24 @@ export interface OperationRun<T> {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * The least time left before the deadline for an attempt to start. NOTE: an attempt with less
+ * could not get TikTok's answer back, yet would reach TikTok and spend a single-use code.
+ */
+export const MIN_ATTEMPT_MS = 50;
+
+/** The deadline left no time for an attempt: nothing is sent. */
+function deadlineFailure(run: OperationRun<unknown>, attempt: number): AttemptFailure {
+  const what = attempt === 1 ? 'before TikTok could be called' : 'before the next attempt';
+  return new AttemptFailure(
+    new TikTokAPIError({
+      code: 'TIMEOUT_ERROR',
+      message: `${run.label} failed: the operation deadline ran out ${what}. Try again shortly.`,
+      correlationId: run.correlationId,
+    }),
+  );
+}
+
 /** Backoff before retry n (1-based): base × 2^(n−1), plus up to 20 % jitter. */
 export function backoffDelay(baseMs: number, retry: number): number {
   const d = baseMs * 2 ** (retry - 1);
@@ -102,6 +120,8 @@ function transportError(
         cause: f,
       }),
       'timeout',
+      undefined,
+      budgetHit,
     );
   }
   return new AttemptFailure(
@@ -147,7 +167,16 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
   if (debug) logEvent(s, run, 'debug', 'start', { maxAttempts: s.maxAttempts });
   for (let attempt = 1; ; attempt++) {
     const remaining = run.deadlineAt - (attempt === 1 ? started : Date.now());
-    const timeoutMs = Math.max(1, Math.min(s.timeoutMs, remaining));
+    if (remaining < MIN_ATTEMPT_MS) {
+      // No permit taken, nothing sent: neither the breaker nor the budget hears of it.
+      throw finalError(s, run, deadlineFailure(run, attempt), {
+        attempt,
+        started,
+        ambiguousSeen,
+        reason: 'deadline',
+      });
+    }
+    const timeoutMs = Math.min(s.timeoutMs, remaining);
     const permit = breaker === undefined ? ALLOWED : breaker.permit();
     let failure: AttemptFailure;
     try {
@@ -210,7 +239,7 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
     const error = failure.error;
     if (failure.transport === 'timeout') s.metrics?.timeouts.inc({ operation: run.operation });
     if (permit.allowed && breaker !== undefined) {
-      const health = healthOf(failure);
+      const health = failure.deadlineCut ? 'neutral' : healthOf(failure);
       if (health === 'failure') breaker.recordFailure(permit.probe);
       else if (health === 'success') breaker.recordSuccess(permit.probe);
       else breaker.recordNeutral(permit.probe);
@@ -218,7 +247,7 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
     let verdict = retryVerdict(s, run, failure, attempt, ambiguousSeen);
     if (failure.transport === 'timeout' || failure.transport === 'ambiguous') ambiguousSeen = true;
     if (verdict.retry && s.guard?.budget !== undefined) {
-      const cost = s.guard.budget.trySpend(failure.transport === 'timeout');
+      const cost = s.guard.budget.trySpend(failure.transport === 'timeout' && !failure.deadlineCut);
       if (cost === undefined) {
         verdict = { retry: false, reason: 'retry budget exhausted' };
         s.metrics?.retryBudgetExhausted?.inc({ operation: run.operation });
@@ -241,40 +270,55 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
       await sleep(verdict.delayMs);
       continue;
     }
-    const final =
-      run.mode === 'singleUse' && ambiguousSeen && attempt > 1 && error.code === 'INVALID_TOKEN'
-        ? new TikTokAPIError({
-            code: 'INVALID_TOKEN',
-            message: `${run.label} failed: TikTok refused the retry with ${error.tiktokError?.error ?? 'INVALID_TOKEN'}. ${run.lostAttemptHint ?? 'The earlier attempt that got no answer may have used the single-use credential.'}`,
-            correlationId: run.correlationId,
-            ...(error.upstreamStatus === undefined ? {} : { upstreamStatus: error.upstreamStatus }),
-            ...(error.logId === undefined ? {} : { logId: error.logId }),
-            ...(error.tiktokError === undefined ? {} : { tiktokError: error.tiktokError }),
-            cause: error,
-          })
-        : error;
-    const durationMs = Math.max(0, Date.now() - started);
-    const level = final.retryable ? 'error' : 'warn';
-    if (levelEnabled(s.logger, level)) {
-      logEvent(s, run, level, 'failure', {
-        attempt,
-        durationMs,
-        errorCode: final.code,
-        retryable: final.retryable,
-        upstreamStatus: final.upstreamStatus,
-        logId: final.logId,
-        tiktokError: final.tiktokError?.error,
-        tiktokDescription: final.tiktokError?.description,
-        reason: verdict.reason,
-        // What to do about it (the error's message names the option to fix, for instance).
-        detail: final.message,
-      });
-    }
-    s.metrics?.requests.inc({ operation: run.operation, outcome: final.code });
-    s.metrics?.duration.observe({ operation: run.operation }, durationMs / 1000);
-    run.onFailure?.(final);
-    throw final;
+    throw finalError(s, run, failure, { attempt, started, ambiguousSeen, reason: verdict.reason });
   }
+}
+
+/**
+ * The operation's error after its last attempt, logged (`<operation> - failure`) and counted,
+ * and told to `run.onFailure`.
+ */
+function finalError(
+  s: OperationSettings,
+  run: OperationRun<unknown>,
+  failure: AttemptFailure,
+  at: { attempt: number; started: number; ambiguousSeen: boolean; reason: string },
+): TikTokAPIError {
+  const { attempt } = at;
+  const error = failure.error;
+  const final =
+    run.mode === 'singleUse' && at.ambiguousSeen && attempt > 1 && error.code === 'INVALID_TOKEN'
+      ? new TikTokAPIError({
+          code: 'INVALID_TOKEN',
+          message: `${run.label} failed: TikTok refused the retry with ${error.tiktokError?.error ?? 'INVALID_TOKEN'}. ${run.lostAttemptHint ?? 'The earlier attempt that got no answer may have used the single-use credential.'}`,
+          correlationId: run.correlationId,
+          ...(error.upstreamStatus === undefined ? {} : { upstreamStatus: error.upstreamStatus }),
+          ...(error.logId === undefined ? {} : { logId: error.logId }),
+          ...(error.tiktokError === undefined ? {} : { tiktokError: error.tiktokError }),
+          cause: error,
+        })
+      : error;
+  const durationMs = Math.max(0, Date.now() - at.started);
+  const level = final.retryable ? 'error' : 'warn';
+  if (levelEnabled(s.logger, level)) {
+    logEvent(s, run, level, 'failure', {
+      attempt,
+      durationMs,
+      errorCode: final.code,
+      retryable: final.retryable,
+      upstreamStatus: final.upstreamStatus,
+      logId: final.logId,
+      tiktokError: final.tiktokError?.error,
+      tiktokDescription: final.tiktokError?.description,
+      reason: at.reason,
+      // What to do about it (the error's message names the option to fix, for instance).
+      detail: final.message,
+    });
+  }
+  s.metrics?.requests.inc({ operation: run.operation, outcome: final.code });
+  s.metrics?.duration.observe({ operation: run.operation }, durationMs / 1000);
+  run.onFailure?.(final);
+  return final;
 }
 
 function retryVerdict(
@@ -298,6 +342,7 @@ function retryVerdict(
       return { retry: false, reason: 'Retry-After beyond the deadline' };
     delayMs = Math.max(delayMs, failure.retryAfterMs);
   }
-  if (delayMs >= remaining) return { retry: false, reason: 'deadline' };
+  // NOTE: the wait must leave room for an attempt that can get an answer back.
+  if (delayMs + MIN_ATTEMPT_MS > remaining) return { retry: false, reason: 'deadline' };
   return { retry: true, delayMs };
 }

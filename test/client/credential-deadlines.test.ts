@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { TikTokAPIError } from '../../lib';
+import { CredentialSource } from '../../lib/client/credentials';
+import { authorize, useEmulator } from '../support/emulator';
+
+const never = (): Promise<string> => new Promise<string>(() => undefined);
+
+/** Settles within `ms`, or says it is still pending. */
+function within(p: Promise<unknown>, ms: number): Promise<string> {
+  return Promise.race([
+    p.then(
+      () => 'resolved',
+      (err: unknown) => (err instanceof TikTokAPIError ? err.code : String(err)),
+    ),
+    new Promise<string>((resolve) => setTimeout(() => resolve('pending'), ms)),
+  ]);
+}
+
+describe('TikTokClient', () => {
+  describe('a credential function that never answers', () => {
+    const h = useEmulator();
+
+    it('the operation ends at its deadline with SERVICE_UNAVAILABLE, nothing sent', async () => {
+      const client = h.client({ clientSecret: never });
+      const { code, codeVerifier } = await authorize(client);
+      const started = Date.now();
+      const outcome = await within(
+        client.exchangeCodeForTokens(code, { codeVerifier, deadlineAt: Date.now() + 300 }),
+        2000,
+      );
+      assert.equal(outcome, 'SERVICE_UNAVAILABLE');
+      assert.ok(Date.now() - started < 1000, `${Date.now() - started} ms`);
+      assert.equal(h.tt.count('token'), 0);
+      const [line] = h.logger.events('failure');
+      assert.match(String(line?.meta?.reason), /has not answered/);
+    });
+
+    it('refresh and revoke after a refetch hangs end at their deadlines too', async () => {
+      let calls = 0;
+      const client = h.client({
+        credentialsTtlMs: 50,
+        clientSecret: () => (++calls === 1 ? h.tt.clientSecret : never()),
+      });
+      await client.getClientAccessToken();
+      await new Promise((resolve) => setTimeout(resolve, 80)); // the value's lifetime is over
+      const [a, b] = await Promise.all([
+        within(client.refreshAccessToken('rft.x', { deadlineAt: Date.now() + 200 }), 1500),
+        within(client.revokeAccess('act.x', { deadlineAt: Date.now() + 200 }), 1500),
+      ]);
+      assert.deepEqual([a, b], ['SERVICE_UNAVAILABLE', 'SERVICE_UNAVAILABLE']);
+      assert.equal(calls, 2, 'one refetch in flight for both');
+    });
+  });
+
+  describe('CredentialSource', () => {
+    it('a fetch past its time limit fails (no value yet), or serves the previous value', async () => {
+      const stale: TikTokAPIError[] = [];
+      let answer: () => Promise<string> = never;
+      const source = new CredentialSource(
+        'clientSecret',
+        () => answer(),
+        40,
+        () => undefined,
+        (err) => stale.push(err),
+        60,
+      );
+      const id = (): string => 'tiktok-1-00000001';
+      await assert.rejects(Promise.resolve(source.resolve(id)), {
+        code: 'SERVICE_UNAVAILABLE',
+        message: /the clientSecret function did not answer within 60 ms/,
+      });
+      answer = () => Promise.resolve('secret-1');
+      assert.equal((await source.resolve(id)).value, 'secret-1');
+      await new Promise((resolve) => setTimeout(resolve, 50)); // lifetime over
+      answer = never;
+      assert.equal((await source.resolve(id)).value, 'secret-1', 'the previous value serves');
+      assert.equal(stale.length, 1);
+      assert.match(stale[0]?.message ?? '', /did not answer within 60 ms/);
+    });
+  });
+});

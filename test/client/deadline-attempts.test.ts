@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { TikTokAPIError } from '../../lib';
+import { MIN_ATTEMPT_MS } from '../../lib/client/operation';
+import { authorize, useEmulator } from '../support/emulator';
+
+const codeOf = (p: Promise<unknown>): Promise<string> =>
+  p.then(
+    () => 'resolved',
+    (err: unknown) => (err instanceof TikTokAPIError ? err.code : String(err)),
+  );
+
+describe('TikTokClient', () => {
+  describe('the operation deadline', () => {
+    const h = useEmulator();
+
+    it(`no attempt starts with less than ${MIN_ATTEMPT_MS} ms left: TIMEOUT_ERROR, the code not sent (still usable)`, async () => {
+      const client = h.client();
+      const { code, codeVerifier } = await authorize(client);
+      await client.getClientAccessToken(); // a warm keep-alive connection to the token endpoint
+      for (const left of [-1, 0, MIN_ATTEMPT_MS - 10]) {
+        assert.equal(
+          await codeOf(
+            client.exchangeCodeForTokens(code, { codeVerifier, deadlineAt: Date.now() + left }),
+          ),
+          'TIMEOUT_ERROR',
+        );
+      }
+      assert.equal(h.tt.count('token', { grantType: 'authorization_code' }), 0);
+      const [line] = h.logger.events('failure');
+      assert.equal(line?.meta?.reason, 'deadline');
+      assert.match(String(line?.meta?.detail), /deadline ran out before TikTok could be called/);
+      const tokens = await client.exchangeCodeForTokens(code, { codeVerifier });
+      assert.equal(typeof tokens.access_token, 'string');
+    });
+
+    it('calls whose deadline ran out elsewhere never open the breaker of a healthy TikTok', async () => {
+      const client = h.client();
+      const openId = h.tt.users[0]!.openId;
+      const { access_token } = h.tt.issueTokens(openId, ['user.info.basic']);
+      for (let i = 0; i < 30; i++) {
+        await codeOf(client.getUserInfo(access_token, { deadlineAt: Date.now() - 1 }));
+      }
+      assert.equal(h.tt.count('userinfo'), 0);
+      assert.equal((await client.getUserInfo(access_token)).open_id, openId);
+    });
+
+    it('timeouts cut short by the deadline (TikTok hanging) do not count against TikTok in the breaker', async () => {
+      const client = h.client({ timeoutMs: 5000 });
+      const openId = h.tt.users[0]!.openId;
+      const { access_token } = h.tt.issueTokens(openId, ['user.info.basic']);
+      h.tt.inject('userinfo', { hang: true, times: 30 });
+      for (let i = 0; i < 30; i++) {
+        assert.equal(
+          await codeOf(client.getUserInfo(access_token, { deadlineAt: Date.now() + 60 })),
+          'TIMEOUT_ERROR',
+        );
+      }
+      // The hanging requests are cut; the faults are used up: TikTok answers again.
+      assert.equal((await client.getUserInfo(access_token)).open_id, openId);
+    });
+  });
+});
