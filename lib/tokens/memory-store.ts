@@ -72,5 +72,14 @@ export class MemoryTokenStore implements TokenStore {
   async releaseLock(openId: string, token: string): Promise<void> {
     if (this.locks.get(openId)?.token === token) this.locks.delete(openId);
   }
+
+  // eslint-disable-next-line @typescript-eslint/require-await -- async by the TokenStore contract
+  async extendLock(openId: string, token: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    const held = this.locks.get(openId);
+    if (held?.token !== token || held.expiresAt <= now) return false;
+    this.locks.set(openId, { token, expiresAt: now + ttlMs });
+    return true;
+  }
 }
 inspectsAsJson(MemoryTokenStore);

@@ -35,3 +35,11 @@ return 0
 
 /** KEYS[1] lock key; ARGV[1] the holder's token. Deletes the lock only if that holder has it. */
 export const RELEASE_LOCK = DELETE_IF_VALUE;
+
+/** KEYS[1] lock key; ARGV[1] the holder's token, ARGV[2] TTL ms. Returns 1 when extended. */
+export const EXTEND_LOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+`;

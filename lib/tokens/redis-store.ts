@@ -19,7 +19,7 @@ import {
   withinTimeout,
 } from '../redis-timeout';
 import { TokenRecordCache, type TokenRecordCacheOptions } from './record-cache';
-import { COMPARE_AND_SET, DELETE_IF_VERSION, RELEASE_LOCK } from './redis-scripts';
+import { COMPARE_AND_SET, DELETE_IF_VERSION, EXTEND_LOCK, RELEASE_LOCK } from './redis-scripts';
 import { UnreadableTokenRecordError, type StoredTokenRecord, type TokenStore } from './store';
 import { StoredRecordError } from './token-record';
 
@@ -280,6 +280,20 @@ export class RedisTokenStore implements TokenStore {
     await this.command(lockKey, () =>
       this.client.eval(RELEASE_LOCK, { keys: [lockKey], arguments: [token] }),
     );
+  }
+
+  async extendLock(openId: string, token: string, ttlMs: number): Promise<boolean> {
+    const key = this.lockKey(openId);
+    const reply = await this.command(key, () =>
+      this.client.eval(EXTEND_LOCK, {
+        keys: [key],
+        arguments: [token, String(Math.max(1, Math.round(ttlMs)))],
+      }),
+    );
+    if (reply !== 1) return false;
+    // Not replicated, the longer lease could be lost at a failover: then it is not counted on.
+    await this.replicated(key, 'the refresh lock');
+    return true;
   }
 
   /** `<prefix><openId>`: the hash holding `version` and `data`. */

@@ -67,7 +67,7 @@ export class TokenRefresher {
         const lock = await this.store(run, (s) => s.acquireLock(run.openId, this.o.lockTtlMs));
         if (lock !== undefined) {
           try {
-            return await this.underLock(run, leaseStart + this.o.lockTtlMs);
+            return await this.underLock(run, lock, leaseStart + this.o.lockTtlMs);
           } finally {
             await this.release(run, lock);
           }
@@ -95,7 +95,7 @@ export class TokenRefresher {
     }
   }
 
-  private async underLock(run: RefreshRun, leaseEnd: number): Promise<TikTokTokens> {
+  private async underLock(run: RefreshRun, lock: string, leaseEnd: number): Promise<TikTokTokens> {
     const record = await this.read(run);
     if (!run.needsRefresh(record, Date.now())) return this.done(run, 'shared', record.tokens);
     const old = record.tokens;
@@ -126,7 +126,30 @@ export class TokenRefresher {
       throw err; // transient or configuration: the stored tokens stay as they are
     }
     if (fresh.open_id !== run.openId) throw wrongUserError(run.correlationId);
-    return this.persist(run, record, keepRefreshToken(fresh, old), leaseEnd);
+    return this.persist(
+      run,
+      record,
+      keepRefreshToken(fresh, old),
+      await this.extend(run, lock, leaseEnd),
+    );
+  }
+
+  /**
+   * The lease renewed for the write of the rotated tokens, when the store can (`extendLock`):
+   * however late TikTok answered, the write then gets a whole lease of retries. Otherwise, or
+   * when the store does not answer, the lease ends when it did.
+   */
+  private async extend(run: RefreshRun, lock: string, leaseEnd: number): Promise<number> {
+    const store = this.o.store;
+    if (store.extendLock === undefined) return leaseEnd;
+    const from = Date.now();
+    try {
+      if (await store.extendLock(run.openId, lock, this.o.lockTtlMs))
+        return from + this.o.lockTtlMs;
+    } catch {
+      // Redis trouble right now: the write's own retries deal with it, within the old lease.
+    }
+    return leaseEnd;
   }
 
   /**

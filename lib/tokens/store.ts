@@ -47,6 +47,12 @@ export interface TokenStore {
   acquireLock(openId: string, ttlMs: number): Promise<string | undefined>;
   /** Releases the lock only if `token` still holds it (never someone else's after expiry). */
   releaseLock(openId: string, token: string): Promise<void>;
+  /**
+   * Optional: makes the lock `token` holds expire `ttlMs` from now, if it still holds it.
+   * Returns whether it did. The manager calls it when TikTok's refresh answer arrives, so that
+   * storing the rotated tokens gets a whole lease of retries however late TikTok answered.
+   */
+  extendLock?(openId: string, token: string, ttlMs: number): Promise<boolean>;
 }
 
 /**

@@ -184,6 +184,20 @@ export function behavesLikeATokenStore(factory: StoreFactory): void {
       );
     });
 
+    it("extendLock renews the holder's lease, and nobody else's", async () => {
+      const store = factory();
+      assert.ok(store.extendLock !== undefined, 'the store can extend its locks');
+      const id = user();
+      const token = await store.acquireLock(id, 400);
+      assert.ok(token !== undefined);
+      assert.equal(await store.extendLock(id, 'not-the-holder', 5000), false);
+      assert.equal(await store.extendLock(id, token, 5000), true);
+      await sleep(600); // past the first lease: still held, renewed
+      assert.equal(await store.acquireLock(id, 5000), undefined);
+      await store.releaseLock(id, token);
+      assert.equal(await store.extendLock(id, token, 5000), false, 'released: nothing to extend');
+    });
+
     it('locks are per user', async () => {
       const store = factory();
       assert.ok((await store.acquireLock(user(), 5000)) !== undefined);

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { createCluster } from 'redis';
 import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
-import { watchRedisClusterTopology } from '../../lib/redis-cluster';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { refreshRedisClusterTopology, watchRedisClusterTopology } from '../../lib/redis-cluster';
 import { RedisTokenStore } from '../../lib/tokens/redis-store';
 import { makeTokens, sleep } from '../support/token-fixtures';
 import { useRedisCluster } from '../support/cluster-suite';
@@ -34,6 +36,8 @@ function assertDurable(report: StormReport): void {
   const retried = Object.values(report.transient).reduce((a, b) => a + b, 0);
   assert.ok(retried > 0, `the disruption hit the storm: ${summary}`);
 }
+
+const run = promisify(execFile);
 
 describe('TikTokTokenManager', () => {
   describe('refresh storm: Redis failures during the storm lose no grant', function () {
@@ -158,10 +162,24 @@ describe('TikTokTokenManager', () => {
           let record;
           while (record === undefined) {
             record = await store.get(openId).catch(() => undefined);
-            assert.ok(
-              Date.now() - pausedAt < 20_000,
-              'the store reached the promoted replica within 20 s',
-            );
+            if (record === undefined && Date.now() - pausedAt > 30_000) {
+              // What went wrong, for the failure message: was the replica promoted at all?
+              const other = cluster.nodes.find((n) => n.address !== victim);
+              const { stdout } = await run('redis-cli', [
+                '-p',
+                String(other?.port),
+                'CLUSTER',
+                'NODES',
+              ]).catch(() => ({ stdout: 'redis-cli failed' }));
+              const line = stdout.split('\n').find((l) => l.includes(victim)) ?? 'not listed';
+              const reread = await Promise.race([
+                refreshRedisClusterTopology(redis, { minGapMs: 0 }).then(String),
+                sleep(2000).then(() => 'still pending after 2 s'),
+              ]);
+              assert.fail(
+                `the store did not reach the promoted replica in 30 s; the victim: ${line}; a re-read now: ${reread}`,
+              );
+            }
             if (record === undefined) await sleep(100);
           }
           assert.deepEqual(record.tokens, tokens);

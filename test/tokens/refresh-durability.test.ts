@@ -1,7 +1,34 @@
 import assert from 'node:assert/strict';
 import { FlakyTokenStore } from '../support/flaky-token-store';
-import { makeTokens } from '../support/token-fixtures';
+import type { TikTokTokens } from '../../lib/client/types';
+import { MemoryTokenStore } from '../../lib/tokens/memory-store';
+import type { StoredTokenRecord } from '../../lib/tokens/store';
+import { makeTokens, sleep } from '../support/token-fixtures';
 import { EXPIRED, managerHarness, rejectsWith } from '../support/token-harness';
+
+/** A memory store that refuses reads and writes until `downUntil` (the lock works). */
+class OutageStore extends MemoryTokenStore {
+  downUntil = 0;
+  refused = 0;
+  private check(): void {
+    if (Date.now() < this.downUntil) {
+      this.refused += 1;
+      throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+    }
+  }
+  override async compareAndSet(
+    openId: string,
+    expectedVersion: string | undefined,
+    tokens: TikTokTokens,
+  ): Promise<boolean> {
+    this.check();
+    return super.compareAndSet(openId, expectedVersion, tokens);
+  }
+  override async get(openId: string): Promise<StoredTokenRecord | undefined> {
+    this.check();
+    return super.get(openId);
+  }
+}
 
 describe('TikTokTokenManager', () => {
   describe('rotated tokens survive store failures after a TikTok refresh', () => {
@@ -52,6 +79,22 @@ describe('TikTokTokenManager', () => {
       assert.ok(store.writes > 3, `retried (${store.writes} writes)`);
       assert.equal(h.client.refreshCalls.length, 1);
       assert.equal((await store.get(h.openId))?.tokens.access_token, old.access_token);
+    });
+
+    it('TikTok answering just before its deadline, then the store down for 600 ms of a 2 s lease: the lease is renewed, the tokens stored', async () => {
+      const store = new OutageStore();
+      const lockTtlMs = 2000;
+      const h = managerHarness({ store, lockTtlMs });
+      await h.seed(EXPIRED);
+      const fresh = makeTokens(h.openId);
+      h.client.onRefresh = async (_token, opts) => {
+        await sleep(Number(opts.deadlineAt) - Date.now() - 300);
+        store.downUntil = Date.now() + 600;
+        return fresh;
+      };
+      assert.equal(await h.manager.getAccessToken(h.openId), fresh.access_token);
+      assert.deepEqual((await store.get(h.openId))?.tokens, fresh);
+      assert.ok(store.refused > 0, 'the store refused writes meanwhile');
     });
 
     it('a failed lock release is retried at once, so the next refresh does not wait out the lease', async () => {

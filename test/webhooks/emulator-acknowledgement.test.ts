@@ -5,56 +5,61 @@ import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
 
 // TikTok counts only a 200 as delivered (https://developers.tiktok.com/doc/webhooks-overview):
 // an app that acknowledges with another 2xx gets the event again and again, then loses it.
-describe('TikTok emulator: webhook acknowledgement', () => {
-  let tt: TikTokEmulator;
-  let server: Server;
-  let status = 204;
-  let hits = 0;
-  before(async () => {
-    server = createServer((req, res) => {
-      hits += 1;
-      req.resume();
-      req.on('end', () => {
-        res.statusCode = status;
-        res.end();
+describe('emulator: webhook-delivery', () => {
+  describe('acknowledgement: only a 200 counts', () => {
+    let tt: TikTokEmulator;
+    let server: Server;
+    let status = 204;
+    let hits = 0;
+    before(async () => {
+      server = createServer((req, res) => {
+        hits += 1;
+        req.resume();
+        req.on('end', () => {
+          res.statusCode = status;
+          res.end();
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      tt = await startTikTokEmulator({
+        webhookUrl: `http://127.0.0.1:${port}/hook`,
+        webhookRetry: { attempts: 3, baseDelayMs: 1 },
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    tt = await startTikTokEmulator({
-      webhookUrl: `http://127.0.0.1:${port}/hook`,
-      webhookRetry: { attempts: 3, baseDelayMs: 1 },
+    beforeEach(() => {
+      hits = 0;
     });
-  });
-  beforeEach(() => {
-    hits = 0;
-  });
-  after(async () => {
-    await tt.close();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+    after(async () => {
+      await tt.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
 
-  for (const answer of [204, 201, 202]) {
-    it(`a ${answer} answer is a failed attempt, retried until TikTok gives up`, async () => {
-      status = answer;
+    for (const answer of [204, 201, 202]) {
+      it(`a ${answer} answer is a failed attempt, retried until TikTok gives up`, async () => {
+        status = answer;
+        const [delivery] = await tt.sendWebhook({
+          event: 'video.publish.completed',
+          userOpenId: 'u1',
+        });
+        assert.equal(delivery?.status, 'failed');
+        assert.deepEqual(
+          delivery.attempts.map((a) => a.status),
+          [answer, answer, answer],
+        );
+        assert.equal(hits, 3);
+      });
+    }
+
+    it('a 200 answer is delivered at the first attempt', async () => {
+      status = 200;
       const [delivery] = await tt.sendWebhook({
         event: 'video.publish.completed',
         userOpenId: 'u1',
       });
-      assert.equal(delivery?.status, 'failed');
-      assert.deepEqual(
-        delivery.attempts.map((a) => a.status),
-        [answer, answer, answer],
-      );
-      assert.equal(hits, 3);
+      assert.equal(delivery?.status, 'delivered');
+      assert.equal(hits, 1);
     });
-  }
-
-  it('a 200 answer is delivered at the first attempt', async () => {
-    status = 200;
-    const [delivery] = await tt.sendWebhook({ event: 'video.publish.completed', userOpenId: 'u1' });
-    assert.equal(delivery?.status, 'delivered');
-    assert.equal(hits, 1);
   });
 });

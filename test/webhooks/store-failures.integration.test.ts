@@ -40,48 +40,52 @@ function droppingClient(redis: TestRedis, n: number) {
   };
 }
 
-describe('tiktokWebhook on Redis when the connection drops halfway through a delivery', function () {
-  this.timeout(30_000);
-  const test = useTestRedis();
+describe('tiktokWebhook', () => {
+  describe('on Redis, when the connection drops halfway through a delivery', function () {
+    this.timeout(30_000);
+    const test = useTestRedis();
 
-  // A delivery sends five commands (lease, done-marker lookup, removal, done marker, lease
-  // release): whichever the connection drops after, TikTok's retry leaves the removal applied.
-  for (let n = 1; n <= 5; n++) {
-    it(`dropped after command ${n}: after TikTok's retry the removal is recorded`, async () => {
-      const prefix = `${test.prefix}drop${n}:`;
-      const client = droppingClient(test.redis, n);
-      const removals = new RedisRemovalList({ client, prefix: `${prefix}removed:` });
-      const app = express();
-      app.post(
-        '/webhooks/tiktok',
-        tiktokWebhook({
-          clientSecret: WEBHOOK_SECRET,
-          removals,
-          claimStore: new RedisClaimStore({ client, prefix: `${prefix}claim:` }),
-          logger: new CaptureLogger(),
-          now: () => NOW_MS,
-        }),
-      );
-      const body = webhookBody();
-      const first = await postWebhook(app, body);
-      assert.ok([200, 503].includes(first.status), `first answered ${first.status}`);
-      client.reconnect();
-      // TikTok retries later: by then a lease the drop left behind has run out (deleted here).
-      for await (const keys of test.redis.scanIterator({ MATCH: `${prefix}claim:*:processing` })) {
-        for (const key of [keys].flat()) await test.redis.del(key);
-      }
-      const retry = await postWebhook(
-        app,
-        body,
-        signTikTokWebhook(body, WEBHOOK_SECRET, NOW_S),
-      ).expect(200);
-      assert.equal(
-        await removals.removedAt(USER),
-        NOW_MS,
-        `removal lost (first ${first.status}, retry duplicate=${String(field(retry.body, 'duplicate'))})`,
-      );
-      const again = await postWebhook(app, body).expect(200);
-      assert.equal(field(again.body, 'duplicate'), true);
-    });
-  }
+    // A delivery sends five commands (lease, done-marker lookup, removal, done marker, lease
+    // release): whichever the connection drops after, TikTok's retry leaves the removal applied.
+    for (let n = 1; n <= 5; n++) {
+      it(`dropped after command ${n}: after TikTok's retry the removal is recorded`, async () => {
+        const prefix = `${test.prefix}drop${n}:`;
+        const client = droppingClient(test.redis, n);
+        const removals = new RedisRemovalList({ client, prefix: `${prefix}removed:` });
+        const app = express();
+        app.post(
+          '/webhooks/tiktok',
+          tiktokWebhook({
+            clientSecret: WEBHOOK_SECRET,
+            removals,
+            claimStore: new RedisClaimStore({ client, prefix: `${prefix}claim:` }),
+            logger: new CaptureLogger(),
+            now: () => NOW_MS,
+          }),
+        );
+        const body = webhookBody();
+        const first = await postWebhook(app, body);
+        assert.ok([200, 503].includes(first.status), `first answered ${first.status}`);
+        client.reconnect();
+        // TikTok retries later: by then a lease the drop left behind has run out (deleted here).
+        for await (const keys of test.redis.scanIterator({
+          MATCH: `${prefix}claim:*:processing`,
+        })) {
+          for (const key of [keys].flat()) await test.redis.del(key);
+        }
+        const retry = await postWebhook(
+          app,
+          body,
+          signTikTokWebhook(body, WEBHOOK_SECRET, NOW_S),
+        ).expect(200);
+        assert.equal(
+          await removals.removedAt(USER),
+          NOW_MS,
+          `removal lost (first ${first.status}, retry duplicate=${String(field(retry.body, 'duplicate'))})`,
+        );
+        const again = await postWebhook(app, body).expect(200);
+        assert.equal(field(again.body, 'duplicate'), true);
+      });
+    }
+  });
 });

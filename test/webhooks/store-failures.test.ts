@@ -90,47 +90,49 @@ async function setup(connection: ReturnType<typeof sharedConnection>) {
   return { app, tokens };
 }
 
-describe('tiktokWebhook when its stores fail halfway through a delivery', () => {
-  // Each case drops the connection right after the n-th call of the delivery to its claim store
-  // or removal list (lease, done-marker lookup, removal, done marker, lease release): whatever
-  // the first delivery answered, TikTok's retry must leave the removal applied.
-  for (let n = 1; n <= 7; n++) {
-    it(`connection lost right after call ${n}: after TikTok's retry the removal is applied`, async () => {
-      const connection = sharedConnection();
-      const { app, tokens } = await setup(connection);
-      const body = webhookBody();
-      let calls = 0;
-      const seen: string[] = [];
-      connection.dropAfter((c) => {
-        seen.push(c);
-        calls += 1;
-        return calls === n;
+describe('tiktokWebhook', () => {
+  describe('when its stores fail halfway through a delivery', () => {
+    // Each case drops the connection right after the n-th call of the delivery to its claim store
+    // or removal list (lease, done-marker lookup, removal, done marker, lease release): whatever
+    // the first delivery answered, TikTok's retry must leave the removal applied.
+    for (let n = 1; n <= 7; n++) {
+      it(`connection lost right after call ${n}: after TikTok's retry the removal is applied`, async () => {
+        const connection = sharedConnection();
+        const { app, tokens } = await setup(connection);
+        const body = webhookBody();
+        let calls = 0;
+        const seen: string[] = [];
+        connection.dropAfter((c) => {
+          seen.push(c);
+          calls += 1;
+          return calls === n;
+        });
+        const first = await postWebhook(app, body);
+        assert.ok([200, 503].includes(first.status), `first answered ${first.status}`);
+        connection.restore();
+        connection.advance(60_000); // TikTok retries later: the lease has run out
+        const retry = await postWebhook(app, body).expect(200);
+        const calledThrough = seen.join(', ');
+        assert.equal(
+          await connection.removals.inner.removedAt(USER),
+          NOW_MS,
+          `removal lost (calls: ${calledThrough}; first ${first.status}, retry duplicate=${String(field(retry.body, 'duplicate'))})`,
+        );
+        assert.equal(await tokens.get(USER), undefined, 'tokens kept');
+        // Done by now: the next delivery is a duplicate.
+        const again = await postWebhook(app, body).expect(200);
+        assert.equal(field(again.body, 'duplicate'), true);
       });
-      const first = await postWebhook(app, body);
-      assert.ok([200, 503].includes(first.status), `first answered ${first.status}`);
-      connection.restore();
-      connection.advance(60_000); // TikTok retries later: the lease has run out
-      const retry = await postWebhook(app, body).expect(200);
-      const calledThrough = seen.join(', ');
-      assert.equal(
-        await connection.removals.inner.removedAt(USER),
-        NOW_MS,
-        `removal lost (calls: ${calledThrough}; first ${first.status}, retry duplicate=${String(field(retry.body, 'duplicate'))})`,
-      );
-      assert.equal(await tokens.get(USER), undefined, 'tokens kept');
-      // Done by now: the next delivery is a duplicate.
+    }
+
+    it('a claim store without has() is asked with a claim given back at once', async () => {
+      const connection = sharedConnection(false);
+      const { app } = await setup(connection);
+      const body = webhookBody();
+      const first = await postWebhook(app, body).expect(200);
+      assert.equal(field(first.body, 'duplicate'), false);
       const again = await postWebhook(app, body).expect(200);
       assert.equal(field(again.body, 'duplicate'), true);
     });
-  }
-
-  it('a claim store without has() is asked with a claim given back at once', async () => {
-    const connection = sharedConnection(false);
-    const { app } = await setup(connection);
-    const body = webhookBody();
-    const first = await postWebhook(app, body).expect(200);
-    assert.equal(field(first.body, 'duplicate'), false);
-    const again = await postWebhook(app, body).expect(200);
-    assert.equal(field(again.body, 'duplicate'), true);
   });
 });
