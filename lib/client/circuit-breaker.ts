@@ -16,24 +16,28 @@ export interface CircuitBreakerOptions {
   openMs?: number | undefined;
   /**
    * Ceiling of the cool-down; also how long a probe may go unreported before it is presumed
-   * lost and another one is let through. Default: 60 000 ms.
+   * lost and another one is let through (the lost probe's outcome, should it come after all, is
+   * ignored). Default: 60 000 ms.
    */
   maxOpenMs?: number | undefined;
 }
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
-/** What the breaker decided for one attempt. */
+/**
+ * What the breaker decided for one attempt. `probe` is `false` for an ordinary attempt, and the
+ * number of the half-open probe (1, 2, …) for a probe: the attempt's outcome is recorded with it,
+ * so that the outcome of a probe that is no longer the current one is told apart and ignored.
+ */
 export type CircuitPermit =
-  { allowed: true; probe: boolean } | { allowed: false; retryInMs: number };
+  { allowed: true; probe: false | number } | { allowed: false; retryInMs: number };
 
 const BUCKETS = 10;
 
-// NOTE: the permits that carry no data are shared, read-only objects: one is asked for on every
-// attempt (hot path).
+// NOTE: the permit of an ordinary attempt is a shared, read-only object: one is asked for on
+// every attempt (hot path).
 /** @internal */
 export const ALLOWED: CircuitPermit = Object.freeze({ allowed: true, probe: false });
-const PROBE: CircuitPermit = Object.freeze({ allowed: true, probe: true });
 
 function checkOption(
   value: number,
@@ -63,7 +67,10 @@ export class CircuitBreaker {
   private stateValue: CircuitState = 'closed';
   private openUntil = 0;
   private openMs: number;
-  private probeInFlight = false;
+  /** The number of the probe out now; 0 when none is. */
+  private probeOut = 0;
+  /** Probes let through so far: the last probe's number. */
+  private probesSent = 0;
   private probeSentAt = 0;
 
   constructor(
@@ -106,24 +113,30 @@ export class CircuitBreaker {
       this.transition('half-open');
     }
     if (this.stateValue === 'half-open') {
-      // A probe whose outcome never comes back (its attempt threw something unexpected) is
-      // presumed lost after maxOpenMs (a real attempt ends by its timeout long before), so it
-      // cannot hold the slot forever.
+      // A probe whose outcome has not come back is presumed lost after maxOpenMs, so it cannot
+      // hold the slot forever: its attempt threw something unexpected, or its timeout is at least
+      // maxOpenMs. It is replaced by a new probe, and its outcome, if it comes after all, is
+      // ignored (see isCurrentProbe).
       const lost = now - this.probeSentAt >= this.maxOpenMs;
-      if (this.probeInFlight && !lost) {
+      if (this.probeOut !== 0 && !lost) {
         return { allowed: false, retryInMs: Math.min(1000, this.openMs) };
       }
-      this.probeInFlight = true;
+      this.probesSent += 1;
+      this.probeOut = this.probesSent;
       this.probeSentAt = now;
-      return PROBE;
+      return { allowed: true, probe: this.probeOut };
     }
     return ALLOWED;
   }
 
-  /** TikTok answered (any status that shows it is working). */
-  recordSuccess(probe: boolean): void {
-    if (probe) {
-      this.probeInFlight = false;
+  /**
+   * TikTok answered (any status that shows it is working). `probe` is the attempt's
+   * {@link CircuitPermit} `probe`.
+   */
+  recordSuccess(probe: false | number): void {
+    if (probe !== false) {
+      if (!this.isCurrentProbe(probe)) return;
+      this.probeOut = 0;
       this.openMs = this.baseOpenMs;
       this.resetWindow();
       this.transition('closed');
@@ -136,10 +149,11 @@ export class CircuitBreaker {
   }
 
   /** TikTok did not work: connection failure, timeout, 5xx. */
-  recordFailure(probe: boolean): void {
+  recordFailure(probe: false | number): void {
     const now = this.now();
-    if (probe) {
-      this.probeInFlight = false;
+    if (probe !== false) {
+      if (!this.isCurrentProbe(probe)) return;
+      this.probeOut = 0;
       this.openMs = Math.min(this.openMs * 2, this.maxOpenMs);
       this.open(now);
       return;
@@ -157,8 +171,18 @@ export class CircuitBreaker {
   }
 
   /** Neither: e.g. a 429 or an attempt abandoned for another reason; frees a probe slot. */
-  recordNeutral(probe: boolean): void {
-    if (probe) this.probeInFlight = false;
+  recordNeutral(probe: false | number): void {
+    if (probe !== false && this.isCurrentProbe(probe)) this.probeOut = 0;
+  }
+
+  /**
+   * Whether `probe` is the probe out now. Any other one was presumed lost and replaced: a newer
+   * probe holds the slot, or has already closed or re-opened the circuit. Its outcome is old
+   * news, like that of an attempt let through before the circuit opened: it neither closes nor
+   * re-opens the circuit (which would double the cool-down) nor frees the slot (two probes out).
+   */
+  private isCurrentProbe(probe: number): boolean {
+    return probe === this.probeOut;
   }
 
   private open(now: number): void {

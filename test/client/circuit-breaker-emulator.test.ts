@@ -193,6 +193,33 @@ describe('TikTokClient', () => {
         assert.equal(field(await userInfo(h.tt, client), 'open_id'), h.tt.users[0]!.openId);
       });
 
+      it('a probe out longer than maxOpenMs is replaced; its late failure does not re-open the circuit', async () => {
+        // A 1 s timeout with a 300 ms maxOpenMs: probe A is presumed lost long before it times out.
+        const client = guardedClient({
+          circuitBreaker: { minimumRequests: 1, failureRatio: 1, openMs: OPEN_MS, maxOpenMs: 300 },
+          timeoutMs: 1_000,
+          maxAttempts: 1,
+          retryBudget: false,
+        });
+        h.tt.inject('userinfo', { hang: true });
+        assert.equal((await timed(() => userInfo(h.tt, client))).error?.code, 'TIMEOUT_ERROR');
+        await sleep(OPEN_MS + 50); // half-open
+        h.tt.inject('userinfo', { hang: true });
+        const probeA = timed(() => userInfo(h.tt, client));
+        await sleep(350); // > maxOpenMs: probe A is presumed lost
+        assert.equal(field(await userInfo(h.tt, client), 'open_id'), h.tt.users[0]!.openId);
+        assert.equal(
+          (await probeA).error?.code,
+          'TIMEOUT_ERROR',
+          'probe A failed after B closed it',
+        );
+        assert.equal(field(await userInfo(h.tt, client), 'open_id'), h.tt.users[0]!.openId);
+        const states = h.logger.lines
+          .filter((l) => l.message.startsWith('[TikTokOAuth] circuit - '))
+          .map((l) => String(l.meta?.circuitState));
+        assert.deepEqual(states, ['open', 'half-open', 'closed']);
+      });
+
       it('concurrent callers while half-open: one probe is sent, the others fail fast', async () => {
         const client = guardedClient();
         const sent = await tripBreaker(client);

@@ -36,6 +36,13 @@ function record(breaker: CircuitBreaker, n: number, outcome: 'failure' | 'succes
   }
 }
 
+/** Asks for an attempt that must be let through as a half-open probe; the probe's number. */
+function probe(breaker: CircuitBreaker, message?: string): number {
+  const permit = breaker.permit();
+  assert.ok(permit.allowed && permit.probe !== false, message ?? JSON.stringify(permit));
+  return permit.probe;
+}
+
 /** Defaults (20 attempts, 50 %, 10 s window, 5 s → 60 s cool-down), opened by 20 failures. */
 function openedBreaker(): ReturnType<typeof breakerOn> {
   const b = breakerOn();
@@ -213,7 +220,7 @@ describe('client/circuit-breaker', () => {
     it('after openMs lets exactly one probe through; others wait (≤ 1 s) while it is out', () => {
       const { breaker, clock, transitions } = openedBreaker();
       clock.advance(5_000);
-      assert.deepEqual(breaker.permit(), { allowed: true, probe: true });
+      assert.deepEqual(breaker.permit(), { allowed: true, probe: 1 });
       assert.equal(breaker.state, 'half-open');
       for (let i = 0; i < 5; i++) {
         assert.deepEqual(breaker.permit(), { allowed: false, retryInMs: 1_000 });
@@ -226,32 +233,96 @@ describe('client/circuit-breaker', () => {
     it('a probe that never reports back is presumed lost after maxOpenMs (no stuck circuit)', () => {
       const { breaker, clock } = openedBreaker();
       clock.advance(5_000);
-      assert.deepEqual(breaker.permit(), { allowed: true, probe: true });
+      assert.deepEqual(breaker.permit(), { allowed: true, probe: 1 });
       clock.advance(59_999);
       assert.deepEqual(breaker.permit(), { allowed: false, retryInMs: 1_000 });
       clock.advance(1);
-      assert.deepEqual(breaker.permit(), { allowed: true, probe: true }, 'a new probe');
+      assert.deepEqual(breaker.permit(), { allowed: true, probe: 2 }, 'a new probe');
       assert.deepEqual(breaker.permit(), { allowed: false, retryInMs: 1_000 }, 'only one');
-      breaker.recordSuccess(true);
+      breaker.recordSuccess(2);
       assert.equal(breaker.state, 'closed');
+    });
+
+    describe('the late outcome of a probe presumed lost (its timeout ≥ maxOpenMs) is ignored', () => {
+      /** Probe 1 sent, presumed lost after maxOpenMs (60 s), probe 2 sent in its place. */
+      function replacedProbe(): ReturnType<typeof breakerOn> & { lost: number; current: number } {
+        const b = openedBreaker();
+        b.clock.advance(5_000);
+        const lost = probe(b.breaker);
+        b.clock.advance(60_000);
+        const current = probe(b.breaker, 'a new probe');
+        assert.notEqual(current, lost);
+        return { ...b, lost, current };
+      }
+
+      it('its failure after the new probe closed the circuit neither re-opens it nor counts', () => {
+        const { breaker, transitions, lost, current } = replacedProbe();
+        breaker.recordSuccess(current);
+        assert.equal(breaker.state, 'closed');
+        breaker.recordFailure(lost);
+        assert.equal(breaker.state, 'closed');
+        assert.deepEqual(transitions, ['open', 'half-open', 'closed']);
+        record(breaker, 19, 'failure');
+        assert.equal(breaker.state, 'closed', 'the window holds only the 19 new failures');
+        breaker.recordFailure(false);
+        assert.deepEqual(breaker.permit(), { allowed: false, retryInMs: 5_000 }, 'base cool-down');
+      });
+
+      it('its failure after the new probe failed does not double the cool-down again', () => {
+        const { breaker, transitions, lost, current } = replacedProbe();
+        breaker.recordFailure(current);
+        assert.deepEqual(breaker.permit(), { allowed: false, retryInMs: 10_000 });
+        breaker.recordFailure(lost);
+        assert.deepEqual(breaker.permit(), { allowed: false, retryInMs: 10_000 });
+        assert.deepEqual(transitions, ['open', 'half-open', 'open']);
+      });
+
+      it('its outcome while the new probe is out neither closes, re-opens nor frees the slot', () => {
+        const { breaker, transitions, lost, current } = replacedProbe();
+        breaker.recordSuccess(lost);
+        breaker.recordFailure(lost);
+        breaker.recordNeutral(lost);
+        assert.equal(breaker.state, 'half-open');
+        assert.deepEqual(breaker.permit(), { allowed: false, retryInMs: 1_000 }, 'one probe out');
+        breaker.recordSuccess(current);
+        assert.equal(breaker.state, 'closed');
+        assert.deepEqual(transitions, ['open', 'half-open', 'closed']);
+      });
+
+      it('a probe of an earlier half-open period is ignored in a later one', () => {
+        const { breaker, clock, lost, current } = replacedProbe();
+        breaker.recordFailure(current); // re-opened for 10 s
+        clock.advance(10_000);
+        const next = probe(breaker);
+        breaker.recordSuccess(lost);
+        assert.equal(breaker.state, 'half-open');
+        breaker.recordSuccess(next);
+        assert.equal(breaker.state, 'closed');
+      });
+
+      it('an outcome reported twice counts once', () => {
+        const { breaker, current } = replacedProbe();
+        breaker.recordFailure(current);
+        breaker.recordFailure(current);
+        assert.deepEqual(breaker.permit(), { allowed: false, retryInMs: 10_000 });
+      });
     });
 
     it('the probe wait is the cool-down when that is shorter than 1 s', () => {
       const { breaker, clock } = breakerOn({ minimumRequests: 1, openMs: 200 });
       record(breaker, 1, 'failure');
       clock.advance(200);
-      assert.deepEqual(breaker.permit(), { allowed: true, probe: true });
+      assert.deepEqual(breaker.permit(), { allowed: true, probe: 1 });
       assert.deepEqual(breaker.permit(), { allowed: false, retryInMs: 200 });
     });
 
     it('a successful probe closes it, resets the window and the cool-down', () => {
       const { breaker, clock, transitions } = openedBreaker();
       clock.advance(5_000);
-      breaker.permit();
-      breaker.recordFailure(true); // re-opened for 10 s
+      breaker.recordFailure(probe(breaker)); // re-opened for 10 s
       clock.advance(10_000);
-      assert.deepEqual(breaker.permit(), { allowed: true, probe: true });
-      breaker.recordSuccess(true);
+      assert.deepEqual(breaker.permit(), { allowed: true, probe: 2 });
+      breaker.recordSuccess(2);
       assert.equal(breaker.state, 'closed');
       assert.deepEqual(transitions, ['open', 'half-open', 'open', 'half-open', 'closed']);
       record(breaker, 19, 'failure');
@@ -267,8 +338,7 @@ describe('client/circuit-breaker', () => {
       let wait = 5_000;
       for (let i = 0; i < 6; i++) {
         clock.advance(wait);
-        assert.deepEqual(breaker.permit(), { allowed: true, probe: true });
-        breaker.recordFailure(true);
+        breaker.recordFailure(probe(breaker));
         assert.equal(breaker.state, 'open');
         const permit = breaker.permit();
         assert.ok(!permit.allowed);
@@ -282,10 +352,9 @@ describe('client/circuit-breaker', () => {
     it('a neutral probe (429…) frees the slot: the next attempt is the probe', () => {
       const { breaker, clock, transitions } = openedBreaker();
       clock.advance(5_000);
-      assert.deepEqual(breaker.permit(), { allowed: true, probe: true });
-      breaker.recordNeutral(true);
+      breaker.recordNeutral(probe(breaker));
       assert.equal(breaker.state, 'half-open');
-      assert.deepEqual(breaker.permit(), { allowed: true, probe: true });
+      assert.deepEqual(breaker.permit(), { allowed: true, probe: 2 });
       assert.deepEqual(breaker.permit(), { allowed: false, retryInMs: 1_000 });
       assert.deepEqual(transitions, ['open', 'half-open']);
     });
@@ -293,13 +362,13 @@ describe('client/circuit-breaker', () => {
     it('only the probe decides: late outcomes of older attempts neither close, re-open nor free it', () => {
       const { breaker, clock, transitions } = openedBreaker();
       clock.advance(5_000);
-      assert.deepEqual(breaker.permit(), { allowed: true, probe: true });
+      const current = probe(breaker);
       breaker.recordFailure(false); // an attempt sent before the circuit opened, timing out now
       breaker.recordSuccess(false);
       breaker.recordNeutral(false);
       assert.equal(breaker.state, 'half-open');
       assert.deepEqual(breaker.permit(), { allowed: false, retryInMs: 1_000 }, 'still one probe');
-      breaker.recordSuccess(true);
+      breaker.recordSuccess(current);
       assert.equal(breaker.state, 'closed');
       assert.deepEqual(transitions, ['open', 'half-open', 'closed']);
     });
