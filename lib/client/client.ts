@@ -167,8 +167,8 @@ export class TikTokClient {
   private readonly logger: TikTokLogger;
   private readonly metrics: TikTokMetrics | undefined;
   private readonly guards: (endpoint: TikTokEndpoint) => CallGuard;
-  private clientToken: { value: TikTokClientToken; renewAt: number } | undefined;
-  private clientTokenInFlight: Promise<TikTokClientToken> | undefined;
+  private clientToken: CachedClientToken | undefined;
+  private clientTokenInFlight: Promise<CachedClientToken> | undefined;
   private credentialFormCache: { key: string; secret: string; text: string } | undefined;
   private codeGrantTailCache: { redirectUri: string; text: string } | undefined;
   private lastScopesUrl: { scopes: readonly string[]; url: string } | undefined;
@@ -558,10 +558,25 @@ export class TikTokClient {
     );
   }
 
-  /** The app's client-credentials token, cached until ~5 min before expiry, one request in flight. */
+  /**
+   * The app's client-credentials token, cached until ~5 min before expiry (half its lifetime when
+   * that is shorter), one request in flight.
+   *
+   * Each call gets a copy whose `expires_in` is the time the token has left, in whole seconds
+   * rounded down (at least 1): not the lifetime TikTok issued it with. Use it for `expires_in`
+   * seconds at most, or ask again each time (the cache answers).
+   *
+   * Concurrent calls share one request, made with the `correlationId` and `maxAttempts` of the
+   * call that starts it. Each call waits for it until its own `deadlineAt` at most, and then fails
+   * with TIMEOUT_ERROR; the request goes on (until the later of the starting call's `deadlineAt`
+   * and the client's own deadline) and fills the cache for the next calls.
+   */
   async getClientAccessToken(opts: OperationOptions = {}): Promise<TikTokClientToken> {
     const cached = this.clientToken;
-    if (cached !== undefined && Date.now() < cached.renewAt) return cached.value;
+    if (cached !== undefined && Date.now() < cached.renewAt) return servedClientToken(cached);
+    const correlationId = acceptCorrelationId(opts.correlationId);
+    const deadlineAt = this.deadline(opts);
+    const clientDeadline = this.deadline({});
     this.clientTokenInFlight ??= this.post(
       'client_token',
       'Client token',
@@ -569,22 +584,29 @@ export class TikTokClient {
       'grant_type=client_credentials',
       [],
       {
-        correlationId: acceptCorrelationId(opts.correlationId),
+        correlationId,
         mode: 'idempotent',
-        deadlineAt: this.deadline(opts),
+        // Not cut short by a short deadline of the call that happens to start it: the request
+        // serves every call waiting for it, and the cache.
+        deadlineAt: deadlineAt > clientDeadline ? deadlineAt : clientDeadline,
         maxAttempts: opts.maxAttempts,
         parse: (body, _text, now) => {
           const value = parseClientToken(body);
           const lifetime = value.expires_in * 1000;
           const early = Math.min(CLIENT_TOKEN_EARLY_RENEWAL_MS, lifetime / 2);
-          this.clientToken = { value, renewAt: now + lifetime - early };
-          return value;
+          const entry = { value, expiresAt: now + lifetime, renewAt: now + lifetime - early };
+          this.clientToken = entry;
+          return entry;
         },
       },
     ).finally(() => {
       this.clientTokenInFlight = undefined;
     });
-    return this.clientTokenInFlight;
+    return servedClientToken(
+      await untilDeadline(this.clientTokenInFlight, deadlineAt, () =>
+        clientTokenTimeout(correlationId),
+      ),
+    );
   }
 
   /**
@@ -777,7 +799,20 @@ export class TikTokClient {
     if (!(key instanceof Promise) && !(secret instanceof Promise)) return [key, secret];
     const both = Promise.all([key, secret]);
     // NOTE: the operation's deadline covers the wait for a credential function too.
-    const bounded = deadlineAt === undefined ? both : beforeDeadline(both, deadlineAt, id);
+    const bounded =
+      deadlineAt === undefined
+        ? both
+        : untilDeadline(
+            both,
+            deadlineAt,
+            () =>
+              new TikTokAPIError({
+                code: 'SERVICE_UNAVAILABLE',
+                message:
+                  "Could not get the TikTok client credentials before the operation's deadline: the clientKey or clientSecret function has not answered yet. Check the secret manager it reads from.",
+                correlationId: id(),
+              }),
+          );
     return bounded.catch((err: unknown) => {
       if (err instanceof TikTokAPIError) {
         new SafeLogger(this.logger, this.scrubberFor()).log(
@@ -792,23 +827,53 @@ export class TikTokClient {
 }
 inspectsAsJson(TikTokClient);
 
-/** `work`, or SERVICE_UNAVAILABLE once `deadlineAt` passed (`work` goes on, and is cached). */
-function beforeDeadline<T>(work: Promise<T>, deadlineAt: number, id: () => string): Promise<T> {
+/** The cached client token: as TikTok issued it, with when it expires and when it is renewed. */
+interface CachedClientToken {
+  readonly value: TikTokClientToken;
+  /** Epoch ms. */
+  readonly expiresAt: number;
+  /** Epoch ms, before `expiresAt`: a call after it makes a new request. */
+  readonly renewAt: number;
+}
+
+/**
+ * A copy of the cached token whose `expires_in` is what it has left, rounded down: a caller that
+ * keeps it for `expires_in` seconds never uses it past expiry. At least 1 s: the cache renews it
+ * before it expires (renewAt), so it is never handed out with 0 or less.
+ */
+function servedClientToken(entry: CachedClientToken): TikTokClientToken {
+  const left = Math.floor((entry.expiresAt - Date.now()) / 1000);
+  return { ...entry.value, expires_in: Math.max(1, left) };
+}
+
+function clientTokenTimeout(correlationId: string): TikTokAPIError {
+  return new TikTokAPIError({
+    code: 'TIMEOUT_ERROR',
+    message:
+      'Client token failed: TikTok did not answer in time (the operation deadline ran out). Try again shortly.',
+    correlationId,
+  });
+}
+
+/** The longest delay setTimeout takes (a longer one fires at once). */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * `shared`'s outcome, or `timeout()`'s error once `deadlineAt` (epoch ms) has passed, whichever
+ * comes first. `shared` itself goes on: its late outcome lands in a settled promise (ignored).
+ * A deadline beyond a timer's reach (or NaN) is no deadline: `shared` ends by its own.
+ */
+function untilDeadline<T>(
+  shared: Promise<T>,
+  deadlineAt: number,
+  timeout: () => Error,
+): Promise<T> {
+  const ms = deadlineAt - Date.now();
+  if (!(ms <= MAX_TIMER_MS)) return shared;
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () => {
-        reject(
-          new TikTokAPIError({
-            code: 'SERVICE_UNAVAILABLE',
-            message:
-              "Could not get the TikTok client credentials before the operation's deadline: the clientKey or clientSecret function has not answered yet. Check the secret manager it reads from.",
-            correlationId: id(),
-          }),
-        );
-      },
-      Math.max(0, deadlineAt - Date.now()),
-    );
-    work.then(
+    const timer = setTimeout(() => reject(timeout()), Math.max(0, ms));
+    timer.unref();
+    shared.then(
       (value) => {
         clearTimeout(timer);
         resolve(value);

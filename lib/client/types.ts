@@ -27,6 +27,10 @@ export interface TikTokTokens {
 /** The client-credentials token (`clt.` prefix), cached by the client. */
 export interface TikTokClientToken {
   access_token: string;
+  /**
+   * Seconds the token had left when `getClientAccessToken()` returned it, rounded down (at
+   * least 1): less than the `expires_in` TikTok issued it with when it comes from the cache.
+   */
   expires_in: number;
   token_type: 'Bearer';
 }
