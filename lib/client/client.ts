@@ -636,7 +636,16 @@ export class TikTokClient {
 
   private computeUserInfoUrl(fields: readonly string[]): string {
     const url = new URL(this.config.userInfoURL);
-    url.search = `fields=${fields.map(encodeURIComponent).join(',')}`;
+    // A query already on the configured URL (a proxy's `?tenant=…`) is kept in front, as on the
+    // other endpoints, less a `fields` of its own: TikTok takes the parameter once, and the
+    // answer is checked against the client's list.
+    const kept = url.search
+      .slice(1)
+      .split('&')
+      .filter((param) => param !== '' && !new URLSearchParams(param).has('fields'));
+    // NOTE: the commas stay unescaped: TikTok documents `fields=open_id,union_id,…`.
+    kept.push(`fields=${fields.map(encodeURIComponent).join(',')}`);
+    url.search = kept.join('&');
     return url.toString();
   }
 

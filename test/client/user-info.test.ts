@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { authorize, useEmulator } from '../support/emulator';
 import { rejection } from '../support/assertions';
+import { fakeFetch, json } from '../support/fake-fetch';
+import { TikTokClient } from '../../lib';
 
 const BASIC_FIELDS = 'open_id,union_id,avatar_url,avatar_url_100,avatar_large_url,display_name';
 
@@ -137,6 +139,38 @@ describe('TikTokClient', () => {
         const user = await h.client().getUserInfo(access_token, { fields: ['display_name'] });
         assert.equal(fieldsAsked(h), 'open_id,display_name');
         assert.equal(user.open_id, h.tt.users[0]!.openId);
+      });
+    });
+
+    describe('a userInfoURL with a query of its own (a proxy)', () => {
+      it('keeps the query and adds fields', async () => {
+        const client = h.client({ userInfoURL: `${h.tt.endpoints.userInfoURL}?tenant=acme` });
+        const { access_token } = h.tt.issueTokens(h.tt.users[0]!.openId);
+        const user = await client.getUserInfo(access_token);
+        assert.equal(user.open_id, h.tt.users[0]!.openId);
+        const [sent] = h.tt.requests;
+        assert.deepEqual(sent?.query, { tenant: 'acme', fields: BASIC_FIELDS });
+      });
+
+      it('sends its bytes in front, the comma list unescaped, and no fields of its own', async () => {
+        const f = fakeFetch(
+          json(200, { data: { user: { open_id: 'o-1' } }, error: { code: 'ok', log_id: 'L' } }),
+        );
+        const client = new TikTokClient({
+          clientKey: 'key',
+          clientSecret: 'secret',
+          redirectUri: 'https://app.example/cb',
+          userInfoURL: 'https://proxy.example/info/?tenant=acme&fields=bogus&x=a%20b+c&flag',
+          fetch: f.fetch,
+        });
+        await client.getUserInfo('act.token', { fields: ['display_name', 'username'] });
+        await client.getUserInfo('act.token', { fields: ['display_name', 'username'] });
+        const url =
+          'https://proxy.example/info/?tenant=acme&x=a%20b+c&flag&fields=open_id,display_name,username';
+        assert.deepEqual(
+          f.calls.map((c) => c.url),
+          [url, url],
+        );
       });
     });
   });
