@@ -14,6 +14,9 @@ export const VALIDATION_ADVICE: Readonly<Record<TikTokOperation, string>> = {
     'TikTok refuses a refresh token that is invalid, expired or revoked this way: the user must log in again.',
   client_token:
     'Check that clientKey and clientSecret belong to the same app and that the app may use client credentials.',
+  // NOTE: TikTok's docs do not say whether an already revoked or expired access token gets
+  // `invalid_request` (this advice) or `invalid_grant` (INVALID_TOKEN); TikTokTokenManager takes
+  // both as "already revoked".
   revoke:
     'TikTok refuses to revoke an access token that is malformed, expired or already revoked: the grant may already be over.',
   user_info:

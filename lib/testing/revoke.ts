@@ -5,9 +5,13 @@ import { sendOAuthError } from './responses';
 
 /**
  * POST /v2/oauth/revoke/ with the ACCESS token. Revoking ends the whole grant: the access token
- * and the grant's refresh token stop working. NOTE: an unknown, already revoked or expired token
- * is refused with `invalid_grant` (https://developers.tiktok.com/doc/oauth-user-access-token-management); the client decides that means
- * "already revoked".
+ * and the grant's refresh token stop working. An unknown, already revoked or expired token is
+ * refused with `invalid_request` (VALIDATION_ERROR in the client), as docs/client.md documents.
+ * NOTE: TikTok's pages (https://developers.tiktok.com/doc/oauth-user-access-token-management,
+ * https://developers.tiktok.com/doc/oauth-error-handling) do not say which error that is:
+ * `invalid_request` ("otherwise malformed") or `invalid_grant` (defined there for codes and
+ * refresh tokens). TikTokTokenManager.revoke() takes both as "already revoked"; a test plays the
+ * other one with `tt.inject('revoke', { tiktokError: { error: 'invalid_grant' } })`.
  */
 export function handleRevoke(ctx: RequestContext, state: EmulatorState): void {
   const form = readClientForm(ctx, state);
@@ -19,7 +23,7 @@ export function handleRevoke(ctx: RequestContext, state: EmulatorState): void {
   }
   const owner = state.grants.findAccess(token)?.openId;
   if (!state.grants.revoke(token)) {
-    sendOAuthError(ctx, state, 'invalid_grant', 'Access token is invalid or expired.');
+    sendOAuthError(ctx, state, 'invalid_request', 'Access token is invalid or expired.');
     return;
   }
   sendJson(ctx.res, 200, {});

@@ -187,9 +187,15 @@ export class TikTokTokenManager {
       await this.o.client.revokeAccess(tokens.access_token, { correlationId });
       this.log.log('info', '[TikTokOAuth] token_revoke - revoked', meta);
     } catch (err) {
+      // NOTE: TikTok's pages do not say how it refuses to revoke an access token that is already
+      // revoked or expired: `invalid_grant` (INVALID_TOKEN) or `invalid_request`
+      // (VALIDATION_ERROR, what the package documents and the emulator answers). Both count as
+      // "already revoked" here; the client's own VALIDATION_ERROR (no TikTok answer) does not.
       if (
         err instanceof TikTokAPIError &&
-        (err.code === 'INVALID_TOKEN' || err.code === 'TOKEN_EXPIRED')
+        (err.code === 'INVALID_TOKEN' ||
+          err.code === 'TOKEN_EXPIRED' ||
+          (err.code === 'VALIDATION_ERROR' && err.tiktokError?.error === 'invalid_request'))
       ) {
         this.log.log('info', '[TikTokOAuth] token_revoke - grant already revoked or expired', {
           ...meta,

@@ -54,8 +54,14 @@ describe('TikTokClient', () => {
       const after = await rejection(client.getUserInfo(refreshed.access_token));
       assert.equal(after.code, 'INVALID_TOKEN');
       assert.equal(after.upstreamStatus, 401);
+      // revoked again: refused as docs/client.md documents it (invalid_request, with the advice)
+      const again = await rejection(client.revokeAccess(refreshed.access_token));
+      assert.equal(again.code, 'VALIDATION_ERROR');
+      assert.equal(again.tiktokError?.error, 'invalid_request');
+      assert.match(again.message, /malformed, expired or already revoked/);
 
-      // each call went once to its endpoint, at the exact path with the trailing slash
+      // each call went to its endpoint (the refused revoke once: not retried), at the exact path
+      // with the trailing slash
       assert.deepEqual(
         h.tt.requests.map((r) => `${r.method} ${r.path} ${r.grantType ?? ''}`.trim()),
         [
@@ -66,6 +72,7 @@ describe('TikTokClient', () => {
           'POST /v2/oauth/token/ refresh_token',
           'POST /v2/oauth/revoke/',
           'GET /v2/user/info/',
+          'POST /v2/oauth/revoke/',
         ],
       );
     });

@@ -38,15 +38,15 @@ describe('emulator: revoke', () => {
     await assertOAuthError(await refreshTokens(tt, tokens.refresh_token), 'invalid_grant');
   });
 
-  it('refuses an already revoked, an unknown and an expired token with invalid_grant', async () => {
+  it('refuses an already revoked, an unknown and an expired token with invalid_request (as docs/client.md documents)', async () => {
     const tokens = tt.issueTokens('emulator-open-id-1');
     assert.equal((await revoke(tokens.access_token)).status, 200);
     const description = 'Access token is invalid or expired.';
-    await assertOAuthError(await revoke(tokens.access_token), 'invalid_grant', description);
-    await assertOAuthError(await revoke('act.unknown'), 'invalid_grant', description);
+    await assertOAuthError(await revoke(tokens.access_token), 'invalid_request', description);
+    await assertOAuthError(await revoke('act.unknown'), 'invalid_request', description);
     const expired = tt.issueTokens('emulator-open-id-1');
     tt.expireAccessToken(expired.access_token);
-    await assertOAuthError(await revoke(expired.access_token), 'invalid_grant', description);
+    await assertOAuthError(await revoke(expired.access_token), 'invalid_request', description);
   });
 
   it('authenticates the client and requires the token', async () => {

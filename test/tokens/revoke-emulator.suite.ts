@@ -55,6 +55,15 @@ export function describeRevokeAgainstEmulator(kind: StoreKind): void {
             it('an already-revoked token: success, deleted locally', async () => {
               const { openId, access } = await loggedIn();
               await client.revokeAccess(access); // revoked elsewhere (another device, TikTok settings)
+              await manager.revoke(openId); // refused with invalid_request (the emulator's answer)
+              assert.equal(revokedTokens().length, 2);
+              assert.equal(await store.get(openId), undefined);
+            });
+
+            it('an already-revoked token refused with invalid_grant instead: success too', async () => {
+              const { openId, access } = await loggedIn();
+              await client.revokeAccess(access);
+              emulator.tt.inject('revoke', { tiktokError: { error: 'invalid_grant' } });
               await manager.revoke(openId);
               assert.equal(revokedTokens().length, 2);
               assert.equal(await store.get(openId), undefined);

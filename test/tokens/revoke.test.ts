@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { TikTokAPIError } from '../../lib';
 import { makeTokens } from '../support/token-fixtures';
 import { apiError, EXPIRED, managerHarness, rejectsWith } from '../support/token-harness';
 
@@ -31,6 +32,45 @@ describe('TikTokTokenManager', () => {
       await h.manager.revoke(h.openId);
       assert.equal(await h.store.get(h.openId), undefined);
       assert.equal(h.logger.events('grant already revoked or expired').length, 1);
+    });
+
+    it('an already-revoked or expired grant refused with invalid_request (VALIDATION_ERROR) counts as success', async () => {
+      // TikTok's pages do not say whether it answers invalid_grant or invalid_request: both count.
+      const h = managerHarness();
+      await h.seed();
+      h.client.onRevoke = () =>
+        Promise.reject(
+          new TikTokAPIError({
+            code: 'VALIDATION_ERROR',
+            message: 'Revoke failed',
+            correlationId: 'tiktok-0-scripted',
+            tiktokError: { error: 'invalid_request', description: 'Access token is invalid.' },
+          }),
+        );
+      await h.manager.revoke(h.openId);
+      assert.equal(await h.store.get(h.openId), undefined);
+      const [line] = h.logger.events('grant already revoked or expired');
+      assert.equal(line?.meta?.errorCode, 'VALIDATION_ERROR');
+    });
+
+    it('any other VALIDATION_ERROR (not invalid_request from TikTok) is rethrown after the local delete', async () => {
+      const h = managerHarness();
+      await h.seed();
+      h.client.onRevoke = () =>
+        Promise.reject(
+          new TikTokAPIError({
+            code: 'VALIDATION_ERROR',
+            message: 'Revoke failed',
+            correlationId: 'tiktok-0-scripted',
+            tiktokError: { error: 'invalid_params' },
+          }),
+        );
+      await rejectsWith(h.manager.revoke(h.openId), 'VALIDATION_ERROR');
+      h.client.onRevoke = () => Promise.reject(apiError('VALIDATION_ERROR')); // the client's own
+      await h.seed();
+      await rejectsWith(h.manager.revoke(h.openId), 'VALIDATION_ERROR');
+      assert.equal(await h.store.get(h.openId), undefined);
+      assert.equal(h.logger.events('grant already revoked or expired').length, 0);
     });
 
     it('an unrefreshable expired grant (TOKEN_EXPIRED) counts as success, no TikTok call', async () => {
