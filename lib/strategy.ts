@@ -646,8 +646,7 @@ async function completeLogin(
     return;
   }
   if (outcome.kind === 'refused') {
-    const message: unknown =
-      outcome.info === undefined ? undefined : Reflect.get(outcome.info, 'message');
+    const message = refusalMessage(outcome.info);
     const reason = 'verify refused the user';
     // NOTE: not ACCESS_DENIED's own text ("the login was cancelled"): the user did not cancel.
     failLogin(
@@ -782,8 +781,9 @@ function skipsUserProfile(
   if (typeof skip === 'boolean') return Promise.resolve(skip);
   return new Promise<boolean>((resolve, reject) => {
     if (skip.length > 1) {
+      // Like passport-oauth2: any truthy `err` is an error (`done(false, skip)` is none).
       const done = (err?: unknown, answer?: boolean): void => {
-        if (err !== undefined && err !== null) reject(asError(err));
+        if (err) reject(asError(err));
         else resolve(Boolean(answer));
       };
       const returned: unknown = Reflect.apply(skip, undefined, [accessToken, done]);
@@ -803,8 +803,9 @@ function profileFromHook(
   accessToken: string,
 ): Promise<TikTokProfile | undefined> {
   return new Promise<TikTokProfile | undefined>((resolve, reject) => {
+    // Like passport-oauth2: any truthy `err` is an error (`done(false, profile)` is none).
     const done = (err?: unknown, profile?: TikTokProfile): void => {
-      if (err !== undefined && err !== null) reject(asError(err));
+      if (err) reject(asError(err));
       else resolve(profile ?? undefined);
     };
     const returned: unknown = strategy.userProfile(accessToken, done);
@@ -812,10 +813,13 @@ function profileFromHook(
   });
 }
 
-/** verify's outcome: a user, a refusal with optional info, or the app's own error. */
+/**
+ * verify's outcome: a user (with the fields of an object `info` for `req.authInfo`), a refusal
+ * with verify's `info` as it was given (any value), or the app's own error.
+ */
 type VerifyOutcome =
   | { kind: 'user'; user: Express.User; info: object | undefined }
-  | { kind: 'refused'; info: object | undefined }
+  | { kind: 'refused'; info: unknown }
   | { kind: 'error'; error: unknown };
 
 interface VerifyInput {
@@ -837,10 +841,23 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
-function outcomeOf(user: unknown, info: object | undefined): VerifyOutcome {
-  if (user === undefined || user === null || user === false) return { kind: 'refused', info };
-  // Like passport, any other value is the user (objects usually; ids work too).
-  return { kind: 'user', user, info };
+/**
+ * passport-oauth2's reading of `done(null, user, info)`: a falsy `user` (`false`, `null`,
+ * `undefined`, `''`, `0`) refuses the login; any other value is the user (objects usually; ids
+ * work too). Only an object `info` is kept for a user: its fields go into `req.authInfo`.
+ */
+function outcomeOf(user: unknown, info: unknown): VerifyOutcome {
+  if (!user) return { kind: 'refused', info };
+  return { kind: 'user', user, info: typeof info === 'object' && info !== null ? info : undefined };
+}
+
+/**
+ * The message of a refusal's `info`, as passport reads a fail's challenge: a string is the
+ * message, an object's `message` field is; anything else (`null`, a number) has none.
+ */
+function refusalMessage(info: unknown): unknown {
+  if (typeof info === 'string') return info;
+  return typeof info === 'object' && info !== null ? Reflect.get(info, 'message') : undefined;
 }
 
 /**
@@ -861,10 +878,10 @@ function runVerify(input: VerifyInput): Promise<VerifyOutcome> {
       settled = true;
       resolve(outcome);
     };
-    const done = (err?: unknown, user?: unknown, info?: object): void => {
-      settle(
-        err !== undefined && err !== null ? { kind: 'error', error: err } : outcomeOf(user, info),
-      );
+    // Like passport-oauth2's verified(): any truthy `err` is an error, so `done(false, user)`
+    // logs the user in; then a falsy user is a refusal with any `info`.
+    const done = (err?: unknown, user?: unknown, info?: unknown): void => {
+      settle(err ? { kind: 'error', error: err } : outcomeOf(user, info));
     };
     const offset = input.passReqToCallback ? 1 : 0;
     const withParams = verify.length >= 5 + offset;

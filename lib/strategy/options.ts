@@ -11,11 +11,16 @@ import { MemoryClaimStore, type TikTokStateClaimStore } from '../state/claims';
 import { TikTokTokenManager } from '../tokens/manager';
 import type { TokenStore } from '../tokens/store';
 
-/** What verify calls back with: `done(err)`, `done(null, user, info?)` or `done(null, false, info?)`. */
+/**
+ * What verify calls back with: `done(err)`, `done(null, user, info?)` or `done(null, false,
+ * info?)`, read as passport-oauth2 reads it: any truthy `err` is an error (`done(false, user)`
+ * logs the user in), then a falsy `user` refuses the login. A refusal's message is `info` when it
+ * is a string, else `info.message`; a user's `info` object is added to `req.authInfo`.
+ */
 export type TikTokVerifyCallback = (
   err?: unknown,
   user?: Express.User | false | null,
-  info?: object,
+  info?: object | string | null,
 ) => void;
 
 /** What an `async` verify resolves to: the user, or `false` to refuse the login. */

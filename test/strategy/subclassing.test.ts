@@ -232,6 +232,15 @@ describe('TikTokStrategy', () => {
         assert.deepEqual(callback.body, { appError: 'profile lookup threw' });
       });
 
+      it("an override's done(false, profile) is no error (passport-oauth2 tests `err` by truthiness)", async () => {
+        hooks.userProfile = (_accessToken, done) =>
+          done(false, { ...parseProfile({ open_id: 'from-hook' }), displayName: 'Hook User' });
+        const agent = fx.browser();
+        const callback = await login(agent);
+        assert.equal(callback.status, 302, callback.text);
+        assert.equal(field((await agent.get('/me')).body, 'user', 'id'), 'from-hook');
+      });
+
       it('not overridden: the user-info request of the granted scopes is made', async () => {
         const callback = await login(fx.browser());
         assert.equal(callback.status, 302);
@@ -263,6 +272,13 @@ describe('TikTokStrategy', () => {
         const callback = await login(fx.browser());
         assert.equal(callback.status, 302);
         assert.equal(fx.tt.count('userinfo'), 1);
+      });
+
+      it('its done(false, true) skips the profile: a falsy err is no error', async () => {
+        hooks.skip = (_accessToken, done) => done(false, true);
+        const callback = await login(fx.browser());
+        assert.equal(callback.status, 302, callback.text);
+        assert.equal(fx.tt.count('userinfo'), 0);
       });
 
       it("its error fails the login with passport's error()", async () => {

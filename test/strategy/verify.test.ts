@@ -206,6 +206,67 @@ describe('TikTokStrategy', () => {
           assert.equal(field(result.error, 'message'), 'sync boom');
         });
 
+        describe("read as passport-oauth2's verified() reads it (truthiness)", () => {
+          /** verify's `done` as JavaScript apps call it: any values. */
+          type LooseDone = (err: unknown, user?: unknown, info?: unknown) => void;
+          function runDone(
+            call: (done: LooseDone, profile: TikTokProfile) => void,
+          ): Promise<Outcome> {
+            return run(
+              (o) =>
+                new TikTokStrategy(o, (_at, _rt, profile, done) => {
+                  call(done as LooseDone, profile);
+                }),
+            );
+          }
+
+          it('done(false, user) logs the user in: a falsy err is no error', async () => {
+            for (const err of [false, 0, '']) {
+              const result = await runDone((done, p) => done(err, { id: p.id }));
+              assert.equal(result.outcome, 'success', String(err));
+              assert.deepEqual(result.user, { id: 'open-1' });
+            }
+          });
+
+          it('done(null, false, "a string") → 403 ACCESS_DENIED with that string as the message', async () => {
+            const result = await runDone((done) => done(null, false, 'Account suspended'));
+            assert.equal(result.outcome, 'fail');
+            assert.equal(result.status, 403);
+            assert.equal(field(result.info, 'code'), 'ACCESS_DENIED');
+            assert.equal(field(result.info, 'message'), 'Account suspended');
+          });
+
+          it('done(null, false, info) with a non-object info → 403 with the refusal message, not a 500', async () => {
+            for (const info of [null, 42, true, '', ' ']) {
+              const result = await runDone((done) => done(null, false, info));
+              assert.equal(result.outcome, 'fail', JSON.stringify(info));
+              assert.equal(result.status, 403);
+              assert.equal(field(result.info, 'message'), VERIFY_REFUSED_MESSAGE);
+            }
+          });
+
+          it('done(false, null, "User not found.") is a refusal, not an error', async () => {
+            const result = await runDone((done) => done(false, null, 'User not found.'));
+            assert.equal(result.outcome, 'fail');
+            assert.equal(field(result.info, 'message'), 'User not found.');
+          });
+
+          it("a falsy user ('', 0) is a refusal, as passport-oauth2's `if (!user) fail`", async () => {
+            for (const user of ['', 0]) {
+              const result = await runDone((done) => done(null, user));
+              assert.equal(result.outcome, 'fail', JSON.stringify(user));
+              assert.equal(field(result.info, 'code'), 'ACCESS_DENIED');
+            }
+          });
+
+          it("a user's non-object info is not spread into req.authInfo", async () => {
+            const result = await runDone((done, p) => done(null, { id: p.id }, 'welcome'));
+            assert.equal(result.outcome, 'success');
+            assert.equal(field(result.info, '0'), undefined);
+            assert.equal(typeof field(result.info, 'correlationId'), 'string');
+          });
+        });
+
         it('info from done(null, user, info) is kept next to returnTo/correlationId', async () => {
           const result = await run(
             (o) =>
