@@ -27,7 +27,11 @@ import {
 } from './state/pending-logins';
 import { safeReturnTo } from './state/return-to';
 import { saveError, saveSession, sessionOf, type SessionLike } from './state/session';
-import { expireWithPendingLogins, restoreAppCookieMaxAge } from './state/session-cookie';
+import {
+  CLOCK_SKEW_MARGIN_MS,
+  expireWithPendingLogins,
+  restoreAppCookieMaxAge,
+} from './state/session-cookie';
 import {
   looksLikeCallback,
   parseCallbackParams,
@@ -551,8 +555,7 @@ async function consumeState(
  * browser most likely did not send back the cookie of the session the login started in. Only the log says this; the
  * browser gets the usual INVALID_STATE.
  */
-export const NO_PENDING_LOGIN_REASON =
-  'no pending login in this session: the session cookie set by the start of the login did not come back, or could not be read. Likely causes: a Secure cookie over http (cookie.secure: true without https, or behind a proxy without trust proxy), sameSite: strict, a different host between the start and the callback (www vs apex, localhost vs 127.0.0.1), or several instances that do not share the session store or the session secret';
+export const NO_PENDING_LOGIN_REASON = `no pending login in this session: the session cookie set by the start of the login did not come back, or could not be read. Likely causes: a Secure cookie over http (cookie.secure: true without https, or behind a proxy without trust proxy), sameSite: strict, a different host between the start and the callback (www vs apex, localhost vs 127.0.0.1), several instances that do not share the session store or the session secret, or a browser clock more than ${CLOCK_SKEW_MARGIN_MS / 3_600_000} hours fast (the cookie of a session holding only pending logins expires stateTtlMs plus that margin after the start, as the browser clock tells)`;
 
 /**
  * A session holding nothing but its cookie: the one express-session makes when the request

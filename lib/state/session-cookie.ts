@@ -25,10 +25,25 @@ function isMaxAge(value: unknown): value is number | null {
 }
 
 /**
+ * How much longer than its pending logins (`stateTtlMs`) the cookie of a session holding only
+ * them lives: 15 hours.
+ * NOTE: express-session sends the cookie's `Expires` only (no `Max-Age`), and the browser judges
+ * it by its own clock: a cookie expiring when its pending logins do is dropped at once by a
+ * browser whose clock is more than `stateTtlMs` fast, and every login from it fails with
+ * INVALID_STATE. The margin covers a clock off by a time zone (a clock kept in local time but
+ * read as UTC, as dual-boot machines do, is off by the zone's offset: at most 14 hours, UTC+14)
+ * plus an hour. It stays far below the usual session lifetimes (days), so a bot hitting the
+ * login start still leaves store entries that live hours, not the app's `cookie.maxAge`. The
+ * pending logins themselves keep their own `stateTtlMs`, checked on the server's clock.
+ */
+export const CLOCK_SKEW_MARGIN_MS = 15 * 60 * 60 * 1000;
+
+/**
  * A session that holds nothing but pending logins (a login started without a user, typically
- * by a browser with no cookie yet) expires with them: its cookie, and so its store entry
+ * by a browser with no cookie yet) expires soon after them: its cookie, and so its store entry
  * (connect-redis and express-session's MemoryStore take their TTL from the cookie), gets a
- * `maxAge` of `ttlMs` from now. The app's own `maxAge` is kept in the session and put back by
+ * `maxAge` of `ttlMs` plus {@link CLOCK_SKEW_MARGIN_MS} from now, or the app's own `maxAge`
+ * when that is shorter. The app's own `maxAge` is kept in the session and put back by
  * {@link restoreAppCookieMaxAge} when a login succeeds. A session with a user or any data of the
  * app's keeps its cookie as it is. Sessions without express-session's cookie are left alone.
  */
@@ -36,13 +51,19 @@ export function expireWithPendingLogins(session: SessionLike, ttlMs: number): vo
   const cookie = cookieOf(session);
   if (cookie === undefined) return;
   if (Object.keys(session).some((key) => !LOGIN_ONLY_KEYS.has(key))) return;
+  let appMaxAge = readSessionValue(session, APP_COOKIE_MAX_AGE_KEY);
   // A second login start in the same session: the app's value is already kept.
-  if (!isMaxAge(readSessionValue(session, APP_COOKIE_MAX_AGE_KEY))) {
-    const appMaxAge = cookie.originalMaxAge;
-    writeSessionValue(session, APP_COOKIE_MAX_AGE_KEY, isMaxAge(appMaxAge) ? appMaxAge : null);
+  if (!isMaxAge(appMaxAge)) {
+    appMaxAge = isMaxAge(cookie.originalMaxAge) ? cookie.originalMaxAge : null;
+    writeSessionValue(session, APP_COOKIE_MAX_AGE_KEY, appMaxAge);
   }
+  const lifetime = ttlMs + CLOCK_SKEW_MARGIN_MS;
   // Reflect.set: a cookie whose maxAge cannot be set (a getter only) is left as it is.
-  Reflect.set(cookie, 'maxAge', ttlMs);
+  Reflect.set(
+    cookie,
+    'maxAge',
+    typeof appMaxAge === 'number' ? Math.min(appMaxAge, lifetime) : lifetime,
+  );
 }
 
 /** Puts the app's own cookie `maxAge` back (a login succeeded), if it was shortened. */

@@ -136,7 +136,11 @@ export interface TikTokStrategyCommonOptions extends TikTokClientOptions {
   tokenStore?: TokenStore | undefined;
   /** Pending logins kept per session (tabs); the oldest are dropped. Default: `5`. */
   maxPendingLogins?: number | undefined;
-  /** Lifetime of a pending login (its `state`). Default: `600000` (10 min). */
+  /**
+   * Lifetime of a pending login (its `state`), on the server's clock. A session holding nothing
+   * but pending logins keeps its cookie (and store entry) this long plus 15 hours, a margin for
+   * browsers whose clock is wrong. Default: `600000` (10 min).
+   */
   stateTtlMs?: number | undefined;
   /**
    * The callback answers within this, counted from when the strategy sees it: the code exchange
