@@ -152,19 +152,43 @@ export class TikTokStrategy extends OAuth2Strategy {
    * passport-oauth2's hook: the profile for an access token. Override it to build the profile
    * yourself; the override is then called instead of the strategy's user-info request, and an
    * error passed to `done` fails the login with passport's `error()`, as in passport-oauth2.
-   * Not overridden, the login fetches the fields of the granted scopes (within
-   * `loginDeadlineMs`); called directly, this fetches the fields of the client's `scopes`.
+   * During a login (not overridden, or from an override calling `super.userProfile()` with the
+   * login's access token), this fetches the fields of the scopes the user granted, for the
+   * login's `open_id`, within `loginDeadlineMs` and `loginMaxAttempts`, with the login's
+   * correlation ID. Called directly, it fetches the fields of the client's `scopes`.
    */
   override userProfile(
     accessToken: string,
     done: (err?: unknown, profile?: TikTokProfile) => void,
   ): void {
-    this.client.getUserInfo(accessToken).then(
+    const login = loginProfileRequests.get(this);
+    const request =
+      login !== undefined && login.accessToken === accessToken
+        ? this.client.getUserInfo(accessToken, login.options)
+        : this.client.getUserInfo(accessToken);
+    request.then(
       (user) => done(null, parse(user)),
       (err: unknown) => done(err),
     );
   }
 }
+
+type UserInfoOptions = NonNullable<Parameters<TikTokClient['getUserInfo']>[1]>;
+
+/** The user-info request of one login: its access token, granted scopes, open_id, deadline. */
+interface ProfileRequest {
+  readonly accessToken: string;
+  readonly options: UserInfoOptions;
+}
+
+/**
+ * The login a subclass's `userProfile()` override is running for, keyed by the strategy object
+ * passport made for that request (`Object.create()` of the registered strategy): the default
+ * `userProfile()`, reached through `super.userProfile()`, makes that login's request.
+ * NOTE: a WeakMap, not a property: nothing shows on the strategy object, and the entry is gone
+ * with the request's strategy object even if the override never calls back.
+ */
+const loginProfileRequests = new WeakMap<object, ProfileRequest>();
 
 /**
  * Everything one authenticate() call works with, and passport's actions on the strategy
@@ -759,17 +783,18 @@ async function loadProfile(
     return minimal();
   }
   const { strategy } = ctx;
-  if (overridden(strategy, 'userProfile')) {
-    return (await profileFromHook(strategy, tokens.access_token)) ?? minimal();
-  }
-  const user = await ctx.settings.client.getUserInfo(tokens.access_token, {
+  const options: UserInfoOptions = {
     scopes,
     expectedOpenId: tokens.open_id,
     correlationId: ctx.correlationId,
     deadlineAt,
     maxAttempts: ctx.settings.loginMaxAttempts,
-  });
-  return parse(user);
+  };
+  if (overridden(strategy, 'userProfile')) {
+    const request = { accessToken: tokens.access_token, options };
+    return (await profileFromHook(strategy, request)) ?? minimal();
+  }
+  return parse(await ctx.settings.client.getUserInfo(tokens.access_token, options));
 }
 
 /**
@@ -800,20 +825,29 @@ function skipsUserProfile(
   });
 }
 
-/** A subclass's `userProfile()`: its `done(err)` (or a throw or rejection) is the login's error. */
-function profileFromHook(
+/**
+ * A subclass's `userProfile()`: its `done(err)` (or a throw or rejection) is the login's error.
+ * Until it answers, `super.userProfile()` makes the login's own request (`request`).
+ */
+async function profileFromHook(
   strategy: TikTokStrategy,
-  accessToken: string,
+  request: ProfileRequest,
 ): Promise<TikTokProfile | undefined> {
-  return new Promise<TikTokProfile | undefined>((resolve, reject) => {
-    // Like passport-oauth2: any truthy `err` is an error (`done(false, profile)` is none).
-    const done = (err?: unknown, profile?: TikTokProfile): void => {
-      if (err) reject(asError(err));
-      else resolve(profile ?? undefined);
-    };
-    const returned: unknown = strategy.userProfile(accessToken, done);
-    if (isThenable(returned)) Promise.resolve(returned).catch(reject);
-  });
+  loginProfileRequests.set(strategy, request);
+  try {
+    return await new Promise<TikTokProfile | undefined>((resolve, reject) => {
+      // Like passport-oauth2: any truthy `err` is an error (`done(false, profile)` is none).
+      const done = (err?: unknown, profile?: TikTokProfile): void => {
+        if (err) reject(asError(err));
+        else resolve(profile ?? undefined);
+      };
+      const returned: unknown = strategy.userProfile(request.accessToken, done);
+      if (isThenable(returned)) Promise.resolve(returned).catch(reject);
+    });
+  } finally {
+    // Only this login's entry: the same strategy object may have started another since.
+    if (loginProfileRequests.get(strategy) === request) loginProfileRequests.delete(strategy);
+  }
 }
 
 /**

@@ -4,7 +4,7 @@ import { parseProfile, TikTokStrategy, type TikTokAuthenticateOptions } from '..
 import type { TikTokProfile } from '../../lib';
 import { CaptureLogger } from '../support/capture-logger';
 import { field } from '../support/json';
-import { consent, login, startLogin, useLoginFixture } from '../support/login';
+import { assertErrorJson, consent, login, startLogin, useLoginFixture } from '../support/login';
 
 type Done = (err?: unknown, profile?: TikTokProfile) => void;
 
@@ -341,6 +341,69 @@ describe('TikTokStrategy', () => {
       }
       assert.deepEqual(called, []);
       assert.equal(fx.tt.count('token'), 1);
+    });
+  });
+
+  /** docs/strategy.md "Subclassing": an override building on the strategy's own request. */
+  class TrimmingStrategy extends TikTokStrategy {
+    override userProfile(accessToken: string, done: Done): void {
+      super.userProfile(accessToken, (err, profile) =>
+        err
+          ? done(err)
+          : done(null, profile && { ...profile, displayName: `${profile.displayName.trim()}!` }),
+      );
+    }
+  }
+
+  describe('subclassing: an override calling super.userProfile() (the documented example)', () => {
+    const scope = ['user.info.basic', 'user.info.profile'];
+    const fx = useLoginFixture({
+      strategyClass: TrimmingStrategy,
+      reportAppErrors: true,
+      strategy: { scope, loginDeadlineMs: 1500 },
+    });
+    const fieldsOf = (i: number): string[] =>
+      String(fx.tt.requests.filter((r) => r.endpoint === 'userinfo')[i]?.query.fields).split(',');
+
+    it("a partial consent: fetches the granted scopes' fields, with the login's correlation ID", async () => {
+      fx.tt.setConsent({ decision: 'approve', grantedScopes: ['user.info.basic'] });
+      const agent = fx.browser();
+      const callback = await consent(await startLogin(agent));
+      const res = await agent
+        .get(callback)
+        .set('Accept', 'application/json')
+        .set('X-Correlation-Id', 'trace-super-1');
+      assert.equal(res.status, 302, `${res.status} ${res.text}`);
+      assert.equal(fx.tt.count('userinfo'), 1);
+      assert.equal(fieldsOf(0).includes('username'), false);
+      const [userInfo] = fx.tt.requests.filter((r) => r.endpoint === 'userinfo');
+      assert.equal(userInfo?.headers['x-correlation-id'], 'trace-super-1');
+      const me = await agent.get('/me');
+      assert.equal(field(me.body, 'user', 'id'), 'emulator-open-id-1');
+      assert.match(String(field(me.body, 'user', 'displayName')), /!$/);
+    });
+
+    it('all scopes granted: their fields are fetched and the override sees them', async () => {
+      const res = await login(fx.browser());
+      assert.equal(res.status, 302, res.text);
+      assert.ok(fieldsOf(0).includes('username'));
+    });
+
+    it("TikTok's user info hanging: the login ends within loginDeadlineMs", async () => {
+      fx.tt.inject('userinfo', { hang: true, times: 10 });
+      const started = Date.now();
+      const res = await login(fx.browser());
+      assertErrorJson(res, 504, 'TIMEOUT_ERROR');
+      assert.ok(Date.now() - started < 1500 + 1000, `${Date.now() - started} ms`);
+    });
+
+    it("called directly, outside a login: the client's scopes, as before", async () => {
+      const { strategy } = fx.app;
+      const err = await new Promise<unknown>((resolve) => {
+        strategy.userProfile('act.not-a-login-token', (e) => resolve(e));
+      });
+      assert.ok(err instanceof Error);
+      assert.ok(fieldsOf(0).includes('username'));
     });
   });
 
