@@ -29,7 +29,7 @@ import { safeReturnTo } from './state/return-to';
 import { saveError, saveSession, sessionOf, type SessionLike } from './state/session';
 import {
   CLOCK_SKEW_MARGIN_MS,
-  expireWithPendingLogins,
+  expireLoginOnlySession,
   restoreAppCookieMaxAge,
 } from './state/session-cookie';
 import {
@@ -425,7 +425,7 @@ function saveAndRedirect(
   // deletes: V8 then keeps the session object's fast layout (deleting any other key turns it
   // into a slower dictionary for the rest of the request). Only speed depends on it: a key
   // written later (a failure record) leaves them in the middle, and that works the same.
-  expireWithPendingLogins(session, settings.stateTtlMs);
+  expireLoginOnlySession(session, settings.stateTtlMs);
   addPendingLogin(session, login, {
     max: settings.maxPendingLogins,
     ttlMs: settings.stateTtlMs,
@@ -974,6 +974,9 @@ function failLogin(
     (ctx.options.failWithError === true && message !== loginFailureMessage(code));
   if (record && session !== undefined) {
     recordLoginFailure(session, { code, correlationId: ctx.correlationId, message });
+    // A session holding nothing else (a callback without a session cookie, a bot's typically)
+    // is kept as long as a login-only session, not the app's cookie.maxAge.
+    expireLoginOnlySession(session, ctx.settings.stateTtlMs);
   }
   ctx.log('warn', '[TikTokOAuth] login - failure', {
     correlationId: ctx.correlationId,

@@ -39,15 +39,16 @@ function isMaxAge(value: unknown): value is number | null {
 export const CLOCK_SKEW_MARGIN_MS = 15 * 60 * 60 * 1000;
 
 /**
- * A session that holds nothing but pending logins (a login started without a user, typically
- * by a browser with no cookie yet) expires soon after them: its cookie, and so its store entry
- * (connect-redis and express-session's MemoryStore take their TTL from the cookie), gets a
- * `maxAge` of `ttlMs` plus {@link CLOCK_SKEW_MARGIN_MS} from now, or the app's own `maxAge`
- * when that is shorter. The app's own `maxAge` is kept in the session and put back by
+ * A session that holds nothing but this package's login keys — pending logins (a login started
+ * without a user, typically by a browser with no cookie yet), the record of a failed login (a
+ * callback without a session cookie on a `failureRedirect` route, typically a bot's) — expires
+ * soon: its cookie, and so its store entry (connect-redis and express-session's MemoryStore take
+ * their TTL from the cookie), gets a `maxAge` of `ttlMs` plus {@link CLOCK_SKEW_MARGIN_MS} from
+ * now, or the app's own `maxAge` when that is shorter. The app's own `maxAge` is kept in the session and put back by
  * {@link restoreAppCookieMaxAge} when a login succeeds. A session with a user or any data of the
  * app's keeps its cookie as it is. Sessions without express-session's cookie are left alone.
  */
-export function expireWithPendingLogins(session: SessionLike, ttlMs: number): void {
+export function expireLoginOnlySession(session: SessionLike, ttlMs: number): void {
   const cookie = cookieOf(session);
   if (cookie === undefined) return;
   if (Object.keys(session).some((key) => !LOGIN_ONLY_KEYS.has(key))) return;

@@ -4,7 +4,7 @@ import request from 'supertest';
 import {
   APP_COOKIE_MAX_AGE_KEY,
   CLOCK_SKEW_MARGIN_MS,
-  expireWithPendingLogins,
+  expireLoginOnlySession,
 } from '../../lib/state/session-cookie';
 import { PENDING_LOGINS_KEY } from '../../lib/state/pending-logins';
 import type { SessionLike } from '../../lib/state/session';
@@ -51,7 +51,7 @@ describe('state/session-cookie', () => {
     it('lives stateTtlMs plus a margin of 15 hours for browser clocks, far below a week', () => {
       assert.equal(CLOCK_SKEW_MARGIN_MS, 15 * HOUR_MS);
       const s = sessionWithCookie(WEEK_MS);
-      expireWithPendingLogins(s, STATE_TTL_MS);
+      expireLoginOnlySession(s, STATE_TTL_MS);
       const maxAge = maxAgeOf(s);
       assert.ok(typeof maxAge === 'number');
       assert.ok(
@@ -64,19 +64,19 @@ describe('state/session-cookie', () => {
 
     it("keeps the app's own maxAge when that is shorter than the margin (never lengthened)", () => {
       const s = sessionWithCookie(HOUR_MS);
-      expireWithPendingLogins(s, STATE_TTL_MS);
+      expireLoginOnlySession(s, STATE_TTL_MS);
       const maxAge = maxAgeOf(s);
       assert.ok(typeof maxAge === 'number' && maxAge <= HOUR_MS && maxAge > HOUR_MS - 1000);
       // A second start: the kept value still bounds it.
       s[PENDING_LOGINS_KEY] = [];
-      expireWithPendingLogins(s, STATE_TTL_MS);
+      expireLoginOnlySession(s, STATE_TTL_MS);
       const again = maxAgeOf(s);
       assert.ok(typeof again === 'number' && again <= HOUR_MS, String(again));
     });
 
     it('a browser-session cookie (no maxAge) gets the short lifetime, the app value kept as null', () => {
       const s = sessionWithCookie(null);
-      expireWithPendingLogins(s, STATE_TTL_MS);
+      expireLoginOnlySession(s, STATE_TTL_MS);
       const maxAge = maxAgeOf(s);
       assert.ok(typeof maxAge === 'number' && maxAge > CLOCK_SKEW_MARGIN_MS);
       assert.equal(s[APP_COOKIE_MAX_AGE_KEY], null);

@@ -1,10 +1,94 @@
 import assert from 'node:assert/strict';
+import session from 'express-session';
+import request from 'supertest';
+import { CLOCK_SKEW_MARGIN_MS } from '../../lib/state/session-cookie';
+import { realNow } from '../support/clock';
 import { field } from '../support/json';
 import { userMessage, VERIFY_REFUSED_MESSAGE } from '../../lib/user-messages';
-import { consent, EXPRESS_VERSIONS, startLogin, useLoginFixture } from '../support/login';
+import {
+  consent,
+  EXPRESS_VERSIONS,
+  startLogin,
+  useLoginFixture,
+  type TestResponse,
+} from '../support/login';
+
+const WEEK_MS = 7 * 24 * 3600 * 1000;
+/** What a session holding only the package's login keys lives: stateTtlMs plus the margin. */
+const LOGIN_ONLY_MS = 600_000 + CLOCK_SKEW_MARGIN_MS;
+
+/** Milliseconds from now until the Expires of the response's session cookie, if it set one. */
+function cookieLifetimeMs(res: TestResponse): number | undefined {
+  const header: unknown = res.headers['set-cookie'];
+  const cookies = Array.isArray(header) ? header.map(String) : [];
+  const expires = /;\s*Expires=([^;]+)/i.exec(
+    cookies.find((c) => c.startsWith('connect.sid=')) ?? '',
+  )?.[1];
+  return expires === undefined ? undefined : Date.parse(expires) - realNow();
+}
+
+/** When each session in the store expires (epoch ms; MemoryStore keeps the cookie's expires). */
+function storedExpiries(store: session.MemoryStore): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    store.all((err, sessions) => {
+      if (err !== null && err !== undefined) {
+        reject(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
+      resolve(
+        Object.values(sessions ?? {}).map((s) => Date.parse(String(field(s, 'cookie', 'expires')))),
+      );
+    });
+  });
+}
 
 describe('TikTokStrategy', () => {
   describe('callback', () => {
+    describe("passport's failureRedirect: callbacks without a session cookie (bots)", () => {
+      const store = new session.MemoryStore();
+      const fx = useLoginFixture({ store, cookie: { maxAge: WEEK_MS } });
+
+      it('leave sessions that live stateTtlMs plus the margin, not the 7-day cookie', async () => {
+        for (let i = 0; i < 20; i++) {
+          const res = await request(fx.app.server).get(
+            `/auth/tiktok/callback-redirect?code=x${i}&state=${'a'.repeat(64)}`,
+          );
+          assert.equal(res.status, 302);
+          const lifetime = cookieLifetimeMs(res);
+          assert.ok(
+            lifetime !== undefined && lifetime <= LOGIN_ONLY_MS + 1000,
+            `cookie lifetime ${lifetime} ms`,
+          );
+        }
+        const expiries = await storedExpiries(store);
+        assert.equal(expiries.length, 20);
+        for (const at of expiries) assert.ok(at - realNow() <= LOGIN_ONLY_MS + 1000, String(at));
+      });
+
+      it('the failure page still learns the failure with that cookie', async () => {
+        const agent = fx.browser();
+        const res = await agent.get(
+          `/auth/tiktok/callback-redirect?code=x&state=${'a'.repeat(64)}`,
+        );
+        assert.equal(res.headers.location, '/login');
+        const page = await agent.get('/login');
+        assert.equal(field(page.body, 'failure', 'code'), 'INVALID_STATE');
+      });
+
+      it("a logged-in user's failed callback keeps the app's 7-day cookie", async () => {
+        const agent = fx.browser();
+        const ok = await agent.get(await consent(await startLogin(agent, '/auth/tiktok-redirect')));
+        assert.equal(ok.status, 302, ok.text);
+        const res = await agent.get(
+          `/auth/tiktok/callback-redirect?code=x&state=${'a'.repeat(64)}`,
+        );
+        assert.equal(res.headers.location, '/login');
+        const lifetime = cookieLifetimeMs(res);
+        assert.ok(lifetime !== undefined && lifetime > WEEK_MS - 60_000, `${lifetime} ms`);
+        assert.equal(field((await agent.get('/me')).body, 'user', 'id'), 'emulator-open-id-1');
+      });
+    });
+
     for (const version of EXPRESS_VERSIONS) {
       describe(`why a login failed (${version})`, () => {
         describe("passport's failureRedirect + getTikTokLoginFailure()", () => {
