@@ -65,9 +65,9 @@ export function createApp(tiktok: TikTokStrategyOptions = {}): express.Express {
     tiktokReturnTo(), // redirects to the validated returnTo, else '/'
   );
   app.get('/login', (req, res) => {
-    const failure = getTikTokLoginFailure(req); // { code, message, correlationId } once
+    const failure = getTikTokLoginFailure(req); // { code, message, correlationId? } once
     res.send(
-      failure ? `Login failed: ${failure.message} (ref ${failure.correlationId})` : 'Log in',
+      failure ? `Login failed: ${failure.message} (ref ${failure.correlationId ?? '-'})` : 'Log in',
     );
   });
   app.use(tiktokErrorHandler({ failureRedirect: '/login' }));

@@ -40,12 +40,15 @@ export function loginFailedPage(
         <p><a class="button" id="login" href="/auth/tiktok">Log in with TikTok</a></p>`,
     );
   }
+  // No reference when the failure page's link carried none that may be shown.
+  const reference =
+    failure.correlationId === undefined
+      ? html``
+      : html` · reference <code id="correlation-id">${failure.correlationId}</code> (quote it if you
+          contact support)`;
   const body = html`<h1 id="headline">${headline(failure)}</h1>
     <p id="message">${failure.message}</p>
-    <p>
-      Reason <code id="code">${failure.code}</code> · reference
-      <code id="correlation-id">${failure.correlationId}</code> (quote it if you contact support).
-    </p>
+    <p>Reason <code id="code">${failure.code}</code>${reference}.</p>
     <p><a class="button" id="login" href="/auth/tiktok">Try again</a> <a href="/">Home</a></p>`;
   return layout('Login failed', body);
 }

@@ -85,8 +85,12 @@ export interface TikTokLoginFailure {
    * nothing from the request or from TikTok. Escape it when you put it in HTML, like any text.
    */
   message: string;
-  /** Quote it to support; it is on every log line of that login. */
-  correlationId: string;
+  /**
+   * Quote it to support; it is on every log line of that login. Absent for a failure read from
+   * the `?error=&correlationId=` query when that ID may not be shown as a support reference (not
+   * `tiktok-<ms>-<8 hex>` or a UUID, e.g. a proxy's own request ID): anyone can write a link.
+   */
+  correlationId?: string;
 }
 
 /**
@@ -99,19 +103,23 @@ export interface TikTokLoginFailure {
  *
  * Sources, in order: the failure TikTokStrategy recorded in the session when it failed a login on
  * a route with `failureRedirect` (read once, then deleted), or the `?error=<code>&correlationId=`
- * query that tiktokErrorHandler's `failureRedirect` adds. Query values are only accepted when the
- * code is a known TikTokErrorCode and the ID has the format of a correlation ID
- * (`tiktok-<ms>-<8 hex>` from `generateCorrelationId()`, or a UUID): anyone can write a link, and
- * the ID is shown as the support reference, so `correlationId=CALL-SUPPORT-AT-evil.example`
- * gives `undefined`.
+ * query that tiktokErrorHandler's `failureRedirect` adds. A query is only accepted with a single
+ * known TikTokErrorCode, and then gives that code's fixed message. Its ID is shown as the support
+ * reference only in the format of a correlation ID (`tiktok-<ms>-<8 hex>` from
+ * `generateCorrelationId()`, or a UUID): anyone can write a link, so
+ * `correlationId=CALL-SUPPORT-AT-evil.example` — or an ID of another format, such as a proxy's
+ * own request ID — gives the failure without `correlationId`.
  */
 export function getTikTokLoginFailure(req: Request): TikTokLoginFailure | undefined {
   const session = sessionOf(req);
   const recorded = session === undefined ? undefined : takeLoginFailure(session);
   const fromQuery = queryFailure(req);
   // The query names the failure this page is for: a recorded one of another login is stale.
-  if (fromQuery !== undefined && fromQuery.correlationId !== recorded?.correlationId) {
-    return fromQuery;
+  if (
+    fromQuery !== undefined &&
+    (recorded === undefined || fromQuery.queryId !== recorded.correlationId)
+  ) {
+    return fromQuery.failure;
   }
   if (recorded !== undefined) {
     return {
@@ -123,14 +131,26 @@ export function getTikTokLoginFailure(req: Request): TikTokLoginFailure | undefi
   return undefined;
 }
 
-/** The `?error=<code>&correlationId=<id>` of tiktokErrorHandler's `failureRedirect`, if valid. */
-function queryFailure(req: Request): TikTokLoginFailure | undefined {
+/**
+ * The `?error=<code>&correlationId=<id>` of tiktokErrorHandler's `failureRedirect`, if its code
+ * is one: the failure to show (its ID only when it may be shown), and the query's ID as it was
+ * (which names the recorded failure of the same login, whatever its format).
+ */
+function queryFailure(
+  req: Request,
+): { failure: TikTokLoginFailure; queryId: string | undefined } | undefined {
   const query = rawQueryOf(req);
   const codes = query.getAll('error');
-  const ids = query.getAll('correlationId');
   const [code] = codes;
-  const [correlationId] = ids;
-  if (codes.length !== 1 || ids.length !== 1) return undefined;
-  if (!isTikTokErrorCode(code) || !isReferenceCorrelationId(correlationId)) return undefined;
-  return { code, correlationId, message: loginFailureMessage(code) };
+  if (codes.length !== 1 || !isTikTokErrorCode(code)) return undefined;
+  const ids = query.getAll('correlationId');
+  const queryId = ids.length === 1 ? ids[0] : undefined;
+  const message = loginFailureMessage(code);
+  // NOTE: an ID that may not be shown is dropped, not the failure: the code and its fixed
+  // message are safe whatever the link says, and a proxy's own request IDs are often neither
+  // UUIDs nor ours (nginx's $request_id: 32 hex digits).
+  const failure: TikTokLoginFailure = isReferenceCorrelationId(queryId)
+    ? { code, correlationId: queryId, message }
+    : { code, message };
+  return { failure, queryId };
 }

@@ -15,6 +15,7 @@ describe('example app: createApp', () => {
       assert.equal(forged.status, 200);
       assert.ok(!forged.text.includes('CALL-SUPPORT'), 'the forged reference is not shown');
       assert.ok(!forged.text.includes('id="correlation-id"'));
+      assert.ok(forged.text.includes('<code id="code">RATE_LIMIT</code>'), 'the failure still is');
 
       const real = await fx
         .browser()

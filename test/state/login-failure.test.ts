@@ -126,10 +126,46 @@ describe('state/login-failure', () => {
       'tiktok-1764500000000-0a1b2c3d-x',
       'tiktok-abc-0a1b2c3d',
       'tiktok-1764500000000-0A1B2C3',
+      '5f2b1c9e8d7a6b5c4d3e2f1a0b9c8d7e', // nginx's $request_id
+      '%0D%0Ax',
     ]) {
       const res = await request(server).get(`/login?error=RATE_LIMIT&correlationId=${id}`);
-      assert.equal(field(res.body, 'first'), null, id);
+      // The reference is dropped, not the failure: its code and fixed message are still shown.
+      assert.deepEqual(
+        field(res.body, 'first'),
+        { code: 'RATE_LIMIT', message: userMessage('RATE_LIMIT') },
+        id,
+      );
     }
+  });
+
+  it('a query without one correlationId (none, or two) still gives the code, without a reference', async () => {
+    for (const query of [
+      'error=ACCESS_DENIED',
+      'error=ACCESS_DENIED&correlationId=a&correlationId=b',
+    ]) {
+      const res = await request(server).get(`/login?${query}`);
+      assert.deepEqual(
+        field(res.body, 'first'),
+        { code: 'ACCESS_DENIED', message: userMessage('ACCESS_DENIED') },
+        query,
+      );
+    }
+  });
+
+  it('a recorded failure named by a query ID that may not be shown: the record, its message kept', async () => {
+    const id = '5f2b1c9e8d7a6b5c4d3e2f1a0b9c8d7e';
+    const res = await request(server)
+      .get(`/login?error=ACCESS_DENIED&correlationId=${id}`)
+      .set(
+        'x-stored',
+        JSON.stringify({ code: 'ACCESS_DENIED', correlationId: id, message: 'Banned.' }),
+      );
+    assert.deepEqual(field(res.body, 'first'), {
+      code: 'ACCESS_DENIED',
+      correlationId: id,
+      message: 'Banned.',
+    });
   });
 
   it('tiktokReturnTo redirects to the validated returnTo, else the fallback', async () => {

@@ -137,7 +137,7 @@ describe('TikTokStrategy', () => {
             assert.equal(field(page.body, 'failure', 'correlationId'), 'support-ticket-42');
           });
 
-          it('?error=&correlationId= from tiktokErrorHandler: known codes and safe ids only', async () => {
+          it('?error=&correlationId= from tiktokErrorHandler: known codes, and safe ids as the reference only', async () => {
             const ok = await fx
               .browser()
               .get('/login?error=TIMEOUT_ERROR&correlationId=tiktok-1-abcdef01');
@@ -151,7 +151,10 @@ describe('TikTokStrategy', () => {
             const badId = await fx
               .browser()
               .get('/login?error=INVALID_STATE&correlationId=%0D%0Ax');
-            assert.equal(field(badId.body, 'failure'), null);
+            assert.deepEqual(field(badId.body, 'failure'), {
+              code: 'INVALID_STATE',
+              message: userMessage('INVALID_STATE'),
+            });
           });
         });
 
@@ -187,6 +190,27 @@ describe('TikTokStrategy', () => {
 
         describe("tiktokErrorHandler's failureRedirect", () => {
           const fx = useLoginFixture({ express: version, errorRedirect: '/login?from=tiktok' });
+
+          it('behind a proxy whose request ID is not UUID-shaped: the page learns the code, without that ID', async () => {
+            const requestId = '5f2b1c9e8d7a6b5c4d3e2f1a0b9c8d7e'; // nginx's $request_id
+            fx.tt.setConsent({ decision: 'deny' });
+            const agent = fx.browser();
+            const callback = await consent(await startLogin(agent));
+            const res = await agent
+              .get(callback)
+              .set('Accept', 'text/html')
+              .set('X-Correlation-Id', requestId);
+            const location = String(res.headers.location);
+            assert.equal(
+              location,
+              `/login?from=tiktok&error=ACCESS_DENIED&correlationId=${requestId}`,
+            );
+            const page = await agent.get(location).set('X-Correlation-Id', 'another-request-id');
+            assert.deepEqual(field(page.body, 'failure'), {
+              code: 'ACCESS_DENIED',
+              message: userMessage('ACCESS_DENIED'),
+            });
+          });
 
           it('redirects HTML clients with ?error=<code>&correlationId=<id>', async () => {
             const res = await fx
