@@ -1,14 +1,18 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { GrantStore } from './grants';
+import type { ResponseTarget } from './http-io';
 import type { ResolvedOptions } from './options';
 import type { WebhookSender } from './webhook-delivery';
 import type { RedirectUriRegistry } from './redirect-uris';
 import type { EmulatorConsent, EmulatorUser, RecordedEndpoint, RecordedRequest } from './types';
 
-/** One request being answered. */
-export interface RequestContext {
+/**
+ * One request being answered. Endpoint handlers write a whole answer to `res` (a
+ * `ResponseTarget`); faults that cut or trickle bytes need the live `ServerResponse`.
+ */
+export interface RequestContext<Res extends ResponseTarget = ResponseTarget> {
   readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  readonly res: Res;
   readonly endpoint: RecordedEndpoint;
   /** Sent as `x-tt-logid` and as `log_id` in every JSON error body. */
   readonly logId: string;

@@ -27,8 +27,10 @@ function oversizedBody(): Buffer {
 }
 
 /**
- * A body that looks like a success of `endpoint` (for trickle, mid-body reset and truncation).
- * Its tokens are not valid: the point is to see how the client handles the transport.
+ * A body that looks like a success of `endpoint`: what a trickle or a mid-body reset sends on user
+ * info and authorize, and what `malformed: 'truncated' | 'array'` distorts. Its tokens are not
+ * valid: the point is to see how the client handles the transport. (A trickle or mid-body reset
+ * on token and revoke sends the real answer instead.)
  */
 export function successLookingBody(endpoint: RecordedEndpoint, state: EmulatorState): string {
   const user = state.users[0];

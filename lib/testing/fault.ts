@@ -21,7 +21,14 @@ const MALFORMED_KINDS: ReadonlySet<string> = new Set<MalformedKind>([
  * When a fault sets several things, the first that applies wins, in this order (after
  * `delayMs`, which waits first for all but `hang`): `hang`, `reset`, `redirect`, `malformed`,
  * `trickle`, `tiktokError`, `status`/`body`.
- * A fault with only `delayMs` (and/or `retryAfter`/`headers`) delays normal handling.
+ * A fault with only `delayMs` (and/or `retryAfter`/`headers`) delays the normal answer.
+ *
+ * On `token` and `revoke`, a fault TikTok would have answered after processing the request —
+ * `delayMs` alone (even past the client's timeout), `reset: 'mid-body'`, `trickle` — lets the
+ * request be processed first (the code is spent, the refresh token rotates, the token is
+ * revoked) and then delivers the real answer late, cut or trickled. The others (`hang`,
+ * `reset: 'before-headers'`, `redirect`, `malformed`, `tiktokError`, `status`/`body`) answer
+ * instead of the endpoint: the request is not processed. The table: docs/emulator.md.
  */
 export interface EmulatorFault {
   /** Answer with this HTTP status. Default 200 when `body` is given. */
@@ -38,15 +45,28 @@ export interface EmulatorFault {
   tiktokError?: { error: string; description?: string; status?: number } | undefined;
   /** Adds a `Retry-After` header (use with `status: 429` or `503`). */
   retryAfter?: number | string | undefined;
-  /** Wait this long before answering. */
+  /**
+   * Wait this long before answering. On `token` and `revoke` the request is processed before the
+   * wait (the answer is what comes late); elsewhere it is handled after the wait.
+   */
   delayMs?: number | undefined;
-  /** Accept the request and never answer (until the client gives up or `close()`). */
+  /**
+   * Accept the request and never answer (until the client gives up or `close()`); the request is
+   * not processed.
+   */
   hang?: boolean | undefined;
-  /** Destroy the connection before any byte, or after the headers and half the body. */
+  /**
+   * Destroy the connection before any byte (the request is not processed), or after the headers
+   * and half the body: on `token` and `revoke`, half of the real answer of the processed request
+   * (a fault's `status` / `body` replace its own); elsewhere of a success-looking body.
+   */
   reset?: 'before-headers' | 'mid-body' | undefined;
   /** HTTP 200 with a broken body; `oversized` is 10 MiB of application/json. */
   malformed?: MalformedKind | undefined;
-  /** HTTP 200 with a success-looking JSON body written one byte per `intervalMs` (default 1000). */
+  /**
+   * An answer written one byte per `intervalMs` (default 1000): on `token` and `revoke` the real
+   * answer of the processed request, elsewhere HTTP 200 with a success-looking JSON body.
+   */
   trickle?: { intervalMs?: number } | undefined;
   /** Answer 302 with this `Location`. */
   redirect?: string | undefined;

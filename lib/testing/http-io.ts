@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 
 /** Request bodies above this are answered 413 (and not kept). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -37,9 +37,21 @@ export function readBody(req: IncomingMessage, limit: number): Promise<ReadBody>
   });
 }
 
+/**
+ * Where `send` writes a whole answer: the live `ServerResponse`, or an `AnswerCapture` that keeps
+ * it for a fault to deliver (late, cut or trickled).
+ */
+export interface ResponseTarget {
+  readonly headersSent: boolean;
+  readonly destroyed: boolean;
+  setHeader(name: string, value: string): unknown;
+  writeHead(status: number): unknown;
+  end(body: Buffer): unknown;
+}
+
 /** Writes a whole response unless one was already started or the socket is gone. */
 export function send(
-  res: ServerResponse,
+  res: ResponseTarget,
   status: number,
   body: string | Buffer,
   contentType: string | undefined,
@@ -55,7 +67,7 @@ export function send(
 }
 
 export function sendJson(
-  res: ServerResponse,
+  res: ResponseTarget,
   status: number,
   value: unknown,
   headers?: Record<string, string>,
@@ -63,11 +75,11 @@ export function sendJson(
   send(res, status, JSON.stringify(value), 'application/json; charset=utf-8', headers);
 }
 
-export function sendHtml(res: ServerResponse, status: number, html: string): void {
+export function sendHtml(res: ResponseTarget, status: number, html: string): void {
   send(res, status, html, 'text/html; charset=utf-8', { 'cache-control': 'no-store' });
 }
 
-export function sendRedirect(res: ServerResponse, location: string): void {
+export function sendRedirect(res: ResponseTarget, location: string): void {
   send(res, 302, '', undefined, { location, 'cache-control': 'no-store' });
 }
 

@@ -1,9 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AnswerCapture } from './answer-capture';
 import { handleAuthorize } from './authorize';
 import { serveAvatar } from './avatar';
 import type { EmulatorState, RequestContext } from './context';
 import type { FaultQueue } from './fault-queue';
-import { applyFault } from './fault-response';
+import {
+  applyFault,
+  deliverProcessedAnswer,
+  faultLetsTikTokProcess,
+  type WireContext,
+} from './fault-response';
 import { MAX_BODY_BYTES, readBody, send } from './http-io';
 import { newLogId } from './ids';
 import type { SlidingWindowRateLimiter } from './rate-limiter';
@@ -34,6 +40,12 @@ const HANDLERS: Readonly<
   userinfo: handleUserInfo,
 };
 
+/**
+ * Endpoints whose handling changes TikTok's state: a code is spent, a refresh token rotates, a
+ * grant is revoked. A fault that loses their answer must not lose the change with it.
+ */
+const STATEFUL: ReadonlySet<EmulatorEndpoint> = new Set<EmulatorEndpoint>(['token', 'revoke']);
+
 function answer(ctx: RequestContext, pipeline: Pipeline, endpoint: EmulatorEndpoint): void {
   const { state } = pipeline;
   const rate = pipeline.limiter.check(endpoint);
@@ -54,7 +66,7 @@ function answer(ctx: RequestContext, pipeline: Pipeline, endpoint: EmulatorEndpo
   HANDLERS[endpoint](ctx, state);
 }
 
-async function handle(ctx: RequestContext, pipeline: Pipeline, tooLarge: boolean): Promise<void> {
+async function handle(ctx: WireContext, pipeline: Pipeline, tooLarge: boolean): Promise<void> {
   const { endpoint } = ctx;
   if (tooLarge) {
     const code = endpoint === 'userinfo' ? 'invalid_params' : 'invalid_request';
@@ -68,13 +80,26 @@ async function handle(ctx: RequestContext, pipeline: Pipeline, tooLarge: boolean
     return;
   }
   const fault = pipeline.faults.take(endpoint, ctx.record);
+  if (fault !== undefined && STATEFUL.has(endpoint) && faultLetsTikTokProcess(fault)) {
+    // NOTE: TikTok processed a request whose answer then came late, cut or trickled: the code is
+    // spent, the refresh token rotated, the token revoked, though the client never read the
+    // answer (https://developers.tiktok.com/doc/oauth-user-access-token-management). So the
+    // handler runs now, and the fault damages its real answer.
+    const capture = new AnswerCapture();
+    answer({ ...ctx, res: capture }, pipeline, endpoint);
+    await deliverProcessedAnswer(ctx, capture.answer(), fault);
+    return;
+  }
   if (fault !== undefined && (await applyFault(ctx, pipeline.state, fault))) return;
   answer(ctx, pipeline, endpoint);
 }
 
 /**
  * Answers one request: log id, record (before answering), then 413 / 404 / fault / rate limit /
- * method / endpoint handler. Never throws: a bug answers 500 in the endpoint's shape.
+ * method / endpoint handler. A token or revoke fault that TikTok would have answered after
+ * processing the request (a delay, a mid-body reset, a trickle) runs the rate limit, method check
+ * and handler first and then delivers their answer late, cut or trickled. Never throws: a bug
+ * answers 500 in the endpoint's shape.
  */
 export async function handleRequest(
   req: IncomingMessage,
@@ -109,7 +134,7 @@ export async function handleRequest(
   if (requests.length > state.options.maxRecordedRequests) requests.shift();
   if (!complete) return;
   const query = new URLSearchParams(rawQuery);
-  const ctx: RequestContext = {
+  const ctx: WireContext = {
     req,
     res,
     endpoint,

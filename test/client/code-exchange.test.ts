@@ -51,14 +51,37 @@ describe('TikTokClient', () => {
         assert.equal(exchanges(), 2);
       });
 
-      it('reset mid-response, then success → 2 attempts', async () => {
-        const client = h.client();
-        const { code, codeVerifier } = await authorize(client);
-        h.tt.inject('token', { reset: 'mid-body' });
-        const tokens = await client.exchangeCodeForTokens(code, { codeVerifier });
-        assert.match(tokens.access_token, /^act\./);
-        assert.equal(exchanges(), 2);
-      });
+      // TikTok answered these (docs/emulator.md, "Faults: was the request processed?"): the code
+      // is spent, so the one retry is refused and the error says why.
+      for (const [name, options, fault, reason] of [
+        ['reset mid-response', {}, { reset: 'mid-body' }, 'NETWORK_ERROR'],
+        ['answer later than timeoutMs', { timeoutMs: 150 }, { delayMs: 400 }, 'TIMEOUT_ERROR'],
+        [
+          'answer trickled past timeoutMs',
+          { timeoutMs: 150 },
+          { trickle: { intervalMs: 50 } },
+          'TIMEOUT_ERROR',
+        ],
+      ] as const) {
+        it(`${name}: TikTok used the code, the one retry gets invalid_grant → INVALID_TOKEN saying so`, async () => {
+          const client = h.client(options);
+          const { code, codeVerifier } = await authorize(client);
+          h.tt.inject('token', fault);
+          const err = await rejection(client.exchangeCodeForTokens(code, { codeVerifier }));
+          assert.equal(err.code, 'INVALID_TOKEN');
+          assert.equal(err.retryable, false);
+          assert.equal(err.tiktokError?.error, 'invalid_grant');
+          assert.match(
+            err.message,
+            /^Token exchange failed: TikTok refused the retry with invalid_grant\. The earlier attempt that got no answer may have used the authorization code/,
+          );
+          assert.equal(exchanges(), 2);
+          assert.deepEqual(
+            h.logger.events('retry').map((e) => e.meta!.reason),
+            [reason],
+          );
+        });
+      }
 
       for (const [name, fault] of [
         ['hangs', { hang: true }],
@@ -189,6 +212,19 @@ describe('TikTokClient', () => {
     it('the lost attempt rotated the token: the retry is refused and the error says why', async () => {
       const client = h.client({ timeoutMs: 150, fetch: losingFetch(1) });
       const { refresh_token } = h.tt.issueTokens(h.tt.users[0]!.openId);
+      const err = await rejection(client.refreshAccessToken(refresh_token));
+      assert.equal(err.code, 'INVALID_TOKEN');
+      assert.match(
+        err.message,
+        /^Token refresh failed: TikTok refused the retry with invalid_grant\. The earlier attempt that got no answer may have rotated the refresh token/,
+      );
+      assert.equal(h.tt.count('token', { grantType: 'refresh_token' }), 2);
+    });
+
+    it('reset mid-response: TikTok rotated the token, the retry is refused and the error says why', async () => {
+      const client = h.client();
+      const { refresh_token } = h.tt.issueTokens(h.tt.users[0]!.openId);
+      h.tt.inject('token', { reset: 'mid-body' });
       const err = await rejection(client.refreshAccessToken(refresh_token));
       assert.equal(err.code, 'INVALID_TOKEN');
       assert.match(

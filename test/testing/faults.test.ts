@@ -4,13 +4,34 @@ import {
   REDIRECT_URI,
   assertOAuthError,
   assertUserInfoError,
+  authorizeCode,
   authorizeUrl,
+  exchangeCode,
   get,
   jsonObject,
   postForm,
   redirectTarget,
+  refreshTokens,
+  stringProp,
   userInfo,
 } from './helpers';
+
+/** The bytes of a body that arrive before the connection closes, and whether it was whole. */
+async function bodyUntilClosed(response: Response): Promise<{ text: string; whole: boolean }> {
+  assert.ok(response.body);
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return { text, whole: true };
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch {
+    return { text, whole: false };
+  }
+}
 
 describe('emulator: fault', () => {
   let tt: TikTokEmulator;
@@ -186,6 +207,116 @@ describe('emulator: fault', () => {
       assert.equal(response.status, 200);
       await assert.rejects(response.text(), TypeError);
     });
+  });
+
+  // docs/emulator.md, "Faults: was the request processed?": an answer that TikTok started or
+  // sent late comes from a request it processed (the code is spent, the refresh token rotated);
+  // a hang, a reset before the headers or an answer in TikTok's place leaves it unprocessed.
+  describe('token and revoke: the request is processed when TikTok answered it', () => {
+    const revoke = (token: string): Promise<Response> =>
+      postForm(tt.endpoints.revokeURL, {
+        client_key: tt.clientKey,
+        client_secret: tt.clientSecret,
+        token,
+      });
+
+    it('reset mid-body: half of the real answer, and the code is spent', async () => {
+      const code = await authorizeCode(tt);
+      tt.inject('token', { reset: 'mid-body' });
+      const cut = await exchangeCode(tt, code);
+      assert.equal(cut.status, 200);
+      assert.ok(cut.headers.get('x-tt-logid'));
+      const length = Number(cut.headers.get('content-length'));
+      const { text, whole } = await bodyUntilClosed(cut);
+      assert.equal(whole, false);
+      assert.match(text, /^\{"access_token":"act\./);
+      assert.ok(text.length < length, `${text.length} of ${length} bytes`);
+      await assertOAuthError(await exchangeCode(tt, code), 'invalid_grant');
+    });
+
+    it('reset mid-body on a refresh: the old refresh token has rotated away', async () => {
+      const grant = tt.issueTokens(tt.users[0]!.openId);
+      tt.inject('token', { reset: 'mid-body' });
+      assert.equal(
+        (await bodyUntilClosed(await refreshTokens(tt, grant.refresh_token))).whole,
+        false,
+      );
+      await assertOAuthError(await refreshTokens(tt, grant.refresh_token), 'invalid_grant');
+    });
+
+    it('a delay the client stops waiting for: the refresh token rotated when the request arrived', async () => {
+      const grant = tt.issueTokens(tt.users[0]!.openId);
+      tt.inject('token', { delayMs: 5000 });
+      await assert.rejects(refreshTokens(tt, grant.refresh_token, AbortSignal.timeout(100)), {
+        name: 'TimeoutError',
+      });
+      await assertOAuthError(await refreshTokens(tt, grant.refresh_token), 'invalid_grant');
+    });
+
+    it('a delay, then the real answer with the extra headers', async () => {
+      const code = await authorizeCode(tt);
+      tt.inject('token', { delayMs: 30, headers: { 'x-delayed': '1' } });
+      const started = Date.now();
+      const response = await exchangeCode(tt, code);
+      assert.ok(Date.now() - started >= 25, 'the answer was delayed');
+      assert.equal(response.headers.get('x-delayed'), '1');
+      const access = stringProp(await jsonObject(response), 'access_token');
+      assert.equal((await userInfo(tt, access, 'open_id')).status, 200);
+    });
+
+    it('trickle: the real answer one byte at a time, whose tokens work', async () => {
+      const code = await authorizeCode(tt);
+      tt.inject('token', { trickle: { intervalMs: 1 } });
+      const { text, whole } = await bodyUntilClosed(await exchangeCode(tt, code));
+      assert.equal(whole, true);
+      const tokens: unknown = JSON.parse(text);
+      assert.ok(typeof tokens === 'object' && tokens !== null);
+      const access = String(Reflect.get(tokens, 'access_token'));
+      assert.equal((await userInfo(tt, access, 'open_id')).status, 200);
+      await assertOAuthError(await exchangeCode(tt, code), 'invalid_grant');
+    });
+
+    it('trickle of an error: the real refusal, one byte at a time', async () => {
+      tt.inject('token', { trickle: { intervalMs: 1 } });
+      const { text } = await bodyUntilClosed(await refreshTokens(tt, 'rft.unknown'));
+      assert.match(text, /^\{"error":"invalid_grant",/);
+    });
+
+    it('revoke reset mid-body: the token is revoked', async () => {
+      const grant = tt.issueTokens(tt.users[0]!.openId);
+      tt.inject('revoke', { reset: 'mid-body' });
+      const cut = await revoke(grant.access_token);
+      assert.equal(cut.status, 200);
+      assert.equal((await bodyUntilClosed(cut)).whole, false);
+      await assertUserInfoError(
+        await userInfo(tt, grant.access_token, 'open_id'),
+        401,
+        'access_token_invalid',
+      );
+      await assertOAuthError(await revoke(grant.access_token), 'invalid_grant');
+    });
+
+    const unprocessed: [name: string, fault: Parameters<TikTokEmulator['inject']>[1]][] = [
+      ['hang', { hang: true }],
+      ['reset before the headers', { reset: 'before-headers' }],
+      ['a delay, then a reset before the headers', { delayMs: 10, reset: 'before-headers' }],
+      ['status 503', { status: 503, body: 'busy' }],
+      ['tiktokError', { tiktokError: { error: 'server_error' } }],
+      ['malformed', { malformed: 'truncated' }],
+      ['redirect', { redirect: 'https://example.com/elsewhere' }],
+    ];
+    for (const [name, fault] of unprocessed) {
+      it(`${name}: not processed, the code still works`, async () => {
+        const code = await authorizeCode(tt);
+        tt.inject('token', fault);
+        await exchangeCode(tt, code, {}, AbortSignal.timeout(200)).then(
+          (response) => response.arrayBuffer(),
+          () => undefined,
+        );
+        const tokens = await jsonObject(await exchangeCode(tt, code));
+        assert.match(stringProp(tokens, 'access_token'), /^act\./);
+      });
+    }
   });
 
   describe('malformed bodies (HTTP 200)', () => {

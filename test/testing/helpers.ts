@@ -40,9 +40,18 @@ export function get(url: string, headers: Record<string, string> = {}): Promise<
   return fetch(url, { redirect: 'manual', headers });
 }
 
-/** POST an x-www-form-urlencoded body. */
-export function postForm(url: string, fields: Record<string, string>): Promise<Response> {
-  return fetch(url, { method: 'POST', redirect: 'manual', body: new URLSearchParams(fields) });
+/** POST an x-www-form-urlencoded body; `signal` gives up waiting. */
+export function postForm(
+  url: string,
+  fields: Record<string, string>,
+  signal?: AbortSignal,
+): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    redirect: 'manual',
+    body: new URLSearchParams(fields),
+    ...(signal === undefined ? {} : { signal }),
+  });
 }
 
 /** The `Location` of a 302, parsed. */
@@ -73,25 +82,38 @@ export function exchangeCode(
   tt: TikTokEmulator,
   code: string,
   overrides: Record<string, string> = {},
+  signal?: AbortSignal,
 ): Promise<Response> {
-  return postForm(tt.endpoints.tokenURL, {
-    client_key: tt.clientKey,
-    client_secret: tt.clientSecret,
-    grant_type: 'authorization_code',
-    code,
-    redirect_uri: REDIRECT_URI,
-    code_verifier: VERIFIER,
-    ...overrides,
-  });
+  return postForm(
+    tt.endpoints.tokenURL,
+    {
+      client_key: tt.clientKey,
+      client_secret: tt.clientSecret,
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT_URI,
+      code_verifier: VERIFIER,
+      ...overrides,
+    },
+    signal,
+  );
 }
 
-export function refreshTokens(tt: TikTokEmulator, refreshToken: string): Promise<Response> {
-  return postForm(tt.endpoints.tokenURL, {
-    client_key: tt.clientKey,
-    client_secret: tt.clientSecret,
-    grant_type: 'refresh_token',
-    refresh_token: refreshToken,
-  });
+export function refreshTokens(
+  tt: TikTokEmulator,
+  refreshToken: string,
+  signal?: AbortSignal,
+): Promise<Response> {
+  return postForm(
+    tt.endpoints.tokenURL,
+    {
+      client_key: tt.clientKey,
+      client_secret: tt.clientSecret,
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+    },
+    signal,
+  );
 }
 
 export function userInfo(

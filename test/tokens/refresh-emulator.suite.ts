@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { TikTokClient } from '../../lib/client/client';
+import { TikTokAPIError } from '../../lib/errors';
 import { TikTokTokenManager } from '../../lib/tokens/manager';
 import type { TokenStore } from '../../lib/tokens/store';
 import {
@@ -162,6 +163,42 @@ export function describeRefreshAgainstEmulator(kind: StoreKind): void {
             assert.equal(await store.get(openId), undefined);
             assert.equal(refreshCalls(), 2, 'one attempt: INVALID_TOKEN is not retried');
           });
+
+          // TikTok answered the refresh, the answer was lost: the refresh token has rotated, the
+          // new tokens are gone with the answer (docs/emulator.md, "Faults: was the request
+          // processed?"). The grant is over: the user logs in again.
+          for (const [name, fault] of [
+            ['reset mid-response', { reset: 'mid-body' }],
+            ['answered after the client stopped waiting', { delayMs: 600 }],
+          ] as const) {
+            it(`refresh answer lost (${name}): the retry is refused, INVALID_TOKEN (its cause says why), the grant deleted`, async () => {
+              const openId = emulator.tt.addUser().openId;
+              const { metrics, refreshOutcomes } = testMetrics();
+              const manager = new TikTokTokenManager({
+                client: emulatorClient(emulator.tt, { timeoutMs: 300 }),
+                store,
+                metrics,
+              });
+              const tokens = expiredGrant(emulator.tt, openId);
+              await manager.save(openId, tokens);
+              emulator.tt.inject('token', { ...fault, match: isRefresh });
+              const err = await rejectsWith(manager.getAccessToken(openId), 'INVALID_TOKEN');
+              assert.match(err.message, /the grant is over, log in again\.$/);
+              // The client's error, kept as the cause, says the lost attempt rotated the token.
+              assert.ok(err.cause instanceof TikTokAPIError);
+              assert.match(
+                err.cause.message,
+                /The earlier attempt that got no answer may have rotated the refresh token/,
+              );
+              assert.equal(refreshCalls(), 2, 'one retry after the lost answer, refused');
+              assert.equal(await store.get(openId), undefined, 'the dead grant is deleted');
+              await rejectsWith(
+                client.refreshAccessToken(tokens.refresh_token ?? ''),
+                'INVALID_TOKEN',
+              );
+              assert.deepEqual(await refreshOutcomes(), { INVALID_TOKEN: 1 });
+            });
+          }
 
           it("invalid_request from refresh (TikTok's answer to a bad refresh token): the grant is deleted", async () => {
             const { openId, manager, outcomes } = setup();
