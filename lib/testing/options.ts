@@ -21,9 +21,12 @@ export interface TikTokEmulatorOptions {
   /**
    * Registered redirect URIs, matched byte for byte as TikTok does. Default `[]`: none, and
    * authorize stops on an error page that says how to register one (here, or later with
-   * `tt.registerRedirectUri(uri)`). `'any'` accepts every absolute http(s) URI without fragment.
-   * Whatever the setting, the `redirect_uri` of a code exchange must equal the one the code was
-   * issued for.
+   * `tt.registerRedirectUri(uri)`). TikTok's rules apply, and a URI that breaks one is a
+   * TypeError naming it: https (the emulator also takes http on localhost, 127.0.0.1 and
+   * [::1]), static (no query), no fragment, under 512 characters, at most 10 URIs.
+   * `'any'` accepts every absolute http(s) URI without fragment at authorize, queries included
+   * (TikTok never does). Whatever the setting, the `redirect_uri` of a code exchange must equal
+   * the one the code was issued for.
    */
   redirectUris?: string[] | 'any' | undefined;
   /** Users who can log in. Default: one user, `emulator-open-id-1` ("Emulator User"). */
@@ -122,27 +125,87 @@ function nonEmptyString(option: string, value: string | undefined, fallback: str
   return value;
 }
 
-/** True for an absolute http(s) URI without a fragment: what TikTok accepts as redirect_uri. */
-export function isAcceptableRedirectUri(value: string): boolean {
-  if (value.includes('#')) return false;
+/** `value` parsed, when it is an absolute http(s) URL. */
+function parseHttpUrl(value: string): URL | undefined {
   try {
     const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** True for an absolute http(s) URI without a fragment: what TikTok accepts as redirect_uri. */
+export function isAcceptableRedirectUri(value: string): boolean {
+  return !value.includes('#') && parseHttpUrl(value) !== undefined;
+}
+
+/** TikTok's rules for the redirect URIs of a web app. */
+export const REDIRECT_URI_RULES_PAGE = 'https://developers.tiktok.com/doc/login-kit-web';
+
+/** TikTok registers at most this many redirect URIs per app. */
+export const MAX_REDIRECT_URIS = 10;
+
+/** A registered redirect URI must be shorter than this. */
+const REDIRECT_URI_LENGTH_LIMIT = 512;
+
+/** localhost, 127.0.0.0/8 and [::1]: where the emulator also registers http URIs. */
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
+}
+
+/** `uri` as a message shows it: quoted, and cut when long. */
+function quoteUri(uri: unknown): string {
+  if (typeof uri !== 'string') return typeof uri;
+  return JSON.stringify(uri.length > 100 ? `${uri.slice(0, 100)}…` : uri);
+}
+
+/**
+ * Why TikTok would refuse to register `uri` as a web app's redirect URI, as a sentence that
+ * starts with the quoted URI; `undefined` when it can be registered. NOTE: TikTok's rules
+ * (https://developers.tiktok.com/doc/login-kit-web): absolute https, static ("Parameters will be
+ * denied": no query), no fragment, under 512 characters. The emulator also registers http URIs on
+ * a loopback host, so that apps run on a laptop without TLS.
+ */
+export function redirectUriRefusal(uri: unknown): string | undefined {
+  const quoted = quoteUri(uri);
+  const url = typeof uri === 'string' ? parseHttpUrl(uri) : undefined;
+  if (typeof uri !== 'string' || url === undefined)
+    return `${quoted} is not an absolute http(s) URI`;
+  if (uri.includes('#')) return `${quoted} has a fragment: TikTok's redirect URIs have none`;
+  if (uri.includes('?')) {
+    return `${quoted} has a query: TikTok registers static redirect URIs only, parameters are refused`;
+  }
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    return `${quoted} is http: TikTok registers https URIs only (the emulator also takes http on localhost, 127.0.0.1 and [::1])`;
+  }
+  if (uri.length >= REDIRECT_URI_LENGTH_LIMIT) {
+    return `${quoted} is ${uri.length} characters long: TikTok's limit is under ${REDIRECT_URI_LENGTH_LIMIT}`;
+  }
+  return undefined;
 }
 
 function resolveRedirectUris(value: string[] | 'any' | undefined): readonly string[] | 'any' {
   if (value === undefined) return [];
   if (value === 'any') return 'any';
-  if (
-    !Array.isArray(value) ||
-    !value.every((uri) => typeof uri === 'string' && isAcceptableRedirectUri(uri))
-  ) {
-    throw invalid('redirectUris', "an array of absolute http(s) URIs without fragment, or 'any'");
+  if (!Array.isArray(value)) {
+    throw invalid('redirectUris', "an array of redirect URIs TikTok would register, or 'any'");
   }
-  return [...new Set(value)];
+  for (const uri of value) {
+    const refusal = redirectUriRefusal(uri);
+    if (refusal !== undefined) {
+      throw new TypeError(
+        `startTikTokEmulator: option \`redirectUris\`: ${refusal} (${REDIRECT_URI_RULES_PAGE})`,
+      );
+    }
+  }
+  const unique = [...new Set(value)];
+  if (unique.length > MAX_REDIRECT_URIS) {
+    throw new TypeError(
+      `startTikTokEmulator: option \`redirectUris\` lists ${unique.length} URIs: TikTok registers at most ${MAX_REDIRECT_URIS} per app (${REDIRECT_URI_RULES_PAGE})`,
+    );
+  }
+  return unique;
 }
 
 /** An absolute http(s) URL, or undefined; anything else is a TypeError. */

@@ -1,5 +1,5 @@
 import type { ErrorDetail } from './html';
-import { isAcceptableRedirectUri } from './options';
+import { MAX_REDIRECT_URIS, REDIRECT_URI_RULES_PAGE, redirectUriRefusal } from './options';
 
 /** Why an authorize request's `redirect_uri` is refused, for the error page. */
 export interface RedirectUriProblem {
@@ -35,14 +35,24 @@ export class RedirectUriRegistry {
     return this.registered === 'any' ? 'any' : [...this.registered];
   }
 
-  /** Adds a URI (once); a no-op with `'any'`. */
+  /**
+   * Adds a URI (once); a no-op with `'any'`. TypeError for a URI TikTok would not register, and
+   * for an 11th URI (TikTok's rules: `redirectUriRefusal`).
+   */
   register(uri: string): void {
-    if (typeof uri !== 'string' || !isAcceptableRedirectUri(uri)) {
+    const refusal = redirectUriRefusal(uri);
+    if (refusal !== undefined) {
       throw new TypeError(
-        'TikTokEmulator.registerRedirectUri: the URI must be an absolute http(s) URI without fragment',
+        `TikTokEmulator.registerRedirectUri: ${refusal} (${REDIRECT_URI_RULES_PAGE})`,
       );
     }
-    if (this.registered !== 'any' && !this.registered.includes(uri)) this.registered.push(uri);
+    if (this.registered === 'any' || this.registered.includes(uri)) return;
+    if (this.registered.length >= MAX_REDIRECT_URIS) {
+      throw new TypeError(
+        `TikTokEmulator.registerRedirectUri: ${MAX_REDIRECT_URIS} redirect URIs are registered already, TikTok's limit per app (${REDIRECT_URI_RULES_PAGE})`,
+      );
+    }
+    this.registered.push(uri);
   }
 
   isRegistered(uri: string): boolean {

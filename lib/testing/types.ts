@@ -140,8 +140,10 @@ export interface TikTokEmulator {
   readonly redirectUris: readonly string[] | 'any';
   /**
    * Registers one more redirect URI (matched byte for byte), e.g. once an app listening on an
-   * ephemeral port knows its callback URL. TypeError unless it is an absolute http(s) URI
-   * without fragment. Kept by `reset()`.
+   * ephemeral port knows its callback URL. Kept by `reset()`. TypeError, naming the rule, for a
+   * URI TikTok would not register — not https (http is accepted on localhost, 127.0.0.1 and
+   * [::1]), with a query or a fragment, 512 characters or more — and for an 11th URI (TikTok's
+   * limit is 10 per app).
    */
   registerRedirectUri(uri: string): void;
   /** Show the consent page (`false`) or approve at once (`true`). Settable at any time. */

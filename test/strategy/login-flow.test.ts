@@ -78,7 +78,7 @@ describe('TikTokStrategy', () => {
           const token = tt.requests.find((r) => r.endpoint === 'token');
           assert.equal(token?.form?.code_verifier?.length, 64);
           assert.equal(authorize.searchParams.get('code_challenge')?.length, 64);
-          assert.equal(token?.form?.redirect_uri, 'http://app.test/auth/tiktok/callback');
+          assert.equal(token?.form?.redirect_uri, 'https://app.test/auth/tiktok/callback');
         });
       });
     });

@@ -121,7 +121,7 @@ describe('TikTokStrategy', () => {
         assert.equal(q.get('client_key'), fx.tt.clientKey);
         assert.equal(q.get('scope'), 'user.info.basic');
         assert.equal(q.get('response_type'), 'code');
-        assert.equal(q.get('redirect_uri'), 'http://app.test/auth/tiktok/callback');
+        assert.equal(q.get('redirect_uri'), 'https://app.test/auth/tiktok/callback');
         assert.match(q.get('state') ?? '', /^[0-9a-f]{64}$/);
         assert.match(q.get('code_challenge') ?? '', /^[0-9a-f]{64}$/);
         assert.equal(q.get('code_challenge_method'), 'S256');
@@ -185,7 +185,7 @@ describe('TikTokStrategy', () => {
         assert.notEqual(form.code, 'forged-code');
         assert.notEqual(form.code_verifier, 'forged-verifier');
         assert.equal(form.grant_type, 'authorization_code');
-        assert.equal(form.redirect_uri, 'http://app.test/auth/tiktok/callback');
+        assert.equal(form.redirect_uri, 'https://app.test/auth/tiktok/callback');
         assert.equal(form.device_id, 'dev-7');
         const [warning] = logger.events('tokenParams() parameters the strategy sets, ignored');
         assert.equal(

@@ -13,8 +13,8 @@ import { CaptureLogger } from './capture-logger';
 import { realNow } from './clock';
 import { consent, stateOf, type Agent, type TestResponse } from './login';
 
-/** The callback URL the example registers in tests (supertest reaches the app directly). */
-export const EXAMPLE_CALLBACK = 'http://example.test/auth/tiktok/callback';
+/** The callback URL the example registers in tests: https, as TikTok requires (supertest reaches the app directly). */
+export const EXAMPLE_CALLBACK = 'https://example.test/auth/tiktok/callback';
 
 export interface ExampleFixtureOptions {
   emulator?: TikTokEmulatorOptions;

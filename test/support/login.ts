@@ -26,10 +26,10 @@ import { field } from './json';
 export type ExpressVersion = 'express5' | 'express4';
 export const EXPRESS_VERSIONS: readonly ExpressVersion[] = ['express5', 'express4'];
 
-/** The callback URL the test apps register (the app is reached through supertest, not this host). */
-export const CALLBACK_URL = 'http://app.test/auth/tiktok/callback';
+/** The callback URL the test apps register: https, as TikTok requires (supertest reaches the app, not this host). */
+export const CALLBACK_URL = 'https://app.test/auth/tiktok/callback';
 /** The callback URL of the `failureRedirect` variant (its own strategy, named `tiktok-redirect`). */
-export const REDIRECT_CALLBACK_URL = 'http://app.test/auth/tiktok/callback-redirect';
+export const REDIRECT_CALLBACK_URL = 'https://app.test/auth/tiktok/callback-redirect';
 
 export interface LoginAppOptions {
   tt: TikTokEmulator;

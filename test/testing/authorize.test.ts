@@ -13,15 +13,13 @@ import {
   redirectTarget,
 } from './helpers';
 
-const QUERY_REDIRECT_URI = 'http://127.0.0.1:3000/cb?tenant=a';
-
 describe('emulator: authorize', () => {
   let tt: TikTokEmulator;
 
   before(async () => {
     tt = await startTikTokEmulator({
       users: [{}, { displayName: 'Second <b>User</b>' }],
-      redirectUris: [REDIRECT_URI, QUERY_REDIRECT_URI],
+      redirectUris: [REDIRECT_URI],
     });
   });
   after(() => tt.close());
@@ -248,13 +246,9 @@ describe('emulator: authorize', () => {
       assert.equal(tt.requests[0]?.query.disable_auto_auth, '1');
     });
 
-    it('appends to a redirect URI that has a query, and accepts base64url challenges here', async () => {
-      const url = authorizeUrl(tt, {
-        redirect_uri: QUERY_REDIRECT_URI,
-        code_challenge: BASE64URL_CHALLENGE,
-      });
-      const location = (await get(url)).headers.get('location') ?? '';
-      assert.match(location, /^http:\/\/127\.0\.0\.1:3000\/cb\?tenant=a&code=/);
+    it('accepts base64url challenges here (the code exchange refuses them)', async () => {
+      const url = authorizeUrl(tt, { code_challenge: BASE64URL_CHALLENGE });
+      assert.ok(redirectTarget(await get(url)).searchParams.has('code'));
     });
 
     it('refuses unknown users in setConsent', () => {
@@ -329,9 +323,102 @@ describe('emulator: authorize', () => {
       assert.throws(() => late.registerRedirectUri('/callback'), {
         name: 'TypeError',
         message:
-          'TikTokEmulator.registerRedirectUri: the URI must be an absolute http(s) URI without fragment',
+          'TikTokEmulator.registerRedirectUri: "/callback" is not an absolute http(s) URI (https://developers.tiktok.com/doc/login-kit-web)',
       });
-      assert.throws(() => late.registerRedirectUri(`${REDIRECT_URI}#x`), TypeError);
+      assert.throws(() => late.registerRedirectUri(`${REDIRECT_URI}#x`), /has a fragment/);
+      assert.throws(() => late.registerRedirectUri(`${REDIRECT_URI}?tenant=a`), /has a query/);
+      assert.deepEqual(late.redirectUris, [REDIRECT_URI]);
+    });
+
+    // TikTok's rules for a web app's redirect URIs (https://developers.tiktok.com/doc/login-kit-web).
+    describe("TikTok's registration rules", () => {
+      const RULES = 'https://developers.tiktok.com/doc/login-kit-web';
+      const refusals: [rule: string, uri: string, message: string][] = [
+        [
+          'static: no query',
+          'https://app.example.com/cb?provider=tiktok',
+          '"https://app.example.com/cb?provider=tiktok" has a query: TikTok registers static redirect URIs only, parameters are refused',
+        ],
+        [
+          'static: not even an empty query',
+          'https://app.example.com/cb?',
+          '"https://app.example.com/cb?" has a query: TikTok registers static redirect URIs only, parameters are refused',
+        ],
+        [
+          'https',
+          'http://app.example.com/cb',
+          '"http://app.example.com/cb" is http: TikTok registers https URIs only (the emulator also takes http on localhost, 127.0.0.1 and [::1])',
+        ],
+        [
+          'under 512 characters',
+          `https://app.example.com/${'x'.repeat(512 - 24)}`,
+          `"https://app.example.com/${'x'.repeat(76)}…" is 512 characters long: TikTok's limit is under 512`,
+        ],
+        [
+          'no fragment',
+          'https://app.example.com/cb#top',
+          `"https://app.example.com/cb#top" has a fragment: TikTok's redirect URIs have none`,
+        ],
+      ];
+      for (const [rule, uri, message] of refusals) {
+        it(`${rule}: startTikTokEmulator and registerRedirectUri refuse ${uri.slice(0, 40)}`, async () => {
+          await assert.rejects(startTikTokEmulator({ redirectUris: [REDIRECT_URI, uri] }), {
+            name: 'TypeError',
+            message: `startTikTokEmulator: option \`redirectUris\`: ${message} (${RULES})`,
+          });
+          const late = await emulator({ redirectUris: [REDIRECT_URI] });
+          assert.throws(() => late.registerRedirectUri(uri), {
+            name: 'TypeError',
+            message: `TikTokEmulator.registerRedirectUri: ${message} (${RULES})`,
+          });
+          assert.deepEqual(late.redirectUris, [REDIRECT_URI]);
+        });
+      }
+
+      it('accepts https, http on a loopback host, and 511 characters', async () => {
+        const accepted = [
+          'https://app.example.com/auth/tiktok/callback',
+          'http://localhost:3000/auth/tiktok/callback',
+          'http://127.0.0.2:3000/cb',
+          'http://[::1]:3000/cb',
+          `https://app.example.com/${'x'.repeat(511 - 24)}`,
+        ];
+        const ok = await emulator({ redirectUris: accepted });
+        assert.deepEqual(ok.redirectUris, accepted);
+        const target = redirectTarget(
+          await get(authorizeUrl(ok, { redirect_uri: 'http://[::1]:3000/cb' })),
+        );
+        assert.equal(target.host, '[::1]:3000');
+      });
+
+      it('at most 10 URIs: an 11th is refused, at start or later', async () => {
+        const ten = Array.from({ length: 10 }, (_, i) => `https://app.example.com/cb/${i}`);
+        await assert.rejects(
+          startTikTokEmulator({ redirectUris: [...ten, 'https://app.example.com/cb/10'] }),
+          {
+            name: 'TypeError',
+            message: `startTikTokEmulator: option \`redirectUris\` lists 11 URIs: TikTok registers at most 10 per app (${RULES})`,
+          },
+        );
+        const full = await emulator({ redirectUris: [...ten, ten[0] ?? ''] }); // a repeat is one URI
+        full.registerRedirectUri(ten[9] ?? ''); // already registered: no change
+        assert.throws(() => full.registerRedirectUri('https://app.example.com/cb/10'), {
+          name: 'TypeError',
+          message: `TikTokEmulator.registerRedirectUri: 10 redirect URIs are registered already, TikTok's limit per app (${RULES})`,
+        });
+        assert.deepEqual(full.redirectUris, ten);
+      });
+    });
+
+    it("redirectUris: 'any' appends to a redirect URI that has a query (TikTok registers none)", async () => {
+      const any = await emulator({ redirectUris: 'any' });
+      const location = (
+        await get(authorizeUrl(any, { redirect_uri: `${REDIRECT_URI}?tenant=a` }))
+      ).headers.get('location');
+      assert.match(
+        location ?? '',
+        /^http:\/\/127\.0\.0\.1:3000\/auth\/tiktok\/callback\?tenant=a&code=/,
+      );
     });
 
     it("redirectUris: 'any' accepts every absolute http(s) URI, and still no fragment", async () => {
