@@ -1,5 +1,5 @@
 import type { ErrorDetail } from './html';
-import { MAX_REDIRECT_URIS, REDIRECT_URI_RULES_PAGE, redirectUriRefusal } from './options';
+import { REDIRECT_URI_RULES_PAGE, redirectUriRefusal } from './options';
 
 /** Why an authorize request's `redirect_uri` is refused, for the error page. */
 export interface RedirectUriProblem {
@@ -36,8 +36,8 @@ export class RedirectUriRegistry {
   }
 
   /**
-   * Adds a URI (once); a no-op with `'any'`. TypeError for a URI TikTok would not register, and
-   * for an 11th URI (TikTok's rules: `redirectUriRefusal`).
+   * Adds a URI (once); a no-op with `'any'`. TypeError for a URI whose shape TikTok would not
+   * register (`redirectUriRefusal`).
    */
   register(uri: string): void {
     const refusal = redirectUriRefusal(uri);
@@ -47,11 +47,6 @@ export class RedirectUriRegistry {
       );
     }
     if (this.registered === 'any' || this.registered.includes(uri)) return;
-    if (this.registered.length >= MAX_REDIRECT_URIS) {
-      throw new TypeError(
-        `TikTokEmulator.registerRedirectUri: ${MAX_REDIRECT_URIS} redirect URIs are registered already, TikTok's limit per app (${REDIRECT_URI_RULES_PAGE})`,
-      );
-    }
     this.registered.push(uri);
   }
 

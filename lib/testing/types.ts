@@ -141,9 +141,8 @@ export interface TikTokEmulator {
   /**
    * Registers one more redirect URI (matched byte for byte), e.g. once an app listening on an
    * ephemeral port knows its callback URL. Kept by `reset()`. TypeError, naming the rule, for a
-   * URI TikTok would not register — not https (http is accepted on localhost, 127.0.0.1 and
-   * [::1]), with a query or a fragment, 512 characters or more — and for an 11th URI (TikTok's
-   * limit is 10 per app).
+   * URI whose shape TikTok would not register: with a query or a fragment, 512 characters or
+   * more (http and any number of URIs are accepted: see `redirectUris`).
    */
   registerRedirectUri(uri: string): void;
   /** Show the consent page (`false`) or approve at once (`true`). Settable at any time. */

@@ -293,7 +293,7 @@ describe('emulator: fault', () => {
         401,
         'access_token_invalid',
       );
-      await assertOAuthError(await revoke(grant.access_token), 'invalid_grant');
+      await assertOAuthError(await revoke(grant.access_token), 'invalid_request'); // already revoked
     });
 
     const unprocessed: [name: string, fault: Parameters<TikTokEmulator['inject']>[1]][] = [
