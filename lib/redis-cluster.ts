@@ -10,6 +10,7 @@
  */
 
 import { withinTimeout } from './redis-timeout';
+import { withinTime } from './time-limit';
 
 /** How a node-redis cluster client is recognised: it lists its primaries. */
 export function isRedisCluster(client: unknown): boolean {
@@ -54,6 +55,8 @@ function readyNodeClients(cluster: object): object[] {
 
 /** How long a node may take to answer PING before another one is asked for the topology. */
 const PING_TIMEOUT_MS = 500;
+/** How long a topology re-read may take before it is given up. */
+const REDISCOVER_TIMEOUT_MS = 5000;
 
 /**
  * A node client of the cluster that answers PING within 500 ms, to ask for the topology.
@@ -105,7 +108,17 @@ export async function refreshRedisClusterTopology(
   const { rediscover } = map;
   lastRun.set(cluster, Date.now());
   const refresh = responsiveNodeClient(cluster)
-    .then((start) => (start === undefined ? false : rediscover(start).then(() => true)))
+    .then((start) =>
+      start === undefined
+        ? false
+        : // A re-read that hangs (its node stops answering halfway) is given up, so that the
+          // next one can start. NOTE: node-redis joins a re-read of its own that hangs.
+          withinTime(
+            rediscover(start),
+            REDISCOVER_TIMEOUT_MS,
+            () => new Error('re-read hung'),
+          ).then(() => true),
+    )
     .catch(() => false)
     .finally(() => running.delete(cluster));
   running.set(cluster, refresh);

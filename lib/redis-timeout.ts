@@ -11,8 +11,7 @@
 /** Default `commandTimeoutMs` of `RedisTokenStore`, `RedisClaimStore` and `RedisRemovalList`. */
 export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 2000;
 
-/** The longest delay a Node.js timer honours (a longer one fires after 1 ms). */
-const MAX_TIMER_MS = 2_147_483_647;
+import { MAX_TIMER_MS, withinTime } from './time-limit';
 
 /**
  * What a call of `RedisTokenStore`, `RedisClaimStore` or `RedisRemovalList` rejects with when
@@ -38,28 +37,14 @@ export function commandTimeoutOption(value: unknown, owner: string): number {
 
 /** `command`'s outcome, or a {@link RedisCommandTimeoutError} after `timeoutMs`. */
 export function withinTimeout<T>(command: Promise<T>, timeoutMs: number): Promise<T> {
-  // NOTE: one promise and one timer per command, no Promise.race: getAccessToken's hot path
-  // runs this for every read. The command's late outcome lands in a settled promise (ignored).
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(
-        new RedisCommandTimeoutError(
-          `Redis did not answer within ${timeoutMs} ms (commandTimeoutMs)`,
-        ),
-      );
-    }, timeoutMs);
-    timer.unref();
-    Promise.resolve(command).then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
+  return withinTime(
+    command,
+    timeoutMs,
+    () =>
+      new RedisCommandTimeoutError(
+        `Redis did not answer within ${timeoutMs} ms (commandTimeoutMs)`,
+      ),
+  );
 }
 
 /** KEYS[1] a key; ARGV[1] a value. Deletes the key only while it holds that value. */

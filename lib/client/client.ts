@@ -1,6 +1,7 @@
 // NOTE: caller-supplied correlation IDs go through acceptCorrelationId(): an ID with CR/LF would
 // break the X-Correlation-Id header sent to TikTok and reach the logs unchecked.
 import { acceptCorrelationId } from '../correlation';
+import { MAX_TIMER_MS, withinTime } from '../time-limit';
 import { BoundedMemo } from '../memo';
 import { TikTokAPIError } from '../errors';
 import {
@@ -864,13 +865,9 @@ function clientTokenTimeout(correlationId: string): TikTokAPIError {
   });
 }
 
-/** The longest delay setTimeout takes (a longer one fires at once). */
-const MAX_TIMER_MS = 2_147_483_647;
-
 /**
  * `shared`'s outcome, or `timeout()`'s error once `deadlineAt` (epoch ms) has passed, whichever
- * comes first. `shared` itself goes on: its late outcome lands in a settled promise (ignored).
- * A deadline beyond a timer's reach (or NaN) is no deadline: `shared` ends by its own.
+ * comes first; `shared` itself goes on. A deadline beyond a timer's reach (or NaN) is no deadline.
  */
 function untilDeadline<T>(
   shared: Promise<T>,
@@ -878,21 +875,7 @@ function untilDeadline<T>(
   timeout: () => Error,
 ): Promise<T> {
   const ms = deadlineAt - Date.now();
-  if (!(ms <= MAX_TIMER_MS)) return shared;
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(timeout()), Math.max(0, ms));
-    timer.unref();
-    shared.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
+  return ms <= MAX_TIMER_MS ? withinTime(shared, Math.max(0, ms), timeout) : shared;
 }
 
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {

@@ -1,4 +1,5 @@
 import { TikTokAPIError } from '../errors';
+import { withinTime } from '../time-limit';
 
 /** A credential as an option takes it: the value, or a function that fetches it (a secret manager). */
 export type TikTokCredential = string | (() => string | Promise<string>);
@@ -24,24 +25,6 @@ export const CREDENTIAL_FETCH_TIMEOUT_MS = 10_000;
 /** Thrown by a credential function that did not answer in time. */
 class CredentialTimeout extends Error {
   override readonly name = 'CredentialTimeout';
-}
-
-/** `work` or, after `ms`, a CredentialTimeout. */
-function within<T>(work: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new CredentialTimeout(`no answer within ${ms} ms`)), ms);
-    timer.unref();
-    work.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
 }
 
 /** Visible ASCII without quotes: keys and secrets are opaque tokens of such characters. */
@@ -146,9 +129,10 @@ export class CredentialSource {
     const stale = this.cached;
     let value: unknown;
     try {
-      value = await within(
+      value = await withinTime(
         new Promise<unknown>((resolve) => resolve(source())),
         this.fetchTimeoutMs,
+        () => new CredentialTimeout(`no answer within ${this.fetchTimeoutMs} ms`),
       );
     } catch (err) {
       const what =

@@ -92,10 +92,17 @@ export function backoffDelay(baseMs: number, retry: number): number {
   return Math.round(d + Math.random() * d * 0.2);
 }
 
+/**
+ * An attempt the deadline left less time than this says nothing about TikTok's health when it
+ * times out: a healthy TikTok answers well within a second, but not within a sliver.
+ */
+const SHORT_ATTEMPT_MS = 1000;
+
 function transportError(
   run: OperationRun<unknown>,
   f: TransportFailure,
   budgetHit: boolean,
+  timeoutMs: number,
 ): AttemptFailure {
   const label = run.label;
   if (f.kind === 'tooLarge') {
@@ -121,7 +128,7 @@ function transportError(
       }),
       'timeout',
       undefined,
-      budgetHit,
+      budgetHit && timeoutMs < SHORT_ATTEMPT_MS,
     );
   }
   return new AttemptFailure(
@@ -165,12 +172,15 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
   // when its level is on: at the default `info` level a successful operation builds no log line.
   const debug = levelEnabled(s.logger, 'debug');
   if (debug) logEvent(s, run, 'debug', 'start', { maxAttempts: s.maxAttempts });
+  let lastFailure: AttemptFailure | undefined;
   for (let attempt = 1; ; attempt++) {
     const remaining = run.deadlineAt - (attempt === 1 ? started : Date.now());
     if (remaining < MIN_ATTEMPT_MS) {
-      // No permit taken, nothing sent: neither the breaker nor the budget hears of it.
-      throw finalError(s, run, deadlineFailure(run, attempt), {
-        attempt,
+      // No permit taken, nothing sent: the breaker does not hear of it, and a retry's budget is
+      // given back. After a first attempt, its failure is the operation's error.
+      if (spent > 0) s.guard?.budget?.refund(spent);
+      throw finalError(s, run, lastFailure ?? deadlineFailure(run, attempt), {
+        attempt: lastFailure === undefined ? attempt : attempt - 1,
         started,
         ambiguousSeen,
         reason: 'deadline',
@@ -229,13 +239,14 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
     } catch (err) {
       if (err instanceof AttemptFailure) failure = err;
       else if (err instanceof TransportFailure)
-        failure = transportError(run, err, timeoutMs < s.timeoutMs);
+        failure = transportError(run, err, timeoutMs < s.timeoutMs, timeoutMs);
       else {
         // A bug, not TikTok's answer: free a half-open probe slot before surfacing it.
         if (permit.allowed) breaker?.recordNeutral(permit.probe);
         throw err;
       }
     }
+    lastFailure = failure;
     const error = failure.error;
     if (failure.transport === 'timeout') s.metrics?.timeouts.inc({ operation: run.operation });
     if (permit.allowed && breaker !== undefined) {

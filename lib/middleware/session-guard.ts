@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '../time-limit';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { acceptCorrelationId } from '../correlation';
 import { TikTokAPIError } from '../errors';
@@ -28,8 +29,6 @@ export interface TikTokSessionGuardOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
-/** The longest delay a Node.js timer honours (a longer one fires after 1 ms). */
-const MAX_TIMEOUT_MS = 2_147_483_647;
 
 /**
  * Wraps a session middleware (express-session) so that a session store that does not answer —
@@ -54,9 +53,9 @@ export function tiktokSessionGuard(
     );
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) {
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMER_MS) {
     throw new TypeError(
-      `tiktokSessionGuard option timeoutMs must be an integer from 1 to ${MAX_TIMEOUT_MS}, got ${String(timeoutMs)}`,
+      `tiktokSessionGuard option timeoutMs must be an integer from 1 to ${MAX_TIMER_MS}, got ${String(timeoutMs)}`,
     );
   }
   const logger = options.logger;

@@ -35,7 +35,7 @@ export interface EmulatorWebhookDelivery {
   /** The exact body sent on every attempt. */
   readonly body: string;
   readonly attempts: EmulatorWebhookAttempt[];
-  /** `pending` until a 2xx answer (`delivered`) or the last attempt failed (`failed`). */
+  /** `pending` until a 200 answer (`delivered`) or the last attempt failed (`failed`). */
   status: 'pending' | 'delivered' | 'failed';
   /** Resolves with this delivery once it is delivered or has failed. Never rejects. */
   readonly done: Promise<EmulatorWebhookDelivery>;
@@ -75,7 +75,7 @@ export interface WebhookSenderSettings {
 
 /**
  * Sends signed webhook deliveries the way TikTok does: POST JSON, `TikTok-Signature`, retried
- * with exponential backoff on anything but a 2xx answer. Every delivery is recorded.
+ * with exponential backoff on anything but a 200 answer (as TikTok does). Every delivery is recorded.
  */
 export class WebhookSender {
   readonly deliveries: EmulatorWebhookDelivery[] = [];

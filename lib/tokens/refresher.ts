@@ -171,29 +171,40 @@ export class TokenRefresher {
     for (let attempt = 1; ; attempt++) {
       let failure: unknown;
       let wait = delay;
+      let current: StoredTokenRecord | undefined;
       try {
         if (await this.o.store.compareAndSet(run.openId, expected, next)) {
           return this.done(run, 'success', next);
         }
-        const current = await this.o.store.get(run.openId);
-        if (current === undefined || !sameTokens(current.tokens, next)) {
-          // Our lock expired and another holder wrote meanwhile: its tokens win, ours are dropped.
-          this.log.log(
-            'warn',
-            '[TikTokOAuth] token_refresh - stale write refused, using the stored tokens',
-            this.meta(run),
-          );
-          if (current === undefined) throw noTokensError(run.correlationId);
-          return this.done(run, 'shared', current.tokens);
-        }
-        expected = current.version;
-        wait = 0;
+        current = await this.o.store.get(run.openId);
       } catch (err) {
         // NOTE: every store failure is retried until the lease ends, even one that looks
         // permanent: TikTok has rotated the refresh token, and dropping these tokens ends the
         // grant. Only a stored record that cannot be read stops it (nothing to compare with).
         if (err instanceof UnreadableTokenRecordError) throw err;
         failure = err;
+      }
+      if (failure === undefined) {
+        if (current === undefined) {
+          // Deleted meanwhile (a logout, an authorization.removed): the grant is gone.
+          this.log.log(
+            'info',
+            '[TikTokOAuth] token_refresh - the tokens were deleted while refreshing, the rotated ones are dropped',
+            this.meta(run),
+          );
+          throw noTokensError(run.correlationId);
+        }
+        if (!sameTokens(current.tokens, next)) {
+          // Our lock expired and another holder wrote meanwhile: its tokens win, ours are dropped.
+          this.log.log(
+            'warn',
+            '[TikTokOAuth] token_refresh - stale write refused, using the stored tokens',
+            this.meta(run),
+          );
+          return this.done(run, 'shared', current.tokens);
+        }
+        expected = current.version;
+        wait = 0;
       }
       if (failure !== undefined) {
         const left = writeUntil - Date.now();

@@ -1,4 +1,5 @@
 import { TikTokAPIError, type TikTokErrorCode } from '../errors';
+import { UnreadableTokenRecordError } from './store';
 import type { SafeLogger } from '../logging';
 
 /**
@@ -114,6 +115,8 @@ export function storeError(err: unknown, correlationId: string, log: SafeLogger)
  */
 export function forCaller(err: unknown, correlationId: string): unknown {
   if (!(err instanceof TikTokAPIError) || err.correlationId === correlationId) return err;
+  // Its class is what callers test for (its correlation ID is a fresh one, no caller's anyway).
+  if (err instanceof UnreadableTokenRecordError) return err;
   return new TikTokAPIError({
     code: err.code,
     message: err.message,

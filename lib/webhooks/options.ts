@@ -27,8 +27,9 @@ export interface TikTokWebhookOptions {
    * Called with every verified, first-seen event (unknown events included), awaited up to
    * `handlerTimeoutMs`. If it throws or runs out of time, the answer is 500 and the event is not
    * marked done, so TikTok's retry is processed again. At the timeout `context.signal` is
-   * aborted; until the call ends (or its lease expires, 5 s later) other deliveries of the
-   * event wait, and if it still succeeds the event counts as processed. Default: none.
+   * aborted; until the call ends (or the delivery's lease expires, `handlerTimeoutMs` + 5 s after
+   * it arrived) other deliveries of the event wait, and if it still succeeds the event counts as
+   * processed. Default: none.
    */
   onEvent?:
     | ((event: TikTokWebhookEvent, req: Request, context: TikTokWebhookEventContext) => unknown)

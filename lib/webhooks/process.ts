@@ -209,7 +209,7 @@ export async function processDelivery(
   try {
     if (await isDone(o, key, ids.correlationId)) return 'duplicate';
     try {
-      await processEvent(event, req, o, ids.correlationId, ids.receivedAt);
+      await processEvent(event, req, o, ids, leaseFrom + leaseMs);
     } catch (err) {
       if (err instanceof TikTokAPIError && err.cause instanceof HandlerTimedOut) {
         abandoned = err.cause.settled;
@@ -239,14 +239,19 @@ async function processEvent(
   event: TikTokWebhookEvent,
   req: Request,
   o: ResolvedWebhookOptions,
-  correlationId: string,
-  receivedAt: number,
+  ids: { readonly correlationId: string; readonly receivedAt: number },
+  leaseEndsAt: number,
 ): Promise<void> {
-  if (isAuthorizationRemoved(event)) await applyRemoval(event, o, receivedAt, correlationId);
+  const { correlationId } = ids;
+  if (isAuthorizationRemoved(event)) await applyRemoval(event, o, ids.receivedAt, correlationId);
   const { onEvent } = o;
   if (onEvent === undefined) return;
   try {
-    await runHandler(onEvent, event, req, o.handlerTimeoutMs);
+    // NOTE: within the lease, less its release margin: a slow removal (Redis timing out) must
+    // not leave onEvent running past the lease, beside TikTok's retry.
+    const ms = Math.min(o.handlerTimeoutMs, leaseEndsAt - LEASE_RELEASE_MARGIN_MS - Date.now());
+    if (ms <= 0) throw new Error('no time left for onEvent within the processing lease');
+    await runHandler(onEvent, event, req, ms);
   } catch (err) {
     throw new TikTokAPIError({
       code: 'WEBHOOK_HANDLER_ERROR',

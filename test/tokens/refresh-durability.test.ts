@@ -97,6 +97,24 @@ describe('TikTokTokenManager', () => {
       assert.ok(store.refused > 0, 'the store refused writes meanwhile');
     });
 
+    it('tokens deleted while TikTok refreshes (a logout): INVALID_TOKEN at once, nothing written back', async () => {
+      const h = managerHarness({ lockTtlMs: 3000 });
+      await h.seed(EXPIRED);
+      h.client.onRefresh = async () => {
+        await h.manager.delete(h.openId); // the user logs out meanwhile
+        return makeTokens(h.openId);
+      };
+      const started = Date.now();
+      await rejectsWith(h.manager.getAccessToken(h.openId), 'INVALID_TOKEN');
+      assert.ok(Date.now() - started < 1000, `${Date.now() - started} ms`);
+      assert.equal(await h.store.get(h.openId), undefined);
+      assert.equal(
+        h.logger.events('the tokens were deleted while refreshing, the rotated ones are dropped')
+          .length,
+        1,
+      );
+    });
+
     it('a failed lock release is retried at once, so the next refresh does not wait out the lease', async () => {
       const store = new FlakyTokenStore();
       const h = managerHarness({ store, lockTtlMs: 10_000 });

@@ -288,6 +288,26 @@ describe('tiktokWebhook', () => {
       assert.equal(f.events.length, 1);
     });
 
+    it('onEvent never runs past the lease: a removal that took most of it leaves onEvent no time (500, retried)', async function () {
+      this.timeout(10_000);
+      let ran = 0;
+      const f = await fixture({
+        handlerTimeoutMs: 50, // the lease: 50 ms + 5 s
+        onEvent: () => {
+          ran += 1;
+        },
+      });
+      const record = f.removals.record.bind(f.removals);
+      f.removals.record = async (openId, at) => {
+        await new Promise((r) => setTimeout(r, 4200)); // Redis slow: the lease is nearly over
+        return record(openId, at);
+      };
+      const res = await postWebhook(f.app, webhookBody()).expect(500);
+      assert.equal(field(res.body, 'error', 'code'), 'WEBHOOK_HANDLER_ERROR');
+      assert.equal(ran, 0, 'onEvent was not started without time left in the lease');
+      assert.equal(await f.removals.removedAt(USER), NOW_MS, 'the removal itself was applied');
+    });
+
     it('onEvent that succeeds after its timeout: the event counts as done', async () => {
       let finish: (() => void) | undefined;
       let runs = 0;
