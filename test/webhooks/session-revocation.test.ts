@@ -41,6 +41,40 @@ describe('tiktokSessionRevocation', () => {
     afterEach(() => app.close());
     after(() => tt.close());
 
+    it('user disconnects, logs in again before the delivery lands: the new session and its tokens are kept', async () => {
+      const agent = browser(app.server);
+      assert.equal((await login(agent)).status, 200);
+
+      // The user disconnects in TikTok; the first delivery does not reach the app (deploy, outage,
+      // or just TikTok's queue): TikTok will retry later.
+      tt.setWebhookUrl('http://127.0.0.1:9/webhooks/tiktok');
+      const [delivery] = await tt.removeAuthorization(OPEN_ID, 1);
+      assert.equal(delivery?.status, 'failed');
+
+      // Seconds later the user logs in again (a new grant): new tokens saved, session stamped.
+      await new Promise((r) => setTimeout(r, 1100));
+      assert.equal((await login(agent)).status, 200);
+      const fresh = await app.tokens.get(OPEN_ID);
+      assert.notEqual(fresh, undefined);
+
+      // TikTok's retry of the removal arrives.
+      tt.setWebhookUrl(app.webhookUrl);
+      assert.ok(delivery);
+      const retry = await tt.redeliverWebhook(delivery);
+      assert.equal(retry.status, 'delivered');
+
+      // The package itself says this login is after the removal: the session is kept...
+      const kept = await agent.get('/me').expect(200);
+      assert.equal(field(kept.body, 'user', 'id'), OPEN_ID, 'session kept (login after removal)');
+      // ...so its tokens (a new, valid grant) must be kept as well. docs/webhooks.md: "A login
+      // after the removal works normally."
+      assert.notEqual(
+        await app.tokens.get(OPEN_ID),
+        undefined,
+        'the tokens of the login made after the removal were deleted',
+      );
+    });
+
     it('logs the session out at its next request, deletes the tokens, and a new login works', async () => {
       const agent = browser(app.server);
       const callback = await login(agent);
