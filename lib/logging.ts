@@ -18,10 +18,23 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 let defaultLogger: TikTokLogger | undefined;
 
-/** `TIKTOK_LOG_LEVEL` as the default logger reads it: `silent` keeps `error` and mutes it. */
-function configuredLevel(): { level: string; silent: boolean } {
-  const level = process.env.TIKTOK_LOG_LEVEL ?? 'info';
-  return level === 'silent' ? { level: 'error', silent: true } : { level, silent: false };
+/**
+ * `TIKTOK_LOG_LEVEL` as the default logger reads it, in any case: `silent` keeps `error` and
+ * mutes it. NOTE: a value that is not a level (`warning`, `trace`) is `info`, with the value in
+ * `unknown` for a warning: winston, given an unknown level, would write nothing at all, errors
+ * included.
+ */
+function configuredLevel(): { level: string; silent: boolean; unknown?: string } {
+  const given = process.env.TIKTOK_LOG_LEVEL ?? 'info';
+  const level = given.trim().toLowerCase();
+  if (level === 'silent') return { level: 'error', silent: true };
+  if (NPM_LEVELS[level] !== undefined) return { level, silent: false };
+  // Printable and short: it is quoted in a log line.
+  return {
+    level: 'info',
+    silent: false,
+    unknown: given.replace(/[^\x20-\x7e]/g, '?').slice(0, 32),
+  };
 }
 
 /**
@@ -35,7 +48,7 @@ export function getDefaultLogger(): TikTokLogger {
     // or whose logins only log below the configured level, never loads it.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const winston = require('winston') as typeof Winston;
-    const { level, silent } = configuredLevel();
+    const { level, silent, unknown } = configuredLevel();
     defaultLogger = winston.createLogger({
       level,
       silent,
@@ -45,6 +58,12 @@ export function getDefaultLogger(): TikTokLogger {
       // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
       transports: [new winston.transports.Console()],
     });
+    if (unknown !== undefined) {
+      defaultLogger.warn(
+        `[TikTokOAuth] logger - TIKTOK_LOG_LEVEL is not a level: using info (levels: error, warn, info, http, verbose, debug, silly, silent)`,
+        { given: unknown },
+      );
+    }
   }
   return defaultLogger;
 }

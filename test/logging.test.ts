@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import winston from 'winston';
 import {
@@ -252,6 +254,47 @@ describe('logging', () => {
           );
         }
       }
+    });
+
+    it('reads the level in any case; a value that is not a level is info, never nothing at all', () => {
+      for (const [configured, enabled] of [
+        ['WARN', ['error', 'warn']],
+        [' Debug ', ['error', 'warn', 'info', 'debug']],
+        ['warning', ['error', 'warn', 'info']],
+        ['trace', ['error', 'warn', 'info']],
+      ] as const) {
+        process.env.TIKTOK_LOG_LEVEL = configured;
+        const lazy = new LazyDefaultLogger();
+        const on = ['error', 'warn', 'info', 'debug'].filter((l) => lazy.isLevelEnabled(l));
+        assert.deepEqual(on, enabled, configured);
+      }
+    });
+
+    it('a value that is not a level: the default logger writes error lines and says why once', () => {
+      const script = `
+        const { lazyDefaultLogger, SafeLogger } = require('./lib/logging');
+        new SafeLogger(lazyDefaultLogger()).log('error', '[TikTokOAuth] session - the store failed: answering 503', {});
+      `;
+      const out = execFileSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
+        cwd: join(__dirname, '..'),
+        env: { ...process.env, TIKTOK_LOG_LEVEL: 'warning' },
+        encoding: 'utf8',
+      });
+      const lines = out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.deepEqual(
+        lines.map((l) => [l.level, l.message]),
+        [
+          [
+            'warn',
+            '[TikTokOAuth] logger - TIKTOK_LOG_LEVEL is not a level: using info (levels: error, warn, info, http, verbose, debug, silly, silent)',
+          ],
+          ['error', '[TikTokOAuth] session - the store failed: answering 503'],
+        ],
+      );
+      assert.equal(lines[0]?.given, 'warning');
     });
 
     it('silent: no level is enabled', () => {

@@ -20,12 +20,22 @@ export function currentUser(req: Request): ExampleUser | undefined {
 }
 
 /**
- * Logout and disconnect are POSTs from our own pages. With the `SameSite=Lax` session cookie a
- * cross-site POST arrives without the session anyway; browsers that say so are refused outright.
+ * Logout and disconnect are POSTs from our own pages only. NOTE: the `SameSite=Lax` session
+ * cookie stops cross-site POSTs, but not those from another origin of the same site (a page on
+ * another subdomain): a POST must come from this origin, as the browser says with
+ * `Sec-Fetch-Site` (`same-origin`, or `none` for one the user typed) or, from older browsers,
+ * with `Origin`. A request with neither (curl, a server) is let through: it carries no browser's
+ * cookie unless its sender has it.
  */
-function sameSiteOnly(req: Request, res: Response, next: NextFunction): void {
-  if (req.get('sec-fetch-site') === 'cross-site') {
-    res.status(403).type('text/plain').send('Cross-site request refused');
+function sameOriginOnly(req: Request, res: Response, next: NextFunction): void {
+  const site = req.get('sec-fetch-site');
+  const origin = req.get('origin');
+  const sameOrigin =
+    site !== undefined
+      ? site === 'same-origin' || site === 'none'
+      : origin === undefined || origin === `${req.protocol}://${req.get('host') ?? ''}`;
+  if (!sameOrigin) {
+    res.status(403).type('text/plain').send('Cross-origin request refused');
     return;
   }
   next();
@@ -98,11 +108,11 @@ export function accountRoutes(options: AccountRoutesOptions): Router {
     );
   });
 
-  router.post('/logout', sameSiteOnly, logout('logged-out'));
+  router.post('/logout', sameOriginOnly, logout('logged-out'));
 
   router.post(
     '/disconnect',
-    sameSiteOnly,
+    sameOriginOnly,
     async (req, _res, next) => {
       const user = currentUser(req);
       if (user !== undefined) {

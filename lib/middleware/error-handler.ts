@@ -8,7 +8,8 @@ import { renderErrorPage } from './error-page';
 export interface TikTokErrorHandlerOptions {
   /**
    * When set, a browser (HTML) gets a redirect here with `?error=<code>&correlationId=<id>`
-   * instead of an error page; read it with `getTikTokLoginFailure(req)`. Default: none.
+   * instead of an error page; read it with `getTikTokLoginFailure(req)`. A path such as `/login`
+   * or an absolute URL; anything else is a TypeError when the handler is created. Default: none.
    */
   failureRedirect?: string | undefined;
   /** `Retry-After` seconds for a retryable error that carries none. Default: `5`. */
@@ -45,8 +46,21 @@ function messageFor(error: TikTokAPIError, err: unknown): string {
 const ERROR_PAGE_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-function isFailurePage(req: Request, failureRedirect: string): boolean {
-  const target = new URL(failureRedirect, 'http://placeholder.invalid').pathname;
+/** The path of `failureRedirect` (a path or a URL); a TypeError when it is neither. */
+function failurePagePath(failureRedirect: unknown): string {
+  if (typeof failureRedirect === 'string' && failureRedirect !== '') {
+    try {
+      return new URL(failureRedirect, 'http://placeholder.invalid').pathname;
+    } catch {
+      // refused below
+    }
+  }
+  throw new TypeError(
+    'tiktokErrorHandler option failureRedirect must be a path such as /login, or an absolute URL',
+  );
+}
+
+function isFailurePage(req: Request, target: string): boolean {
   return (
     req.path === target ||
     (req.baseUrl + req.path).replace(/\/+$/, '') === target.replace(/\/+$/, '')
@@ -85,6 +99,9 @@ export function tiktokErrorHandler(options: TikTokErrorHandlerOptions = {}): Err
       'tiktokErrorHandler option defaultRetryAfterSeconds must be a non-negative integer',
     );
   }
+  // NOTE: checked once here: an unparseable value would throw inside every error answer.
+  const failurePage =
+    options.failureRedirect === undefined ? undefined : failurePagePath(options.failureRedirect);
   return function tiktokErrorMiddleware(
     err: unknown,
     req: Request,
@@ -119,7 +136,8 @@ export function tiktokErrorHandler(options: TikTokErrorHandlerOptions = {}): Err
       wants === 'html' &&
       options.failureRedirect !== undefined &&
       error.statusCode !== 405 &&
-      !isFailurePage(req, options.failureRedirect)
+      failurePage !== undefined &&
+      !isFailurePage(req, failurePage)
     ) {
       res.redirect(302, withQuery(options.failureRedirect, error.code, correlationId));
       return;

@@ -25,17 +25,32 @@ export interface ErrorPageInput {
   correlationId: string;
 }
 
+/**
+ * The page's title and heading. NOTE: `SERVICE_UNAVAILABLE` is also what `tiktokSessionGuard`
+ * answers on any page while the session store is down, not only at login: its page does not say
+ * the login failed.
+ */
+function headings(code: string, status: number): { title: string; heading: string } {
+  return code === 'SERVICE_UNAVAILABLE'
+    ? {
+        title: `Temporarily unavailable (${status})`,
+        heading: 'This page is temporarily unavailable',
+      }
+    : { title: `Login problem (${status})`, heading: 'We could not log you in with TikTok' };
+}
+
 /** A small, self-contained error page: every value escaped, no scripts, no external assets. */
 export function renderErrorPage(input: ErrorPageInput): string {
   const message = escapeHtml(truncateText(input.message, 500));
+  const { title, heading } = headings(input.code, input.status);
   return [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     '<meta name="robots" content="noindex">',
-    `<title>Login problem (${input.status})</title></head>`,
+    `<title>${escapeHtml(title)}</title></head>`,
     '<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem">',
-    '<h1>We could not log you in with TikTok</h1>',
+    `<h1>${escapeHtml(heading)}</h1>`,
     `<p id="message">${message}</p>`,
     `<p>Error <code id="code">${escapeHtml(input.code)}</code>, reference <code id="correlation-id">${escapeHtml(input.correlationId)}</code></p>`,
     '</body></html>',

@@ -89,9 +89,18 @@ export class RedisRemovalList implements TikTokRemovalList {
   }
 
   async removedAt(openId: string): Promise<number | undefined> {
-    const reply = await withinTimeout(this.client.get(this.key(openId)), this.commandTimeoutMs);
-    if (typeof reply !== 'string' || !/^\d{1,16}$/.test(reply)) return undefined;
-    return Number(reply);
+    const reply: unknown = await withinTimeout(
+      this.client.get(this.key(openId)),
+      this.commandTimeoutMs,
+    );
+    if (reply === null || reply === undefined) return undefined;
+    // A client with a Buffer type mapping answers Buffers.
+    const text = Buffer.isBuffer(reply) ? reply.toString('utf8') : reply;
+    if (typeof text === 'string' && /^\d{1,16}$/.test(text)) return Number(text);
+    // NOTE: never read as "no removal": the session revocation would let the session through.
+    throw new Error(
+      `RedisRemovalList: the key ${this.key(openId)} holds something that is not a removal time (another writer under the prefix?)`,
+    );
   }
 
   /** The Redis key of a user's entry (hashed: keys stay short and free of odd characters). */

@@ -161,12 +161,24 @@ export function describeExampleApp(mode: 'memory' | 'redis'): void {
         );
       });
 
-      it('a cross-site POST /logout is refused (Sec-Fetch-Site: cross-site)', async () => {
+      it('POST /logout and /disconnect from another origin are refused, same-site ones too', async () => {
         const agent = fx.browser();
         await fx.login(agent);
-        const res = await agent.post('/logout').set('Sec-Fetch-Site', 'cross-site');
-        assert.equal(res.status, 403);
-        assert.equal((await agent.get('/profile')).status, 200);
+        const refused: [string, Record<string, string>][] = [
+          ['/logout', { 'Sec-Fetch-Site': 'cross-site' }],
+          ['/logout', { 'Sec-Fetch-Site': 'same-site', Origin: 'https://other.app.test' }],
+          ['/disconnect', { 'Sec-Fetch-Site': 'same-site' }],
+          ['/disconnect', { Origin: 'https://evil.example' }],
+        ];
+        for (const [path, headers] of refused) {
+          const res = await agent.post(path).set(headers);
+          assert.equal(res.status, 403, `${path} ${JSON.stringify(headers)}`);
+        }
+        assert.equal((await agent.get('/profile')).status, 200, 'still logged in');
+        // From the app's own pages: the browser says same-origin.
+        const own = await agent.post('/logout').set('Sec-Fetch-Site', 'same-origin');
+        assert.equal(own.status, 303);
+        assert.equal((await agent.get('/profile')).status, 401);
       });
 
       it('cancelled on TikTok → /login-failed with the reason and the correlation ID', async () => {

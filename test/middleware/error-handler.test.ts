@@ -94,6 +94,34 @@ describe('tiktokErrorHandler', () => {
       assert.ok(!res.text.includes('<script') && !res.text.includes('secret cause'));
     });
 
+    it('a login failure is titled as one; SERVICE_UNAVAILABLE (any page, the session store down) is not', async () => {
+      const page = async (code: TikTokAPIError['code']): Promise<string> =>
+        (
+          await request(server(appFailingWith(() => tiktok(code))))
+            .get('/fail')
+            .set('Accept', 'text/html')
+        ).text;
+      const login = await page('API_ERROR');
+      assert.ok(login.includes('<title>Login problem (502)</title>'));
+      assert.ok(login.includes('<h1>We could not log you in with TikTok</h1>'));
+      const outage = await page('SERVICE_UNAVAILABLE');
+      assert.ok(outage.includes('<title>Temporarily unavailable (503)</title>'), outage);
+      assert.ok(outage.includes('<h1>This page is temporarily unavailable</h1>'));
+      assert.ok(!outage.includes('log you in'));
+    });
+
+    it('refuses a failureRedirect that is no path or URL when it is created, not at each error', () => {
+      for (const bad of ['https://exa mple.com/login', '', 42]) {
+        assert.throws(() => tiktokErrorHandler({ failureRedirect: bad as string }), {
+          name: 'TypeError',
+          message: /failureRedirect must be a path such as \/login, or an absolute URL/,
+        });
+      }
+      assert.doesNotThrow(() =>
+        tiktokErrorHandler({ failureRedirect: 'https://app.example/login' }),
+      );
+    });
+
     it('with failureRedirect: a browser is redirected with ?error=&correlationId=', async () => {
       const s = server(
         appFailingWith(() => tiktok('ACCESS_DENIED'), { failureRedirect: '/login?x=1#top' }),

@@ -36,10 +36,10 @@ describe('RedisRemovalList', function () {
     assert.equal(await b.removedAt('u2'), 7000);
   });
 
-  it('a value that is not a time reads as no removal', async () => {
+  it('a value that is not a time is an error, never "no removal" (the revocation answers 503)', async () => {
     const list = new RedisRemovalList({ client: redis, prefix });
     await redis.set(list.key('u3'), 'garbage');
-    assert.equal(await list.removedAt('u3'), undefined);
+    await assert.rejects(list.removedAt('u3'), /holds something that is not a removal time/);
   });
 
   it('requires a client', () => {

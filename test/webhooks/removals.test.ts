@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { MemoryRemovalList } from '../../lib';
+import { MemoryRemovalList, RedisRemovalList } from '../../lib';
 
 describe('MemoryRemovalList', () => {
   it('keeps the latest removal time: an older delivery never lowers it', async () => {
@@ -43,5 +43,27 @@ describe('MemoryRemovalList', () => {
       () => new MemoryRemovalList({ maxEntries: 0 }),
       /maxEntries must be a positive integer/,
     );
+  });
+});
+
+describe('RedisRemovalList', () => {
+  /** A removal list over a client whose GET answers `reply`. */
+  const answering = (reply: unknown) =>
+    new RedisRemovalList({
+      client: { get: () => Promise.resolve(reply), eval: () => Promise.resolve(null) },
+    });
+
+  it('reads a Buffer reply (a client with a Buffer type mapping) as the time', async () => {
+    assert.equal(await answering(Buffer.from('1760000000999')).removedAt('u'), 1760000000999);
+    assert.equal(await answering(null).removedAt('u'), undefined);
+  });
+
+  it('a reply that is not a time is an error, never "no removal" (the session would get through)', async () => {
+    for (const reply of ['garbage', 12, ['1'], Buffer.from('x')]) {
+      await assert.rejects(
+        answering(reply).removedAt('u'),
+        /holds something that is not a removal time/,
+      );
+    }
   });
 });
