@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { getDefaultLogger, type TikTokLogger } from '../logging';
+import { lazyDefaultLogger, type TikTokLogger } from '../logging';
 import type { TikTokMetrics } from '../metrics';
 import { MemoryClaimStore, type TikTokStateClaimStore } from '../state/claims';
 import type { TikTokTokenManager } from '../tokens';
@@ -105,7 +105,7 @@ export function resolveWebhookOptions(options: TikTokWebhookOptions = {}): Resol
     removals: optionalFunction(o.removals, 'removals', 'record'),
     claimStore,
     dedupeTtlMs: positiveInt(o.dedupeTtlMs, 'dedupeTtlMs', 73 * 3600 * 1000),
-    logger: o.logger ?? getDefaultLogger(),
+    logger: o.logger ?? lazyDefaultLogger(),
     metrics: o.metrics,
     now: optionalFunction(o.now, 'now') ?? Date.now,
   };

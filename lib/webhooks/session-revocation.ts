@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { acceptCorrelationId } from '../correlation';
 import { TikTokAPIError } from '../errors';
-import { getDefaultLogger, SafeLogger, type TikTokLogger } from '../logging';
+import { lazyDefaultLogger, SafeLogger, type TikTokLogger } from '../logging';
 import { sessionOf, type SessionLike } from '../state/session';
 import { readLoginStamp, writeLoginStamp } from './login-stamp';
 import type { TikTokRemovalList } from './removals';
@@ -81,7 +81,7 @@ export function tiktokSessionRevocation(options: TikTokSessionRevocationOptions)
   if (openIdOf !== undefined && typeof openIdOf !== 'function') {
     throw new TypeError('tiktokSessionRevocation option openIdOf must be a function');
   }
-  const log = new SafeLogger(options.logger ?? getDefaultLogger());
+  const log = new SafeLogger(options.logger ?? lazyDefaultLogger());
   return function tiktokSessionRevocationHandler(
     req: Request,
     _res: Response,

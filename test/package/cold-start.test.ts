@@ -68,6 +68,14 @@ describe('package: cold start (what importing the package loads)', function () {
     });
   });
 
+  it('the webhook and session-revocation middleware without a logger load winston only to write', async () => {
+    const seen = await fresh(`
+      pkg.tiktokWebhook({ clientSecret: 's' });
+      pkg.tiktokSessionRevocation({ removals: new pkg.MemoryRemovalList() });
+      console.log(JSON.stringify({ afterCreate: loaded('winston') }));`);
+    assert.deepEqual(seen, { afterCreate: false });
+  });
+
   it('createTikTokMetrics() loads prom-client; the first TikTok call loads no HTTP client package', async () => {
     const seen = await fresh(`
       const before = loaded('prom-client');
