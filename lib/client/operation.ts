@@ -74,13 +74,12 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  */
 export const MIN_ATTEMPT_MS = 50;
 
-/** The deadline left no time for an attempt: nothing is sent. */
-function deadlineFailure(run: OperationRun<unknown>, attempt: number): AttemptFailure {
-  const what = attempt === 1 ? 'before TikTok could be called' : 'before the next attempt';
+/** The deadline left no time for a first attempt: nothing is sent. */
+function deadlineFailure(run: OperationRun<unknown>): AttemptFailure {
   return new AttemptFailure(
     new TikTokAPIError({
       code: 'TIMEOUT_ERROR',
-      message: `${run.label} failed: the operation deadline ran out ${what}. Try again shortly.`,
+      message: `${run.label} failed: the operation deadline ran out before TikTok could be called. Try again shortly.`,
       correlationId: run.correlationId,
     }),
   );
@@ -179,7 +178,7 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
       // No permit taken, nothing sent: the breaker does not hear of it, and a retry's budget is
       // given back. After a first attempt, its failure is the operation's error.
       if (spent > 0) s.guard?.budget?.refund(spent);
-      throw finalError(s, run, lastFailure ?? deadlineFailure(run, attempt), {
+      throw finalError(s, run, lastFailure ?? deadlineFailure(run), {
         attempt: lastFailure === undefined ? attempt : attempt - 1,
         started,
         ambiguousSeen,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { TikTokAPIError } from '../../lib';
+import { TikTokAPIError, type TikTokClient } from '../../lib';
 import { authorize, useEmulator } from '../support/emulator';
 import { rejection } from '../support/assertions';
 import { countingFetch, losingFetch } from '../support/fetch-wrappers';
@@ -209,30 +209,28 @@ describe('TikTokClient', () => {
   describe('#refreshAccessToken', () => {
     const h = useEmulator();
 
-    it('the lost attempt rotated the token: the retry is refused and the error says why', async () => {
-      const client = h.client({ timeoutMs: 150, fetch: losingFetch(1) });
-      const { refresh_token } = h.tt.issueTokens(h.tt.users[0]!.openId);
-      const err = await rejection(client.refreshAccessToken(refresh_token));
-      assert.equal(err.code, 'INVALID_TOKEN');
-      assert.match(
-        err.message,
-        /^Token refresh failed: TikTok refused the retry with invalid_grant\. The earlier attempt that got no answer may have rotated the refresh token/,
-      );
-      assert.equal(h.tt.count('token', { grantType: 'refresh_token' }), 2);
-    });
-
-    it('reset mid-response: TikTok rotated the token, the retry is refused and the error says why', async () => {
-      const client = h.client();
-      const { refresh_token } = h.tt.issueTokens(h.tt.users[0]!.openId);
-      h.tt.inject('token', { reset: 'mid-body' });
-      const err = await rejection(client.refreshAccessToken(refresh_token));
-      assert.equal(err.code, 'INVALID_TOKEN');
-      assert.match(
-        err.message,
-        /^Token refresh failed: TikTok refused the retry with invalid_grant\. The earlier attempt that got no answer may have rotated the refresh token/,
-      );
-      assert.equal(h.tt.count('token', { grantType: 'refresh_token' }), 2);
-    });
+    const lostAnswers: [string, () => TikTokClient, boolean][] = [
+      [
+        'the lost attempt rotated the token',
+        () => h.client({ timeoutMs: 150, fetch: losingFetch(1) }),
+        false,
+      ],
+      ['reset mid-response: TikTok rotated the token', () => h.client(), true],
+    ];
+    for (const [name, makeClient, resetMidBody] of lostAnswers) {
+      it(`${name}: the retry is refused and the error says why`, async () => {
+        const client = makeClient();
+        const { refresh_token } = h.tt.issueTokens(h.tt.users[0]!.openId);
+        if (resetMidBody) h.tt.inject('token', { reset: 'mid-body' });
+        const err = await rejection(client.refreshAccessToken(refresh_token));
+        assert.equal(err.code, 'INVALID_TOKEN');
+        assert.match(
+          err.message,
+          /^Token refresh failed: TikTok refused the retry with invalid_grant\. The earlier attempt that got no answer may have rotated the refresh token/,
+        );
+        assert.equal(h.tt.count('token', { grantType: 'refresh_token' }), 2);
+      });
+    }
 
     it('hangs every time with maxAttempts 5 → only one retry (2 attempts)', async () => {
       const client = h.client({ timeoutMs: 100, maxAttempts: 5 });

@@ -3,6 +3,16 @@ import { TikTokAPIError } from '../../lib';
 import { makeTokens } from '../support/token-fixtures';
 import { apiError, EXPIRED, managerHarness, rejectsWith } from '../support/token-harness';
 
+/** The VALIDATION_ERROR the client raises when TikTok refuses a revoke with `tiktokError`. */
+function refusedWith(tiktokError: { error: string; description?: string }): TikTokAPIError {
+  return new TikTokAPIError({
+    code: 'VALIDATION_ERROR',
+    message: 'Revoke failed',
+    correlationId: 'tiktok-0-scripted',
+    tiktokError,
+  });
+}
+
 describe('TikTokTokenManager', () => {
   describe('#revoke', () => {
     it('revokes the current access token at TikTok, then deletes locally', async () => {
@@ -40,12 +50,7 @@ describe('TikTokTokenManager', () => {
       await h.seed();
       h.client.onRevoke = () =>
         Promise.reject(
-          new TikTokAPIError({
-            code: 'VALIDATION_ERROR',
-            message: 'Revoke failed',
-            correlationId: 'tiktok-0-scripted',
-            tiktokError: { error: 'invalid_request', description: 'Access token is invalid.' },
-          }),
+          refusedWith({ error: 'invalid_request', description: 'Access token is invalid.' }),
         );
       await h.manager.revoke(h.openId);
       assert.equal(await h.store.get(h.openId), undefined);
@@ -56,15 +61,7 @@ describe('TikTokTokenManager', () => {
     it('any other VALIDATION_ERROR (not invalid_request from TikTok) is rethrown after the local delete', async () => {
       const h = managerHarness();
       await h.seed();
-      h.client.onRevoke = () =>
-        Promise.reject(
-          new TikTokAPIError({
-            code: 'VALIDATION_ERROR',
-            message: 'Revoke failed',
-            correlationId: 'tiktok-0-scripted',
-            tiktokError: { error: 'invalid_params' },
-          }),
-        );
+      h.client.onRevoke = () => Promise.reject(refusedWith({ error: 'invalid_params' }));
       await rejectsWith(h.manager.revoke(h.openId), 'VALIDATION_ERROR');
       h.client.onRevoke = () => Promise.reject(apiError('VALIDATION_ERROR')); // the client's own
       await h.seed();
