@@ -7,7 +7,10 @@ export type TikTokOperation =
 
 /** Instruments fed by TikTokClient and TikTokTokenManager when passed as the `metrics` option. */
 export interface TikTokMetrics {
-  /** `tiktok_oauth_requests_total{operation,outcome}`: outcome is `success` or an error code. */
+  /**
+   * `tiktok_oauth_requests_total{operation,outcome}`: outcome is `success` or an error code. An
+   * operation failed by a `clientKey`/`clientSecret` function, before any TikTok call, counts too.
+   */
   readonly requests: Counter<'operation' | 'outcome'>;
   /** `tiktok_oauth_request_duration_seconds{operation}`: whole operation, retries included. */
   readonly duration: Histogram<'operation'>;
@@ -17,7 +20,10 @@ export interface TikTokMetrics {
   readonly timeouts: Counter<'operation'>;
   /** `tiktok_oauth_token_refresh_total{outcome}`: token-manager refreshes. */
   readonly tokenRefresh: Counter<'outcome'>;
-  /** `tiktok_oauth_circuit_state{endpoint}`: 0 closed, 1 half-open, 2 open. */
+  /**
+   * `tiktok_oauth_circuit_state{endpoint}`: 0 closed, 1 half-open, 2 open; with several clients
+   * sharing these instruments, the most open of their breakers.
+   */
   readonly circuitState?: Gauge<'endpoint'>;
   /** `tiktok_oauth_circuit_transitions_total{endpoint,state}`: breaker state changes. */
   readonly circuitTransitions?: Counter<'endpoint' | 'state'>;

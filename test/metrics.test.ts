@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, Registry, register } from 'prom-client';
 import { createTikTokMetrics, TikTokAPIError, TikTokClient } from '../lib';
 import { CaptureLogger } from './support/capture-logger';
 import { fakeFetch, hang, json, text } from './support/fake-fetch';
+import { metricValue } from './support/metric-values';
 
 const NAMES = [
   'tiktok_oauth_requests_total',
@@ -169,6 +170,100 @@ describe('metrics', () => {
       ]) {
         assert.equal(all.includes(secret), false, secret);
       }
+    });
+  });
+  describe('tiktok_oauth_circuit_state with several clients sharing the instruments', () => {
+    const base = {
+      clientKey: 'key',
+      clientSecret: 'CANARY-SECRET-gauge',
+      redirectUri: 'https://app.example/cb',
+      tokenURL: 'https://tiktok.test/v2/oauth/token/',
+      retryBaseDelayMs: 1,
+      maxAttempts: 1,
+      retryBudget: false as const,
+      circuitBreaker: { minimumRequests: 2, failureRatio: 0.5, openMs: 60_000 },
+      logger: new CaptureLogger(),
+    };
+
+    /** A client whose token circuit is open (two 503s), answering `then` afterwards. */
+    async function openTokenCircuit(
+      metrics: ReturnType<typeof createTikTokMetrics>,
+      openMs: number,
+      ...then: Response[]
+    ): Promise<TikTokClient> {
+      const client = new TikTokClient({
+        ...base,
+        circuitBreaker: { ...base.circuitBreaker, openMs },
+        metrics,
+        fetch: fakeFetch(text(503, ''), text(503, ''), ...then).fetch,
+      });
+      for (let i = 0; i < 2; i++) {
+        await assert.rejects(client.refreshAccessToken('rft.gauge-refresh'), { code: 'API_ERROR' });
+      }
+      await assert.rejects(client.refreshAccessToken('rft.gauge-refresh'), {
+        code: 'CIRCUIT_OPEN',
+      });
+      return client;
+    }
+
+    it('a client created later does not report "closed" over an open circuit of another', async () => {
+      const metrics = createTikTokMetrics(new Registry());
+      const a = await openTokenCircuit(metrics, 60_000);
+      const gauge = metrics.circuitState;
+      assert.equal(await metricValue(gauge, { endpoint: 'token' }), 2);
+      new TikTokClient({ ...base, metrics, fetch: fakeFetch().fetch });
+      // Client a still fails fast: the gauge must still say so.
+      await assert.rejects(a.refreshAccessToken('rft.gauge-refresh'), { code: 'CIRCUIT_OPEN' });
+      assert.equal(await metricValue(gauge, { endpoint: 'token' }), 2);
+      assert.equal(await metricValue(gauge, { endpoint: 'user_info' }), 0);
+    });
+
+    it('is the most open of the breakers: one closing leaves another one open showing', async () => {
+      const metrics = createTikTokMetrics(new Registry());
+      const gauge = metrics.circuitState;
+      const a = await openTokenCircuit(metrics, 60_000);
+      const b = await openTokenCircuit(metrics, 20, json(200, TOKENS));
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      // b's probe succeeds and closes b's circuit; a's is still open.
+      await b.refreshAccessToken('rft.gauge-refresh');
+      await assert.rejects(a.refreshAccessToken('rft.gauge-refresh'), { code: 'CIRCUIT_OPEN' });
+      assert.equal(await metricValue(gauge, { endpoint: 'token' }), 2);
+      // Every breaker closed: 0 again.
+      const fresh = createTikTokMetrics(new Registry());
+      const c = await openTokenCircuit(fresh, 20, json(200, TOKENS));
+      assert.equal(await metricValue(fresh.circuitState, { endpoint: 'token' }), 2);
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      await c.refreshAccessToken('rft.gauge-refresh');
+      assert.equal(await metricValue(fresh.circuitState, { endpoint: 'token' }), 0);
+    });
+  });
+
+  describe('an operation whose clientSecret function fails', () => {
+    it('is counted in requests_total and the duration histogram with its error code', async () => {
+      const registry = new Registry();
+      const metrics = createTikTokMetrics(registry);
+      const tiktok = fakeFetch(json(200, TOKENS));
+      const client = new TikTokClient({
+        clientKey: 'key',
+        clientSecret: () => Promise.reject(new Error('the vault is down')),
+        redirectUri: 'https://app.example/cb',
+        tokenURL: 'https://tiktok.test/v2/oauth/token/',
+        logger: new CaptureLogger(),
+        metrics,
+        fetch: tiktok.fetch,
+      });
+      await assert.rejects(client.refreshAccessToken('rft.vault-down'), {
+        code: 'SERVICE_UNAVAILABLE',
+      });
+      assert.equal(tiktok.calls.length, 0);
+      assert.deepEqual(await samples(registry, 'tiktok_oauth_requests_total'), [
+        'tiktok_oauth_requests_total{operation="refresh",outcome="SERVICE_UNAVAILABLE"} 1',
+      ]);
+      const lines = await samples(registry, 'tiktok_oauth_request_duration_seconds');
+      assert.ok(
+        lines.includes('tiktok_oauth_request_duration_seconds_count{operation="refresh"} 1'),
+        lines.join('\n'),
+      );
     });
   });
 });

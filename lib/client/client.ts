@@ -794,7 +794,8 @@ export class TikTokClient {
   }
 
   /**
-   * Key and secret for a request (only the key for `authorize`); a failure is logged once here.
+   * Key and secret for a request (only the key for `authorize`); a failure is logged once here
+   * and, for a TikTok operation, counted in `requests` and `duration` with its error code.
    * NOTE: static credentials come back as they are, not as a promise: every login start and code
    * exchange asks for them, and only credential functions need to wait.
    */
@@ -823,6 +824,7 @@ export class TikTokClient {
                 correlationId: id(),
               }),
           );
+    const started = Date.now();
     return bounded.catch((err: unknown) => {
       if (err instanceof TikTokAPIError) {
         new SafeLogger(this.logger, this.scrubberFor()).log(
@@ -830,6 +832,13 @@ export class TikTokClient {
           `[TikTokOAuth] ${operation} - failure`,
           { correlationId: err.correlationId, errorCode: err.code, reason: err.message },
         );
+        // The operation failed without a TikTok call: counted and timed as one that failed
+        // after its attempts, so that a secret manager that is down shows in the operation
+        // metrics (a login start, 'authorize', is not a TikTok operation: logins_total has it).
+        if (operation !== 'authorize') {
+          this.metrics?.requests.inc({ operation, outcome: err.code });
+          this.metrics?.duration.observe({ operation }, Math.max(0, Date.now() - started) / 1000);
+        }
       }
       throw err;
     });

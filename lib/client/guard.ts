@@ -1,5 +1,6 @@
 import { TikTokAPIError } from '../errors';
 import type { SafeLogger } from '../logging';
+import type { Gauge } from 'prom-client';
 import type { TikTokMetrics } from '../metrics';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker';
 import type { AttemptFailure } from './interpret';
@@ -50,8 +51,49 @@ const ENDPOINTS: readonly TikTokEndpoint[] = ['token', 'revoke', 'user_info'];
 const STATE_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 
 /**
+ * The breakers that are not closed, per circuit-state gauge and endpoint. Several clients (a
+ * strategy's and another, or one per tenant) may share one set of instruments: the gauge shows
+ * the most open of their breakers, so that one client closing its circuit, or a new client
+ * starting closed, does not hide another's open circuit.
+ * NOTE: weak references: a client dropped while its circuit is open stops counting once it is
+ * garbage-collected (at the next transition of a breaker sharing the gauge).
+ */
+const notClosed = new WeakMap<Gauge<'endpoint'>, Map<string, Set<WeakRef<CircuitBreaker>>>>();
+
+/** Sets `gauge{endpoint}` to the most open state of the breakers sharing it. */
+function publishState(gauge: Gauge<'endpoint'>, endpoint: string, changed?: CircuitBreaker): void {
+  let byEndpoint = notClosed.get(gauge);
+  if (byEndpoint === undefined) {
+    byEndpoint = new Map();
+    notClosed.set(gauge, byEndpoint);
+  }
+  let refs = byEndpoint.get(endpoint);
+  if (refs === undefined) {
+    refs = new Set();
+    byEndpoint.set(endpoint, refs);
+  }
+  let worst: number = STATE_VALUE.closed;
+  let known = false;
+  for (const ref of refs) {
+    const breaker = ref.deref();
+    if (breaker === undefined || breaker.state === 'closed') {
+      refs.delete(ref);
+      continue;
+    }
+    if (breaker === changed) known = true;
+    worst = Math.max(worst, STATE_VALUE[breaker.state]);
+  }
+  if (changed !== undefined && !known && changed.state !== 'closed') {
+    refs.add(new WeakRef(changed));
+    worst = Math.max(worst, STATE_VALUE[changed.state]);
+  }
+  gauge.set({ endpoint }, worst);
+}
+
+/**
  * One breaker per endpoint and one retry budget per client. Transitions are logged (warn when
- * opening, info otherwise) and exported as metrics.
+ * opening, info otherwise) and exported as metrics: `tiktok_oauth_circuit_state{endpoint}` is the
+ * most open state of the breakers of every client sharing the instruments.
  */
 export function createGuards(
   options: {
@@ -64,23 +106,29 @@ export function createGuards(
   const budget = options.retryBudget === false ? undefined : new RetryBudget(options.retryBudget);
   const breakers = new Map<TikTokEndpoint, CircuitBreaker>();
   const breakerOptions = options.circuitBreaker;
-  const onTransition = (state: CircuitState, endpoint: string): void => {
+  const gauge = metrics?.circuitState;
+  const onTransition = (breaker: CircuitBreaker, state: CircuitState): void => {
+    const endpoint = breaker.endpoint;
     // NOTE: the meta key is `circuitState`: `state` is redacted (the OAuth state is a secret) and
     // would log as "[REDACTED]".
     logger.log(state === 'open' ? 'warn' : 'info', `[TikTokOAuth] circuit - ${state}`, {
       endpoint,
       circuitState: state,
     });
-    metrics?.circuitState?.set({ endpoint }, STATE_VALUE[state]);
+    if (gauge !== undefined) publishState(gauge, endpoint, breaker);
     metrics?.circuitTransitions?.inc({ endpoint, state });
   };
   // The breakers are made here, with the client, so that a bad `circuitBreaker` option is a
   // TypeError at construction rather than at the first call to each endpoint.
   if (breakerOptions !== false) {
     for (const endpoint of ENDPOINTS) {
-      breakers.set(endpoint, new CircuitBreaker(endpoint, breakerOptions, onTransition));
-      // The gauge reads "closed" from the start, not "no data" until a first transition.
-      metrics?.circuitState?.set({ endpoint }, STATE_VALUE.closed);
+      const breaker: CircuitBreaker = new CircuitBreaker(endpoint, breakerOptions, (state) => {
+        onTransition(breaker, state);
+      });
+      breakers.set(endpoint, breaker);
+      // The gauge has a value from the start ("closed" unless another client's circuit is not),
+      // not "no data" until a first transition.
+      if (gauge !== undefined) publishState(gauge, endpoint);
     }
   }
   // NOTE: one CallGuard object per endpoint, made once: every operation asks for one (hot path).
