@@ -14,16 +14,17 @@ import {
 // Your user store; here, a Map.
 const users = new Map<string, { tiktokId: string; name: string }>();
 
-passport.serializeUser((user, done) => done(null, user));
-passport.deserializeUser((user: Express.User, done) => done(null, user));
-
 /**
  * The app, not listening. TikTok's settings come from TIKTOK_CLIENT_KEY, TIKTOK_CLIENT_SECRET
  * and TIKTOK_REDIRECT_URI (e.g. https://example.com/auth/tiktok/callback); `tiktok` overrides
  * them (tests point it at the emulator).
  */
 export function createApp(tiktok: TikTokStrategyOptions = {}): express.Express {
-  passport.use(
+  // A Passport of its own: two apps in one process (a test suite) never share a strategy.
+  const auth = new passport.Passport();
+  auth.serializeUser((user, done) => done(null, user));
+  auth.deserializeUser((user: Express.User, done) => done(null, user));
+  auth.use(
     new TikTokStrategy(
       { scope: ['user.info.basic', 'user.info.profile'], ...tiktok },
       async (_accessToken, _refreshToken, profile) => {
@@ -53,15 +54,15 @@ export function createApp(tiktok: TikTokStrategyOptions = {}): express.Express {
       cookie: { sameSite: 'lax', secure: process.env.NODE_ENV === 'production', httpOnly: true },
     }),
   );
-  app.use(passport.session());
+  app.use(auth.session());
 
   app.get('/', (req, res) => {
     res.send(req.user ? 'You are logged in with TikTok' : '<a href="/auth/tiktok">Log in</a>');
   });
-  app.get('/auth/tiktok', passport.authenticate('tiktok')); // `?returnTo=/path` is honoured
+  app.get('/auth/tiktok', auth.authenticate('tiktok')); // `?returnTo=/path` is honoured
   app.get(
     '/auth/tiktok/callback',
-    passport.authenticate('tiktok', { failureRedirect: '/login' }),
+    auth.authenticate('tiktok', { failureRedirect: '/login' }),
     tiktokReturnTo(), // redirects to the validated returnTo, else '/'
   );
   app.get('/login', (req, res) => {

@@ -92,6 +92,29 @@ describe('example/minimal.ts', () => {
       assert.match(prod, /;\s*Secure/i);
     });
 
+    it('two apps in one process keep their own strategy (a suite builds one per test)', async () => {
+      const options = {
+        clientKey: tt.clientKey,
+        clientSecret: tt.clientSecret,
+        callbackURL: CALLBACK_URL,
+        ...tt.endpoints,
+      };
+      const basic = createApp({ ...options, scope: ['user.info.basic'] });
+      const other = createApp({ ...options, scope: ['user.info.basic', 'user.info.stats'] });
+      const scopeOf = async (app: ReturnType<typeof createApp>): Promise<string | null> => {
+        const start = await request(app).get('/auth/tiktok').expect(302);
+        return new URL(String(start.headers.location)).searchParams.get('scope');
+      };
+      assert.equal(await scopeOf(basic), 'user.info.basic');
+      assert.equal(await scopeOf(other), 'user.info.basic,user.info.stats');
+      // And the first one still logs in, through its own strategy and session.
+      const browser = request.agent(basic);
+      const start = await browser.get('/auth/tiktok').expect(302);
+      const callback = await consent(new URL(String(start.headers.location)));
+      await browser.get(callback).expect(302).expect('Location', '/');
+      assert.equal((await browser.get('/').expect(200)).text, 'You are logged in with TikTok');
+    });
+
     it('refuses to start in production without SESSION_SECRET (a known secret forges sessions)', () => {
       for (const unset of [undefined, '']) {
         withEnv({ NODE_ENV: 'production', SESSION_SECRET: unset }, () => {
