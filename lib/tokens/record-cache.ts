@@ -36,12 +36,16 @@ function positiveInteger(value: unknown, option: string, fallback: number): numb
  *
  * NOTE: this keeps decrypted tokens in the process's memory, served for up to `ttlMs` after a
  * read (never past the access token's expiry), for at most `maxEntries` users; an expired entry
- * goes at that user's next read, or when a record is decoded while it is among the oldest. Encryption at rest
+ * goes at that user's next read, or when a record is decoded while it is among the oldest. An
+ * entry also goes when a read finds its record deleted (e.g. by another instance's logout) or
+ * unreadable, and a read in flight while this process writes or deletes caches nothing. Encryption at rest
  * protects Redis, its replicas, dumps and backups, none of which sees this cache; whoever can
  * read this process's memory also holds the encryption key. `recordCache: false` turns it off.
  */
 export class TokenRecordCache {
   private readonly entries = new Map<string, Entry>();
+  /** Bumped by every forget(): a read begun before a write or delete of this process caches nothing. */
+  private writes = 0;
   private readonly maxEntries: number;
   private readonly ttlMs: number;
 
@@ -79,8 +83,21 @@ export class TokenRecordCache {
     return { ...entry.tokens };
   }
 
-  /** Keeps a copy of `tokens`, decoded from `version` and `data`. */
-  set(key: string, version: string, data: string, tokens: TikTokTokens): void {
+  /** Taken before a read's `HMGET`, passed to {@link set} with what that read decoded. */
+  mark(): number {
+    return this.writes;
+  }
+
+  /**
+   * Keeps a copy of `tokens`, decoded from `version` and `data`. With the `mark` of the read that
+   * decoded them: nothing is kept when this process wrote or deleted any record since (the read
+   * may have fetched the record just before it was deleted, and would put it back).
+   */
+  set(key: string, version: string, data: string, tokens: TikTokTokens, mark?: number): void {
+    if (mark !== undefined && mark !== this.writes) {
+      this.entries.delete(key);
+      return;
+    }
     const now = this.now();
     const until = Math.min(now + this.ttlMs, tokens.expires_at);
     this.entries.delete(key);
@@ -98,8 +115,14 @@ export class TokenRecordCache {
     this.entries.set(key, { version, data, tokens: { ...tokens }, until });
   }
 
-  /** Drops the entry of `key` (this process wrote or deleted that record). */
+  /** Drops the entry of `key` (this process writes or deletes that record), and reads in flight. */
   forget(key: string): void {
+    this.writes += 1;
+    this.entries.delete(key);
+  }
+
+  /** Drops the entry of `key`: a read found that record gone, or unreadable. */
+  drop(key: string): void {
     this.entries.delete(key);
   }
 }

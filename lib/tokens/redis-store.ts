@@ -189,13 +189,19 @@ export class RedisTokenStore implements TokenStore {
 
   async get(openId: string): Promise<StoredTokenRecord | undefined> {
     const key = this.recordKey(openId);
+    const mark = this.cache?.mark();
     const reply = await this.command(key, () => this.client.hmGet(key, ['version', 'data']));
     if (!Array.isArray(reply))
       throw this.unreadable(new StoredRecordError('HMGET did not answer a list'));
     const list: unknown[] = reply;
     const [version, data] = list;
-    if (version === null && data === null) return undefined;
+    if (version === null && data === null) {
+      // Deleted (by another instance's logout, say): its decrypted tokens leave memory now.
+      this.cache?.drop(key);
+      return undefined;
+    }
     if (typeof version !== 'string' || version === '' || typeof data !== 'string') {
+      this.cache?.drop(key);
       // NOTE: no version to replace by compare-and-set ('' means "nothing stored" there): such a
       // hash was not written by this store, so it is reported, never overwritten.
       throw this.unreadable(
@@ -207,9 +213,10 @@ export class RedisTokenStore implements TokenStore {
     if (cached !== undefined) return { tokens: cached, version };
     try {
       const tokens = decodeTokens(openId, data, this.cipher);
-      this.cache?.set(key, version, data, tokens);
+      this.cache?.set(key, version, data, tokens, mark);
       return { tokens, version };
     } catch (err) {
+      this.cache?.drop(key);
       throw err instanceof StoredRecordError ? this.unreadable(err, version) : err;
     }
   }

@@ -57,6 +57,19 @@ describe('TokenRecordCache', () => {
     assert.ok(cache.get('k:d', 'v', 'd'));
   });
 
+  it('a set() with a mark taken before a forget() keeps nothing (a read racing a write or delete)', () => {
+    const cache = new TokenRecordCache({}, clock);
+    const tokens = makeTokens('u1', { expires_at: now + 3600_000 });
+    const mark = cache.mark();
+    cache.forget('k:u2'); // this process wrote or deleted a record while the read was in flight
+    cache.set('k:u1', 'v1', 'd', tokens, mark);
+    assert.equal(cache.size, 0);
+    cache.set('k:u1', 'v1', 'd', tokens, cache.mark());
+    assert.equal(cache.size, 1);
+    cache.drop('k:u1');
+    assert.equal(cache.size, 0, 'drop(): the record was found gone or unreadable');
+  });
+
   it('keeps at most maxEntries, dropping the oldest', () => {
     const cache = new TokenRecordCache({ maxEntries: 2 }, clock);
     for (const id of ['a', 'b', 'c']) {

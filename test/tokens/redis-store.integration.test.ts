@@ -266,6 +266,47 @@ describe('RedisTokenStore', () => {
       await assert.rejects(store.get(id), { code: 'CONFIGURATION_ERROR' });
     });
 
+    /** How many decoded records the store's cache holds (its toJSON() view). */
+    function cached(store: RedisTokenStore): unknown {
+      const view = store.toJSON().recordCache;
+      return typeof view === 'object' && view !== null ? Reflect.get(view, 'entries') : view;
+    }
+
+    it('a record deleted by another instance: its decrypted tokens leave this one at the next read', async () => {
+      const a = new RedisTokenStore({ client: redis, prefix, encryptionKey: OLD_KEY });
+      const b = new RedisTokenStore({ client: redis, prefix, encryptionKey: OLD_KEY });
+      const id = user();
+      await a.compareAndSet(id, undefined, makeTokens(id));
+      assert.ok((await b.get(id)) !== undefined);
+      assert.equal(cached(b), 1);
+      assert.equal(await a.delete(id), true, 'logout on instance A');
+      assert.equal(await b.get(id), undefined);
+      assert.equal(cached(b), 0, 'no plaintext kept for a record that is gone');
+    });
+
+    it('a record altered in Redis: the tokens decoded from its earlier bytes are dropped', async () => {
+      const store = new RedisTokenStore({ client: redis, prefix, encryptionKey: OLD_KEY });
+      const id = user();
+      await store.compareAndSet(id, undefined, makeTokens(id));
+      await store.get(id);
+      assert.equal(cached(store), 1);
+      await redis.hSet(store.recordKey(id), 'data', JSON.stringify({ v: 1, tokens: {} }));
+      await assert.rejects(store.get(id), { code: 'CONFIGURATION_ERROR' });
+      assert.equal(cached(store), 0);
+    });
+
+    it('a read in flight while this instance deletes the record caches nothing', async () => {
+      const store = new RedisTokenStore({ client: redis, prefix, encryptionKey: OLD_KEY });
+      const id = user();
+      await store.compareAndSet(id, undefined, makeTokens(id));
+      const read = store.get(id); // its HMGET is sent before the delete's script
+      const deleted = store.delete(id);
+      assert.ok((await read) !== undefined, 'the read saw the record');
+      assert.equal(await deleted, true);
+      assert.equal(cached(store), 0, 'the deleted record is not put back into memory');
+      assert.equal(await store.get(id), undefined);
+    });
+
     it('recordCache: false decrypts on every read', async () => {
       const store = new RedisTokenStore({
         client: redis,
