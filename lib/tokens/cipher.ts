@@ -18,6 +18,8 @@ interface NamedKey {
 }
 
 const ALG = 'A256GCM';
+/** What {@link keyId} produces; any other `kid` was not written by this package. */
+const KEY_ID = /^[0-9a-f]{16}$/;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
@@ -105,6 +107,13 @@ export class TokenCipher {
     }
     const kid = field(envelope, 'kid');
     const named = this.keys.find((k) => k.id === kid);
+    if (named === undefined && !KEY_ID.test(kid)) {
+      // NOTE: the envelope is whatever Redis holds: text that is not a key id is not quoted, so
+      // that a planted record cannot put its bytes (line breaks, megabytes) into messages and logs.
+      throw new StoredRecordError(
+        'stored tokens name something that is not a key id this store writes (16 hex characters): the record was not written by RedisTokenStore',
+      );
+    }
     if (named === undefined) {
       throw new StoredRecordError(
         `stored tokens are encrypted with key id ${kid}, which is neither keys.current nor one of keys.previous: configure that key (as a previous key while rotating)`,

@@ -99,6 +99,22 @@ describe('tokens/cipher', () => {
         ),
       });
     });
+    it('a key id that is not one of ours is not quoted (stored bytes never reach messages)', () => {
+      const cipher = new TokenCipher({ current: KEY_A });
+      const envelope = cipher.encrypt('x', 'aad');
+      const planted = `${cipher.currentKeyId}\n{"level":"info","message":"forged"}${'A'.repeat(5000)}`;
+      assert.throws(
+        () => cipher.decrypt({ ...envelope, kid: planted }, 'aad'),
+        (err: unknown) => {
+          assert.ok(err instanceof StoredRecordError);
+          assert.equal(err.message.includes('forged'), false, err.message.slice(0, 200));
+          assert.equal(err.message.includes('\n'), false);
+          assert.ok(err.message.length < 300, `${err.message.length} characters`);
+          assert.match(err.message, /not a key id this store writes/);
+          return true;
+        },
+      );
+    });
   });
 
   describe('records (encodeTokens / decodeTokens)', () => {
