@@ -204,8 +204,19 @@ interface SecretForms {
   readonly lower: string;
   /** Any case, any character possibly escaped (`%2a`, `%252A`, `+`, `\u002a`, `&#42;`). */
   readonly pattern: string;
+  /**
+   * True when the secret holds characters the decoding pre-check cannot vouch for (an escape
+   * mark, `+`, a space, non-ASCII): the pre-check then compares letters and digits only.
+   */
+  readonly special: boolean;
+  /** Its lower-cased letters and digits only: what the pre-check of a `special` secret looks for. */
+  readonly skeleton: string;
   /** Pieces that any base64/base64url text containing the secret contains (3 alignments). */
   readonly base64: readonly string[];
+  /** The compiled `pattern`, built the first time the secret may be in a text (see scrub()). */
+  escaped?: RegExp | null;
+  /** The compiled base64 search, built the first time one of its pieces is in a text. */
+  encoded?: RegExp | null;
 }
 
 const ESCAPE_MARKS = ['%', '&#', '\\u', '+'];
@@ -252,8 +263,107 @@ function formsOf(secret: string): SecretForms {
   return {
     lower: secret.toLowerCase(),
     pattern: Array.from(secret).map(charPattern).join(''),
+    // eslint-disable-next-line no-control-regex
+    special: /[%&\\+ ]|[^\x00-\x7f]/.test(secret),
+    skeleton: skeletonOf(secret.toLowerCase()),
     base64: base64Pieces(secret),
   };
+}
+
+function skeletonOf(lower: string): string {
+  return lower.replace(/[^a-z0-9]+/g, '');
+}
+
+const PERCENT = /%([0-9a-f]{2})/g;
+const JSON_ESCAPE = /\\u([0-9a-f]{4})/g;
+const DECIMAL_ENTITY = /&#0*(\d{1,7});/g;
+const HEX_ENTITY = /&#x0*([0-9a-f]{1,6});/g;
+
+function fromCode(code: number): string {
+  return code <= 0x10ffff ? String.fromCodePoint(code) : '';
+}
+
+/** One pass of decoding every escape charPattern() knows, over lower-cased text. */
+function decodeOnce(lower: string): string {
+  return lower
+    .replace(PERCENT, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+    .replace(JSON_ESCAPE, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+    .replace(DECIMAL_ENTITY, (_m, dec: string) => fromCode(Number(dec)))
+    .replace(HEX_ENTITY, (_m, hex: string) => fromCode(parseInt(hex, 16)));
+}
+
+/**
+ * The lower-cased text decoded once and twice (`%252a` → `%2a` → `*`), lower-cased again: an
+ * ASCII secret without escape marks of its own that is in `text` in any escaped form is a
+ * substring of one of these.
+ */
+function decodings(lower: string): string[] {
+  const once = decodeOnce(lower).toLowerCase();
+  return [once, decodeOnce(once).toLowerCase()];
+}
+
+/** Whether `form` may be in the text whose lower-cased `decoded` forms (and itself) are given. */
+function mayHold(form: SecretForms, lower: string, decoded: readonly string[]): boolean {
+  if (!form.special) return decoded.some((d) => d.includes(form.lower));
+  // A secret with escape marks of its own: its letters and digits, in order, are in the text
+  // as sent or decoded (a secret with none of them is searched for whenever a mark is there).
+  return [lower, ...decoded].some((d) => skeletonOf(d).includes(form.skeleton));
+}
+
+/**
+ * `form.pattern` compiled once. NOTE: null when the engine refuses it (a pattern too large for
+ * V8, from a secret of several KiB): the literal, any-case form is then replaced instead, so
+ * that scrubbing never throws.
+ */
+function escapedRegex(form: SecretForms): RegExp | null {
+  if (form.escaped === undefined) {
+    try {
+      form.escaped = new RegExp(form.pattern, 'gi');
+    } catch {
+      form.escaped = null;
+    }
+  }
+  return form.escaped;
+}
+
+function encodedRegex(form: SecretForms): RegExp | null {
+  if (form.encoded === undefined) {
+    try {
+      const pieces = form.base64.map(regexEscape).join('|');
+      form.encoded = new RegExp(`${BASE64_RUN}(?:${pieces})${BASE64_RUN}=*`, 'g');
+    } catch {
+      form.encoded = null;
+    }
+  }
+  return form.encoded;
+}
+
+/**
+ * Replaces the secret of `form` in any escaped form. NOTE: V8 can also fail while matching a
+ * pattern of several KiB (`Stack overflow`): the literal, any-case form is then replaced.
+ */
+function replaceEscaped(text: string, form: SecretForms): string {
+  const regex = escapedRegex(form);
+  if (regex !== null) {
+    try {
+      return text.replace(regex, REDACTED);
+    } catch {
+      form.escaped = null;
+    }
+  }
+  return replaceLiteral(text, form.lower);
+}
+
+/** Replaces `lower` (any case) in `text` without a regex. */
+function replaceLiteral(text: string, lower: string): string {
+  let out = '';
+  let from = 0;
+  const hay = text.toLowerCase();
+  for (let at = hay.indexOf(lower); at !== -1; at = hay.indexOf(lower, from)) {
+    out += text.slice(from, at) + REDACTED;
+    from = at + lower.length;
+  }
+  return out + text.slice(from);
 }
 
 /**
@@ -266,8 +376,6 @@ function formsOf(secret: string): SecretForms {
 export class Scrubber {
   private raw: string[] | undefined;
   private forms: SecretForms[] | undefined;
-  private escaped: RegExp | undefined;
-  private encoded: RegExp | undefined;
 
   /**
    * The secrets of `secrets` and `more` (the client's known secrets and the operation's own).
@@ -286,8 +394,6 @@ export class Scrubber {
     if (secret === undefined || secret.length < 6 || raw.includes(secret)) return;
     raw.push(secret);
     this.forms = undefined;
-    this.escaped = undefined;
-    this.encoded = undefined;
   }
 
   /** The secret values to scrub, collected from the constructor's lists on first use. */
@@ -300,25 +406,38 @@ export class Scrubber {
     return this.raw;
   }
 
+  /**
+   * NOTE: a secret's escaped-form regex is compiled only once the secret may be in the text
+   * (in any case, or once the text's escapes are decoded): values from a request (a callback's
+   * `code` of 2 KiB) are secrets here too, and compiling their patterns for every line that
+   * merely holds a `%` cost ~0.15 ms per character, or threw for patterns V8 finds too large.
+   */
   scrub(text: string): string {
     const raw = this.values();
     if (raw.length === 0) return text;
-    // NOTE: most log lines hold no secret: cheap substring checks decide whether a regex runs
+    // Most log lines hold no secret: cheap substring checks decide whether a regex runs
     // (a login's lines go through here; see bench/README.md, profiling).
     const forms = this.allForms();
     let out = text;
     const lower = text.toLowerCase();
-    if (
-      forms.some((f) => lower.includes(f.lower)) ||
-      ESCAPE_MARKS.some((mark) => text.includes(mark))
-    ) {
-      this.escaped ??= new RegExp(forms.map((f) => f.pattern).join('|'), 'gi');
-      out = out.replace(this.escaped, REDACTED);
+    const marked = ESCAPE_MARKS.some((mark) => text.includes(mark));
+    let decoded: string[] | undefined;
+    for (const form of forms) {
+      const present =
+        lower.includes(form.lower) ||
+        (marked && mayHold(form, lower, (decoded ??= decodings(lower))));
+      if (!present) continue;
+      out = replaceEscaped(out, form);
     }
-    if (forms.some((f) => f.base64.some((piece) => out.includes(piece)))) {
-      const pieces = forms.flatMap((f) => f.base64.map(regexEscape));
-      this.encoded ??= new RegExp(`${BASE64_RUN}(?:${pieces.join('|')})${BASE64_RUN}=*`, 'g');
-      out = out.replace(this.encoded, REDACTED);
+    for (const form of forms) {
+      if (!form.base64.some((piece) => out.includes(piece))) continue;
+      const regex = encodedRegex(form);
+      if (regex === null) continue;
+      try {
+        out = out.replace(regex, REDACTED);
+      } catch {
+        form.encoded = null;
+      }
     }
     return out;
   }

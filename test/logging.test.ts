@@ -109,6 +109,18 @@ describe('logging', () => {
       );
     });
 
+    it('never throws, and stays cheap, with a secret of several KiB (a request-sized value)', () => {
+      const huge = 'k'.repeat(14_000);
+      const s = new Scrubber(['the-client-secret'], [huge, 'tiktokoauth']);
+      const started = Date.now();
+      // A line holding one short secret and an escape mark: only that secret's regex is built.
+      assert.equal(s.scrub('[TikTokOAuth] 100% failed'), `[${REDACTED}] 100% failed`);
+      assert.ok(Date.now() - started < 500, `${Date.now() - started} ms`);
+      // The huge secret itself, present: its pattern is too large for V8, the literal form goes.
+      assert.equal(s.scrub(`x ${huge.toUpperCase()} y %`), `x ${REDACTED} y %`);
+      assert.equal(s.scrub(`x ${'%6b'.repeat(14_000)} y`), `x ${'%6b'.repeat(14_000)} y`);
+    });
+
     it('ignores undefined, duplicates and values shorter than 6 chars', () => {
       const s = new Scrubber([undefined, 'abc', 'abcde', 'abcdef', 'abcdef']);
       assert.equal(s.scrub('abc abcde abcdef'), `abc abcde ${REDACTED}`);

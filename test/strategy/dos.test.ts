@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { CaptureLogger } from '../support/capture-logger';
 import { MemoryClaimStore } from '../../lib';
 import { field } from '../support/json';
 import { startLogin, useLoginFixture } from '../support/login';
@@ -43,6 +44,36 @@ describe('TikTokStrategy', () => {
         assert.equal(res.status, 401);
       }
       assert.ok(claimStore.size <= 100, `${claimStore.size} claims held`);
+    });
+  });
+  // A callback's `code` and `state` feed the login's log scrubber. A state that is a word of the
+  // failure line ("tiktokoauth") made it compile the escaped-form regex of every secret, the
+  // attacker's code included: ~0.15 ms of blocked event loop per character, and for a code of
+  // several KiB a SyntaxError whose message spelled out the client secret, sent by Express's
+  // default handler (outside production) as a 500 page.
+  describe('a huge code with a state that is a word of the log line', () => {
+    const logger = new CaptureLogger();
+    const fx = useLoginFixture({ strategy: { logger } });
+
+    it('is a 400 without the client secret, quickly, for codes up to the URL limit', async () => {
+      const secret = fx.tt.clientSecret;
+      for (const length of [2000, 7000, 14000]) {
+        const code = randomBytes(length).toString('base64url').slice(0, length);
+        const started = Date.now();
+        const res = await fx
+          .browser()
+          .get(`/auth/tiktok/callback?state=tiktokoauth&code=${code}`)
+          .set('Accept', 'text/html');
+        const ms = Date.now() - started;
+        assert.equal(res.status, 400, `code of ${length}: ${res.text.slice(0, 200)}`);
+        assert.ok(!res.text.includes('Invalid regular expression'));
+        const spelled = Array.from(secret)
+          .map((c) => `(?:${c}|`)
+          .join('');
+        assert.ok(!res.text.includes(spelled.slice(0, 40)), 'no client secret, even spelled out');
+        assert.ok(ms < 150, `code of ${length}: ${ms} ms`);
+      }
+      assert.ok(logger.lines.some((l) => l.message.endsWith('login - failure')));
     });
   });
 });
