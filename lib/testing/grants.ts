@@ -120,17 +120,10 @@ export class GrantStore {
     return { openId: record.grant.openId, scopes: record.grant.scopes };
   }
 
-  /** Revokes the grant of a usable access token; false when it is not usable. */
-  revoke(accessToken: string): boolean {
-    if (this.findAccess(accessToken) === undefined) return false;
-    const record = this.accessTokens.get(accessToken);
-    if (record === undefined) return false;
-    record.grant.revoked = true;
-    this.refreshTokens.delete(record.grant.refreshToken);
-    return true;
-  }
-
-  /** Revokes every grant of `openId` (the user removed the app's access). Returns how many. */
+  /**
+   * Revokes every grant of `openId`: the user removed the app's access, or the app revoked one of
+   * the user's access tokens (TikTok then disconnects the app from the user). Returns how many.
+   */
   revokeUser(openId: string): number {
     const grants = new Set<Grant>();
     for (const grant of this.refreshTokens.values()) if (grant.openId === openId) grants.add(grant);

@@ -4,9 +4,12 @@ import { sendJson } from './http-io';
 import { sendOAuthError } from './responses';
 
 /**
- * POST /v2/oauth/revoke/ with the ACCESS token. Revoking ends the whole grant: the access token
- * and the grant's refresh token stop working. An unknown, already revoked or expired token is
- * refused with `invalid_request` (VALIDATION_ERROR in the client), as docs/client.md documents.
+ * POST /v2/oauth/revoke/ with the ACCESS token. NOTE: revoking "disconnects your app from the
+ * user's TikTok account" (https://developers.tiktok.com/docs/en/oauth-revoke-a-user-access-token),
+ * so it ends every grant of that user, not only the token's: every access and refresh token the
+ * user's logins got stops working (other users' grants stay). An unknown, already revoked or
+ * expired token is refused with `invalid_request` (VALIDATION_ERROR in the client), as
+ * docs/client.md documents.
  * NOTE: TikTok's pages (https://developers.tiktok.com/doc/oauth-user-access-token-management,
  * https://developers.tiktok.com/doc/oauth-error-handling) do not say which error that is:
  * `invalid_request` ("otherwise malformed") or `invalid_grant` (defined there for codes and
@@ -22,14 +25,15 @@ export function handleRevoke(ctx: RequestContext, state: EmulatorState): void {
     return;
   }
   const owner = state.grants.findAccess(token)?.openId;
-  if (!state.grants.revoke(token)) {
+  if (owner === undefined) {
     sendOAuthError(ctx, state, 'invalid_request', 'Access token is invalid or expired.');
     return;
   }
+  state.grants.revokeUser(owner);
   sendJson(ctx.res, 200, {});
   // NOTE: TikTok also tells the app by webhook: `authorization.removed`, reason 5 (developer
   // revoke; https://developers.tiktok.com/doc/webhooks-events/).
-  if (owner !== undefined && state.webhooks.url !== undefined) {
+  if (state.webhooks.url !== undefined) {
     state.webhooks
       .send({ event: 'authorization.removed', userOpenId: owner, content: { reason: 5 } })
       .catch(() => undefined);

@@ -38,6 +38,23 @@ describe('emulator: revoke', () => {
     await assertOAuthError(await refreshTokens(tt, tokens.refresh_token), 'invalid_grant');
   });
 
+  it("disconnects the app from the user: the user's other grants end too, other users' stay", async () => {
+    // https://developers.tiktok.com/docs/en/oauth-revoke-a-user-access-token: revoking
+    // disconnects the app from the user's TikTok account.
+    const first = tt.issueTokens('emulator-open-id-1');
+    const second = tt.issueTokens('emulator-open-id-1');
+    const other = tt.addUser({ openId: 'emulator-open-id-other' });
+    const otherTokens = tt.issueTokens(other.openId);
+    assert.equal((await revoke(first.access_token)).status, 200);
+    await assertUserInfoError(
+      await userInfo(tt, second.access_token, 'open_id'),
+      401,
+      'access_token_invalid',
+    );
+    await assertOAuthError(await refreshTokens(tt, second.refresh_token), 'invalid_grant');
+    assert.equal((await userInfo(tt, otherTokens.access_token, 'open_id')).status, 200);
+  });
+
   it('refuses an already revoked, an unknown and an expired token with invalid_request (as docs/client.md documents)', async () => {
     const tokens = tt.issueTokens('emulator-open-id-1');
     assert.equal((await revoke(tokens.access_token)).status, 200);
