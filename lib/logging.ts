@@ -443,8 +443,12 @@ export class Scrubber {
   }
 
   /** Computed on the first scrub only: most operations succeed and never scrub anything. */
+  /**
+   * NOTE: longest first: each secret is replaced in turn, and one that holds another (a code
+   * holding a state, say) must go whole before the shorter one cuts it into visible pieces.
+   */
   private allForms(): SecretForms[] {
-    this.forms ??= this.values().map(formsOf);
+    this.forms ??= [...this.values()].sort((a, b) => b.length - a.length).map(formsOf);
     return this.forms;
   }
 }

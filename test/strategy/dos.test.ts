@@ -71,7 +71,9 @@ describe('TikTokStrategy', () => {
           .map((c) => `(?:${c}|`)
           .join('');
         assert.ok(!res.text.includes(spelled.slice(0, 40)), 'no client secret, even spelled out');
-        assert.ok(ms < 150, `code of ${length}: ${ms} ms`);
+        // Generous, for a loaded CI machine: the old scrubber spent ~300 ms on a 2 000-character
+        // code and threw for the longer ones (the status check above catches that).
+        assert.ok(ms < 1000, `code of ${length}: ${ms} ms`);
       }
       assert.ok(logger.lines.some((l) => l.message.endsWith('login - failure')));
     });
