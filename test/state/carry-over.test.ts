@@ -69,6 +69,31 @@ describe('keepOtherTabsAcrossLogin', () => {
     ]);
   });
 
+  it('writes nothing until the session is regenerated (session: false, assignProperty)', () => {
+    const req: { session?: FakeSession } = {};
+    const old = new FakeSession(req);
+    req.session = old;
+    Reflect.set(old, PENDING_LOGINS_KEY, pending);
+    Reflect.set(old, 'tiktokLogin', { openId: 'open-id-0', at: 0 });
+    keepOtherTabsAcrossLogin(req, old, { openId: 'open-id-1', at: 1 });
+    assert.deepEqual(Reflect.get(old, PENDING_LOGINS_KEY), pending);
+    assert.deepEqual(Reflect.get(old, 'tiktokLogin'), { openId: 'open-id-0', at: 0 });
+  });
+
+  it("at the regeneration, also binds and stamps the pre-login session (passport's keepSessionInfo merges it)", () => {
+    const req: { session?: FakeSession } = {};
+    const old = new FakeSession(req);
+    req.session = old;
+    Reflect.set(old, PENDING_LOGINS_KEY, pending);
+    Reflect.set(old, 'tiktokLogin', { openId: 'open-id-0', at: 0 });
+    keepOtherTabsAcrossLogin(req, old, { openId: 'open-id-1', at: 1 });
+    old.regenerate(() => undefined);
+    assert.deepEqual(Reflect.get(old, 'tiktokLogin'), { openId: 'open-id-1', at: 1 });
+    assert.deepEqual(Reflect.get(old, PENDING_LOGINS_KEY), [
+      { ...pending[0], openId: 'open-id-1' },
+    ]);
+  });
+
   it('binds the entries in place when the session cannot regenerate', () => {
     const session = { save: (callback: () => void) => callback() };
     Reflect.set(session, PENDING_LOGINS_KEY, pending);
