@@ -122,6 +122,29 @@ describe('logging', () => {
       assert.equal(s.scrub(`x ${'%6b'.repeat(14_000)} y`), `x ${'%6b'.repeat(14_000)} y`);
     });
 
+    it('replaces a long secret echoed as it is without compiling its escaped-form regex', () => {
+      // A callback's code of 8 KiB echoed in TikTok's error text: the escaped-form regex of such
+      // a secret took ~0.25 s to compile before the literal replacement came first.
+      const code = 'Ab9-'.repeat(2000);
+      const s = new Scrubber(['the-client-secret'], [code]);
+      const started = Date.now();
+      for (let i = 0; i < 4; i++) {
+        assert.equal(
+          new Scrubber(['the-client-secret'], [code]).scrub(`bad code ${code} (100% sure)`),
+          `bad code ${REDACTED} (100% sure)`,
+        );
+      }
+      // Generous for a loaded CI machine: four compilations took about a second.
+      assert.ok(Date.now() - started < 400, `${Date.now() - started} ms`);
+      assert.equal(s.scrub(`x ${code.toLowerCase()} y`), `x ${REDACTED} y`);
+      // An escaped form left beside the literal one still goes (a code TikTok can see: ≤ 2 KiB).
+      const sent = code.slice(0, 2000);
+      assert.equal(
+        new Scrubber([sent]).scrub(`${sent} ${sent.replace(/-/g, '%2D')}`),
+        `${REDACTED} ${REDACTED}`,
+      );
+    });
+
     it('replaces a secret that holds another one whole, whatever their order', () => {
       const inner = 'abcdef123456';
       const outer = `zzq9${inner}q9zz`;
