@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { TikTokLogger } from 'passport-tiktok';
 import {
   startTikTokEmulator,
@@ -21,6 +21,8 @@ export interface StartOptions {
   redisPrefix?: string;
   /** Where the "open this URL" banner goes. Default: stdout. */
   print?: (text: string) => void;
+  /** How long `close()` lets requests in flight finish. Default {@link SHUTDOWN_GRACE_MS}. */
+  shutdownGraceMs?: number;
 }
 
 /** A running example: `npm start`'s whole process, minus signal handling. */
@@ -30,11 +32,22 @@ export interface RunningExample {
   /** The in-process TikTok emulator (emulator mode only). */
   readonly emulator: TikTokEmulator | undefined;
   readonly example: ExampleApp;
-  /** Stops the server, then the emulator and the Redis connection. */
+  /**
+   * Stops accepting connections, lets the requests in flight finish (a login waiting for TikTok
+   * included) for up to `shutdownGraceMs`, cuts what is left, then stops the emulator and the
+   * Redis connection.
+   */
   close(): Promise<void>;
 }
 
 const DEFAULT_EMULATOR_PORT = 3001;
+
+/**
+ * How long a shutdown waits for the requests in flight: more than a login's TikTok calls and
+ * session writes usually take, well under the 30 s a platform (Kubernetes' default
+ * terminationGracePeriodSeconds) waits before SIGKILL.
+ */
+export const SHUTDOWN_GRACE_MS = 10_000;
 
 function listen(server: Server, port: number, host: string | undefined): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -47,11 +60,38 @@ function listen(server: Server, port: number, host: string | undefined): Promise
   });
 }
 
-function stopServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
+/** An HTTP server that knows its responses in flight, to stop it without cutting them. */
+function createDrainableServer(): { server: Server; stop: (graceMs: number) => Promise<void> } {
+  const server = createServer();
+  const inFlight = new Set<ServerResponse>();
+  let stopping = false;
+  // A response sent while stopping closes its connection: a keep-alive client must not hold
+  // the server open (or send its next request into a closing server).
+  const noKeepAlive = (res: ServerResponse): void => {
+    if (!res.headersSent) res.shouldKeepAlive = false;
+  };
+  server.on('request', (_req: unknown, res: ServerResponse) => {
+    if (stopping) noKeepAlive(res);
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
   });
+  /**
+   * Stops accepting connections and waits for the requests in flight; after `graceMs` the
+   * connections still open are cut. NOTE: not `closeAllConnections()` at once, which cuts a
+   * login halfway (its code spent at TikTok, its tokens never saved).
+   */
+  const stop = (graceMs: number): Promise<void> =>
+    new Promise((resolve) => {
+      stopping = true;
+      for (const res of inFlight) noKeepAlive(res);
+      const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+      server.close(() => {
+        clearTimeout(cut);
+        resolve();
+      });
+      server.closeIdleConnections();
+    });
+  return { server, stop };
 }
 
 /** The host people type: `localhost` for a wildcard address. */
@@ -132,7 +172,7 @@ export async function startExample(
       {},
     );
   }
-  const server = createServer();
+  const { server, stop: stopServer } = createDrainableServer();
   let emulator: TikTokEmulator | undefined;
   let redis: ExampleRedisClient | undefined;
   let closeRedis = (): void => undefined;
@@ -183,14 +223,14 @@ export async function startExample(
       emulator,
       example,
       close: async () => {
-        await stopServer(server);
+        await stopServer(options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS);
         await example.close();
         await stopEmulator?.close();
         stopRedis();
       },
     };
   } catch (err) {
-    await stopServer(server);
+    await stopServer(0);
     await emulator?.close();
     closeRedis();
     throw err;

@@ -3,10 +3,21 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import request from 'supertest';
+import type { TikTokEmulator } from '../../lib/testing';
 import { LOCAL, startLocalExample as start } from '../support/example-app';
+import { consent, startLogin } from '../support/login';
 import { freePort, freePorts } from '../support/redis';
 
 const ROOT = join(__dirname, '../..');
+
+/** Resolves once the emulator has received a token request (the login is then in flight). */
+async function tokenRequestArrived(tt: TikTokEmulator): Promise<void> {
+  while (!tt.requests.some((r) => r.endpoint === 'token')) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 describe('example app: startExample', () => {
   it('emulator mode: prints where to click, shows the consent page (not auto-approved), stops cleanly', async () => {
     const { running, printed } = await start({});
@@ -100,6 +111,55 @@ describe('example app: startExample', () => {
       return true;
     });
     await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`), TypeError);
+  });
+
+  describe('shutdown (close(), on SIGTERM or Ctrl-C)', () => {
+    it('lets a login in flight finish (TikTok answering late), then stops listening', async () => {
+      const { running } = await start({}, { emulator: { autoApprove: true } });
+      const tt = running.emulator;
+      assert.ok(tt !== undefined);
+      let closed = false;
+      try {
+        const agent = request.agent(running.url);
+        const callback = await consent(await startLogin(agent));
+        tt.inject('token', { delayMs: 700 });
+        const finished = agent
+          .get(callback)
+          .set('Accept', 'application/json')
+          .then((res) => ({ status: res.status, location: res.get('location') }));
+        await tokenRequestArrived(tt);
+        const closing = running.close();
+        closed = true;
+        // Before the fix: the connection was cut at once ("socket hang up"), the code spent.
+        assert.deepEqual(await finished, { status: 302, location: '/profile' });
+        await closing;
+      } finally {
+        if (!closed) await running.close();
+      }
+      await assert.rejects(fetch(`${running.url}/healthz`), TypeError);
+    });
+
+    it('cuts what is still running after the grace period (a TikTok that never answers)', async () => {
+      const { running } = await start(
+        {},
+        { emulator: { autoApprove: true }, shutdownGraceMs: 300 },
+      );
+      const tt = running.emulator;
+      assert.ok(tt !== undefined);
+      const agent = request.agent(running.url);
+      const callback = await consent(await startLogin(agent));
+      tt.inject('token', { hang: true });
+      const outcome = agent.get(callback).then(
+        (res) => `answered ${res.status}`,
+        (err: unknown) => (err instanceof Error ? err.message : String(err)),
+      );
+      await tokenRequestArrived(tt);
+      const started = Date.now();
+      await running.close();
+      const ms = Date.now() - started;
+      assert.ok(ms >= 250 && ms < 3000, `closed after ${ms} ms`);
+      assert.match(await outcome, /socket hang up|ECONNRESET/);
+    });
   });
 
   it('server.ts run directly listens, prints the URL, and exits 0 on SIGTERM', async () => {
