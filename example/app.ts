@@ -65,6 +65,11 @@ export interface ExampleAppOptions {
   redisPrefix?: string;
   /** Signs the session cookie. Default: random per process (sessions end at restart; warned). */
   sessionSecret?: string;
+  /**
+   * Former session secrets: cookies they signed are still accepted (a rotation of
+   * `sessionSecret` logs nobody out). Default: none.
+   */
+  previousSessionSecrets?: readonly string[];
   /** `Secure` session cookie (HTTPS only). Default: `false`. */
   secureCookies?: boolean;
   /** Express's `trust proxy`. Default: unset. */
@@ -177,7 +182,7 @@ export function createApp(options: ExampleAppOptions): ExampleApp {
   app.use(
     sessionMiddleware({
       store: storage.sessionStore,
-      secret,
+      secret: [secret, ...(options.previousSessionSecrets ?? [])],
       secure: options.secureCookies ?? false,
       logger,
     }),

@@ -33,6 +33,11 @@ export interface ExampleConfig {
   redisClusterNodes: string[] | undefined;
   /** `SESSION_SECRET`. Required in production; default (dev): random per process. */
   sessionSecret: string | undefined;
+  /**
+   * `SESSION_SECRET_PREVIOUS`: former session secrets (comma-separated) whose cookies are still
+   * accepted, so that rotating `SESSION_SECRET` logs nobody out. Default: none.
+   */
+  previousSessionSecrets: string[];
   /** `NODE_ENV=production`. */
   production: boolean;
   /** `TRUST_PROXY`: Express's `trust proxy` (`true`, hop count, or addresses). Default: unset. */
@@ -203,6 +208,25 @@ function clusterNodes(env: Env): string[] | undefined {
   });
 }
 
+/**
+ * `SESSION_SECRET_PREVIOUS`: the secrets a rotation replaced, comma-separated. Cookies signed
+ * with them are still read (express-session's `secret` array); new ones are signed with
+ * `SESSION_SECRET`. Drop an old one once the sessions it signed have expired (7 days).
+ */
+function previousSecrets(env: Env, current: string | undefined): string[] {
+  const value = read(env, 'SESSION_SECRET_PREVIOUS');
+  if (value === undefined) return [];
+  if (current === undefined) {
+    throw new TypeError(
+      'SESSION_SECRET_PREVIOUS is set but SESSION_SECRET is not: set SESSION_SECRET to the new secret',
+    );
+  }
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '' && s !== current);
+}
+
 /** An entry for an error message, without its password. */
 function redisEntry(url: URL): string {
   if (url.password !== '') url.password = '***';
@@ -221,6 +245,7 @@ export function readConfig(env: Env = process.env): ExampleConfig {
       'SESSION_SECRET is required when NODE_ENV=production: set it to a long random string (openssl rand -hex 32)',
     );
   }
+  const previousSessionSecrets = previousSecrets(env, sessionSecret);
   const proxy = trustProxy(env);
   const tiktok = tiktokApp(env, production);
   const redisClusterNodes = clusterNodes(env);
@@ -238,6 +263,7 @@ export function readConfig(env: Env = process.env): ExampleConfig {
     tokenKey: tokenKey(env, tiktok),
     redisClusterNodes,
     sessionSecret,
+    previousSessionSecrets,
     production,
     trustProxy: proxy,
     secureCookies: production || proxy !== undefined,

@@ -10,7 +10,8 @@ export const SESSION_COOKIE = 'example.sid';
 
 export interface SessionSettings {
   store: session.Store;
-  secret: string;
+  /** The current secret first (it signs), then former ones (they still verify). */
+  secret: string[];
   /** `Secure` cookie: production or behind a trusted TLS proxy. */
   secure: boolean;
   /** Where a store failure after the response was sent is logged. */

@@ -204,6 +204,7 @@ export async function startExample(
       // the emulator a random key does (the tokens it issues are worthless after a restart).
       tokenEncryptionKey: config.tokenKey ?? randomBytes(32),
       sessionSecret: config.sessionSecret,
+      previousSessionSecrets: config.previousSessionSecrets,
       secureCookies: config.secureCookies,
       trustProxy: config.trustProxy,
       oauthEnabled: config.oauthEnabled,

@@ -22,6 +22,7 @@ describe('example app: readConfig', () => {
         tokenKey: undefined,
         redisClusterNodes: undefined,
         sessionSecret: undefined,
+        previousSessionSecrets: [],
         production: false,
         trustProxy: undefined,
         secureCookies: false,
@@ -118,6 +119,20 @@ describe('example app: readConfig', () => {
       assert.throws(
         () => readConfig({ NODE_ENV: 'production', SESSION_SECRET: 's' }),
         /TIKTOK_CLIENT_KEY is required when NODE_ENV=production/,
+      );
+    });
+
+    it('SESSION_SECRET_PREVIOUS: former secrets (comma-separated) still verify; the current one signs', () => {
+      const config = readConfig({
+        ...prod,
+        SESSION_SECRET: 'new-secret',
+        SESSION_SECRET_PREVIOUS: ' old-1 , old-2,,new-secret',
+      });
+      assert.equal(config.sessionSecret, 'new-secret');
+      assert.deepEqual(config.previousSessionSecrets, ['old-1', 'old-2']);
+      assert.throws(
+        () => readConfig({ SESSION_SECRET_PREVIOUS: 'old-1' }),
+        /^TypeError: SESSION_SECRET_PREVIOUS is set but SESSION_SECRET is not/,
       );
     });
 

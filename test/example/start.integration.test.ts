@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { RedisTokenStore } from '../../lib/tokens/redis-store';
-import { startLocalExample as start } from '../support/example-app';
+import { sessionCookieOf, startLocalExample as start } from '../support/example-app';
 import { field } from '../support/json';
 import { login } from '../support/login';
 import { REDIS_SOCKET_TIMEOUT_MS } from '../../example/redis';
@@ -32,6 +32,52 @@ describe('example app: startExample', () => {
       });
     } finally {
       await running.close();
+    }
+  });
+
+  it('SESSION_SECRET rotated with SESSION_SECRET_PREVIOUS: sessions signed with the old secret stay logged in', async function () {
+    const redis = await connectTestRedis(this);
+    const prefix = uniquePrefix();
+    const shared = { REDIS_URL, TIKTOK_TOKEN_KEY: randomBytes(32).toString('base64') };
+    const profileWith = async (env: Record<string, string>, cookie: string): Promise<number> => {
+      const { running } = await start({ ...shared, ...env }, { redisPrefix: prefix });
+      try {
+        return (await fetch(`${running.url}/profile`, { headers: { Cookie: cookie } })).status;
+      } finally {
+        await running.close();
+      }
+    };
+    try {
+      const { running } = await start(
+        { ...shared, SESSION_SECRET: 'the-old-secret' },
+        { redisPrefix: prefix, emulator: { autoApprove: true } },
+      );
+      let cookie: string;
+      try {
+        const res = await login(request.agent(running.url));
+        assert.equal(res.status, 302, res.text);
+        cookie = `example.sid=${encodeURIComponent(sessionCookieOf(res) ?? '')}`;
+        const profile = await fetch(`${running.url}/profile`, { headers: { Cookie: cookie } });
+        assert.equal(profile.status, 200);
+      } finally {
+        await running.close();
+      }
+      assert.equal(
+        await profileWith(
+          { SESSION_SECRET: 'the-new-secret', SESSION_SECRET_PREVIOUS: 'the-old-secret' },
+          cookie,
+        ),
+        200,
+        'the old cookie is accepted during the rotation',
+      );
+      assert.equal(
+        await profileWith({ SESSION_SECRET: 'the-new-secret' }, cookie),
+        401,
+        'without SESSION_SECRET_PREVIOUS, the old cookie is not read',
+      );
+    } finally {
+      await deleteKeys(redis, prefix);
+      redis.destroy();
     }
   });
 
