@@ -40,8 +40,8 @@ export interface ExampleConfig {
   previousSessionSecrets: string[];
   /** `NODE_ENV=production`. */
   production: boolean;
-  /** `TRUST_PROXY`: Express's `trust proxy` (`true`, hop count, or addresses). Default: unset. */
-  trustProxy: boolean | number | string | undefined;
+  /** `TRUST_PROXY`: Express's `trust proxy` (hop count or addresses; `true` is refused). Default: unset. */
+  trustProxy: number | string | undefined;
   /** Secure cookies: production, or behind a trusted (TLS-terminating) proxy. */
   secureCookies: boolean;
   /**
