@@ -227,6 +227,13 @@ function previousSecrets(env: Env, current: string | undefined): string[] {
     .filter((s) => s !== '' && s !== current);
 }
 
+/**
+ * The shortest `SESSION_SECRET` production accepts. NOTE: a session cookie carries an HMAC of its
+ * id under the secret, so a short secret can be brute-forced offline from one cookie. Former
+ * secrets (`SESSION_SECRET_PREVIOUS`) are not checked: rotating away from a weak one must work.
+ */
+const MIN_SECRET_LENGTH = 32;
+
 /** An entry for an error message, without its password. */
 function redisEntry(url: URL): string {
   if (url.password !== '') url.password = '***';
@@ -243,6 +250,11 @@ export function readConfig(env: Env = process.env): ExampleConfig {
   if (production && sessionSecret === undefined) {
     throw new TypeError(
       'SESSION_SECRET is required when NODE_ENV=production: set it to a long random string (openssl rand -hex 32)',
+    );
+  }
+  if (production && sessionSecret !== undefined && sessionSecret.length < MIN_SECRET_LENGTH) {
+    throw new TypeError(
+      `SESSION_SECRET must be at least ${MIN_SECRET_LENGTH} characters when NODE_ENV=production: a short one can be guessed offline from any session cookie (openssl rand -hex 32 gives 64)`,
     );
   }
   const previousSessionSecrets = previousSecrets(env, sessionSecret);

@@ -117,18 +117,32 @@ describe('example app: readConfig', () => {
 
     it('requires the real TikTok (no emulator)', () => {
       assert.throws(
-        () => readConfig({ NODE_ENV: 'production', SESSION_SECRET: 's' }),
+        () => readConfig({ NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(32) }),
         /TIKTOK_CLIENT_KEY is required when NODE_ENV=production/,
       );
     });
 
+    it('refuses a SESSION_SECRET shorter than 32 characters, naming it', () => {
+      assert.throws(() => readConfig({ ...prod, SESSION_SECRET: 'x'.repeat(31) }), {
+        name: 'TypeError',
+        message: /^SESSION_SECRET must be at least 32 characters when NODE_ENV=production/,
+      });
+      // Not in development, and not the former secrets: rotating away from a weak one works.
+      assert.equal(readConfig({ SESSION_SECRET: 'short' }).sessionSecret, 'short');
+      assert.deepEqual(
+        readConfig({ ...prod, SESSION_SECRET_PREVIOUS: 'weak' }).previousSessionSecrets,
+        ['weak'],
+      );
+    });
+
     it('SESSION_SECRET_PREVIOUS: former secrets (comma-separated) still verify; the current one signs', () => {
+      const fresh = 'new-secret-'.padEnd(32, '0');
       const config = readConfig({
         ...prod,
-        SESSION_SECRET: 'new-secret',
-        SESSION_SECRET_PREVIOUS: ' old-1 , old-2,,new-secret',
+        SESSION_SECRET: fresh,
+        SESSION_SECRET_PREVIOUS: ` old-1 , old-2,,${fresh}`,
       });
-      assert.equal(config.sessionSecret, 'new-secret');
+      assert.equal(config.sessionSecret, fresh);
       assert.deepEqual(config.previousSessionSecrets, ['old-1', 'old-2']);
       assert.throws(
         () => readConfig({ SESSION_SECRET_PREVIOUS: 'old-1' }),
