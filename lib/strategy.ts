@@ -684,6 +684,20 @@ async function completeLogin(
     );
     return;
   }
+  if (browserLeft(ctx.req)) {
+    // The browser closed the connection while TikTok or verify answered: the response, and with
+    // it the cookie of the session passport would regenerate, can no longer reach it. Nobody is
+    // logged in, so the browser's own session (saved before the token call: this login's state
+    // consumed, other tabs' logins kept) stays as it is, rather than being destroyed for a
+    // session nobody holds the cookie of. The tokens are saved already. Passport is told
+    // nothing: there is no one left to answer.
+    ctx.acted = true;
+    ctx.log('warn', '[TikTokOAuth] login - the browser left before the login completed', {
+      correlationId: ctx.correlationId,
+      durationMs: Date.now() - started,
+    });
+    return;
+  }
   const session = sessionOf(ctx.req);
   if (session !== undefined) {
     restoreAppCookieMaxAge(session);
@@ -705,6 +719,15 @@ async function completeLogin(
   };
   if (login.returnTo !== undefined) info.returnTo = login.returnTo;
   ctx.success(outcome.user, info);
+}
+
+/**
+ * Whether the browser's connection is gone (the tab was closed, the network dropped), so that no
+ * response can reach it. A request without a socket (a test's, a framework's own) has not left.
+ */
+function browserLeft(req: Request): boolean {
+  const socket: unknown = Reflect.get(req, 'socket');
+  return typeof socket === 'object' && socket !== null && Reflect.get(socket, 'destroyed') === true;
 }
 
 /**
