@@ -39,6 +39,7 @@ import {
   rawQueryOf,
   type CallbackParams,
 } from './strategy/callback-params';
+import { sessionCookieProblem } from './strategy/cookie-check';
 import {
   resolveStrategySettings,
   type AnyTikTokVerify,
@@ -426,6 +427,13 @@ function saveAndRedirect(
   // into a slower dictionary for the rest of the request). Only speed depends on it: a key
   // written later (a failure record) leaves them in the middle, and that works the same.
   expireLoginOnlySession(session, settings.stateTtlMs);
+  const cookieProblem = sessionCookieProblem(ctx.req, session);
+  if (cookieProblem !== undefined) {
+    ctx.log('warn', '[TikTokOAuth] login - session cookie will not come back', {
+      correlationId: ctx.correlationId,
+      detail: cookieProblem,
+    });
+  }
   addPendingLogin(session, login, {
     max: settings.maxPendingLogins,
     ttlMs: settings.stateTtlMs,
@@ -667,14 +675,35 @@ async function completeLogin(
     req: ctx.req,
     tokens,
     profile,
+    stallAfterMs: ctx.settings.loginDeadlineMs,
+    onStall: (declaresDone) => {
+      ctx.log('warn', '[TikTokOAuth] login - verify has not finished', {
+        correlationId: ctx.correlationId,
+        waitedMs: ctx.settings.loginDeadlineMs,
+        detail: declaresDone
+          ? 'verify has neither called done nor settled its promise: the browser is still waiting. Check that every path of verify calls done(null, user), done(null, false) or done(err)'
+          : 'the promise verify returned has not settled: the browser is still waiting. Check what verify awaits (a database call without a timeout?)',
+      });
+    },
   });
   if (outcome.kind === 'error') {
     ctx.error(outcome.error);
     return;
   }
+  if (outcome.kind === 'misuse') {
+    errorLogin(
+      ctx,
+      new TikTokAPIError({
+        code: 'CONFIGURATION_ERROR',
+        message: outcome.detail,
+        correlationId: ctx.correlationId,
+      }),
+    );
+    return;
+  }
   if (outcome.kind === 'refused') {
     const message = refusalMessage(outcome.info);
-    const reason = 'verify refused the user';
+    const reason = outcome.reason;
     // NOTE: not ACCESS_DENIED's own text ("the login was cancelled"): the user did not cancel.
     failLogin(
       ctx,
@@ -879,8 +908,10 @@ async function profileFromHook(
  */
 type VerifyOutcome =
   | { kind: 'user'; user: Express.User; info: object | undefined }
-  | { kind: 'refused'; info: unknown }
-  | { kind: 'error'; error: unknown };
+  | { kind: 'refused'; info: unknown; reason: string }
+  | { kind: 'error'; error: unknown }
+  /** verify was called in a way that can never log anyone in: `detail` says how to fix it. */
+  | { kind: 'misuse'; detail: string };
 
 interface VerifyInput {
   readonly verify: AnyTikTokVerify | undefined;
@@ -888,6 +919,9 @@ interface VerifyInput {
   readonly req: Request;
   readonly tokens: TikTokTokens;
   readonly profile: TikTokProfile;
+  /** After this many ms without an outcome, `onStall` is called once (the login still waits). */
+  readonly stallAfterMs: number;
+  readonly onStall: (declaresDone: boolean) => void;
 }
 
 /** passport's `error()` takes an Error: other thrown values are wrapped. */
@@ -906,9 +940,20 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * `undefined`, `''`, `0`) refuses the login; any other value is the user (objects usually; ids
  * work too). Only an object `info` is kept for a user: its fields go into `req.authInfo`.
  */
-function outcomeOf(user: unknown, info: unknown): VerifyOutcome {
-  if (!user) return { kind: 'refused', info };
+function outcomeOf(user: unknown, info: unknown, via: 'done' | 'promise'): VerifyOutcome {
+  if (!user) return { kind: 'refused', info, reason: refusalReason(user, via) };
   return { kind: 'user', user, info: typeof info === 'object' && info !== null ? info : undefined };
+}
+
+/**
+ * The log reason of a refusal. `undefined` is more often a bug (an async verify without `return`,
+ * a lookup that found nothing passed on as is) than a decision: the reason says so.
+ */
+function refusalReason(user: unknown, via: 'done' | 'promise'): string {
+  if (user !== undefined) return 'verify refused the user';
+  return via === 'promise'
+    ? 'verify refused the user: its promise resolved to undefined. An async verify must return the user (a missing `return`?); return false to refuse a login on purpose'
+    : 'verify refused the user: done was called without a user. Call done(null, user) to log in; done(null, false) refuses a login on purpose';
 }
 
 /**
@@ -933,15 +978,17 @@ function runVerify(input: VerifyInput): Promise<VerifyOutcome> {
     return Promise.resolve({ kind: 'user', user: profile, info: undefined });
   return new Promise<VerifyOutcome>((resolve) => {
     let settled = false;
+    let stall: NodeJS.Timeout | undefined;
     const settle = (outcome: VerifyOutcome): void => {
       if (settled) return;
       settled = true;
+      if (stall !== undefined) clearTimeout(stall);
       resolve(outcome);
     };
     // Like passport-oauth2's verified(): any truthy `err` is an error, so `done(false, user)`
     // logs the user in; then a falsy user is a refusal with any `info`.
     const done = (err?: unknown, user?: unknown, info?: unknown): void => {
-      settle(err ? { kind: 'error', error: err } : outcomeOf(user, info));
+      settle(err ? { kind: 'error', error: err } : outcomeOf(user, info, 'done'));
     };
     const offset = input.passReqToCallback ? 1 : 0;
     const withParams = verify.length >= 5 + offset;
@@ -960,10 +1007,25 @@ function runVerify(input: VerifyInput): Promise<VerifyOutcome> {
     if (isThenable(returned)) {
       Promise.resolve(returned).then(
         (user) => {
-          if (user !== undefined || !declaresDone) settle(outcomeOf(user, undefined));
+          if (user !== undefined || !declaresDone) settle(outcomeOf(user, undefined, 'promise'));
         },
         (err: unknown) => settle({ kind: 'error', error: err }),
       );
+    } else if (returned !== undefined && !declaresDone && !settled) {
+      // passport-oauth2 ignores this value and the login would wait forever: a plain (not
+      // `async`) verify that returns the user instead of calling done.
+      const params = input.passReqToCallback
+        ? '(req, accessToken, refreshToken, profile)'
+        : '(accessToken, refreshToken, profile)';
+      settle({
+        kind: 'misuse',
+        detail: `verify returned a value that is not a promise, and declares no done parameter, so nothing can finish the login: make it async (async ${params} => user), or declare done and call done(null, user)`,
+      });
+      return;
+    }
+    if (!settled) {
+      stall = setTimeout(() => input.onStall(declaresDone), input.stallAfterMs);
+      stall.unref();
     }
   });
 }

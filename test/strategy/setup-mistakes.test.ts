@@ -1,0 +1,130 @@
+// The mistakes of a first setup that used to leave the developer guessing: a verify that can
+// never finish the login (a JavaScript shape TypeScript refuses), one that forgot its `return`,
+// and session cookie settings with which no callback can succeed. Each must be named, with its
+// fix, in the log line.
+import assert from 'node:assert/strict';
+import type { TikTokVerifyFunction } from '../../lib';
+import { CaptureLogger } from '../support/capture-logger';
+import { assertErrorJson, consent, login, startLogin, useLoginFixture } from '../support/login';
+
+const COOKIE_EVENT = 'session cookie will not come back';
+
+/** A verify as a JavaScript app writes it: TypeScript refuses these shapes, JavaScript does not. */
+function javaScriptVerify(fn: (...args: never[]) => unknown): TikTokVerifyFunction {
+  return fn as unknown as TikTokVerifyFunction;
+}
+
+function detailOf(logger: CaptureLogger, event: string): string {
+  const line = logger.events(event)[0];
+  assert.ok(line !== undefined, `no "${event}" line in:\n${logger.text()}`);
+  return String(line.meta?.detail);
+}
+
+describe('TikTokStrategy', () => {
+  describe('setup mistakes', () => {
+    describe('a plain verify that returns the user and declares no done', () => {
+      const logger = new CaptureLogger();
+      const verify = javaScriptVerify(
+        (_accessToken: string, _refreshToken: string, profile: { id: string }) => ({
+          id: profile.id,
+        }),
+      );
+      const f = useLoginFixture({ verify, strategy: { logger } });
+
+      it('answers 500 CONFIGURATION_ERROR at once (it used to hang) and the log says to make it async', async () => {
+        const res = await login(f.browser());
+        assertErrorJson(res, 500, 'CONFIGURATION_ERROR');
+        const detail = detailOf(logger, 'error');
+        assert.match(
+          detail,
+          /make it async \(async \(accessToken, refreshToken, profile\) => user\)/,
+        );
+        assert.match(detail, /call done\(null, user\)/);
+        assert.equal(logger.text().includes(f.tt.clientSecret), false);
+      });
+    });
+
+    describe('a verify that never calls done', () => {
+      const logger = new CaptureLogger();
+      const verify: TikTokVerifyFunction = (_accessToken, _refreshToken, _profile, _done) => {
+        // forgot done
+      };
+      const f = useLoginFixture({ verify, strategy: { logger, loginDeadlineMs: 400 } });
+
+      it('logs a warning after loginDeadlineMs naming done, while the request still waits', async () => {
+        const browser = f.browser();
+        const callback = await consent(await startLogin(browser));
+        const pending = browser
+          .get(callback)
+          .timeout(2500)
+          .then(
+            () => 'answered',
+            () => 'still waiting',
+          );
+        const until = Date.now() + 2000;
+        while (logger.events('verify has not finished').length === 0 && Date.now() < until) {
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        assert.match(detailOf(logger, 'verify has not finished'), /calls done\(null, user\)/);
+        assert.equal(await pending, 'still waiting');
+      });
+    });
+
+    describe('an async verify without return', () => {
+      const logger = new CaptureLogger();
+      const verify = javaScriptVerify(
+        async (_accessToken: string, _refreshToken: string, _profile: unknown) => {
+          await Promise.resolve(); // the user is saved, but not returned
+        },
+      );
+      const f = useLoginFixture({ verify, strategy: { logger } });
+
+      it('still refuses the login, with a log reason pointing at the missing return', async () => {
+        const res = await login(f.browser());
+        assertErrorJson(res, 403, 'ACCESS_DENIED');
+        const reason = String(logger.events('failure')[0]?.meta?.reason);
+        assert.match(reason, /promise resolved to undefined/);
+        assert.match(reason, /a missing `return`\?/);
+      });
+    });
+
+    describe('cookie.secure: true over http', () => {
+      const logger = new CaptureLogger();
+      const f = useLoginFixture({ cookie: { secure: true }, strategy: { logger } });
+      beforeEach(() => logger.lines.splice(0));
+
+      it('warns at the start that the callback will fail, naming cookie.secure and the fix', async () => {
+        await startLogin(f.browser());
+        const detail = detailOf(logger, COOKIE_EVENT);
+        assert.match(detail, /cookie\.secure: true\) but this request came over http/);
+        assert.match(detail, /NODE_ENV === 'production'/);
+      });
+
+      it('behind an https proxy without trust proxy, names trust proxy', async () => {
+        await startLogin(f.browser().set('X-Forwarded-Proto', 'https'));
+        assert.match(detailOf(logger, COOKIE_EVENT), /app\.set\('trust proxy', 1\)/);
+      });
+    });
+
+    describe("sameSite: 'strict'", () => {
+      const logger = new CaptureLogger();
+      const f = useLoginFixture({ cookie: { sameSite: 'strict' }, strategy: { logger } });
+
+      it("warns at the start that browsers will not send the cookie back, naming 'lax'", async () => {
+        await startLogin(f.browser());
+        assert.match(detailOf(logger, COOKIE_EVENT), /SameSite=Strict.*Use sameSite: 'lax'/);
+      });
+    });
+
+    describe("sameSite: 'lax' over http, cookie not Secure", () => {
+      const logger = new CaptureLogger();
+      const f = useLoginFixture({ strategy: { logger } });
+
+      it('logs in without the warning', async () => {
+        const res = await login(f.browser());
+        assert.equal(res.status, 302);
+        assert.deepEqual(logger.events(COOKIE_EVENT), []);
+      });
+    });
+  });
+});
