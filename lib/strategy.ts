@@ -39,7 +39,7 @@ import {
   rawQueryOf,
   type CallbackParams,
 } from './strategy/callback-params';
-import { sessionCookieProblem } from './strategy/cookie-check';
+import { sessionCookieProblem, type SessionCookieProblem } from './strategy/cookie-check';
 import {
   resolveStrategySettings,
   type AnyTikTokVerify,
@@ -428,12 +428,7 @@ function saveAndRedirect(
   // written later (a failure record) leaves them in the middle, and that works the same.
   expireLoginOnlySession(session, settings.stateTtlMs);
   const cookieProblem = sessionCookieProblem(ctx.req, session);
-  if (cookieProblem !== undefined) {
-    ctx.log('warn', '[TikTokOAuth] login - session cookie will not come back', {
-      correlationId: ctx.correlationId,
-      detail: cookieProblem,
-    });
-  }
+  if (cookieProblem !== undefined) warnCookieProblem(ctx, cookieProblem);
   addPendingLogin(session, login, {
     max: settings.maxPendingLogins,
     ttlMs: settings.stateTtlMs,
@@ -451,6 +446,32 @@ function saveAndRedirect(
       ctx.log('debug', '[TikTokOAuth] login - redirect', { correlationId: ctx.correlationId });
       ctx.redirect(auth.url);
     });
+  });
+}
+
+/**
+ * Logs why the session cookie will not come back with TikTok's redirect. A problem seen in the
+ * settings alone is logged at once; a Secure cookie on a request Express does not see as https is
+ * logged only when the start's response indeed set no cookie for a browser that sent none.
+ * NOTE: express-session's own `proxy: true` sets the cookie there anyway, and a browser that
+ * already holds its session cookie may get no new Set-Cookie: neither must be warned about.
+ */
+function warnCookieProblem(ctx: FlowContext, problem: SessionCookieProblem): void {
+  const write = (): void => {
+    ctx.log('warn', '[TikTokOAuth] login - session cookie will not come back', {
+      correlationId: ctx.correlationId,
+      detail: problem.detail,
+    });
+  };
+  if (!problem.unlessSet) {
+    write();
+    return;
+  }
+  const { req } = ctx;
+  const res = req.res;
+  if (res === undefined || req.headers.cookie !== undefined) return;
+  res.once('finish', () => {
+    if (res.getHeader('set-cookie') === undefined) write();
   });
 }
 
@@ -1011,9 +1032,11 @@ function runVerify(input: VerifyInput): Promise<VerifyOutcome> {
         },
         (err: unknown) => settle({ kind: 'error', error: err }),
       );
-    } else if (returned !== undefined && !declaresDone && !settled) {
+    } else if (returned !== undefined && verify.length === 3 + offset && !settled) {
       // passport-oauth2 ignores this value and the login would wait forever: a plain (not
-      // `async`) verify that returns the user instead of calling done.
+      // `async`) verify that returns the user instead of calling done. NOTE: only the exact
+      // `(accessToken, refreshToken, profile)` shape: one reading done from `arguments` or a
+      // rest parameter (length 0) may call it later, as passport-oauth2 lets it.
       const params = input.passReqToCallback
         ? '(req, accessToken, refreshToken, profile)'
         : '(accessToken, refreshToken, profile)';

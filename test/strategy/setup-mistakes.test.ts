@@ -70,6 +70,20 @@ describe('TikTokStrategy', () => {
       });
     });
 
+    describe('a verify reading done from a rest parameter, returning a timer', () => {
+      // passport-oauth2 logs this in: done is called later, whatever verify returns.
+      const verify = javaScriptVerify((...args: never[]) => {
+        const done = args[3] as unknown as (err: null, user: object) => void;
+        return setTimeout(() => done(null, { id: 'rest' }), 5);
+      });
+      const f = useLoginFixture({ verify });
+
+      it('logs in (not refused as a verify that returns the user)', async () => {
+        const res = await login(f.browser());
+        assert.equal(res.status, 302, res.text);
+      });
+    });
+
     describe('an async verify without return', () => {
       const logger = new CaptureLogger();
       const verify = javaScriptVerify(
@@ -103,6 +117,22 @@ describe('TikTokStrategy', () => {
       it('behind an https proxy without trust proxy, names trust proxy', async () => {
         await startLogin(f.browser().set('X-Forwarded-Proto', 'https'));
         assert.match(detailOf(logger, COOKIE_EVENT), /app\.set\('trust proxy', 1\)/);
+      });
+    });
+
+    describe("cookie.secure: true behind an https proxy, express-session's own proxy: true", () => {
+      const logger = new CaptureLogger();
+      const f = useLoginFixture({
+        cookie: { secure: true },
+        sessionProxy: true,
+        strategy: { logger },
+      });
+
+      it('sets the cookie, so nothing is warned (the settings alone would say otherwise)', async () => {
+        const res = await f.browser().get('/auth/tiktok').set('X-Forwarded-Proto', 'https');
+        assert.equal(res.status, 302);
+        assert.ok(res.headers['set-cookie'] !== undefined, 'express-session set the cookie');
+        assert.deepEqual(logger.events(COOKIE_EVENT), []);
       });
     });
 

@@ -42,6 +42,8 @@ export interface LoginAppOptions {
   errorRedirect?: string;
   /** express-session cookie options, over `{ sameSite: 'lax', httpOnly: true }`. */
   cookie?: session.CookieOptions;
+  /** express-session's own `proxy` option (trust `X-Forwarded-Proto` for Secure cookies). */
+  sessionProxy?: boolean;
   /** Extra passport.authenticate() options of `/auth/tiktok/callback` (`keepSessionInfo`…). */
   callbackOptions?: passportModule.AuthenticateOptions;
   /**
@@ -120,6 +122,7 @@ export async function startLoginApp(options: LoginAppOptions): Promise<LoginApp>
     saveUninitialized: false,
     cookie: { sameSite: 'lax', httpOnly: true, ...options.cookie },
     ...(options.store === undefined ? {} : { store: options.store }),
+    ...(options.sessionProxy === undefined ? {} : { proxy: options.sessionProxy }),
   });
   app.use(tiktokSessionGuard(sessions));
   app.use(passport.session());
