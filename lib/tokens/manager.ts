@@ -107,10 +107,21 @@ export class TikTokTokenManager {
    */
   async getAccessToken(openId: string, opts: TokenCallOptions = {}): Promise<string> {
     checkOpenId(openId, 'getAccessToken');
-    const correlationId = acceptCorrelationId(opts.correlationId);
-    const record = await this.read(openId, correlationId);
+    // NOTE: a caller's correlation ID is checked at once, and one is made only when needed (an
+    // error, a refresh): serving a valid token, the hot path, makes none.
+    const given =
+      opts.correlationId === undefined ? undefined : acceptCorrelationId(opts.correlationId);
+    let record: StoredTokenRecord | undefined;
+    try {
+      record = await this.o.store.get(openId);
+    } catch (err) {
+      throw storeError(err, given ?? acceptCorrelationId(undefined), this.log);
+    }
+    if (record !== undefined && this.isFresh(record.tokens, Date.now())) {
+      return record.tokens.access_token;
+    }
+    const correlationId = given ?? acceptCorrelationId(undefined);
     if (record === undefined) throw noTokensError(correlationId);
-    if (this.isFresh(record.tokens, Date.now())) return record.tokens.access_token;
     try {
       const tokens = await this.refresher.refresh({
         openId,
