@@ -11,7 +11,7 @@
 /** Default `commandTimeoutMs` of `RedisTokenStore`, `RedisClaimStore` and `RedisRemovalList`. */
 export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 2000;
 
-import { MAX_TIMER_MS } from './time-limit';
+import { MAX_TIMER_MS, withinTime } from './time-limit';
 
 /**
  * What a call of `RedisTokenStore`, `RedisClaimStore` or `RedisRemovalList` rejects with when
@@ -35,97 +35,16 @@ export function commandTimeoutOption(value: unknown, owner: string): number {
   return value;
 }
 
-/** One command waiting for Redis: failed by its {@link DeadlineQueue} unless settled first. */
-interface Waiting {
-  readonly deadline: number;
-  settled: boolean;
-  readonly fail: () => void;
-}
-
-/**
- * The commands of one `commandTimeoutMs` in the order they were sent, which is the order of their
- * deadlines, with one timer for the earliest. NOTE: not a timer per command: `getAccessToken`
- * sends one command per call, and creating and clearing a Node.js timer each time was about a
- * tenth of its own CPU (bench/README.md, cold start). Settled commands are dropped from the
- * front as new ones come, and the whole list is compacted whenever it has doubled, so a command
- * that hangs does not make the list keep every command sent after it.
- */
-class DeadlineQueue {
-  private items: Waiting[] = [];
-  private head = 0;
-  private compactAt = 1024;
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(private readonly timeoutMs: number) {}
-
-  add(fail: () => void): Waiting {
-    const waiting: Waiting = { deadline: performance.now() + this.timeoutMs, settled: false, fail };
-    while (this.head < this.items.length && this.items[this.head]?.settled === true) this.head++;
-    if (this.items.length >= this.compactAt) {
-      this.items = this.items.slice(this.head).filter((w) => !w.settled);
-      this.head = 0;
-      this.compactAt = Math.max(1024, this.items.length * 2);
-    }
-    this.items.push(waiting);
-    if (this.timer === undefined) this.arm(this.timeoutMs);
-    return waiting;
-  }
-
-  private arm(ms: number): void {
-    this.timer = setTimeout(() => this.sweep(), ms);
-    this.timer.unref();
-  }
-
-  /** Fails the commands past their deadline, then waits for the next one's. */
-  private sweep(): void {
-    this.timer = undefined;
-    const now = performance.now();
-    for (; this.head < this.items.length; this.head++) {
-      const waiting = this.items[this.head];
-      if (waiting === undefined || waiting.settled) continue;
-      if (waiting.deadline > now) {
-        this.arm(Math.max(1, Math.ceil(waiting.deadline - now)));
-        return;
-      }
-      waiting.settled = true;
-      waiting.fail();
-    }
-    this.items = [];
-    this.head = 0;
-    this.compactAt = 1024;
-  }
-}
-
-/** One queue per `commandTimeoutMs` in use (stores usually share the default). */
-const queues = new Map<number, DeadlineQueue>();
-
 /** `command`'s outcome, or a {@link RedisCommandTimeoutError} after `timeoutMs`. */
 export function withinTimeout<T>(command: Promise<T>, timeoutMs: number): Promise<T> {
-  let queue = queues.get(timeoutMs);
-  if (queue === undefined) {
-    queue = new DeadlineQueue(timeoutMs);
-    queues.set(timeoutMs, queue);
-  }
-  const deadlines = queue;
-  return new Promise<T>((resolve, reject) => {
-    const waiting = deadlines.add(() => {
-      reject(
-        new RedisCommandTimeoutError(
-          `Redis did not answer within ${timeoutMs} ms (commandTimeoutMs)`,
-        ),
-      );
-    });
-    command.then(
-      (value) => {
-        waiting.settled = true;
-        resolve(value);
-      },
-      (err: unknown) => {
-        waiting.settled = true;
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
+  return withinTime(
+    command,
+    timeoutMs,
+    () =>
+      new RedisCommandTimeoutError(
+        `Redis did not answer within ${timeoutMs} ms (commandTimeoutMs)`,
+      ),
+  );
 }
 
 /** KEYS[1] a key; ARGV[1] a value. Deletes the key only while it holds that value. */
