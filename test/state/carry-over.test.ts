@@ -69,24 +69,25 @@ describe('keepOtherTabsAcrossLogin', () => {
     ]);
   });
 
-  it('writes nothing until the session is regenerated (session: false, assignProperty)', () => {
+  /** A session stamped for open-id-0 with `pending`, handed to a login of open-id-1. */
+  function loginOfAnotherAccount(): FakeSession {
     const req: { session?: FakeSession } = {};
     const old = new FakeSession(req);
     req.session = old;
     Reflect.set(old, PENDING_LOGINS_KEY, pending);
     Reflect.set(old, 'tiktokLogin', { openId: 'open-id-0', at: 0 });
     keepOtherTabsAcrossLogin(req, old, { openId: 'open-id-1', at: 1 });
+    return old;
+  }
+
+  it('writes nothing until the session is regenerated (session: false, assignProperty)', () => {
+    const old = loginOfAnotherAccount();
     assert.deepEqual(Reflect.get(old, PENDING_LOGINS_KEY), pending);
     assert.deepEqual(Reflect.get(old, 'tiktokLogin'), { openId: 'open-id-0', at: 0 });
   });
 
   it("at the regeneration, also binds and stamps the pre-login session (passport's keepSessionInfo merges it)", () => {
-    const req: { session?: FakeSession } = {};
-    const old = new FakeSession(req);
-    req.session = old;
-    Reflect.set(old, PENDING_LOGINS_KEY, pending);
-    Reflect.set(old, 'tiktokLogin', { openId: 'open-id-0', at: 0 });
-    keepOtherTabsAcrossLogin(req, old, { openId: 'open-id-1', at: 1 });
+    const old = loginOfAnotherAccount();
     old.regenerate(() => undefined);
     assert.deepEqual(Reflect.get(old, 'tiktokLogin'), { openId: 'open-id-1', at: 1 });
     assert.deepEqual(Reflect.get(old, PENDING_LOGINS_KEY), [
