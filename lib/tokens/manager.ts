@@ -111,12 +111,7 @@ export class TikTokTokenManager {
     // error, a refresh): serving a valid token, the hot path, makes none.
     const given =
       opts.correlationId === undefined ? undefined : acceptCorrelationId(opts.correlationId);
-    let record: StoredTokenRecord | undefined;
-    try {
-      record = await this.o.store.get(openId);
-    } catch (err) {
-      throw storeError(err, given ?? acceptCorrelationId(undefined), this.log);
-    }
+    const record = await this.read(openId, () => given ?? acceptCorrelationId(undefined));
     if (record !== undefined && this.isFresh(record.tokens, Date.now())) {
       return record.tokens.access_token;
     }
@@ -284,15 +279,21 @@ export class TikTokTokenManager {
     }
   }
 
-  private read(openId: string, correlationId: string): Promise<StoredTokenRecord | undefined> {
+  /** The stored record; a store failure is a TikTokAPIError with `correlationId` (or its maker's). */
+  private read(
+    openId: string,
+    correlationId: string | (() => string),
+  ): Promise<StoredTokenRecord | undefined> {
     return this.call(correlationId, () => this.o.store.get(openId));
   }
 
-  private async call<T>(correlationId: string, fn: () => Promise<T>): Promise<T> {
+  /** `fn`'s store call; its failure is a TikTokAPIError with `correlationId`, made then if lazy. */
+  private async call<T>(correlationId: string | (() => string), fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
-      throw storeError(err, correlationId, this.log);
+      const id = typeof correlationId === 'string' ? correlationId : correlationId();
+      throw storeError(err, id, this.log);
     }
   }
 }
