@@ -3,6 +3,8 @@
  * field by field. See https://developers.tiktok.com/doc/webhooks-events/.
  */
 
+import { parseJson as parseJsonWithoutPoisonKeys } from '../client/parse';
+
 /** Why TikTok removed a user's authorization (`authorization.removed` `content.reason`). */
 export const TIKTOK_REMOVAL_REASONS = {
   0: 'unknown',
@@ -153,13 +155,16 @@ function objectContent(event: string, content: unknown): Readonly<Record<string,
   return Object.fromEntries(Object.entries(content));
 }
 
+/**
+ * JSON.parse without `__proto__` / `constructor` / `prototype` keys at any depth (as for TikTok's
+ * API answers): `content` goes to the app as is, and an app copying it (`Object.assign`, a deep
+ * merge) must not get an object with a prototype of TikTok's choosing.
+ */
 function parseJson(textValue: string, what: string): unknown {
-  try {
-    const value: unknown = JSON.parse(textValue);
-    return value;
-  } catch {
-    throw new WebhookBodyError(`${what} is not valid JSON`);
-  }
+  const value = parseJsonWithoutPoisonKeys(textValue);
+  // No JSON text parses to undefined: it means the text was not JSON.
+  if (value === undefined) throw new WebhookBodyError(`${what} is not valid JSON`);
+  return value;
 }
 
 /**

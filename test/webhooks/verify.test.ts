@@ -285,6 +285,25 @@ describe('verifyTikTokWebhook', () => {
       assert.equal(event.userOpenId, 'u');
       assert.equal(Reflect.get({}, 'polluted'), undefined);
     });
+
+    it('__proto__ / constructor keys in content are dropped: an app copying content gets plain objects', () => {
+      const content =
+        '{"__proto__":{"isAdmin":true},"publish_id":"p1","nested":{"constructor":{"prototype":{"isAdmin":true}},"\\u005f_proto__":{"isAdmin":true},"ok":1}}';
+      for (const name of ['video.publish.completed', 'some.future.event']) {
+        const raw = JSON.stringify({
+          client_key: 'k',
+          event: name,
+          create_time: NOW_S,
+          user_openid: 'u',
+          content,
+        });
+        const event = verifyTikTokWebhook(raw, signTikTokWebhook(raw, WEBHOOK_SECRET, NOW_S), opts);
+        assert.deepEqual(event.content, { publish_id: 'p1', nested: { ok: 1 } }, name);
+        const copy: Record<string, unknown> = Object.assign({}, event.content);
+        assert.equal(Object.getPrototypeOf(copy), Object.prototype, name);
+        assert.equal(copy.isAdmin, undefined, name);
+      }
+    });
   });
 
   describe('options', () => {
