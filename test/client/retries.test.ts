@@ -222,6 +222,19 @@ describe('TikTokClient', () => {
           const floor = TIMEOUT_MS * op.ambiguousAttempts;
           assertBetween(ms, floor - 10, floor + MAX_BACKOFF_MS + SLACK_MS, 'elapsed ms');
         });
+
+        it(`${op.name}: a byte every 50 ms, never idle for timeoutMs → still TIMEOUT_ERROR (one timer for the whole answer)`, async () => {
+          // Each byte comes well inside timeoutMs: a timeout that restarts on every chunk would
+          // wait out the whole body (seconds) instead of failing the attempt at timeoutMs.
+          const client = h.client({ timeoutMs: TIMEOUT_MS });
+          const call = await op.prepare(h.tt, client);
+          h.tt.inject(op.endpoint, { trickle: { intervalMs: 50 }, times: Infinity });
+          const { ms, error } = await timed(call);
+          assert.equal(error?.code, 'TIMEOUT_ERROR');
+          assert.equal(attempts(h.tt, op), op.ambiguousAttempts);
+          const floor = TIMEOUT_MS * op.ambiguousAttempts;
+          assertBetween(ms, floor - 10, floor + MAX_BACKOFF_MS + SLACK_MS, 'elapsed ms');
+        });
       }
     });
   });
