@@ -258,7 +258,7 @@ function base64Pieces(secret: string): string[] {
 
 function formsOf(secret: string): SecretForms {
   return {
-    lower: secret.toLowerCase(),
+    lower: lowerAligned(secret),
     pattern: Array.from(secret).map(charPattern).join(''),
     // eslint-disable-next-line no-control-regex
     special: /[%&\\+ ]|[^\x00-\x7f]/.test(secret),
@@ -380,11 +380,28 @@ function replaceEscaped(text: string, form: SecretForms): string {
   return replaceLiteral(text, form.lower);
 }
 
+/**
+ * `text` lower-cased with the same length, so that an index into it is an index into `text`.
+ * NOTE: `toLowerCase()` turns `İ` (U+0130) into two UTF-16 units: each `İ` before a secret
+ * would shift the replacement by one unit, leaving the secret's head in the text. A character
+ * whose lower case is longer is kept as it is.
+ */
+function lowerAligned(text: string): string {
+  const lower = text.toLowerCase();
+  if (lower.length === text.length) return lower;
+  let out = '';
+  for (const c of text) {
+    const l = c.toLowerCase();
+    out += l.length === c.length ? l : c;
+  }
+  return out;
+}
+
 /** Replaces `lower` (any case) in `text` without a regex. */
 function replaceLiteral(text: string, lower: string): string {
   let out = '';
   let from = 0;
-  const hay = text.toLowerCase();
+  const hay = lowerAligned(text);
   for (let at = hay.indexOf(lower); at !== -1; at = hay.indexOf(lower, from)) {
     out += text.slice(from, at) + REDACTED;
     from = at + lower.length;
@@ -445,7 +462,7 @@ export class Scrubber {
     // (a login's lines go through here; see bench/README.md, profiling).
     const forms = this.allForms();
     let out = text;
-    const lower = text.toLowerCase();
+    const lower = lowerAligned(text);
     const marked = ESCAPE_MARKS.some((mark) => text.includes(mark));
     let decoded: string[] | undefined;
     for (const form of forms) {
@@ -456,7 +473,7 @@ export class Scrubber {
         // form may be left.
         out = replaceLiteral(out, form.lower);
         if (!marked) continue;
-        const left = out.toLowerCase();
+        const left = lowerAligned(out);
         if (mayHold(form, left, decodings(left))) out = replaceEscaped(out, form);
         continue;
       }

@@ -157,6 +157,19 @@ describe('logging', () => {
       }
     });
 
+    it('replaces a secret whole after text whose lower case is longer (İ, U+0130)', () => {
+      // `'İ'.toLowerCase()` is two UTF-16 units: each one before a secret used to shift the
+      // replacement, leaving the secret's head in the line (here 6 characters of it).
+      const secret = 'act.1234567890abcdefghijklmnopqrstuv';
+      const s = new Scrubber([secret]);
+      assert.equal(s.scrub(`İİİİİİ ${secret} tail`), `İİİİİİ ${REDACTED} tail`);
+      assert.equal(
+        s.scrub(`İ ${secret.toUpperCase()} İ ${secret} 100%`),
+        `İ ${REDACTED} İ ${REDACTED} 100%`,
+      );
+      assert.equal(s.scrub(`😀 İstanbul — ${secret}`), `😀 İstanbul — ${REDACTED}`);
+    });
+
     it('ignores undefined, duplicates and values shorter than 6 chars', () => {
       const s = new Scrubber([undefined, 'abc', 'abcde', 'abcdef', 'abcdef']);
       assert.equal(s.scrub('abc abcde abcdef'), `abc abcde ${REDACTED}`);
