@@ -11,11 +11,22 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
 }
 
+/**
+ * The first `max` UTF-16 units of `text`, one fewer when the last would be the first half of a
+ * surrogate pair (an emoji): a lone surrogate becomes U+FFFD in a UTF-8 page, and `\ud83d` in
+ * JSON, which strict parsers refuse.
+ */
+export function sliceWhole(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const last = text.charCodeAt(max - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
+}
+
 /** Truncates to `max` characters (adding …) after removing control characters. */
 export function truncateText(text: string, max: number): string {
   // eslint-disable-next-line no-control-regex
   const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+  return flat.length > max ? `${sliceWhole(flat, max)}…` : flat;
 }
 
 export interface ErrorPageInput {

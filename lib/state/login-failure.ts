@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { TikTokErrorCode } from '../errors';
+import { sliceWhole } from '../middleware/error-page';
 import { rawQueryOf } from '../strategy/callback-params';
 import { userMessage } from '../user-messages';
 import { readSessionValue, sessionOf, writeSessionValue, type SessionLike } from './session';
@@ -53,7 +54,7 @@ export function recordLoginFailure(session: SessionLike, failure: RecordedLoginF
   };
   const { message } = failure;
   if (message !== undefined && message !== loginFailureMessage(failure.code)) {
-    recorded.message = message.slice(0, MAX_RECORDED_MESSAGE_LENGTH);
+    recorded.message = sliceWhole(message, MAX_RECORDED_MESSAGE_LENGTH);
   }
   writeSessionValue(session, LOGIN_FAILURE_KEY, recorded);
 }

@@ -215,6 +215,29 @@ describe('tiktokErrorHandler', () => {
         },
       });
     });
+    it("cuts a long message of the app's on the page without splitting an emoji", async () => {
+      // 499 characters, then an emoji across the 500-character limit: the page used to end in
+      // half of it, which the UTF-8 page showed as U+FFFD.
+      const message = `${'x'.repeat(499)}😀 and more`;
+      const s = server(
+        appFailingWith((req) => {
+          req.tiktokLoginFailure = {
+            code: 'ACCESS_DENIED',
+            message,
+            correlationId: 'c-9',
+            status: 403,
+          };
+          return Object.assign(new Error('Forbidden'), {
+            name: 'AuthenticationError',
+            status: 403,
+          });
+        }),
+      );
+      const res = await request(s).get('/fail').set('Accept', 'text/html');
+      assert.equal(res.status, 403);
+      assert.ok(res.text.includes(`<p id="message">${'x'.repeat(499)}…</p>`), res.text);
+      assert.ok(!res.text.includes('\uFFFD'));
+    });
   });
 
   describe('anything else goes to next(err)', () => {

@@ -94,6 +94,18 @@ describe('state/login-failure', () => {
     );
   });
 
+  it('cuts a recorded message without splitting an emoji in half', () => {
+    const session: SessionLike = { save: (cb) => cb() };
+    const head = 'y'.repeat(MAX_RECORDED_MESSAGE_LENGTH - 1);
+    recordLoginFailure(session, {
+      code: 'ACCESS_DENIED',
+      correlationId: 'c-1',
+      message: `${head}😀 more`,
+    });
+    // A lone surrogate would be `\ud83d` in the stored JSON, which strict parsers refuse.
+    assert.equal(field(session[LOGIN_FAILURE_KEY], 'message'), head);
+  });
+
   it('ignores a tampered record', async () => {
     const res = await request(server)
       .get('/login')
