@@ -31,11 +31,21 @@ export function hueOf(openId: string): number {
   return createHash('sha256').update(openId).digest().readUInt16BE(0) % 360;
 }
 
+// Characters XML 1.0 forbids even escaped: a display name holding one (a control character)
+// would make the whole SVG unreadable, a broken image.
+// eslint-disable-next-line no-control-regex
+const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g;
+
+/** Text for the SVG: escaped, without characters XML refuses (each becomes U+FFFD). */
+function svgText(text: string): string {
+  return escapeHtml(text.replace(NOT_XML, '\uFFFD'));
+}
+
 /** A round avatar: the initials on a colour derived from the open_id. */
 export function avatarSvg(user: EmulatorUser, size: number): string {
   const hue = hueOf(user.openId);
-  const initials = escapeHtml(initialsOf(user));
-  const label = escapeHtml(user.displayName);
+  const initials = svgText(initialsOf(user));
+  const label = svgText(user.displayName);
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 100 100" role="img" aria-label="${label}">`,
     `<circle cx="50" cy="50" r="50" fill="hsl(${hue}, 62%, 46%)"/>`,

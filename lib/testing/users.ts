@@ -16,11 +16,27 @@ function countOption(name: string, value: number | undefined, fallback: number):
   return value;
 }
 
+// A UTF-16 unit that is half of a surrogate pair without its other half.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * `text` with each lone surrogate replaced by U+FFFD, as a browser (or UTF-8) would send it.
+ * NOTE: encodeURIComponent throws on a lone surrogate; user data with one is valid JSON
+ * (`"\ud800"`) and must be possible to emulate.
+ */
+export function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\uFFFD');
+}
+
 /** Fills in the defaults of a user; `n` is the user's 1-based position. */
 export function createUser(input: EmulatorUserInput, n: number, baseUrl: string): EmulatorUser {
   const suffix = n === 1 ? '' : ` ${n}`;
   const openId = stringOption('openId', input.openId, `emulator-open-id-${n}`);
   if (openId === '') throw new TypeError('TikTok emulator: user.openId must not be empty');
+  // NOTE: TikTok's open_ids are ASCII; one with a lone surrogate could not name its avatar URL.
+  if (wellFormed(openId) !== openId) {
+    throw new TypeError('TikTok emulator: user.openId must not hold a lone surrogate');
+  }
   const displayName = stringOption('displayName', input.displayName, `Emulator User${suffix}`);
   const username = stringOption(
     'username',
@@ -49,7 +65,7 @@ export function createUser(input: EmulatorUserInput, n: number, baseUrl: string)
     profileDeepLink: stringOption(
       'profileDeepLink',
       input.profileDeepLink,
-      `${baseUrl}/@${encodeURIComponent(username)}`,
+      `${baseUrl}/@${encodeURIComponent(wellFormed(username))}`,
     ),
   };
 }

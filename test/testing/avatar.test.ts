@@ -62,6 +62,17 @@ describe('emulator: avatar', () => {
     assert.ok(!other.includes('<b>'));
   });
 
+  it('leaves out of the SVG the characters XML refuses (a display name with control characters)', async () => {
+    // XML 1.0 refuses U+0000-U+0008, U+000B, U+000C, U+000E-U+001F, U+FFFE and U+FFFF even as
+    // references: one in the label made the image unreadable.
+    const user = tt.addUser({ displayName: '\u0007bell \u0000nul\tok \uffff' });
+    const svg = await (await get(user.avatarUrl)).text();
+    assert.match(svg, /aria-label="\uFFFDbell \uFFFDnul\tok \uFFFD"/);
+    assert.match(svg, />\uFFFD\uFFFD<\/text>/);
+    // eslint-disable-next-line no-control-regex
+    assert.doesNotMatch(svg, /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/);
+  });
+
   it('answers 404 for an unknown user or size, 405 for POST; HEAD has the headers only', async () => {
     const missing = await get(`${tt.url}/emulator/avatar/nobody.svg`);
     assert.equal(missing.status, 404);

@@ -79,6 +79,31 @@ describe('startTikTokEmulator', () => {
       assert.throws(() => tt.issueTokens(second.openId, ['user.email']), TypeError);
     });
 
+    it('serves user data TikTok could send as JSON: lone surrogates, control characters, emoji', async () => {
+      // `"\ud800"` is valid JSON: the user info answer carries it escaped, as it was given; the
+      // profile link (a URL) has U+FFFD in its place. encodeURIComponent used to throw at start.
+      const username = 'zoé\ud800_😀';
+      const odd = await startTikTokEmulator({
+        users: [{ username, displayName: 'a\u0000b\udc00' }],
+      });
+      try {
+        const [user] = odd.users;
+        assert.equal(user?.username, username);
+        assert.equal(user.profileDeepLink, `${odd.url}/@zo%C3%A9%EF%BF%BD_%F0%9F%98%80`);
+        const { access_token } = odd.issueTokens(user.openId, [
+          'user.info.basic',
+          'user.info.profile',
+        ]);
+        const body = await (
+          await userInfo(odd, access_token, 'open_id,username,display_name')
+        ).text();
+        assert.ok(body.includes('"username":"zoé\\ud800_😀"'), body);
+        assert.ok(body.includes('"display_name":"a\\u0000b\\udc00"'), body);
+      } finally {
+        await odd.close();
+      }
+    });
+
     it('refuses bad options with a TypeError naming the option', async () => {
       await assert.rejects(startTikTokEmulator({ port: -1 }), /option `port`/);
       await assert.rejects(startTikTokEmulator({ redirectUris: ['/cb'] }), /`redirectUris`/);
@@ -88,6 +113,10 @@ describe('startTikTokEmulator', () => {
       );
       await assert.rejects(startTikTokEmulator({ users: [{ followerCount: -1 }] }), TypeError);
       await assert.rejects(startTikTokEmulator({ users: [{ openId: '' }] }), TypeError);
+      await assert.rejects(
+        startTikTokEmulator({ users: [{ openId: 'open-\ud800' }] }),
+        /user\.openId must not hold a lone surrogate/,
+      );
       await assert.rejects(startTikTokEmulator({ clientKey: '' }), /`clientKey`/);
       await assert.rejects(startTikTokEmulator({ codeTtlMs: -5 }), /`codeTtlMs`/);
       // @ts-expect-error: not an allowed value
