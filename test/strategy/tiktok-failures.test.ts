@@ -142,6 +142,21 @@ describe('TikTokStrategy', () => {
             const me = await agent.get('/me');
             assert.equal(field(me.body, 'user'), null);
           });
+
+          it('a granted field of another type than documented (a count as a string) → 502 MALFORMED_RESPONSE, one user-info call', async () => {
+            fx.tt.inject('userinfo', {
+              body: {
+                data: { user: { open_id: 'emulator-open-id-1', follower_count: '12' } },
+                error: { code: 'ok', message: '' },
+              },
+            });
+            const agent = fx.browser();
+            const res = await login(agent);
+            assertErrorJson(res, 502, 'MALFORMED_RESPONSE');
+            assert.equal(fx.tt.count('userinfo'), 1);
+            const me = await agent.get('/me');
+            assert.equal(field(me.body, 'user'), null);
+          });
         });
       });
     }
