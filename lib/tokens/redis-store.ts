@@ -99,6 +99,14 @@ export interface RedisTokenStoreOptions {
 }
 
 const DEFAULT_PREFIX = 'tiktok:tokens:';
+/**
+ * A reply field as text. NOTE: a client with a Buffer type mapping (node-redis
+ * `withTypeMapping`, shared with code that wants Buffers) answers Buffers for strings.
+ */
+function textOf(value: unknown): unknown {
+  return Buffer.isBuffer(value) ? value.toString('utf8') : value;
+}
+
 /** Records outlive the refresh token by a day, then Redis drops them on its own. */
 const RETENTION_AFTER_EXPIRY_MS = 24 * 3600 * 1000;
 
@@ -194,7 +202,8 @@ export class RedisTokenStore implements TokenStore {
     if (!Array.isArray(reply))
       throw this.unreadable(new StoredRecordError('HMGET did not answer a list'));
     const list: unknown[] = reply;
-    const [version, data] = list;
+    const version = textOf(list[0]);
+    const data = textOf(list[1]);
     if (version === null && data === null) {
       // Deleted (by another instance's logout, say): its decrypted tokens leave memory now.
       this.cache?.drop(key);

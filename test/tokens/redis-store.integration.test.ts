@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { RESP_TYPES } from 'redis';
 import { TikTokAPIError } from '../../lib/errors';
 import { TokenCipher } from '../../lib/tokens/cipher';
 import { RedisTokenStore } from '../../lib/tokens/redis-store';
@@ -104,6 +105,22 @@ describe('RedisTokenStore', () => {
       await store.acquireLock(id, 3000);
       const ttl = await redis.pTTL(store.lockKey(id));
       assert.ok(ttl > 2000 && ttl <= 3000, `ttl ${ttl}`);
+    });
+
+    it('works on a client whose replies are Buffers (a Buffer type mapping): save, read, refresh lock, delete', async () => {
+      const buffers = redis.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+      const store = new RedisTokenStore({ client: buffers, prefix, encryptionKey: OLD_KEY });
+      const id = user();
+      const tokens = makeTokens(id);
+      assert.equal(await store.compareAndSet(id, undefined, tokens), true);
+      const read = await store.get(id);
+      assert.deepEqual(read?.tokens, tokens);
+      const lock = await store.acquireLock(id, 3000);
+      assert.equal(typeof lock, 'string');
+      await store.releaseLock(id, lock ?? '');
+      assert.equal(await redis.exists(store.lockKey(id)), 0);
+      assert.equal(await store.delete(id, read?.version), true);
+      assert.equal(await store.get(id), undefined);
     });
   });
 
