@@ -26,7 +26,14 @@ import {
   type PendingLogin,
 } from './state/pending-logins';
 import { safeReturnTo } from './state/return-to';
-import { saveError, saveSession, sessionOf, type SessionLike } from './state/session';
+import {
+  missingSessionMethods,
+  missingSessionMethodsMessage,
+  saveError,
+  saveSession,
+  sessionOf,
+  type SessionLike,
+} from './state/session';
 import {
   CLOCK_SKEW_MARGIN_MS,
   expireLoginOnlySession,
@@ -367,6 +374,19 @@ function startLogin(ctx: FlowContext, query: URLSearchParams): Promise<void> | u
   const { settings } = ctx;
   const session = sessionOf(ctx.req);
   if (session === undefined) {
+    const missing = missingSessionMethods(ctx.req);
+    if (missing.length > 0) {
+      // A session object without save(): a setup mistake (cookie-session), not an outage.
+      errorLogin(
+        ctx,
+        new TikTokAPIError({
+          code: 'CONFIGURATION_ERROR',
+          message: missingSessionMethodsMessage(missing),
+          correlationId: ctx.correlationId,
+        }),
+      );
+      return undefined;
+    }
     const error = new TikTokAPIError({
       code: 'SERVICE_UNAVAILABLE',
       message:
@@ -768,7 +788,37 @@ async function completeLogin(
     grantedScopes: scopes,
   };
   if (login.returnTo !== undefined) info.returnTo = login.returnTo;
-  ctx.success(outcome.user, info);
+  try {
+    ctx.success(outcome.user, info);
+  } catch (err) {
+    if (!failedWithoutRegenerate(ctx, err)) throw err;
+  }
+}
+
+/**
+ * passport's `req.login()` threw, before any response, because `req.session` has no
+ * `regenerate()` (cookie-session with a `save()` shim only): the login's CONFIGURATION_ERROR,
+ * naming what is missing, instead of a request that never answers. False for anything else.
+ * NOTE: not through ctx.error(): success() already counts the login by its response's status.
+ */
+function failedWithoutRegenerate(ctx: FlowContext, err: unknown): boolean {
+  const missing = missingSessionMethods(ctx.req);
+  const res = ctx.req.res;
+  if (!missing.includes('regenerate') || res === undefined || res.headersSent) return false;
+  const error = new TikTokAPIError({
+    code: 'CONFIGURATION_ERROR',
+    message: missingSessionMethodsMessage(missing),
+    correlationId: ctx.correlationId,
+    cause: err,
+  });
+  ctx.log('warn', '[TikTokOAuth] login - error', {
+    correlationId: ctx.correlationId,
+    errorCode: error.code,
+    retryable: false,
+    detail: error.message,
+  });
+  ctx.strategy.error(error);
+  return true;
 }
 
 /**

@@ -28,6 +28,29 @@ export function sessionOf(req: object): SessionLike | undefined {
   return isSessionLike(session) ? session : undefined;
 }
 
+/**
+ * What `req.session` lacks of express-session's `save()` and `regenerate()`, when it is an object
+ * (cookie-session's has neither): passport ≥ 0.6 calls both at `req.login()` and `req.logout()`.
+ * Empty when it has both, or when there is no session object at all.
+ */
+export function missingSessionMethods(req: object): ('save' | 'regenerate')[] {
+  if (!('session' in req)) return [];
+  const session: unknown = req.session;
+  if (typeof session !== 'object' || session === null) return [];
+  const missing: ('save' | 'regenerate')[] = [];
+  if (!('save' in session) || typeof session.save !== 'function') missing.push('save');
+  if (!('regenerate' in session) || typeof session.regenerate !== 'function') {
+    missing.push('regenerate');
+  }
+  return missing;
+}
+
+/** The developer's message for a `req.session` without `missing` (see {@link missingSessionMethods}). */
+export function missingSessionMethodsMessage(missing: readonly string[]): string {
+  const what = missing.map((name) => `req.session.${name}()`).join(' and ');
+  return `${what} missing: the session middleware is not express-session (cookie-session has neither). This strategy and passport >= 0.6 need req.session.save(callback) and req.session.regenerate(callback): use express-session, or add both to req.session in a middleware after the session middleware (docs/troubleshooting.md, "cookie-session").`;
+}
+
 export function readSessionValue(session: SessionLike, key: string): unknown {
   return session[key];
 }

@@ -53,6 +53,15 @@ export interface LoginAppOptions {
   reportAppErrors?: boolean;
   /** A subclass of TikTokStrategy to use for both strategies. Default: TikTokStrategy. */
   strategyClass?: typeof TikTokStrategy;
+  /** More express-session options (`rolling`, `resave`, `genid`, `unset`…), over the defaults. */
+  sessionOptions?: Partial<session.SessionOptions>;
+  /**
+   * The session middleware(s) instead of express-session (then `store`, `cookie`, `sessionProxy`
+   * and `sessionOptions` are not used): cookie-session, say, followed by the app's shims.
+   */
+  sessionMiddleware?: RequestHandler[];
+  /** Mounts `passport.session()`. Default: true. */
+  passportSession?: boolean;
 }
 
 export interface LoginApp {
@@ -123,9 +132,11 @@ export async function startLoginApp(options: LoginAppOptions): Promise<LoginApp>
     cookie: { sameSite: 'lax', httpOnly: true, ...options.cookie },
     ...(options.store === undefined ? {} : { store: options.store }),
     ...(options.sessionProxy === undefined ? {} : { proxy: options.sessionProxy }),
+    ...options.sessionOptions,
   });
-  app.use(tiktokSessionGuard(sessions));
-  app.use(passport.session());
+  if (options.sessionMiddleware === undefined) app.use(tiktokSessionGuard(sessions));
+  else app.use(...options.sessionMiddleware);
+  if (options.passportSession !== false) app.use(passport.session());
   app.get('/auth/tiktok', authenticate());
   app.post('/auth/tiktok', authenticate());
   // The failureRedirect variant's own start: its code exchange sends its own redirect URI.
