@@ -42,14 +42,46 @@ export function keepOtherTabsAcrossLogin(
     if (remaining.length > 0) writeSessionValue(target, PENDING_LOGINS_KEY, remaining);
     writeLoginStamp(target, stamp);
   };
-  const regenerate: unknown = Reflect.get(session, 'regenerate');
-  if (typeof regenerate !== 'function') {
+  const undo = (fresh: SessionLike): void => {
+    logOutOf(req, fresh);
+    writeSessionValue(fresh, PENDING_LOGINS_KEY, before.length > 0 ? before : undefined);
+    writeLoginStamp(fresh, undefined);
+  };
+  if (typeof Reflect.get(session, 'regenerate') !== 'function') {
     carry(session);
     return;
   }
+  carryAtRegeneration(req, session, carry, undo);
+}
+
+/**
+ * Wraps `session.regenerate()` once: at the call, `carry` writes into `session` (the pre-login
+ * session, which `keepSessionInfo: true` merges) and into the session that replaces it, whose
+ * save of passport's user runs `undo` on it if it fails. The new session's own `regenerate()` is
+ * wrapped the same way until that save: an app that regenerates the session itself before
+ * `req.login()` (a custom callback written for passport < 0.6) would otherwise leave the stamp
+ * and the other tabs' logins in a session that passport's own regeneration then drops.
+ * Returns what removes the wrapper (the session's own method, or tiktokSessionGuard's, is back).
+ */
+function carryAtRegeneration(
+  req: object,
+  session: SessionLike,
+  carry: (target: SessionLike) => void,
+  undo: (fresh: SessionLike) => void,
+): () => void {
+  const regenerate: unknown = Reflect.get(session, 'regenerate');
+  if (typeof regenerate !== 'function') return () => undefined;
+  const own = Object.getOwnPropertyDescriptor(session, 'regenerate');
+  let wrapped = true;
+  const unwrap = (): void => {
+    if (!wrapped) return;
+    wrapped = false;
+    if (own === undefined) Reflect.deleteProperty(session, 'regenerate');
+    else Object.defineProperty(session, 'regenerate', own);
+  };
   const once = (callback: (err?: unknown) => void): void => {
     // One-shot: later regenerations (logout) use the session's own method again.
-    Reflect.deleteProperty(session, 'regenerate');
+    unwrap();
     // The pre-login session too: `keepSessionInfo: true` merges it over the new one.
     carry(session);
     Reflect.apply(regenerate, session, [
@@ -57,52 +89,72 @@ export function keepOtherTabsAcrossLogin(
         const fresh = sessionOf(req);
         if ((err === undefined || err === null) && fresh !== undefined && fresh !== session) {
           carry(fresh);
-          onFailedSave(fresh, () => {
-            logOutOf(req, fresh);
-            writeSessionValue(fresh, PENDING_LOGINS_KEY, before.length > 0 ? before : undefined);
-            writeLoginStamp(fresh, undefined);
+          const unwrapFresh = carryAtRegeneration(req, fresh, carry, undo);
+          onLoginSave(req, fresh, unwrapFresh, () => {
+            undo(fresh);
           });
         }
         callback(err);
       },
     ]);
   };
-  Reflect.set(session, 'regenerate', once);
+  defineHidden(session, 'regenerate', once);
+  return unwrap;
 }
 
 /**
- * Runs `undo` when the next `save()` of `session` (passport's, in `req.login()`) fails, before
- * its caller hears of it. One-shot: the session's own `save` (or the one of tiktokSessionGuard,
- * an own property) is put back at that call.
+ * Watches the saves of `session` until one saves passport's user (the end of `req.login()`):
+ * that one puts the session's own `save` back, calls `done` (the login is done: a logout in the
+ * same request is not carried), and runs `undo` when it fails, before its caller hears of it.
+ * Saves before it (an app's own, between its regeneration and `req.login()`) pass through.
  */
-function onFailedSave(session: SessionLike, undo: () => void): void {
+function onLoginSave(req: object, session: SessionLike, done: () => void, undo: () => void): void {
   const own = Object.getOwnPropertyDescriptor(session, 'save');
   const save: unknown = Reflect.get(session, 'save');
   if (typeof save !== 'function') return;
-  Object.defineProperty(session, 'save', {
-    value: (callback: (err?: unknown) => void): void => {
+  defineHidden(session, 'save', (callback: (err?: unknown) => void): void => {
+    const loggedIn = hasUser(req, session);
+    if (loggedIn) {
       if (own === undefined) Reflect.deleteProperty(session, 'save');
       else Object.defineProperty(session, 'save', own);
-      Reflect.apply(save, session, [
-        (err?: unknown): void => {
-          if (err !== undefined && err !== null) undo();
-          callback(err);
-        },
-      ]);
-    },
+      done();
+    }
+    Reflect.apply(save, session, [
+      (err?: unknown): void => {
+        if (loggedIn && err !== undefined && err !== null) undo();
+        callback(err);
+      },
+    ]);
+  });
+}
+
+/** An own method of the session, not enumerable: the session is serialised to the store as JSON. */
+function defineHidden(session: SessionLike, name: string, value: unknown): void {
+  Object.defineProperty(session, name, {
+    value,
     configurable: true,
     writable: true,
-    // Not enumerable: the session is serialised to the store as JSON.
     enumerable: false,
   });
 }
 
-/** Removes the user passport's `req.login()` wrote, as passport's own `logOut()` does. */
-function logOutOf(req: object, session: SessionLike): void {
+/** passport's session key: its session manager's `_key`, else `passport`. */
+function passportKey(req: object): string {
   const manager: unknown = Reflect.get(req, '_sessionManager');
   const key: unknown =
     typeof manager === 'object' && manager !== null ? Reflect.get(manager, '_key') : undefined;
-  const name = typeof key === 'string' && key !== '' ? key : DEFAULT_PASSPORT_KEY;
+  return typeof key === 'string' && key !== '' ? key : DEFAULT_PASSPORT_KEY;
+}
+
+/** Whether passport's `req.login()` wrote a user into `session`. */
+function hasUser(req: object, session: SessionLike): boolean {
+  const entry: unknown = session[passportKey(req)];
+  return typeof entry === 'object' && entry !== null && Reflect.get(entry, 'user') !== undefined;
+}
+
+/** Removes the user passport's `req.login()` wrote, as passport's own `logOut()` does. */
+function logOutOf(req: object, session: SessionLike): void {
+  const name = passportKey(req);
   const entry: unknown = session[name];
   if (typeof entry !== 'object' || entry === null) return;
   Reflect.deleteProperty(entry, 'user');

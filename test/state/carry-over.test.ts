@@ -115,4 +115,34 @@ describe('keepOtherTabsAcrossLogin', () => {
     assert.equal(Reflect.get(fresh, PENDING_LOGINS_KEY), undefined);
     assert.deepEqual(Reflect.get(fresh, 'tiktokLogin'), { openId: 'open-id-1', at: 1 });
   });
+
+  it("an app's own regenerate() before req.login()'s: the stamp and the other tabs' logins reach the session the user is saved in", () => {
+    const req: { session?: FakeSession } = {};
+    const old = new FakeSession(req);
+    req.session = old;
+    Reflect.set(old, PENDING_LOGINS_KEY, pending);
+    keepOtherTabsAcrossLogin(req, old, { openId: 'open-id-1', at: 1 });
+    // A custom callback written for passport < 0.6: regenerate, then req.login() (which
+    // regenerates again, then saves the user).
+    old.regenerate(() => undefined);
+    const first = req.session;
+    assert.ok(first !== undefined && first !== old);
+    first.regenerate(() => undefined);
+    const fresh = req.session;
+    assert.ok(fresh !== undefined && fresh !== first);
+    Reflect.set(fresh, 'passport', { user: 'user-1' });
+    fresh.save(() => undefined);
+    assert.deepEqual(Reflect.get(fresh, 'tiktokLogin'), { openId: 'open-id-1', at: 1 });
+    assert.deepEqual(
+      Reflect.get(fresh, PENDING_LOGINS_KEY),
+      pending.map((login) => ({ ...login, openId: 'open-id-1' })),
+    );
+    // The login is done: a logout's regeneration in the same request carries nothing.
+    assert.equal(Object.hasOwn(fresh, 'regenerate'), false);
+    assert.equal(Object.hasOwn(fresh, 'save'), false);
+    fresh.regenerate(() => undefined);
+    const afterLogout = req.session;
+    assert.ok(afterLogout !== undefined && afterLogout !== fresh);
+    assert.equal(Reflect.get(afterLogout, 'tiktokLogin'), undefined);
+  });
 });

@@ -1,10 +1,26 @@
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
 import cookieSession from 'cookie-session';
-import type { RequestHandler } from 'express';
+import express, { type RequestHandler } from 'express';
+import session from 'express-session';
+import passportModule from 'passport';
 import request from 'supertest';
+import { tiktokErrorHandler, tiktokSessionGuard, TikTokStrategy } from '../../lib';
+import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
 import { CaptureLogger } from '../support/capture-logger';
+import { realNow } from '../support/clock';
 import { field } from '../support/json';
-import { assertErrorJson, consent, login, startLogin, useLoginFixture } from '../support/login';
+import {
+  assertErrorJson,
+  browser,
+  CALLBACK_URL,
+  consent,
+  emulatorOptions,
+  login,
+  sessionCookie,
+  startLogin,
+  useLoginFixture,
+} from '../support/login';
 
 /** cookie-session as apps mount it: the whole session in a signed cookie, no server store. */
 function cookieSessions(): RequestHandler {
@@ -26,7 +42,84 @@ function shim(methods: readonly ('save' | 'regenerate')[]): RequestHandler {
   };
 }
 
+/**
+ * An app whose callback is a custom callback written for passport < 0.6: it regenerates the
+ * session itself, then calls req.login() (which regenerates again).
+ */
+async function startRegeneratingApp(tt: TikTokEmulator): Promise<Server> {
+  const passport = new passportModule.Passport();
+  passport.use(new TikTokStrategy(emulatorOptions(tt)));
+  passport.serializeUser((user, done) => done(null, user));
+  passport.deserializeUser((user: Express.User, done) => done(null, user));
+  const authenticate = (callback?: (err: unknown, user: unknown) => void): RequestHandler => {
+    const handler: unknown = passport.authenticate('tiktok', callback);
+    assert.ok(typeof handler === 'function');
+    return handler as RequestHandler;
+  };
+  const app = express();
+  app.use(tiktokSessionGuard(session({ secret: 's', resave: false, saveUninitialized: false })));
+  app.use(passport.session());
+  app.get('/auth/tiktok', authenticate());
+  app.get('/auth/tiktok/callback', (req, res, next) => {
+    authenticate((err, user) => {
+      if (err !== null || typeof user !== 'object' || user === null) {
+        next(err ?? new Error('no user'));
+        return;
+      }
+      req.session.regenerate((regenerateErr: unknown) => {
+        if (regenerateErr !== undefined && regenerateErr !== null) {
+          next(regenerateErr);
+          return;
+        }
+        req.login(user, (loginErr: unknown) => (loginErr ? next(loginErr) : res.redirect('/')));
+      });
+    })(req, res, next);
+  });
+  app.get('/me', (req, res) => {
+    res.json({ user: req.user ?? null, session: req.session });
+  });
+  app.use(tiktokErrorHandler());
+  const server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
 describe('TikTokStrategy', () => {
+  describe('a custom callback that regenerates the session itself before req.login()', () => {
+    let tt: TikTokEmulator | undefined;
+    let server: Server | undefined;
+    before(async () => {
+      tt = await startTikTokEmulator({
+        autoApprove: true,
+        clock: realNow,
+        redirectUris: [CALLBACK_URL],
+      });
+      server = await startRegeneratingApp(tt);
+    });
+    after(async () => {
+      server?.closeAllConnections();
+      await new Promise((resolve) => server?.close(resolve));
+      await tt?.close();
+    });
+
+    it("stamps the logged-in session and keeps the other tab's login (both were dropped)", async () => {
+      assert.ok(server !== undefined);
+      const agent = browser(server);
+      const tabA = await consent(await startLogin(agent));
+      const tabB = await consent(await startLogin(agent));
+      const a = await agent.get(tabA);
+      assert.equal(a.status, 302, a.text);
+      assert.ok(sessionCookie(a) !== undefined, 'a new session id at login');
+      const me = await agent.get('/me');
+      assert.equal(field(me.body, 'user', 'id'), 'emulator-open-id-1');
+      // The stamp is what tiktokSessionRevocation ends the session by (webhooks.md).
+      assert.equal(field(me.body, 'session', 'tiktokLogin', 'openId'), 'emulator-open-id-1');
+      const b = await agent.get(tabB);
+      assert.equal(b.status, 302, b.text);
+      assert.equal(field((await agent.get('/me')).body, 'user', 'id'), 'emulator-open-id-1');
+    });
+  });
+
   describe('session middlewares other than express-session', () => {
     describe('cookie-session without save() or regenerate()', () => {
       const logger = new CaptureLogger();
