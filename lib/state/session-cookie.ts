@@ -25,6 +25,18 @@ function isMaxAge(value: unknown): value is number | null {
 }
 
 /**
+ * The app's `maxAge` as kept under {@link APP_COOKIE_MAX_AGE_KEY}: `false` for none (a cookie that
+ * ends with the browser session). NOTE: not `null`, which stores that drop keys holding `null`
+ * (DynamoDB mappers) lose: the shortened lifetime would then be taken for the app's own.
+ * `null`, kept by sessions saved before, still reads as none.
+ */
+function readAppMaxAge(session: SessionLike): number | null | undefined {
+  const kept = readSessionValue(session, APP_COOKIE_MAX_AGE_KEY);
+  if (kept === false) return null;
+  return isMaxAge(kept) ? kept : undefined;
+}
+
+/**
  * How much longer than its pending logins (`stateTtlMs`) the cookie of a session holding only
  * them lives: 15 hours.
  * NOTE: express-session sends the cookie's `Expires` only (no `Max-Age`), and the browser judges
@@ -52,11 +64,11 @@ export function expireLoginOnlySession(session: SessionLike, ttlMs: number): voi
   const cookie = cookieOf(session);
   if (cookie === undefined) return;
   if (Object.keys(session).some((key) => !LOGIN_ONLY_KEYS.has(key))) return;
-  let appMaxAge = readSessionValue(session, APP_COOKIE_MAX_AGE_KEY);
+  let appMaxAge = readAppMaxAge(session);
   // A second login start in the same session: the app's value is already kept.
-  if (!isMaxAge(appMaxAge)) {
+  if (appMaxAge === undefined) {
     appMaxAge = isMaxAge(cookie.originalMaxAge) ? cookie.originalMaxAge : null;
-    writeSessionValue(session, APP_COOKIE_MAX_AGE_KEY, appMaxAge);
+    writeSessionValue(session, APP_COOKIE_MAX_AGE_KEY, appMaxAge ?? false);
   }
   const lifetime = ttlMs + CLOCK_SKEW_MARGIN_MS;
   // Reflect.set: a cookie whose maxAge cannot be set (a getter only) is left as it is.
@@ -69,9 +81,9 @@ export function expireLoginOnlySession(session: SessionLike, ttlMs: number): voi
 
 /** Puts the app's own cookie `maxAge` back (a login succeeded), if it was shortened. */
 export function restoreAppCookieMaxAge(session: SessionLike): void {
-  const appMaxAge = readSessionValue(session, APP_COOKIE_MAX_AGE_KEY);
-  if (appMaxAge === undefined) return;
+  if (readSessionValue(session, APP_COOKIE_MAX_AGE_KEY) === undefined) return;
+  const appMaxAge = readAppMaxAge(session);
   writeSessionValue(session, APP_COOKIE_MAX_AGE_KEY, undefined);
   const cookie = cookieOf(session);
-  if (cookie !== undefined && isMaxAge(appMaxAge)) Reflect.set(cookie, 'maxAge', appMaxAge);
+  if (cookie !== undefined && appMaxAge !== undefined) Reflect.set(cookie, 'maxAge', appMaxAge);
 }

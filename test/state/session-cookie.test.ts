@@ -5,6 +5,7 @@ import {
   APP_COOKIE_MAX_AGE_KEY,
   CLOCK_SKEW_MARGIN_MS,
   expireLoginOnlySession,
+  restoreAppCookieMaxAge,
 } from '../../lib/state/session-cookie';
 import { PENDING_LOGINS_KEY } from '../../lib/state/pending-logins';
 import type { SessionLike } from '../../lib/state/session';
@@ -46,6 +47,30 @@ function keptCookie(res: TestResponse, clientNow: number): string | undefined {
   return sid.split(';')[0];
 }
 
+type LoadCallback = (err: unknown, data?: session.SessionData | null) => void;
+
+function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, withoutNulls(v)]),
+  );
+}
+
+/** A store that loses keys holding `null` (as DynamoDB mappers do), through JSON otherwise. */
+class NullDroppingStore extends session.MemoryStore {
+  override get(sid: string, callback: LoadCallback): void {
+    super.get(sid, (err, data) => {
+      callback(
+        err,
+        data === undefined || data === null ? data : (withoutNulls(data) as session.SessionData),
+      );
+    });
+  }
+}
+
 describe('state/session-cookie', () => {
   describe('the cookie of a session holding only pending logins', () => {
     it('lives stateTtlMs plus a margin of 15 hours for browser clocks, far below a week', () => {
@@ -74,12 +99,22 @@ describe('state/session-cookie', () => {
       assert.ok(typeof again === 'number' && again <= HOUR_MS, String(again));
     });
 
-    it('a browser-session cookie (no maxAge) gets the short lifetime, the app value kept as null', () => {
+    it('a browser-session cookie (no maxAge) gets the short lifetime, the app value kept as false', () => {
       const s = sessionWithCookie(null);
       expireLoginOnlySession(s, STATE_TTL_MS);
       const maxAge = maxAgeOf(s);
       assert.ok(typeof maxAge === 'number' && maxAge > CLOCK_SKEW_MARGIN_MS);
-      assert.equal(s[APP_COOKIE_MAX_AGE_KEY], null);
+      // Not null: stores that drop null-valued keys would lose it.
+      assert.equal(s[APP_COOKIE_MAX_AGE_KEY], false);
+    });
+
+    it('a session saved with the older null marker still gets a browser-session cookie back', () => {
+      const s = sessionWithCookie(null);
+      expireLoginOnlySession(s, STATE_TTL_MS);
+      s[APP_COOKIE_MAX_AGE_KEY] = null;
+      restoreAppCookieMaxAge(s);
+      assert.equal(maxAgeOf(s), null);
+      assert.equal(s[APP_COOKIE_MAX_AGE_KEY], undefined);
     });
 
     it('the log reason of a callback without its session names a fast browser clock', () => {
@@ -121,6 +156,29 @@ describe('state/session-cookie', () => {
       );
       assert.equal(res.status, 400, res.text);
       assert.equal(field(res.body, 'error', 'code'), 'INVALID_STATE');
+    });
+  });
+
+  describe('a store that drops null-valued keys, keepSessionInfo: true, no cookie.maxAge', () => {
+    const fx = useLoginFixture({
+      store: new NullDroppingStore(),
+      callbackOptions: { keepSessionInfo: true },
+    });
+
+    it('the logged-in session cookie ends with the browser session again (it lived 15 hours)', async () => {
+      const browser = fx.browser();
+      const start = await browser.get('/auth/tiktok');
+      assert.match(String(start.headers['set-cookie']), /Expires=/);
+      const res = await browser
+        .get(await consent(new URL(String(start.headers.location))))
+        .set('Accept', 'application/json');
+      assert.equal(res.status, 302, res.text);
+      const header: unknown = res.headers['set-cookie'];
+      const sid = (Array.isArray(header) ? header.map(String) : []).find((c) =>
+        c.startsWith('connect.sid='),
+      );
+      assert.ok(sid !== undefined);
+      assert.doesNotMatch(sid, /Expires=/);
     });
   });
 });
