@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import cookieSession from 'cookie-session';
 import express, { type RequestHandler } from 'express';
@@ -20,6 +21,7 @@ import {
   sessionCookie,
   startLogin,
   useLoginFixture,
+  type LoginFixtureOptions,
 } from '../support/login';
 
 /** cookie-session as apps mount it: the whole session in a signed cookie, no server store. */
@@ -84,7 +86,83 @@ async function startRegeneratingApp(tt: TikTokEmulator): Promise<Server> {
   return server;
 }
 
+type LoadCallback = (err: unknown, data?: session.SessionData | null) => void;
+
+/** A store over a Map, through JSON, calling back at once (`sync`) or after 15 ms (`later`). */
+class MapStore extends session.Store {
+  private readonly data = new Map<string, string>();
+  constructor(private readonly timing: 'sync' | 'later') {
+    super();
+  }
+  private answer(run: () => void): void {
+    if (this.timing === 'sync') run();
+    else setTimeout(run, 15);
+  }
+  override get(sid: string, callback: LoadCallback): void {
+    this.answer(() => {
+      const json = this.data.get(sid);
+      callback(null, json === undefined ? null : (JSON.parse(json) as session.SessionData));
+    });
+  }
+  override set(sid: string, data: session.SessionData, callback?: (err?: unknown) => void): void {
+    this.answer(() => {
+      this.data.set(sid, JSON.stringify(data));
+      callback?.();
+    });
+  }
+  override destroy(sid: string, callback?: (err?: unknown) => void): void {
+    this.answer(() => {
+      this.data.delete(sid);
+      callback?.();
+    });
+  }
+}
+
+const EXPRESS_SESSION_SETUPS: readonly [string, LoginFixtureOptions][] = [
+  ['a store calling back synchronously', { store: new MapStore('sync') }],
+  ['a store calling back later', { store: new MapStore('later') }],
+  ['rolling: true', { sessionOptions: { rolling: true } }],
+  ['resave: true', { sessionOptions: { resave: true } }],
+  ['saveUninitialized: true', { sessionOptions: { saveUninitialized: true } }],
+  ['a custom genid', { sessionOptions: { genid: () => randomBytes(18).toString('base64url') } }],
+  ["the app's cookie.maxAge", { cookie: { maxAge: 7 * 24 * 3600 * 1000 } }],
+  ["unset: 'destroy'", { sessionOptions: { unset: 'destroy' } }],
+  ['keepSessionInfo: true', { callbackOptions: { keepSessionInfo: true } }],
+];
+
 describe('TikTokStrategy', () => {
+  describe('express-session setups (docs/strategy.md, Session middlewares)', () => {
+    for (const [name, options] of EXPRESS_SESSION_SETUPS) {
+      describe(name, () => {
+        const fixture = useLoginFixture(options);
+
+        it("logs in with a new session id; the state is single-use; the other tab's login completes; logout", async () => {
+          const agent = fixture.browser();
+          await agent.get('/poke');
+          const tabA = await consent(await startLogin(agent));
+          const tabB = await consent(await startLogin(agent, '/auth/tiktok?returnTo=/b'));
+          const before = field((await agent.get('/me')).body, 'sessionID');
+          const a = await agent.get(tabA).set('Accept', 'application/json');
+          assert.equal(a.status, 302, a.text);
+          const me = await agent.get('/me');
+          assert.equal(field(me.body, 'user', 'id'), 'emulator-open-id-1');
+          assert.notEqual(field(me.body, 'sessionID'), before);
+          assert.equal(field(me.body, 'session', 'tiktokLogin', 'openId'), 'emulator-open-id-1');
+          assertErrorJson(
+            await agent.get(tabA).set('Accept', 'application/json'),
+            400,
+            'INVALID_STATE',
+          );
+          const b = await agent.get(tabB).set('Accept', 'application/json');
+          assert.equal(b.status, 302, b.text);
+          assert.equal(b.headers.location, '/b');
+          assert.equal((await agent.post('/logout')).status, 200);
+          assert.equal(field((await agent.get('/me')).body, 'user'), null);
+        });
+      });
+    }
+  });
+
   describe('a custom callback that regenerates the session itself before req.login()', () => {
     let tt: TikTokEmulator | undefined;
     let server: Server | undefined;
