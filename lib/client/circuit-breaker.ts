@@ -78,7 +78,10 @@ export class CircuitBreaker {
     options: CircuitBreakerOptions = {},
     private readonly onTransition: (state: CircuitState, endpoint: string) => void = () =>
       undefined,
-    private readonly now: () => number = Date.now,
+    // NOTE: a monotonic clock: only elapsed time matters here, and with Date.now a wall clock
+    // stepped back (NTP, a VM resumed) would keep an open circuit open, and the window from
+    // rotating, for as long as the step.
+    private readonly now: () => number = () => performance.now(),
   ) {
     // Options are checked up front: a NaN windowMs would stop the window rotating for good, a
     // ratio of 0 or a negative cool-down would silently do something else.

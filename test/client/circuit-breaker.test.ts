@@ -214,6 +214,23 @@ describe('client/circuit-breaker', () => {
       assert.deepEqual(breaker.permit(), { allowed: false, retryInMs: 4_000 });
       assert.deepEqual(transitions, ['open']);
     });
+
+    it('the default clock is monotonic: a wall clock stepped back an hour ends the cool-down on time', async () => {
+      const real = Date.now.bind(Date);
+      let step = 0;
+      Date.now = () => real() + step;
+      try {
+        const breaker = new CircuitBreaker('token', { minimumRequests: 1, openMs: 20 });
+        record(breaker, 1, 'failure');
+        assert.equal(breaker.state, 'open');
+        step = -3_600_000; // NTP steps the wall clock back an hour
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        const permit = breaker.permit();
+        assert.ok(permit.allowed && permit.probe !== false, JSON.stringify(permit));
+      } finally {
+        Date.now = real;
+      }
+    });
   });
 
   describe('half-open', () => {
