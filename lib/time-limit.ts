@@ -2,6 +2,15 @@
 export const MAX_TIMER_MS = 2_147_483_647;
 
 /**
+ * The error text of a duration option above {@link MAX_TIMER_MS}. NOTE: Node.js fires a timer of
+ * a longer delay after 1 ms (with a TimeoutOverflowWarning), so such a value would make every
+ * wait on it end at once.
+ */
+export function tooLongForTimer(name: string, value: number): string {
+  return `${name} must be at most ${MAX_TIMER_MS} ms (the longest delay a Node.js timer honours), got ${String(value)}`;
+}
+
+/**
  * `work`'s outcome, or `timeout()`'s error after `ms`, whichever comes first. The timer does not
  * keep the process alive; `work` goes on, and its late outcome lands in a settled promise
  * (ignored). A rejection that is not an Error is wrapped in one.

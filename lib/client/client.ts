@@ -213,12 +213,13 @@ export class TikTokClient {
       tokenURL: endpointUrl(o.tokenURL ?? TIKTOK_TOKEN_URL, 'tokenURL', owner),
       revokeURL: endpointUrl(o.revokeURL ?? TIKTOK_REVOKE_URL, 'revokeURL', owner),
       userInfoURL: endpointUrl(o.userInfoURL ?? TIKTOK_USER_INFO_URL, 'userInfoURL', owner),
-      timeoutMs: positiveInt(o.timeoutMs, 'timeoutMs', DEFAULT_TIMEOUT_MS),
+      timeoutMs: positiveInt(o.timeoutMs, 'timeoutMs', DEFAULT_TIMEOUT_MS, MAX_TIMER_MS),
       maxAttempts: positiveInt(o.maxAttempts, 'maxAttempts', DEFAULT_MAX_ATTEMPTS),
       retryBaseDelayMs: positiveInt(
         o.retryBaseDelayMs,
         'retryBaseDelayMs',
         DEFAULT_RETRY_BASE_DELAY_MS,
+        MAX_TIMER_MS,
       ),
       deadlineMs:
         o.deadlineMs === undefined ? undefined : positiveInt(o.deadlineMs, 'deadlineMs', 1),

@@ -7,6 +7,7 @@ import {
   type TikTokLogger,
 } from '../logging';
 import type { TikTokMetrics, TikTokOperation } from '../metrics';
+import { MAX_TIMER_MS } from '../time-limit';
 import { TransportFailure, type HttpRequest, type Transport } from './http';
 import { ALLOWED } from './circuit-breaker';
 import { circuitOpenError, healthOf, type CallGuard } from './guard';
@@ -354,5 +355,7 @@ function retryVerdict(
   }
   // NOTE: the wait must leave room for an attempt that can get an answer back.
   if (delayMs + MIN_ATTEMPT_MS > remaining) return { retry: false, reason: 'deadline' };
+  // NOTE: a longer wait (a far `deadlineAt`, a Retry-After of weeks) would end after 1 ms.
+  if (delayMs > MAX_TIMER_MS) return { retry: false, reason: 'wait longer than a timer can hold' };
   return { retry: true, delayMs };
 }

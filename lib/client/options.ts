@@ -3,6 +3,7 @@ import { checkStaticCredential, type CredentialOption, type TikTokCredential } f
 import type { CircuitBreakerOptions } from './circuit-breaker';
 import type { RetryBudgetOptions } from './retry-budget';
 import type { TikTokMetrics } from '../metrics';
+import { tooLongForTimer } from '../time-limit';
 
 /** Options of {@link TikTokClient}. Explicit options win over environment variables. */
 export interface TikTokClientOptions {
@@ -41,11 +42,17 @@ export interface TikTokClientOptions {
   revokeURL?: string | undefined;
   /** Default: `https://open.tiktokapis.com/v2/user/info/`. */
   userInfoURL?: string | undefined;
-  /** Budget of one attempt, response headers and body included. Default: 10 000 ms. */
+  /**
+   * Budget of one attempt, response headers and body included. An integer from 1 to
+   * 2147483647 (a Node.js timer's limit). Default: 10 000 ms.
+   */
   timeoutMs?: number | undefined;
   /** Attempts per operation, the first included. Default: 3. */
   maxAttempts?: number | undefined;
-  /** First backoff; doubles each retry, plus up to 20 % jitter. Default: 100 ms. */
+  /**
+   * First backoff; doubles each retry, plus up to 20 % jitter. An integer from 1 to 2147483647
+   * (a Node.js timer's limit). Default: 100 ms.
+   */
   retryBaseDelayMs?: number | undefined;
   /**
    * Overall budget of one operation, retries and waits included. Default: 12 000 ms for
@@ -148,13 +155,19 @@ export function credentialSetting(
   return checkStaticCredential(requireSetting(value, option, envVars, owner), option, owner);
 }
 
-export function positiveInt(value: number | undefined, option: string, fallback: number): number {
+export function positiveInt(
+  value: number | undefined,
+  option: string,
+  fallback: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) {
     throw new TypeError(
       `TikTokClient option ${option} must be a positive integer, got ${String(value)}`,
     );
   }
+  if (value > max) throw new TypeError(tooLongForTimer(`TikTokClient option ${option}`, value));
   return value;
 }
 

@@ -10,6 +10,7 @@ import type { TikTokProfile } from '../profile';
 import { MemoryClaimStore, type TikTokStateClaimStore } from '../state/claims';
 import { TikTokTokenManager } from '../tokens/manager';
 import type { TokenStore } from '../tokens/store';
+import { MAX_TIMER_MS, tooLongForTimer } from '../time-limit';
 
 /**
  * What verify calls back with: `done(err)`, `done(null, user, info?)` or `done(null, false,
@@ -147,7 +148,7 @@ export interface TikTokStrategyCommonOptions extends TikTokClientOptions {
    * and the user-info call share it, less 5 % (at most 250 ms) kept to send the answer.
    * The calls to the stores (the state claim, the session save, the token save) have their own
    * limits (the Redis stores' `commandTimeoutMs`, `tiktokSessionGuard`'s `timeoutMs`), and the
-   * app's verify none. Default: `12000`.
+   * app's verify none. An integer from 1 to 2147483647 (a Node.js timer's limit). Default: `12000`.
    */
   loginDeadlineMs?: number | undefined;
   /**
@@ -280,11 +281,17 @@ export interface StrategySettings {
   readonly metrics: TikTokMetrics | undefined;
 }
 
-function positiveInt(value: number | undefined, option: string, fallback: number): number {
+function positiveInt(
+  value: number | undefined,
+  option: string,
+  fallback: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < 1) {
     throw new TypeError(`TikTokStrategy option ${option} must be a positive integer`);
   }
+  if (value > max) throw new TypeError(tooLongForTimer(`TikTokStrategy option ${option}`, value));
   return value;
 }
 
@@ -371,7 +378,7 @@ export function resolveStrategySettings(
     tokenManager,
     maxPendingLogins: positiveInt(o.maxPendingLogins, 'maxPendingLogins', 5),
     stateTtlMs: positiveInt(o.stateTtlMs, 'stateTtlMs', 600_000),
-    loginDeadlineMs: positiveInt(o.loginDeadlineMs, 'loginDeadlineMs', 12_000),
+    loginDeadlineMs: positiveInt(o.loginDeadlineMs, 'loginDeadlineMs', 12_000, MAX_TIMER_MS),
     loginMaxAttempts: positiveInt(o.loginMaxAttempts, 'loginMaxAttempts', o.maxAttempts ?? 4),
     claimStore,
   };

@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '../time-limit';
 import type { RecordedRequest } from './types';
 
 /** Bodies a `malformed` fault answers with HTTP 200. */
@@ -86,6 +87,11 @@ function isNonNegativeNumber(value: unknown): boolean {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0;
 }
 
+/** A delay a Node.js timer honours (a longer one fires after 1 ms). */
+function isTimerDelay(value: unknown): boolean {
+  return isNonNegativeNumber(value) && (value as number) <= MAX_TIMER_MS;
+}
+
 /** Checks a fault up front so that a typo fails the test that injects it, not a later one. */
 export function validateFault(fault: EmulatorFault): void {
   if (typeof fault !== 'object' || fault === null) fail('expected an object');
@@ -99,8 +105,10 @@ export function validateFault(fault: EmulatorFault): void {
   if (probability !== undefined && !(isNonNegativeNumber(probability) && probability <= 1)) {
     fail('`probability` must be a number between 0 and 1');
   }
-  if (delayMs !== undefined && !isNonNegativeNumber(delayMs)) {
-    fail('`delayMs` must be a non-negative number');
+  if (delayMs !== undefined && !isTimerDelay(delayMs)) {
+    fail(
+      `\`delayMs\` must be a non-negative number up to ${MAX_TIMER_MS} (use \`hang\` for no answer)`,
+    );
   }
   if (reset !== undefined && reset !== 'before-headers' && reset !== 'mid-body') {
     fail("`reset` must be 'before-headers' or 'mid-body'");
@@ -108,8 +116,8 @@ export function validateFault(fault: EmulatorFault): void {
   if (malformed !== undefined && !MALFORMED_KINDS.has(malformed)) {
     fail(`\`malformed\` must be one of ${[...MALFORMED_KINDS].join(', ')}`);
   }
-  if (trickle?.intervalMs !== undefined && !isNonNegativeNumber(trickle.intervalMs)) {
-    fail('`trickle.intervalMs` must be a non-negative number');
+  if (trickle?.intervalMs !== undefined && !isTimerDelay(trickle.intervalMs)) {
+    fail(`\`trickle.intervalMs\` must be a non-negative number up to ${MAX_TIMER_MS}`);
   }
   if (fault.tiktokError !== undefined && typeof fault.tiktokError.error !== 'string') {
     fail('`tiktokError.error` must be a string');

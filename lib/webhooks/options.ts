@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { lazyDefaultLogger, type TikTokLogger } from '../logging';
 import type { TikTokMetrics } from '../metrics';
+import { MAX_TIMER_MS, tooLongForTimer } from '../time-limit';
 import { MemoryClaimStore, type TikTokStateClaimStore } from '../state/claims';
 import type { TikTokTokenManager } from '../tokens';
 import type { TikTokWebhookEvent } from './event';
@@ -34,7 +35,10 @@ export interface TikTokWebhookOptions {
   onEvent?:
     | ((event: TikTokWebhookEvent, req: Request, context: TikTokWebhookEventContext) => unknown)
     | undefined;
-  /** How long `onEvent` may take before the delivery counts as failed, ms. Default: `10_000`. */
+  /**
+   * How long `onEvent` may take before the delivery counts as failed, ms. An integer from 1 to
+   * 2147483647 (a Node.js timer's limit). Default: `10_000`.
+   */
   handlerTimeoutMs?: number | undefined;
   /** `authorization.removed` deletes the user's stored tokens through it. Default: none. */
   tokenManager?: Pick<TikTokTokenManager, 'delete'> | undefined;
@@ -72,11 +76,17 @@ export interface ResolvedWebhookOptions extends WebhookVerification {
   readonly now: () => number;
 }
 
-function positiveInt(value: unknown, name: string, fallback: number): number {
+function positiveInt(
+  value: unknown,
+  name: string,
+  fallback: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
     throw new TypeError(`tiktokWebhook option ${name} must be a positive integer`);
   }
+  if (value > max) throw new TypeError(tooLongForTimer(`tiktokWebhook option ${name}`, value));
   return value;
 }
 
@@ -100,7 +110,7 @@ export function resolveWebhookOptions(options: TikTokWebhookOptions = {}): Resol
     ...resolveVerification(o, 'tiktokWebhook'),
     maxBodyBytes: positiveInt(o.maxBodyBytes, 'maxBodyBytes', 64 * 1024),
     onEvent: optionalFunction(o.onEvent, 'onEvent'),
-    handlerTimeoutMs: positiveInt(o.handlerTimeoutMs, 'handlerTimeoutMs', 10_000),
+    handlerTimeoutMs: positiveInt(o.handlerTimeoutMs, 'handlerTimeoutMs', 10_000, MAX_TIMER_MS),
     tokenManager: optionalFunction(o.tokenManager, 'tokenManager', 'delete'),
     removals: optionalFunction(o.removals, 'removals', 'record'),
     claimStore,

@@ -175,6 +175,18 @@ describe('TikTokClient', () => {
       });
     }
 
+    for (const option of ['timeoutMs', 'retryBaseDelayMs'] as const) {
+      it(`${option}: above 2^31 − 1 ms is a TypeError naming the option (a Node.js timer would fire after 1 ms)`, () => {
+        typeError(
+          () => new TikTokClient({ ...EXPLICIT, [option]: 2 ** 31 }),
+          new RegExp(
+            `^TikTokClient option ${option} must be at most 2147483647 ms .*, got 2147483648$`,
+          ),
+        );
+        assert.ok(new TikTokClient({ ...EXPLICIT, [option]: 2 ** 31 - 1 }) instanceof TikTokClient);
+      });
+    }
+
     for (const option of [
       'redirectUri',
       'authorizationURL',

@@ -199,6 +199,24 @@ describe('TikTokClient', () => {
         );
       });
 
+      it('Retry-After of 30 days within a far deadlineAt → RATE_LIMIT at once, one attempt (no 1 ms timer)', async () => {
+        const client = h.client();
+        const { refresh_token } = h.tt.issueTokens(h.tt.users[0]!.openId);
+        const month = 30 * 24 * 3600;
+        h.tt.inject('token', { status: 429, body: '', retryAfter: month, times: Infinity });
+        const deadlineAt = Date.now() + 2 * month * 1000;
+        const { error } = await timed(() =>
+          client.refreshAccessToken(refresh_token, { deadlineAt }),
+        );
+        assert.equal(error?.code, 'RATE_LIMIT');
+        assert.equal(error.retryAfterSeconds, month);
+        assert.equal(h.tt.count('token'), 1);
+        assert.equal(
+          h.logger.events('failure')[0]!.meta!.reason,
+          'wait longer than a timer can hold',
+        );
+      });
+
       it('429 without Retry-After backs off and retries', async () => {
         const client = h.client();
         const call = await OPERATIONS[0]!.prepare(h.tt, client);

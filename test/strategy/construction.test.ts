@@ -111,6 +111,11 @@ describe('TikTokStrategy', () => {
         );
         assert.throws(() => new TikTokStrategy({ stateTtlMs: 1.5 }), /option stateTtlMs/);
         assert.throws(() => new TikTokStrategy({ loginDeadlineMs: -1 }), /option loginDeadlineMs/);
+        // NOTE: a Node.js timer of a longer delay fires after 1 ms.
+        assert.throws(
+          () => new TikTokStrategy({ loginDeadlineMs: 2 ** 31 }),
+          /^TypeError: TikTokStrategy option loginDeadlineMs must be at most 2147483647 ms/,
+        );
         // What a JavaScript caller could pass (Reflect.construct takes untyped arguments).
         const build = (...args: unknown[]): unknown => Reflect.construct(TikTokStrategy, args);
         assert.throws(() => build({ pkce: 'yes' }), /option pkce must be a boolean/);

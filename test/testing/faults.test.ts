@@ -368,5 +368,16 @@ describe('emulator: fault', () => {
       assert.throws(() => tt.inject('token', { reset: 'later' }), TypeError);
       assert.throws(() => tt.inject('token', { delayMs: -1 }), TypeError);
     });
+
+    it('delayMs and trickle.intervalMs above 2^31 − 1 are TypeErrors (a Node.js timer would fire after 1 ms)', () => {
+      assert.throws(() => tt.inject('token', { delayMs: 2 ** 31 }), {
+        name: 'TypeError',
+        message: /`delayMs` must be a non-negative number up to 2147483647/,
+      });
+      assert.throws(() => tt.inject('token', { trickle: { intervalMs: 2 ** 31 } }), {
+        name: 'TypeError',
+        message: /`trickle.intervalMs` must be a non-negative number up to 2147483647/,
+      });
+    });
   });
 });

@@ -557,6 +557,11 @@ describe('tiktokWebhook', () => {
         () => tiktokWebhook({ clientSecret: 's', handlerTimeoutMs: 1.5 }),
         /handlerTimeoutMs/,
       );
+      // NOTE: a Node.js timer of a longer delay fires after 1 ms: every onEvent would time out.
+      assert.throws(
+        () => tiktokWebhook({ clientSecret: 's', handlerTimeoutMs: 2 ** 31 }),
+        /^TypeError: tiktokWebhook option handlerTimeoutMs must be at most 2147483647 ms/,
+      );
       assert.throws(
         () => tiktokWebhook({ clientSecret: '' }),
         /clientSecret option \(or the TIKTOK_CLIENT_SECRET/,
