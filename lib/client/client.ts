@@ -575,7 +575,8 @@ export class TikTokClient {
    */
   async getClientAccessToken(opts: OperationOptions = {}): Promise<TikTokClientToken> {
     const cached = this.clientToken;
-    if (cached !== undefined && Date.now() < cached.renewAt) return servedClientToken(cached);
+    if (cached !== undefined && performance.now() < cached.renewAt)
+      return servedClientToken(cached);
     const correlationId = acceptCorrelationId(opts.correlationId);
     const deadlineAt = this.deadline(opts);
     const clientDeadline = this.deadline({});
@@ -592,8 +593,10 @@ export class TikTokClient {
         // serves every call waiting for it, and the cache.
         deadlineAt: deadlineAt > clientDeadline ? deadlineAt : clientDeadline,
         maxAttempts: opts.maxAttempts,
-        parse: (body, _text, now) => {
+        parse: (body) => {
           const value = parseClientToken(body);
+          // Monotonic: the token lives `expires_in` from now, whatever the wall clock does.
+          const now = performance.now();
           const lifetime = value.expires_in * 1000;
           const early = Math.min(CLIENT_TOKEN_EARLY_RENEWAL_MS, lifetime / 2);
           const entry = { value, expiresAt: now + lifetime, renewAt: now + lifetime - early };
@@ -847,12 +850,16 @@ export class TikTokClient {
 }
 inspectsAsJson(TikTokClient);
 
-/** The cached client token: as TikTok issued it, with when it expires and when it is renewed. */
+/**
+ * The cached client token: as TikTok issued it, with when it expires and when it is renewed.
+ * NOTE: on the monotonic clock (`performance.now()`): only the time since TikTok's answer
+ * matters, and a wall clock stepped back would serve the token past its expiry.
+ */
 interface CachedClientToken {
   readonly value: TikTokClientToken;
-  /** Epoch ms. */
+  /** `performance.now()` ms. */
   readonly expiresAt: number;
-  /** Epoch ms, before `expiresAt`: a call after it makes a new request. */
+  /** `performance.now()` ms, before `expiresAt`: a call after it makes a new request. */
   readonly renewAt: number;
 }
 
@@ -862,7 +869,7 @@ interface CachedClientToken {
  * before it expires (renewAt), so it is never handed out with 0 or less.
  */
 function servedClientToken(entry: CachedClientToken): TikTokClientToken {
-  const left = Math.floor((entry.expiresAt - Date.now()) / 1000);
+  const left = Math.floor((entry.expiresAt - performance.now()) / 1000);
   return { ...entry.value, expires_in: Math.max(1, left) };
 }
 

@@ -67,6 +67,7 @@ export interface ResolvedCredential {
 }
 
 interface Cached extends ResolvedCredential {
+  /** `performance.now()` ms: monotonic, so a wall clock stepped back cannot stretch the TTL. */
   readonly expiresAt: number;
 }
 
@@ -110,7 +111,7 @@ export class CredentialSource {
     const source = this.source;
     if (typeof source === 'string') return this.fixed ?? { value: source, generation: 0 };
     const cached = this.cached;
-    if (cached !== undefined && Date.now() < cached.expiresAt) return cached;
+    if (cached !== undefined && performance.now() < cached.expiresAt) return cached;
     this.inFlight ??= this.fetch(source, correlationId).finally(() => {
       this.inFlight = undefined;
     });
@@ -148,7 +149,10 @@ export class CredentialSource {
       if (stale === undefined) throw error;
       // The lifetime ran out but the value was never refused by TikTok: keep using it a while.
       this.onStale(error);
-      this.cached = { ...stale, expiresAt: Date.now() + Math.min(this.ttlMs, STALE_RETRY_MS) };
+      this.cached = {
+        ...stale,
+        expiresAt: performance.now() + Math.min(this.ttlMs, STALE_RETRY_MS),
+      };
       return this.cached;
     }
     const problem = credentialProblem(value);
@@ -161,10 +165,14 @@ export class CredentialSource {
     }
     this.onValue(value);
     if (stale !== undefined && stale.value === value) {
-      this.cached = { ...stale, expiresAt: Date.now() + this.ttlMs };
+      this.cached = { ...stale, expiresAt: performance.now() + this.ttlMs };
     } else {
       this.generation += 1;
-      this.cached = { value, generation: this.generation, expiresAt: Date.now() + this.ttlMs };
+      this.cached = {
+        value,
+        generation: this.generation,
+        expiresAt: performance.now() + this.ttlMs,
+      };
     }
     return this.cached;
   }

@@ -88,6 +88,24 @@ describe('TikTokClient', () => {
       assert.equal(clientTokens(h), 2);
     });
 
+    it('is fetched again when near expiry, even after the wall clock stepped back an hour', async () => {
+      const client = h.client();
+      h.tt.inject('token', {
+        body: { access_token: 'clt.short-lived', expires_in: 1, token_type: 'Bearer' },
+      });
+      assert.equal((await client.getClientAccessToken()).access_token, 'clt.short-lived');
+      const real = Date.now.bind(Date);
+      Date.now = () => real() - 3_600_000; // NTP steps the wall clock back an hour
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 1_100)); // the token has expired
+        const renewed = await client.getClientAccessToken();
+        assert.notEqual(renewed.access_token, 'clt.short-lived');
+        assert.equal(clientTokens(h), 2);
+      } finally {
+        Date.now = real;
+      }
+    });
+
     it('a failure is shared by the concurrent callers and not cached', async () => {
       const client = h.client();
       h.tt.inject('token', { status: 503, body: '', times: 3 });

@@ -175,6 +175,23 @@ describe('TikTokClient', () => {
         assert.equal(secret.calls(), 2);
       });
 
+      it('is called again once credentialsTtlMs has passed, even after the wall clock stepped back an hour', async () => {
+        const secret = secretSource(h.tt.clientSecret);
+        const client = h.client({ clientSecret: secret.fn, credentialsTtlMs: 200 });
+        const openId = h.tt.users[0]!.openId;
+        await client.refreshAccessToken(h.tt.issueTokens(openId).refresh_token);
+        assert.equal(secret.calls(), 1);
+        const real = Date.now.bind(Date);
+        Date.now = () => real() - 3_600_000; // NTP steps the wall clock back an hour
+        try {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          await client.refreshAccessToken(h.tt.issueTokens(openId).refresh_token);
+          assert.equal(secret.calls(), 2);
+        } finally {
+          Date.now = real;
+        }
+      });
+
       it('after invalid_client the next operation fetches a rotated secret, once', async () => {
         const secret = secretSource('old-secret-before-rotation');
         const client = h.client({ clientSecret: secret.fn });
