@@ -162,9 +162,12 @@ function logEvent(
 
 /** Runs one operation: attempts, classification, backoff, logs and metrics. One error at most. */
 export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>): Promise<T> {
-  // NOTE: wall-clock ms only: durations are logged and observed in whole ms, and the deadline is
-  // wall-clock time already (hot path: no second clock; the first attempt reuses this reading).
-  const started = Date.now();
+  // NOTE: `deadlineAt` is read against the wall clock once, here; from then on time is measured
+  // on the monotonic clock, so that a wall clock stepped (NTP, a VM resumed) during the
+  // operation neither stretches its deadline (back) nor cuts it (forward). The first attempt
+  // reuses this reading.
+  const started = performance.now();
+  const deadline = started + (run.deadlineAt - Date.now());
   let ambiguousSeen = false;
   let spent = 0; // retry-budget tokens the current attempt cost
   const breaker = s.guard?.breaker;
@@ -174,7 +177,7 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
   if (debug) logEvent(s, run, 'debug', 'start', { maxAttempts: s.maxAttempts });
   let lastFailure: AttemptFailure | undefined;
   for (let attempt = 1; ; attempt++) {
-    const remaining = run.deadlineAt - (attempt === 1 ? started : Date.now());
+    const remaining = deadline - (attempt === 1 ? started : performance.now());
     if (remaining < MIN_ATTEMPT_MS) {
       // No permit taken, nothing sent: the breaker does not hear of it, and a retry's budget is
       // given back. After a first attempt, its failure is the operation's error.
@@ -212,6 +215,7 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
           logId: res.headers.get('x-tt-logid') ?? undefined,
         });
       }
+      // Wall clock: what the answer's `expires_in` and Retry-After dates are turned into.
       const now = Date.now();
       const value = interpret(
         {
@@ -229,7 +233,7 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
       s.guard?.budget?.refund(spent);
       const metrics = s.metrics;
       if (debug || metrics !== undefined) {
-        const durationMs = Math.max(0, now - started);
+        const durationMs = Math.max(0, Math.round(performance.now() - started));
         // debug, not info: at the default `info` level the package logs only what needs attention.
         if (debug) logEvent(s, run, 'debug', 'success', { attempt, durationMs });
         metrics?.requests.inc({ operation: run.operation, outcome: 'success' });
@@ -255,7 +259,7 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
       else if (health === 'success') breaker.recordSuccess(permit.probe);
       else breaker.recordNeutral(permit.probe);
     }
-    let verdict = retryVerdict(s, run, failure, attempt, ambiguousSeen);
+    let verdict = retryVerdict(s, failure, attempt, ambiguousSeen, run.mode, deadline);
     if (failure.transport === 'timeout' || failure.transport === 'ambiguous') ambiguousSeen = true;
     if (verdict.retry && s.guard?.budget !== undefined) {
       const cost = s.guard.budget.trySpend(failure.transport === 'timeout' && !failure.deadlineCut);
@@ -293,6 +297,7 @@ function finalError(
   s: OperationSettings,
   run: OperationRun<unknown>,
   failure: AttemptFailure,
+  /** `started`: `performance.now()` ms. */
   at: { attempt: number; started: number; ambiguousSeen: boolean; reason: string },
 ): TikTokAPIError {
   const { attempt } = at;
@@ -309,7 +314,7 @@ function finalError(
           cause: error,
         })
       : error;
-  const durationMs = Math.max(0, Date.now() - at.started);
+  const durationMs = Math.max(0, Math.round(performance.now() - at.started));
   const level = final.retryable ? 'error' : 'warn';
   if (levelEnabled(s.logger, level)) {
     logEvent(s, run, level, 'failure', {
@@ -334,19 +339,21 @@ function finalError(
 
 function retryVerdict(
   s: OperationSettings,
-  run: OperationRun<unknown>,
   failure: AttemptFailure,
   attempt: number,
   ambiguousSeen: boolean,
+  mode: RetryMode,
+  /** The operation's deadline, `performance.now()` ms. */
+  deadline: number,
 ): { retry: true; delayMs: number } | { retry: false; reason: string } {
   if (failure.error.code === 'CIRCUIT_OPEN') return { retry: false, reason: 'circuit open' };
   if (!failure.error.retryable) return { retry: false, reason: 'not retryable' };
   if (attempt >= s.maxAttempts) return { retry: false, reason: 'attempts exhausted' };
   const mayHaveReachedTikTok = failure.transport === 'timeout' || failure.transport === 'ambiguous';
-  if (run.mode === 'singleUse' && mayHaveReachedTikTok && ambiguousSeen) {
+  if (mode === 'singleUse' && mayHaveReachedTikTok && ambiguousSeen) {
     return { retry: false, reason: 'single-use code: one ambiguous retry already spent' };
   }
-  const remaining = run.deadlineAt - Date.now();
+  const remaining = deadline - performance.now();
   let delayMs = backoffDelay(s.retryBaseDelayMs, attempt);
   if (failure.retryAfterMs !== undefined) {
     if (failure.retryAfterMs >= remaining)

@@ -58,12 +58,16 @@ export class TokenRefresher {
     return started;
   }
 
+  // NOTE: leases, waits and durations are measured on the monotonic clock (`performance.now()`):
+  // a wall clock stepped during a refresh (NTP, a VM resumed) must neither let the TikTok call
+  // outlive the lock lease (back) nor give up storing rotated tokens at once (forward). Token
+  // expiry (`expires_at`, stored for every instance) stays on the wall clock.
   private async coordinate(run: RefreshRun): Promise<TikTokTokens> {
-    const started = Date.now();
+    const started = performance.now();
     try {
       let delay = POLL_FIRST_MS;
       for (;;) {
-        const leaseStart = Date.now();
+        const leaseStart = performance.now();
         const lock = await this.store(run, (s) => s.acquireLock(run.openId, this.o.lockTtlMs));
         if (lock !== undefined) {
           try {
@@ -75,7 +79,7 @@ export class TokenRefresher {
         // Another instance holds the lock: watch the store until it wrote or let go.
         const record = await this.read(run);
         if (!run.needsRefresh(record, Date.now())) return this.done(run, 'shared', record.tokens);
-        const waited = Date.now() - started;
+        const waited = Math.round(performance.now() - started);
         if (waited >= this.o.lockWaitMs) throw lockWaitTimeoutError(run.correlationId, waited);
         const jittered = delay * (0.8 + Math.random() * 0.4);
         await sleep(Math.min(jittered, this.o.lockWaitMs - waited));
@@ -89,12 +93,13 @@ export class TokenRefresher {
         ...this.meta(run),
         errorCode: code,
         retryable,
-        durationMs: Date.now() - started,
+        durationMs: Math.round(performance.now() - started),
       });
       throw err;
     }
   }
 
+  /** `leaseEnd`: `performance.now()` ms. */
   private async underLock(run: RefreshRun, lock: string, leaseEnd: number): Promise<TikTokTokens> {
     const record = await this.read(run);
     if (!run.needsRefresh(record, Date.now())) return this.done(run, 'shared', record.tokens);
@@ -109,7 +114,8 @@ export class TokenRefresher {
     try {
       fresh = await this.o.client.refreshAccessToken(old.refresh_token, {
         correlationId: run.correlationId,
-        deadlineAt: leaseEnd - margin,
+        // The client takes an epoch-ms deadline: what is left of the lease, from now.
+        deadlineAt: Date.now() + (leaseEnd - margin - performance.now()),
       });
     } catch (err) {
       if (endsGrant(err)) {
@@ -142,7 +148,7 @@ export class TokenRefresher {
   private async extend(run: RefreshRun, lock: string, leaseEnd: number): Promise<number> {
     const store = this.o.store;
     if (store.extendLock === undefined) return leaseEnd;
-    const from = Date.now();
+    const from = performance.now();
     try {
       if (await store.extendLock(run.openId, lock, this.o.lockTtlMs))
         return from + this.o.lockTtlMs;
@@ -207,7 +213,7 @@ export class TokenRefresher {
         wait = 0;
       }
       if (failure !== undefined) {
-        const left = writeUntil - Date.now();
+        const left = writeUntil - performance.now();
         if (left <= 0) {
           this.log.log(
             'error',
@@ -227,7 +233,7 @@ export class TokenRefresher {
         );
         await sleep(Math.min(wait, left));
         delay = Math.min(delay * 2, WRITE_RETRY_MAX_MS);
-      } else if (Date.now() >= writeUntil) {
+      } else if (performance.now() >= writeUntil) {
         throw storeError(
           new Error('the lock lease ended while storing'),
           run.correlationId,

@@ -58,5 +58,37 @@ describe('TikTokClient', () => {
       // The hanging requests are cut; the faults are used up: TikTok answers again.
       assert.equal((await client.getUserInfo(access_token)).open_id, openId);
     });
+
+    it('a wall clock stepped back an hour during the operation does not stretch its deadline', async () => {
+      const real = Date.now.bind(Date);
+      let step = 0;
+      // TikTok hangs; NTP steps the wall clock back an hour while the first attempt waits.
+      const fetch = (_url: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+        step = -3_600_000;
+        return new Promise((_resolve, reject) => {
+          init.signal?.addEventListener('abort', () =>
+            reject(new DOMException('aborted', 'AbortError')),
+          );
+        });
+      };
+      const client = h.client({
+        fetch,
+        timeoutMs: 200,
+        maxAttempts: 5,
+        retryBaseDelayMs: 10,
+        deadlineMs: 300,
+        circuitBreaker: false,
+        retryBudget: false,
+      });
+      Date.now = () => real() + step;
+      try {
+        assert.equal(await codeOf(client.revokeAccess('act.some-token')), 'TIMEOUT_ERROR');
+      } finally {
+        Date.now = real;
+      }
+      // 300 ms: a 200 ms attempt, then one cut to what is left; 5 × 200 ms past the deadline else.
+      const [line] = h.logger.events('failure');
+      assert.ok(Number(line?.meta?.attempt) <= 2, `attempts: ${String(line?.meta?.attempt)}`);
+    });
   });
 });

@@ -47,6 +47,56 @@ describe('TikTokTokenManager', () => {
       assert.deepEqual(await h.refreshOutcomes(), { success: 1 });
     });
 
+    it('a wall clock stepped forward an hour during the TikTok call: the failed write is still retried', async () => {
+      const store = new FlakyTokenStore();
+      const h = managerHarness({ store });
+      await h.seed(EXPIRED);
+      const fresh = makeTokens(h.openId);
+      const real = Date.now.bind(Date);
+      h.client.onRefresh = () => {
+        Date.now = () => real() + 3_600_000; // NTP steps the wall clock forward an hour
+        return Promise.resolve(fresh);
+      };
+      store.failWrites = ['before'];
+      try {
+        assert.equal(await h.manager.getAccessToken(h.openId), fresh.access_token);
+      } finally {
+        Date.now = real;
+      }
+      assert.deepEqual((await store.get(h.openId))?.tokens, fresh);
+      assert.deepEqual(await h.refreshOutcomes(), { success: 1 });
+    });
+
+    it('a wall clock stepped back an hour before the TikTok call: the call still ends inside the lease', async () => {
+      const lockTtlMs = 15_000;
+      const store = new FlakyTokenStore();
+      const h = managerHarness({ store, lockTtlMs });
+      await h.seed({ expires_at: Date.now() - 7_200_000 }); // expired even an hour earlier
+      const real = Date.now.bind(Date);
+      const read = store.get.bind(store);
+      let reads = 0;
+      // The read under the lock (the second one) sees the step.
+      store.get = async (openId) => {
+        reads += 1;
+        if (reads === 2) Date.now = () => real() - 3_600_000;
+        return read(openId);
+      };
+      let left = Number.NaN;
+      h.client.onRefresh = (_token, opts) => {
+        left = (opts.deadlineAt ?? Number.NaN) - Date.now();
+        return Promise.resolve(makeTokens(h.openId));
+      };
+      try {
+        await h.manager.getAccessToken(h.openId);
+      } finally {
+        Date.now = real;
+      }
+      assert.ok(
+        left > 0 && left <= lockTtlMs,
+        `deadline ${left} ms away, the lease is ${lockTtlMs} ms`,
+      );
+    });
+
     it('a write whose reply was lost is recognised as ours and confirmed, not dropped', async () => {
       const store = new FlakyTokenStore();
       const h = managerHarness({ store });
