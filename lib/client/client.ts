@@ -58,7 +58,10 @@ import type { TikTokClientToken, TikTokTokens, TikTokUserInfo } from './types';
 export interface OperationOptions {
   /** Reuse the caller's correlation ID (e.g. the request's `X-Correlation-Id`). */
   correlationId?: string | undefined;
-  /** Absolute epoch-ms deadline shared with other calls (a login's remaining budget). */
+  /**
+   * Absolute epoch-ms deadline shared with other calls (a login's remaining budget). `Infinity`
+   * is none; NaN or a non-number is a TypeError.
+   */
   deadlineAt?: number | undefined;
   /** Attempts for this call only (the strategy gives logins 4). Default: the client's `maxAttempts`. */
   maxAttempts?: number | undefined;
@@ -448,8 +451,7 @@ export class TikTokClient {
       mode: 'singleUse',
       lostAttemptHint:
         'The earlier attempt that got no answer may have used the authorization code (codes are single-use): start the login again.',
-      deadlineAt:
-        opts.deadlineAt ?? Date.now() + (this.config.deadlineMs ?? DEFAULT_LOGIN_DEADLINE_MS),
+      deadlineAt: this.deadline(opts, DEFAULT_LOGIN_DEADLINE_MS),
       maxAttempts: opts.maxAttempts,
       parse: tokensAnswer,
     });
@@ -509,8 +511,7 @@ export class TikTokClient {
       label: 'User info',
       correlationId,
       mode: 'idempotent',
-      deadlineAt:
-        opts.deadlineAt ?? Date.now() + (this.config.deadlineMs ?? DEFAULT_LOGIN_DEADLINE_MS),
+      deadlineAt: this.deadline(opts, DEFAULT_LOGIN_DEADLINE_MS),
       request: {
         url,
         method: 'GET',
@@ -654,9 +655,23 @@ export class TikTokClient {
     return url.toString();
   }
 
-  private deadline(opts: OperationOptions): number {
-    const fallback = this.config.timeoutMs * this.config.maxAttempts + 1000;
-    return opts.deadlineAt ?? Date.now() + (this.config.deadlineMs ?? fallback);
+  /**
+   * The call's `deadlineAt`, else now plus `deadlineMs`, else plus `fallback` (default: timeoutMs ×
+   * maxAttempts + 1 s). NOTE: a NaN (or a string) would make every attempt's timer fire after
+   * 1 ms, spending a single-use code on an attempt cut at once: it is refused instead.
+   */
+  private deadline(
+    opts: OperationOptions,
+    fallback = this.config.timeoutMs * this.config.maxAttempts + 1000,
+  ): number {
+    const given: unknown = opts.deadlineAt;
+    if (given === undefined) return Date.now() + (this.config.deadlineMs ?? fallback);
+    if (typeof given !== 'number' || Number.isNaN(given)) {
+      throw new TypeError(
+        `TikTokClient option deadlineAt must be a time in epoch milliseconds, got ${typeof given === 'number' ? 'NaN' : `a ${typeof given}`}`,
+      );
+    }
+    return given;
   }
 
   private requireToken(token: unknown, what: string, correlationId: string): void {

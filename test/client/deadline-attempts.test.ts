@@ -33,6 +33,29 @@ describe('TikTokClient', () => {
       assert.equal(typeof tokens.access_token, 'string');
     });
 
+    it('a deadlineAt that is NaN or not a number is a TypeError, and nothing is sent (the code still usable)', async () => {
+      const client = h.client();
+      const { code, codeVerifier } = await authorize(client);
+      const { refresh_token } = h.tt.issueTokens(h.tt.users[0]!.openId);
+      for (const [deadlineAt, got] of [
+        [Number.NaN, 'NaN'],
+        ['soon' as unknown as number, 'a string'],
+      ] as const) {
+        for (const call of [
+          () => client.exchangeCodeForTokens(code, { codeVerifier, deadlineAt }),
+          () => client.refreshAccessToken(refresh_token, { deadlineAt }),
+        ]) {
+          await assert.rejects(call(), {
+            name: 'TypeError',
+            message: `TikTokClient option deadlineAt must be a time in epoch milliseconds, got ${got}`,
+          });
+        }
+      }
+      assert.equal(h.tt.count('token'), 0);
+      const tokens = await client.exchangeCodeForTokens(code, { codeVerifier });
+      assert.equal(typeof tokens.access_token, 'string');
+    });
+
     it('calls whose deadline ran out elsewhere never open the breaker of a healthy TikTok', async () => {
       const client = h.client();
       const openId = h.tt.users[0]!.openId;
