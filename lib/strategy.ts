@@ -205,8 +205,14 @@ const loginProfileRequests = new WeakMap<object, ProfileRequest>();
  */
 class FlowContext {
   acted = false;
-  /** Epoch ms when authenticate() was called: `loginDeadlineMs` counts from here. */
+  /** Epoch ms when authenticate() was called, for durations in log lines. */
   readonly startedAt = Date.now();
+  /**
+   * `performance.now()` ms when authenticate() was called: `loginDeadlineMs` counts from here.
+   * NOTE: monotonic, so that a wall clock stepped (NTP, a VM resumed) while the state is claimed
+   * or the session saved neither stretches nor cuts the login's deadline.
+   */
+  private readonly startedMono = performance.now();
   private safeLogger: SafeLogger | undefined;
 
   constructor(
@@ -265,6 +271,15 @@ class FlowContext {
       this.query.get('code') ?? undefined,
     ]);
     return this.safeLogger;
+  }
+
+  /**
+   * The epoch-ms `deadlineAt` of the login's next TikTok call: its deadline
+   * ({@link loginDeadlineAt}) on the monotonic clock, as wall-clock time read now.
+   */
+  deadlineAt(): number {
+    const deadline = loginDeadlineAt(this.startedMono, this.settings.loginDeadlineMs);
+    return Date.now() + (deadline - performance.now());
   }
 
   /** Writes one line through {@link logger}, which is not built for a level that is off. */
@@ -675,14 +690,13 @@ async function completeLogin(
 ): Promise<void> {
   const { client } = ctx.settings;
   const started = ctx.startedAt;
-  const deadlineAt = loginDeadlineAt(started, ctx.settings.loginDeadlineMs);
   let tokens: TikTokTokens;
   let profile: TikTokProfile;
   let scopes: string[];
   try {
     const exchange: Parameters<typeof client.exchangeCodeForTokens>[1] = {
       correlationId: ctx.correlationId,
-      deadlineAt,
+      deadlineAt: ctx.deadlineAt(),
       redirectUri: ctx.settings.callbackURL,
       maxAttempts: ctx.settings.loginMaxAttempts,
       // What this login did when it started, whatever the client's own `pkce` option.
@@ -705,7 +719,7 @@ async function completeLogin(
     }
     if (ctx.settings.tokenManager !== undefined && !(await saveTokens(ctx, tokens))) return;
     scopes = grantedScopes(tokens, params, login, ctx.settings);
-    profile = await loadProfile(ctx, tokens, scopes, deadlineAt);
+    profile = await loadProfile(ctx, tokens, scopes, ctx.deadlineAt());
   } catch (err) {
     errorLogin(ctx, err);
     return;
@@ -831,8 +845,8 @@ function browserLeft(req: Request): boolean {
 }
 
 /**
- * When the login's TikTok calls must stop: `loginDeadlineMs` after the callback reached the
- * strategy, less a reserve (5 %, at most 250 ms) for answering the browser, so that the callback
+ * When the login's TikTok calls must stop (on the clock `startedAt` is read from):
+ * `loginDeadlineMs` after the callback reached the strategy, less a reserve (5 %, at most 250 ms) for answering the browser, so that the callback
  * itself answers within `loginDeadlineMs` even when TikTok hangs (the error response and a busy
  * event loop come after the last attempt is cut).
  */

@@ -9,6 +9,8 @@ import {
   startLogin,
   useLoginFixture,
 } from '../support/login';
+import { MemoryClaimStore } from '../../lib/state/claims';
+import { realNow } from '../support/clock';
 import { timeNextRequest } from '../support/servers';
 
 describe('TikTokStrategy', () => {
@@ -83,6 +85,41 @@ describe('TikTokStrategy', () => {
               assert.equal(slow.tt.count('token'), tokenCalls);
             });
           }
+
+          describe('the wall clock stepped back an hour while the state is claimed', () => {
+            const claims = new MemoryClaimStore();
+            let stepBack = false;
+            const stepping = useLoginFixture({
+              express: version,
+              strategy: {
+                loginDeadlineMs: 3000,
+                claimStore: {
+                  claim: (key, ttlMs) => {
+                    // NTP steps the wall clock back an hour before any TikTok call.
+                    if (stepBack) Date.now = () => realNow() - 3_600_000;
+                    return claims.claim(key, ttlMs);
+                  },
+                  release: (key) => claims.release(key),
+                },
+              },
+            });
+            afterEach(() => {
+              stepBack = false;
+              Date.now = realNow;
+            });
+
+            it('user info hanging on every attempt → 504 TIMEOUT_ERROR still within loginDeadlineMs', async () => {
+              stepping.tt.inject('userinfo', { hang: true, times: 4 });
+              const agent = stepping.browser();
+              const callback = await consent(await startLogin(agent));
+              const served = timeNextRequest(stepping.app.server, new URL(CALLBACK_URL).pathname);
+              stepBack = true;
+              const res = await agent.get(callback);
+              const elapsed = await served;
+              assertErrorJson(res, 504, 'TIMEOUT_ERROR');
+              assert.ok(elapsed < 3000, `answered after ${Math.round(elapsed)} ms`);
+            });
+          });
         });
 
         describe('TikTok says no', () => {
