@@ -17,19 +17,29 @@ export const TikTokErrorCode = {
   INVALID_STATE: 'INVALID_STATE',
   SCOPE_NOT_AUTHORIZED: 'SCOPE_NOT_AUTHORIZED',
   MALFORMED_RESPONSE: 'MALFORMED_RESPONSE',
-  /** Added: the endpoint URLs are wrong (TikTok's `404 Unsupported path`, or a redirect). */
+  /**
+   * The app's setup is wrong: an endpoint URL (TikTok's `404 Unsupported path`, or a redirect), a
+   * `clientKey`/`clientSecret` function's value, a body parser that read a webhook's body first,
+   * a stored token record that cannot be read, a Redis reply that retrying cannot fix, or a verify
+   * that can never finish a login.
+   */
   CONFIGURATION_ERROR: 'CONFIGURATION_ERROR',
-  /** Added: the circuit/session store or another dependency of ours is unavailable. */
+  /**
+   * A dependency of ours is not there or did not answer: the session (a login started without
+   * one too), the claim or token store, the removal list, Redis or its replicas, or a
+   * `clientKey`/`clientSecret` function. Also a webhook delivery that overlaps another of the
+   * same event.
+   */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
-  /** Added: the callback was requested with a method other than GET (HEAD, POST...). */
+  /** A login or webhook URL was called with another method (a HEAD or POST callback, a GET webhook). */
   METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
-  /** Added: TikTok kept failing, the circuit breaker is open: failing fast without a call. */
+  /** TikTok kept failing, the circuit breaker is open: failing fast without a call. */
   CIRCUIT_OPEN: 'CIRCUIT_OPEN',
-  /** Added: a webhook's `TikTok-Signature` is missing, wrong, or its timestamp is out of tolerance. */
+  /** A webhook's `TikTok-Signature` is missing, wrong, or its timestamp is out of tolerance. */
   INVALID_SIGNATURE: 'INVALID_SIGNATURE',
-  /** Added: a request body (a webhook delivery) is larger than the configured cap. */
+  /** A request body (a webhook delivery) is larger than the configured cap. */
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
-  /** Added: the app's webhook handler (`onEvent`) failed or ran out of time; TikTok retries. */
+  /** The app's webhook handler (`onEvent`) failed or ran out of time; TikTok retries. */
   WEBHOOK_HANDLER_ERROR: 'WEBHOOK_HANDLER_ERROR',
 } as const;
 export type TikTokErrorCode = (typeof TikTokErrorCode)[keyof typeof TikTokErrorCode];

@@ -80,8 +80,9 @@ const NPM_LEVELS: Readonly<Record<string, number>> = {
 };
 
 /**
- * What clients and token managers get when no `logger` is given: the default winston logger,
- * created at the first line actually written. Level checks are answered from `TIKTOK_LOG_LEVEL`
+ * What every part of the package (clients, token managers, webhooks, `tiktokSessionGuard`,
+ * `tiktokSessionRevocation`) gets when no `logger` is given: the default winston logger, created
+ * at the first line actually written. Level checks are answered from `TIKTOK_LOG_LEVEL`
  * without loading winston (the answer winston would give for its npm levels).
  */
 export class LazyDefaultLogger implements TikTokLogger {
@@ -338,10 +339,10 @@ function isBase64Char(c: number): boolean {
 
 /**
  * Replaces every base64/base64url run of `text` (with its `=` padding) that holds one of
- * `pieces`. NOTE: no regex: the former `[A-Za-z0-9+/_-]*(?:pieces)[A-Za-z0-9+/_-]*=*` retried
- * its leading run from every position of a long base64-like run without a piece, quadratic in
- * the run's length (a 100 KiB description with a secret's base64 after it: 7.7 s of blocked
- * event loop). Here each piece's next occurrence is searched for forwards only, and a run is
+ * `pieces`. NOTE: no regex: `[A-Za-z0-9+/_-]*(?:pieces)[A-Za-z0-9+/_-]*=*` would retry its
+ * leading run from every position of a long base64-like run without a piece, quadratic in the
+ * run's length (a 100 KiB description with a secret's base64 after it: 7.7 s of blocked event
+ * loop). Here each piece's next occurrence is searched for forwards only, and a run is
  * walked once from the piece found to its ends: linear in the text.
  */
 function replaceEncoded(text: string, pieces: readonly string[]): string {
@@ -453,7 +454,8 @@ export class Scrubber {
    * NOTE: a secret's escaped-form regex is compiled only once the secret may be in the text
    * (in any case, or once the text's escapes are decoded): values from a request (a callback's
    * `code` of 2 KiB) are secrets here too, and compiling their patterns for every line that
-   * merely holds a `%` cost ~0.15 ms per character, or threw for patterns V8 finds too large.
+   * merely holds a `%` would cost ~0.15 ms per character, or throw for patterns V8 finds too
+   * large.
    */
   scrub(text: string): string {
     const raw = this.values();
@@ -487,9 +489,9 @@ export class Scrubber {
     return out;
   }
 
-  /** Computed on the first scrub only: most operations succeed and never scrub anything. */
   /**
-   * NOTE: longest first: each secret is replaced in turn, and one that holds another (a code
+   * Computed at the first scrub (and again after an add()): most operations succeed and never
+   * scrub anything. NOTE: longest first: each secret is replaced in turn, and one that holds another (a code
    * holding a state, say) must go whole before the shorter one cuts it into visible pieces.
    */
   private allForms(): SecretForms[] {

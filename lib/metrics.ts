@@ -5,7 +5,10 @@ import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 export type TikTokOperation =
   'token_exchange' | 'refresh' | 'user_info' | 'revoke' | 'client_token';
 
-/** Instruments fed by TikTokClient and TikTokTokenManager when passed as the `metrics` option. */
+/**
+ * Instruments fed by TikTokClient, TikTokTokenManager, TikTokStrategy and `tiktokWebhook()` when
+ * passed as their `metrics` option.
+ */
 export interface TikTokMetrics {
   /**
    * `tiktok_oauth_requests_total{operation,outcome}`: outcome is `success` or an error code. An

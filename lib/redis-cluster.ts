@@ -1,5 +1,7 @@
 /**
- * Redis Cluster support shared by RedisTokenStore, RedisClaimStore and the app's session store.
+ * Redis Cluster support: RedisTokenStore re-reads the topology itself when one of its commands
+ * fails; {@link watchRedisClusterTopology} serves any cluster client (the one of RedisClaimStore,
+ * RedisRemovalList or the app's session store).
  *
  * NOTE: node-redis v5's cluster client re-reads the cluster topology only when a node answers
  * MOVED or ASK (https://github.com/redis/node-redis/issues/2806). A primary that dies cannot
