@@ -14,9 +14,9 @@ import { circuitOpenError, healthOf, type CallGuard } from './guard';
 import { AttemptFailure, interpret } from './interpret';
 
 /**
- * `idempotent`: every transient failure is retried. `singleUse`: the authorization code is
- * consumed by the first request that reaches TikTok, so failures that may have reached it
- * (timeouts, resets) are retried at most once (docs/client.md, "Retries, timeouts and deadlines").
+ * `idempotent`: every transient failure is retried. `singleUse`: the credential sent (an
+ * authorization code, a refresh token, which rotates) is consumed by the first request that
+ * reaches TikTok, so failures that may have reached it (timeouts, resets) are retried at most once (docs/client.md, "Retries, timeouts and deadlines").
  */
 export type RetryMode = 'idempotent' | 'singleUse';
 

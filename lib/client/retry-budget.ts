@@ -53,7 +53,10 @@ export class RetryBudget {
     return cost;
   }
 
-  /** An attempt succeeded; `spent` is what its retry cost (refunded whole), else 0. */
+  /**
+   * Gives `spent` back whole (the retry that cost it succeeded, or was never sent because the
+   * deadline ran out); with `spent` 0 (a first attempt succeeded) earns `successRefund`.
+   */
   refund(spent: number): void {
     this.tokens = Math.min(this.capacity, this.tokens + (spent > 0 ? spent : this.successRefund));
   }
