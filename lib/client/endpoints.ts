@@ -17,7 +17,10 @@ export const DEFAULT_SCOPES: readonly string[] = ['user.info.basic'];
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_ATTEMPTS = 3;
 export const DEFAULT_RETRY_BASE_DELAY_MS = 100;
-/** A person is waiting on the code exchange: the whole login is bounded by this. */
+/**
+ * Default `deadlineMs` of `exchangeCodeForTokens()` and `getUserInfo()`, and default
+ * `loginDeadlineMs` of TikTokStrategy: a person is waiting on them.
+ */
 export const DEFAULT_LOGIN_DEADLINE_MS = 12_000;
 /** Responses larger than this are refused as MALFORMED_RESPONSE. */
 export const MAX_BODY_BYTES = 1024 * 1024;

@@ -1,7 +1,12 @@
 /// <reference types="passport" preserve="true" />
 import type { Request } from 'express';
 import { TikTokClient } from '../client/client';
-import { normalizeScopes, TIKTOK_AUTHORIZATION_URL, TIKTOK_TOKEN_URL } from '../client/endpoints';
+import {
+  DEFAULT_LOGIN_DEADLINE_MS,
+  normalizeScopes,
+  TIKTOK_AUTHORIZATION_URL,
+  TIKTOK_TOKEN_URL,
+} from '../client/endpoints';
 import { absoluteUrl, type TikTokClientOptions } from '../client/options';
 import type { TikTokTokens } from '../client/types';
 import type { TikTokErrorCode } from '../errors';
@@ -378,7 +383,12 @@ export function resolveStrategySettings(
     tokenManager,
     maxPendingLogins: positiveInt(o.maxPendingLogins, 'maxPendingLogins', 5),
     stateTtlMs: positiveInt(o.stateTtlMs, 'stateTtlMs', 600_000),
-    loginDeadlineMs: positiveInt(o.loginDeadlineMs, 'loginDeadlineMs', 12_000, MAX_TIMER_MS),
+    loginDeadlineMs: positiveInt(
+      o.loginDeadlineMs,
+      'loginDeadlineMs',
+      DEFAULT_LOGIN_DEADLINE_MS,
+      MAX_TIMER_MS,
+    ),
     loginMaxAttempts: positiveInt(o.loginMaxAttempts, 'loginMaxAttempts', o.maxAttempts ?? 4),
     claimStore,
   };
