@@ -48,9 +48,3 @@ export function generateState(): string {
   const at = draw(STATE_BYTES);
   return pool.toString('hex', at, at + STATE_BYTES);
 }
-
-const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
-
-export function isValidCodeVerifier(value: string): boolean {
-  return VERIFIER.test(value);
-}

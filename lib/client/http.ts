@@ -66,11 +66,6 @@ export function errorCodes(err: unknown, depth = 0): string[] {
   return codes;
 }
 
-/** Classifies a fetch rejection: connect-level failures are `notSent`, the rest ambiguous. */
-export function classifyFetchError(err: unknown): TransportFailureKind {
-  return classifyNetworkError(err);
-}
-
 /** Classifies a network error (fetch's or node:http's): connect-level ones are `notSent`. */
 export function classifyNetworkError(err: unknown): TransportFailureKind {
   const codes = errorCodes(err);
@@ -140,7 +135,7 @@ export async function timedRequest(
         { cause: err },
       );
     }
-    const kind = classifyFetchError(err);
+    const kind = classifyNetworkError(err);
     const reason = errorCodes(err)[0] ?? (err instanceof Error ? err.message : 'unknown');
     throw new TransportFailure(kind, `request failed (${reason})`, elapsed(), { cause: err });
   } finally {

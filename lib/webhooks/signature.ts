@@ -1,8 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** The header TikTok signs deliveries with (Node lowercases incoming header names). */
-export const TIKTOK_SIGNATURE_HEADER = 'TikTok-Signature';
-
 /** Why a signature header was refused; the message never contains the header's value. */
 export class SignatureError extends Error {
   override readonly name = 'SignatureError';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { MAX_BODY_BYTES } from '../../lib/client/endpoints';
 import {
-  classifyFetchError,
+  classifyNetworkError,
   timedRequest,
   TransportFailure,
   type HttpRequest,
@@ -27,7 +27,7 @@ async function transportFailure(promise: Promise<unknown>): Promise<TransportFai
 }
 
 describe('client/http', () => {
-  describe('classifyFetchError', () => {
+  describe('classifyNetworkError', () => {
     it('connect-level failures never reached TikTok: notSent', () => {
       for (const code of [
         'ECONNREFUSED',
@@ -37,7 +37,7 @@ describe('client/http', () => {
         'EHOSTUNREACH',
         'UND_ERR_CONNECT_TIMEOUT',
       ]) {
-        assert.equal(classifyFetchError(netError(code)), 'notSent', code);
+        assert.equal(classifyNetworkError(netError(code)), 'notSent', code);
       }
     });
 
@@ -46,16 +46,16 @@ describe('client/http', () => {
         [netError('ECONNREFUSED'), netError('ECONNREFUSED')],
         'all failed',
       );
-      assert.equal(classifyFetchError(new TypeError('fetch failed', { cause: agg })), 'notSent');
+      assert.equal(classifyNetworkError(new TypeError('fetch failed', { cause: agg })), 'notSent');
     });
 
     it('resets, unknown codes, mixes and code-less errors are ambiguous', () => {
-      assert.equal(classifyFetchError(netError('ECONNRESET')), 'ambiguous');
-      assert.equal(classifyFetchError(netError('UND_ERR_SOCKET')), 'ambiguous');
+      assert.equal(classifyNetworkError(netError('ECONNRESET')), 'ambiguous');
+      assert.equal(classifyNetworkError(netError('UND_ERR_SOCKET')), 'ambiguous');
       const mixed = new AggregateError([netError('ECONNREFUSED'), netError('ECONNRESET')]);
-      assert.equal(classifyFetchError(mixed), 'ambiguous');
-      assert.equal(classifyFetchError(new Error('boom')), 'ambiguous');
-      assert.equal(classifyFetchError('string'), 'ambiguous');
+      assert.equal(classifyNetworkError(mixed), 'ambiguous');
+      assert.equal(classifyNetworkError(new Error('boom')), 'ambiguous');
+      assert.equal(classifyNetworkError('string'), 'ambiguous');
     });
   });
 
