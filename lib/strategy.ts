@@ -1172,7 +1172,7 @@ function errorLogin(ctx: FlowContext, err: unknown): void {
   ctx.error(err);
 }
 
-/** A SERVICE_UNAVAILABLE error for a session or claim store that did not answer. */
+/** A SERVICE_UNAVAILABLE error for a session, claim or token store that did not answer. */
 function storeUnavailable(ctx: FlowContext, what: string, cause: unknown): TikTokAPIError {
   return new TikTokAPIError({
     code: 'SERVICE_UNAVAILABLE',

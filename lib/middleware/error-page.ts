@@ -22,7 +22,7 @@ export function sliceWhole(text: string, max: number): string {
   return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
 }
 
-/** Truncates to `max` characters (adding …) after removing control characters. */
+/** Each run of control characters made one space, then cut to `max` UTF-16 units (adding …). */
 export function truncateText(text: string, max: number): string {
   // eslint-disable-next-line no-control-regex
   const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ');

@@ -170,8 +170,9 @@ async function handleDelivery(d: Delivery): Promise<void> {
  * drops duplicates through the claim store, handles `authorization.removed` (removal recorded in
  * `removals`, tokens deleted through `tokenManager`), then awaits `onEvent`. Answers: 200
  * processed or duplicate, 401 bad/missing signature or stale timestamp, 400 malformed body or
- * another app's client key, 413 too large, 405 not a POST, 500 `onEvent` failed (TikTok retries),
- * 503 a store did not answer. Errors are answered here as JSON, never passed to `next`.
+ * another app's client key, 413 too large, 405 not a POST, 500 `onEvent` failed (TikTok retries)
+ * or a body parser read the body first, 503 a store did not answer or another delivery of the
+ * same event is being processed. Errors are answered here as JSON, never passed to `next`.
  *
  * ```ts
  * const removals = new RedisRemovalList({ client: redis });
