@@ -164,13 +164,7 @@ export class CircuitBreaker {
     if (this.stateValue !== 'closed') return; // see recordSuccess
     this.add(true);
     const { failures, total } = this.counts();
-    if (
-      this.stateValue === 'closed' &&
-      total >= this.minimumRequests &&
-      failures / total >= this.failureRatio
-    ) {
-      this.open(now);
-    }
+    if (total >= this.minimumRequests && failures / total >= this.failureRatio) this.open(now);
   }
 
   /** Neither: e.g. a 429 or an attempt abandoned for another reason; frees a probe slot. */
