@@ -90,9 +90,7 @@ export function lockWaitTimeoutError(correlationId: string, waitedMs: number): T
 export function storeError(err: unknown, correlationId: string, log: SafeLogger): TikTokAPIError {
   const failure =
     err instanceof TikTokAPIError
-      ? err.correlationId === correlationId
-        ? err
-        : error(err.code, err.message, correlationId, err)
+      ? withCorrelationId(err, correlationId)
       : error(
           'SERVICE_UNAVAILABLE',
           'The token store is unavailable (is Redis reachable?). Try again shortly.',
@@ -114,11 +112,17 @@ export function storeError(err: unknown, correlationId: string, log: SafeLogger)
  * the joining caller's correlation ID (its logs and its response name its own request).
  */
 export function forCaller(err: unknown, correlationId: string): unknown {
-  if (!(err instanceof TikTokAPIError) || err.correlationId === correlationId) return err;
-  // Its class is what callers test for (its correlation ID is a fresh one, no caller's anyway).
-  if (err instanceof UnreadableTokenRecordError) return err;
-  return new TikTokAPIError({
-    code: err.code,
+  return err instanceof TikTokAPIError ? withCorrelationId(err, correlationId) : err;
+}
+
+/**
+ * `err` under `correlationId`: itself when it has that ID already, else the same failure (code,
+ * message, retryable flag, Retry-After, TikTok's status, `log_id` and error, and the
+ * {@link UnreadableTokenRecordError} class with its version) with `err` as its cause.
+ */
+function withCorrelationId(err: TikTokAPIError, correlationId: string): TikTokAPIError {
+  if (err.correlationId === correlationId) return err;
+  const init = {
     message: err.message,
     correlationId,
     retryable: err.retryable,
@@ -127,5 +131,8 @@ export function forCaller(err: unknown, correlationId: string): unknown {
     ...(err.tiktokError === undefined ? {} : { tiktokError: err.tiktokError }),
     ...(err.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: err.retryAfterSeconds }),
     cause: err,
-  });
+  };
+  return err instanceof UnreadableTokenRecordError
+    ? new UnreadableTokenRecordError({ ...init, version: err.version })
+    : new TikTokAPIError({ ...init, code: err.code });
 }

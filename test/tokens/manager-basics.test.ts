@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { TikTokAPIError } from '../../lib/errors';
 import { TikTokTokenManager } from '../../lib/tokens/manager';
 import { MemoryTokenStore } from '../../lib/tokens/memory-store';
 import { UnreadableTokenRecordError, type TokenStore } from '../../lib/tokens/store';
@@ -145,6 +146,44 @@ describe('TikTokTokenManager', () => {
     it('revoke: SERVICE_UNAVAILABLE', async () => {
       const h = managerHarness({ store: brokenStore() });
       await rejectsWith(h.manager.revoke(h.openId), 'SERVICE_UNAVAILABLE');
+    });
+
+    it("a store's own TikTokAPIError keeps its class, version, retryable flag and Retry-After under the call's correlation ID", async () => {
+      const refuse = (err: Error) => (): Promise<never> => Promise.reject(err);
+      const unreadable = new UnreadableTokenRecordError({
+        message: 'the stored tokens cannot be decrypted with the configured keys',
+        correlationId: 'tiktok-1-00000001',
+        version: 'v-17',
+      });
+      const busy = new TikTokAPIError({
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'Redis is loading its data set. Try again shortly.',
+        correlationId: 'tiktok-1-00000002',
+        retryAfterSeconds: 7,
+      });
+      for (const [thrown, code] of [
+        [unreadable, 'CONFIGURATION_ERROR'],
+        [busy, 'SERVICE_UNAVAILABLE'],
+      ] as const) {
+        const store: TokenStore = {
+          get: refuse(thrown),
+          compareAndSet: refuse(thrown),
+          delete: refuse(thrown),
+          acquireLock: refuse(thrown),
+          releaseLock: refuse(thrown),
+        };
+        const h = managerHarness({ store });
+        const err = await rejectsWith(
+          h.manager.getAccessToken(h.openId, { correlationId: 'tiktok-3-0000000b' }),
+          code,
+        );
+        assert.equal(err.correlationId, 'tiktok-3-0000000b');
+        assert.equal(err.retryable, thrown.retryable);
+        assert.equal(err.retryAfterSeconds, thrown.retryAfterSeconds);
+        assert.equal(err.cause, thrown);
+        assert.equal(err instanceof UnreadableTokenRecordError, thrown === unreadable);
+        if (err instanceof UnreadableTokenRecordError) assert.equal(err.version, 'v-17');
+      }
     });
   });
 
