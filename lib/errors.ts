@@ -20,7 +20,8 @@ export const TikTokErrorCode = {
   /**
    * The app's setup is wrong: an endpoint URL (TikTok's `404 Unsupported path`, or a redirect), a
    * `clientKey`/`clientSecret` function's value, a body parser that read a webhook's body first,
-   * a stored token record that cannot be read, a Redis reply that retrying cannot fix, or a verify
+   * a stored token record that cannot be read, a Redis reply that retrying cannot fix, a session
+   * middleware whose `req.session` has no `save()` or `regenerate()` (cookie-session), or a verify
    * that can never finish a login.
    */
   CONFIGURATION_ERROR: 'CONFIGURATION_ERROR',
