@@ -200,8 +200,10 @@ export async function processDelivery(
   const key = `webhook:${ids.eventId}`;
   const leaseKey = `${key}:processing`;
   const leaseMs = o.handlerTimeoutMs + LEASE_MARGIN_MS;
-  // NOTE: read before the claim is sent, so the lease cannot expire in Redis before it does here.
-  const leaseFrom = Date.now();
+  // NOTE: read before the claim is sent, so the lease cannot expire in Redis before it does here;
+  // on the monotonic clock, as Redis times the lease: a wall clock stepped forward (NTP, a resumed
+  // VM) would leave onEvent no time, one stepped back would release a lease already expired.
+  const leaseFrom = performance.now();
   if (!(await claimOrThrow(o, leaseKey, leaseMs, ids.correlationId))) {
     throw inProgress(ids.correlationId, leaseMs);
   }
@@ -221,7 +223,7 @@ export async function processDelivery(
   } finally {
     // A lease at (or near) its expiry is left to expire: by then another delivery may hold it.
     const release = async (): Promise<void> => {
-      if (Date.now() >= leaseFrom + leaseMs - LEASE_RELEASE_MARGIN_MS) return;
+      if (performance.now() >= leaseFrom + leaseMs - LEASE_RELEASE_MARGIN_MS) return;
       await o.claimStore.release(leaseKey).catch(() => undefined);
     };
     if (abandoned === undefined) await release();
@@ -240,6 +242,7 @@ async function processEvent(
   req: Request,
   o: ResolvedWebhookOptions,
   ids: { readonly correlationId: string; readonly receivedAt: number },
+  /** `performance.now()` ms. */
   leaseEndsAt: number,
 ): Promise<void> {
   const { correlationId } = ids;
@@ -249,7 +252,10 @@ async function processEvent(
   try {
     // NOTE: within the lease, less its release margin: a slow removal (Redis timing out) must
     // not leave onEvent running past the lease, beside TikTok's retry.
-    const ms = Math.min(o.handlerTimeoutMs, leaseEndsAt - LEASE_RELEASE_MARGIN_MS - Date.now());
+    const ms = Math.min(
+      o.handlerTimeoutMs,
+      leaseEndsAt - LEASE_RELEASE_MARGIN_MS - performance.now(),
+    );
     if (ms <= 0) throw new Error('no time left for onEvent within the processing lease');
     await runHandler(onEvent, event, req, ms);
   } catch (err) {

@@ -308,6 +308,22 @@ describe('tiktokWebhook', () => {
       assert.equal(await f.removals.removedAt(USER), NOW_MS, 'the removal itself was applied');
     });
 
+    it('a wall clock stepped forward an hour during the removal: onEvent still runs within the lease (200)', async () => {
+      const f = await fixture();
+      const record = f.removals.record.bind(f.removals);
+      const real = Date.now.bind(Date);
+      f.removals.record = async (openId, at) => {
+        Date.now = () => real() + 3_600_000; // NTP steps the wall clock forward an hour
+        return record(openId, at);
+      };
+      try {
+        await postWebhook(f.app, webhookBody()).expect(200);
+      } finally {
+        Date.now = real;
+      }
+      assert.equal(f.events.length, 1, 'onEvent ran');
+    });
+
     it('onEvent that succeeds after its timeout: the event counts as done', async () => {
       let finish: (() => void) | undefined;
       let runs = 0;
