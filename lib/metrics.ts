@@ -44,8 +44,9 @@ export interface TikTokMetrics {
    * `SERVICE_UNAVAILABLE`, …) or `error` (the app's own, e.g. a verify that threw); `kind` is
    * `success`, `refused` (passport's `fail()`: a bad or replayed callback, the user declined,
    * verify said no) or `error` (passport's `error()`: TikTok, a store, the configuration, the
-   * app). A success is counted when its response is sent (a session store failing in
-   * `req.login()` makes it an `error`). It sees what no TikTok call shows: a store that fails
+   * app), or both `aborted` (the browser closed the connection before the login's response was
+   * sent: it never got the session cookie). A success is counted when its response is sent (a
+   * session store failing in `req.login()` makes it an `error`). It sees what no TikTok call shows: a store that fails
    * while a login saves its state. A session that cannot even be loaded is answered 503 by
    * `tiktokSessionGuard` before the strategy runs: not counted here, logged by the guard.
    */

@@ -198,6 +198,9 @@ interface ProfileRequest {
  */
 const loginProfileRequests = new WeakMap<object, ProfileRequest>();
 
+/** The login outcome of a browser that left before its response could reach it. */
+const ABORTED = { outcome: 'aborted', kind: 'aborted' } as const;
+
 /**
  * Everything one authenticate() call works with, and passport's actions on the strategy
  * instance passport made for the request, remembering whether one was taken (an exception after
@@ -230,10 +233,13 @@ class FlowContext {
     const logins = this.settings.metrics?.logins;
     const res = this.req.res;
     // NOTE: counted when the response is sent: passport's req.login() comes after this, and a
-    // session store failing there makes the login a 503, not a success.
+    // session store failing there makes the login a 503, not a success. A connection closed
+    // before the response was sent (the browser left while the session was saved) never got
+    // the cookie: `aborted`.
     if (logins !== undefined && res !== undefined) {
-      res.once('finish', () => {
-        if (res.statusCode < 400) logins.inc({ outcome: 'success', kind: 'success' });
+      res.once('close', () => {
+        if (!res.writableFinished) logins.inc(ABORTED);
+        else if (res.statusCode < 400) logins.inc({ outcome: 'success', kind: 'success' });
         else
           logins.inc({
             outcome: res.statusCode === 503 ? 'SERVICE_UNAVAILABLE' : 'error',
@@ -242,6 +248,11 @@ class FlowContext {
       });
     }
     this.strategy.success(user, info);
+  }
+  /** The browser left before the login could complete: passport is told nothing. */
+  left(): void {
+    this.acted = true;
+    this.settings.metrics?.logins?.inc(ABORTED);
   }
   fail(challenge: TikTokLoginFailureInfo, status: number): void {
     this.acted = true;
@@ -775,7 +786,7 @@ async function completeLogin(
     // consumed, other tabs' logins kept) stays as it is, rather than being destroyed for a
     // session nobody holds the cookie of. The tokens are saved already. Passport is told
     // nothing: there is no one left to answer.
-    ctx.acted = true;
+    ctx.left();
     ctx.log('warn', '[TikTokOAuth] login - the browser left before the login completed', {
       correlationId: ctx.correlationId,
       durationMs: Date.now() - started,

@@ -1,31 +1,17 @@
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
 import { MemoryTokenStore, type TikTokProfile } from '../../lib';
 import { field } from '../support/json';
 import {
   assertErrorJson,
   consent,
+  getAndDisconnect,
   sessionCookie,
   startLogin,
   useLoginFixture,
-  type LoginApp,
 } from '../support/login';
 import { watchUnhandledRejections } from '../support/unhandled-rejections';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** GET `path` with `cookie`, the socket destroyed after `ms`: a browser closing the tab. */
-function getAndDisconnect(app: LoginApp, path: string, cookie: string, ms: number): Promise<void> {
-  const address = app.server.address();
-  assert.ok(address !== null && typeof address === 'object');
-  return new Promise((resolve) => {
-    const req = httpRequest({ host: '127.0.0.1', port: address.port, path, headers: { cookie } });
-    req.on('response', () => assert.fail('the browser left before any response'));
-    req.on('error', () => resolve());
-    req.end();
-    setTimeout(() => req.destroy(), ms);
-  });
-}
 
 describe('TikTokStrategy', () => {
   describe('callback: the browser disconnecting while the login completes', () => {

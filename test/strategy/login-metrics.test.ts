@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
-import { MemoryStore } from 'express-session';
+import { MemoryStore, type SessionData } from 'express-session';
 import { Registry } from 'prom-client';
 import { createTikTokMetrics, TikTokClient, TikTokStrategy } from '../../lib';
-import { consent, startLogin, useLoginFixture } from '../support/login';
+import {
+  consent,
+  getAndDisconnect,
+  sessionCookie,
+  startLogin,
+  useLoginFixture,
+} from '../support/login';
 
 /** `tiktok_oauth_logins_total` as `{ 'kind outcome': count }`. */
 async function logins(registry: Registry): Promise<Record<string, number>> {
@@ -102,6 +108,46 @@ describe('TikTokStrategy', () => {
       store.fail = false;
       assert.equal(res.status, 503, res.text);
       await assertLogins(registry, { 'error SERVICE_UNAVAILABLE': 1 });
+    });
+  });
+
+  describe('a browser that leaves before the login completes', () => {
+    const registry = new Registry();
+    /** A MemoryStore whose writes of a logged-in session can be made to wait. */
+    class SlowLoginSave extends MemoryStore {
+      delayMs = 0;
+      override set(sid: string, data: SessionData, cb?: (err?: unknown) => void): void {
+        const wait = 'passport' in data ? this.delayMs : 0;
+        setTimeout(() => super.set(sid, data, cb), wait);
+      }
+    }
+    const store = new SlowLoginSave();
+    const fx = useLoginFixture({ strategy: { metrics: createTikTokMetrics(registry) }, store });
+    beforeEach(() => {
+      registry.resetMetrics();
+      store.delayMs = 0;
+    });
+
+    async function leaveDuringCallback(): Promise<void> {
+      const agent = fx.browser();
+      const start = await agent.get('/auth/tiktok');
+      const cookie = `connect.sid=${sessionCookie(start) ?? ''}`;
+      const callback = await consent(new URL(String(start.headers.location)));
+      await getAndDisconnect(fx.app, callback, cookie, 100);
+    }
+
+    it('during the token request: counted as aborted, not left out', async () => {
+      fx.tt.inject('token', { delayMs: 300 });
+      await leaveDuringCallback();
+      await assertLogins(registry, { 'aborted aborted': 1 });
+    });
+
+    it('while req.login() saves the new session: counted as aborted, not as a success', async () => {
+      store.delayMs = 300;
+      await leaveDuringCallback();
+      await assertLogins(registry, { 'aborted aborted': 1 });
+      await new Promise((resolve) => setTimeout(resolve, 400)); // the save ends, passport redirects
+      assert.deepEqual(await logins(registry), { 'aborted aborted': 1 });
     });
   });
 

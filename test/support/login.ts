@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import express5 from 'express';
 import session from 'express-session';
 import express4 from 'express4';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import passportModule from 'passport';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import {
@@ -297,6 +297,24 @@ export function assertErrorJson(
   assert.equal(res.headers['cache-control'], 'no-store');
   assert.ok(typeof message === 'string' && typeof retryable === 'boolean');
   return { code, message, correlationId: String(correlationId), retryable };
+}
+
+/** GET `path` with `cookie`, the socket destroyed after `ms`: a browser closing the tab. */
+export function getAndDisconnect(
+  app: LoginApp,
+  path: string,
+  cookie: string,
+  ms: number,
+): Promise<void> {
+  const address = app.server.address();
+  assert.ok(address !== null && typeof address === 'object');
+  return new Promise((resolve) => {
+    const req = httpRequest({ host: '127.0.0.1', port: address.port, path, headers: { cookie } });
+    req.on('response', () => assert.fail('the browser left before any response'));
+    req.on('error', () => resolve());
+    req.end();
+    setTimeout(() => req.destroy(), ms);
+  });
 }
 
 /** The session cookie value (`connect.sid`) a response set, if any. */
