@@ -46,15 +46,32 @@ const ADVICE: Partial<Record<TikTokErrorCode, string>> = {
 };
 
 /**
+ * How much of a longer description is decoded and scrubbed. NOTE: decoding the 1 MiB of escapes
+ * a misbehaving TikTok or proxy can send cost ~150 ms of the event loop; percent-decoding
+ * shrinks text at most fivefold (`%2541` → `A`), so this head still decodes to more than 25 000
+ * characters: the result's `max` plus the longest escaped form of any secret around them.
+ */
+const DESCRIPTION_INPUT_CHARS = 131_072;
+
+/**
  * Percent-escapes decoded (either case of hex digits, twice for double encoding), control
  * characters out, this operation's secrets replaced, then `max` chars (default 200) and `…`.
  */
 export function cleanDescription(text: string, scrubber: Scrubber, max = 200): string {
+  // NOTE: decoding never makes a control character (printable ASCII escapes only), so they go
+  // first, over the whole text (linear, and a long run of them cannot push the text out).
+  // eslint-disable-next-line no-control-regex
+  let printable = text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  if (printable.length > DESCRIPTION_INPUT_CHARS) {
+    // Cut at the last space before the limit: whatever follows it could be the head of a secret
+    // that the scrubber, seeing only part of it, would not recognise (no secret holds a space).
+    // An unbroken run of that many characters is no description: nothing of it is kept.
+    const head = printable.slice(0, DESCRIPTION_INPUT_CHARS);
+    printable = `${head.slice(0, Math.max(0, head.lastIndexOf(' ')))} …`;
+  }
   // NOTE: scrubbed before it is cut, so that a secret straddling the limit is still recognised
   // whole and no head of it stays in the text.
-  // eslint-disable-next-line no-control-regex
-  const printable = decodePercentEscapes(text).replace(/[\u0000-\u001f\u007f]+/g, ' ');
-  const flat = scrubber.scrub(printable.trim());
+  const flat = scrubber.scrub(decodePercentEscapes(printable).trim());
   if (flat.length <= max) return flat;
   // Never cuts a surrogate pair (an emoji) in half: a lone surrogate is turned into U+FFFD or
   // rejected by JSON logs and UTF-8 pages.

@@ -87,6 +87,30 @@ describe('client/interpret', () => {
       const out = cleanDescription('y'.repeat(10_000), CTX.scrubber);
       assert.equal(out, `${'y'.repeat(200)}…`);
     });
+
+    it('decodes and scrubs only the head of a longer text: 1 MiB of escapes costs what 128 KiB does', () => {
+      const time = (text: string): number => {
+        const started = performance.now();
+        for (let i = 0; i < 3; i++) cleanDescription(text, CTX.scrubber);
+        return performance.now() - started;
+      };
+      const escapes = (chars: number): string => '%41 '.repeat(chars / 4);
+      time(escapes(131_072)); // warm-up
+      const head = time(escapes(131_072));
+      const whole = time(escapes(1_048_576));
+      // Decoding all of it made the ratio about 8; on a busy machine either reading moves.
+      assert.ok(whole < head * 4, `1 MiB ${whole.toFixed(1)} ms, 128 KiB ${head.toFixed(1)} ms`);
+      assert.equal(cleanDescription(escapes(1_048_576), CTX.scrubber), `${'A '.repeat(100)}…`);
+    });
+
+    it("a secret cut by the head's limit is dropped, never left half in the text", () => {
+      const secret = 'CANARY-SECRET-xyz';
+      for (let shift = 1; shift < secret.length; shift++) {
+        const text = `${' '.repeat(131_072 - shift)}${secret} tail`;
+        const out = cleanDescription(text, CTX.scrubber);
+        assert.equal(out.includes(secret.slice(0, 6)), false, `cut after ${shift} characters`);
+      }
+    });
   });
 
   describe('interpret', () => {
