@@ -87,13 +87,13 @@ export interface TikTokAPIErrorInit {
   readonly message: string;
   readonly correlationId: string;
   /** Override the table's flag (only for unknown upstream errors that are not transient). */
-  readonly retryable?: boolean;
+  readonly retryable?: boolean | undefined;
   /** HTTP status TikTok answered with, when it answered. */
-  readonly upstreamStatus?: number;
-  readonly logId?: string;
-  readonly tiktokError?: TikTokUpstreamError;
+  readonly upstreamStatus?: number | undefined;
+  readonly logId?: string | undefined;
+  readonly tiktokError?: TikTokUpstreamError | undefined;
   /** Seconds the caller should wait before trying again (from `Retry-After`). */
-  readonly retryAfterSeconds?: number;
+  readonly retryAfterSeconds?: number | undefined;
   readonly cause?: unknown;
 }
 

@@ -14,36 +14,36 @@ export type RecordedEndpoint = EmulatorEndpoint | 'other';
 /** A user to create. Every field has a default derived from the user's position. */
 export interface EmulatorUserInput {
   /** Default `emulator-open-id-<n>` (n = 1 for the first user). */
-  openId?: string;
+  openId?: string | undefined;
   /** Default `emulator-union-id-<n>`. Pass `''` for a user without a union_id (TikTok omits it). */
-  unionId?: string;
+  unionId?: string | undefined;
   /** Default `Emulator User` (first user), `Emulator User <n>` after. */
-  displayName?: string;
+  displayName?: string | undefined;
   /** Default `emulator_user` (first user), `emulator_user_<n>` after. */
-  username?: string;
+  username?: string | undefined;
   /**
    * Default `<emulator url>/emulator/avatar/<open id>.svg`, which the emulator serves: the
    * initials of the display name on a colour derived from the open_id (168 px).
    */
-  avatarUrl?: string;
+  avatarUrl?: string | undefined;
   /** Default: `avatarUrl` with `?size=100` (served at 100 px). */
-  avatarUrl100?: string;
+  avatarUrl100?: string | undefined;
   /** Default: `avatarUrl` with `?size=large` (served at 720 px). */
-  avatarLargeUrl?: string;
+  avatarLargeUrl?: string | undefined;
   /** Default `Bio of <display name>`. */
-  bioDescription?: string;
+  bioDescription?: string | undefined;
   /** Default `false`. */
-  isVerified?: boolean;
+  isVerified?: boolean | undefined;
   /** Default `1234`. */
-  followerCount?: number;
+  followerCount?: number | undefined;
   /** Default `56`. */
-  followingCount?: number;
+  followingCount?: number | undefined;
   /** Default `7890`. */
-  likesCount?: number;
+  likesCount?: number | undefined;
   /** Default `12`. */
-  videoCount?: number;
+  videoCount?: number | undefined;
   /** Default `<emulator url>/@<username>`. */
-  profileDeepLink?: string;
+  profileDeepLink?: string | undefined;
 }
 
 /** A user the emulator knows, with every default filled in. */
@@ -89,9 +89,9 @@ export interface RecordedRequest {
 export interface EmulatorConsent {
   decision: 'approve' | 'deny';
   /** The user who logs in. Default: the first user. */
-  openId?: string;
+  openId?: string | undefined;
   /** Scopes the user leaves ticked; intersected with the requested ones. Default: all requested. */
-  grantedScopes?: string[];
+  grantedScopes?: string[] | undefined;
 }
 
 /** A token endpoint success body, as TikTok sends it. */

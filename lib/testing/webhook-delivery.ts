@@ -48,7 +48,7 @@ export interface EmulatorWebhookEvent {
   /** Serialised into the body's `content` string. Default `{}`. */
   content?: unknown;
   /** `create_time`, epoch seconds. Default: the emulator's clock. */
-  createTime?: number;
+  createTime?: number | undefined;
 }
 
 /** How to send: duplicates on demand. */

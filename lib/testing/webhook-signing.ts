@@ -11,7 +11,7 @@ export interface TikTokWebhookBodyInput {
   /** Event details; serialised to the JSON string TikTok puts in `content`. Default: `{}`. */
   content?: unknown;
   /** `create_time`, epoch seconds. Default: now. */
-  createTime?: number;
+  createTime?: number | undefined;
 }
 
 /**

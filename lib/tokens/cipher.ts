@@ -9,7 +9,7 @@ export type TokenEncryptionKey = Buffer | string;
 /** The current key encrypts every write; previous keys still decrypt older records. */
 export interface TokenEncryptionKeys {
   current: TokenEncryptionKey;
-  previous?: TokenEncryptionKey[];
+  previous?: TokenEncryptionKey[] | undefined;
 }
 
 interface NamedKey {

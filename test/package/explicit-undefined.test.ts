@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import express from 'express';
 import session from 'express-session';
 import request from 'supertest';
+import ts from 'typescript';
 import {
   MemoryClaimStore,
   MemoryRemovalList,
@@ -150,5 +151,84 @@ describe('package: options given as undefined are defaults', () => {
     const removals = new MemoryRemovalList({ ...none('MemoryRemovalListOptions') });
     await removals.record('open-id-1', Date.now());
     assert.notEqual(await removals.removedAt('open-id-1'), undefined);
+  });
+});
+
+// The types users build and hand to the package: the `*Options` interfaces and these. Their
+// optional keys take `undefined` under exactOptionalPropertyTypes (`retryAfterSeconds:
+// header ? Number(header) : undefined`, `previous: process.env.OLD_KEY ? [...] : undefined`).
+const INPUT_TYPES: Record<string, readonly string[]> = {
+  'lib/index.ts': ['TikTokAPIErrorInit', 'TokenEncryptionKeys'],
+  'lib/testing/index.ts': [
+    'EmulatorUserInput',
+    'EmulatorConsent',
+    'EmulatorWebhookEvent',
+    'TikTokWebhookBodyInput',
+  ],
+};
+
+/**
+ * `Interface#key` of each optional key, inline object types included, whose declared type refuses
+ * `undefined` when exactOptionalPropertyTypes is on (the api-surface snapshot, printed with it
+ * off, shows `| undefined` either way).
+ */
+function keysRefusingUndefined(): string[] {
+  const root = resolve(__dirname, '../..');
+  const entries = Object.keys(INPUT_TYPES).map((entry) => join(root, entry));
+  const program = ts.createProgram(entries, {
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    module: ts.ModuleKind.Node16,
+    moduleResolution: ts.ModuleResolutionKind.Node16,
+    target: ts.ScriptTarget.ES2022,
+    skipLibCheck: true,
+    noEmit: true,
+    types: ['node'],
+  });
+  const checker = program.getTypeChecker();
+  const takesUndefined = (node: ts.TypeNode): boolean => {
+    const type = checker.getTypeFromTypeNode(node);
+    const any = ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.Undefined;
+    return (
+      (type.flags & any) !== 0 || (type.isUnion() && type.types.some((t) => (t.flags & any) !== 0))
+    );
+  };
+  const refusing: string[] = [];
+  const visit = (name: string, members: ts.NodeArray<ts.TypeElement>): void => {
+    for (const member of members) {
+      if (!ts.isPropertySignature(member) || member.type === undefined) continue;
+      const key = `${name}#${member.name.getText()}`;
+      if (member.questionToken !== undefined && !takesUndefined(member.type)) refusing.push(key);
+      const inner = member.type;
+      const literals = ts.isUnionTypeNode(inner) ? inner.types : [inner];
+      for (const literal of literals)
+        if (ts.isTypeLiteralNode(literal)) visit(key, literal.members);
+    }
+  };
+  for (const [entry, names] of Object.entries(INPUT_TYPES)) {
+    const source = program.getSourceFile(join(root, entry));
+    const module = source === undefined ? undefined : checker.getSymbolAtLocation(source);
+    assert.ok(module, `${entry} not found`);
+    const exported = new Map(checker.getExportsOfModule(module).map((s) => [s.name, s]));
+    const optionsTypes = [...exported.keys()].filter((name) => name.endsWith('Options'));
+    assert.ok(optionsTypes.length > 0, `${entry}: expected its *Options types`);
+    for (const name of [...names, ...optionsTypes]) {
+      const symbol = exported.get(name);
+      assert.ok(symbol, `${entry} does not export ${name}`);
+      const target =
+        symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+      for (const declaration of target.declarations ?? []) {
+        if (ts.isInterfaceDeclaration(declaration)) visit(name, declaration.members);
+      }
+    }
+  }
+  return refusing;
+}
+
+describe('package: input types given undefined (exactOptionalPropertyTypes)', function () {
+  this.timeout(60_000);
+
+  it("every optional key of the types users build takes undefined, not only the *Options'", () => {
+    assert.deepEqual(keysRefusingUndefined(), []);
   });
 });
