@@ -247,7 +247,7 @@ declare global {
        * missing: an ID your request-ID middleware sets earlier wins, else a safe incoming
        * `X-Correlation-Id`, else a new one.
        */
-      tiktokCorrelationId?: string;
+      tiktokCorrelationId?: string | undefined;
       /** Set when TikTokStrategy failed the login on this request. */
       tiktokLoginFailure?: TikTokLoginFailureInfo;
     }

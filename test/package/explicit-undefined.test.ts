@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import express from 'express';
 import session from 'express-session';
@@ -230,5 +230,43 @@ describe('package: input types given undefined (exactOptionalPropertyTypes)', fu
 
   it("every optional key of the types users build takes undefined, not only the *Options'", () => {
     assert.deepEqual(keysRefusingUndefined(), []);
+  });
+
+  it("an app's request-ID middleware can set req.tiktokCorrelationId from an optional header", () => {
+    // Inside the repository, so that `express` resolves from its node_modules.
+    const cache = resolve(__dirname, '../../node_modules/.cache');
+    mkdirSync(cache, { recursive: true });
+    const dir = mkdtempSync(join(cache, 'ptt-eopt-'));
+    try {
+      const file = join(dir, 'app.ts');
+      const lib = resolve(__dirname, '../../lib').replace(/\\/g, '/');
+      writeFileSync(
+        file,
+        [
+          `import type { Request } from 'express';`,
+          `import '${lib}';`,
+          `export function requestId(req: Request): void {`,
+          `  req.tiktokCorrelationId = req.get('x-request-id');`,
+          `}`,
+        ].join('\n'),
+      );
+      const program = ts.createProgram([file], {
+        strict: true,
+        exactOptionalPropertyTypes: true,
+        module: ts.ModuleKind.Node16,
+        moduleResolution: ts.ModuleResolutionKind.Node16,
+        target: ts.ScriptTarget.ES2022,
+        skipLibCheck: true,
+        noEmit: true,
+        types: ['node'],
+      });
+      const errors = ts
+        .getPreEmitDiagnostics(program)
+        .filter((d) => d.file?.fileName === file)
+        .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      assert.deepEqual(errors, []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
