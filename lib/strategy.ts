@@ -797,6 +797,7 @@ async function completeLogin(
   if (session !== undefined) {
     restoreAppCookieMaxAge(session);
     keepOtherTabsAcrossLogin(ctx.req, session, { openId: tokens.open_id, at: Date.now() });
+    refuseLoginWithoutRegenerate(ctx, session);
   }
   // debug, like every success: at the default `info` level the package logs only what needs
   // attention (retries, failures, circuit changes); apps log their own requests.
@@ -813,37 +814,43 @@ async function completeLogin(
     grantedScopes: scopes,
   };
   if (login.returnTo !== undefined) info.returnTo = login.returnTo;
-  try {
-    ctx.success(outcome.user, info);
-  } catch (err) {
-    if (!failedWithoutRegenerate(ctx, err)) throw err;
-  }
+  ctx.success(outcome.user, info);
 }
 
 /**
- * passport's `req.login()` threw, before any response, because `req.session` has no
- * `regenerate()` (cookie-session with a `save()` shim only): the login's CONFIGURATION_ERROR,
- * naming what is missing, instead of a request that never answers. False for anything else.
- * NOTE: not through ctx.error(): success() already counts the login by its response's status.
+ * When `req.session` has no `regenerate()` (cookie-session with a `save()` shim only), gives it
+ * one for this request that calls back with the login's CONFIGURATION_ERROR, naming what is
+ * missing: passport's `req.login()` hands it to its callback (`next(err)`, or a custom callback's
+ * own `req.login()` callback) instead of throwing a TypeError, which from a `req.login()` called
+ * later (after an await) nothing catches, and which left the request unanswered.
+ * NOTE: a callback, not a try/catch around ctx.success(): the app's own code runs inside that
+ * call (a custom callback), and its exceptions must neither be taken for this error nor call
+ * that callback a second time. Not through ctx.error(): success() already counts the login by its
+ * response's status. Not enumerable: the session is serialised as JSON.
  */
-function failedWithoutRegenerate(ctx: FlowContext, err: unknown): boolean {
+function refuseLoginWithoutRegenerate(ctx: FlowContext, session: SessionLike): void {
   const missing = missingSessionMethods(ctx.req);
-  const res = ctx.req.res;
-  if (!missing.includes('regenerate') || res === undefined || res.headersSent) return false;
-  const error = new TikTokAPIError({
-    code: 'CONFIGURATION_ERROR',
-    message: missingSessionMethodsMessage(missing),
-    correlationId: ctx.correlationId,
-    cause: err,
+  if (!missing.includes('regenerate')) return;
+  const regenerate = (callback: (err?: unknown) => void): void => {
+    const error = new TikTokAPIError({
+      code: 'CONFIGURATION_ERROR',
+      message: missingSessionMethodsMessage(missing),
+      correlationId: ctx.correlationId,
+    });
+    ctx.log('warn', '[TikTokOAuth] login - error', {
+      correlationId: ctx.correlationId,
+      errorCode: error.code,
+      retryable: false,
+      detail: error.message,
+    });
+    callback(error);
+  };
+  Object.defineProperty(session, 'regenerate', {
+    value: regenerate,
+    configurable: true,
+    writable: true,
+    enumerable: false,
   });
-  ctx.log('warn', '[TikTokOAuth] login - error', {
-    correlationId: ctx.correlationId,
-    errorCode: error.code,
-    retryable: false,
-    detail: error.message,
-  });
-  ctx.strategy.error(error);
-  return true;
 }
 
 /**

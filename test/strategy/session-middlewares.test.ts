@@ -6,7 +6,7 @@ import express, { type RequestHandler } from 'express';
 import session from 'express-session';
 import passportModule from 'passport';
 import request from 'supertest';
-import { tiktokErrorHandler, tiktokSessionGuard, TikTokStrategy } from '../../lib';
+import { TikTokAPIError, tiktokErrorHandler, tiktokSessionGuard, TikTokStrategy } from '../../lib';
 import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
 import { CaptureLogger } from '../support/capture-logger';
 import { realNow } from '../support/clock';
@@ -79,6 +79,53 @@ async function startRegeneratingApp(tt: TikTokEmulator): Promise<Server> {
   });
   app.get('/me', (req, res) => {
     res.json({ user: req.user ?? null, session: req.session });
+  });
+  app.use(tiktokErrorHandler());
+  const server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+/**
+ * An app on cookie-session with a save() shim only whose callback is a custom callback calling
+ * req.login(): at once, or after a tick (as after a database lookup). `calls` records each
+ * call of the custom callback, `loginErrors` what req.login() called back with.
+ */
+async function startCookieSessionCustomCallbackApp(
+  tt: TikTokEmulator,
+  timing: 'at once' | 'after a tick',
+  seen: { calls: unknown[]; loginErrors: unknown[] },
+): Promise<Server> {
+  const passport = new passportModule.Passport();
+  passport.use(new TikTokStrategy(emulatorOptions(tt)));
+  passport.serializeUser((user, done) => done(null, user));
+  passport.deserializeUser((user: Express.User, done) => done(null, user));
+  const authenticate = (callback?: (err: unknown, user: unknown) => void): RequestHandler => {
+    const handler: unknown = passport.authenticate('tiktok', callback);
+    assert.ok(typeof handler === 'function');
+    return handler as RequestHandler;
+  };
+  const app = express();
+  app.use(cookieSessions(), shim(['save']));
+  app.use(passport.session());
+  app.get('/auth/tiktok', authenticate());
+  app.get('/auth/tiktok/callback', (req, res, next) => {
+    authenticate((err, user) => {
+      seen.calls.push(err);
+      if (err !== null || typeof user !== 'object' || user === null) {
+        next(err ?? new Error('no user'));
+        return;
+      }
+      const logIn = (): void => {
+        req.login(user, (loginErr: unknown) => {
+          seen.loginErrors.push(loginErr);
+          if (loginErr) next(loginErr);
+          else res.redirect('/');
+        });
+      };
+      if (timing === 'at once') logIn();
+      else setImmediate(logIn);
+    })(req, res, next);
   });
   app.use(tiktokErrorHandler());
   const server = createServer(app);
@@ -245,6 +292,44 @@ describe('TikTokStrategy', () => {
         assert.equal(field((await browser.get('/me')).body, 'user'), null);
       });
     });
+
+    for (const timing of ['at once', 'after a tick'] as const) {
+      describe(`cookie-session with a save() shim only, a custom callback calling req.login() ${timing}`, () => {
+        const seen = { calls: [] as unknown[], loginErrors: [] as unknown[] };
+        let tt: TikTokEmulator | undefined;
+        let server: Server | undefined;
+        before(async () => {
+          tt = await startTikTokEmulator({
+            autoApprove: true,
+            clock: realNow,
+            redirectUris: [CALLBACK_URL],
+          });
+          server = await startCookieSessionCustomCallbackApp(tt, timing, seen);
+        });
+        after(async () => {
+          server?.closeAllConnections();
+          await new Promise((resolve) => server?.close(resolve));
+          await tt?.close();
+        });
+
+        it('req.login() calls back with the CONFIGURATION_ERROR; the custom callback is called once', async () => {
+          assert.ok(server !== undefined);
+          const agent = browser(server);
+          const callback = await consent(await startLogin(agent));
+          const res = await agent
+            .get(callback)
+            .set('Accept', 'application/json')
+            .timeout({ response: 10_000 });
+          assertErrorJson(res, 500, 'CONFIGURATION_ERROR');
+          assert.equal(seen.calls.length, 1, 'the custom callback is called once, with the user');
+          assert.equal(seen.loginErrors.length, 1);
+          const [loginErr] = seen.loginErrors;
+          assert.ok(loginErr instanceof TikTokAPIError);
+          assert.equal(loginErr.code, 'CONFIGURATION_ERROR');
+          assert.match(loginErr.message, /^req\.session\.regenerate\(\) missing/);
+        });
+      });
+    }
 
     describe('cookie-session with save() and regenerate() shims', () => {
       const fixture = useLoginFixture({
