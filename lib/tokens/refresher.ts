@@ -213,7 +213,8 @@ export class TokenRefresher {
         wait = 0;
       }
       if (failure !== undefined) {
-        const left = writeUntil - performance.now();
+        // Whole ms: it is the wait logged below.
+        const left = Math.round(writeUntil - performance.now());
         if (left <= 0) {
           this.log.log(
             'error',

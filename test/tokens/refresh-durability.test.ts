@@ -129,6 +129,12 @@ describe('TikTokTokenManager', () => {
       assert.ok(store.writes > 3, `retried (${store.writes} writes)`);
       assert.equal(h.client.refreshCalls.length, 1);
       assert.equal((await store.get(h.openId))?.tokens.access_token, old.access_token);
+      // The last wait is what was left of the lease: logged in whole ms, like every duration.
+      const delays = h.logger
+        .events('storing the rotated tokens failed, retrying')
+        .map((line) => line.meta?.delayMs);
+      assert.ok(delays.length > 3, `the retries are logged (${delays.length})`);
+      for (const delay of delays) assert.ok(Number.isInteger(delay), `delayMs ${String(delay)}`);
     });
 
     it('TikTok answering just before its deadline, then the store down for 600 ms of a 2 s lease: the lease is renewed, the tokens stored', async () => {
