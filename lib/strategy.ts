@@ -829,6 +829,8 @@ async function completeLogin(
  * response's status. Not enumerable: the session is serialised as JSON.
  */
 function refuseLoginWithoutRegenerate(ctx: FlowContext, session: SessionLike): void {
+  // The usual case (express-session) without building the list: a successful login's hot path.
+  if (typeof Reflect.get(session, 'regenerate') === 'function') return;
   const missing = missingSessionMethods(ctx.req);
   if (!missing.includes('regenerate')) return;
   const regenerate = (callback: (err?: unknown) => void): void => {
