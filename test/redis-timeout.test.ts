@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { RedisCommandTimeoutError, withinTimeout } from '../lib/redis-timeout';
+import { runScript } from './support/script-process';
 
 const never = (): Promise<never> => new Promise<never>(() => undefined);
 const outcome = (p: Promise<unknown>): Promise<unknown> =>
@@ -50,6 +51,29 @@ describe('redis-timeout', () => {
       const longAt = performance.now() - sent;
       assert.ok(shortAt >= 19 && shortAt < 140, `short after ${shortAt} ms`);
       assert.ok(longAt >= 149, `long after ${longAt} ms`);
+    });
+
+    it('in a script with nothing else to do, a store call on a command that hangs still fails', async () => {
+      // A client whose command waits on nothing the event loop sees (a node-redis client after
+      // unref() on a Redis that hangs): the command timeout is what settles the await.
+      const outcome = await runScript(`
+        const { TikTokTokenManager, RedisTokenStore } = require('./lib');
+        const never = () => new Promise(() => undefined);
+        const store = new RedisTokenStore({
+          client: { hmGet: never, set: never, eval: never },
+          allowPlaintext: true,
+          commandTimeoutMs: 200,
+        });
+        const tokens = new TikTokTokenManager({
+          client: { refreshAccessToken: never, revokeAccess: never },
+          store,
+        });
+        tokens.getAccessToken('open-id-1')
+          .then(() => console.log('resolved'), (err) => console.log(err.code));
+      `);
+      assert.equal(outcome.timedOut, false);
+      assert.equal(outcome.stdout.trim(), 'SERVICE_UNAVAILABLE', outcome.stderr);
+      assert.equal(outcome.code, 0);
     });
   });
 });

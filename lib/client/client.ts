@@ -37,6 +37,7 @@ import { nodeTransport } from './node-transport';
 import { createGuards, type CallGuard, type TikTokEndpoint } from './guard';
 import {
   CredentialSource,
+  CREDENTIAL_FETCH_TIMEOUT_MS,
   DEFAULT_CREDENTIALS_TTL_MS,
   type ResolvedCredential,
 } from './credentials';
@@ -828,21 +829,22 @@ export class TikTokClient {
     const secret = operation === 'authorize' ? key : this.secret.resolve(id);
     if (!(key instanceof Promise) && !(secret instanceof Promise)) return [key, secret];
     const both = Promise.all([key, secret]);
-    // NOTE: the operation's deadline covers the wait for a credential function too.
-    const bounded =
-      deadlineAt === undefined
-        ? both
-        : untilDeadline(
-            both,
-            deadlineAt,
-            () =>
-              new TikTokAPIError({
-                code: 'SERVICE_UNAVAILABLE',
-                message:
-                  "Could not get the TikTok client credentials before the operation's deadline: the clientKey or clientSecret function has not answered yet. Check the secret manager it reads from.",
-                correlationId: id(),
-              }),
-          );
+    // NOTE: the operation's deadline covers the wait for a credential function too. The wait
+    // has a timer of its own even without a deadline (a login start): the function's time limit
+    // does not keep the process alive (CredentialSource), this one does, until the function
+    // answers or gives up.
+    const giveUpAt = Date.now() + CREDENTIAL_WAIT_CAP_MS;
+    const bounded = untilDeadline(
+      both,
+      deadlineAt === undefined || deadlineAt > giveUpAt ? giveUpAt : deadlineAt,
+      () =>
+        new TikTokAPIError({
+          code: 'SERVICE_UNAVAILABLE',
+          message:
+            "Could not get the TikTok client credentials before the operation's deadline: the clientKey or clientSecret function has not answered yet. Check the secret manager it reads from.",
+          correlationId: id(),
+        }),
+    );
     const started = Date.now();
     return bounded.catch((err: unknown) => {
       if (err instanceof TikTokAPIError) {
@@ -896,6 +898,12 @@ function clientTokenTimeout(correlationId: string): TikTokAPIError {
     correlationId,
   });
 }
+
+/**
+ * The longest an operation waits for a credential function: past the function's own time limit,
+ * so that the function's clearer error ends the wait first.
+ */
+const CREDENTIAL_WAIT_CAP_MS = CREDENTIAL_FETCH_TIMEOUT_MS + 1000;
 
 /**
  * `shared`'s outcome, or `timeout()`'s error once `deadlineAt` (epoch ms) has passed, whichever

@@ -130,10 +130,14 @@ export class CredentialSource {
     const stale = this.cached;
     let value: unknown;
     try {
+      // NOTE: this timer does not keep the process alive: each operation waits within a timer
+      // of its own (TikTokClient#credentials), and once all of them have given up nothing needs
+      // the process to stay up for a secret manager that hangs.
       value = await withinTime(
         new Promise<unknown>((resolve) => resolve(source())),
         this.fetchTimeoutMs,
         () => new CredentialTimeout(`no answer within ${this.fetchTimeoutMs} ms`),
+        false,
       );
     } catch (err) {
       const what =

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { TikTokAPIError } from '../../lib';
 import { CredentialSource } from '../../lib/client/credentials';
 import { authorize, useEmulator } from '../support/emulator';
+import { runScript } from '../support/script-process';
 
 const never = (): Promise<string> => new Promise<string>(() => undefined);
 
@@ -49,6 +50,48 @@ describe('TikTokClient', () => {
       ]);
       assert.deepEqual([a, b], ['SERVICE_UNAVAILABLE', 'SERVICE_UNAVAILABLE']);
       assert.equal(calls, 2, 'one refetch in flight for both');
+    });
+
+    // NOTE: in a CLI script the pending call is all the process has left: with unreferenced
+    // timers Node exited 0 at once, the await never settled and the script's work was undone.
+    it('in a script with nothing else to do, the operation still fails at its deadline, and the script exits', async () => {
+      const outcome = await runScript(`
+        const { TikTokClient } = require('./lib');
+        const client = new TikTokClient({
+          clientKey: 'key',
+          clientSecret: () => new Promise(() => undefined),
+          redirectUri: 'https://example.com/cb',
+        });
+        client.refreshAccessToken('rft.x', { deadlineAt: Date.now() + 300 })
+          .then(() => console.log('resolved'), (err) => console.log(err.code));
+      `);
+      assert.equal(outcome.timedOut, false);
+      assert.equal(outcome.stdout.trim(), 'SERVICE_UNAVAILABLE', outcome.stderr);
+      assert.equal(outcome.code, 0);
+      // The function's own 10 s limit does not hold the process once no operation waits.
+      assert.ok(outcome.ms < 8000, `exited after ${outcome.ms} ms`);
+    });
+
+    it('in a script with nothing else to do, getAuthorizationUrl fails when the function gives up', async () => {
+      // The function's 10 s limit, shortened for the test.
+      const outcome = await runScript(`
+        const { TikTokClient } = require('./lib');
+        const client = new TikTokClient({
+          clientKey: () => new Promise(() => undefined),
+          clientSecret: 'secret',
+          redirectUri: 'https://example.com/cb',
+        });
+        Reflect.set(Reflect.get(client, 'key'), 'fetchTimeoutMs', 200);
+        client.getAuthorizationUrl()
+          .then(() => console.log('resolved'), (err) => console.log(err.code + ': ' + err.message));
+      `);
+      assert.equal(outcome.timedOut, false);
+      assert.match(
+        outcome.stdout,
+        /^SERVICE_UNAVAILABLE: .*did not answer within 200 ms/,
+        outcome.stderr,
+      );
+      assert.equal(outcome.code, 0);
     });
   });
 
