@@ -15,6 +15,7 @@ import {
   userInfo,
   REDIRECT_URI,
 } from './helpers';
+import { runScript } from '../support/script-process';
 
 describe('startTikTokEmulator', () => {
   let tt: TikTokEmulator;
@@ -435,6 +436,41 @@ describe('startTikTokEmulator', () => {
       await doomed.close();
       await assert.rejects(trickling.text(), TypeError);
       assert.equal(await delayed, 'failed');
+    });
+
+    it('a script with hang, delay and trickle faults in flight exits by itself after it', async () => {
+      // docs/emulator.md "Ending the test run": nothing but tt.close() to call.
+      const outcome = await runScript(`
+        const { TikTokClient } = require('./lib');
+        const { startTikTokEmulator } = require('./lib/testing');
+        (async () => {
+          const tt = await startTikTokEmulator({ webhookUrl: 'http://127.0.0.1:9/hooks' });
+          const client = new TikTokClient({
+            clientKey: tt.clientKey, clientSecret: tt.clientSecret,
+            redirectUri: 'https://example.com/cb', ...tt.endpoints,
+          });
+          const grant = tt.issueTokens(tt.users[0].openId, ['user.info.basic']);
+          tt.inject('token', { hang: true, times: 9 });
+          tt.inject('userinfo', { trickle: { intervalMs: 1000 }, times: 9 });
+          tt.inject('revoke', { delayMs: 60000, times: 9 });
+          const calls = [
+            client.getClientAccessToken(),
+            client.getUserInfo(grant.access_token),
+            client.revokeAccess(grant.access_token),
+            tt.sendWebhook({ event: 'video.publish.completed', userOpenId: 'u1' }),
+          ].map((call) => call.then(() => 'answered', (err) => err.code ?? 'failed'));
+          while (tt.requests.length < 3) await new Promise((resolve) => setTimeout(resolve, 20));
+          await tt.close();
+          console.log((await Promise.all(calls.slice(0, 3))).join(' '));
+        })();
+      `);
+      assert.equal(outcome.timedOut, false, outcome.stdout + outcome.stderr);
+      assert.equal(
+        outcome.stdout.trim(),
+        'NETWORK_ERROR NETWORK_ERROR NETWORK_ERROR',
+        outcome.stderr,
+      );
+      assert.equal(outcome.code, 0);
     });
   });
 });
