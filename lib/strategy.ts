@@ -866,9 +866,10 @@ function browserLeft(req: Request): boolean {
 
 /**
  * When the login's TikTok calls must stop (on the clock `startedAt` is read from):
- * `loginDeadlineMs` after the callback reached the strategy, less a reserve (5 %, at most 250 ms) for answering the browser, so that the callback
- * itself answers within `loginDeadlineMs` even when TikTok hangs (the error response and a busy
- * event loop come after the last attempt is cut).
+ * `loginDeadlineMs` after the callback reached the strategy, less a reserve (5 %, at most
+ * 250 ms) for answering the browser, so that the callback itself answers within
+ * `loginDeadlineMs` even when TikTok hangs (the error response and a busy event loop come after
+ * the last attempt is cut).
  */
 export function loginDeadlineAt(startedAt: number, loginDeadlineMs: number): number {
   return startedAt + loginDeadlineMs - Math.min(250, Math.floor(loginDeadlineMs / 20));
