@@ -27,6 +27,10 @@ describe('example app: startExample', () => {
     let page: Page;
 
     before(async function () {
+      // NOTE: starting chromium and the example on a loaded CI machine once took more than
+      // mocha's 20 s (a fresh-clone run; never reproduced alone, ~1 s there): the tests' own
+      // steps keep their 5 s Playwright timeout.
+      this.timeout(60_000);
       requireChromium(this);
       // `npm start` on 127.0.0.1 and ephemeral ports: the emulator shows its consent page.
       running = await startExample(

@@ -167,6 +167,18 @@ const INPUT_TYPES: Record<string, readonly string[]> = {
   ],
 };
 
+/** The compiler options of an app built with exactOptionalPropertyTypes. */
+const EXACT_OPTIONAL: ts.CompilerOptions = {
+  strict: true,
+  exactOptionalPropertyTypes: true,
+  module: ts.ModuleKind.Node16,
+  moduleResolution: ts.ModuleResolutionKind.Node16,
+  target: ts.ScriptTarget.ES2022,
+  skipLibCheck: true,
+  noEmit: true,
+  types: ['node'],
+};
+
 /**
  * `Interface#key` of each optional key, inline object types included, whose declared type refuses
  * `undefined` when exactOptionalPropertyTypes is on (the api-surface snapshot, printed with it
@@ -175,16 +187,7 @@ const INPUT_TYPES: Record<string, readonly string[]> = {
 function keysRefusingUndefined(): string[] {
   const root = resolve(__dirname, '../..');
   const entries = Object.keys(INPUT_TYPES).map((entry) => join(root, entry));
-  const program = ts.createProgram(entries, {
-    strict: true,
-    exactOptionalPropertyTypes: true,
-    module: ts.ModuleKind.Node16,
-    moduleResolution: ts.ModuleResolutionKind.Node16,
-    target: ts.ScriptTarget.ES2022,
-    skipLibCheck: true,
-    noEmit: true,
-    types: ['node'],
-  });
+  const program = ts.createProgram(entries, EXACT_OPTIONAL);
   const checker = program.getTypeChecker();
   const takesUndefined = (node: ts.TypeNode): boolean => {
     const type = checker.getTypeFromTypeNode(node);
@@ -250,16 +253,7 @@ describe('package: input types given undefined (exactOptionalPropertyTypes)', fu
           `}`,
         ].join('\n'),
       );
-      const program = ts.createProgram([file], {
-        strict: true,
-        exactOptionalPropertyTypes: true,
-        module: ts.ModuleKind.Node16,
-        moduleResolution: ts.ModuleResolutionKind.Node16,
-        target: ts.ScriptTarget.ES2022,
-        skipLibCheck: true,
-        noEmit: true,
-        types: ['node'],
-      });
+      const program = ts.createProgram([file], EXACT_OPTIONAL);
       const errors = ts
         .getPreEmitDiagnostics(program)
         .filter((d) => d.file?.fileName === file)

@@ -45,10 +45,13 @@ function shim(methods: readonly ('save' | 'regenerate')[]): RequestHandler {
 }
 
 /**
- * An app whose callback is a custom callback written for passport < 0.6: it regenerates the
- * session itself, then calls req.login() (which regenerates again).
+ * A Passport instance with the strategy on the emulator, users kept whole in the session, and
+ * `authenticate(callback?)`: the route middleware, with a custom callback when given one.
  */
-async function startRegeneratingApp(tt: TikTokEmulator): Promise<Server> {
+function customCallbackPassport(tt: TikTokEmulator): {
+  passport: InstanceType<typeof passportModule.Passport>;
+  authenticate: (callback?: (err: unknown, user: unknown) => void) => RequestHandler;
+} {
   const passport = new passportModule.Passport();
   passport.use(new TikTokStrategy(emulatorOptions(tt)));
   passport.serializeUser((user, done) => done(null, user));
@@ -58,6 +61,15 @@ async function startRegeneratingApp(tt: TikTokEmulator): Promise<Server> {
     assert.ok(typeof handler === 'function');
     return handler as RequestHandler;
   };
+  return { passport, authenticate };
+}
+
+/**
+ * An app whose callback is a custom callback written for passport < 0.6: it regenerates the
+ * session itself, then calls req.login() (which regenerates again).
+ */
+async function startRegeneratingApp(tt: TikTokEmulator): Promise<Server> {
+  const { passport, authenticate } = customCallbackPassport(tt);
   const app = express();
   app.use(tiktokSessionGuard(session({ secret: 's', resave: false, saveUninitialized: false })));
   app.use(passport.session());
@@ -96,15 +108,7 @@ async function startCookieSessionCustomCallbackApp(
   timing: 'at once' | 'after a tick',
   seen: { calls: unknown[]; loginErrors: unknown[] },
 ): Promise<Server> {
-  const passport = new passportModule.Passport();
-  passport.use(new TikTokStrategy(emulatorOptions(tt)));
-  passport.serializeUser((user, done) => done(null, user));
-  passport.deserializeUser((user: Express.User, done) => done(null, user));
-  const authenticate = (callback?: (err: unknown, user: unknown) => void): RequestHandler => {
-    const handler: unknown = passport.authenticate('tiktok', callback);
-    assert.ok(typeof handler === 'function');
-    return handler as RequestHandler;
-  };
+  const { passport, authenticate } = customCallbackPassport(tt);
   const app = express();
   app.use(cookieSessions(), shim(['save']));
   app.use(passport.session());

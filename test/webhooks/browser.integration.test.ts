@@ -25,6 +25,7 @@ describe('tiktokSessionRevocation', () => {
     const logger = new CaptureLogger();
 
     before(async function () {
+      this.timeout(60_000); // chromium and the example on a loaded CI machine (see the example's)
       requireChromium(this);
       redis = await connectTestRedis(this);
       server = createServer();
