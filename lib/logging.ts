@@ -385,17 +385,19 @@ function replaceEscaped(text: string, form: SecretForms): string {
  * `text` lower-cased with the same length, so that an index into it is an index into `text`.
  * NOTE: `toLowerCase()` turns `İ` (U+0130) into two UTF-16 units: each `İ` before a secret
  * would shift the replacement by one unit, leaving the secret's head in the text. A character
- * whose lower case is longer is kept as it is.
+ * whose lower case is longer is kept as it is. And `Σ` lower-cases to `ς` or `σ` by the letters
+ * around it, which differ between a secret alone and the secret in a line: `ς` is folded to `σ`.
  */
 function lowerAligned(text: string): string {
-  const lower = text.toLowerCase();
-  if (lower.length === text.length) return lower;
-  let out = '';
-  for (const c of text) {
-    const l = c.toLowerCase();
-    out += l.length === c.length ? l : c;
+  let lower = text.toLowerCase();
+  if (lower.length !== text.length) {
+    lower = '';
+    for (const c of text) {
+      const l = c.toLowerCase();
+      lower += l.length === c.length ? l : c;
+    }
   }
-  return out;
+  return lower.includes('ς') ? lower.replaceAll('ς', 'σ') : lower;
 }
 
 /** Replaces `lower` (any case) in `text` without a regex. */

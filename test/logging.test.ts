@@ -170,6 +170,20 @@ describe('logging', () => {
       assert.equal(s.scrub(`😀 İstanbul — ${secret}`), `😀 İstanbul — ${REDACTED}`);
     });
 
+    it('replaces a secret holding Σ wherever it stands (Σ lower-cases to σ or ς by context)', () => {
+      for (const secret of ['abcdefΣ1', 'abcdeΣ']) {
+        const s = new Scrubber([secret]);
+        for (const line of [
+          `İ ${secret}`,
+          `x ${secret}yz`,
+          `x ${secret.toLowerCase()}yz`,
+          `${secret} İ`,
+        ]) {
+          assert.equal(s.scrub(line).includes('abcde'), false, `${secret} in ${line}`);
+        }
+      }
+    });
+
     it('ignores undefined, duplicates and values shorter than 6 chars', () => {
       const s = new Scrubber([undefined, 'abc', 'abcde', 'abcdef', 'abcdef']);
       assert.equal(s.scrub('abc abcde abcdef'), `abc abcde ${REDACTED}`);
