@@ -48,7 +48,7 @@ export function missingSessionMethods(req: object): ('save' | 'regenerate')[] {
 /** The developer's message for a `req.session` without `missing` (see {@link missingSessionMethods}). */
 export function missingSessionMethodsMessage(missing: readonly string[]): string {
   const what = missing.map((name) => `req.session.${name}()`).join(' and ');
-  return `${what} missing: the session middleware is not express-session (cookie-session has neither). This strategy and passport >= 0.6 need req.session.save(callback) and req.session.regenerate(callback): use express-session, or add both to req.session in a middleware after the session middleware (docs/troubleshooting.md, "cookie-session").`;
+  return `${what} missing: the session middleware is not express-session (cookie-session has neither). This strategy and passport >= 0.6 need req.session.save(callback) and req.session.regenerate(callback): use express-session, or add both to req.session in a middleware after the session middleware (docs/strategy.md, "cookie-session").`;
 }
 
 export function readSessionValue(session: SessionLike, key: string): unknown {

@@ -54,6 +54,37 @@ describe('package: docs', () => {
     });
   });
 
+  describe('pointers in lib/', () => {
+    // Messages and comments send readers to `docs/<page>.md, "<heading>"`: that heading must exist.
+    const pointers = (): { file: string; page: string; heading: string }[] => {
+      const found: { file: string; page: string; heading: string }[] = [];
+      const walk = (dir: string): void => {
+        for (const name of readdirSync(dir)) {
+          const path = join(dir, name);
+          if (statSync(path).isDirectory()) walk(path);
+          else if (name.endsWith('.ts')) {
+            // A comment's pointer may wrap: its line breaks and comment markers become spaces.
+            const text = readFileSync(path, 'utf8').replace(/\s*\n\s*(?:\*(?!\/)|\/\/)?\s*/g, ' ');
+            for (const m of text.matchAll(/docs\/([a-z-]+\.md),? "([^"]+)"/g)) {
+              found.push({ file: relative(ROOT, path), page: m[1] ?? '', heading: m[2] ?? '' });
+            }
+          }
+        }
+      };
+      walk(join(ROOT, 'lib'));
+      return found;
+    };
+
+    it('every docs/<page>.md, "<heading>" in lib/ names a heading of that page', () => {
+      const found = pointers();
+      assert.ok(found.length >= 5, `expected lib's pointers into docs/, found ${found.length}`);
+      const missing = found
+        .filter((p) => !anchors(join(ROOT, 'docs', p.page)).has(slug(p.heading)))
+        .map((p) => `${p.file}: docs/${p.page}, "${p.heading}"`);
+      assert.deepEqual(missing, []);
+    });
+  });
+
   // Comments and docs cite TikTok's developer pages or this repository's docs/, never notes kept
   // outside the repository.
   describe('no references to files outside the repository', () => {

@@ -267,7 +267,7 @@ describe('TikTokStrategy', () => {
         const detail = String(line.meta?.detail);
         assert.match(detail, /req\.session\.save\(\) and req\.session\.regenerate\(\) missing/);
         assert.match(detail, /cookie-session/);
-        assert.match(detail, /docs\/troubleshooting\.md/);
+        assert.match(detail, /docs\/strategy\.md, "cookie-session"/);
       });
     });
 
