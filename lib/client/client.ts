@@ -894,7 +894,8 @@ function clientTokenTimeout(correlationId: string): TikTokAPIError {
   return new TikTokAPIError({
     code: 'TIMEOUT_ERROR',
     message:
-      'Client token failed: TikTok did not answer in time (the operation deadline ran out). Try again shortly.',
+      // NOTE: the shared request may still be waiting for a credential function, not TikTok.
+      'Client token failed: the operation deadline ran out before a client token was ready (TikTok, or the clientKey/clientSecret function, has not answered yet). Try again shortly.',
     correlationId,
   });
 }
