@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import { TikTokAPIError } from '../errors';
 import { isAuthorizationRemoved, type TikTokWebhookEvent } from './event';
+import type { TikTokStateClaimStore } from '../state/claims';
 import type { ResolvedWebhookOptions } from './options';
 
 /**
@@ -111,6 +112,24 @@ const LEASE_MARGIN_MS = 5_000;
 /** How long before its expiry a lease is no longer released (the release may be slow to land). */
 const LEASE_RELEASE_MARGIN_MS = 1_000;
 
+/**
+ * The leases held by this process, per claim store: lease key → expiry (`performance.now()` ms).
+ * NOTE: a bounded store (`MemoryClaimStore` at `maxEntries`) evicts its oldest entries, live
+ * leases included; this record keeps a second delivery of an event this process is still
+ * processing from running beside it. An entry goes when its lease is released (or left to
+ * expire), so it holds only deliveries in progress (an abandoned onEvent until it ends).
+ */
+const localLeases = new WeakMap<TikTokStateClaimStore, Map<string, number>>();
+
+function localLeasesOf(store: TikTokStateClaimStore): Map<string, number> {
+  let leases = localLeases.get(store);
+  if (leases === undefined) {
+    leases = new Map();
+    localLeases.set(store, leases);
+  }
+  return leases;
+}
+
 /** The 503s answered to a delivery that overlapped another of the same event. */
 const overlapping = new WeakSet<TikTokAPIError>();
 
@@ -204,7 +223,24 @@ export async function processDelivery(
   // on the monotonic clock, as Redis times the lease: a wall clock stepped forward (NTP, a resumed
   // VM) would leave onEvent no time, one stepped back would release a lease already expired.
   const leaseFrom = performance.now();
-  if (!(await claimOrThrow(o, leaseKey, leaseMs, ids.correlationId))) {
+  const local = localLeasesOf(o.claimStore);
+  const heldUntil = local.get(leaseKey);
+  if (heldUntil !== undefined && heldUntil > leaseFrom)
+    throw inProgress(ids.correlationId, leaseMs);
+  const mine = leaseFrom + leaseMs;
+  local.set(leaseKey, mine);
+  const forget = (): void => {
+    if (local.get(leaseKey) === mine) local.delete(leaseKey);
+  };
+  let claimed: boolean;
+  try {
+    claimed = await claimOrThrow(o, leaseKey, leaseMs, ids.correlationId);
+  } catch (err) {
+    forget();
+    throw err;
+  }
+  if (!claimed) {
+    forget();
     throw inProgress(ids.correlationId, leaseMs);
   }
   let abandoned: Promise<boolean> | undefined;
@@ -223,6 +259,7 @@ export async function processDelivery(
   } finally {
     // A lease at (or near) its expiry is left to expire: by then another delivery may hold it.
     const release = async (): Promise<void> => {
+      forget();
       if (performance.now() >= leaseFrom + leaseMs - LEASE_RELEASE_MARGIN_MS) return;
       await o.claimStore.release(leaseKey).catch(() => undefined);
     };

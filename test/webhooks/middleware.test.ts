@@ -218,6 +218,42 @@ describe('tiktokWebhook', () => {
       assert.equal(field(retry.body, 'duplicate'), false);
     });
 
+    it('a full memory claim store that evicts a live lease still lets one delivery of the event run at a time', async () => {
+      // MemoryClaimStore at maxEntries drops its oldest entries, the lease of an event still
+      // being processed included: 30 other events fill a store of 20 while the first one waits.
+      let calls = 0;
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+        setTimeout(resolve, 4000).unref(); // a broken build fails instead of hanging
+      });
+      const f = await fixture({
+        claimStore: new MemoryClaimStore({ maxEntries: 20 }),
+        handlerTimeoutMs: 5000,
+        onEvent: async (event) => {
+          if (event.event !== 'video.publish.completed') return;
+          calls += 1;
+          await gate;
+          f.events.push(event);
+        },
+      });
+      const body = webhookBody('video.publish.completed', { publish_id: 'slow' });
+      const first = postWebhook(f.app, body).then((r) => r);
+      while (calls === 0) await new Promise((r) => setTimeout(r, 5));
+      for (let i = 0; i < 30; i++) {
+        await postWebhook(f.app, webhookBody('video.upload.failed', {}, `other-${i}`)).expect(200);
+      }
+      const second = await postWebhook(f.app, body);
+      assert.equal(second.status, 503, 'not processed beside the first delivery');
+      release();
+      assert.equal((await first).status, 200);
+      assert.equal(calls, 1);
+      assert.equal(f.events.length, 1);
+      const later = await postWebhook(f.app, body).expect(200);
+      assert.equal(field(later.body, 'duplicate'), true);
+      assert.equal(calls, 1);
+    });
+
     it('two different events for one user are both processed', async () => {
       const f = await fixture();
       await postWebhook(f.app, webhookBody('authorization.removed', { reason: 1 })).expect(200);
