@@ -19,6 +19,7 @@ import {
   verifyTikTokWebhook,
 } from '../../lib';
 import { startTikTokEmulator } from '../../lib/testing';
+import { PACKAGE_TYPE_CHECK } from '../support/api-surface';
 import { makeTokens } from '../support/token-fixtures';
 
 // The option types say `key?: T | undefined` (exactOptionalPropertyTypes users pass
@@ -169,14 +170,8 @@ const INPUT_TYPES: Record<string, readonly string[]> = {
 
 /** The compiler options of an app built with exactOptionalPropertyTypes. */
 const EXACT_OPTIONAL: ts.CompilerOptions = {
-  strict: true,
+  ...PACKAGE_TYPE_CHECK,
   exactOptionalPropertyTypes: true,
-  module: ts.ModuleKind.Node16,
-  moduleResolution: ts.ModuleResolutionKind.Node16,
-  target: ts.ScriptTarget.ES2022,
-  skipLibCheck: true,
-  noEmit: true,
-  types: ['node'],
 };
 
 /**

@@ -45,6 +45,36 @@ function shim(methods: readonly ('save' | 'regenerate')[]): RequestHandler {
 }
 
 /**
+ * An emulator and the app `start` builds on it, for the calling `describe`: started in `before`,
+ * closed in `after`; `server()` is the app's listening server.
+ */
+function useAppOnEmulator(start: (tt: TikTokEmulator) => Promise<Server>): {
+  server: () => Server;
+} {
+  let tt: TikTokEmulator | undefined;
+  let server: Server | undefined;
+  before(async () => {
+    tt = await startTikTokEmulator({
+      autoApprove: true,
+      clock: realNow,
+      redirectUris: [CALLBACK_URL],
+    });
+    server = await start(tt);
+  });
+  after(async () => {
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+    await tt?.close();
+  });
+  return {
+    server: () => {
+      assert.ok(server !== undefined, 'used outside its describe');
+      return server;
+    },
+  };
+}
+
+/**
  * A Passport instance with the strategy on the emulator, users kept whole in the session, and
  * `authenticate(callback?)`: the route middleware, with a custom callback when given one.
  */
@@ -215,25 +245,10 @@ describe('TikTokStrategy', () => {
   });
 
   describe('a custom callback that regenerates the session itself before req.login()', () => {
-    let tt: TikTokEmulator | undefined;
-    let server: Server | undefined;
-    before(async () => {
-      tt = await startTikTokEmulator({
-        autoApprove: true,
-        clock: realNow,
-        redirectUris: [CALLBACK_URL],
-      });
-      server = await startRegeneratingApp(tt);
-    });
-    after(async () => {
-      server?.closeAllConnections();
-      await new Promise((resolve) => server?.close(resolve));
-      await tt?.close();
-    });
+    const app = useAppOnEmulator(startRegeneratingApp);
 
     it("stamps the logged-in session and keeps the other tab's login (both were dropped)", async () => {
-      assert.ok(server !== undefined);
-      const agent = browser(server);
+      const agent = browser(app.server());
       const tabA = await consent(await startLogin(agent));
       const tabB = await consent(await startLogin(agent));
       const a = await agent.get(tabA);
@@ -300,25 +315,10 @@ describe('TikTokStrategy', () => {
     for (const timing of ['at once', 'after a tick'] as const) {
       describe(`cookie-session with a save() shim only, a custom callback calling req.login() ${timing}`, () => {
         const seen = { calls: [] as unknown[], loginErrors: [] as unknown[] };
-        let tt: TikTokEmulator | undefined;
-        let server: Server | undefined;
-        before(async () => {
-          tt = await startTikTokEmulator({
-            autoApprove: true,
-            clock: realNow,
-            redirectUris: [CALLBACK_URL],
-          });
-          server = await startCookieSessionCustomCallbackApp(tt, timing, seen);
-        });
-        after(async () => {
-          server?.closeAllConnections();
-          await new Promise((resolve) => server?.close(resolve));
-          await tt?.close();
-        });
+        const app = useAppOnEmulator((tt) => startCookieSessionCustomCallbackApp(tt, timing, seen));
 
         it('req.login() calls back with the CONFIGURATION_ERROR; the custom callback is called once', async () => {
-          assert.ok(server !== undefined);
-          const agent = browser(server);
+          const agent = browser(app.server());
           const callback = await consent(await startLogin(agent));
           const res = await agent
             .get(callback)

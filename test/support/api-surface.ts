@@ -1,6 +1,17 @@
 import { join } from 'node:path';
 import ts from 'typescript';
 
+/** The compiler options the package tests type-check the shipped types with. */
+export const PACKAGE_TYPE_CHECK: ts.CompilerOptions = {
+  strict: true,
+  module: ts.ModuleKind.Node16,
+  moduleResolution: ts.ModuleResolutionKind.Node16,
+  target: ts.ScriptTarget.ES2022,
+  skipLibCheck: true,
+  noEmit: true,
+  types: ['node'],
+};
+
 /**
  * The public type surface of the built package, one line per item: every name an entry point's
  * `.d.ts` exports with its kind, and for classes and interfaces every public member with its
@@ -9,15 +20,7 @@ import ts from 'typescript';
  */
 export function apiSurface(root: string, entries: Record<string, string>): string[] {
   const files = Object.values(entries).map((entry) => join(root, entry));
-  const program = ts.createProgram(files, {
-    strict: true,
-    module: ts.ModuleKind.Node16,
-    moduleResolution: ts.ModuleResolutionKind.Node16,
-    target: ts.ScriptTarget.ES2022,
-    skipLibCheck: true,
-    noEmit: true,
-    types: ['node'],
-  });
+  const program = ts.createProgram(files, PACKAGE_TYPE_CHECK);
   const checker = program.getTypeChecker();
   const lines: string[] = [];
   for (const [label, entry] of Object.entries(entries)) {
