@@ -39,8 +39,11 @@ export class AppProcess {
     options: ForkOptions,
     cpus: string | undefined,
   ): Promise<AppProcess> {
-    // --expose-gc: memory is read after a forced GC, so that figures compare live data.
-    const execArgv = ['--expose-gc', ...(options.execArgv ?? [])];
+    // --expose-gc: memory at rest is read after forced GCs, so that figures compare live data.
+    // BENCH_APP_NODE_ARGS: more node or V8 flags for the app processes only (diagnostics such
+    // as `--log-deopt --logfile=/tmp/v8-%p.log --no-logfile-per-isolate`).
+    const extra = process.env.BENCH_APP_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? [];
+    const execArgv = ['--expose-gc', ...extra, ...(options.execArgv ?? [])];
     const child = forkTs('app/child.ts', { ...options, execArgv });
     pin(child.pid, cpus);
     const { baseUrl } = await call<{ baseUrl: string }>(child, 'start', config);
