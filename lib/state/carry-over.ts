@@ -76,8 +76,7 @@ function carryAtRegeneration(
   const unwrap = (): void => {
     if (!wrapped) return;
     wrapped = false;
-    if (own === undefined) Reflect.deleteProperty(session, 'regenerate');
-    else Object.defineProperty(session, 'regenerate', own);
+    restoreMethod(session, 'regenerate', own, regenerate);
   };
   const once = (callback: (err?: unknown) => void): void => {
     // One-shot: later regenerations (logout) use the session's own method again.
@@ -115,8 +114,7 @@ function onLoginSave(req: object, session: SessionLike, done: () => void, undo: 
   defineHidden(session, 'save', (callback: (err?: unknown) => void): void => {
     const loggedIn = hasUser(req, session);
     if (loggedIn) {
-      if (own === undefined) Reflect.deleteProperty(session, 'save');
-      else Object.defineProperty(session, 'save', own);
+      restoreMethod(session, 'save', own, save);
       done();
     }
     Reflect.apply(save, session, [
@@ -126,6 +124,24 @@ function onLoginSave(req: object, session: SessionLike, done: () => void, undo: 
       },
     ]);
   });
+}
+
+/**
+ * Puts a wrapped method back: its own property as it was, else the inherited method as a hidden
+ * own property that calls the same function.
+ * NOTE: not deleted. Deleting a property that is not the object's last one turns it into a
+ * dictionary-mode object, and passport has added its key after the wrapper: the logged-in
+ * session would then be serialised (on every save) and read (on every request of the app's
+ * code in this response) through V8's slow path.
+ */
+function restoreMethod(
+  session: SessionLike,
+  name: string,
+  own: PropertyDescriptor | undefined,
+  inherited: unknown,
+): void {
+  if (own === undefined) defineHidden(session, name, inherited);
+  else Object.defineProperty(session, name, own);
 }
 
 /** An own method of the session, not enumerable: the session is serialised to the store as JSON. */

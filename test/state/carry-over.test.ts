@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import v8 from 'node:v8';
 import { keepOtherTabsAcrossLogin } from '../../lib/state/carry-over';
 import { PENDING_LOGINS_KEY } from '../../lib/state/pending-logins';
 
@@ -48,7 +49,29 @@ describe('keepOtherTabsAcrossLogin', () => {
     keepOtherTabsAcrossLogin(req, old, { openId: 'open-id-1', at: 1 });
     assert.equal(Object.hasOwn(old, 'regenerate'), true);
     old.regenerate(() => undefined);
-    assert.equal(Object.hasOwn(old, 'regenerate'), false);
+    assert.equal(old.regenerate, FakeSession.prototype.regenerate);
+    assert.equal(Object.keys(old).includes('regenerate'), false);
+  });
+
+  it('leaves the logged-in session with fast properties: no wrapper deleted after passport wrote its key', () => {
+    // V8's own check: a deleted property that is not the last one turns the object into a
+    // dictionary, which every later save serialises and every read looks up the slow way.
+    v8.setFlagsFromString('--allow-natives-syntax');
+    const hasFastProperties = new Function('o', 'return %HasFastProperties(o)') as (
+      o: object,
+    ) => boolean;
+    const req: { session?: FakeSession } = {};
+    const old = new FakeSession(req);
+    req.session = old;
+    keepOtherTabsAcrossLogin(req, old, { openId: 'open-id-1', at: 1 });
+    // passport's req.login(): regenerate, write the user, save.
+    old.regenerate(() => undefined);
+    const fresh = req.session;
+    assert.ok(fresh !== undefined && fresh !== old);
+    Reflect.set(fresh, 'passport', { user: 'user-1' });
+    fresh.save(() => undefined);
+    assert.deepEqual(Reflect.get(fresh, 'tiktokLogin'), { openId: 'open-id-1', at: 1 });
+    assert.equal(hasFastProperties(fresh), true);
   });
 
   it('binds the carried entries to the account that logged in, replacing an older binding', () => {
@@ -138,8 +161,12 @@ describe('keepOtherTabsAcrossLogin', () => {
       pending.map((login) => ({ ...login, openId: 'open-id-1' })),
     );
     // The login is done: a logout's regeneration in the same request carries nothing.
-    assert.equal(Object.hasOwn(fresh, 'regenerate'), false);
-    assert.equal(Object.hasOwn(fresh, 'save'), false);
+    assert.equal(fresh.regenerate, FakeSession.prototype.regenerate);
+    assert.equal(fresh.save, FakeSession.prototype.save);
+    assert.deepEqual(
+      Object.keys(fresh).filter((key) => key === 'regenerate' || key === 'save'),
+      [],
+    );
     fresh.regenerate(() => undefined);
     const afterLogout = req.session;
     assert.ok(afterLogout !== undefined && afterLogout !== fresh);
