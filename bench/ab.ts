@@ -151,7 +151,7 @@ export async function runAb(bench: Bench, dir: string): Promise<void> {
     pairFirst !== undefined && pairSecond !== undefined ? pairFirst : 'passport-tiktok';
   const second = pairSecond ?? rival;
   progress(
-    `A/B: ${first === 'passport-tiktok' ? 'dist/' : first} against ${second ?? other}, ${bench.plan.sharedRounds} shared-core rounds${profiling ? ', both profiled' : ''}${alloc ? ', allocations sampled' : ''}`,
+    `A/B: ${first === 'passport-tiktok' ? 'dist/' : first} against ${second ?? other}, ${bench.plan.sharedRounds} shared-core rounds over ${bench.plan.sharedPairs} process pair(s)${profiling ? ', both profiled' : ''}${alloc ? ', allocations sampled' : ''}`,
   );
   // A competitor's id instead of a directory: this build against that stack, so a profile shows
   // where this package's login costs more than, say, hand-wired passport-oauth2's.

@@ -295,9 +295,10 @@ export interface SharedEntry {
 
 /**
  * Shared core: every other entry in a pair with the first (this package), one pair at a time.
- * Both apps start fresh, pinned to the app CPUs, warm up together, then run `sharedRounds`
- * times at the same time, each with `concurrency` browsers for `sweepSeconds` (which of the two
- * the driver starts first alternates). The kernel shares the core between the two busy apps, so
+ * Both apps start fresh, pinned to the app CPUs, warm up together, then run their share of
+ * `sharedRounds` at the same time, each with `concurrency` browsers for `sweepSeconds` (which of
+ * the two the driver starts first alternates); then both stop, and `sharedPairs` fresh pairs in
+ * all take turns (bench/README.md, "Shared core"). The kernel shares the core between the two busy apps, so
  * the ratio of their logins/s in a run is mostly the ratio of their CPU cost per login (not
  * wholly: the core is about 90 % busy, and an app that yields it more often gets more turns;
  * `appCoreBusy` in report/targets.ts), and whatever
@@ -329,48 +330,60 @@ export async function sharedCore(
   for (let index = 1; index < entries.length; index++) {
     const entry = entries[index];
     if (entry === undefined) continue;
-    tt.reset();
-    const apps: AppProcess[] = [];
-    try {
-      apps.push(await start(first), await start(entry));
-      const [ours, other] = apps;
-      if (ours === undefined || other === undefined) continue;
-      await Promise.all(
-        apps.map((app) => bench.driver.run(job(bench, target(app), concurrency, warmup(bench)))),
-      );
-      for (let round = 0; round < bench.plan.sharedRounds; round++) {
-        // Which of the two the driver starts first alternates with the round.
-        const oursFirst = round % 2 === 1;
-        const pair: AppProcess[] = oursFirst ? [ours, other] : [other, ours];
-        const [theirs, mine] = oursFirst ? [1, 0] : [0, 1];
-        const before = await Promise.all(pair.map((app) => app.stats()));
-        const loads = await Promise.all(
-          pair.map((app) =>
-            bench.driver.run(
-              job(bench, target(app), concurrency, { seconds: bench.plan.sweepSeconds }),
-            ),
-          ),
-        );
-        const after = await Promise.all(pair.map((app) => app.stats()));
-        const cpu = (i: number): number =>
-          cpuMsPerLogin(before[i], after[i], loads[i]?.attempted ?? 0);
-        const result: SharedCoreRound = {
-          loginsPerSec: loads[theirs]?.loginsPerSec ?? 0,
-          cpuMsPerLogin: cpu(theirs),
-          failed: loads[theirs]?.failed ?? 0,
-          oursLoginsPerSec: loads[mine]?.loginsPerSec ?? 0,
-          oursCpuMsPerLogin: cpu(mine),
-          perLogin: [
-            perLoginCounters(before[theirs], after[theirs], loads[theirs]?.attempted ?? 0),
-            perLoginCounters(before[mine], after[mine], loads[mine]?.attempted ?? 0),
-          ],
-        };
-        perEntry[index]?.push(result);
-        onRun(round, entry.label, result);
-      }
-    } finally {
-      await Promise.all(apps.map((app) => app.stop()));
+    const { sharedRounds, sharedPairs } = bench.plan;
+    let round = 0;
+    for (let pairIndex = 0; pairIndex < sharedPairs; pairIndex++) {
+      // The rounds spread evenly over the pairs; which app process starts first alternates too.
+      const until = Math.round((sharedRounds * (pairIndex + 1)) / sharedPairs);
       tt.reset();
+      const apps: AppProcess[] = [];
+      try {
+        const byRole: AppProcess[] = [];
+        for (const role of pairIndex % 2 === 0 ? [0, 1] : [1, 0]) {
+          const app = await start(role === 0 ? first : entry);
+          apps.push(app);
+          byRole[role] = app;
+        }
+        const [ours, other] = byRole;
+        if (ours === undefined || other === undefined) continue;
+        await Promise.all(
+          apps.map((app) => bench.driver.run(job(bench, target(app), concurrency, warmup(bench)))),
+        );
+        for (; round < until; round++) {
+          // Which of the two the driver starts first alternates with the round.
+          const oursFirst = round % 2 === 1;
+          const pair: AppProcess[] = oursFirst ? [ours, other] : [other, ours];
+          const [theirs, mine] = oursFirst ? [1, 0] : [0, 1];
+          const before = await Promise.all(pair.map((app) => app.stats()));
+          const loads = await Promise.all(
+            pair.map((app) =>
+              bench.driver.run(
+                job(bench, target(app), concurrency, { seconds: bench.plan.sweepSeconds }),
+              ),
+            ),
+          );
+          const after = await Promise.all(pair.map((app) => app.stats()));
+          const cpu = (i: number): number =>
+            cpuMsPerLogin(before[i], after[i], loads[i]?.attempted ?? 0);
+          const result: SharedCoreRound = {
+            loginsPerSec: loads[theirs]?.loginsPerSec ?? 0,
+            cpuMsPerLogin: cpu(theirs),
+            failed: loads[theirs]?.failed ?? 0,
+            oursLoginsPerSec: loads[mine]?.loginsPerSec ?? 0,
+            oursCpuMsPerLogin: cpu(mine),
+            perLogin: [
+              perLoginCounters(before[theirs], after[theirs], loads[theirs]?.attempted ?? 0),
+              perLoginCounters(before[mine], after[mine], loads[mine]?.attempted ?? 0),
+            ],
+            pair: pairIndex,
+          };
+          perEntry[index]?.push(result);
+          onRun(round, entry.label, result);
+        }
+      } finally {
+        await Promise.all(apps.map((app) => app.stop()));
+        tt.reset();
+      }
     }
   }
   return perEntry;

@@ -37,6 +37,13 @@ export interface BenchPlan {
    * against other stacks use the median of the per-run ratios (bench/README.md "Shared core").
    */
   readonly sharedRounds: number;
+  /**
+   * Fresh process pairs the shared-core rounds are spread over (`BENCH_SHARED_PAIRS`; default 6,
+   * 1 with `--quick`). NOTE: two processes of the same build differ by a few percent for their
+   * whole life (an A/A run of one pair read 0.96×, 0.99× and 1.03× on three pairs in one hour), so
+   * a ratio's interval is taken over pairs, not over the rounds of one pair.
+   */
+  readonly sharedPairs: number;
   /** `--cold`: import time and RSS, first login, RSS at rest and the token hot path only. */
   readonly cold: boolean;
   /** Fresh processes per stack for the cold import and first-login medians (`BENCH_COLD_RUNS`). */
@@ -105,7 +112,12 @@ export function planFrom(argv: readonly string[], env: NodeJS.ProcessEnv): Bench
     warmupSeconds: quick ? 2 : 8,
     sweepSeconds: envNumbers(env, 'BENCH_SECONDS')?.[0] ?? (quick ? 2 : 4),
     rounds: envNumbers(env, 'BENCH_ROUNDS')?.[0] ?? (quick ? 2 : 9),
-    sharedRounds: envNumbers(env, 'BENCH_SHARED_ROUNDS')?.[0] ?? (quick ? 3 : 15),
+    sharedRounds: envNumbers(env, 'BENCH_SHARED_ROUNDS')?.[0] ?? (quick ? 3 : 18),
+    // One pair when profiling or sampling: each reads the profile of one app process.
+    sharedPairs:
+      argv.includes('--profile') || argv.includes('--alloc')
+        ? 1
+        : Math.max(1, envNumbers(env, 'BENCH_SHARED_PAIRS')?.[0] ?? (quick ? 1 : 6)),
     cold: argv.includes('--cold'),
     coldRuns: envNumbers(env, 'BENCH_COLD_RUNS')?.[0] ?? (quick ? 5 : 15),
     coldTokenRounds: quick ? 3 : 9,

@@ -47,6 +47,8 @@ export interface SharedCoreRound {
   readonly oursCpuMsPerLogin: number;
   /** Kernel-side figures per login of the same run: this stack's, then this package's. */
   readonly perLogin?: readonly [PerLoginCounters, PerLoginCounters];
+  /** Which pair of app processes ran it (0-based; absent in results of an older bench). */
+  readonly pair?: number;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { BenchResults, SharedCoreRow, Stack, ThroughputRow } from '../resul
 import { median, medianInterval } from '../stats';
 import type { Protocol } from '../types';
 import { mb, num, percent, ratio, table, topErrors } from './format';
-import { appCoreBusy, ratiosToOurs } from './targets';
+import { appCoreBusy, intervalRatiosToOurs, ratiosToOurs } from './targets';
 
 const OURS = 'passport-tiktok';
 
@@ -83,7 +83,8 @@ export function intervalText(interval: readonly [number, number] | undefined): s
 /**
  * Shared-core rounds: each stack's logins/s in every pair run with this package (ours in the same
  * seconds after the slash), the median of the per-round ratios with their range and the 95 %
- * confidence interval of that median, and the median CPU per login of each side.
+ * confidence interval of that median (over the medians of the process pairs when there were
+ * several, else over the rounds), and the median CPU per login of each side.
  */
 export function sharedCoreTable(rows: readonly SharedCoreRow[]): string {
   const body = rows
@@ -97,7 +98,8 @@ export function sharedCoreTable(rows: readonly SharedCoreRow[]): string {
         row.rounds.map((x) => `${num(x.loginsPerSec)}/${num(x.oursLoginsPerSec)}`).join(', '),
         ratios.length === 0 ? '—' : ratio(median(ratios), 1),
         ratios.length === 0 ? '—' : `${num(Math.min(...ratios), 2)}–${num(Math.max(...ratios), 2)}`,
-        intervalText(medianInterval(ratios)),
+        intervalText(medianInterval(intervalRatiosToOurs(row))),
+        String(new Set(row.rounds.map((x) => x.pair ?? 0)).size),
         `${num(cpu, 2)} / ${num(ourCpu, 2)}`,
         ratio(cpu, ourCpu),
         percent(median(row.rounds.map(appCoreBusy)), 1, 0),
@@ -110,7 +112,8 @@ export function sharedCoreTable(rows: readonly SharedCoreRow[]): string {
       'logins/s per round (stack/ours)',
       '× ours (median of rounds)',
       'range of rounds',
-      '95 % interval of the median',
+      '95 % interval of the median (over process pairs)',
+      'process pairs',
       'median app CPU ms/login (stack / ours)',
       '× ours',
       'app core busy (median)',

@@ -30,6 +30,24 @@ export function ratiosToOurs(row: SharedCoreRow | undefined): number[] {
 }
 
 /**
+ * The ratios a shared-core row's interval is taken over: with rounds from several pairs of app
+ * processes, each pair's median ratio (rounds of one pair share that pair's luck: how V8 laid out
+ * and optimized each process, a few percent that lasts the process's life); else every round's.
+ */
+export function intervalRatiosToOurs(row: SharedCoreRow | undefined): number[] {
+  if (row === undefined) return [];
+  const byPair = new Map<number, number[]>();
+  for (const round of row.rounds) {
+    if (round.oursLoginsPerSec <= 0) continue;
+    const pair = round.pair ?? 0;
+    const list = byPair.get(pair) ?? [];
+    list.push(round.loginsPerSec / round.oursLoginsPerSec);
+    byPair.set(pair, list);
+  }
+  return byPair.size > 1 ? [...byPair.values()].map((list) => median(list)) : ratiosToOurs(row);
+}
+
+/**
  * `a ÷ b` at the targets' point: from the shared-core rounds when both ran there (median of
  * ours ÷ theirs for this package against a stack; the ratio of the two stacks' medians to this
  * package otherwise), else the ratio of the head-to-head medians (or of the sweep points).
@@ -62,7 +80,7 @@ export function throughputInterval(
   b: Stack,
 ): [number, number] | undefined {
   if (a !== OURS) return undefined;
-  const paired = ratiosToOurs(r.sharedCore.find((row) => row.label === b));
+  const paired = intervalRatiosToOurs(r.sharedCore.find((row) => row.label === b));
   return medianInterval(paired.map((x) => 1 / x));
 }
 

@@ -249,6 +249,39 @@ describe('bench: report', () => {
     assert.match(text.split('\n')[2] ?? '', /\| 0\.90–1\.20 +\| 0\.90–1\.20 +\|/);
   });
 
+  it('plan: shared-core rounds spread over 6 fresh process pairs (1 with --quick, --profile or --alloc)', () => {
+    assert.equal(planFrom([], {}).sharedPairs, 6);
+    assert.equal(planFrom(['--quick'], {}).sharedPairs, 1);
+    assert.equal(planFrom([], { BENCH_SHARED_PAIRS: '3' }).sharedPairs, 3);
+    assert.equal(planFrom(['--ab', 'passport-oauth2', '--profile'], {}).sharedPairs, 1);
+    assert.equal(planFrom(['--ab', 'passport-oauth2', '--alloc'], {}).sharedPairs, 1);
+  });
+
+  it('the shared-core interval is taken over the process pairs when there were several', () => {
+    // Six pairs of two rounds: each pair's rounds agree, the pairs differ (0.95…1.05).
+    const pairMedians = [0.95, 0.97, 0.99, 1.01, 1.03, 1.05];
+    const row: SharedCoreRow = {
+      label: 'passport-oauth2',
+      competitor: 'passport-oauth2',
+      rounds: pairMedians.flatMap((ratio, pair) =>
+        [ratio - 0.001, ratio + 0.001].map((r) => ({
+          loginsPerSec: 100 * r,
+          cpuMsPerLogin: 1,
+          failed: 0,
+          oursLoginsPerSec: 100,
+          oursCpuMsPerLogin: 1,
+          pair,
+        })),
+      ),
+    };
+    const line = sharedCoreTable([shared('passport-tiktok', [], []), row]).split('\n')[2] ?? '';
+    // Over the 12 rounds alone it would be 0.97–1.03 (the 3rd and 10th); over 6 pairs, the extremes.
+    assert.match(line, /\| 0\.95–1\.05 +\| 6 +\|/);
+    // One pair: over its rounds, as before.
+    const one: SharedCoreRow = { ...row, rounds: row.rounds.map((x) => ({ ...x, pair: 0 })) };
+    assert.match(sharedCoreTable([one]).split('\n')[2] ?? '', /\| 0\.97–1\.03 +\| 1 +\|/);
+  });
+
   it('falls back on the sweep point without rounds, and fails a ratio under the target', () => {
     const r = results([], [sweepPoint('passport-tiktok', 90), sweepPoint('passport-oauth2', 100)]);
     const target = evaluateTargets(r).find((t) => t.target.includes('passport-oauth2'));
@@ -275,8 +308,8 @@ describe('bench: report', () => {
     assert.deepEqual(floorTable(results([], [])), []);
   });
 
-  it('plan: shared-core rounds default to 15 (3 with --quick); --ab takes a directory', () => {
-    assert.equal(planFrom([], {}).sharedRounds, 15);
+  it('plan: shared-core rounds default to 18 (3 with --quick); --ab takes a directory', () => {
+    assert.equal(planFrom([], {}).sharedRounds, 18);
     assert.equal(planFrom(['--quick'], {}).sharedRounds, 3);
     assert.equal(planFrom([], { BENCH_SHARED_ROUNDS: '5' }).sharedRounds, 5);
     assert.equal(planFrom(['--ab', '../base/dist'], {}).ab, '../base/dist');
