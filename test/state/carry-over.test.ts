@@ -24,6 +24,18 @@ function methodOf(target: object, name: 'regenerate' | 'save'): unknown {
   return Reflect.get(target, name);
 }
 
+/** A login with no other tab's pending login: the session passport's `regenerate()` made. */
+function regeneratedAfterLogin(): FakeSession {
+  const req: { session?: FakeSession } = {};
+  const old = new FakeSession(req);
+  req.session = old;
+  keepOtherTabsAcrossLogin(req, old, { openId: 'open-id-1', at: 1 });
+  old.regenerate(() => undefined);
+  const fresh = req.session;
+  assert.ok(fresh !== undefined && fresh !== old);
+  return fresh;
+}
+
 const pending = [{ state: 'tab-a', createdAt: Date.now(), scopes: ['user.info.basic'] }];
 
 describe('keepOtherTabsAcrossLogin', () => {
@@ -66,14 +78,8 @@ describe('keepOtherTabsAcrossLogin', () => {
     const hasFastProperties = vm.runInThisContext('(o) => %HasFastProperties(o)') as (
       o: object,
     ) => boolean;
-    const req: { session?: FakeSession } = {};
-    const old = new FakeSession(req);
-    req.session = old;
-    keepOtherTabsAcrossLogin(req, old, { openId: 'open-id-1', at: 1 });
     // passport's req.login(): regenerate, write the user, save.
-    old.regenerate(() => undefined);
-    const fresh = req.session;
-    assert.ok(fresh !== undefined && fresh !== old);
+    const fresh = regeneratedAfterLogin();
     Reflect.set(fresh, 'passport', { user: 'user-1' });
     fresh.save(() => undefined);
     assert.deepEqual(Reflect.get(fresh, 'tiktokLogin'), { openId: 'open-id-1', at: 1 });
@@ -134,13 +140,7 @@ describe('keepOtherTabsAcrossLogin', () => {
   });
 
   it('without other pending logins carries only the login stamp into the regenerated session', () => {
-    const req: { session?: FakeSession } = {};
-    const old = new FakeSession(req);
-    req.session = old;
-    keepOtherTabsAcrossLogin(req, old, { openId: 'open-id-1', at: 1 });
-    old.regenerate(() => undefined);
-    const fresh = req.session;
-    assert.ok(fresh !== undefined && fresh !== old);
+    const fresh = regeneratedAfterLogin();
     assert.equal(Reflect.get(fresh, PENDING_LOGINS_KEY), undefined);
     assert.deepEqual(Reflect.get(fresh, 'tiktokLogin'), { openId: 'open-id-1', at: 1 });
   });
