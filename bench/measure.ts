@@ -335,6 +335,8 @@ export async function sharedCore(
     for (let pairIndex = 0; pairIndex < sharedPairs; pairIndex++) {
       // The rounds spread evenly over the pairs; which app process starts first alternates too.
       const until = Math.round((sharedRounds * (pairIndex + 1)) / sharedPairs);
+      // A pair with no round of its own (more pairs than rounds) is not started at all.
+      if (until <= round) continue;
       tt.reset();
       const apps: AppProcess[] = [];
       try {

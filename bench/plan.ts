@@ -39,7 +39,7 @@ export interface BenchPlan {
   readonly sharedRounds: number;
   /**
    * Fresh process pairs the shared-core rounds are spread over (`BENCH_SHARED_PAIRS`; default 6,
-   * 1 with `--quick`). NOTE: two processes of the same build differ by a few percent for their
+   * 1 with `--quick`, `--profile` and `--alloc`; at most `sharedRounds`). NOTE: two processes of the same build differ by a few percent for their
    * whole life (an A/A run of one pair read 0.96×, 0.99× and 1.03× on three pairs in one hour), so
    * a ratio's interval is taken over pairs, not over the rounds of one pair.
    */
@@ -90,6 +90,7 @@ function abDir(argv: readonly string[]): string | undefined {
 
 export function planFrom(argv: readonly string[], env: NodeJS.ProcessEnv): BenchPlan {
   const quick = argv.includes('--quick') || env.BENCH_QUICK === '1';
+  const sharedRounds = envNumbers(env, 'BENCH_SHARED_ROUNDS')?.[0] ?? (quick ? 3 : 18);
   const memory = envNumbers(env, 'BENCH_MEMORY_LOGINS') ?? (quick ? [1000, 5000] : [5000, 50_000]);
   const [first, second] = memory;
   if (first === undefined || second === undefined || second <= first) {
@@ -112,12 +113,13 @@ export function planFrom(argv: readonly string[], env: NodeJS.ProcessEnv): Bench
     warmupSeconds: quick ? 2 : 8,
     sweepSeconds: envNumbers(env, 'BENCH_SECONDS')?.[0] ?? (quick ? 2 : 4),
     rounds: envNumbers(env, 'BENCH_ROUNDS')?.[0] ?? (quick ? 2 : 9),
-    sharedRounds: envNumbers(env, 'BENCH_SHARED_ROUNDS')?.[0] ?? (quick ? 3 : 18),
-    // One pair when profiling or sampling: each reads the profile of one app process.
+    sharedRounds,
+    // One pair when profiling or sampling: each reads the profile of one app process. Never
+    // more pairs than rounds: a pair without a round would start and warm up two apps for nothing.
     sharedPairs:
       argv.includes('--profile') || argv.includes('--alloc')
         ? 1
-        : Math.max(1, envNumbers(env, 'BENCH_SHARED_PAIRS')?.[0] ?? (quick ? 1 : 6)),
+        : Math.min(sharedRounds, envNumbers(env, 'BENCH_SHARED_PAIRS')?.[0] ?? (quick ? 1 : 6)),
     cold: argv.includes('--cold'),
     coldRuns: envNumbers(env, 'BENCH_COLD_RUNS')?.[0] ?? (quick ? 5 : 15),
     coldTokenRounds: quick ? 3 : 9,
