@@ -46,8 +46,17 @@ export class AppProcess {
     const execArgv = ['--expose-gc', ...extra, ...(options.execArgv ?? [])];
     const child = forkTs('app/child.ts', { ...options, execArgv });
     pin(child.pid, cpus);
-    const { baseUrl } = await call<{ baseUrl: string }>(child, 'start', config);
-    return new AppProcess(child, baseUrl);
+    try {
+      const { baseUrl } = await call<{ baseUrl: string }>(child, 'start', config);
+      return new AppProcess(child, baseUrl);
+    } catch (err) {
+      // The caller gets no AppProcess to stop: a child whose start() failed (a build that does
+      // not load, say) would otherwise keep running, and its IPC channel keep the bench alive.
+      const gone = exited(child);
+      child.kill('SIGKILL');
+      await gone;
+      throw err;
+    }
   }
 
   stats(): Promise<AppStats> {

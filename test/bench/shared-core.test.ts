@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import childProcess from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { AppProcess } from '../../bench/children';
 import { sharedCore, type Bench, type SharedEntry } from '../../bench/measure';
 import { planFrom } from '../../bench/plan';
@@ -133,5 +135,36 @@ describe('bench: shared-core rounds over process pairs', () => {
     await assert.rejects(sharedCore(bench, ENTRIES, 4), /start failed/);
     assert.equal(log.started.length, 3);
     assert.deepEqual([...log.stopped].sort(), [...log.started].sort());
+  });
+});
+
+describe('bench: an app process that fails to start', () => {
+  const original = childProcess.fork;
+  afterEach(() => {
+    Reflect.set(childProcess, 'fork', original);
+  });
+
+  it('is killed, not left running with its IPC channel open', async () => {
+    const killed: (string | undefined)[] = [];
+    const child = Object.assign(new EventEmitter(), {
+      pid: undefined,
+      exitCode: null,
+      signalCode: null,
+      connected: true,
+      send: (message: { id: number }) => {
+        // The app's start() failed (say, a build that does not load): the child answers an error.
+        setImmediate(() => child.emit('message', { id: message.id, error: 'no dist/' }));
+        return true;
+      },
+      kill: (signal?: string) => {
+        killed.push(signal);
+        setImmediate(() => child.emit('exit', null, signal ?? 'SIGTERM'));
+        return true;
+      },
+      disconnect: () => undefined,
+    });
+    Reflect.set(childProcess, 'fork', () => child);
+    await assert.rejects(AppProcess.start({} as never, {}, undefined), /start: no dist\//);
+    assert.equal(killed.length, 1);
   });
 });
