@@ -61,8 +61,8 @@ export interface ProcessCounters {
   readonly readCalls: number;
   readonly writeCalls: number;
   /**
-   * Garbage collection on the main thread, forced collections (the readings' own `gc()`) left
-   * out: pause time in µs and number of collections, minor (scavenges) and major (mark-compact,
+   * Garbage collection on the main thread, forced collections (those of the readings at rest)
+   * left out: pause time in µs and number of collections, minor (scavenges) and major (mark-compact,
    * incremental marking steps included) apart.
    */
   readonly gcMinorMicros: number;
@@ -85,7 +85,7 @@ export const ZERO_COUNTERS: ProcessCounters = {
   majorGcs: 0,
 };
 
-/** Memory and health of an app child, read after a forced GC. */
+/** Memory and health of an app child (after forced GCs only when read at rest: `settledStats`). */
 export interface AppStats {
   readonly rssBytes: number;
   readonly heapUsedBytes: number;

@@ -30,7 +30,7 @@ const outboundConnections = countOutboundConnections();
 
 /**
  * Main-thread GC pauses as V8 reports them (node's `gc` performance entries), the collections
- * forced by {@link stats} left out. Concurrent marking and sweeping on helper threads is not a
+ * forced by {@link settledStats} left out. Concurrent marking and sweeping on helper threads is not a
  * pause: it shows in the CPU figures only.
  */
 const gc = { minorMicros: 0, majorMicros: 0, minor: 0, major: 0 };
