@@ -50,6 +50,12 @@ export interface BenchPlan {
   readonly coldRuns: number;
   /** Alternated rounds of the token hot path (HMGET, then getAccessToken, or the reverse). */
   readonly coldTokenRounds: number;
+  /**
+   * Memory runs per stack in `--cold` (`BENCH_COLD_MEMORY_RUNS`; default 3, 1 with `--quick`),
+   * alternated; the RSS-at-rest target takes the medians. NOTE: one process's RSS at rest moved
+   * by ±4 % between runs of one build (1.09×, 1.14× and 1.09× against passport-oauth2 in an hour).
+   */
+  readonly coldMemoryRuns: number;
   /** `--footprint`: the code each stack runs per login, counted by V8 (no timing). */
   readonly footprint: boolean;
   /** `--ab <dir>`: only shared-core rounds of this build against the package built in `dir`. */
@@ -123,6 +129,7 @@ export function planFrom(argv: readonly string[], env: NodeJS.ProcessEnv): Bench
     cold: argv.includes('--cold'),
     coldRuns: envNumbers(env, 'BENCH_COLD_RUNS')?.[0] ?? (quick ? 5 : 15),
     coldTokenRounds: quick ? 3 : 9,
+    coldMemoryRuns: envNumbers(env, 'BENCH_COLD_MEMORY_RUNS')?.[0] ?? (quick ? 1 : 3),
     footprint: argv.includes('--footprint'),
     ab,
     memoryLogins: [first, second],

@@ -27,7 +27,10 @@ export interface ColdResults {
   readonly imports: Readonly<Record<ColdImportStack, readonly ColdSample[]>>;
   /** Milliseconds from a fresh process's first statement to its first completed login. */
   readonly firstLogin: Readonly<Record<'passport-tiktok' | 'passport-oauth2', readonly number[]>>;
-  /** RSS at rest after N and M logins (the suite's memory scenario), ours and passport-oauth2. */
+  /**
+   * RSS at rest after N and M logins (the suite's memory scenario), ours and passport-oauth2: one
+   * row per run (a fresh process each), `BENCH_COLD_MEMORY_RUNS` per stack.
+   */
   readonly memory: readonly MemoryRow[];
   readonly tokens: readonly TokenRound[];
 }

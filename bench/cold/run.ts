@@ -49,10 +49,12 @@ export async function runCold(bench: Bench, command: string): Promise<void> {
   progress(`first logins: ${runs} per stack done`);
 
   const memory = [];
-  for (const competitor of ['passport-tiktok', 'passport-oauth2'] as const) {
-    const run = await measure.memory(bench, competitor);
-    progress(`memory ${competitor}: RSS ${(run.second.rssBytes / 2 ** 20).toFixed(1)} MB`);
-    memory.push({ competitor, run });
+  for (let i = 0; i < bench.plan.coldMemoryRuns; i++) {
+    for (const competitor of rotated(loginStacks, i)) {
+      const run = await measure.memory(bench, competitor);
+      progress(`memory ${competitor}: RSS ${(run.second.rssBytes / 2 ** 20).toFixed(1)} MB`);
+      memory.push({ competitor, run });
+    }
   }
 
   const tokens = await tokenHotPath(bench, bench.plan.coldTokenRounds, bench.plan.quick ? 1 : 2);

@@ -108,6 +108,28 @@ describe('bench: cold/report', () => {
     );
   });
 
+  it("RSS at rest: the median of each stack's runs, not its first run", () => {
+    // The first process of ours was an unlucky one (130 MB): the medians say 109 / 100.
+    const r = results({
+      memory: [
+        { competitor: 'passport-tiktok', run: memoryRun(130) },
+        { competitor: 'passport-oauth2', run: memoryRun(100) },
+        { competitor: 'passport-oauth2', run: memoryRun(101) },
+        { competitor: 'passport-tiktok', run: memoryRun(108) },
+        { competitor: 'passport-tiktok', run: memoryRun(109) },
+        { competitor: 'passport-oauth2', run: memoryRun(99) },
+      ],
+    });
+    const target = evaluateColdTargets(r).find((t) => t.target.startsWith('RSS at rest'));
+    assert.deepEqual([target?.measured, target?.pass], ['1.09×', true]);
+  });
+
+  it('plan: three memory runs per stack in --cold (one with --quick); BENCH_COLD_MEMORY_RUNS wins', () => {
+    assert.equal(planFrom(['--cold'], {}).coldMemoryRuns, 3);
+    assert.equal(planFrom(['--cold', '--quick'], {}).coldMemoryRuns, 1);
+    assert.equal(planFrom(['--cold'], { BENCH_COLD_MEMORY_RUNS: '5' }).coldMemoryRuns, 5);
+  });
+
   it('the token ratio is the median of per-round ratios, not a ratio of medians', () => {
     // Medians of the columns would give 500 / 1000 = 0.5; the rounds say 0.25, 0.25, 1.
     const r = results({
