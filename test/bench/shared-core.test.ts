@@ -87,13 +87,13 @@ const ENTRIES: SharedEntry[] = [
   { label: 'theirs', competitor: 'passport-oauth2' },
 ];
 
-describe('bench: shared-core rounds over process pairs', () => {
+describe('bench: measure', () => {
   const original = AppProcess.start.bind(AppProcess);
   afterEach(() => {
     Reflect.set(AppProcess, 'start', original);
   });
 
-  it('spreads every round over the pairs; ours is the first entry; rounds numbered 0…n-1', async () => {
+  it('sharedCore spreads every round over the pairs; ours is the first entry; rounds numbered 0…n-1', async () => {
     for (const [rounds, pairs] of [
       [18, 6],
       [7, 3],
@@ -119,7 +119,7 @@ describe('bench: shared-core rounds over process pairs', () => {
     }
   });
 
-  it('starts no process pair that would run no round (more pairs than rounds)', async () => {
+  it('sharedCore starts no process pair that would run no round (more pairs than rounds)', async () => {
     const log: Log = { started: [], stopped: [], loaded: [] };
     const bench = fakeBench({ BENCH_SHARED_ROUNDS: '4', BENCH_SHARED_PAIRS: '6' }, log);
     const results = await sharedCore(bench, ENTRIES, 4);
@@ -129,7 +129,7 @@ describe('bench: shared-core rounds over process pairs', () => {
     assert.equal(bench.plan.sharedPairs, 4);
   });
 
-  it('stops the first app of a pair when the second fails to start', async () => {
+  it('sharedCore stops the first app of a pair when the second fails to start', async () => {
     const log: Log = { started: [], stopped: [], loaded: [] };
     const bench = fakeBench({ BENCH_SHARED_ROUNDS: '6', BENCH_SHARED_PAIRS: '3' }, log, 4);
     await assert.rejects(sharedCore(bench, ENTRIES, 4), /start failed/);
@@ -138,13 +138,13 @@ describe('bench: shared-core rounds over process pairs', () => {
   });
 });
 
-describe('bench: an app process that fails to start', () => {
+describe('bench: children', () => {
   const original = childProcess.fork;
   afterEach(() => {
     Reflect.set(childProcess, 'fork', original);
   });
 
-  it('is killed, not left running with its IPC channel open', async () => {
+  it('an app process whose start() fails is killed, not left running with its IPC channel open', async () => {
     const killed: (string | undefined)[] = [];
     const child = Object.assign(new EventEmitter(), {
       pid: undefined,
