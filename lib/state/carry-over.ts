@@ -127,12 +127,12 @@ function onLoginSave(req: object, session: SessionLike, done: () => void, undo: 
 }
 
 /**
- * Puts a wrapped method back: its own property as it was, else the inherited method as a hidden
- * own property that calls the same function.
+ * Puts a wrapped method back: its own property as it was, else a hidden own property holding the
+ * inherited method.
  * NOTE: not deleted. Deleting a property that is not the object's last one turns it into a
  * dictionary-mode object, and passport has added its key after the wrapper: the logged-in
- * session would then be serialised (on every save) and read (on every request of the app's
- * code in this response) through V8's slow path.
+ * session would then be serialised on every save, and read by the app's code for the rest of
+ * the response, through V8's slow path.
  */
 function restoreMethod(
   session: SessionLike,
