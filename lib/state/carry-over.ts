@@ -1,4 +1,4 @@
-import { PENDING_LOGINS_KEY, readPendingLogins } from './pending-logins';
+import { PENDING_LOGINS_KEY, readPendingLogins, type PendingLogin } from './pending-logins';
 import { sessionOf, writeSessionValue, type SessionLike } from './session';
 import { writeLoginStamp, type TikTokLoginStamp } from '../webhooks/login-stamp';
 
@@ -10,20 +10,22 @@ const DEFAULT_PASSPORT_KEY = 'passport';
  * would also drop the pending logins of this browser's other tabs. This wraps the session's
  * `regenerate()` once, for this request, so that exactly those entries — and the login stamp
  * (who logged in, when: what ends the session after a TikTok webhook removes the user's
- * authorization) — are copied into the new session; every other pre-login key stays behind.
+ * authorization) — reach the new session; every other pre-login key stays behind.
  *
  * Every remaining entry is bound to `stamp.openId`, the TikTok account that just logged in: it may
  * then only complete as that account. A pending login planted before the login (an attacker's, in
  * a session cookie they planted) could otherwise switch the logged-in session to the attacker's
  * account.
  *
- * Nothing is written until passport regenerates the session, i.e. until a user is logged in to
- * it: with `session: false`, `assignProperty` (`passport.authorize()`) or a custom callback that
- * does not call `req.login()`, nobody logs in, so the session keeps its stamp (its own user's, or
- * none) and its pending logins stay unbound. At the regeneration both are also written to the
- * pre-login session, which passport merges into the new one with `keepSessionInfo: true`.
- * Without a `regenerate()` (a session middleware other than express-session), both are written
- * to the current session at once.
+ * The binding and the stamp are written when passport saves its user into the new session, the
+ * last step of `req.login()`, i.e. only once a user is logged in to it. Until then the new
+ * session holds the other tabs' entries as they were (unbound), so a login that fails after the
+ * regeneration (the app's `serializeUser` failing, the store failing to destroy the old session)
+ * leaves the browser as it was before this login: nobody logged in, no stamp, the other tabs'
+ * logins intact. With `session: false`, `assignProperty` (`passport.authorize()`) or a custom
+ * callback that does not call `req.login()`, nothing is written: the session keeps its stamp (its
+ * own user's, or none) and its pending logins stay unbound. Without a `regenerate()` (a session
+ * middleware other than express-session), both are written to the current session at once.
  *
  * When passport's save of the new session fails (`req.login()` fails: a 503 with
  * tiktokSessionGuard), nobody logged in: the new session loses passport's user and the login
@@ -37,38 +39,46 @@ export function keepOtherTabsAcrossLogin(
   stamp: TikTokLoginStamp,
 ): void {
   const before = readPendingLogins(session);
-  const remaining = before.map((login) => ({ ...login, openId: stamp.openId }));
-  const carry = (target: SessionLike): void => {
-    if (remaining.length > 0) writeSessionValue(target, PENDING_LOGINS_KEY, remaining);
-    writeLoginStamp(target, stamp);
-  };
-  const undo = (fresh: SessionLike): void => {
-    logOutOf(req, fresh);
-    writeSessionValue(fresh, PENDING_LOGINS_KEY, before.length > 0 ? before : undefined);
-    writeLoginStamp(fresh, undefined);
+  const login: LoginCarry = {
+    req,
+    before,
+    bind: (target) => {
+      if (before.length > 0) {
+        writeSessionValue(
+          target,
+          PENDING_LOGINS_KEY,
+          before.map((entry) => ({ ...entry, openId: stamp.openId })),
+        );
+      }
+      writeLoginStamp(target, stamp);
+    },
   };
   if (typeof Reflect.get(session, 'regenerate') !== 'function') {
-    carry(session);
+    login.bind(session);
     return;
   }
-  carryAtRegeneration(req, session, carry, undo);
+  carryAtRegeneration(login, session);
+}
+
+/** One login's carry-over: what the pre-login session held, and what binds it to the account. */
+interface LoginCarry {
+  readonly req: object;
+  /** The other tabs' pending logins as the pre-login session held them. */
+  readonly before: readonly PendingLogin[];
+  /** Writes the bound entries and the login stamp into a session. */
+  readonly bind: (target: SessionLike) => void;
 }
 
 /**
- * Wraps `session.regenerate()` once: at the call, `carry` writes into `session` (the pre-login
- * session, which `keepSessionInfo: true` merges) and into the session that replaces it, whose
- * save of passport's user runs `undo` on it if it fails. The new session's own `regenerate()` is
- * wrapped the same way until that save: an app that regenerates the session itself before
- * `req.login()` (a custom callback written for passport < 0.6) would otherwise leave the stamp
- * and the other tabs' logins in a session that passport's own regeneration then drops.
+ * Wraps `session.regenerate()` once: the session that replaces it gets the other tabs' entries as
+ * they were, and its save of passport's user writes the binding and the stamp (or undoes the
+ * login if that save fails). The new session's own `regenerate()` is wrapped the same way until
+ * that save: an app that regenerates the session itself before `req.login()` (a custom callback
+ * written for passport < 0.6) would otherwise leave the other tabs' logins in a session that
+ * passport's own regeneration then drops.
  * Returns what removes the wrapper (the session's own method, or tiktokSessionGuard's, is back).
  */
-function carryAtRegeneration(
-  req: object,
-  session: SessionLike,
-  carry: (target: SessionLike) => void,
-  undo: (fresh: SessionLike) => void,
-): () => void {
+function carryAtRegeneration(login: LoginCarry, session: SessionLike): () => void {
   const regenerate: unknown = Reflect.get(session, 'regenerate');
   if (typeof regenerate !== 'function') return () => undefined;
   const own = Object.getOwnPropertyDescriptor(session, 'regenerate');
@@ -81,17 +91,18 @@ function carryAtRegeneration(
   const once = (callback: (err?: unknown) => void): void => {
     // One-shot: later regenerations (logout) use the session's own method again.
     unwrap();
-    // The pre-login session too: `keepSessionInfo: true` merges it over the new one.
-    carry(session);
     Reflect.apply(regenerate, session, [
       (err?: unknown): void => {
-        const fresh = sessionOf(req);
-        if ((err === undefined || err === null) && fresh !== undefined && fresh !== session) {
-          carry(fresh);
-          const unwrapFresh = carryAtRegeneration(req, fresh, carry, undo);
-          onLoginSave(req, fresh, unwrapFresh, () => {
-            undo(fresh);
-          });
+        const fresh = sessionOf(login.req);
+        if (fresh !== undefined && fresh !== session) {
+          // NOTE: also when the regeneration failed: express-session replaces the session even
+          // when its store could not destroy the old one, and passport then fails the login.
+          if (login.before.length > 0) {
+            writeSessionValue(fresh, PENDING_LOGINS_KEY, login.before);
+          }
+          if (err === undefined || err === null) {
+            onLoginSave(login, fresh, carryAtRegeneration(login, fresh));
+          }
         }
         callback(err);
       },
@@ -104,26 +115,45 @@ function carryAtRegeneration(
 /**
  * Watches the saves of `session` until one saves passport's user (the end of `req.login()`):
  * that one puts the session's own `save` back, calls `done` (the login is done: a logout in the
- * same request is not carried), and runs `undo` when it fails, before its caller hears of it.
- * Saves before it (an app's own, between its regeneration and `req.login()`) pass through.
+ * same request is not carried), writes the binding and the stamp, and undoes the login when the
+ * save fails, before its caller hears of it. Saves before it (an app's own, between its
+ * regeneration and `req.login()`) pass through. A session without a `save()` is bound at once.
  */
-function onLoginSave(req: object, session: SessionLike, done: () => void, undo: () => void): void {
+function onLoginSave(login: LoginCarry, session: SessionLike, done: () => void): void {
   const own = Object.getOwnPropertyDescriptor(session, 'save');
   const save: unknown = Reflect.get(session, 'save');
-  if (typeof save !== 'function') return;
+  if (typeof save !== 'function') {
+    login.bind(session);
+    return;
+  }
   defineHidden(session, 'save', (callback: (err?: unknown) => void): void => {
-    const loggedIn = hasUser(req, session);
+    const loggedIn = hasUser(login.req, session);
     if (loggedIn) {
       restoreMethod(session, 'save', own, save);
       done();
+      login.bind(session);
     }
     Reflect.apply(save, session, [
       (err?: unknown): void => {
-        if (loggedIn && err !== undefined && err !== null) undo();
+        if (loggedIn && err !== undefined && err !== null) undoLogin(login, session);
         callback(err);
       },
     ]);
   });
+}
+
+/**
+ * A login whose save failed: the session loses passport's user and the stamp, and gets the other
+ * tabs' entries back as they were (unbound).
+ */
+function undoLogin(login: LoginCarry, session: SessionLike): void {
+  logOutOf(login.req, session);
+  writeSessionValue(
+    session,
+    PENDING_LOGINS_KEY,
+    login.before.length > 0 ? login.before : undefined,
+  );
+  writeLoginStamp(session, undefined);
 }
 
 /**

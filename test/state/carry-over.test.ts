@@ -12,10 +12,12 @@ class FakeSession {
   save(callback: (err?: unknown) => void): void {
     callback();
   }
+  /** What regenerate() calls back with; like express-session, it replaces the session anyway. */
+  failRegenerate: Error | undefined;
   regenerate(callback: (err?: unknown) => void): void {
     this.regenerations += 1;
     this.req.session = new FakeSession(this.req);
-    callback();
+    callback(this.failRegenerate);
   }
 }
 
@@ -36,6 +38,12 @@ function regeneratedAfterLogin(): FakeSession {
   return fresh;
 }
 
+/** The end of passport's `req.login()`: the user written into the new session, which is saved. */
+function saveLogin(fresh: FakeSession, callback: (err?: unknown) => void = () => undefined): void {
+  Reflect.set(fresh, 'passport', { user: 'user-1' });
+  fresh.save(callback);
+}
+
 const pending = [{ state: 'tab-a', createdAt: Date.now(), scopes: ['user.info.basic'] }];
 
 describe('keepOtherTabsAcrossLogin', () => {
@@ -51,10 +59,15 @@ describe('keepOtherTabsAcrossLogin', () => {
     assert.equal(error, undefined);
     const fresh = req.session;
     assert.ok(fresh !== undefined && fresh !== old);
+    // Until passport saves its user, the entries are as they were: the login may still fail.
+    assert.deepEqual(Reflect.get(fresh, PENDING_LOGINS_KEY), pending);
+    assert.equal(Reflect.get(fresh, 'tiktokLogin'), undefined);
+    saveLogin(fresh);
     assert.deepEqual(
       Reflect.get(fresh, PENDING_LOGINS_KEY),
       pending.map((login) => ({ ...login, openId: 'open-id-1' })),
     );
+    assert.deepEqual(Reflect.get(fresh, 'tiktokLogin'), { openId: 'open-id-1', at: 1 });
     assert.equal(Reflect.get(fresh, 'other'), undefined);
     assert.equal(old.regenerations, 1);
   });
@@ -80,8 +93,7 @@ describe('keepOtherTabsAcrossLogin', () => {
     ) => boolean;
     // passport's req.login(): regenerate, write the user, save.
     const fresh = regeneratedAfterLogin();
-    Reflect.set(fresh, 'passport', { user: 'user-1' });
-    fresh.save(() => undefined);
+    saveLogin(fresh);
     assert.deepEqual(Reflect.get(fresh, 'tiktokLogin'), { openId: 'open-id-1', at: 1 });
     assert.equal(hasFastProperties(fresh), true);
   });
@@ -98,6 +110,7 @@ describe('keepOtherTabsAcrossLogin', () => {
     old.regenerate(() => undefined);
     const fresh = req.session;
     assert.ok(fresh !== undefined && fresh !== old);
+    saveLogin(fresh);
     assert.deepEqual(Reflect.get(fresh, PENDING_LOGINS_KEY), [
       { ...pending[0], openId: 'open-id-2' },
       { state: 'tab-b', createdAt: pending[0]?.createdAt, scopes: [], openId: 'open-id-2' },
@@ -105,29 +118,66 @@ describe('keepOtherTabsAcrossLogin', () => {
   });
 
   /** A session stamped for open-id-0 with `pending`, handed to a login of open-id-1. */
-  function loginOfAnotherAccount(): FakeSession {
+  function loginOfAnotherAccount(): { req: { session?: FakeSession }; old: FakeSession } {
     const req: { session?: FakeSession } = {};
     const old = new FakeSession(req);
     req.session = old;
     Reflect.set(old, PENDING_LOGINS_KEY, pending);
     Reflect.set(old, 'tiktokLogin', { openId: 'open-id-0', at: 0 });
     keepOtherTabsAcrossLogin(req, old, { openId: 'open-id-1', at: 1 });
-    return old;
+    return { req, old };
   }
 
   it('writes nothing until the session is regenerated (session: false, assignProperty)', () => {
-    const old = loginOfAnotherAccount();
+    const { old } = loginOfAnotherAccount();
     assert.deepEqual(Reflect.get(old, PENDING_LOGINS_KEY), pending);
     assert.deepEqual(Reflect.get(old, 'tiktokLogin'), { openId: 'open-id-0', at: 0 });
   });
 
-  it("at the regeneration, also binds and stamps the pre-login session (passport's keepSessionInfo merges it)", () => {
-    const old = loginOfAnotherAccount();
+  it("leaves the pre-login session as it was; what passport's keepSessionInfo merges from it is bound at the save", () => {
+    const { req, old } = loginOfAnotherAccount();
     old.regenerate(() => undefined);
-    assert.deepEqual(Reflect.get(old, 'tiktokLogin'), { openId: 'open-id-1', at: 1 });
-    assert.deepEqual(Reflect.get(old, PENDING_LOGINS_KEY), [
+    assert.deepEqual(Reflect.get(old, 'tiktokLogin'), { openId: 'open-id-0', at: 0 });
+    assert.deepEqual(Reflect.get(old, PENDING_LOGINS_KEY), pending);
+    const fresh = req.session;
+    assert.ok(fresh !== undefined && fresh !== old);
+    // passport's merge (utils-merge): every enumerable key of the old session, over the new one.
+    for (const key of Object.keys(old)) Reflect.set(fresh, key, Reflect.get(old, key));
+    saveLogin(fresh);
+    assert.deepEqual(Reflect.get(fresh, 'tiktokLogin'), { openId: 'open-id-1', at: 1 });
+    assert.deepEqual(Reflect.get(fresh, PENDING_LOGINS_KEY), [
       { ...pending[0], openId: 'open-id-1' },
     ]);
+  });
+
+  it("a login failing after the regeneration (serializeUser): the new session holds the other tabs' entries unbound, and no stamp", () => {
+    const { req, old } = loginOfAnotherAccount();
+    old.regenerate(() => undefined);
+    const fresh = req.session;
+    assert.ok(fresh !== undefined && fresh !== old);
+    // passport's serializeUser failed: no user is written, the session is not saved by passport;
+    // express-session saves it at the end of the response.
+    fresh.save(() => undefined);
+    assert.deepEqual(Reflect.get(fresh, PENDING_LOGINS_KEY), pending);
+    assert.equal(Reflect.get(fresh, 'tiktokLogin'), undefined);
+  });
+
+  it("a regeneration whose store failed: the replacement session still holds the other tabs' entries, unbound", () => {
+    const req: { session?: FakeSession } = {};
+    const old = new FakeSession(req);
+    req.session = old;
+    Reflect.set(old, PENDING_LOGINS_KEY, pending);
+    old.failRegenerate = new Error('destroy failed');
+    keepOtherTabsAcrossLogin(req, old, { openId: 'open-id-1', at: 1 });
+    let error: unknown;
+    old.regenerate((err) => (error = err));
+    assert.equal(error, old.failRegenerate);
+    const fresh = req.session;
+    assert.ok(fresh !== undefined && fresh !== old);
+    assert.deepEqual(Reflect.get(fresh, PENDING_LOGINS_KEY), pending);
+    assert.equal(Reflect.get(fresh, 'tiktokLogin'), undefined);
+    // Not watched: nobody logs in to it in this request.
+    assert.equal(Object.hasOwn(fresh, 'save'), false);
   });
 
   it('binds the entries in place when the session cannot regenerate', () => {
@@ -141,6 +191,7 @@ describe('keepOtherTabsAcrossLogin', () => {
 
   it('without other pending logins carries only the login stamp into the regenerated session', () => {
     const fresh = regeneratedAfterLogin();
+    saveLogin(fresh);
     assert.equal(Reflect.get(fresh, PENDING_LOGINS_KEY), undefined);
     assert.deepEqual(Reflect.get(fresh, 'tiktokLogin'), { openId: 'open-id-1', at: 1 });
   });

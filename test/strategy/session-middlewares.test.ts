@@ -128,6 +128,53 @@ async function startRegeneratingApp(tt: TikTokEmulator): Promise<Server> {
   return server;
 }
 
+/** What {@link startFailingLoginApp}'s app fails at, while set. */
+interface LoginFailures {
+  /** `serializeUser` (a user database that is down). */
+  serializeUser: boolean;
+  /** The store's `destroy()` of the old session, in passport's regeneration. */
+  destroy: boolean;
+}
+
+/**
+ * An app on a {@link MapStore} whose `req.login()` fails as `failing` says: passport regenerates
+ * the session (the store destroys the old one), then serializes the user, then saves.
+ */
+async function startFailingLoginApp(tt: TikTokEmulator, failing: LoginFailures): Promise<Server> {
+  const passport = new passportModule.Passport();
+  passport.use(new TikTokStrategy(emulatorOptions(tt)));
+  passport.serializeUser((user, done) => {
+    if (failing.serializeUser) done(new Error('the user database is down'));
+    else done(null, user);
+  });
+  passport.deserializeUser((user: Express.User, done) => done(null, user));
+  const app = express();
+  const store = new MapStore('sync');
+  const destroy = store.destroy.bind(store);
+  store.destroy = (sid, callback) => {
+    if (failing.destroy) callback?.(new Error('the store is down'));
+    else destroy(sid, callback);
+  };
+  app.use(session({ secret: 's', resave: false, saveUninitialized: false, store }));
+  app.use(passport.session());
+  const authenticate: unknown = passport.authenticate('tiktok');
+  assert.ok(typeof authenticate === 'function');
+  app.get('/auth/tiktok', authenticate as RequestHandler);
+  app.get('/auth/tiktok/callback', authenticate as RequestHandler, (_req, res) => {
+    res.redirect('/');
+  });
+  app.get('/me', (req, res) => {
+    res.json({ user: req.user ?? null, session: req.session });
+  });
+  app.use(tiktokErrorHandler());
+  app.use(((_err, _req, res, _next) => {
+    res.status(500).json({ error: 'serializeUser' });
+  }) as express.ErrorRequestHandler);
+  const server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
 /**
  * An app on cookie-session with a save() shim only whose callback is a custom callback calling
  * req.login(): at once, or after a tick (as after a database lookup). `calls` records each
@@ -262,6 +309,40 @@ describe('TikTokStrategy', () => {
       assert.equal(b.status, 302, b.text);
       assert.equal(field((await agent.get('/me')).body, 'user', 'id'), 'emulator-open-id-1');
     });
+  });
+
+  describe("passport's req.login() failing after its regeneration of the session", () => {
+    const failing: LoginFailures = { serializeUser: false, destroy: false };
+    const app = useAppOnEmulator((tt) => startFailingLoginApp(tt, failing));
+    afterEach(() => {
+      failing.serializeUser = false;
+      failing.destroy = false;
+    });
+
+    for (const failure of ['serializeUser', 'destroy'] as const) {
+      it(`${failure} failing: nobody logged in, no login stamp; the other tab's login stays unbound and completes`, async () => {
+        const agent = browser(app.server());
+        const tabA = await consent(await startLogin(agent));
+        const tabB = await consent(await startLogin(agent));
+        failing[failure] = true;
+        const a = await agent.get(tabA);
+        assert.equal(a.status, 500, a.text);
+        failing[failure] = false;
+        const me = await agent.get('/me');
+        assert.equal(field(me.body, 'user'), null);
+        // No stamp: nobody logged in, so no webhook removal has a session to end.
+        assert.equal(field(me.body, 'session', 'tiktokLogin'), undefined);
+        // Tab B's login is as it was: not bound to the account whose login failed.
+        const pendingLogins: unknown = field(me.body, 'session', 'tiktok:pending');
+        assert.ok(Array.isArray(pendingLogins) && pendingLogins.length === 1, me.text);
+        assert.equal(field(pendingLogins[0], 'openId'), undefined);
+        const b = await agent.get(tabB);
+        assert.equal(b.status, 302, b.text);
+        const after = await agent.get('/me');
+        assert.equal(field(after.body, 'user', 'id'), 'emulator-open-id-1');
+        assert.equal(field(after.body, 'session', 'tiktokLogin', 'openId'), 'emulator-open-id-1');
+      });
+    }
   });
 
   describe('session middlewares other than express-session', () => {
