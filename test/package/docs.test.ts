@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { anchors, brokenLink, markdownFiles, relativeLinks, slug } from '../support/markdown';
+import {
+  anchors,
+  brokenLink,
+  linkedPath,
+  markdownFiles,
+  relativeLinks,
+  REPOSITORY_BLOB,
+  slug,
+} from '../support/markdown';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -32,6 +40,34 @@ describe('package: docs', () => {
       assert.deepEqual(broken, []);
     });
 
+    it('the Markdown files npm ships link relatively only to files npm ships (others by their GitHub address)', () => {
+      const manifest: unknown = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+      const entries: unknown =
+        typeof manifest === 'object' && manifest !== null ? Reflect.get(manifest, 'files') : [];
+      assert.ok(Array.isArray(entries) && entries.every((e) => typeof e === 'string'));
+      const shipped = (path: string): boolean =>
+        ['package.json', 'README.md', 'LICENSE'].includes(path) ||
+        entries.some((entry: string) =>
+          entry.endsWith('/')
+            ? path.startsWith(entry)
+            : new RegExp(
+                `^${entry.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}$`,
+              ).test(path),
+        );
+      const files = markdownFiles(ROOT).filter(shipped);
+      assert.ok(files.includes('README.md') && files.includes(join('docs', 'strategy.md')));
+      assert.equal(shipped(join('bench', 'README.md')), false);
+      const unshipped = files
+        .flatMap((file) => relativeLinks(ROOT, file))
+        .filter((link) => !link.target.startsWith(REPOSITORY_BLOB))
+        .filter((link) => !shipped(linkedPath(ROOT, link)))
+        .map(
+          (link) =>
+            `${link.file}: (${link.target}) use ${REPOSITORY_BLOB}${linkedPath(ROOT, link)}`,
+        );
+      assert.deepEqual(unshipped, []);
+    });
+
     it('the link check catches a missing file, a missing anchor and an unknown API page', () => {
       const check = (target: string): string | undefined =>
         brokenLink(ROOT, { file: 'docs/README.md', target });
@@ -44,6 +80,9 @@ describe('package: docs', () => {
       assert.match(check('no-such-page.md') ?? '', /no such file: docs\/no-such-page\.md/);
       assert.match(check('strategy.md#no-such-heading') ?? '', /no heading for #no-such-heading/);
       assert.match(check('../README.md#nope') ?? '', /no heading/);
+      assert.equal(check(`${REPOSITORY_BLOB}bench/README.md#competitors`), undefined);
+      assert.match(check(`${REPOSITORY_BLOB}bench/README.md#nope`) ?? '', /no heading/);
+      assert.match(check(`${REPOSITORY_BLOB}bench/NOPE.md`) ?? '', /no such file: bench\/NOPE\.md/);
       assert.equal(
         slug('Why did the login fail? `getTikTokLoginFailure(req)`'),
         'why-did-the-login-fail-gettiktokloginfailurereq',

@@ -74,7 +74,16 @@ export interface Link {
   target: string;
 }
 
-/** The relative links (inline and reference-style) of one Markdown file. */
+/**
+ * Where the repository's files are on GitHub. Docs that npm ships link to files it does not ship
+ * (bench/, example/) by this address, which the link check resolves in the working tree.
+ */
+export const REPOSITORY_BLOB = 'https://github.com/passport-tiktok/passport-tiktok/blob/main/';
+
+/**
+ * The relative links (inline and reference-style) of one Markdown file, and its links to the
+ * repository's own files on GitHub ({@link REPOSITORY_BLOB}).
+ */
 export function relativeLinks(root: string, file: string): Link[] {
   const text = prose(readFileSync(join(root, file), 'utf8'));
   const targets = [
@@ -82,8 +91,19 @@ export function relativeLinks(root: string, file: string): Link[] {
     ...[...text.matchAll(/^\s*\[[^\]]+\]:\s*(\S+)/gm)].map((m) => m[1] ?? ''),
   ];
   return targets
-    .filter((t) => t !== '' && !/^[a-z][a-z0-9+.-]*:/i.test(t))
+    .filter((t) => t !== '' && (t.startsWith(REPOSITORY_BLOB) || !/^[a-z][a-z0-9+.-]*:/i.test(t)))
     .map((target) => ({ file, target }));
+}
+
+/** The repository path a link points to (`#anchor` dropped), relative to the root. */
+export function linkedPath(root: string, link: Link): string {
+  const [pathPart = ''] = link.target.split('#', 1);
+  if (pathPart.startsWith(REPOSITORY_BLOB)) {
+    return relative(root, resolve(root, decodeURI(pathPart.slice(REPOSITORY_BLOB.length))));
+  }
+  return pathPart === ''
+    ? link.file
+    : relative(root, resolve(root, dirname(link.file), decodeURI(pathPart)));
 }
 
 /**
@@ -92,11 +112,8 @@ export function relativeLinks(root: string, file: string): Link[] {
  * committed, so links into it are checked like any other.
  */
 export function brokenLink(root: string, link: Link): string | undefined {
-  const [pathPart = '', anchor] = link.target.split('#', 2);
-  const path =
-    pathPart === ''
-      ? join(root, link.file)
-      : resolve(root, dirname(link.file), decodeURI(pathPart));
+  const [, anchor] = link.target.split('#', 2);
+  const path = join(root, linkedPath(root, link));
   if (!existsSync(path)) return `no such file: ${relative(root, path)}`;
   if (anchor === undefined || anchor === '' || !path.endsWith('.md')) return undefined;
   return anchors(path).has(anchor)
