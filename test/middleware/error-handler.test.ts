@@ -135,6 +135,21 @@ describe('tiktokErrorHandler', () => {
       assert.equal(field(jsonClient.body, 'error', 'code'), 'ACCESS_DENIED');
     });
 
+    it("negotiates as docs/errors.md says: a browser's Accept gets the redirect, */* (curl, fetch) and no Accept the JSON", async () => {
+      const s = server(
+        appFailingWith(() => tiktok('ACCESS_DENIED'), { failureRedirect: '/login' }),
+      );
+      const browserAccept =
+        'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
+      assert.equal((await request(s).get('/fail').set('Accept', browserAccept)).status, 302);
+      for (const accept of ['*/*', undefined]) {
+        const req = request(s).get('/fail');
+        const res = await (accept === undefined ? req.unset('Accept') : req.set('Accept', accept));
+        assert.equal(res.status, 403, String(accept));
+        assert.equal(field(res.body, 'error', 'code'), 'ACCESS_DENIED');
+      }
+    });
+
     it('the failure page itself failing is rendered, not redirected to itself (no loop)', async () => {
       const s = server(
         appFailingWith(() => tiktok('SERVICE_UNAVAILABLE'), { failureRedirect: '/fail' }),
