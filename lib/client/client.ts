@@ -49,6 +49,7 @@ import {
   credentialSetting,
   positiveInt,
   requireSetting,
+  requireSettings,
   type ResolvedClientConfig,
   type TikTokClientOptions,
 } from './options';
@@ -192,6 +193,15 @@ export class TikTokClient {
   constructor(options: TikTokClientOptions, owner: string);
   constructor(options: TikTokClientOptions = {}, owner = 'TikTokClient') {
     const o = options;
+    const redirectOption = owner === 'TikTokClient' ? 'redirectUri' : 'callbackURL';
+    requireSettings(
+      [
+        { value: o.clientKey, option: 'clientKey', envVars: ['TIKTOK_CLIENT_KEY'] },
+        { value: o.clientSecret, option: 'clientSecret', envVars: ['TIKTOK_CLIENT_SECRET'] },
+        { value: o.redirectUri, option: redirectOption, envVars: REDIRECT_ENV_VARS },
+      ],
+      owner,
+    );
     const scopes = normalizeScopes(o.scopes ?? [...DEFAULT_SCOPES]);
     const clientKey = credentialSetting(o.clientKey, 'clientKey', ['TIKTOK_CLIENT_KEY'], owner);
     const clientSecret = credentialSetting(
@@ -200,7 +210,6 @@ export class TikTokClient {
       ['TIKTOK_CLIENT_SECRET'],
       owner,
     );
-    const redirectOption = owner === 'TikTokClient' ? 'redirectUri' : 'callbackURL';
     this.config = {
       redirectUri: absoluteUrl(
         requireSetting(o.redirectUri, redirectOption, REDIRECT_ENV_VARS, owner),

@@ -100,6 +100,39 @@ export interface ResolvedClientConfig {
   readonly credentialsTtlMs: number;
 }
 
+/** A required setting: its option's value and the environment variables it falls back to. */
+export interface RequiredSetting {
+  readonly value: unknown;
+  readonly option: string;
+  readonly envVars: readonly string[];
+}
+
+/** `a <option> option (or the <VAR> / <VAR> environment variable)`. */
+function settingName(option: string, envVars: readonly string[]): string {
+  return `a ${option} option (or the ${envVars.join(' / ')} environment variable)`;
+}
+
+/**
+ * A TypeError naming every one of `settings` that is neither given (a non-empty string, or
+ * anything else, which its own check then judges) nor in its environment variables.
+ * NOTE: all of them at once: a first run without a `.env` would otherwise fail once per setting.
+ */
+export function requireSettings(settings: readonly RequiredSetting[], owner: string): void {
+  const missing = settings.filter(
+    ({ value, envVars }) =>
+      (value === undefined || value === '') &&
+      !envVars.some((name) => process.env[name] !== undefined && process.env[name] !== ''),
+  );
+  if (missing.length === 0) return;
+  const names = missing.map(({ option, envVars }) => settingName(option, envVars));
+  const last = names.pop();
+  throw new TypeError(
+    names.length === 0
+      ? `${owner} requires ${last ?? ''}`
+      : `${owner} requires ${missing.length} settings: ${names.join(', ')} and ${last ?? ''}`,
+  );
+}
+
 /**
  * Reads an option, falling back to env vars; a missing value is a TypeError naming both. A value
  * with whitespace or surrounding quotes is a TypeError naming where it came from (the value
@@ -117,9 +150,7 @@ export function requireSetting(
   );
   const resolved = explicit ? value : envVar === undefined ? undefined : process.env[envVar];
   if (resolved === undefined) {
-    throw new TypeError(
-      `${owner} requires a ${option} option (or the ${envVars.join(' / ')} environment variable)`,
-    );
+    throw new TypeError(`${owner} requires ${settingName(option, envVars)}`);
   }
   // NOTE: `KEY="abc"` copied into an environment without a dotenv parser, or a trailing newline
   // from `$(cat file)`, keeps the quotes or whitespace; TikTok then answers `invalid_client`.

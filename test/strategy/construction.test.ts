@@ -41,6 +41,26 @@ describe('TikTokStrategy', () => {
   });
 
   describe('missing configuration is a TypeError at construction', () => {
+    it('names every missing setting in one error (nothing set: a first run without a .env)', () => {
+      withEnv(NO_TIKTOK_ENV, () => {
+        assert.throws(() => new TikTokStrategy(), {
+          name: 'TypeError',
+          message:
+            'TikTokStrategy requires 3 settings: a clientKey option (or the TIKTOK_CLIENT_KEY environment variable), a clientSecret option (or the TIKTOK_CLIENT_SECRET environment variable) and a callbackURL option (or the TIKTOK_REDIRECT_URI / NEXT_PUBLIC_TIKTOK_REDIRECT_URI environment variable)',
+        });
+      });
+    });
+
+    it('names the two missing ones when one is set (a function counts as set)', () => {
+      withEnv(NO_TIKTOK_ENV, () => {
+        assert.throws(() => new TikTokStrategy({ clientSecret: () => 'secret' }), {
+          name: 'TypeError',
+          message:
+            'TikTokStrategy requires 2 settings: a clientKey option (or the TIKTOK_CLIENT_KEY environment variable) and a callbackURL option (or the TIKTOK_REDIRECT_URI / NEXT_PUBLIC_TIKTOK_REDIRECT_URI environment variable)',
+        });
+      });
+    });
+
     const cases: [string, Record<string, string | undefined>, string][] = [
       [
         'client key',
