@@ -51,9 +51,20 @@ export const SHUTDOWN_GRACE_MS = 10_000;
 
 function listen(server: Server, port: number, host: string | undefined): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (err: Error): void => {
+      if (!isAddressInUse(err)) {
+        reject(err);
+        return;
+      }
+      const hint = new Error(
+        `port ${String(port)} is already in use: stop what listens there, or set PORT to a free port (PORT=3002 npm start)`,
+        { cause: err },
+      );
+      reject(Object.assign(hint, { code: 'EADDRINUSE' }));
+    };
+    server.once('error', fail);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       const address = server.address();
       resolve(typeof address === 'object' && address !== null ? address.port : port);
     });

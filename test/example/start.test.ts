@@ -96,6 +96,27 @@ describe('example app: startExample', () => {
     });
   });
 
+  it('a PORT already in use fails at start saying to free it or set PORT', async () => {
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const address = taken.address();
+    assert.ok(typeof address === 'object' && address !== null);
+    try {
+      await assert.rejects(start({ PORT: String(address.port) }), (err: unknown) => {
+        assert.ok(err instanceof Error);
+        assert.equal(
+          err.message,
+          `port ${String(address.port)} is already in use: stop what listens there, or set PORT to a free port (PORT=3002 npm start)`,
+        );
+        assert.equal(Reflect.get(err, 'code'), 'EADDRINUSE');
+        return true;
+      });
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
   it('an unreachable REDIS_URL fails at start with a clear message (password hidden), nothing left listening', async () => {
     // Two distinct ports: the app's must not be the one Redis is (not) listening on.
     const [appPort, redisPort] = await freePorts(2);
