@@ -24,8 +24,10 @@ const DEFAULT_PASSPORT_KEY = 'passport';
  * leaves the browser as it was before this login: nobody logged in, no stamp, the other tabs'
  * logins intact. With `session: false`, `assignProperty` (`passport.authorize()`) or a custom
  * callback that does not call `req.login()`, nothing is written: the session keeps its stamp (its
- * own user's, or none) and its pending logins stay unbound. Without a `regenerate()` (a session
- * middleware other than express-session), both are written to the current session at once.
+ * own user's, or none) and its pending logins stay unbound. A `regenerate()` that keeps the
+ * session object (cookie-session's shim) is watched the same way: that session is bound at
+ * passport's save of its user. Without a `regenerate()` (a session middleware other than
+ * express-session), both are written to the current session at once.
  *
  * When passport's save of the new session fails (`req.login()` fails: a 503 with
  * tiktokSessionGuard), nobody logged in: the new session loses passport's user and the login
@@ -94,15 +96,15 @@ function carryAtRegeneration(login: LoginCarry, session: SessionLike): () => voi
     Reflect.apply(regenerate, session, [
       (err?: unknown): void => {
         const fresh = sessionOf(login.req);
-        if (fresh !== undefined && fresh !== session) {
-          // NOTE: also when the regeneration failed: express-session replaces the session even
-          // when its store could not destroy the old one, and passport then fails the login.
-          if (login.before.length > 0) {
-            writeSessionValue(fresh, PENDING_LOGINS_KEY, login.before);
-          }
-          if (err === undefined || err === null) {
-            onLoginSave(login, fresh, carryAtRegeneration(login, fresh));
-          }
+        // NOTE: also when the regeneration failed: express-session replaces the session even
+        // when its store could not destroy the old one, and passport then fails the login.
+        if (fresh !== undefined && fresh !== session && login.before.length > 0) {
+          writeSessionValue(fresh, PENDING_LOGINS_KEY, login.before);
+        }
+        // NOTE: also a session regenerated in place (cookie-session's regenerate() shim, which
+        // keeps the object and all its keys): passport's save of its user binds it all the same.
+        if (fresh !== undefined && (err === undefined || err === null)) {
+          onLoginSave(login, fresh, carryAtRegeneration(login, fresh));
         }
         callback(err);
       },

@@ -21,6 +21,12 @@ class FakeSession {
   }
 }
 
+/** A session whose methods are own properties (cookie-session's, with the app's shims). */
+interface FakeSessionLike {
+  save: (callback: (err?: unknown) => void) => void;
+  regenerate: (callback: (err?: unknown) => void) => void;
+}
+
 /** The function a session's method resolves to (own or inherited), compared by identity. */
 function methodOf(target: object, name: 'regenerate' | 'save'): unknown {
   return Reflect.get(target, name);
@@ -178,6 +184,46 @@ describe('keepOtherTabsAcrossLogin', () => {
     assert.equal(Reflect.get(fresh, 'tiktokLogin'), undefined);
     // Not watched: nobody logs in to it in this request.
     assert.equal(Object.hasOwn(fresh, 'save'), false);
+  });
+
+  /**
+   * cookie-session with the regenerate() shim of docs/strategy.md: regenerate() calls back at
+   * once and keeps the session object, so `req.session` is the same object afterwards.
+   */
+  function regeneratingInPlace(): { session: Record<string, unknown> & FakeSessionLike } {
+    const session: Record<string, unknown> & FakeSessionLike = {
+      save: (callback) => callback(),
+      regenerate: (callback) => callback(),
+    };
+    Reflect.set(session, PENDING_LOGINS_KEY, pending);
+    Reflect.set(session, 'tiktokLogin', { openId: 'open-id-0', at: 0 });
+    Reflect.set(session, 'passport', { user: 'user-0' });
+    keepOtherTabsAcrossLogin({ session }, session, { openId: 'open-id-1', at: 1 });
+    return { session };
+  }
+
+  it("a regenerate() that keeps the session object: passport's save of its user binds and stamps it", () => {
+    const { session } = regeneratingInPlace();
+    session.regenerate(() => undefined);
+    Reflect.set(session, 'passport', { user: 'user-1' });
+    session.save(() => undefined);
+    assert.deepEqual(Reflect.get(session, 'tiktokLogin'), { openId: 'open-id-1', at: 1 });
+    assert.deepEqual(Reflect.get(session, PENDING_LOGINS_KEY), [
+      { ...pending[0], openId: 'open-id-1' },
+    ]);
+    // The shims are back as the app set them: own, enumerable (cookie-session drops functions).
+    assert.deepEqual(
+      Object.keys(session).filter((key) => key === 'regenerate' || key === 'save'),
+      ['save', 'regenerate'],
+    );
+  });
+
+  it('a regenerate() that keeps the session object, then serializeUser failing: the session keeps its user, stamp and entries', () => {
+    const { session } = regeneratingInPlace();
+    session.regenerate(() => undefined);
+    // passport's serializeUser failed: no user written, no save by passport.
+    assert.deepEqual(Reflect.get(session, 'tiktokLogin'), { openId: 'open-id-0', at: 0 });
+    assert.deepEqual(Reflect.get(session, PENDING_LOGINS_KEY), pending);
   });
 
   it('binds the entries in place when the session cannot regenerate', () => {

@@ -453,6 +453,25 @@ describe('TikTokStrategy', () => {
         assert.equal(field((await browser.get('/me')).body, 'user'), null);
         assert.equal((await login(browser)).status, 302);
       });
+
+      it("stamps the login and binds the other tab's login to the account (regenerate() keeps the session object)", async () => {
+        const browser = fixture.browser();
+        const tabA = await consent(await startLogin(browser));
+        const tabB = await consent(await startLogin(browser));
+        const a = await browser.get(tabA).set('Accept', 'application/json');
+        assert.equal(a.status, 302, a.text);
+        const me = await browser.get('/me');
+        assert.equal(field(me.body, 'user', 'id'), 'emulator-open-id-1');
+        // The stamp is what tiktokSessionRevocation ends the session by (webhooks.md): without
+        // it, a TikTok authorization removal leaves this browser logged in.
+        assert.equal(field(me.body, 'session', 'tiktokLogin', 'openId'), 'emulator-open-id-1');
+        // The binding is what stops a planted pending login from switching the account.
+        const pendingLogins: unknown = field(me.body, 'session', 'tiktok:pending');
+        assert.ok(Array.isArray(pendingLogins) && pendingLogins.length === 1, me.text);
+        assert.equal(field(pendingLogins[0], 'openId'), 'emulator-open-id-1');
+        const b = await browser.get(tabB).set('Accept', 'application/json');
+        assert.equal(b.status, 302, b.text);
+      });
     });
   });
 });
