@@ -345,6 +345,35 @@ describe('TikTokStrategy', () => {
     }
   });
 
+  describe('keepSessionInfo: true on a session logged in as another account', () => {
+    const fixture = useLoginFixture({
+      emulator: { users: [{}, {}] },
+      callbackOptions: { keepSessionInfo: true },
+    });
+
+    it("passport's merge of the pre-login session does not bring back its stamp or bindings: the new account's win", async () => {
+      const agent = fixture.browser();
+      fixture.tt.setConsent({ decision: 'approve', openId: 'emulator-open-id-2' });
+      assert.equal((await login(agent)).status, 302);
+      fixture.tt.setConsent({ decision: 'approve', openId: 'emulator-open-id-1' });
+      const tabA = await consent(await startLogin(agent));
+      const tabB = await consent(await startLogin(agent));
+      const a = await agent.get(tabA).set('Accept', 'application/json');
+      assert.equal(a.status, 302, a.text);
+      const me = await agent.get('/me');
+      assert.equal(field(me.body, 'user', 'id'), 'emulator-open-id-1');
+      // The merge copies the pre-login session (stamped for open-id-2) over the new one after
+      // the regeneration: the stamp and the binding must be written after it.
+      assert.equal(field(me.body, 'session', 'tiktokLogin', 'openId'), 'emulator-open-id-1');
+      const pendingLogins: unknown = field(me.body, 'session', 'tiktok:pending');
+      assert.ok(Array.isArray(pendingLogins) && pendingLogins.length === 1, me.text);
+      assert.equal(field(pendingLogins[0], 'openId'), 'emulator-open-id-1');
+      const b = await agent.get(tabB).set('Accept', 'application/json');
+      assert.equal(b.status, 302, b.text);
+      assert.equal(field((await agent.get('/me')).body, 'user', 'id'), 'emulator-open-id-1');
+    });
+  });
+
   describe('session middlewares other than express-session', () => {
     describe('cookie-session without save() or regenerate()', () => {
       const logger = new CaptureLogger();
