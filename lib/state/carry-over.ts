@@ -19,9 +19,9 @@ const DEFAULT_PASSPORT_KEY = 'passport';
  *
  * The binding and the stamp are written when passport saves its user into the new session, the
  * last step of `req.login()`, i.e. only once a user is logged in to it. Until then the new
- * session holds the other tabs' entries as they were (unbound), so a login that fails after the
- * regeneration (the app's `serializeUser` failing, the store failing to destroy the old session)
- * leaves the browser as it was before this login: nobody logged in, no stamp, the other tabs'
+ * session holds the other tabs' entries as the pre-login session held them, so a login that
+ * fails after the regeneration (the app's `serializeUser` failing, the store failing to destroy
+ * the old session) leaves a new session with nobody logged in, no stamp, and the other tabs'
  * logins intact. With `session: false`, `assignProperty` (`passport.authorize()`) or a custom
  * callback that does not call `req.login()`, nothing is written: the session keeps its stamp (its
  * own user's, or none) and its pending logins stay unbound. A `regenerate()` that keeps the
@@ -31,7 +31,7 @@ const DEFAULT_PASSPORT_KEY = 'passport';
  *
  * When passport's save of the new session fails (`req.login()` fails: a 503 with
  * tiktokSessionGuard), nobody logged in: the new session loses passport's user and the login
- * stamp, and gets the pending logins back as they were (unbound). express-session still saves
+ * stamp, and gets the pending logins back as the pre-login session held them. express-session still saves
  * it at the end of the response (it is a new session), so without this the browser would be
  * logged in behind the error page once the store answers again.
  */
@@ -119,15 +119,13 @@ function carryAtRegeneration(login: LoginCarry, session: SessionLike): () => voi
  * that one puts the session's own `save` back, calls `done` (the login is done: a logout in the
  * same request is not carried), writes the binding and the stamp, and undoes the login when the
  * save fails, before its caller hears of it. Saves before it (an app's own, between its
- * regeneration and `req.login()`) pass through. A session without a `save()` is bound at once.
+ * regeneration and `req.login()`) pass through.
  */
 function onLoginSave(login: LoginCarry, session: SessionLike, done: () => void): void {
   const own = Object.getOwnPropertyDescriptor(session, 'save');
   const save: unknown = Reflect.get(session, 'save');
-  if (typeof save !== 'function') {
-    login.bind(session);
-    return;
-  }
+  // Never taken: a SessionLike has a save() (sessionOf() returns no other session).
+  if (typeof save !== 'function') return;
   defineHidden(session, 'save', (callback: (err?: unknown) => void): void => {
     const loggedIn = hasUser(login.req, session);
     if (loggedIn) {
@@ -146,7 +144,8 @@ function onLoginSave(login: LoginCarry, session: SessionLike, done: () => void):
 
 /**
  * A login whose save failed: the session loses passport's user and the stamp, and gets the other
- * tabs' entries back as they were (unbound).
+ * tabs' entries back as the pre-login session held them (unbound, unless an earlier login of this
+ * browser bound them).
  */
 function undoLogin(login: LoginCarry, session: SessionLike): void {
   logOutOf(login.req, session);
