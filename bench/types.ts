@@ -13,6 +13,7 @@ export const COMPETITORS = [
   'floor',
   'floor-contract',
   'floor-contract-full',
+  'floor-contract-complete',
 ] as const;
 export type CompetitorId = (typeof COMPETITORS)[number];
 
@@ -25,6 +26,7 @@ export const VARIANTS: readonly CompetitorId[] = [
   'passport-oauth2-contract',
   'floor-contract',
   'floor-contract-full',
+  'floor-contract-complete',
 ];
 
 export type FaultScenarioId = '503' | 'hang' | '200-error';

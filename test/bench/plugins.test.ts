@@ -48,6 +48,30 @@ async function completes(agent: Agent, callback: string): Promise<void> {
   assert.equal(typeof Reflect.get(Object(end.body), 'id'), 'string');
 }
 
+/**
+ * An emulator of its own for the calling `describe`, which records every request to TikTok (the
+ * shared one keeps none): started in `before`, reset after each test, closed in `after`.
+ */
+function useRecordingEmulator(): () => TikTokEmulator {
+  let rec: TikTokEmulator | undefined;
+  before(async () => {
+    rec = await startTikTokEmulator({
+      autoApprove: true,
+      requirePkce: false,
+      rateLimit: { limit: Number.MAX_SAFE_INTEGER, windowMs: 1 },
+    });
+    registerAppCallback(rec, APP_BASE);
+  });
+  afterEach(() => {
+    rec?.reset();
+  });
+  after(() => rec?.close());
+  return () => {
+    assert.ok(rec !== undefined, 'used outside its describe');
+    return rec;
+  };
+}
+
 describe('bench: app/plugins', () => {
   let tt: TikTokEmulator;
   before(async () => {
@@ -70,6 +94,7 @@ describe('bench: app/plugins', () => {
       'passport-oauth2-contract',
       'floor-contract',
       'floor-contract-full',
+      'floor-contract-complete',
     ];
 
     for (const id of [...contract, 'passport-oauth2-expiring'] as const) {
@@ -104,20 +129,7 @@ describe('bench: app/plugins', () => {
 
   describe('floor-contract-full adds the documented success-path behaviours', () => {
     const id: CompetitorId = 'floor-contract-full';
-    // Records every request to TikTok (the shared emulator keeps none).
-    let rec: TikTokEmulator;
-    before(async () => {
-      rec = await startTikTokEmulator({
-        autoApprove: true,
-        requirePkce: false,
-        rateLimit: { limit: Number.MAX_SAFE_INTEGER, windowMs: 1 },
-      });
-      registerAppCallback(rec, APP_BASE);
-    });
-    afterEach(() => {
-      rec.reset();
-    });
-    after(() => rec.close());
+    const recorder = useRecordingEmulator();
 
     /** The plugin of `id`, its verify and `req.authInfo` recorded. */
     function recording(): {
@@ -145,10 +157,10 @@ describe('bench: app/plugins', () => {
 
     it(`${id}: verify gets the documented profile (displayName, photos, _raw, _json)`, async () => {
       const { plugin, profiles } = recording();
-      const agent = appFor(rec, id, plugin);
+      const agent = appFor(recorder(), id, plugin);
       const { callback } = await startLogin(agent);
       await completes(agent, callback);
-      const [user] = rec.users;
+      const [user] = recorder().users;
       assert.ok(user !== undefined);
       assert.equal(profiles.length, 1);
       const profile = profiles[0];
@@ -172,10 +184,10 @@ describe('bench: app/plugins', () => {
     });
 
     it(`${id}: displayName falls back to the username, the photo to the next avatar`, async () => {
-      const other = rec.addUser({ displayName: '', avatarLargeUrl: '' });
-      rec.setConsent({ decision: 'approve', openId: other.openId });
+      const other = recorder().addUser({ displayName: '', avatarLargeUrl: '' });
+      recorder().setConsent({ decision: 'approve', openId: other.openId });
       const { plugin, profiles } = recording();
-      const agent = appFor(rec, id, plugin);
+      const agent = appFor(recorder(), id, plugin);
       const { callback } = await startLogin(agent);
       await completes(agent, callback);
       assert.equal(profiles[0]?.displayName, other.username);
@@ -190,18 +202,18 @@ describe('bench: app/plugins', () => {
     ];
     for (const [what, extra] of malformed) {
       it(`${id}: a callback with ${what} is refused with 400 and makes no token call`, async () => {
-        const agent = appFor(rec, id);
+        const agent = appFor(recorder(), id);
         const { callback } = await startLogin(agent);
         await agent.get(`${callback}&${extra}`).expect(400);
-        assert.equal(rec.count('token'), 0);
+        assert.equal(recorder().count('token'), 0);
         // The state was not consumed: the login still completes.
         await completes(agent, callback);
-        assert.equal(rec.count('token'), 1);
+        assert.equal(recorder().count('token'), 1);
       });
     }
 
     it(`${id}: two tabs: the second login completes after the first (carried across the regenerate)`, async () => {
-      const agent = appFor(rec, id);
+      const agent = appFor(recorder(), id);
       const first = await startLogin(agent);
       const second = await startLogin(agent);
       await agent.get(first.callback).expect(302).expect('Location', '/');
@@ -210,13 +222,13 @@ describe('bench: app/plugins', () => {
 
     it(`${id}: the success info carries the incoming X-Correlation-Id, sent to TikTok on both calls`, async () => {
       const { plugin, infos } = recording();
-      const agent = appFor(rec, id, plugin);
+      const agent = appFor(recorder(), id, plugin);
       const { callback } = await startLogin(agent);
       await agent.get(callback).set('X-Correlation-Id', 'req-42:abc.DEF_x').expect(302);
       assert.deepEqual(infos, [
         { correlationId: 'req-42:abc.DEF_x', grantedScopes: [...BENCH_SCOPES] },
       ]);
-      const sent = rec.requests.map((r) => [r.endpoint, r.headers['x-correlation-id']]);
+      const sent = recorder().requests.map((r) => [r.endpoint, r.headers['x-correlation-id']]);
       assert.deepEqual(
         sent.filter(([endpoint]) => endpoint !== 'authorize'),
         [
@@ -228,7 +240,7 @@ describe('bench: app/plugins', () => {
 
     it(`${id}: an unsafe X-Correlation-Id is replaced by a fresh one`, async () => {
       const { plugin, infos } = recording();
-      const agent = appFor(rec, id, plugin);
+      const agent = appFor(recorder(), id, plugin);
       const { callback } = await startLogin(agent);
       await agent.get(callback).set('X-Correlation-Id', 'has space').expect(302);
       const correlationId: unknown = Reflect.get(Object(infos[0]), 'correlationId');
@@ -236,12 +248,12 @@ describe('bench: app/plugins', () => {
     });
 
     it(`${id}: the user-info fields follow the scopes granted, not those requested`, async () => {
-      rec.setConsent({ decision: 'approve', grantedScopes: ['user.info.basic'] });
+      recorder().setConsent({ decision: 'approve', grantedScopes: ['user.info.basic'] });
       const { plugin, infos } = recording();
-      const agent = appFor(rec, id, plugin);
+      const agent = appFor(recorder(), id, plugin);
       const { callback } = await startLogin(agent);
       await completes(agent, callback);
-      const userinfo = rec.requests.find((r) => r.endpoint === 'userinfo');
+      const userinfo = recorder().requests.find((r) => r.endpoint === 'userinfo');
       assert.equal(
         userinfo?.query.fields,
         'open_id,union_id,avatar_url,avatar_url_100,avatar_large_url,display_name',
@@ -250,18 +262,18 @@ describe('bench: app/plugins', () => {
     });
 
     it(`${id}: error=access_denied with a valid state fails with 403, no token call`, async () => {
-      rec.setConsent({ decision: 'deny' });
-      const agent = appFor(rec, id);
+      recorder().setConsent({ decision: 'deny' });
+      const agent = appFor(recorder(), id);
       const { callback } = await startLogin(agent);
       assert.match(callback, /error=access_denied/);
       await agent.get(callback).expect(403);
-      assert.equal(rec.count('token'), 0);
+      assert.equal(recorder().count('token'), 0);
     });
 
     it(`${id}: a same-origin ?returnTo= comes back in the success info, others are dropped`, async () => {
       const { plugin, infos } = recording();
       for (const returnTo of ['/settings?tab=1', '//evil.example', '/\\evil.example']) {
-        const agent = appFor(rec, id, plugin);
+        const agent = appFor(recorder(), id, plugin);
         const start = `/auth/tiktok?returnTo=${encodeURIComponent(returnTo)}`;
         await completes(agent, (await startLogin(agent, start)).callback);
       }
@@ -288,7 +300,64 @@ describe('bench: app/plugins', () => {
             }
           })(c, benchVerify),
       };
-      await appFor(rec, id, plugin).get('/auth/tiktok').expect(500);
+      await appFor(recorder(), id, plugin).get('/auth/tiktok').expect(500);
+    });
+  });
+
+  describe('floor-contract-complete adds the rest of the documented behaviour of every login', () => {
+    const id: CompetitorId = 'floor-contract-complete';
+    const recorder = useRecordingEmulator();
+
+    it(`${id}: a 503 from the token endpoint is retried, and the login completes`, async () => {
+      recorder().inject('token', { status: 503, body: 'busy', times: 1 });
+      const agent = appFor(recorder(), id);
+      const { callback } = await startLogin(agent);
+      await completes(agent, callback);
+      assert.equal(recorder().count('token'), 2);
+    });
+
+    it(`${id}: TikTok's own error in a 200 is not retried`, async () => {
+      recorder().inject('token', { tiktokError: { error: 'invalid_grant' }, times: 1 });
+      const agent = appFor(recorder(), id);
+      const { callback } = await startLogin(agent);
+      assert.equal((await agent.get(callback)).status, 500);
+      assert.equal(recorder().count('token'), 1);
+    });
+
+    it(`${id}: a user-info count sent as a string fails the login`, async () => {
+      const agent = appFor(recorder(), id);
+      const { callback } = await startLogin(agent);
+      recorder().inject('userinfo', {
+        body: { data: { user: { open_id: 'x', follower_count: '12' } }, error: { code: 'ok' } },
+        times: 1,
+      });
+      assert.equal((await agent.get(callback)).status, 500);
+    });
+
+    it(`${id}: the other tab's login, bound at the first login, completes as that account`, async () => {
+      const agent = appFor(recorder(), id);
+      const first = await startLogin(agent);
+      const second = await startLogin(agent);
+      await agent.get(first.callback).expect(302).expect('Location', '/');
+      await completes(agent, second.callback);
+    });
+
+    it(`${id}: the other tab's login, bound at the first login, is refused as another account`, async () => {
+      const agent = appFor(recorder(), id);
+      const first = await startLogin(agent);
+      const second = await startLogin(agent);
+      await agent.get(first.callback).expect(302).expect('Location', '/');
+      const other = recorder().addUser({});
+      recorder().setConsent({ decision: 'approve', openId: other.openId });
+      // The second tab's consent was given before: its code is for the first account. A new
+      // code for the other account in that tab's state stands for the swap.
+      const state = new URL(second.callback, APP_BASE).searchParams.get('state') ?? '';
+      const again = await fetch(
+        `${recorder().endpoints.authorizationURL}?client_key=${recorder().clientKey}&scope=${BENCH_SCOPES.join(',')}&response_type=code&redirect_uri=${encodeURIComponent(`${APP_BASE}/auth/tiktok/callback`)}&state=${state}`,
+        { redirect: 'manual' },
+      );
+      const back = new URL(again.headers.get('location') ?? '');
+      await agent.get(`${back.pathname}${back.search}`).expect(400);
     });
   });
 });

@@ -225,9 +225,9 @@ export const floorContract: StrategyPlugin = {
   onLogin: passportOAuth2Contract.onLogin,
 };
 
-const FULL_KEY = 'floor:full:pending';
+export const FULL_KEY = 'floor:full:pending';
 const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
-const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+export const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 // The user-info fields each scope allows, after `open_id` (which every request asks for).
 const FIELDS_BY_SCOPE = new Map([
   ['user.info.basic', 'union_id,avatar_url,avatar_url_100,avatar_large_url,display_name'],
@@ -246,8 +246,57 @@ export type FullVerify = (
   done: (err: unknown, user?: unknown, info?: object) => void,
 ) => void;
 
-function nonEmpty(value: unknown): string | undefined {
+export function nonEmpty(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** The Passport profile this package documents, from a checked user-info `user`. */
+export function documentedProfile(openId: string, user: Record<string, unknown>): FullProfile {
+  let raw: string | undefined;
+  const profile: FullProfile = {
+    provider: 'tiktok',
+    id: openId,
+    displayName: nonEmpty(user.display_name) ?? nonEmpty(user.username) ?? openId,
+    photos: [],
+    // Serialised at its first read, as this package does.
+    get _raw(): string {
+      raw ??= JSON.stringify(user);
+      return raw;
+    },
+    _json: user,
+  };
+  if (typeof user.union_id === 'string') profile.unionId = user.union_id;
+  if (typeof user.username === 'string') profile.username = user.username;
+  if (typeof user.profile_deep_link === 'string') profile.profileUrl = user.profile_deep_link;
+  const photo =
+    nonEmpty(user.avatar_large_url) ?? nonEmpty(user.avatar_url_100) ?? nonEmpty(user.avatar_url);
+  if (photo !== undefined) profile.photos.push({ value: photo });
+  return profile;
+}
+
+/** Writes `pending` into the session that replaces `req.session` at its next regeneration. */
+export function carryIntoRegenerated(req: Request, pending: unknown): void {
+  const session = req.session;
+  const regenerate = session.regenerate.bind(session);
+  session.regenerate = (cb) => {
+    Reflect.deleteProperty(session, 'regenerate');
+    return regenerate((e: unknown) => {
+      if (!e) Reflect.set(req.session, FULL_KEY, pending);
+      cb(e);
+    });
+  };
+}
+
+/** The success info of a login: its correlation ID, granted scopes and `returnTo`. */
+export function successInfo(
+  id: string,
+  scope: string,
+  returnTo: string | undefined,
+): Record<string, unknown> {
+  const grantedScopes = scope.split(',').filter((s) => s !== '');
+  const success: Record<string, unknown> = { correlationId: id, grantedScopes };
+  if (returnTo !== undefined) success.returnTo = returnTo;
+  return success;
 }
 
 /**
@@ -264,20 +313,20 @@ function nonEmpty(value: unknown): string | undefined {
  */
 export class FloorContractFullStrategy extends Strategy {
   override name = 'tiktok';
-  private readonly store = new ContractReturnToStore(FULL_KEY);
+  protected readonly store = new ContractReturnToStore(FULL_KEY);
   private readonly callbackPath: string;
   /** User-info request target by granted scope string. */
-  private readonly targets = new Map<string, CallTarget>();
+  protected readonly targets = new Map<string, CallTarget>();
 
   /** `<authorizationURL>?client_key=…&scope=…&response_type=code&redirect_uri=…`, made once. */
   private readonly authorizePrefix: string;
   /** The code exchange's form up to `code=`, made once. */
-  private readonly formPrefix: string;
-  private readonly tokenTarget: CallTarget;
+  protected readonly formPrefix: string;
+  protected readonly tokenTarget: CallTarget;
 
   constructor(
-    private readonly c: StrategyConfig,
-    private readonly verify: FullVerify,
+    protected readonly c: StrategyConfig,
+    protected readonly verify: FullVerify,
   ) {
     super();
     this.callbackPath = new URL(c.callbackURL).pathname;
@@ -338,7 +387,7 @@ export class FloorContractFullStrategy extends Strategy {
     });
   }
 
-  private start(req: Request, returnTo: string | null): void {
+  protected start(req: Request, returnTo: string | null): void {
     const verifier = poolHex(32);
     const state: { verifier: string; returnTo?: string } = { verifier };
     if (
@@ -361,7 +410,7 @@ export class FloorContractFullStrategy extends Strategy {
     });
   }
 
-  private userInfoTarget(scope: string): CallTarget {
+  protected userInfoTarget(scope: string): CallTarget {
     let target = this.targets.get(scope);
     if (target === undefined) {
       const fields = ['open_id'];
@@ -376,7 +425,7 @@ export class FloorContractFullStrategy extends Strategy {
     return target;
   }
 
-  private async finish(
+  protected async finish(
     req: Request,
     query: URLSearchParams,
     code: string,
@@ -413,27 +462,7 @@ export class FloorContractFullStrategy extends Strategy {
         ),
       );
       if (user.open_id !== tokens.open_id) throw new ContractError('MALFORMED_RESPONSE', 'open_id');
-      let raw: string | undefined;
-      const profile: FullProfile = {
-        provider: 'tiktok',
-        id: tokens.open_id,
-        displayName: nonEmpty(user.display_name) ?? nonEmpty(user.username) ?? tokens.open_id,
-        photos: [],
-        // Serialised at its first read, as this package does.
-        get _raw(): string {
-          raw ??= JSON.stringify(user);
-          return raw;
-        },
-        _json: user,
-      };
-      if (typeof user.union_id === 'string') profile.unionId = user.union_id;
-      if (typeof user.username === 'string') profile.username = user.username;
-      if (typeof user.profile_deep_link === 'string') profile.profileUrl = user.profile_deep_link;
-      const photo =
-        nonEmpty(user.avatar_large_url) ??
-        nonEmpty(user.avatar_url_100) ??
-        nonEmpty(user.avatar_url);
-      if (photo !== undefined) profile.photos.push({ value: photo });
+      const profile = documentedProfile(tokens.open_id, user);
       this.verify(tokens.access_token, tokens.refresh_token, profile, (err, found, info) => {
         if (err) {
           this.error(err instanceof Error ? err : new Error('verify failed'));
@@ -445,22 +474,9 @@ export class FloorContractFullStrategy extends Strategy {
         }
         // passport regenerates the session in req.login(): the other tabs' pending logins (what
         // the store left after consuming this login's state) are written into the new one, once.
-        const session = req.session;
-        const rest: unknown = Reflect.get(session, FULL_KEY);
-        if (rest !== undefined) {
-          const regenerate = session.regenerate.bind(session);
-          session.regenerate = (cb) => {
-            Reflect.deleteProperty(session, 'regenerate');
-            return regenerate((e: unknown) => {
-              if (!e) Reflect.set(req.session, FULL_KEY, rest);
-              cb(e);
-            });
-          };
-        }
-        const grantedScopes = scope.split(',').filter((s) => s !== '');
-        const success: Record<string, unknown> = { correlationId: id, grantedScopes };
-        if (returnTo !== undefined) success.returnTo = returnTo;
-        this.success(found, success);
+        const rest: unknown = Reflect.get(req.session, FULL_KEY);
+        if (rest !== undefined) carryIntoRegenerated(req, rest);
+        this.success(found, successInfo(id, scope, returnTo));
       });
     } catch (err) {
       this.error(err instanceof Error ? err : new Error(String(err)));

@@ -1,6 +1,7 @@
 import type { CompetitorId } from '../../types';
 import type { StrategyPlugin } from '../plugin';
 import { floor, floorContract, floorContractFull } from './floor';
+import { floorContractComplete } from './floor-complete';
 import { passportOAuth2, passportOAuth2Contract, passportOAuth2Expiring } from './passport-oauth2';
 import { passportTikTok } from './passport-tiktok';
 import { passportTikTokAuth, passportTikTokAuthFields } from './passport-tiktok-auth';
@@ -15,4 +16,5 @@ export const PLUGINS: Readonly<Record<CompetitorId, StrategyPlugin>> = {
   floor,
   'floor-contract': floorContract,
   'floor-contract-full': floorContractFull,
+  'floor-contract-complete': floorContractComplete,
 };

@@ -1,0 +1,303 @@
+import type { Request } from 'express';
+import { benchVerify, type StrategyPlugin } from '../plugin';
+import {
+  answer,
+  ContractError,
+  correlationId,
+  timedCallTo,
+  type CallTarget,
+  type ContractTokens,
+} from './contract-client';
+import { ContractReturnToStore } from './contract-store';
+import {
+  carryIntoRegenerated,
+  documentedProfile,
+  FloorContractFullStrategy,
+  FULL_KEY,
+  SAFE_ID,
+  successInfo,
+} from './floor';
+import { passportOAuth2Contract } from './passport-oauth2';
+
+/** The TikTok account a consumed pending login was bound to (by a login in another tab). */
+const BOUND = new WeakMap<Request, string>();
+
+/** {@link ContractReturnToStore} that also hands over the consumed entry's binding. */
+class ContractBoundStore extends ContractReturnToStore {
+  override verify(
+    req: Request,
+    handle: unknown,
+    callback: (
+      err: Error | null,
+      ok: string | false,
+      info?: { message: string },
+      returnTo?: string,
+    ) => void,
+  ): void {
+    const stored: unknown = Reflect.get(req.session, this.key);
+    super.verify(req, handle, (err, verifier, info, returnTo) => {
+      if (verifier !== false && Array.isArray(stored)) {
+        const match: unknown = stored.find(
+          (p: unknown) =>
+            typeof p === 'object' && p !== null && Reflect.get(p, 'verifier') === verifier,
+        );
+        const openId: unknown =
+          typeof match === 'object' && match !== null ? Reflect.get(match, 'openId') : undefined;
+        if (typeof openId === 'string') BOUND.set(req, openId);
+      }
+      callback(err, verifier, info, returnTo);
+    });
+  }
+}
+
+/** A circuit per endpoint: consecutive failures open it for a while. */
+interface Circuit {
+  failures: number;
+  openUntil: number;
+}
+
+const MAX_ATTEMPTS = 3;
+const BUDGET_MAX = 10;
+const FAILURES_TO_OPEN = 5;
+const OPEN_MS = 30_000;
+
+/** Whether a failed attempt may be retried: transport failures, timeouts, 5xx, rate limits. */
+function retryable(err: unknown): boolean {
+  if (!(err instanceof ContractError)) return true;
+  return (
+    err.code === 'TIMEOUT_ERROR' ||
+    err.code === 'UPSTREAM_ERROR' ||
+    err.message === 'rate_limit_exceeded'
+  );
+}
+
+const DIGITS = /^\d{1,10}$/;
+
+/** Seconds as TikTok sends them: a non-negative integer, or its digits. */
+function seconds(value: unknown): number | undefined {
+  if (typeof value === 'number')
+    return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  return typeof value === 'string' && DIGITS.test(value) ? Number(value) : undefined;
+}
+
+/** The token response checked as this package documents it (docs/client.md). */
+function tokensComplete(body: Record<string, unknown>): ContractTokens {
+  const { access_token, refresh_token, open_id, scope, token_type } = body;
+  const expires = seconds(body.expires_in);
+  if (
+    typeof access_token !== 'string' ||
+    access_token === '' ||
+    typeof open_id !== 'string' ||
+    open_id === '' ||
+    expires === undefined ||
+    (scope !== undefined && typeof scope !== 'string') ||
+    (refresh_token !== undefined && typeof refresh_token !== 'string') ||
+    (token_type !== undefined &&
+      (typeof token_type !== 'string' || token_type.toLowerCase() !== 'bearer')) ||
+    (body.refresh_expires_in !== undefined && seconds(body.refresh_expires_in) === undefined)
+  ) {
+    throw new ContractError('MALFORMED_RESPONSE', 'token response fields');
+  }
+  return {
+    access_token,
+    refresh_token: refresh_token ?? '',
+    open_id,
+    scope: scope ?? '',
+    expires_in: expires,
+  };
+}
+
+const STRINGS = [
+  'union_id',
+  'avatar_url',
+  'avatar_url_100',
+  'avatar_large_url',
+  'display_name',
+  'bio_description',
+  'profile_deep_link',
+  'username',
+];
+const COUNTS = ['follower_count', 'following_count', 'likes_count', 'video_count'];
+
+/** The user of a user-info answer, every documented field checked for its type. */
+function userComplete(body: Record<string, unknown>): Record<string, unknown> {
+  const data = body.data;
+  const user: unknown =
+    typeof data === 'object' && data !== null ? Reflect.get(data, 'user') : undefined;
+  if (typeof user !== 'object' || user === null)
+    throw new ContractError('MALFORMED_RESPONSE', 'user');
+  const u = user as Record<string, unknown>;
+  if (typeof u.open_id !== 'string' || u.open_id === '')
+    throw new ContractError('MALFORMED_RESPONSE', 'open_id');
+  for (const f of STRINGS) {
+    const v = u[f];
+    if (v !== undefined && v !== null && typeof v !== 'string')
+      throw new ContractError('MALFORMED_RESPONSE', f);
+  }
+  for (const f of COUNTS) {
+    const v = u[f];
+    if (
+      v !== undefined &&
+      v !== null &&
+      !(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0)
+    ) {
+      throw new ContractError('MALFORMED_RESPONSE', f);
+    }
+  }
+  if (u.is_verified !== undefined && u.is_verified !== null && typeof u.is_verified !== 'boolean') {
+    throw new ContractError('MALFORMED_RESPONSE', 'is_verified');
+  }
+  return u;
+}
+
+/**
+ * `floor-contract-full` plus, in the least code for each, the rest of what this package documents
+ * for every login, so that `--ab floor-contract-complete,passport-oauth2` measures what any
+ * implementation of the whole documented contract costs in these apps:
+ *
+ * - retries of a failed attempt (transport failures, timeouts, 5xx, rate limits; at most 3
+ *   attempts, backoff, within the deadline) under a client-wide retry budget, and a circuit
+ *   breaker per endpoint (consecutive failures open it), both kept on every call;
+ * - the token answer and every documented user-info field checked for its type;
+ * - a pending login bound to another account (by a login in another tab) refused after the code
+ *   exchange, and the other tabs' pending logins bound to the account that logs in;
+ * - a browser that left during the TikTok calls not logged in;
+ * - verify watched by a timer (a log line when it does not finish within the login deadline);
+ * - the login-start checks of the session cookie (`SameSite=Strict`, `Secure` over http).
+ *
+ * Not a strategy to use: its breaker and budget are the simplest that keep the documented
+ * behaviour, its errors are not the documented ones.
+ */
+class FloorContractCompleteStrategy extends FloorContractFullStrategy {
+  protected override readonly store = new ContractBoundStore(FULL_KEY);
+  private readonly circuits: Record<'token' | 'user_info', Circuit> = {
+    token: { failures: 0, openUntil: 0 },
+    user_info: { failures: 0, openUntil: 0 },
+  };
+  private budget = BUDGET_MAX;
+  /** Set when a cookie problem was logged (once per process, as a first-setup hint). */
+  private warned = false;
+
+  protected override start(req: Request, returnTo: string | null): void {
+    const cookie = req.session.cookie;
+    if (!this.warned && (cookie.sameSite === 'strict' || (cookie.secure === true && !req.secure))) {
+      this.warned = true;
+      process.emitWarning('the session cookie will not come back from TikTok');
+    }
+    super.start(req, returnTo);
+  }
+
+  /** One TikTok call, retried as documented, under the endpoint's circuit and the budget. */
+  private async call(
+    circuit: Circuit,
+    deadlineAt: number,
+    send: (timeoutMs: number) => Promise<{ status: number; text: string }>,
+  ): Promise<Record<string, unknown>> {
+    for (let attempt = 1; ; attempt++) {
+      const now = Date.now();
+      if (circuit.openUntil > now) throw new ContractError('CIRCUIT_OPEN', 'TikTok is unavailable');
+      try {
+        const res = await send(Math.min(this.c.attemptTimeoutMs, deadlineAt - now));
+        // A 5xx or 429 is retried whatever its body (a proxy's HTML page, say).
+        if (res.status >= 500 || res.status === 429) {
+          throw new ContractError('UPSTREAM_ERROR', `HTTP ${res.status}`);
+        }
+        const body = answer(res);
+        circuit.failures = 0;
+        if (this.budget < BUDGET_MAX) this.budget += 0.1;
+        return body;
+      } catch (err) {
+        if (++circuit.failures >= FAILURES_TO_OPEN) circuit.openUntil = Date.now() + OPEN_MS;
+        const delay = 100 * 2 ** (attempt - 1);
+        if (
+          !retryable(err) ||
+          attempt >= MAX_ATTEMPTS ||
+          this.budget < 1 ||
+          Date.now() + delay >= deadlineAt
+        ) {
+          throw err;
+        }
+        this.budget -= 1;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  protected override async finish(
+    req: Request,
+    query: URLSearchParams,
+    code: string,
+    verifier: string,
+    returnTo: string | undefined,
+  ): Promise<void> {
+    const deadlineAt = Date.now() + this.c.deadlineMs;
+    const header = req.headers['x-correlation-id'];
+    const id = typeof header === 'string' && SAFE_ID.test(header) ? header : correlationId();
+    try {
+      const form = `${this.formPrefix}${encodeURIComponent(code)}&code_verifier=${verifier}`;
+      const tokens = tokensComplete(
+        await this.call(this.circuits.token, deadlineAt, (timeoutMs) =>
+          timedCallTo(
+            this.tokenTarget,
+            'POST',
+            { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Correlation-Id': id },
+            timeoutMs,
+            form,
+          ),
+        ),
+      );
+      const bound = BOUND.get(req);
+      if (bound !== undefined && bound !== tokens.open_id) {
+        this.fail({ message: 'started before you signed in, approved as another account' }, 400);
+        return;
+      }
+      const scope = tokens.scope !== '' ? tokens.scope : (query.get('scopes') ?? '');
+      const target: CallTarget = this.userInfoTarget(scope);
+      const user = userComplete(
+        await this.call(this.circuits.user_info, deadlineAt, (timeoutMs) =>
+          timedCallTo(
+            target,
+            'GET',
+            { Authorization: `Bearer ${tokens.access_token}`, 'X-Correlation-Id': id },
+            timeoutMs,
+          ),
+        ),
+      );
+      if (user.open_id !== tokens.open_id) throw new ContractError('MALFORMED_RESPONSE', 'open_id');
+      if (req.socket.destroyed) return;
+      const profile = documentedProfile(tokens.open_id, user);
+      const slow = setTimeout(() => {
+        process.emitWarning('verify has not finished');
+      }, this.c.deadlineMs);
+      this.verify(tokens.access_token, tokens.refresh_token, profile, (err, found, info) => {
+        clearTimeout(slow);
+        if (err) {
+          this.error(err instanceof Error ? err : new Error('verify failed'));
+          return;
+        }
+        if (!found) {
+          this.fail(info);
+          return;
+        }
+        // The other tabs' pending logins, bound to this account, into the regenerated session.
+        const rest: unknown = Reflect.get(req.session, FULL_KEY);
+        if (Array.isArray(rest)) {
+          const openId = tokens.open_id;
+          carryIntoRegenerated(
+            req,
+            rest.map((p: unknown) => ({ ...(p as object), openId })),
+          );
+        }
+        this.success(found, successInfo(id, scope, returnTo));
+      });
+    } catch (err) {
+      this.error(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+}
+
+export const floorContractComplete: StrategyPlugin = {
+  id: 'floor-contract-complete',
+  create: (c) => new FloorContractCompleteStrategy(c, benchVerify),
+  onLogin: passportOAuth2Contract.onLogin,
+};
