@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { transformSync } from 'esbuild';
 import ts from 'typescript';
 import { markdownFiles, tsBlocks } from '../support/markdown';
 
@@ -67,6 +68,26 @@ describe('package: README and docs/ code blocks', function () {
           const setting = exact ? ' (exactOptionalPropertyTypes)' : '';
           return `${where}${setting}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
         });
+    });
+    assert.deepEqual(problems, []);
+  });
+
+  it("the Quick start's files run as written in a CommonJS project (`npm init`'s default), which `npx tsx` compiles to CommonJS", () => {
+    const files = tsBlocks(ROOT, 'README.md').flatMap((b) => {
+      const name = /^\/\/ ([\w-]+\.ts) /.exec(b.code)?.[1];
+      return name === undefined ? [] : [{ name, code: b.code }];
+    });
+    assert.deepEqual(
+      files.map((f) => f.name),
+      ['app.ts', 'server.ts', 'dev-server.ts'],
+    );
+    const problems = files.flatMap(({ name, code }) => {
+      try {
+        transformSync(code, { loader: 'ts', format: 'cjs', sourcefile: name });
+        return [];
+      } catch (err) {
+        return [`${name}: ${err instanceof Error ? err.message : String(err)}`];
+      }
     });
     assert.deepEqual(problems, []);
   });
