@@ -324,6 +324,18 @@ describe('bench: app/plugins', () => {
       assert.equal(recorder().count('token'), 1);
     });
 
+    it(`${id}: TikTok refusing codes (invalid_grant) is TikTok working: the breaker stays closed`, async () => {
+      const agent = appFor(recorder(), id);
+      recorder().inject('token', { tiktokError: { error: 'invalid_grant' }, times: 6 });
+      for (let i = 0; i < 6; i++) {
+        const { callback } = await startLogin(agent);
+        assert.equal((await agent.get(callback)).status, 500);
+      }
+      const { callback } = await startLogin(agent);
+      await completes(agent, callback);
+      assert.equal(recorder().count('token'), 7);
+    });
+
     it(`${id}: a user-info count sent as a string fails the login`, async () => {
       const agent = appFor(recorder(), id);
       const { callback } = await startLogin(agent);

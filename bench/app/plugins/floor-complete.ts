@@ -157,7 +157,8 @@ function userComplete(body: Record<string, unknown>): Record<string, unknown> {
  *
  * - retries of a failed attempt (transport failures, timeouts, 5xx, rate limits; at most 3
  *   attempts, backoff, within the deadline) under a client-wide retry budget, and a circuit
- *   breaker per endpoint (consecutive failures open it), both kept on every call;
+ *   breaker per endpoint (consecutive failures of TikTok open it: transport failures, timeouts,
+ *   5xx; TikTok's OAuth errors do not), both kept on every call;
  * - the token answer and every documented user-info field checked for its type;
  * - a pending login bound to another account (by a login in another tab) refused after the code
  *   exchange, and the other tabs' pending logins bound to the account that logs in;
@@ -196,8 +197,10 @@ class FloorContractCompleteStrategy extends FloorContractFullStrategy {
     for (let attempt = 1; ; attempt++) {
       const now = Date.now();
       if (circuit.openUntil > now) throw new ContractError('CIRCUIT_OPEN', 'TikTok is unavailable');
+      let status = 0;
       try {
         const res = await send(Math.min(this.c.attemptTimeoutMs, deadlineAt - now));
+        status = res.status;
         // A 5xx or 429 is retried whatever its body (a proxy's HTML page, say).
         if (res.status >= 500 || res.status === 429) {
           throw new ContractError('UPSTREAM_ERROR', `HTTP ${res.status}`);
@@ -207,7 +210,14 @@ class FloorContractCompleteStrategy extends FloorContractFullStrategy {
         if (this.budget < BUDGET_MAX) this.budget += 0.1;
         return body;
       } catch (err) {
-        if (++circuit.failures >= FAILURES_TO_OPEN) circuit.openUntil = Date.now() + OPEN_MS;
+        // Only "TikTok is not working" counts against the breaker (transport failures, timeouts,
+        // 5xx); TikTok answering an OAuth error (`invalid_grant`…) is TikTok working; a 429 or a
+        // malformed answer says nothing either way.
+        if (!(err instanceof ContractError) || err.code === 'TIMEOUT_ERROR' || status >= 500) {
+          if (++circuit.failures >= FAILURES_TO_OPEN) circuit.openUntil = Date.now() + OPEN_MS;
+        } else if (err.code === 'TIKTOK_ERROR' && err.message !== 'rate_limit_exceeded') {
+          circuit.failures = 0;
+        }
         const delay = 100 * 2 ** (attempt - 1);
         if (
           !retryable(err) ||
