@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Request } from 'express';
 import request from 'supertest';
 import { createBenchApp } from '../../bench/app/factory';
@@ -73,6 +75,20 @@ function useRecordingEmulator(): () => TikTokEmulator {
 }
 
 describe('bench: app/plugins', () => {
+  it("every competitor and variant is a row of bench/README.md's Competitors tables", () => {
+    const readme = readFileSync(join(__dirname, '../../bench/README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('\n## Competitors'));
+    const rows = new Set<string>();
+    // A table is a header, a delimiter row and the rows right after it (a blank line ends it).
+    for (const table of section.matchAll(/^\|.*\|\n\| *-+ *\|.*\n((?:\|.*\n)*)/gm)) {
+      for (const id of (table[1] ?? '').matchAll(/^\| `([\w-]+)` +\|/gm)) rows.add(id[1] ?? '');
+    }
+    assert.deepEqual(
+      COMPETITORS.filter((id) => !rows.has(id)),
+      [],
+    );
+  });
+
   let tt: TikTokEmulator;
   before(async () => {
     tt = await startUpstream(undefined);
