@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { RedisStore } from 'connect-redis';
+import type { SessionData } from 'express-session';
 import {
   anchors,
   brokenLink,
@@ -18,6 +20,29 @@ describe('package: docs', () => {
     it('README.md stays a front page: at most 20 KB', () => {
       const size = statSync(join(ROOT, 'README.md')).size;
       assert.ok(size <= 20 * 1024, `README.md is ${size} bytes; move reference material to docs/`);
+    });
+
+    it("docs/strategy.md states connect-redis's expiry of a session without a cookie maxAge: its ttl option, one day by default", async () => {
+      const expiry = async (options: { ttl?: number }): Promise<unknown> => {
+        let seen: unknown;
+        const client = {
+          set: (_key: string, _value: string, opts: unknown): Promise<void> => {
+            seen = opts;
+            return Promise.resolve();
+          },
+        };
+        const store = new RedisStore({ client, ...options });
+        await store.set('sid', { cookie: {} } as unknown as SessionData);
+        return seen;
+      };
+      assert.deepEqual(await expiry({}), { expiration: { type: 'EX', value: 86_400 } });
+      assert.deepEqual(await expiry({ ttl: 3600 }), { expiration: { type: 'EX', value: 3600 } });
+      const doc = readFileSync(join(ROOT, 'docs', 'strategy.md'), 'utf8').replace(/\s+/g, ' ');
+      assert.ok(
+        doc.includes(
+          "(connect-redis: the cookie's `maxAge`, else its `ttl` option, one day by default)",
+        ),
+      );
     });
 
     it('SECURITY.md stays a policy: at most 10 KB', () => {
