@@ -56,8 +56,10 @@ function listen(server: Server, port: number, host: string | undefined): Promise
         reject(err);
         return;
       }
+      // 3002: next to the default 3000 and the emulator's 3001 (unless 3002 is the one taken).
+      const other = port === 3002 ? 3003 : 3002;
       const hint = new Error(
-        `port ${String(port)} is already in use: stop what listens there, or set PORT to a free port (PORT=3002 npm start)`,
+        `port ${String(port)} is already in use: stop what listens there, or set PORT to a free port (PORT=${String(other)} npm start)`,
         { cause: err },
       );
       reject(Object.assign(hint, { code: 'EADDRINUSE' }));

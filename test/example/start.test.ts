@@ -117,6 +117,26 @@ describe('example app: startExample', () => {
     }
   });
 
+  it('PORT=3002 already in use: the hint suggests another port than the taken one', async () => {
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    // Taken by this test, or already by something else: either way the example cannot listen.
+    await new Promise<void>((resolve) => {
+      taken.once('error', () => resolve());
+      taken.listen(3002, '127.0.0.1', resolve);
+    });
+    try {
+      await assert.rejects(start({ PORT: '3002' }), (err: unknown) => {
+        assert.ok(err instanceof Error);
+        assert.match(err.message, /^port 3002 is already in use: /);
+        assert.doesNotMatch(err.message, /PORT=3002/);
+        return true;
+      });
+    } finally {
+      if (taken.listening) await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
   it('an unreachable REDIS_URL fails at start with a clear message (password hidden), nothing left listening', async () => {
     // Two distinct ports: the app's must not be the one Redis is (not) listening on.
     const [appPort, redisPort] = await freePorts(2);
