@@ -31,9 +31,9 @@ const DEFAULT_PASSPORT_KEY = 'passport';
  *
  * When passport's save of the new session fails (`req.login()` fails: a 503 with
  * tiktokSessionGuard), nobody logged in: the new session loses passport's user and the login
- * stamp, and gets the pending logins back as the pre-login session held them. express-session still saves
- * it at the end of the response (it is a new session), so without this the browser would be
- * logged in behind the error page once the store answers again.
+ * stamp, and gets the pending logins back as the pre-login session held them. express-session
+ * still saves it at the end of the response (it is a new session), so without this the browser
+ * would be logged in behind the error page once the store answers again.
  */
 export function keepOtherTabsAcrossLogin(
   req: object,
