@@ -82,6 +82,38 @@ async function responsiveNodeClient(cluster: object): Promise<object | undefined
   return undefined;
 }
 
+/**
+ * `reread`, and once it settles, the node clients of `cluster` closed again if the cluster client
+ * was closed meanwhile.
+ * NOTE: node-redis (v5) opens a client per node when `CLUSTER SHARDS` answers, without checking
+ * that the cluster client is still open: a re-read still running when the app closes it (a node
+ * that hung, a shutdown) leaves node clients that reconnect forever, each keeping a timer that
+ * holds the process open.
+ */
+function closedAfter(cluster: object, reread: Promise<unknown>): Promise<unknown> {
+  const closeLate = (): void => {
+    if (Reflect.get(cluster, 'isOpen') !== false) return;
+    for (const name of ['masters', 'replicas']) {
+      const nodes: unknown = Reflect.get(cluster, name);
+      if (!Array.isArray(nodes)) continue;
+      for (const node of nodes) {
+        const client: unknown =
+          typeof node === 'object' && node !== null ? Reflect.get(node, 'client') : undefined;
+        if (typeof client !== 'object' || client === null) continue;
+        const destroy: unknown = Reflect.get(client, 'destroy');
+        if (Reflect.get(client, 'isOpen') !== true || typeof destroy !== 'function') continue;
+        try {
+          Reflect.apply(destroy, client, []);
+        } catch {
+          // Closed meanwhile: nothing left to close.
+        }
+      }
+    }
+  };
+  void reread.then(closeLate, closeLate);
+  return reread;
+}
+
 const running = new WeakMap<object, Promise<boolean>>();
 const lastRun = new WeakMap<object, number>();
 
@@ -116,7 +148,7 @@ export async function refreshRedisClusterTopology(
         : // A re-read that hangs (its node stops answering halfway) is given up, so that the
           // next one can start. NOTE: node-redis joins a re-read of its own that hangs.
           withinTime(
-            rediscover(start),
+            closedAfter(cluster, rediscover(start)),
             REDISCOVER_TIMEOUT_MS,
             () => new Error('re-read hung'),
           ).then(() => true),

@@ -41,6 +41,54 @@ describe('redis-cluster', () => {
         assert.equal(cluster.rediscovered.length, 2);
       });
 
+      it('a re-read that ends after the client was closed closes the node clients it opened (they reconnected forever)', async () => {
+        const cluster = new FakeCluster();
+        let finish = (): void => undefined;
+        const late = {
+          isOpen: true,
+          isReady: true,
+          destroyed: 0,
+          destroy(): void {
+            this.destroyed += 1;
+            this.isOpen = false;
+          },
+        };
+        const stillOpen = Object.assign(cluster, { isOpen: true });
+        cluster._slots.rediscover = (startWith: unknown): Promise<void> => {
+          cluster.rediscovered.push(startWith);
+          return new Promise((resolve) => {
+            finish = () => {
+              // node-redis's #discover: CLUSTER SHARDS answered, new node clients opened.
+              cluster.masters.push({ client: late });
+              resolve();
+            };
+          });
+        };
+        const refreshed = refreshRedisClusterTopology(cluster, { minGapMs: 0 });
+        await waitFor(() => cluster.rediscovered.length === 1, 5000, 'the re-read started');
+        stillOpen.isOpen = false; // the app closed the cluster client (destroy()) meanwhile
+        finish();
+        assert.equal(await refreshed, true);
+        await waitFor(() => late.destroyed === 1, 5000, 'the late node client closed');
+        assert.equal(late.isOpen, false);
+      });
+
+      it('a re-read that ends while the client is open leaves its node clients alone', async () => {
+        const cluster = Object.assign(new FakeCluster(), { isOpen: true });
+        const client = {
+          isOpen: true,
+          isReady: true,
+          destroyed: 0,
+          destroy(): void {
+            this.destroyed += 1;
+          },
+        };
+        cluster.masters.push({ client });
+        assert.equal(await refreshRedisClusterTopology(cluster, { minGapMs: 0 }), true);
+        await sleep(20);
+        assert.equal(client.destroyed, 0);
+      });
+
       it('a failed re-read resolves false (never rejects)', async () => {
         const cluster = new FakeCluster();
         cluster.fail = true;
