@@ -149,8 +149,14 @@ export class ContractReturnToStore extends ContractSessionStore {
         return;
       }
       const match: unknown = stored.find((p) => isPending(p) && p.verifier === verifier);
+      if (isPending(match)) this.consumed(req, match);
       const returnTo: unknown = isPending(match) ? match.returnTo : undefined;
       callback(err, verifier, info, typeof returnTo === 'string' ? returnTo : undefined);
     });
+  }
+
+  /** Called with the pending entry a callback consumed (a subclass reads more of it). */
+  protected consumed(_req: Request, _entry: object): void {
+    // Nothing more to read here.
   }
 }

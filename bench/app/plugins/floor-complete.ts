@@ -24,29 +24,9 @@ const BOUND = new WeakMap<Request, string>();
 
 /** {@link ContractReturnToStore} that also hands over the consumed entry's binding. */
 class ContractBoundStore extends ContractReturnToStore {
-  override verify(
-    req: Request,
-    handle: unknown,
-    callback: (
-      err: Error | null,
-      ok: string | false,
-      info?: { message: string },
-      returnTo?: string,
-    ) => void,
-  ): void {
-    const stored: unknown = Reflect.get(req.session, this.key);
-    super.verify(req, handle, (err, verifier, info, returnTo) => {
-      if (verifier !== false && Array.isArray(stored)) {
-        const match: unknown = stored.find(
-          (p: unknown) =>
-            typeof p === 'object' && p !== null && Reflect.get(p, 'verifier') === verifier,
-        );
-        const openId: unknown =
-          typeof match === 'object' && match !== null ? Reflect.get(match, 'openId') : undefined;
-        if (typeof openId === 'string') BOUND.set(req, openId);
-      }
-      callback(err, verifier, info, returnTo);
-    });
+  protected override consumed(req: Request, entry: object): void {
+    const openId: unknown = Reflect.get(entry, 'openId');
+    if (typeof openId === 'string') BOUND.set(req, openId);
   }
 }
 
