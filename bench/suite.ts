@@ -143,7 +143,7 @@ export async function sharedCoreRounds(
   const first = entries[0]?.label ?? '?';
   const perEntry = await measure.sharedCore(bench, entries, c, (round, label, r) => {
     progress(
-      `shared core round ${round + 1}/${bench.plan.sharedRounds}: ${label} ${r.loginsPerSec}, ${first} ${r.oursLoginsPerSec} logins/s`,
+      `shared core round ${round + 1}/${bench.plan.sharedRounds}: ${label} ${r.loginsPerSec}, ${first} ${r.oursLoginsPerSec} logins/s (CPU ms per login ${r.cpuMsPerLogin} / ${r.oursCpuMsPerLogin}, pair ${(r.pair ?? 0) + 1})`,
     );
   });
   return entries.map((e, i) => ({
