@@ -25,6 +25,19 @@ import {
 } from '../support/login';
 
 /** cookie-session as apps mount it: the whole session in a signed cookie, no server store. */
+/**
+ * `/me` of a browser logged in as `openId`: its session stamped for it (what
+ * tiktokSessionRevocation ends the session by, webhooks.md) and its one other pending login
+ * bound to it (what stops a planted pending login from switching the account).
+ */
+function assertStampedAndBound(me: { body: unknown; text: string }, openId: string): void {
+  assert.equal(field(me.body, 'user', 'id'), openId);
+  assert.equal(field(me.body, 'session', 'tiktokLogin', 'openId'), openId);
+  const pendingLogins: unknown = field(me.body, 'session', 'tiktok:pending');
+  assert.ok(Array.isArray(pendingLogins) && pendingLogins.length === 1, me.text);
+  assert.equal(field(pendingLogins[0], 'openId'), openId);
+}
+
 function cookieSessions(): RequestHandler {
   return cookieSession({ name: 'session', keys: ['test-cookie-session-key'], sameSite: 'lax' });
 }
@@ -360,14 +373,9 @@ describe('TikTokStrategy', () => {
       const tabB = await consent(await startLogin(agent));
       const a = await agent.get(tabA).set('Accept', 'application/json');
       assert.equal(a.status, 302, a.text);
-      const me = await agent.get('/me');
-      assert.equal(field(me.body, 'user', 'id'), 'emulator-open-id-1');
       // The merge copies the pre-login session (stamped for open-id-2) over the new one after
       // the regeneration: the stamp and the binding must be written after it.
-      assert.equal(field(me.body, 'session', 'tiktokLogin', 'openId'), 'emulator-open-id-1');
-      const pendingLogins: unknown = field(me.body, 'session', 'tiktok:pending');
-      assert.ok(Array.isArray(pendingLogins) && pendingLogins.length === 1, me.text);
-      assert.equal(field(pendingLogins[0], 'openId'), 'emulator-open-id-1');
+      assertStampedAndBound(await agent.get('/me'), 'emulator-open-id-1');
       const b = await agent.get(tabB).set('Accept', 'application/json');
       assert.equal(b.status, 302, b.text);
       assert.equal(field((await agent.get('/me')).body, 'user', 'id'), 'emulator-open-id-1');
@@ -489,15 +497,7 @@ describe('TikTokStrategy', () => {
         const tabB = await consent(await startLogin(browser));
         const a = await browser.get(tabA).set('Accept', 'application/json');
         assert.equal(a.status, 302, a.text);
-        const me = await browser.get('/me');
-        assert.equal(field(me.body, 'user', 'id'), 'emulator-open-id-1');
-        // The stamp is what tiktokSessionRevocation ends the session by (webhooks.md): without
-        // it, a TikTok authorization removal leaves this browser logged in.
-        assert.equal(field(me.body, 'session', 'tiktokLogin', 'openId'), 'emulator-open-id-1');
-        // The binding is what stops a planted pending login from switching the account.
-        const pendingLogins: unknown = field(me.body, 'session', 'tiktok:pending');
-        assert.ok(Array.isArray(pendingLogins) && pendingLogins.length === 1, me.text);
-        assert.equal(field(pendingLogins[0], 'openId'), 'emulator-open-id-1');
+        assertStampedAndBound(await browser.get('/me'), 'emulator-open-id-1');
         const b = await browser.get(tabB).set('Accept', 'application/json');
         assert.equal(b.status, 302, b.text);
       });
