@@ -105,12 +105,15 @@ export function tiktokSessionGuard(
     // store's late answer. express-session calls back again when the save or touch that ends the
     // response fails: by then the response is usually sent, so the failure is logged instead.
     let phase: 'loading' | 'loaded' | 'abandoned' = 'loading';
+    // NOTE: referenced, like every deadline of the package: a load in flight holds the process
+    // until it is answered or times out, so a request made in-process (no socket keeps the event
+    // loop alive) still gets its 503 instead of the process exiting with it unanswered. Cleared
+    // at the store's answer, so an answered request holds nothing.
     const timer = setTimeout(() => {
       if (phase !== 'loading') return;
       phase = 'abandoned';
       answer503(storeTimeout(timeoutMs));
     }, timeoutMs);
-    timer.unref();
     const guarded = (err?: unknown): void => {
       if (phase === 'abandoned') return;
       if (phase === 'loading') {
@@ -187,8 +190,8 @@ function callWithin(
     clearTimeout(timer);
     Reflect.apply(callback, undefined, [value]);
   };
+  // NOTE: referenced, as the load's timer is: the call's caller hears from it within timeoutMs.
   const timer = setTimeout(() => answer(storeTimeout(timeoutMs)), timeoutMs);
-  timer.unref();
   args[args.length - 1] = answer;
   try {
     return Reflect.apply(fn, self, args);

@@ -12,6 +12,7 @@ import { TikTokAPIError, tiktokErrorHandler, tiktokSessionGuard } from '../../li
 import type { TikTokSessionGuardOptions } from '../../lib/middleware/session-guard';
 import { CaptureLogger } from '../support/capture-logger';
 import { field } from '../support/json';
+import { runScript } from '../support/script-process';
 import { trackServers } from '../support/servers';
 
 let passedThrough = 0;
@@ -347,6 +348,31 @@ describe('tiktokSessionGuard', () => {
       assert.equal(res.status, 503);
       const took = Date.now() - started;
       assert.ok(took >= 4900 && took < 7000, `answered after ${took} ms`);
+    });
+
+    // NOTE: a request made in-process (no socket holds the event loop) whose store waits on
+    // nothing the loop sees: with unreferenced timers Node exited 0 with the request unanswered.
+    it('in a process with nothing else to do, a hung load and a hung save still answer 503 at timeoutMs', async () => {
+      const outcome = await runScript(`
+        const { tiktokSessionGuard } = require('./lib');
+        const hungLoad = tiktokSessionGuard(() => undefined, { timeoutMs: 200 });
+        hungLoad({ headers: {} }, {}, (err) => console.log('load: ' + (err && err.code)));
+        const hungSave = tiktokSessionGuard((req, _res, next) => {
+          req.session = { save: () => undefined };
+          next();
+        }, { timeoutMs: 200 });
+        const req = { headers: {} };
+        hungSave(req, {}, () => {
+          req.session.save((err) => console.log('save: ' + (err && err.code)));
+        });
+      `);
+      assert.equal(outcome.timedOut, false);
+      assert.deepEqual(
+        outcome.stdout.trim().split('\n').sort(),
+        ['load: SERVICE_UNAVAILABLE', 'save: SERVICE_UNAVAILABLE'],
+        outcome.stderr,
+      );
+      assert.equal(outcome.code, 0);
     });
 
     it('refuses a timeoutMs that is not a positive integer a timer can wait', () => {
