@@ -400,26 +400,7 @@ function startLogin(ctx: FlowContext, query: URLSearchParams): Promise<void> | u
   const { settings } = ctx;
   const session = sessionOf(ctx.req);
   if (session === undefined) {
-    const missing = missingSessionMethods(ctx.req);
-    if (missing.length > 0) {
-      // A session object without save(): a setup mistake (cookie-session), not an outage.
-      errorLogin(
-        ctx,
-        new TikTokAPIError({
-          code: 'CONFIGURATION_ERROR',
-          message: missingSessionMethodsMessage(missing),
-          correlationId: ctx.correlationId,
-        }),
-      );
-      return undefined;
-    }
-    const error = new TikTokAPIError({
-      code: 'SERVICE_UNAVAILABLE',
-      message:
-        'Login needs a session: use express-session (or compatible) before passport, and check that its store is reachable.',
-      correlationId: ctx.correlationId,
-    });
-    errorLogin(ctx, error);
+    errorWithoutSession(ctx);
     return undefined;
   }
   const perRequest = normalizeScopes(ctx.options.scope);
@@ -451,6 +432,32 @@ function startLogin(ctx: FlowContext, query: URLSearchParams): Promise<void> | u
   }
   saveAndRedirect(ctx, session, query, auth, ownScopes ? perRequest : undefined);
   return undefined;
+}
+
+/**
+ * A login request without a usable session, at the start or the callback. A session object
+ * without save() is a setup mistake (cookie-session): CONFIGURATION_ERROR. No session at all is
+ * a 503: no session middleware, or express-session skipping the load because its store is
+ * disconnected. NOTE: at the callback too, not INVALID_STATE: the pending login may be intact in
+ * the store, and the same callback URL completes the login once the store is back.
+ */
+function errorWithoutSession(ctx: FlowContext): void {
+  const missing = missingSessionMethods(ctx.req);
+  errorLogin(
+    ctx,
+    missing.length > 0
+      ? new TikTokAPIError({
+          code: 'CONFIGURATION_ERROR',
+          message: missingSessionMethodsMessage(missing),
+          correlationId: ctx.correlationId,
+        })
+      : new TikTokAPIError({
+          code: 'SERVICE_UNAVAILABLE',
+          message:
+            'Login needs a session: use express-session (or compatible) before passport, and check that its store is reachable.',
+          correlationId: ctx.correlationId,
+        }),
+  );
 }
 
 /** The pending login into the session, the session saved, then the redirect to TikTok. */
@@ -587,7 +594,7 @@ async function handleCallback(ctx: FlowContext, query: URLSearchParams): Promise
   const params: CallbackParams = parsed.params;
   const session = sessionOf(ctx.req);
   if (session === undefined) {
-    failLogin(ctx, 'INVALID_STATE', 'no session');
+    errorWithoutSession(ctx);
     return;
   }
   if (params.state === undefined) {

@@ -70,6 +70,34 @@ describe('TikTokStrategy', () => {
           });
         });
 
+        // express-session skips loading sessions while its store reports 'disconnect': the
+        // request reaches the strategy without req.session. (An app mounting passport.session()
+        // gets passport's own 500 before any strategy runs: tiktokSessionGuard cannot tell that
+        // skip from a cookie-path mismatch, see docs/strategy.md.)
+        describe('a session store that reports a disconnect', () => {
+          const disconnecting = new session.MemoryStore();
+          const dx = useLoginFixture({
+            express: version,
+            store: disconnecting,
+            passportSession: false,
+          });
+
+          it('→ 503 SERVICE_UNAVAILABLE at the callback, and the same callback completes once it is back', async () => {
+            const agent = dx.browser();
+            const callback = await consent(await startLogin(agent));
+            disconnecting.emit('disconnect');
+            try {
+              const error = assertErrorJson(await agent.get(callback), 503, 'SERVICE_UNAVAILABLE');
+              assert.equal(error.retryable, true);
+              assert.equal(dx.tt.count('token'), 0);
+            } finally {
+              disconnecting.emit('connect');
+            }
+            assert.equal((await agent.get(callback)).status, 302);
+            assert.equal(dx.tt.count('token'), 1);
+          });
+        });
+
         describe('the failure log line says why the state was not found', () => {
           const logger = new CaptureLogger();
           const logged = useLoginFixture({ express: version, strategy: { logger } });
