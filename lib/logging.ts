@@ -507,7 +507,38 @@ export function levelEnabled(logger: TikTokLogger, level: LogLevel): boolean {
   return typeof logger.isLevelEnabled === 'function' ? logger.isLevelEnabled(level) : true;
 }
 
-/** A logger wrapper that redacts every meta object and message it passes on. */
+/**
+ * Meta fields whose values the package makes itself, from a fixed vocabulary or a checked shape:
+ * the correlation ID (a safe token), the error code, the operation's name.
+ */
+const VOCABULARY_FIELDS = new Set(['correlationId', 'errorCode', 'operation']);
+const TOKEN_SHAPE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * `meta` redacted for a log line: every value through {@link redact}, except a token-shaped
+ * string in a {@link VOCABULARY_FIELDS} field, passed as is. NOTE: a secret taken from a request
+ * (a callback's `state` and `code`) is whatever its sender chose: one equal to `INVALID_STATE`,
+ * or to the correlation ID the sender also chose, would otherwise blank those fields out of the
+ * lines of the sender's own failed attempts, and out of every log query on them.
+ */
+function redactMeta(meta: Record<string, unknown>, scrubber: Scrubber | undefined): unknown {
+  if (scrubber === undefined) return redact(meta);
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(meta)) {
+    if (isSensitiveKey(key)) out[key] = REDACTED;
+    else if (VOCABULARY_FIELDS.has(key) && typeof value === 'string' && TOKEN_SHAPE.test(value))
+      out[key] = value;
+    else out[key] = redact(value, scrubber, 1);
+  }
+  return out;
+}
+
+/**
+ * A logger wrapper that redacts every meta object it passes on. NOTE: the message is passed as
+ * is: every message is the package's own text (`[TikTokOAuth] <area> - <event>`), never data,
+ * which goes in the meta; scrubbing it would let a request's chosen "secret" blank it (see
+ * {@link redactMeta}).
+ */
 export class SafeLogger {
   constructor(
     private readonly target: TikTokLogger,
@@ -520,10 +551,9 @@ export class SafeLogger {
 
   log(level: LogLevel, message: string, meta: Record<string, unknown>): void {
     if (!this.enabled(level)) return;
-    const text = this.scrubber ? this.scrubber.scrub(message) : message;
-    const safe = redact(meta, this.scrubber);
+    const safe = redactMeta(meta, this.scrubber);
     try {
-      this.target[level](text, safe as Record<string, unknown>);
+      this.target[level](message, safe as Record<string, unknown>);
     } catch {
       // A broken logger must never break a login.
     }

@@ -264,21 +264,62 @@ describe('logging', () => {
   });
 
   describe('SafeLogger', () => {
-    it('passes a scrubbed message and redacted meta to the target, at the same level', () => {
+    it("passes the message (the package's own text) and redacted meta to the target, at the same level", () => {
       const capture = new CaptureLogger();
       const logger = new SafeLogger(capture, new Scrubber(['the-client-secret']));
-      logger.log('warn', 'saw the-client-secret', {
+      logger.log('warn', '[TikTokOAuth] exchange - failure', {
         code: 'abc',
         secret2: 'the-client-secret',
+        nested: { detail: 'saw the-client-secret' },
         n: 1,
       });
       assert.deepEqual(capture.lines, [
         {
           level: 'warn',
-          message: `saw ${REDACTED}`,
-          meta: { code: REDACTED, secret2: REDACTED, n: 1 },
+          message: '[TikTokOAuth] exchange - failure',
+          meta: { code: REDACTED, secret2: REDACTED, nested: { detail: `saw ${REDACTED}` }, n: 1 },
         },
       ]);
+    });
+
+    // A request's "secrets" (a callback's state and code) are whatever its sender chose.
+    it('a secret equal to the message, an error code or the correlation ID does not blank them', () => {
+      const capture = new CaptureLogger();
+      const chosen = ['INVALID_STATE', 'attacker-1234', 'TikTokOAuth', 'exchange'];
+      new SafeLogger(capture, new Scrubber(chosen)).log(
+        'warn',
+        '[TikTokOAuth] exchange - failure',
+        {
+          correlationId: 'attacker-1234',
+          errorCode: 'INVALID_STATE',
+          operation: 'exchange',
+          detail: 'TikTok said INVALID_STATE for attacker-1234',
+        },
+      );
+      assert.deepEqual(capture.lines[0], {
+        level: 'warn',
+        message: '[TikTokOAuth] exchange - failure',
+        meta: {
+          correlationId: 'attacker-1234',
+          errorCode: 'INVALID_STATE',
+          operation: 'exchange',
+          detail: `TikTok said ${REDACTED} for ${REDACTED}`,
+        },
+      });
+    });
+
+    it('those fields are scrubbed as usual when they hold anything but a token', () => {
+      const capture = new CaptureLogger();
+      new SafeLogger(capture, new Scrubber(['the-client-secret'])).log('error', 'x', {
+        correlationId: 'id the-client-secret',
+        errorCode: { nested: 'the-client-secret' },
+        operation: 'the-client-secret'.repeat(10),
+      });
+      assert.deepEqual(capture.lines[0]?.meta, {
+        correlationId: `id ${REDACTED}`,
+        errorCode: { nested: REDACTED },
+        operation: REDACTED.repeat(10),
+      });
     });
 
     it('works without a scrubber (structural redaction only)', () => {

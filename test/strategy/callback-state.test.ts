@@ -133,6 +133,29 @@ describe('TikTokStrategy', () => {
             await agent.get(callback);
             assert.deepEqual(reasons(), ['unknown state']);
           });
+
+          // The callback's state and code are scrubbed from its lines, and their sender picks them.
+          it("a state and code chosen to match the line's message, code or ID do not blank them", async () => {
+            logger.lines.length = 0;
+            const agent = logged.browser();
+            const chosen = await agent
+              .get('/auth/tiktok/callback?state=attacker-1234&code=INVALID_STATE')
+              .set('X-Correlation-Id', 'attacker-1234');
+            assert.equal(
+              assertErrorJson(chosen, 400, 'INVALID_STATE').correlationId,
+              'attacker-1234',
+            );
+            await agent.get('/auth/tiktok/callback?state=abcdefabcdef&code=TikTokOAuth');
+            const lines = logger.events('failure');
+            assert.deepEqual(
+              lines.map((l) => [l.message, l.meta?.errorCode]),
+              [
+                ['[TikTokOAuth] login - failure', 'INVALID_STATE'],
+                ['[TikTokOAuth] login - failure', 'INVALID_STATE'],
+              ],
+            );
+            assert.equal(lines[0]?.meta?.correlationId, 'attacker-1234');
+          });
         });
 
         describe('replays', () => {
