@@ -37,9 +37,14 @@ export function readClientForm(
   }
   const clientKey = form.get('client_key');
   const clientSecret = form.get('client_secret');
+  if (clientSecret === null) {
+    // NOTE: TikTok's own example of this answer
+    // (https://developers.tiktok.com/doc/client-access-token-management).
+    sendOAuthError(ctx, state, 'invalid_request', 'Client secret is missed in request.');
+    return undefined;
+  }
   if (
     clientKey !== state.options.clientKey ||
-    clientSecret === null ||
     !sameSecret(clientSecret, state.options.clientSecret)
   ) {
     sendOAuthError(ctx, state, 'invalid_client', 'Client key or client secret is invalid.');

@@ -15,7 +15,16 @@ export interface CodeRecord {
 interface Grant {
   readonly openId: string;
   readonly scopes: readonly string[];
+  /** `expires_in` of the grant's access tokens, those of its refreshes too. */
+  readonly accessTtlSec: number;
   refreshToken: string;
+  /**
+   * When the grant's refresh tokens stop working. NOTE: fixed at the login, not moved by a
+   * refresh: TikTok's refresh token is valid for its lifetime "after the initial issuance", and
+   * `refresh_expires_in` is the remaining lifetime
+   * (https://developers.tiktok.com/doc/oauth-user-access-token-management), so an app must
+   * eventually send the user through the login again.
+   */
   refreshExpiresAt: number;
   revoked: boolean;
 }
@@ -77,29 +86,29 @@ export class GrantStore {
     const grant: Grant = {
       openId,
       scopes: [...scopes],
+      accessTtlSec: opts.accessTtlSec ?? this.options.accessTokenTtlSec,
       refreshToken: newToken('rft'),
       refreshExpiresAt: this.options.clock() + refreshTtlSec * 1000,
       revoked: false,
     };
     this.refreshTokens.set(grant.refreshToken, grant);
-    return this.mintAccess(
-      grant,
-      opts.accessTtlSec ?? this.options.accessTokenTtlSec,
-      refreshTtlSec,
-    );
+    return this.mintAccess(grant, refreshTtlSec);
   }
 
-  /** Rotates a refresh token: a new access + refresh token, the old refresh token dies. */
+  /**
+   * Rotates a refresh token: a new access + refresh token, the old refresh token dies. The new
+   * one expires when the grant's first did (`refresh_expires_in` counts down).
+   */
   refresh(refreshToken: string): EmulatorTokenResponse | 'invalid' | 'expired' {
     const grant = this.refreshTokens.get(refreshToken);
     if (grant === undefined || grant.revoked) return 'invalid';
     if (this.isExpired(grant.refreshExpiresAt)) return 'expired';
     this.refreshTokens.delete(refreshToken);
-    const refreshTtlSec = this.options.refreshTokenTtlSec;
     grant.refreshToken = newToken('rft');
-    grant.refreshExpiresAt = this.options.clock() + refreshTtlSec * 1000;
     this.refreshTokens.set(grant.refreshToken, grant);
-    return this.mintAccess(grant, this.options.accessTokenTtlSec, refreshTtlSec);
+    // Whole seconds, rounded up: a token valid for another half second is not reported as dead.
+    const remainingSec = Math.ceil((grant.refreshExpiresAt - this.options.clock()) / 1000);
+    return this.mintAccess(grant, remainingSec);
   }
 
   issueClientToken(): { access_token: string; expires_in: number; token_type: 'Bearer' } {
@@ -158,21 +167,17 @@ export class GrantStore {
     this.refreshTokens.clear();
   }
 
-  private mintAccess(
-    grant: Grant,
-    accessTtlSec: number,
-    refreshTtlSec: number,
-  ): EmulatorTokenResponse {
+  private mintAccess(grant: Grant, refreshExpiresInSec: number): EmulatorTokenResponse {
     const accessToken = newToken('act');
     this.accessTokens.set(accessToken, {
       grant,
-      expiresAt: this.options.clock() + accessTtlSec * 1000,
+      expiresAt: this.options.clock() + grant.accessTtlSec * 1000,
     });
     return {
       access_token: accessToken,
-      expires_in: accessTtlSec,
+      expires_in: grant.accessTtlSec,
       open_id: grant.openId,
-      refresh_expires_in: refreshTtlSec,
+      refresh_expires_in: refreshExpiresInSec,
       refresh_token: grant.refreshToken,
       scope: grant.scopes.join(','),
       token_type: 'Bearer',

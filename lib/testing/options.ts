@@ -60,7 +60,10 @@ export interface TikTokEmulatorOptions {
   rateLimit?: EmulatorRateLimit | undefined;
   /**
    * HTTP status of token/revoke OAuth errors. Default `200` (observed: TikTok sends errors with
-   * HTTP 200); `'documented'` uses 401 for `invalid_client` and 400 for the others.
+   * HTTP 200); `'documented'` uses the statuses of the OAuth 2.0 specification (RFC 6749 §5.2:
+   * 401 for `invalid_client` and `unauthorized_client`, 400 for the others; 500, 503 and 429 for
+   * `server_error`, `temporarily_unavailable` and `rate_limit_exceeded`). NOTE: named for that
+   * specification: TikTok's error pages list the error values, not their HTTP statuses.
    */
   oauthErrorStatus?: 200 | 'documented' | undefined;
   /** Serve HTTPS with this key and certificate. Default: plain HTTP. */

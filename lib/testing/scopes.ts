@@ -8,6 +8,17 @@ export const KNOWN_SCOPES: ReadonlySet<string> = new Set([
   'video.publish',
   'research.adlib.basic',
   'research.data.basic',
+  // The other scopes of TikTok's scope reference (https://developers.tiktok.com/doc/tiktok-api-scopes).
+  'artist.certification.read',
+  'artist.certification.update',
+  'portability.activity.ongoing',
+  'portability.activity.single',
+  'portability.all.ongoing',
+  'portability.all.single',
+  'portability.directmessages.ongoing',
+  'portability.directmessages.single',
+  'portability.postsandprofile.ongoing',
+  'portability.postsandprofile.single',
 ]);
 
 /** What each scope lets the app do, as one line on the consent page. */
@@ -20,6 +31,19 @@ export const SCOPE_DESCRIPTIONS: ReadonlyMap<string, string> = new Map([
   ['video.publish', 'Post content to your TikTok account directly'],
   ['research.adlib.basic', 'Access public commercial content data (research)'],
   ['research.data.basic', 'Access public TikTok data (research)'],
+  [
+    'artist.certification.read',
+    'Read your artist certification (status, matched songs, artist id)',
+  ],
+  ['artist.certification.update', 'Update your artist certification'],
+  ['portability.activity.ongoing', 'Export your activity data, repeatedly'],
+  ['portability.activity.single', 'Export your activity data once'],
+  ['portability.all.ongoing', 'Export your whole data archive, repeatedly'],
+  ['portability.all.single', 'Export your whole data archive once'],
+  ['portability.directmessages.ongoing', 'Export your direct messages, repeatedly'],
+  ['portability.directmessages.single', 'Export your direct messages once'],
+  ['portability.postsandprofile.ongoing', 'Export your posts and profile, repeatedly'],
+  ['portability.postsandprofile.single', 'Export your posts and profile once'],
 ]);
 
 /** The scope each user info field needs (https://developers.tiktok.com/doc/tiktok-api-v2-get-user-info). */

@@ -157,11 +157,11 @@ describe('startTikTokEmulator', () => {
     it('sends x-tt-logid on every response, equal to the body log_id, fresh each time', async () => {
       const first = await assertOAuthError(
         await postForm(tt.endpoints.tokenURL, {}),
-        'invalid_client',
+        'invalid_request',
       );
       const second = await assertOAuthError(
         await postForm(tt.endpoints.tokenURL, {}),
-        'invalid_client',
+        'invalid_request',
       );
       assert.match(first, /^20250601123045[0-9A-F]{20}$/);
       assert.notEqual(first, second);

@@ -100,7 +100,27 @@ describe('emulator: token', () => {
         headers: { authorization: `Basic ${basic}` },
         body: new URLSearchParams({ grant_type: 'client_credentials' }),
       });
-      await assertOAuthError(response, 'invalid_client');
+      await assertOAuthError(response, 'invalid_request', 'Client secret is missed in request.');
+    });
+
+    it('a form without client_secret → invalid_request, as TikTok answers it; a wrong one → invalid_client', async () => {
+      await assertOAuthError(
+        await postForm(tt.endpoints.tokenURL, {
+          client_key: tt.clientKey,
+          grant_type: 'client_credentials',
+        }),
+        'invalid_request',
+        'Client secret is missed in request.',
+      );
+      await assertOAuthError(
+        await postForm(tt.endpoints.tokenURL, {
+          client_key: tt.clientKey,
+          client_secret: 'not-the-secret',
+          grant_type: 'client_credentials',
+        }),
+        'invalid_client',
+        'Client key or client secret is invalid.',
+      );
     });
 
     it('refuses to reuse a code', async () => {
@@ -164,6 +184,32 @@ describe('emulator: token', () => {
       now += 10_000;
       await assertOAuthError(
         await refreshTokens(tt, tokens.refresh_token),
+        'invalid_grant',
+        'Refresh token is expired.',
+      );
+    });
+
+    it("grants every scope of TikTok's scope reference, and refuses others", () => {
+      const scopes = ['user.info.basic', 'artist.certification.read', 'portability.all.single'];
+      assert.equal(tt.issueTokens('emulator-open-id-1', scopes).scope, scopes.join(','));
+      assert.throws(() => tt.issueTokens('emulator-open-id-1', ['user.email']), /unknown scope/);
+    });
+
+    it("a refresh keeps the grant's lifetimes: refresh_expires_in counts down to the login's expiry", async () => {
+      const first = tt.issueTokens('emulator-open-id-1', ['user.info.basic'], {
+        accessTtlSec: 600,
+        refreshTtlSec: 100,
+      });
+      now += 40_000;
+      const second = await jsonObject(await refreshTokens(tt, first.refresh_token));
+      assert.deepEqual([second.expires_in, second.refresh_expires_in], [600, 60]);
+      now += 30_500;
+      const third = await jsonObject(await refreshTokens(tt, stringProp(second, 'refresh_token')));
+      // 29.5 s left: whole seconds, rounded up.
+      assert.deepEqual([third.expires_in, third.refresh_expires_in], [600, 30]);
+      now += 29_500;
+      await assertOAuthError(
+        await refreshTokens(tt, stringProp(third, 'refresh_token')),
         'invalid_grant',
         'Refresh token is expired.',
       );
