@@ -129,8 +129,10 @@ export class TikTokTokenManager {
       });
       return tokens.access_token;
     } catch (err) {
-      const fallback =
-        err instanceof TikTokAPIError && (err.retryable || err.code === 'TOKEN_EXPIRED');
+      // NOTE: whatever failed, unless it ended the grant (INVALID_TOKEN: TikTok refused the
+      // refresh token, or the tokens were deleted meanwhile): the access token read above still
+      // works at TikTok until it expires.
+      const fallback = err instanceof TikTokAPIError && err.code !== 'INVALID_TOKEN';
       if (!fallback || record.tokens.expires_at <= Date.now()) throw err;
       this.log.log(
         'warn',
@@ -166,7 +168,9 @@ export class TikTokTokenManager {
 
   /**
    * Logout: revokes the grant at TikTok (refreshing first if the access token has expired, as
-   * TikTok refuses expired tokens), then deletes the stored tokens whatever TikTok answered. An
+   * TikTok refuses expired tokens), then deletes the stored tokens whatever TikTok answered:
+   * those issued up to the moment the revoke was sent (`issuedNotAfter`), so that a login of the
+   * same user saved meanwhile by another instance (another device) keeps its tokens. An
    * already-revoked or unrefreshable grant counts as revoked. Any other TikTok failure is
    * rethrown after the local delete, for the app to log. The delete itself can fail only with
    * the store (`SERVICE_UNAVAILABLE` while it is down): that error is thrown instead, and the
@@ -177,6 +181,9 @@ export class TikTokTokenManager {
     const correlationId = acceptCorrelationId(opts.correlationId);
     const meta = { correlationId, openId, operation: 'token_revoke' };
     let failure: Error | undefined;
+    // What TikTok's revoke can have ended: tokens issued before it was sent (TikTok ends every
+    // grant of the user). Moved forward when it is sent, past a refresh made here first.
+    let sentAt = Date.now();
     try {
       const record = await this.read(openId, correlationId);
       if (record === undefined) return;
@@ -190,6 +197,7 @@ export class TikTokTokenManager {
           needsRefresh: (r, now) => unusable(r.tokens, now),
         });
       }
+      sentAt = Date.now();
       await this.o.client.revokeAccess(tokens.access_token, { correlationId });
       this.log.log('info', '[TikTokOAuth] token_revoke - revoked', meta);
     } catch (err) {
@@ -211,7 +219,9 @@ export class TikTokTokenManager {
         failure = err instanceof Error ? err : new Error(String(err));
       }
     }
-    await this.call(correlationId, () => this.o.store.delete(openId));
+    // NOTE: not the record read above, by version: a refresh by another instance meanwhile
+    // rotated tokens of the same, now revoked, grant, which must go too.
+    await this.delete(openId, { correlationId, issuedNotAfter: sentAt });
     if (failure !== undefined) throw failure;
   }
 

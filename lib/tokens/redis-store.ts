@@ -138,7 +138,8 @@ export class RedisTokenStore implements TokenStore {
   private readonly cipher: TokenCipher | undefined;
   private readonly minReplicas: number;
   private readonly replicationTimeoutMs: number;
-  private readonly commandTimeoutMs: number;
+  /** Its `commandTimeoutMs` option: also what the manager keeps of a lock lease for renewing it. */
+  readonly commandTimeoutMs: number;
   private readonly cache: TokenRecordCache | undefined;
 
   /**

@@ -2,7 +2,7 @@ import type { TikTokTokens } from '../client/types';
 import { TikTokAPIError } from '../errors';
 import { SafeLogger, type LogLevel } from '../logging';
 import type { ResolvedManagerOptions } from './manager-options';
-import { UnreadableTokenRecordError, type StoredTokenRecord } from './store';
+import { UnreadableTokenRecordError, type StoredTokenRecord, type TokenStore } from './store';
 import {
   forCaller,
   grantEndedError,
@@ -109,7 +109,7 @@ export class TokenRefresher {
       throw refreshImpossibleError(run.correlationId, 'expired');
     }
     // The TikTok call ends inside the lease, so a live holder never outlasts its lock.
-    const margin = Math.min(1000, Math.floor(this.o.lockTtlMs / 5));
+    const margin = renewalMargin(this.o.lockTtlMs, this.o.store);
     let fresh: TikTokTokens;
     try {
       fresh = await this.o.client.refreshAccessToken(old.refresh_token, {
@@ -187,7 +187,10 @@ export class TokenRefresher {
         // NOTE: every store failure is retried until the lease ends, even one that looks
         // permanent: TikTok has rotated the refresh token, and dropping these tokens ends the
         // grant. Only a stored record that cannot be read stops it (nothing to compare with).
-        if (err instanceof UnreadableTokenRecordError) throw err;
+        // Under the refresh's correlation ID, with the reason on the error line, as every other
+        // read of such a record.
+        if (err instanceof UnreadableTokenRecordError)
+          throw storeError(err, run.correlationId, this.log);
         failure = err;
       }
       if (failure === undefined) {
@@ -309,17 +312,22 @@ function sameTokens(stored: TikTokTokens, ours: TikTokTokens): boolean {
   return stored.access_token === ours.access_token && stored.refresh_token === ours.refresh_token;
 }
 
+/** TikTok's OAuth errors, besides `invalid_grant`, that say the refresh token is dead. */
+const GRANT_ENDING_ERRORS: ReadonlySet<string> = new Set(['invalid_request', 'access_denied']);
+
 /**
- * Whether a refresh failure means the refresh token is dead: INVALID_TOKEN, or any other
- * non-retryable OAuth error TikTok answered except a refusal of the app's own credentials
- * (`invalid_client` / `unauthorized_client`: INVALID_CREDENTIALS, the user's grant is fine).
- * NOTE: TikTok's docs show `invalid_request` for an invalid or expired refresh token
- * (https://developers.tiktok.com/doc/oauth-user-access-token-management).
+ * Whether a refresh failure means the refresh token is dead, so the stored tokens go:
+ * INVALID_TOKEN (`invalid_grant`), `invalid_request` or `access_denied`. NOTE: TikTok's docs
+ * show `invalid_request` for an invalid or expired refresh token
+ * (https://developers.tiktok.com/doc/oauth-user-access-token-management). Any other answer keeps
+ * them: a refusal of the app's own credentials (`invalid_client`), a grant type or scope
+ * complaint (the app's request), an error value TikTok does not document for a refresh — deleting
+ * a grant that may still be good cannot be undone, keeping one that is not only fails again.
  */
 function endsGrant(err: unknown): err is TikTokAPIError {
   if (!(err instanceof TikTokAPIError)) return false;
   if (err.code === 'INVALID_TOKEN') return true;
-  return err.tiktokError !== undefined && !err.retryable && err.code !== 'INVALID_CREDENTIALS';
+  return !err.retryable && GRANT_ENDING_ERRORS.has(err.tiktokError?.error ?? '');
 }
 
 /**
@@ -332,4 +340,24 @@ function keepRefreshToken(fresh: TikTokTokens, old: TikTokTokens): TikTokTokens 
   if (old.refresh_expires_in !== undefined) kept.refresh_expires_in = old.refresh_expires_in;
   if (old.refresh_expires_at !== undefined) kept.refresh_expires_at = old.refresh_expires_at;
   return kept;
+}
+
+/** Added to the store's command timeout: the lease renewal's own round trip and scheduling. */
+const RENEWAL_SLACK_MS = 250;
+
+/**
+ * How long before the lock lease ends the TikTok refresh call must end: long enough for the
+ * lease renewal after it ({@link TokenStore.extendLock}) to be answered, or to have failed by the
+ * store's `commandTimeoutMs`, while the lease still holds. NOTE: TikTok's answer has already
+ * rotated the refresh token by then; a renewal landing after the lease ended would let another
+ * instance take the lock and send the spent refresh token, which ends the grant. At most half
+ * the lease, so that a short lease still leaves TikTok time to answer.
+ */
+export function renewalMargin(lockTtlMs: number, store: TokenStore): number {
+  const base = Math.min(1000, Math.floor(lockTtlMs / 5));
+  const renewal =
+    store.extendLock === undefined || store.commandTimeoutMs === undefined
+      ? 0
+      : store.commandTimeoutMs + RENEWAL_SLACK_MS;
+  return Math.min(Math.floor(lockTtlMs / 2), Math.max(base, renewal));
 }

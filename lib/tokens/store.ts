@@ -53,6 +53,13 @@ export interface TokenStore {
    * storing the rotated tokens gets a whole lease of retries however late TikTok answered.
    */
   extendLock?(openId: string, token: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Optional: the longest one call of this store takes before it fails (a client-side command
+   * timeout). The manager ends its TikTok refresh call that long (plus 250 ms) before the lock
+   * lease ends, so that {@link extendLock} is answered, or has failed, while the lease still
+   * holds; without it, 1 s (a fifth of shorter leases).
+   */
+  readonly commandTimeoutMs?: number | undefined;
 }
 
 /**

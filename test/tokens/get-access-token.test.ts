@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { TikTokAPIError } from '../../lib';
 import { makeTokens } from '../support/token-fixtures';
 import { apiError, EXPIRED, managerHarness, rejectsWith } from '../support/token-harness';
 
@@ -98,6 +99,50 @@ describe('TikTokTokenManager', () => {
         h.client.onRefresh = () => Promise.resolve(rotated);
         assert.equal(await h.manager.getAccessToken(h.openId), rotated.access_token);
         assert.equal(h.client.refreshCalls.length, 2);
+      });
+    });
+
+    describe('when the refresh fails without ending the grant, not retryable', () => {
+      /** A refusal as the client raises it for TikTok's `error` value. */
+      const refused = (code: 'VALIDATION_ERROR' | 'API_ERROR', error?: string): TikTokAPIError =>
+        new TikTokAPIError({
+          code,
+          message: 'Token refresh failed',
+          correlationId: 'tiktok-0-scripted',
+          retryable: false,
+          ...(error === undefined ? {} : { tiktokError: { error } }),
+        });
+      const cases = [
+        ['a 4xx without a TikTok error (a proxy)', refused('API_ERROR')],
+        [
+          'an error value TikTok does not document for a refresh',
+          refused('VALIDATION_ERROR', 'some_new_error'),
+        ],
+        [
+          'unsupported_grant_type (the request, not the grant)',
+          refused('VALIDATION_ERROR', 'unsupported_grant_type'),
+        ],
+        ['invalid_client (the app credentials)', apiError('INVALID_CREDENTIALS')],
+      ] as const;
+      for (const [what, failure] of cases) {
+        it(`${what}: the tokens are kept, the current token served while it has not expired`, async () => {
+          const h = managerHarness();
+          const tokens = await h.seed({ expires_at: Date.now() + 60_000 });
+          h.client.onRefresh = () => Promise.reject(failure);
+          assert.equal(await h.manager.getAccessToken(h.openId), tokens.access_token);
+          assert.deepEqual((await h.store.get(h.openId))?.tokens, tokens);
+          await h.manager.save(h.openId, makeTokens(h.openId, EXPIRED));
+          await rejectsWith(h.manager.getAccessToken(h.openId), failure.code);
+          assert.ok(await h.store.get(h.openId), 'still stored');
+        });
+      }
+
+      it('access_denied ends the grant like invalid_grant', async () => {
+        const h = managerHarness();
+        await h.seed({ expires_at: Date.now() + 60_000 });
+        h.client.onRefresh = () => Promise.reject(refused('VALIDATION_ERROR', 'access_denied'));
+        await rejectsWith(h.manager.getAccessToken(h.openId), 'INVALID_TOKEN');
+        assert.equal(await h.store.get(h.openId), undefined);
       });
     });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { FlakyTokenStore } from '../support/flaky-token-store';
 import type { TikTokTokens } from '../../lib/client/types';
 import { MemoryTokenStore } from '../../lib/tokens/memory-store';
-import type { StoredTokenRecord } from '../../lib/tokens/store';
+import { UnreadableTokenRecordError, type StoredTokenRecord } from '../../lib/tokens/store';
 import { makeTokens, sleep } from '../support/token-fixtures';
 import { EXPIRED, managerHarness, rejectsWith } from '../support/token-harness';
 
@@ -30,8 +30,40 @@ class OutageStore extends MemoryTokenStore {
   }
 }
 
+/** A memory store whose lease renewals take `renewalMs`, inside its `commandTimeoutMs`: a slow Redis. */
+class SlowRenewalStore extends MemoryTokenStore {
+  readonly commandTimeoutMs = 900;
+  renewalMs = 880;
+  override async extendLock(openId: string, token: string, ttlMs: number): Promise<boolean> {
+    await sleep(this.renewalMs);
+    return super.extendLock(openId, token, ttlMs);
+  }
+}
+
 describe('TikTokTokenManager', () => {
   describe('rotated tokens survive store failures after a TikTok refresh', () => {
+    it("TikTok answering at its deadline, then a lease renewal as slow as the store's commandTimeoutMs: renewed inside the lease, one TikTok call across two instances", async () => {
+      const store = new SlowRenewalStore();
+      const lockTtlMs = 3000;
+      const h = managerHarness({ store, lockTtlMs });
+      await h.seed(EXPIRED);
+      const fresh = makeTokens(h.openId);
+      let left = Number.NaN;
+      h.client.onRefresh = async (_token, opts) => {
+        left = Number(opts.deadlineAt) - Date.now();
+        await sleep(left - 50);
+        return fresh;
+      };
+      const a = h.manager.getAccessToken(h.openId);
+      await sleep(20);
+      const b = h.another().getAccessToken(h.openId); // another instance, waiting on the lock
+      assert.deepEqual(await Promise.all([a, b]), [fresh.access_token, fresh.access_token]);
+      // The call ends the store's command timeout (900 ms) plus 250 ms before the lease does.
+      assert.ok(left <= lockTtlMs - 1150 && left > lockTtlMs - 1300, `deadline ${left} ms away`);
+      assert.equal(h.client.refreshCalls.length, 1);
+      assert.deepEqual((await store.get(h.openId))?.tokens, fresh);
+    });
+
     it('a write that fails before it lands is retried; the new token is served once stored', async () => {
       const store = new FlakyTokenStore();
       const h = managerHarness({ store });
@@ -95,6 +127,40 @@ describe('TikTokTokenManager', () => {
         left > 0 && left <= lockTtlMs,
         `deadline ${left} ms away, the lease is ${lockTtlMs} ms`,
       );
+    });
+
+    it("a record that became unreadable while TikTok refreshed: CONFIGURATION_ERROR under the caller's correlation ID, the reason logged", async () => {
+      const store = new MemoryTokenStore();
+      const h = managerHarness({ store });
+      await h.seed(EXPIRED);
+      let unreadable = false;
+      const read = store.get.bind(store);
+      store.get = (openId) => {
+        if (!unreadable) return read(openId);
+        return Promise.reject(
+          new UnreadableTokenRecordError({
+            message:
+              'The stored tokens are encrypted under key id 0123456789abcdef, not held here.',
+            correlationId: 'tiktok-0-the-stores-own',
+            version: 'v-other',
+          }),
+        );
+      };
+      const cas = store.compareAndSet.bind(store);
+      store.compareAndSet = (openId, expected, tokens) =>
+        unreadable ? Promise.resolve(false) : cas(openId, expected, tokens);
+      h.client.onRefresh = () => {
+        unreadable = true; // another instance, with another key, saved a login meanwhile
+        return Promise.resolve(makeTokens(h.openId));
+      };
+      const err = await rejectsWith(
+        h.manager.getAccessToken(h.openId, { correlationId: 'req-123' }),
+        'CONFIGURATION_ERROR',
+      );
+      assert.equal(err.correlationId, 'req-123');
+      const [line] = h.logger.events('failure').filter((l) => l.message.includes('token_store'));
+      assert.equal(line?.meta?.correlationId, 'req-123', h.logger.text());
+      assert.match(String(line.meta.detail), /key id 0123456789abcdef/);
     });
 
     it('a write whose reply was lost is recognised as ours and confirmed, not dropped', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { TikTokAPIError } from '../../lib';
-import { makeTokens } from '../support/token-fixtures';
+import { makeTokens, sleep } from '../support/token-fixtures';
 import { apiError, EXPIRED, managerHarness, rejectsWith } from '../support/token-harness';
 
 /** The VALIDATION_ERROR the client raises when TikTok refuses a revoke with `tiktokError`. */
@@ -94,6 +94,38 @@ describe('TikTokTokenManager', () => {
       await rejectsWith(h.manager.revoke(h.openId), 'NETWORK_ERROR');
       assert.equal(h.client.revokeCalls.length, 0);
       assert.equal(await h.store.get(h.openId), undefined);
+    });
+
+    it('a login saved by another instance while TikTok answers keeps its tokens', async () => {
+      const h = managerHarness();
+      const revoked = await h.seed();
+      const newer = { current: makeTokens(h.openId) };
+      h.client.onRevoke = async () => {
+        await sleep(5); // another device's login, after the revoke was sent
+        newer.current = makeTokens(h.openId);
+        await h.another().save(h.openId, newer.current);
+      };
+      await h.manager.revoke(h.openId);
+      assert.deepEqual(h.client.revokeCalls, [revoked.access_token]);
+      assert.deepEqual((await h.store.get(h.openId))?.tokens, newer.current);
+    });
+
+    it("tokens another instance's refresh stored before the revoke was sent are deleted too", async () => {
+      const h = managerHarness();
+      await h.seed();
+      const read = h.store.get.bind(h.store);
+      let reads = 0;
+      h.store.get = async (openId) => {
+        const record = await read(openId);
+        // Right after revoke()'s own read: the same grant, rotated by another instance.
+        if (++reads === 1 && record !== undefined) {
+          await h.store.compareAndSet(openId, record.version, makeTokens(h.openId));
+        }
+        return record;
+      };
+      await sleep(5);
+      await h.manager.revoke(h.openId);
+      assert.equal(await read(h.openId), undefined);
     });
 
     it('nothing stored: resolves without calling TikTok', async () => {
