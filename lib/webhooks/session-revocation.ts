@@ -2,7 +2,8 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { acceptCorrelationId } from '../correlation';
 import { TikTokAPIError } from '../errors';
 import { lazyDefaultLogger, SafeLogger, type TikTokLogger } from '../logging';
-import { sessionOf, type SessionLike } from '../state/session';
+import { PENDING_LOGINS_KEY, readPendingLogins } from '../state/pending-logins';
+import { sessionOf, writeSessionValue, type SessionLike } from '../state/session';
 import { readLoginStamp, writeLoginStamp } from './login-stamp';
 import type { TikTokRemovalList } from './removals';
 
@@ -37,11 +38,25 @@ declare global {
   }
 }
 
+/**
+ * Logs the session out. NOTE: the browser's pending logins go into the session that replaces it,
+ * as they were: a login started after the removal (the user, logged out on TikTok, logs in
+ * again) is often still at TikTok's consent page when the delayed delivery is recorded, and its
+ * callback would otherwise find no state and fail.
+ */
 function endSession(req: Request, session: SessionLike): Promise<void> {
+  const pending = readPendingLogins(session);
   return new Promise((resolve, reject) => {
     const done = (err?: unknown): void => {
-      if (err === undefined || err === null) resolve();
-      else reject(err instanceof Error ? err : new Error('the session could not be ended'));
+      if (err !== undefined && err !== null) {
+        reject(err instanceof Error ? err : new Error('the session could not be ended'));
+        return;
+      }
+      const fresh = sessionOf(req);
+      if (pending.length > 0 && fresh !== undefined) {
+        writeSessionValue(fresh, PENDING_LOGINS_KEY, pending);
+      }
+      resolve();
     };
     // passport's logout clears req.user and regenerates the session (passport >= 0.6).
     const logout: unknown = Reflect.get(req, 'logout');
@@ -62,7 +77,8 @@ function endSession(req: Request, session: SessionLike): Promise<void> {
  * shares the removal list. Mount it after the session and `passport.session()`. A session is
  * ended when its login (stamped by TikTokStrategy) is not later than the removal; a login after
  * the removal carries a later stamp and works normally. The request then goes on logged out
- * (`req.user` unset, a fresh session, `req.tiktokSessionRevoked` set). A removal list that does
+ * (`req.user` unset, a fresh session holding the browser's pending logins, so that a login started
+ * before the delivery landed still completes, `req.tiktokSessionRevoked` set). A removal list that does
  * not answer is a 503 SERVICE_UNAVAILABLE (rendered by tiktokErrorHandler): a session is never
  * let through unchecked.
  *

@@ -11,7 +11,7 @@ import {
 import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
 import { CaptureLogger } from '../support/capture-logger';
 import { field } from '../support/json';
-import { browser, CALLBACK_URL, login, type Agent } from '../support/login';
+import { browser, CALLBACK_URL, consent, login, startLogin, type Agent } from '../support/login';
 import { startWebhookApp, type WebhookApp } from '../support/webhook-app';
 
 const OPEN_ID = 'emulator-open-id-1';
@@ -73,6 +73,25 @@ describe('tiktokSessionRevocation', () => {
         undefined,
         'the tokens of the login made after the removal were deleted',
       );
+    });
+
+    it('a login started before the delayed delivery lands (the user at the consent page) completes', async () => {
+      const agent = browser(app.server);
+      assert.equal((await login(agent)).status, 200);
+      tt.setWebhookUrl('http://127.0.0.1:9/webhooks/tiktok');
+      const [delivery] = await tt.removeAuthorization(OPEN_ID, 1);
+      assert.equal(delivery?.status, 'failed');
+      await new Promise((r) => setTimeout(r, 1100));
+      // "Log in again", still logged in here; while the user is at TikTok the retry lands.
+      const callback = await consent(await startLogin(agent));
+      tt.setWebhookUrl(app.webhookUrl);
+      assert.ok(delivery);
+      assert.equal((await tt.redeliverWebhook(delivery)).status, 'delivered');
+      // The callback request ends the old session first, then completes the new login.
+      const res = await agent.get(callback);
+      assert.equal(res.status, 200, res.text);
+      assert.equal(field(await me(agent), 'id'), OPEN_ID);
+      assert.notEqual(await app.tokens.get(OPEN_ID), undefined);
     });
 
     it('logs the session out at its next request, deletes the tokens, and a new login works', async () => {
