@@ -403,7 +403,20 @@ function startLogin(ctx: FlowContext, query: URLSearchParams): Promise<void> | u
     errorWithoutSession(ctx);
     return undefined;
   }
-  const perRequest = normalizeScopes(ctx.options.scope);
+  let perRequest: string[];
+  try {
+    perRequest = normalizeScopes(ctx.options.scope, "passport.authenticate()'s scope option");
+  } catch (err) {
+    errorLogin(
+      ctx,
+      new TikTokAPIError({
+        code: 'CONFIGURATION_ERROR',
+        message: err instanceof Error ? err.message : String(err),
+        correlationId: ctx.correlationId,
+      }),
+    );
+    return undefined;
+  }
   const ownScopes = perRequest.length > 0 && !sameScopes(perRequest, settings.scopes);
   const extraParams = overridden(ctx.strategy, 'authorizationParams')
     ? hookParams(
@@ -598,7 +611,17 @@ async function handleCallback(ctx: FlowContext, query: URLSearchParams): Promise
     return;
   }
   if (params.state === undefined) {
-    failLogin(ctx, 'INVALID_STATE', 'missing state');
+    // A bare GET of the callback path: most likely a login started on it (a start route and
+    // callbackURL that are the same, as some passport-oauth2 setups have), which no state can
+    // ever satisfy: the log says so, the browser gets the usual INVALID_STATE.
+    const bare = params.code === undefined && params.error === undefined;
+    failLogin(
+      ctx,
+      'INVALID_STATE',
+      bare
+        ? `no callback parameters: ${ctx.settings.callbackPath} is the callbackURL, where TikTok sends the browser back; start logins on another route (such as /auth/tiktok)`
+        : 'missing state',
+    );
     return;
   }
   if (params.code === undefined && params.error === undefined) {
@@ -629,7 +652,11 @@ async function consumeState(
   if (!lookup.found) {
     const fresh = isFreshSession(session);
     if (lookup.reason === 'expired') removePendingLogin(session, state, limits);
-    failLogin(ctx, 'INVALID_STATE', fresh ? NO_PENDING_LOGIN_REASON : `${lookup.reason} state`);
+    const reason =
+      lookup.reason === 'expired'
+        ? `expired state (older than stateTtlMs, ${ctx.settings.stateTtlMs} ms)`
+        : `${lookup.reason} state`;
+    failLogin(ctx, 'INVALID_STATE', fresh ? NO_PENDING_LOGIN_REASON : reason);
     return undefined;
   }
   const key = claimKeyForState(state);

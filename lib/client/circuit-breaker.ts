@@ -1,3 +1,4 @@
+import { describeValue } from '../describe-value';
 /**
  * A circuit breaker for one TikTok endpoint. After a burst of transient failures (connection
  * errors, timeouts, 5xx) it opens: calls fail fast, without touching the network, until a
@@ -47,7 +48,7 @@ function checkOption(
 ): number {
   if (typeof value !== 'number' || !ok(value)) {
     throw new TypeError(
-      `TikTokClient option circuitBreaker.${name} must be ${what}, got ${String(value)}`,
+      `TikTokClient option circuitBreaker.${name} must be ${what}, got ${describeValue(value)}`,
     );
   }
   return value;

@@ -45,6 +45,7 @@ import { VALIDATION_ADVICE } from './advice';
 import { runOperation, type OperationSettings, type RetryMode } from './operation';
 import {
   absoluteUrl,
+  checkOptionNames,
   endpointUrl,
   credentialSetting,
   positiveInt,
@@ -142,6 +143,22 @@ const KNOWN_SECRETS = 4;
 const USER_AGENT = 'passport-tiktok';
 const REDIRECT_ENV_VARS = ['TIKTOK_REDIRECT_URI', 'NEXT_PUBLIC_TIKTOK_REDIRECT_URI'] as const;
 
+/** Misspellings of TikTokClient's option names, each with the option meant. */
+const MISSPELLED_CLIENT_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+  clientId: ['clientKey'],
+  clientID: ['clientKey'],
+  client_id: ['clientKey'],
+  client_key: ['clientKey'],
+  client_secret: ['clientSecret'],
+  callbackURL: ['redirectUri'],
+  callbackUrl: ['redirectUri'],
+  redirectURL: ['redirectUri'],
+  redirectUrl: ['redirectUri'],
+  redirectURI: ['redirectUri'],
+  redirect_uri: ['redirectUri'],
+  scope: ['scopes'],
+};
+
 /**
  * TikTok Login Kit v2 over a timed, retrying transport. Every TikTok quirk lives here.
  *
@@ -194,6 +211,8 @@ export class TikTokClient {
   constructor(options: TikTokClientOptions = {}, owner = 'TikTokClient') {
     const o = options;
     const redirectOption = owner === 'TikTokClient' ? 'redirectUri' : 'callbackURL';
+    // The strategy checks its own names, and passes its callbackURL and clientID on.
+    if (owner === 'TikTokClient') checkOptionNames(o, owner, MISSPELLED_CLIENT_OPTIONS);
     requireSettings(
       [
         { value: o.clientKey, option: 'clientKey', envVars: ['TIKTOK_CLIENT_KEY'] },
@@ -202,7 +221,7 @@ export class TikTokClient {
       ],
       owner,
     );
-    const scopes = normalizeScopes(o.scopes ?? [...DEFAULT_SCOPES]);
+    const scopes = normalizeScopes(o.scopes ?? [...DEFAULT_SCOPES], `${owner} option scopes`);
     const clientKey = credentialSetting(o.clientKey, 'clientKey', ['TIKTOK_CLIENT_KEY'], owner);
     const clientSecret = credentialSetting(
       o.clientSecret,

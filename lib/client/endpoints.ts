@@ -1,3 +1,4 @@
+import { describeValue } from '../describe-value';
 import { BoundedMemo } from '../memo';
 
 /**
@@ -72,10 +73,22 @@ function uniqueScopes(parts: readonly string[]): string[] {
  * NOTE: TikTok separates scopes with commas, not spaces (https://developers.tiktok.com/doc/login-kit-web). Accepts a string in
  * either form, or an array, and returns the unique, trimmed, non-empty scopes.
  */
-export function normalizeScopes(scope: string | readonly string[] | undefined): string[] {
+export function normalizeScopes(
+  scope: string | readonly string[] | undefined,
+  /** How a wrong value is named: `TikTokStrategy option scope`, say. */
+  what = 'scope',
+): string[] {
   if (scope === undefined) return [];
-  if (typeof scope !== 'string' && !scope.every((s) => typeof s === 'string')) {
-    return uniqueScopes(scope.flatMap((s) => s.split(SCOPE_SEPARATORS)));
+  // NOTE: checked at run time too: JavaScript callers and config loaders (`[process.env.X]` with
+  // X unset) bypass the types.
+  const value: unknown = scope;
+  if (
+    typeof value !== 'string' &&
+    !(Array.isArray(value) && value.every((s: unknown) => typeof s === 'string'))
+  ) {
+    throw new TypeError(
+      `${what} must be a string or an array of strings (such as 'user.info.basic,user.info.profile'), got ${describeValue(value)}`,
+    );
   }
   // An array normalises like its elements joined with commas (every separator splits alike).
   const text = typeof scope === 'string' ? scope : scope.join(',');

@@ -1,3 +1,4 @@
+import { describeValue } from '../describe-value';
 import type { TikTokLogger } from '../logging';
 import { checkStaticCredential, type CredentialOption, type TikTokCredential } from './credentials';
 import type { CircuitBreakerOptions } from './circuit-breaker';
@@ -195,7 +196,7 @@ export function positiveInt(
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) {
     throw new TypeError(
-      `TikTokClient option ${option} must be a positive integer, got ${String(value)}`,
+      `TikTokClient option ${option} must be a positive integer, got ${describeValue(value)}`,
     );
   }
   if (value > max) throw new TypeError(tooLongForTimer(`TikTokClient option ${option}`, value));
@@ -254,4 +255,31 @@ function httpUrl(
     throw new TypeError(`${name} must be an http(s) URL`);
   }
   return parsed;
+}
+
+/**
+ * Refuses an option named as in `misspelled` (a misspelling, and the names meant, the first the
+ * one to suggest) when none of the names meant is set. NOTE: unknown keys are not refused in
+ * general (the strategy passes passport-oauth2's own options through, and one options object may
+ * serve a strategy and a client), but these come from passport-oauth2 habits and other TikTok
+ * guides, and alone the misspelled option would be ignored in favour of the environment
+ * variables, or reported as missing.
+ */
+export function checkOptionNames(
+  options: object,
+  owner: string,
+  misspelled: Readonly<Record<string, readonly string[]>>,
+): void {
+  for (const key of Object.keys(options)) {
+    const names = Object.hasOwn(misspelled, key) ? misspelled[key] : undefined;
+    if (names === undefined || names.some((name) => Reflect.get(options, name) !== undefined)) {
+      continue;
+    }
+    const meant = names[0];
+    if (meant !== undefined) {
+      throw new TypeError(
+        `${owner} has no option ${key}: did you mean ${meant}?${meant === 'clientKey' ? " (TikTok calls the app's ID its client key)" : ''}`,
+      );
+    }
+  }
 }

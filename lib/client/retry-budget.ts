@@ -1,3 +1,4 @@
+import { describeValue } from '../describe-value';
 /**
  * A retry budget shared by all operations of one client (the AWS SDK's "retry quota" scheme):
  * a retry spends tokens, a success earns some back. While most calls succeed the budget stays
@@ -19,7 +20,7 @@ export interface RetryBudgetOptions {
 function nonNegative(value: number, name: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw new TypeError(
-      `TikTokClient option retryBudget.${name} must be a non-negative number, got ${String(value)}`,
+      `TikTokClient option retryBudget.${name} must be a non-negative number, got ${describeValue(value)}`,
     );
   }
   return value;

@@ -48,7 +48,12 @@ const ERROR_PAGE_CSP =
 
 /** The path of `failureRedirect` (a path or a URL); a TypeError when it is neither. */
 function failurePagePath(failureRedirect: unknown): string {
-  if (typeof failureRedirect === 'string' && failureRedirect !== '') {
+  // NOTE: a relative path (`login`) would resolve against the URL that failed, the callback's
+  // (`/auth/tiktok/login`): refused, not guessed.
+  if (
+    typeof failureRedirect === 'string' &&
+    (failureRedirect.startsWith('/') || /^[a-z][a-z0-9+.-]*:/i.test(failureRedirect))
+  ) {
     try {
       return new URL(failureRedirect, 'http://placeholder.invalid').pathname;
     } catch {
@@ -56,7 +61,7 @@ function failurePagePath(failureRedirect: unknown): string {
     }
   }
   throw new TypeError(
-    'tiktokErrorHandler option failureRedirect must be a path such as /login, or an absolute URL',
+    'tiktokErrorHandler option failureRedirect must be a path starting with / such as /login, or an absolute URL',
   );
 }
 

@@ -1,3 +1,4 @@
+import { describeValue } from '../describe-value';
 import { MAX_TIMER_MS } from '../time-limit';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { acceptCorrelationId } from '../correlation';
@@ -46,16 +47,29 @@ export function tiktokSessionGuard(
   sessionMiddleware: RequestHandler,
   options: TikTokSessionGuardOptions = {},
 ): RequestHandler {
+  const middleware: unknown = sessionMiddleware;
+  if (typeof middleware !== 'function') {
+    throw new TypeError(
+      `tiktokSessionGuard takes the session middleware, such as session({ store, secret }), got ${describeValue(middleware)}`,
+    );
+  }
+  // NOTE: express-session's factory declares one parameter (its options), the middleware it
+  // returns three: `tiktokSessionGuard(session)` would make every request wait out timeoutMs.
+  if (middleware.length === 1) {
+    throw new TypeError(
+      'tiktokSessionGuard takes the session middleware, not its factory: pass session({ store, secret, ... }), not session',
+    );
+  }
   const retryAfterSeconds = options.retryAfterSeconds ?? 5;
   if (!Number.isSafeInteger(retryAfterSeconds) || retryAfterSeconds < 0) {
     throw new TypeError(
-      `tiktokSessionGuard option retryAfterSeconds must be a non-negative integer, got ${String(retryAfterSeconds)}`,
+      `tiktokSessionGuard option retryAfterSeconds must be a non-negative integer, got ${describeValue(retryAfterSeconds)}`,
     );
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMER_MS) {
     throw new TypeError(
-      `tiktokSessionGuard option timeoutMs must be an integer from 1 to ${MAX_TIMER_MS}, got ${String(timeoutMs)}`,
+      `tiktokSessionGuard option timeoutMs must be an integer from 1 to ${MAX_TIMER_MS}, got ${describeValue(timeoutMs)}`,
     );
   }
   const logger = options.logger;

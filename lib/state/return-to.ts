@@ -1,3 +1,4 @@
+import { describeValue } from '../describe-value';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 /** Longest `returnTo` accepted; longer values fall back. */
@@ -83,7 +84,15 @@ export interface TikTokReturnToOptions {
  * ```
  */
 export function tiktokReturnTo(options: TikTokReturnToOptions = {}): RequestHandler {
-  const fallback = safeReturnTo(options.fallback ?? '/', '/');
+  const given = options.fallback ?? '/';
+  const fallback = safeReturnTo(given, '');
+  // NOTE: refused rather than replaced by `/`: a fallback that is not a same-origin path would
+  // otherwise be dropped without a word.
+  if (fallback === '') {
+    throw new TypeError(
+      `tiktokReturnTo option fallback must be a path of this site starting with / (such as /dashboard), got ${describeValue(given)}`,
+    );
+  }
   return function tiktokReturnToHandler(req: Request, res: Response, _next: NextFunction): void {
     res.redirect(safeReturnTo(req.authInfo?.returnTo, fallback));
   };

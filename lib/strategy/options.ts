@@ -7,7 +7,7 @@ import {
   TIKTOK_AUTHORIZATION_URL,
   TIKTOK_TOKEN_URL,
 } from '../client/endpoints';
-import { absoluteUrl, type TikTokClientOptions } from '../client/options';
+import { absoluteUrl, checkOptionNames, type TikTokClientOptions } from '../client/options';
 import type { TikTokTokens } from '../client/types';
 import type { TikTokErrorCode } from '../errors';
 import type { TikTokMetrics } from '../metrics';
@@ -307,6 +307,30 @@ function flag(value: unknown, option: string, fallback: boolean, expected = 'a b
   return value;
 }
 
+const KEY_NAMES = ['clientKey', 'clientID'];
+const CALLBACK_NAMES = ['callbackURL', 'redirectUri'];
+
+/**
+ * Misspellings of the strategy's option names, each with the option meant (see
+ * {@link checkOptionNames}).
+ */
+const MISSPELLED_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+  clientId: KEY_NAMES,
+  client_id: KEY_NAMES,
+  client_key: KEY_NAMES,
+  clientkey: KEY_NAMES,
+  client_secret: ['clientSecret'],
+  clientsecret: ['clientSecret'],
+  callbackUrl: CALLBACK_NAMES,
+  callbackUri: CALLBACK_NAMES,
+  callbackURI: CALLBACK_NAMES,
+  callback_url: CALLBACK_NAMES,
+  redirectURL: CALLBACK_NAMES,
+  redirectUrl: CALLBACK_NAMES,
+  redirectURI: CALLBACK_NAMES,
+  redirect_uri: CALLBACK_NAMES,
+};
+
 function buildClient(o: TikTokStrategyCommonOptions, scopes: string[]): TikTokClient {
   // The client names the missing option and env var; `owner` makes it say TikTokStrategy.
   return new TikTokClient(
@@ -332,7 +356,8 @@ export function resolveStrategySettings(
   if (verify !== undefined && typeof verify !== 'function') {
     throw new TypeError('TikTokStrategy verify must be a function');
   }
-  const requested = normalizeScopes(o.scope);
+  checkOptionNames(o, 'TikTokStrategy', MISSPELLED_OPTIONS);
+  const requested = normalizeScopes(o.scope, 'TikTokStrategy option scope');
   const client = o.client ?? buildClient(o, requested);
   if (!(client instanceof TikTokClient)) {
     throw new TypeError('TikTokStrategy option client must be a TikTokClient');

@@ -162,6 +162,30 @@ describe('TikTokClient', () => {
   });
 
   describe('constructed with bad options', () => {
+    it("a number given as a string says it is a string: the message's value does not look valid", () => {
+      typeError(
+        () => new TikTokClient({ ...EXPLICIT, timeoutMs: '5000' as never }),
+        /^TikTokClient option timeoutMs must be a positive integer, got the string '5000'$/,
+      );
+    });
+
+    it('a misspelled option (callbackURL, clientId, scope) is a TypeError naming the option meant', () => {
+      for (const [given, meant] of [
+        ['callbackURL', 'redirectUri'],
+        ['clientId', 'clientKey'],
+        ['scope', 'scopes'],
+      ] as const) {
+        typeError(
+          () => new TikTokClient({ ...EXPLICIT, [meant]: undefined, [given]: 'x' }),
+          new RegExp(`^TikTokClient has no option ${given}: did you mean ${meant}\\?`),
+        );
+        // Beside the option meant it is only ignored: one options object may serve a strategy too.
+        assert.doesNotThrow(
+          () => new TikTokClient({ ...EXPLICIT, scopes: ['user.info.basic'], [given]: 'x' }),
+        );
+      }
+    });
+
     for (const option of ['timeoutMs', 'maxAttempts', 'retryBaseDelayMs', 'deadlineMs'] as const) {
       it(`${option}: 0, -1, 1.5 and NaN are TypeErrors naming the option`, () => {
         for (const value of [0, -1, 1.5, Number.NaN]) {

@@ -111,10 +111,12 @@ describe('tiktokErrorHandler', () => {
     });
 
     it('refuses a failureRedirect that is no path or URL when it is created, not at each error', () => {
-      for (const bad of ['https://exa mple.com/login', '', 42]) {
+      // 'login' would resolve against the callback's URL: /auth/tiktok/login.
+      for (const bad of ['https://exa mple.com/login', '', 42, 'login', './login']) {
         assert.throws(() => tiktokErrorHandler({ failureRedirect: bad as string }), {
           name: 'TypeError',
-          message: /failureRedirect must be a path such as \/login, or an absolute URL/,
+          message:
+            /failureRedirect must be a path starting with \/ such as \/login, or an absolute URL/,
         });
       }
       assert.doesNotThrow(() =>

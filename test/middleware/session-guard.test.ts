@@ -375,6 +375,20 @@ describe('tiktokSessionGuard', () => {
       assert.equal(outcome.code, 0);
     });
 
+    it("refuses express-session's factory (session, not session({...})) and a non-function, when it is created", () => {
+      assert.throws(() => tiktokSessionGuard(session as unknown as RequestHandler), {
+        name: 'TypeError',
+        message: /not its factory: pass session\(\{ store, secret, \.\.\. \}\), not session$/,
+      });
+      assert.throws(() => tiktokSessionGuard(undefined as unknown as RequestHandler), {
+        name: 'TypeError',
+        message: /^tiktokSessionGuard takes the session middleware, .*got undefined$/,
+      });
+      assert.doesNotThrow(() =>
+        tiktokSessionGuard(session({ secret: 's', resave: false, saveUninitialized: false })),
+      );
+    });
+
     it('refuses a timeoutMs that is not a positive integer a timer can wait', () => {
       for (const timeoutMs of [0, -1, 1.5, Number.NaN, 2 ** 31]) {
         assert.throws(

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { safeReturnTo } from '../../lib';
+import { safeReturnTo, tiktokReturnTo } from '../../lib';
 
 describe('safeReturnTo', () => {
   describe('keeps same-origin paths as given', () => {
@@ -66,6 +66,16 @@ describe('safeReturnTo', () => {
     for (const [name, value] of attacks) {
       it(name, () => assert.equal(safeReturnTo(value), '/'));
     }
+  });
+
+  it("tiktokReturnTo refuses a fallback that is not a path of this site when it is created (it would be dropped for '/')", () => {
+    for (const bad of ['https://example.com/dashboard', '//evil.com', 'dashboard']) {
+      assert.throws(() => tiktokReturnTo({ fallback: bad }), {
+        name: 'TypeError',
+        message: /^tiktokReturnTo option fallback must be a path of this site starting with \//,
+      });
+    }
+    assert.doesNotThrow(() => tiktokReturnTo({ fallback: '/dashboard' }));
   });
 
   it('uses the given fallback', () => {

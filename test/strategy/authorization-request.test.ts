@@ -67,6 +67,17 @@ describe('TikTokStrategy', () => {
       assert.notEqual(a.verifier, b.verifier);
     });
 
+    it('a passport.authenticate() scope that is not strings → CONFIGURATION_ERROR naming it, no crash', async () => {
+      const h = harness(new TikTokStrategy(BASE), { scope: [undefined] as never });
+      const result = outcomeOf(await h.browser().get('/auth/tiktok'));
+      assert.equal(result.outcome, 'error');
+      assert.equal(field(result.error, 'code'), 'CONFIGURATION_ERROR');
+      assert.match(
+        String(field(result.error, 'message')),
+        /^passport.authenticate\(\)'s scope option must be a string or an array of strings/,
+      );
+    });
+
     it('without a session middleware → error SERVICE_UNAVAILABLE (503), no redirect', async () => {
       const h = harness(new TikTokStrategy(BASE));
       const result = outcomeOf(await h.browser().get('/bare/auth/tiktok'));

@@ -134,6 +134,23 @@ describe('TikTokStrategy', () => {
             assert.deepEqual(reasons(), ['unknown state']);
           });
 
+          it('a bare GET of the callback path (a login started on it): the reason says to start logins elsewhere', async () => {
+            logger.lines.length = 0;
+            await logged.browser().get('/auth/tiktok/callback');
+            assert.deepEqual(reasons(), [
+              'no callback parameters: /auth/tiktok/callback is the callbackURL, where TikTok sends the browser back; start logins on another route (such as /auth/tiktok)',
+            ]);
+          });
+
+          it('an expired state: the reason names stateTtlMs and its value', async () => {
+            const agent = logged.browser();
+            await startLogin(agent); // another pending login: not a fresh session
+            const callback = await consent(await startLogin(agent));
+            logger.lines.length = 0;
+            await withClockAhead(601_000, () => agent.get(callback));
+            assert.deepEqual(reasons(), ['expired state (older than stateTtlMs, 600000 ms)']);
+          });
+
           // The callback's state and code are scrubbed from its lines, and their sender picks them.
           it("a state and code chosen to match the line's message, code or ID do not blank them", async () => {
             logger.lines.length = 0;

@@ -123,6 +123,37 @@ describe('TikTokStrategy', () => {
       });
     });
 
+    it('a misspelled option (passport-oauth2 habits) is a TypeError naming the option meant, not ignored for the env vars', () => {
+      withEnv({ ...NO_TIKTOK_ENV, ...ENV }, () => {
+        const cases = [
+          ['clientId', 'clientKey'],
+          ['client_key', 'clientKey'],
+          ['client_secret', 'clientSecret'],
+          ['callbackUrl', 'callbackURL'],
+          ['redirect_uri', 'callbackURL'],
+        ] as const;
+        for (const [given, meant] of cases) {
+          assert.throws(() => new TikTokStrategy({ [given]: 'x' }), {
+            name: 'TypeError',
+            message: new RegExp(`^TikTokStrategy has no option ${given}: did you mean ${meant}\\?`),
+          });
+        }
+        // The spellings it accepts: clientID (passport-oauth2's) and redirectUri (the client's).
+        assert.equal(new TikTokStrategy({ clientID: 'id-key' }).name, 'tiktok');
+      });
+    });
+
+    it('a scope that is not a string or strings is a TypeError naming the option, not a crash', () => {
+      withEnv({ ...NO_TIKTOK_ENV, ...ENV }, () => {
+        assert.throws(() => new TikTokStrategy({ scope: [undefined] as never }), {
+          name: 'TypeError',
+          message:
+            /^TikTokStrategy option scope must be a string or an array of strings .*, got an array of undefined$/,
+        });
+        assert.throws(() => new TikTokStrategy({ scope: 123 as never }), /got 123$/);
+      });
+    });
+
     it('rejects bad numbers, flags and hooks, naming the option', () => {
       withEnv({ ...NO_TIKTOK_ENV, ...ENV }, () => {
         assert.throws(
