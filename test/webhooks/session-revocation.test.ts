@@ -8,7 +8,11 @@ import {
   tiktokSessionRevocation,
   type TikTokRemovalList,
 } from '../../lib';
-import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
+import {
+  startTikTokEmulator,
+  type EmulatorWebhookDelivery,
+  type TikTokEmulator,
+} from '../../lib/testing';
 import { CaptureLogger } from '../support/capture-logger';
 import { field } from '../support/json';
 import { browser, CALLBACK_URL, consent, login, startLogin, type Agent } from '../support/login';
@@ -41,25 +45,30 @@ describe('tiktokSessionRevocation', () => {
     afterEach(() => app.close());
     after(() => tt.close());
 
-    it('user disconnects, logs in again before the delivery lands: the new session and its tokens are kept', async () => {
-      const agent = browser(app.server);
+    /**
+     * `agent` logged in, then the user disconnects in TikTok and the first delivery does not reach
+     * the app (deploy, outage, or just TikTok's queue: TikTok retries later); returns that
+     * delivery, 1.1 s later (the next login is in a later second than the removal).
+     */
+    async function removedWhileLoggedIn(agent: Agent): Promise<EmulatorWebhookDelivery> {
       assert.equal((await login(agent)).status, 200);
-
-      // The user disconnects in TikTok; the first delivery does not reach the app (deploy, outage,
-      // or just TikTok's queue): TikTok will retry later.
       tt.setWebhookUrl('http://127.0.0.1:9/webhooks/tiktok');
       const [delivery] = await tt.removeAuthorization(OPEN_ID, 1);
       assert.equal(delivery?.status, 'failed');
-
-      // Seconds later the user logs in again (a new grant): new tokens saved, session stamped.
       await new Promise((r) => setTimeout(r, 1100));
+      return delivery;
+    }
+
+    it('user disconnects, logs in again before the delivery lands: the new session and its tokens are kept', async () => {
+      const agent = browser(app.server);
+      const delivery = await removedWhileLoggedIn(agent);
+      // Seconds later the user logs in again (a new grant): new tokens saved, session stamped.
       assert.equal((await login(agent)).status, 200);
       const fresh = await app.tokens.get(OPEN_ID);
       assert.notEqual(fresh, undefined);
 
       // TikTok's retry of the removal arrives.
       tt.setWebhookUrl(app.webhookUrl);
-      assert.ok(delivery);
       const retry = await tt.redeliverWebhook(delivery);
       assert.equal(retry.status, 'delivered');
 
@@ -77,15 +86,10 @@ describe('tiktokSessionRevocation', () => {
 
     it('a login started before the delayed delivery lands (the user at the consent page) completes', async () => {
       const agent = browser(app.server);
-      assert.equal((await login(agent)).status, 200);
-      tt.setWebhookUrl('http://127.0.0.1:9/webhooks/tiktok');
-      const [delivery] = await tt.removeAuthorization(OPEN_ID, 1);
-      assert.equal(delivery?.status, 'failed');
-      await new Promise((r) => setTimeout(r, 1100));
+      const delivery = await removedWhileLoggedIn(agent);
       // "Log in again", still logged in here; while the user is at TikTok the retry lands.
       const callback = await consent(await startLogin(agent));
       tt.setWebhookUrl(app.webhookUrl);
-      assert.ok(delivery);
       assert.equal((await tt.redeliverWebhook(delivery)).status, 'delivered');
       // The callback request ends the old session first, then completes the new login.
       const res = await agent.get(callback);
