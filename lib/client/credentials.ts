@@ -1,3 +1,4 @@
+import { kindOf } from '../describe-value';
 import { TikTokAPIError } from '../errors';
 import { withinTime } from '../time-limit';
 
@@ -29,13 +30,6 @@ class CredentialTimeout extends Error {
 
 /** Visible ASCII without quotes: keys and secrets are opaque tokens of such characters. */
 const CREDENTIAL_SYNTAX = /^[\x21\x23-\x26\x28-\x7e]{1,1024}$/;
-
-function kindOf(value: unknown): string {
-  if (value === undefined || value === null) return String(value);
-  if (Array.isArray(value)) return 'an array';
-  const type = typeof value;
-  return type === 'object' ? 'an object' : `a ${type}`;
-}
 
 /** Why a value is not a usable credential, or undefined. Never mentions the value itself. */
 export function credentialProblem(value: unknown): string | undefined {
