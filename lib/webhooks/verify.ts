@@ -1,4 +1,5 @@
 import { acceptCorrelationId } from '../correlation';
+import { credentialProblem } from '../client/credentials';
 import { TikTokAPIError } from '../errors';
 import { parseWebhookEvent, WebhookBodyError, type TikTokWebhookEvent } from './event';
 import { checkSignature, SignatureError } from './signature';
@@ -38,16 +39,41 @@ export function resolveVerification(
       `${owner} requires a clientSecret option (or the TIKTOK_CLIENT_SECRET environment variable): the app's client secret signs every webhook`,
     );
   }
+  checkCredential(clientSecret, 'clientSecret', options.clientSecret === undefined, owner);
   const envKey = process.env.TIKTOK_CLIENT_KEY;
   const clientKey = options.clientKey ?? (envKey === '' ? undefined : envKey);
   if (clientKey !== undefined && (typeof clientKey !== 'string' || clientKey === '')) {
     throw new TypeError(`${owner} option clientKey must be a non-empty string`);
+  }
+  if (clientKey !== undefined) {
+    checkCredential(clientKey, 'clientKey', options.clientKey === undefined, owner);
   }
   const toleranceSeconds = options.toleranceSeconds ?? 300;
   if (!Number.isSafeInteger(toleranceSeconds) || toleranceSeconds < 1) {
     throw new TypeError(`${owner} option toleranceSeconds must be a positive integer`);
   }
   return { clientSecret, clientKey, toleranceSeconds };
+}
+
+/**
+ * Refuses a key or secret with whitespace, quotes or other characters no TikTok credential has,
+ * naming where it came from and never the value.
+ * NOTE: checked at creation: a secret copied with its quotes from a .env file would otherwise
+ * fail every delivery with a 401 that only says the signature does not match.
+ */
+function checkCredential(
+  value: string,
+  option: 'clientSecret' | 'clientKey',
+  fromEnv: boolean,
+  owner: string,
+): void {
+  const problem = credentialProblem(value);
+  if (problem === undefined) return;
+  const envVar = option === 'clientSecret' ? 'TIKTOK_CLIENT_SECRET' : 'TIKTOK_CLIENT_KEY';
+  const source = fromEnv
+    ? `the ${envVar} environment variable (${owner} option ${option})`
+    : `${owner} option ${option}`;
+  throw new TypeError(`${source} ${problem}`);
 }
 
 /** Why a delivery was refused, as the package's error (status 401 or 400). */

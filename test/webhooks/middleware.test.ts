@@ -623,5 +623,43 @@ describe('tiktokWebhook', () => {
         /tokenManager must be an object with delete\(\)/,
       );
     });
+
+    it('a secret or key pasted with quotes or whitespace is refused at creation, without its value', () => {
+      const cases: Array<[Record<string, string>, RegExp]> = [
+        [
+          { clientSecret: '"quoted-canary"' },
+          /^TypeError: tiktokWebhook option clientSecret contains whitespace or quotes/,
+        ],
+        [
+          { clientSecret: 'trailing-canary\n' },
+          /^TypeError: tiktokWebhook option clientSecret contains whitespace or quotes/,
+        ],
+        [
+          { clientSecret: 'ok', clientKey: "'key-canary'" },
+          /^TypeError: tiktokWebhook option clientKey contains whitespace or quotes/,
+        ],
+      ];
+      for (const [options, message] of cases) {
+        assert.throws(
+          () => tiktokWebhook(options),
+          (err: unknown) => {
+            assert.match(String(err), message);
+            assert.doesNotMatch(String(err), /canary/);
+            return true;
+          },
+        );
+      }
+      const saved = process.env.TIKTOK_CLIENT_SECRET;
+      process.env.TIKTOK_CLIENT_SECRET = '"env-canary"';
+      try {
+        assert.throws(
+          () => tiktokWebhook({}),
+          /^TypeError: the TIKTOK_CLIENT_SECRET environment variable \(tiktokWebhook option clientSecret\) contains whitespace or quotes/,
+        );
+      } finally {
+        if (saved === undefined) delete process.env.TIKTOK_CLIENT_SECRET;
+        else process.env.TIKTOK_CLIENT_SECRET = saved;
+      }
+    });
   });
 });

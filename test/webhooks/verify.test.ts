@@ -336,6 +336,21 @@ describe('verifyTikTokWebhook', () => {
       }
     });
 
+    it('a secret with quotes or whitespace is a TypeError, never showing the value', () => {
+      assert.throws(
+        () =>
+          verifyTikTokWebhook('{}', 't=1,s=00', { now: NOW_MS, clientSecret: ' spaced-canary' }),
+        (err: unknown) => {
+          assert.match(
+            String(err),
+            /^TypeError: verifyTikTokWebhook option clientSecret contains whitespace or quotes/,
+          );
+          assert.doesNotMatch(String(err), /canary/);
+          return true;
+        },
+      );
+    });
+
     it('toleranceSeconds must be a positive integer', () => {
       assert.throws(
         () => verifyTikTokWebhook('{}', undefined, { ...opts, toleranceSeconds: 0 }),
