@@ -51,6 +51,7 @@ import {
   positiveInt,
   requireSetting,
   requireSettings,
+  tiktokRedirectUriProblem,
   type ResolvedClientConfig,
   type TikTokClientOptions,
 } from './options';
@@ -90,6 +91,9 @@ export interface AuthorizationUrlOptions {
    */
   extraParams?: Readonly<Record<string, string>> | undefined;
 }
+
+/** The host of TikTok's own authorization page (TIKTOK_AUTHORIZATION_URL). */
+const TIKTOK_AUTHORIZE_HOST = 'www.tiktok.com';
 
 /** Options of {@link TikTokClient.exchangeCodeForTokens}. */
 export interface CodeExchangeOptions extends OperationOptions {
@@ -295,6 +299,25 @@ export class TikTokClient {
       onStale('clientSecret'),
     );
     if (typeof clientSecret === 'string') this.rememberSecret(clientSecret);
+    this.warnIfTikTokRefuses(this.config.redirectUri, redirectOption, owner);
+  }
+
+  /**
+   * Logs, at `warn`, why TikTok's authorization page will refuse `redirectUri` when this client
+   * sends browsers to TikTok's own page (never for the emulator's or another endpoint).
+   * NOTE: a warning, not a TypeError: a client used only for refreshes or user info may hold a
+   * redirect URI that is never sent, and TikTok's error page also says what is wrong.
+   * @internal
+   */
+  warnIfTikTokRefuses(redirectUri: string, option: string, owner: string): void {
+    if (new URL(this.config.authorizationURL).hostname !== TIKTOK_AUTHORIZE_HOST) return;
+    const problem = tiktokRedirectUriProblem(redirectUri);
+    if (problem === undefined || !this.logEnabled('warn')) return;
+    new SafeLogger(this.logger, this.scrubberFor()).log(
+      'warn',
+      '[TikTokOAuth] configuration - TikTok will refuse the redirect URI',
+      { option: `${owner} option ${option}`, redirectUri, detail: problem },
+    );
   }
 
   /**

@@ -29,7 +29,9 @@ export interface TikTokClientOptions {
    */
   pkce?: boolean | undefined;
   /**
-   * The registered redirect URI, byte-identical at authorize and token exchange.
+   * The registered redirect URI, byte-identical at authorize and token exchange. Absolute http(s),
+   * without a fragment; with TikTok's own authorization page, one TikTok will not register (http
+   * off localhost, a query string, 512 characters or more) is logged at `warn` at construction.
    * Default: `TIKTOK_REDIRECT_URI`, then `NEXT_PUBLIC_TIKTOK_REDIRECT_URI`.
    */
   redirectUri?: string | undefined;
@@ -229,7 +231,47 @@ export function absoluteUrl(
   envVars: readonly string[] = [],
 ): string {
   httpUrl(value, option, owner, envVars);
+  // NOTE: RFC 6749 (section 3.1.2) forbids a fragment in a redirect URI, TikTok refuses one, and a
+  // browser never sends it back: no emulator or proxy makes such a callbackURL work.
+  if (value.includes('#')) {
+    throw new TypeError(
+      `${optionName(option, owner, envVars)} must not have a fragment (#…): remove it; TikTok refuses redirect URIs with one`,
+    );
+  }
   return value;
+}
+
+/**
+ * Why TikTok's authorization page will refuse `redirectUri`, or undefined. Checked only against
+ * TikTok's own authorization endpoint: the emulator takes any http(s) URL.
+ * NOTE: TikTok registers web redirect URIs only as https, and desktop ones as http(s) on
+ * `localhost` or `127.0.0.1` with a port; neither may have parameters, and each is under 512
+ * characters (https://developers.tiktok.com/doc/login-kit-web,
+ * https://developers.tiktok.com/doc/login-kit-desktop).
+ */
+export function tiktokRedirectUriProblem(redirectUri: string): string | undefined {
+  const url = new URL(redirectUri);
+  if (url.search !== '' || redirectUri.includes('?')) {
+    return 'it has a query string, and TikTok refuses redirect URIs with parameters: carry per-login values in the session (the returnTo option) instead';
+  }
+  if (redirectUri.length >= 512) {
+    return `it is ${redirectUri.length} characters long, and TikTok takes redirect URIs under 512`;
+  }
+  if (url.protocol !== 'http:') return undefined;
+  if (url.hostname !== 'localhost' && url.hostname !== '127.0.0.1') {
+    return 'it is http, and TikTok takes https redirect URIs only (http only for a Desktop app on localhost or 127.0.0.1): serve the callback over https, or develop against the emulator (passport-tiktok/testing)';
+  }
+  if (url.port === '') {
+    return 'TikTok takes an http localhost redirect URI only for a Desktop app, and only with a port number: add the port, or develop against the emulator (passport-tiktok/testing)';
+  }
+  return undefined;
+}
+
+/** `TikTokClient option redirectUri (or TIKTOK_REDIRECT_URI / …)`, for messages. */
+function optionName(option: string, owner: string, envVars: readonly string[]): string {
+  return envVars.length > 0
+    ? `${owner} option ${option} (or ${envVars.join(' / ')})`
+    : `${owner} option ${option}`;
 }
 
 /** An option's absolute http(s) URL, parsed; a TypeError naming the option otherwise. */
@@ -239,10 +281,7 @@ function httpUrl(
   owner: string,
   envVars: readonly string[] = [],
 ): URL {
-  const name =
-    envVars.length > 0
-      ? `${owner} option ${option} (or ${envVars.join(' / ')})`
-      : `${owner} option ${option}`;
+  const name = optionName(option, owner, envVars);
   let parsed: URL;
   try {
     parsed = new URL(value);

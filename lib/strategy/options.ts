@@ -98,8 +98,9 @@ export interface TikTokStrategyCommonOptions extends TikTokClientOptions {
   /** Alias of `clientKey` (passport-oauth2's name). Default: `TIKTOK_CLIENT_KEY`. */
   clientID?: string | undefined;
   /**
-   * The registered redirect URI (alias of `redirectUri`, which it wins over). Default:
-   * `TIKTOK_REDIRECT_URI`, then `NEXT_PUBLIC_TIKTOK_REDIRECT_URI`, or the `client`'s.
+   * The registered redirect URI (alias of `redirectUri`, which it wins over), checked as
+   * `redirectUri` is. Default: `TIKTOK_REDIRECT_URI`, then `NEXT_PUBLIC_TIKTOK_REDIRECT_URI`, or
+   * the `client`'s.
    */
   callbackURL?: string | undefined;
   /** Scopes to request: array, or a comma/space separated string. Default: `user.info.basic`. */
@@ -368,6 +369,10 @@ export function resolveStrategySettings(
     o.callbackURL === undefined
       ? client.redirectUri
       : absoluteUrl(o.callbackURL, 'callbackURL', 'TikTokStrategy');
+  // A client built above warned about its own redirect URI already.
+  if (o.client !== undefined && callbackURL !== client.redirectUri) {
+    client.warnIfTikTokRefuses(callbackURL, 'callbackURL', 'TikTokStrategy');
+  }
   const claimStore = o.claimStore ?? new MemoryClaimStore();
   if (typeof claimStore.claim !== 'function' || typeof claimStore.release !== 'function') {
     throw new TypeError('TikTokStrategy option claimStore must have claim() and release()');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { TikTokClient } from '../../lib';
 import { NO_TIKTOK_ENV, withEnv } from '../support/env';
 import { rejection } from '../support/assertions';
+import { CaptureLogger } from '../support/capture-logger';
 
 const EXPLICIT = {
   clientKey: 'key-explicit',
@@ -280,6 +281,66 @@ describe('TikTokClient', () => {
           `The ${what} is missing, empty, too long or contains characters a token cannot have.`,
         );
         assert.match(err.correlationId, /^tiktok-\d{13}-[0-9a-f]{8}$/);
+      }
+    });
+  });
+});
+
+describe('TikTokClient', () => {
+  describe('redirect URI checks', () => {
+    const REFUSED = 'TikTok will refuse the redirect URI';
+
+    function warningsFor(redirectUri: string, extra: Record<string, string> = {}): CaptureLogger {
+      const logger = new CaptureLogger();
+      new TikTokClient({ ...EXPLICIT, redirectUri, logger, ...extra });
+      return logger;
+    }
+
+    it('warns at construction about a redirect URI TikTok refuses, naming the rule', () => {
+      const cases: Array<[string, RegExp]> = [
+        [
+          'http://app.example/auth/tiktok/callback',
+          /it is http, and TikTok takes https redirect URIs only/,
+        ],
+        ['https://app.example/auth/tiktok/callback?tenant=1', /query string/],
+        ['http://localhost/auth/tiktok/callback', /only with a port number/],
+        [
+          `https://app.example/${'a'.repeat(520)}`,
+          /characters long, and TikTok takes redirect URIs under 512/,
+        ],
+      ];
+      for (const [uri, detail] of cases) {
+        const lines = warningsFor(uri).events(REFUSED);
+        assert.equal(lines.length, 1, uri);
+        assert.equal(lines[0]?.level, 'warn', uri);
+        assert.equal(lines[0]?.meta?.option, 'TikTokClient option redirectUri', uri);
+        assert.equal(lines[0]?.meta?.redirectUri, uri, uri);
+        assert.match(String(lines[0]?.meta?.detail), detail, uri);
+      }
+    });
+
+    it('says nothing about a redirect URI TikTok registers, or for another authorization endpoint', () => {
+      for (const uri of [
+        'https://app.example/auth/tiktok/callback',
+        'https://app.example/auth/tiktok/callback/',
+        'http://localhost:3000/auth/tiktok/callback',
+        'http://127.0.0.1:3455/callback/',
+      ]) {
+        assert.deepEqual(warningsFor(uri).lines, [], uri);
+      }
+      // The emulator (or a proxy of TikTok's page) takes any http(s) redirect URI.
+      const emulated = warningsFor('http://app.example/auth/tiktok/callback?x=1', {
+        authorizationURL: 'http://127.0.0.1:4000/v2/auth/authorize/',
+      });
+      assert.deepEqual(emulated.lines, []);
+    });
+
+    it('refuses a redirect URI with a fragment (RFC 6749 3.1.2), whatever the endpoints', () => {
+      for (const uri of ['https://app.example/cb#x', 'https://app.example/cb#']) {
+        typeError(
+          () => new TikTokClient({ ...EXPLICIT, redirectUri: uri }),
+          /^TikTokClient option redirectUri \(or TIKTOK_REDIRECT_URI \/ NEXT_PUBLIC_TIKTOK_REDIRECT_URI\) must not have a fragment/,
+        );
       }
     });
   });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { Strategy as OAuth2Strategy } from 'passport-oauth2';
 import { Strategy, TikTokClient, TikTokStrategy } from '../../lib';
+import { CaptureLogger } from '../support/capture-logger';
 import { NO_TIKTOK_ENV, withEnv } from '../support/env';
 import { loginDeadlineAt } from '../../lib/strategy';
 
@@ -230,6 +231,49 @@ describe('TikTokStrategy', () => {
       const client = withEnv({ ...NO_TIKTOK_ENV, ...ENV }, () => new TikTokClient());
       const s = withEnv(NO_TIKTOK_ENV, () => new TikTokStrategy({ client }));
       assert.equal(s.client, client);
+    });
+  });
+
+  describe('a callbackURL TikTok refuses', () => {
+    const REFUSED = 'TikTok will refuse the redirect URI';
+
+    it('is logged at construction, naming the strategy option, also with a shared client', () => {
+      const own = new CaptureLogger();
+      withEnv(
+        { ...NO_TIKTOK_ENV, ...ENV },
+        () => new TikTokStrategy({ callbackURL: 'http://app.example/cb', logger: own }),
+      );
+      assert.equal(own.events(REFUSED).length, 1);
+      assert.equal(own.events(REFUSED)[0]?.meta?.option, 'TikTokStrategy option callbackURL');
+
+      const shared = new CaptureLogger();
+      const client = withEnv(
+        { ...NO_TIKTOK_ENV, ...ENV },
+        () => new TikTokClient({ logger: shared }),
+      );
+      assert.deepEqual(shared.lines, [], 'the client redirect URI is https');
+      withEnv(
+        NO_TIKTOK_ENV,
+        () => new TikTokStrategy({ client, callbackURL: 'https://app.example/cb?next=1' }),
+      );
+      const lines = shared.events(REFUSED);
+      assert.equal(lines.length, 1);
+      assert.equal(lines[0]?.meta?.option, 'TikTokStrategy option callbackURL');
+      assert.match(String(lines[0]?.meta?.detail), /query string/);
+    });
+
+    it('with a fragment is a TypeError naming callbackURL', () => {
+      withEnv({ ...NO_TIKTOK_ENV, ...ENV }, () => {
+        assert.throws(
+          () => new TikTokStrategy({ callbackURL: 'https://app.example/cb#top' }),
+          /^TypeError: TikTokStrategy option callbackURL \(or TIKTOK_REDIRECT_URI \/ NEXT_PUBLIC_TIKTOK_REDIRECT_URI\) must not have a fragment/,
+        );
+        const client = new TikTokClient();
+        assert.throws(
+          () => new TikTokStrategy({ client, callbackURL: 'https://app.example/cb#top' }),
+          /^TypeError: TikTokStrategy option callbackURL must not have a fragment/,
+        );
+      });
     });
   });
 });
