@@ -493,7 +493,7 @@ function saveAndRedirect(
   // into a slower dictionary for the rest of the request). Only speed depends on it: a key
   // written later (a failure record) leaves them in the middle, and that works the same.
   expireLoginOnlySession(session, settings.stateTtlMs);
-  const cookieProblem = sessionCookieProblem(ctx.req, session);
+  const cookieProblem = sessionCookieProblem(ctx.req, session, settings.callbackHost);
   if (cookieProblem !== undefined) warnCookieProblem(ctx, cookieProblem);
   addPendingLogin(session, login, {
     max: settings.maxPendingLogins,

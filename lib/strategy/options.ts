@@ -270,6 +270,8 @@ export interface StrategySettings {
   readonly callbackURL: string;
   /** Path of `callbackURL`: a request to it is a callback even without a query. */
   readonly callbackPath: string;
+  /** Host name of `callbackURL` (`URL.hostname`: lower case, no port). */
+  readonly callbackHost: string;
   readonly authorizationURL: string;
   readonly tokenURL: string;
   readonly scopes: readonly string[];
@@ -399,6 +401,7 @@ export function resolveStrategySettings(
     callbackURL,
     // Checked above (or by the client, whose redirectUri it is): parsing cannot fail.
     callbackPath: new URL(callbackURL).pathname,
+    callbackHost: new URL(callbackURL).hostname,
     authorizationURL: o.authorizationURL ?? TIKTOK_AUTHORIZATION_URL,
     tokenURL: o.tokenURL ?? TIKTOK_TOKEN_URL,
     scopes: requested.length > 0 ? requested : client.scopes,

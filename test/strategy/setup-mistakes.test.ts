@@ -146,6 +146,28 @@ describe('TikTokStrategy', () => {
       });
     });
 
+    describe('a login started on another host than callbackURL', () => {
+      const logger = new CaptureLogger();
+      const f = useLoginFixture({ strategy: { logger } });
+      beforeEach(() => logger.lines.splice(0));
+
+      it('www of the callback host (app.test): warns at the start, naming both hosts and the fix', async () => {
+        await startLogin(f.browser().set('Host', 'www.app.test'));
+        const detail = detailOf(logger, COOKIE_EVENT);
+        assert.match(
+          detail,
+          /^the login started on www\.app\.test, but callbackURL is on app\.test/,
+        );
+        assert.match(detail, /Open the app on app\.test/);
+      });
+
+      it('an unrelated host (a proxy upstream, the test server): no warning', async () => {
+        await startLogin(f.browser().set('Host', 'app-upstream:8080'));
+        await startLogin(f.browser());
+        assert.deepEqual(logger.events(COOKIE_EVENT), []);
+      });
+    });
+
     describe("sameSite: 'lax' over http, cookie not Secure", () => {
       const logger = new CaptureLogger();
       const f = useLoginFixture({ strategy: { logger } });
