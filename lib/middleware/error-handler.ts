@@ -3,6 +3,7 @@ import { acceptCorrelationId } from '../correlation';
 import { TikTokAPIError } from '../errors';
 import { userMessage } from '../user-messages';
 import { renderErrorPage } from './error-page';
+import { failedAsUncalledFactory, ignoredMiddleware } from './uncalled-factory';
 
 /** Options of {@link tiktokErrorHandler}. */
 export interface TikTokErrorHandlerOptions {
@@ -108,7 +109,12 @@ function withQuery(target: string, code: string, correlationId: string): string 
  * app.use(tiktokErrorHandler({ failureRedirect: '/login' }));
  * ```
  */
-export function tiktokErrorHandler(options: TikTokErrorHandlerOptions = {}): ErrorRequestHandler {
+export function tiktokErrorHandler(options?: TikTokErrorHandlerOptions): ErrorRequestHandler;
+export function tiktokErrorHandler(
+  options: TikTokErrorHandlerOptions = {},
+  ...mounted: unknown[]
+): ErrorRequestHandler {
+  if (failedAsUncalledFactory('tiktokErrorHandler', options, mounted)) return ignoredMiddleware;
   const defaultRetryAfter = options.defaultRetryAfterSeconds ?? 5;
   if (!Number.isSafeInteger(defaultRetryAfter) || defaultRetryAfter < 0) {
     throw new TypeError(

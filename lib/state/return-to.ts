@@ -1,5 +1,6 @@
 import { describeValue } from '../describe-value';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { failedAsUncalledFactory, ignoredMiddleware } from '../middleware/uncalled-factory';
 
 /** Longest `returnTo` accepted; longer values fall back. */
 export const MAX_RETURN_TO_LENGTH = 2048;
@@ -83,7 +84,12 @@ export interface TikTokReturnToOptions {
  * app.get('/auth/tiktok/callback', passport.authenticate('tiktok', { failureRedirect: '/login' }), tiktokReturnTo());
  * ```
  */
-export function tiktokReturnTo(options: TikTokReturnToOptions = {}): RequestHandler {
+export function tiktokReturnTo(options?: TikTokReturnToOptions): RequestHandler;
+export function tiktokReturnTo(
+  options: TikTokReturnToOptions = {},
+  ...mounted: unknown[]
+): RequestHandler {
+  if (failedAsUncalledFactory('tiktokReturnTo', options, mounted)) return ignoredMiddleware;
   const given = options.fallback ?? '/';
   const fallback = safeReturnTo(given, '');
   // NOTE: refused rather than replaced by `/`: a fallback that is not a same-origin path would

@@ -257,6 +257,37 @@ describe('tiktokErrorHandler', () => {
     });
   });
 
+  describe('mounted without () (app.use(tiktokErrorHandler))', () => {
+    for (const position of ['first', 'last'] as const) {
+      it(`mounted ${position}: a request is failed at once with CONFIGURATION_ERROR naming the fix (it hung)`, async () => {
+        const app = express();
+        let seen: unknown;
+        if (position === 'first') app.use(tiktokErrorHandler);
+        app.get('/ok', (_req: Request, res: Response) => {
+          res.send('ok');
+        });
+        if (position === 'last') app.use(tiktokErrorHandler);
+        app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+          seen = err;
+          res.status(500).end();
+        });
+        const path = position === 'first' ? '/ok' : '/missing';
+        await request(app).get(path).timeout(5000).expect(500);
+        assert.ok(seen instanceof TikTokAPIError);
+        assert.equal(seen.code, 'CONFIGURATION_ERROR');
+        assert.match(
+          seen.message,
+          /^tiktokErrorHandler is mounted without being called: .*app\.use\(tiktokErrorHandler\(\)\)$/,
+        );
+      });
+    }
+
+    it('called, it still returns the four-argument error middleware', () => {
+      assert.equal(typeof tiktokErrorHandler({}), 'function');
+      assert.equal(tiktokErrorHandler({}).length, 4);
+    });
+  });
+
   describe('anything else goes to next(err)', () => {
     it('a plain Error', async () => {
       const res = await request(server(appFailingWith(() => new Error('other')))).get('/fail');

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { safeReturnTo, tiktokReturnTo } from '../../lib';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import request from 'supertest';
+import { safeReturnTo, tiktokErrorHandler, tiktokReturnTo } from '../../lib';
 
 describe('safeReturnTo', () => {
   describe('keeps same-origin paths as given', () => {
@@ -76,6 +78,35 @@ describe('safeReturnTo', () => {
       });
     }
     assert.doesNotThrow(() => tiktokReturnTo({ fallback: '/dashboard' }));
+  });
+
+  it('tiktokReturnTo mounted without () fails the request at once with CONFIGURATION_ERROR naming the fix (it hung)', async () => {
+    const app = express();
+    app.get('/cb', tiktokReturnTo);
+    app.use(tiktokErrorHandler());
+    const res = await request(app)
+      .get('/cb')
+      .set('Accept', 'application/json')
+      .set('X-Correlation-Id', 'corr-uncalled-1')
+      .timeout(5000);
+    assert.equal(res.status, 500);
+    assert.equal(res.body?.error?.code, 'CONFIGURATION_ERROR');
+    assert.equal(res.body?.error?.correlationId, 'corr-uncalled-1');
+  });
+
+  it('tiktokReturnTo mounted without (): the error names the missing parentheses', async () => {
+    const app = express();
+    let seen: unknown;
+    app.get('/cb', tiktokReturnTo);
+    app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+      seen = err;
+      res.status(500).end();
+    });
+    await request(app).get('/cb').timeout(5000).expect(500);
+    assert.match(
+      String(seen),
+      /tiktokReturnTo is mounted without being called.*tiktokReturnTo\(\)/,
+    );
   });
 
   it('uses the given fallback', () => {
