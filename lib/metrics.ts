@@ -53,14 +53,43 @@ export interface TikTokMetrics {
   readonly logins?: Counter<'outcome' | 'kind'>;
 }
 
-function existing<T>(registry: Registry, name: string, isT: (m: unknown) => m is T): T | undefined {
+/**
+ * The registry's metric `name` when it is this package's instrument (made by an earlier call):
+ * the same kind, with the same label names. Undefined when there is none.
+ * NOTE: any other metric of that name is refused (TypeError): reused, every update would throw
+ * prom-client's "Added label … is not included in initial labelset" from inside a login or a
+ * webhook delivery. An older copy of this package or another library sharing the registry can
+ * hold one (this package's `logins` counter gained its `kind` label).
+ */
+function existing<T>(
+  registry: Registry,
+  name: string,
+  kind: 'counter' | 'gauge' | 'histogram',
+  isT: (m: unknown) => m is T,
+  labelNames: readonly string[],
+): T | undefined {
   const metric: unknown = registry.getSingleMetric(name);
-  return isT(metric) ? metric : undefined;
+  if (metric === undefined) return undefined;
+  const labels: unknown =
+    typeof metric === 'object' && metric !== null ? Reflect.get(metric, 'labelNames') : undefined;
+  const theirs = Array.isArray(labels) ? labels.map(String) : [];
+  if (
+    isT(metric) &&
+    theirs.length === labelNames.length &&
+    labelNames.every((label) => theirs.includes(label))
+  ) {
+    return metric;
+  }
+  throw new TypeError(
+    `createTikTokMetrics: the registry already holds a metric named ${name} that is not this package's ${kind} with labels ${labelNames.join(', ')} (it has labels ${theirs.length > 0 ? theirs.join(', ') : 'none'}): another library's, or an older copy of passport-tiktok's. Give createTikTokMetrics() a registry of its own (new Registry(), merged with Registry.merge() for /metrics), or remove that metric`,
+  );
 }
 
 /**
  * Creates (or, when called again on the same registry, reuses) the package's instruments.
- * Labels carry only bounded values (operation names and error codes), never a secret.
+ * Labels carry only bounded values (operation names and error codes), never a secret. A metric
+ * of one of these names that is not this package's (another kind, or other label names) is
+ * refused with a TypeError: give the package a registry of its own then.
  *
  * ```ts
  * const metrics = createTikTokMetrics();            // prom-client's default registry
@@ -82,14 +111,16 @@ export function createTikTokMetrics(registry?: Registry): TikTokMetrics {
   const isHistogram = (m: unknown): m is Histogram<'operation'> => m instanceof Histogram;
   const isGauge = (m: unknown): m is Gauge<'endpoint'> => m instanceof Gauge;
   const counter = <L extends string>(name: string, help: string, labelNames: L[]): Counter<L> =>
-    existing(target, name, isCounterOf<L>()) ??
+    existing(target, name, 'counter', isCounterOf<L>(), labelNames) ??
     new Counter<L>({ name, help, labelNames, registers: [target] });
   const requests = counter('tiktok_oauth_requests_total', 'TikTok API operations by outcome', [
     'operation',
     'outcome',
   ]);
   const duration =
-    existing(target, 'tiktok_oauth_request_duration_seconds', isHistogram) ??
+    existing(target, 'tiktok_oauth_request_duration_seconds', 'histogram', isHistogram, [
+      'operation',
+    ]) ??
     new Histogram<'operation'>({
       name: 'tiktok_oauth_request_duration_seconds',
       help: 'Duration of TikTok API operations including retries',
@@ -108,7 +139,7 @@ export function createTikTokMetrics(registry?: Registry): TikTokMetrics {
     'outcome',
   ]);
   const circuitState =
-    existing(target, 'tiktok_oauth_circuit_state', isGauge) ??
+    existing(target, 'tiktok_oauth_circuit_state', 'gauge', isGauge, ['endpoint']) ??
     new Gauge<'endpoint'>({
       name: 'tiktok_oauth_circuit_state',
       help: 'Circuit breaker state per TikTok endpoint (0 closed, 1 half-open, 2 open)',

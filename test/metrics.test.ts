@@ -79,6 +79,73 @@ describe('metrics', () => {
       assert.equal(registry.getMetricsAsArray().length, NAMES.length);
     });
 
+    it('a same-named metric of another kind or with other labels is refused, not reused', () => {
+      const cases: Array<[string, (registry: Registry) => unknown]> = [
+        [
+          'tiktok_oauth_webhook_total',
+          (registry) =>
+            new Counter({
+              name: 'tiktok_oauth_webhook_total',
+              help: 'an older copy',
+              labelNames: ['event'],
+              registers: [registry],
+            }),
+        ],
+        [
+          'tiktok_oauth_logins_total',
+          (registry) =>
+            new Counter({
+              name: 'tiktok_oauth_logins_total',
+              help: 'before kind',
+              labelNames: ['outcome'],
+              registers: [registry],
+            }),
+        ],
+        [
+          'tiktok_oauth_requests_total',
+          (registry) =>
+            new Gauge({
+              name: 'tiktok_oauth_requests_total',
+              help: 'the app own',
+              labelNames: ['operation', 'outcome'],
+              registers: [registry],
+            }),
+        ],
+        [
+          'tiktok_oauth_circuit_state',
+          (registry) =>
+            new Gauge({
+              name: 'tiktok_oauth_circuit_state',
+              help: 'no labels',
+              registers: [registry],
+            }),
+        ],
+      ];
+      for (const [name, make] of cases) {
+        const registry = new Registry();
+        make(registry);
+        assert.throws(
+          () => createTikTokMetrics(registry),
+          (err: unknown) =>
+            err instanceof TypeError &&
+            err.message.startsWith(
+              `createTikTokMetrics: the registry already holds a metric named ${name} that is not this package's`,
+            ) &&
+            err.message.includes('new Registry()'),
+          name,
+        );
+      }
+      // The same label names in another order are the same instrument.
+      const registry = new Registry();
+      const mine = new Counter({
+        name: 'tiktok_oauth_logins_total',
+        help: 'same labels',
+        labelNames: ['kind', 'outcome'],
+        registers: [registry],
+      });
+      assert.equal(createTikTokMetrics(registry).logins, mine);
+    });
+
     it("separate registries get separate instruments; the default is prom-client's", () => {
       const a = createTikTokMetrics(new Registry());
       const b = createTikTokMetrics(new Registry());

@@ -27,6 +27,21 @@ function configurationError(correlationId: string): TikTokAPIError {
   });
 }
 
+/**
+ * A body already read by a parser, of a type TikTok never sends: refused as the caller's, not the
+ * app's mistake.
+ * NOTE: TikTok posts JSON only. A form or text body read by `express.urlencoded()` mounted before
+ * the webhook (a correct setup for TikTok's deliveries) is some other client's request; answering
+ * it CONFIGURATION_ERROR would let anyone raise `error` lines and 500s about a setup that works.
+ */
+function notTikTokBody(correlationId: string): TikTokAPIError {
+  return new TikTokAPIError({
+    code: 'VALIDATION_ERROR',
+    message: 'TikTok webhook refused: the body is not JSON (TikTok sends application/json).',
+    correlationId,
+  });
+}
+
 function tooLarge(correlationId: string, maxBodyBytes: number): TikTokAPIError {
   return new TikTokAPIError({
     code: 'PAYLOAD_TOO_LARGE',
@@ -78,9 +93,9 @@ class Delivery {
       // NOTE: `detail`, not `message`: winston appends a `message` field to the line's message,
       // which would break queries on the fixed `webhook - refused` / `failed` text.
       detail: error.message,
-      ...(error.statusCode >= 500 && cause instanceof Error && !(cause instanceof TikTokAPIError)
-        ? { error: cause }
-        : {}),
+      // The cause whatever it is: onEvent may throw the package's own TikTokAPIError (a token
+      // call that timed out), a string or a plain object; the logger redacts it like any field.
+      ...(error.statusCode >= 500 && cause !== undefined ? { error: cause } : {}),
     });
     if (this.res.headersSent) return;
     this.res.setHeader('X-Correlation-Id', this.correlationId);
@@ -140,7 +155,9 @@ async function handleDelivery(d: Delivery): Promise<void> {
     else
       d.fail(
         read.failure === 'consumed'
-          ? configurationError(d.correlationId)
+          ? req.is('application/json') === false
+            ? notTikTokBody(d.correlationId)
+            : configurationError(d.correlationId)
           : tooLarge(d.correlationId, o.maxBodyBytes),
       );
     return;
@@ -185,18 +202,24 @@ export function tiktokWebhook(options: TikTokWebhookOptions = {}): RequestHandle
   const log = new SafeLogger(o.logger, new Scrubber([o.clientSecret]));
   return function tiktokWebhookHandler(req: Request, res: Response, _next: NextFunction): void {
     const delivery = new Delivery(req, res, o, log);
-    handleDelivery(delivery).catch((err: unknown) => {
-      delivery.fail(
-        err instanceof TikTokAPIError
-          ? err
-          : new TikTokAPIError({
-              code: 'WEBHOOK_HANDLER_ERROR',
-              message:
-                'TikTok webhook not processed: an unexpected error occurred. TikTok will retry the delivery.',
-              correlationId: delivery.correlationId,
-              cause: err,
-            }),
-      );
-    });
+    handleDelivery(delivery)
+      .catch((err: unknown) => {
+        delivery.fail(
+          err instanceof TikTokAPIError
+            ? err
+            : new TikTokAPIError({
+                code: 'WEBHOOK_HANDLER_ERROR',
+                message:
+                  'TikTok webhook not processed: an unexpected error occurred. TikTok will retry the delivery.',
+                correlationId: delivery.correlationId,
+                cause: err,
+              }),
+        );
+      })
+      .catch(() => {
+        // NOTE: answering the failure threw (a broken logger or metric): the delivery still
+        // gets its 500, so TikTok retries it, and nothing is left as an unhandled rejection.
+        if (!res.headersSent) res.status(500).end();
+      });
   };
 }

@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
+import request from 'supertest';
 import { Registry } from 'prom-client';
 import {
   createTikTokMetrics,
   MemoryClaimStore,
   MemoryRemovalList,
   MemoryTokenStore,
+  TikTokAPIError,
   TikTokTokenManager,
   tiktokWebhook,
   type TikTokMetrics,
@@ -294,6 +296,30 @@ describe('tiktokWebhook', () => {
       assert.equal(failed?.level, 'error');
     });
 
+    it("onEvent throwing the package's TikTokAPIError, a string or an object: the failed line carries it as error", async () => {
+      const thrown: unknown[] = [
+        new TikTokAPIError({
+          code: 'TIMEOUT_ERROR',
+          message: 'token call timed out',
+          correlationId: 'c-1',
+        }),
+        'plain string failure',
+        { reason: 'object failure' },
+      ];
+      for (const value of thrown) {
+        const f = await fixture({
+          onEvent: () => {
+            throw value;
+          },
+        });
+        await postWebhook(f.app, webhookBody()).expect(500);
+        const [failed] = f.logger.events('failed');
+        assert.ok(failed !== undefined, f.logger.text());
+        const logged = JSON.stringify(failed.meta?.error ?? null);
+        assert.match(logged, /token call timed out|plain string failure|object failure/, logged);
+      }
+    });
+
     it('onEvent slower than handlerTimeoutMs → 500 at the timeout, its signal aborted; deliveries wait until it ends, and it failing late leaves the event to the retry', async () => {
       let signal: AbortSignal | undefined;
       let finish: ((ok: boolean) => void) | undefined;
@@ -547,6 +573,30 @@ describe('tiktokWebhook', () => {
       assert.equal(res.headers.allow, 'POST');
     });
 
+    it('a metric that throws on update still answers every delivery, with no unhandled rejection', async () => {
+      const broken = {
+        webhooks: {
+          inc: () => {
+            throw new Error('Added label "outcome" is not included in initial labelset');
+          },
+        },
+      } as unknown as TikTokMetrics;
+      const f = await fixture({ metrics: broken });
+      const rejections: unknown[] = [];
+      const onRejection = (reason: unknown): void => {
+        rejections.push(reason);
+      };
+      process.on('unhandledRejection', onRejection);
+      try {
+        await postWebhook(f.app, '{}', null).timeout(5000).expect(500);
+        await postWebhook(f.app, webhookBody()).timeout(5000).expect(500);
+        await new Promise((resolve) => setImmediate(resolve));
+      } finally {
+        process.off('unhandledRejection', onRejection);
+      }
+      assert.deepEqual(rejections, []);
+    });
+
     it('never logs, answers or counts the secret or the signature', async () => {
       const f = await fixture();
       const body = webhookBody();
@@ -569,6 +619,26 @@ describe('tiktokWebhook', () => {
   });
 
   describe('body parsers', () => {
+    it('a form body read by express.urlencoded() (a correct setup for TikTok) → 400 VALIDATION_ERROR at warn, not a configuration error', async () => {
+      const f = await fixture({}, (app, h) => {
+        app.use(express.urlencoded({ extended: false }));
+        app.post('/webhooks/tiktok', h);
+      });
+      const res = await request(f.app)
+        .post('/webhooks/tiktok')
+        .type('form')
+        .send('a=1')
+        .expect(400);
+      assert.equal(field(res.body, 'error', 'code'), 'VALIDATION_ERROR');
+      assert.deepEqual(
+        f.logger.lines.filter((l) => l.level === 'error'),
+        [],
+        "no error line for a request that is not TikTok's",
+      );
+      // TikTok's own JSON deliveries still pass that parser untouched.
+      await postWebhook(f.app, webhookBody()).expect(200);
+    });
+
     it('after express.json() that consumed the body → 500 CONFIGURATION_ERROR naming the fix', async () => {
       const f = await fixture({}, (app, h) => {
         app.use(express.json());
