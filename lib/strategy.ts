@@ -48,6 +48,7 @@ import {
 } from './strategy/callback-params';
 import { sessionCookieProblem, type SessionCookieProblem } from './strategy/cookie-check';
 import {
+  missingBasicScope,
   resolveStrategySettings,
   type AnyTikTokVerify,
   type StrategySettings,
@@ -108,7 +109,11 @@ export class TikTokStrategy extends OAuth2Strategy {
     options: TikTokStrategyOptions | TikTokStrategyOptionsWithRequest = {},
     verify?: AnyTikTokVerify,
   ) {
-    const settings = resolveStrategySettings(options, verify);
+    const settings = resolveStrategySettings(
+      options,
+      verify,
+      new.target.prototype.userProfile !== TikTokStrategy.prototype.userProfile,
+    );
     super(
       {
         authorizationURL: settings.authorizationURL,
@@ -418,6 +423,20 @@ function startLogin(ctx: FlowContext, query: URLSearchParams): Promise<void> | u
     return undefined;
   }
   const ownScopes = perRequest.length > 0 && !sameScopes(perRequest, settings.scopes);
+  if (ownScopes && settings.skipUserProfile === false && !overridden(ctx.strategy, 'userProfile')) {
+    const problem = missingBasicScope(perRequest, "passport.authenticate()'s scope option");
+    if (problem !== undefined) {
+      errorLogin(
+        ctx,
+        new TikTokAPIError({
+          code: 'CONFIGURATION_ERROR',
+          message: problem,
+          correlationId: ctx.correlationId,
+        }),
+      );
+      return undefined;
+    }
+  }
   const extraParams = overridden(ctx.strategy, 'authorizationParams')
     ? hookParams(
         ctx,

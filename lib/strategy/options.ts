@@ -347,10 +347,25 @@ function buildClient(o: TikTokStrategyCommonOptions, scopes: string[]): TikTokCl
   );
 }
 
+/**
+ * Why logins requesting `scopes` can never succeed with the strategy's own profile fetch, or
+ * undefined.
+ * NOTE: the profile comes from TikTok's user info, whose `open_id` field (always requested: it
+ * binds the profile to the login) needs `user.info.basic`
+ * (https://developers.tiktok.com/doc/tiktok-api-scopes). Without it every login ends in
+ * SCOPE_NOT_AUTHORIZED, whose message asks the user to allow what they already allowed.
+ */
+export function missingBasicScope(scopes: readonly string[], what: string): string | undefined {
+  if (scopes.includes('user.info.basic')) return undefined;
+  return `${what} must include user.info.basic (got '${scopes.join(',')}'): the profile comes from TikTok's user info, whose open_id needs it. Add it, as in scope: ['user.info.basic', '${scopes[0] ?? 'user.info.profile'}'] (a scope given to passport.authenticate() replaces the strategy's), or set the strategy's skipUserProfile: true to log in with the open_id alone`;
+}
+
 /** Validates and normalises the options; every problem is a TypeError naming the option. */
 export function resolveStrategySettings(
   options: TikTokStrategyOptions | TikTokStrategyOptionsWithRequest,
   verify: AnyTikTokVerify | undefined,
+  /** A subclass overrides userProfile(): the profile is its own business. */
+  ownUserProfile = false,
 ): StrategySettings {
   const o = options;
   if (typeof o !== 'object' || o === null) {
@@ -394,6 +409,18 @@ export function resolveStrategySettings(
       'TikTokStrategy option tokenManager must have a save(openId, tokens) method',
     );
   }
+  const scopes = requested.length > 0 ? requested : client.scopes;
+  const skipUserProfile =
+    typeof o.skipUserProfile === 'function'
+      ? o.skipUserProfile
+      : flag(o.skipUserProfile, 'skipUserProfile', false, 'a boolean or a function');
+  if (skipUserProfile === false && !ownUserProfile) {
+    const problem = missingBasicScope(
+      scopes,
+      requested.length > 0 ? 'TikTokStrategy option scope' : "TikTokStrategy's client scopes",
+    );
+    if (problem !== undefined) throw new TypeError(problem);
+  }
   return {
     client,
     verify,
@@ -404,15 +431,12 @@ export function resolveStrategySettings(
     callbackHost: new URL(callbackURL).hostname,
     authorizationURL: o.authorizationURL ?? TIKTOK_AUTHORIZATION_URL,
     tokenURL: o.tokenURL ?? TIKTOK_TOKEN_URL,
-    scopes: requested.length > 0 ? requested : client.scopes,
+    scopes,
     // A shared client's `pkce` is the default; an explicit strategy `pkce` wins for its logins.
     pkce: flag(o.pkce, 'pkce', client.pkce),
     disableAutoAuth: flag(o.disableAutoAuth, 'disableAutoAuth', false),
     passReqToCallback: flag(o.passReqToCallback, 'passReqToCallback', false),
-    skipUserProfile:
-      typeof o.skipUserProfile === 'function'
-        ? o.skipUserProfile
-        : flag(o.skipUserProfile, 'skipUserProfile', false, 'a boolean or a function'),
+    skipUserProfile,
     tokenManager,
     maxPendingLogins: positiveInt(o.maxPendingLogins, 'maxPendingLogins', 5),
     stateTtlMs: positiveInt(o.stateTtlMs, 'stateTtlMs', 600_000),

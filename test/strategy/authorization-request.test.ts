@@ -58,6 +58,22 @@ describe('TikTokStrategy', () => {
       assert.equal(url.origin + url.pathname, 'http://127.0.0.1:9/v2/auth/authorize/');
     });
 
+    it('a passport.authenticate() scope without user.info.basic → CONFIGURATION_ERROR naming the fix, no redirect (every login would end in SCOPE_NOT_AUTHORIZED)', async () => {
+      const h = harness(new TikTokStrategy(BASE), { scope: 'user.info.profile' });
+      const result = outcomeOf(await h.browser().get('/auth/tiktok'));
+      assert.equal(result.outcome, 'error');
+      assert.equal(field(result.error, 'code'), 'CONFIGURATION_ERROR');
+      assert.match(
+        String(field(result.error, 'message')),
+        /^passport.authenticate\(\)'s scope option must include user\.info\.basic \(got 'user\.info\.profile'\).*scope: \['user\.info\.basic', 'user\.info\.profile'\]/,
+      );
+      // With skipUserProfile, such a scope logs in with the open_id alone: started as usual.
+      const skip = harness(new TikTokStrategy({ ...BASE, skipUserProfile: true }), {
+        scope: 'user.info.profile',
+      });
+      assert.equal(outcomeOf(await skip.browser().get('/auth/tiktok')).outcome, 'redirect');
+    });
+
     it('each start gets a fresh state and verifier', async () => {
       const h = harness(new TikTokStrategy(BASE));
       const agent = h.browser();

@@ -234,6 +234,38 @@ describe('TikTokStrategy', () => {
     });
   });
 
+  describe('scopes without user.info.basic', () => {
+    it("are a TypeError naming the fix: the profile's open_id needs that scope", () => {
+      withEnv({ ...NO_TIKTOK_ENV, ...ENV }, () => {
+        assert.throws(
+          () => new TikTokStrategy({ scope: ['user.info.profile', 'user.info.stats'] }),
+          /^TypeError: TikTokStrategy option scope must include user\.info\.basic \(got 'user\.info\.profile,user\.info\.stats'\).*skipUserProfile: true/,
+        );
+        const client = new TikTokClient({ scopes: ['video.list'] });
+        assert.throws(
+          () => new TikTokStrategy({ client }),
+          /^TypeError: TikTokStrategy's client scopes must include user\.info\.basic/,
+        );
+      });
+    });
+
+    it('are accepted when no profile is fetched by the strategy: skipUserProfile, or a userProfile() override', () => {
+      withEnv({ ...NO_TIKTOK_ENV, ...ENV }, () => {
+        const skipping = new TikTokStrategy({ scope: 'video.list', skipUserProfile: true });
+        assert.deepEqual(skipping.client.scopes, ['video.list']);
+        class OwnProfile extends TikTokStrategy {
+          override userProfile(
+            _accessToken: string,
+            done: (err?: unknown, profile?: never) => void,
+          ): void {
+            done(null);
+          }
+        }
+        assert.doesNotThrow(() => new OwnProfile({ scope: 'video.list' }));
+      });
+    });
+  });
+
   describe('a callbackURL TikTok refuses', () => {
     const REFUSED = 'TikTok will refuse the redirect URI';
 
