@@ -200,6 +200,13 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
         );
       }
       const request = run.request;
+      // NOTE: wall clock when the attempt was sent: the answer's `expires_in` (and Retry-After
+      // dates) count from here. Tokens are issued between the send and the answer, so their
+      // expiry errs early by the round trip, never late; and their issue time (expires_at less
+      // the lifetime) is never after the request that made them. revoke() and a webhook removal
+      // delete tokens issued up to a time: a refresh sent before a revoke but answered after it
+      // is revoked with the rest, not kept as live.
+      const sentAt = Date.now();
       const res = await s.transport({
         url: request.url,
         method: request.method,
@@ -215,15 +222,13 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
           logId: res.headers.get('x-tt-logid') ?? undefined,
         });
       }
-      // Wall clock: what the answer's `expires_in` and Retry-After dates are turned into.
-      const now = Date.now();
       const value = interpret(
         {
           operationLabel: run.label,
           urlOption: run.urlOption,
           correlationId: run.correlationId,
           scrubber: run.scrubber,
-          now,
+          now: sentAt,
           validationAdvice: run.validationAdvice,
         },
         res,

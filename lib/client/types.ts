@@ -13,7 +13,10 @@ export interface TikTokTokens {
   /** Seconds, as received. */
   expires_in: number;
   refresh_expires_in?: number;
-  /** Epoch ms when the access token expires. */
+  /**
+   * Epoch ms when the access token expires: `expires_in` counted from when the request was sent,
+   * so it errs early by the round trip, never late.
+   */
   expires_at: number;
   /** Epoch ms when the refresh token expires. */
   refresh_expires_at?: number;

@@ -28,14 +28,17 @@ export interface TokenCallOptions {
 /** Options of {@link TikTokTokenManager.delete}. */
 export interface TokenDeleteOptions extends TokenCallOptions {
   /**
-   * Epoch ms: delete only tokens issued at or before this time (when their code exchange or
-   * refresh was answered), so that a late `authorization.removed` leaves the tokens of a login
+   * Epoch ms: delete only tokens issued at or before this time (when the code exchange or
+   * refresh that made them was sent), so that a late `authorization.removed` leaves the tokens of a login
    * made after the removal alone. Default: delete whatever is stored.
    */
   issuedNotAfter?: number | undefined;
 }
 
-/** When TikTok's answer carrying these tokens arrived: `expires_at` less the lifetime. */
+/**
+ * When the request that made these tokens was sent (`expires_at` less the lifetime: the client
+ * counts `expires_in` from the send). TikTok issued them no earlier.
+ */
 function issuedAt(tokens: TikTokTokens): number {
   return tokens.expires_at - tokens.expires_in * 1000;
 }

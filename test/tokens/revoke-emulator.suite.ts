@@ -99,6 +99,22 @@ export function describeRevokeAgainstEmulator(kind: StoreKind): void {
               );
             });
 
+            it('a refresh sent before the revoke but answered after it: its tokens are deleted too (TikTok ended them)', async () => {
+              const { openId } = await loggedIn();
+              const other = new TikTokTokenManager({ client, store });
+              // TikTok rotates at once and answers 300 ms later; the revoke, sent 100 ms after
+              // the refresh, ends every grant of the user, the rotated one included.
+              emulator.tt.inject('token', { delayMs: 300, times: 1 });
+              emulator.tt.inject('revoke', { delayMs: 600, times: 1 });
+              const refreshing = other.refresh(openId);
+              await new Promise((resolve) => setTimeout(resolve, 100));
+              await manager.revoke(openId);
+              await refreshing.catch(() => undefined);
+              const stored = await store.get(openId);
+              assert.equal(stored, undefined, 'no dead token left to serve');
+              await rejectsWith(manager.getAccessToken(openId), 'INVALID_TOKEN');
+            });
+
             it('an expired access token is refreshed first (TikTok refuses expired ones), then revoked', async () => {
               const openId = emulator.tt.addUser().openId;
               const expired = expiredGrant(emulator.tt, openId);
