@@ -69,6 +69,13 @@ export interface OperationOptions {
   deadlineAt?: number | undefined;
   /** Attempts for this call only (the strategy gives logins 4). Default: the client's `maxAttempts`. */
   maxAttempts?: number | undefined;
+  /**
+   * Let an attempt wait for TikTok's answer until `deadlineAt` rather than `timeoutMs`: for a
+   * refresh under a lock lease, whose late answer (the rotated refresh token) is worth more than
+   * a retry that TikTok refuses once the lost attempt rotated the token.
+   * @internal
+   */
+  waitUntilDeadline?: boolean | undefined;
 }
 
 export interface AuthorizationUrlOptions {
@@ -126,6 +133,8 @@ interface PostRun<T> {
   correlationId: string;
   mode: RetryMode;
   lostAttemptHint?: string;
+  /** {@link OperationRun.attemptTimeoutMs}. */
+  attemptTimeoutMs?: number;
   deadlineAt: number;
   maxAttempts?: number | undefined;
   /** {@link OperationRun.parse}. */
@@ -519,6 +528,12 @@ export class TikTokClient {
   ): Promise<TikTokTokens> {
     const correlationId = acceptCorrelationId(opts.correlationId);
     this.requireToken(refreshToken, 'refresh token', correlationId);
+    const deadlineAt = this.deadline(opts);
+    // Only up to a finite deadline: without one, an attempt would wait as long as a timer can.
+    const untilDeadline =
+      opts.waitUntilDeadline === true && Number.isFinite(deadlineAt)
+        ? Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(deadlineAt - Date.now())))
+        : undefined;
     return await this.post(
       'refresh',
       'Token refresh',
@@ -532,7 +547,8 @@ export class TikTokClient {
         mode: 'singleUse',
         lostAttemptHint:
           'The earlier attempt that got no answer may have rotated the refresh token (TikTok refresh tokens are single-use): the user must log in again.',
-        deadlineAt: this.deadline(opts),
+        ...(untilDeadline === undefined ? {} : { attemptTimeoutMs: untilDeadline }),
+        deadlineAt,
         maxAttempts: opts.maxAttempts,
         parse: tokensAnswer,
       },
@@ -830,6 +846,7 @@ export class TikTokClient {
         correlationId,
         mode: run.mode,
         ...(run.lostAttemptHint === undefined ? {} : { lostAttemptHint: run.lostAttemptHint }),
+        ...(run.attemptTimeoutMs === undefined ? {} : { attemptTimeoutMs: run.attemptTimeoutMs }),
         deadlineAt: run.deadlineAt,
         request: {
           url: this.config[urlOption],

@@ -63,6 +63,11 @@ export interface OperationRun<T> {
    * after a lost attempt is refused with INVALID_TOKEN (the lost attempt may have used it).
    */
   readonly lostAttemptHint?: string;
+  /**
+   * How long one attempt may wait for TikTok's answer, when not the client's `timeoutMs`
+   * (always cut at the deadline).
+   */
+  readonly attemptTimeoutMs?: number;
   /** Told the operation's error just before it is thrown, after the failure line is logged. */
   readonly onFailure?: (error: TikTokAPIError) => void;
 }
@@ -189,7 +194,8 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
         reason: 'deadline',
       });
     }
-    const timeoutMs = Math.min(s.timeoutMs, remaining);
+    const attemptLimit = run.attemptTimeoutMs ?? s.timeoutMs;
+    const timeoutMs = Math.min(attemptLimit, remaining);
     const permit = breaker === undefined ? ALLOWED : breaker.permit();
     let failure: AttemptFailure;
     try {
@@ -248,7 +254,7 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
     } catch (err) {
       if (err instanceof AttemptFailure) failure = err;
       else if (err instanceof TransportFailure)
-        failure = transportError(run, err, timeoutMs < s.timeoutMs, timeoutMs);
+        failure = transportError(run, err, timeoutMs < attemptLimit, timeoutMs);
       else {
         // A bug, not TikTok's answer: free a half-open probe slot before surfacing it.
         if (permit.allowed) breaker?.recordNeutral(permit.probe);

@@ -116,6 +116,10 @@ export class TokenRefresher {
         correlationId: run.correlationId,
         // The client takes an epoch-ms deadline: what is left of the lease, from now.
         deadlineAt: Date.now() + (leaseEnd - margin - performance.now()),
+        // NOTE: TikTok may answer after the client's timeoutMs. Its answer carries the rotated
+        // refresh token, and a retry after a cut attempt sends the spent one, which TikTok
+        // refuses (the grant would end): the attempt waits as long as the lease allows.
+        waitUntilDeadline: true,
       });
     } catch (err) {
       if (endsGrant(err)) {

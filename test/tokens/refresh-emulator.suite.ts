@@ -167,38 +167,78 @@ export function describeRefreshAgainstEmulator(kind: StoreKind): void {
           // TikTok answered the refresh, the answer was lost: the refresh token has rotated, the
           // new tokens are gone with the answer (docs/emulator.md, "Faults: was the request
           // processed?"). The grant is over: the user logs in again.
-          for (const [name, fault] of [
-            ['reset mid-response', { reset: 'mid-body' }],
-            ['answered after the client stopped waiting', { delayMs: 600 }],
-          ] as const) {
-            it(`refresh answer lost (${name}): the retry is refused, INVALID_TOKEN (its cause says why), the grant deleted`, async () => {
-              const openId = emulator.tt.addUser().openId;
-              const { metrics, refreshOutcomes } = testMetrics();
-              const manager = new TikTokTokenManager({
-                client: emulatorClient(emulator.tt, { timeoutMs: 300 }),
-                store,
-                metrics,
-              });
-              const tokens = expiredGrant(emulator.tt, openId);
-              await manager.save(openId, tokens);
-              emulator.tt.inject('token', { ...fault, match: isRefresh });
-              const err = await rejectsWith(manager.getAccessToken(openId), 'INVALID_TOKEN');
-              assert.match(err.message, /the grant is over, log in again\.$/);
-              // The client's error, kept as the cause, says the lost attempt rotated the token.
-              assert.ok(err.cause instanceof TikTokAPIError);
-              assert.match(
-                err.cause.message,
-                /The earlier attempt that got no answer may have rotated the refresh token/,
-              );
-              assert.equal(refreshCalls(), 2, 'one retry after the lost answer, refused');
-              assert.equal(await store.get(openId), undefined, 'the dead grant is deleted');
-              await rejectsWith(
-                client.refreshAccessToken(tokens.refresh_token ?? ''),
-                'INVALID_TOKEN',
-              );
-              assert.deepEqual(await refreshOutcomes(), { INVALID_TOKEN: 1 });
+          it('refresh answer lost (reset mid-response): the retry is refused, INVALID_TOKEN (its cause says why), the grant deleted', async () => {
+            const openId = emulator.tt.addUser().openId;
+            const { metrics, refreshOutcomes } = testMetrics();
+            const manager = new TikTokTokenManager({
+              client: emulatorClient(emulator.tt, { timeoutMs: 300 }),
+              store,
+              metrics,
             });
-          }
+            const tokens = expiredGrant(emulator.tt, openId);
+            await manager.save(openId, tokens);
+            emulator.tt.inject('token', { reset: 'mid-body', match: isRefresh, times: 1 });
+            const err = await rejectsWith(manager.getAccessToken(openId), 'INVALID_TOKEN');
+            assert.match(err.message, /the grant is over, log in again\.$/);
+            // The client's error, kept as the cause, says the lost attempt rotated the token.
+            assert.ok(err.cause instanceof TikTokAPIError);
+            assert.match(
+              err.cause.message,
+              /The earlier attempt that got no answer may have rotated the refresh token/,
+            );
+            assert.equal(refreshCalls(), 2, 'one retry after the lost answer, refused');
+            assert.equal(await store.get(openId), undefined, 'the dead grant is deleted');
+            await rejectsWith(
+              client.refreshAccessToken(tokens.refresh_token ?? ''),
+              'INVALID_TOKEN',
+            );
+            assert.deepEqual(await refreshOutcomes(), { INVALID_TOKEN: 1 });
+          });
+
+          it('refresh answered only after the lock lease: a timeout, the tokens kept; the next refresh finds the grant over', async () => {
+            const openId = emulator.tt.addUser().openId;
+            const { metrics, refreshOutcomes } = testMetrics();
+            const manager = new TikTokTokenManager({
+              client: emulatorClient(emulator.tt, { timeoutMs: 300 }),
+              store,
+              metrics,
+              // The refresh waits for TikTok's answer until shortly before this 2 s lease ends.
+              lockTtlMs: 2000,
+            });
+            const tokens = expiredGrant(emulator.tt, openId);
+            await manager.save(openId, tokens);
+            emulator.tt.inject('token', { delayMs: 2500, match: isRefresh, times: 1 });
+            // No time left in the lease for a retry: a transient failure, nothing deleted.
+            await rejectsWith(manager.getAccessToken(openId), 'TIMEOUT_ERROR');
+            assert.equal(refreshCalls(), 1);
+            assert.notEqual(await store.get(openId), undefined, 'kept: TikTok did not say');
+            // TikTok did rotate: the next refresh sends the spent token and is refused.
+            await rejectsWith(manager.getAccessToken(openId), 'INVALID_TOKEN');
+            assert.equal(refreshCalls(), 2);
+            assert.equal(await store.get(openId), undefined, 'the dead grant is deleted');
+            assert.deepEqual(await refreshOutcomes(), { TIMEOUT_ERROR: 1, INVALID_TOKEN: 1 });
+          });
+
+          it('refresh answered after timeoutMs but within the lock lease: the attempt waits for it, the rotated tokens are stored', async () => {
+            const openId = emulator.tt.addUser().openId;
+            const { metrics, refreshOutcomes } = testMetrics();
+            const manager = new TikTokTokenManager({
+              client: emulatorClient(emulator.tt, { timeoutMs: 300 }),
+              store,
+              metrics,
+              lockTtlMs: 3000,
+            });
+            const old = expiredGrant(emulator.tt, openId);
+            await manager.save(openId, old);
+            emulator.tt.inject('token', { delayMs: 900, match: isRefresh, times: 1 });
+            const access = await manager.getAccessToken(openId);
+            assert.notEqual(access, old.access_token);
+            assert.equal(refreshCalls(), 1, 'no retry with the spent refresh token');
+            const stored = await store.get(openId);
+            assert.equal(stored?.tokens.access_token, access);
+            assert.notEqual(stored?.tokens.refresh_token, old.refresh_token);
+            assert.deepEqual(await refreshOutcomes(), { success: 1 });
+          });
 
           it("invalid_request from refresh (TikTok's answer to a bad refresh token): the grant is deleted", async () => {
             const { openId, manager, outcomes } = setup();
