@@ -56,7 +56,16 @@ return 0
 `;
 
 /**
- * After a `SET key value` (a claim, a lock) timed out: that SET is still queued in the client and
+ * Whether a `SET` reply is Redis's `OK`: a string, or a Buffer from a client whose type mapping
+ * turns simple strings into Buffers.
+ */
+export function isOkReply(reply: unknown): boolean {
+  return reply === 'OK' || (Buffer.isBuffer(reply) && reply.toString('latin1') === 'OK');
+}
+
+/**
+ * After a `SET key value` (a claim, a lock) failed — timed out, or its connection dropped after
+ * Redis may have run it: that SET is still queued in the client and
  * may land once Redis answers, holding the key for its whole TTL with nobody owning it. `run`
  * sends {@link DELETE_IF_VALUE} (or a DEL) for it: queued behind the SET on the same
  * connection, it runs right after it and deletes only that SET's own value. Fire and forget.

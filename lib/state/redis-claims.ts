@@ -4,6 +4,7 @@ import {
   commandTimeoutOption,
   DELETE_IF_VALUE,
   RedisCommandTimeoutError,
+  isOkReply,
   takeBackLateSet,
   withinTimeout,
 } from '../redis-timeout';
@@ -120,16 +121,20 @@ export class RedisClaimStore implements TikTokStateClaimStore {
         }),
         this.commandTimeoutMs,
       );
-      return reply === 'OK';
+      return isOkReply(reply);
     } catch (err) {
-      // A late claim would refuse the retry the 503 invites (a used state) or mark a webhook
-      // event done that was never processed.
-      if (err instanceof RedisCommandTimeoutError) {
+      // A claim that landed anyway (the SET timed out, or the connection dropped after Redis ran
+      // it) would refuse the retry the 503 invites (a used state) or mark a webhook event done
+      // that was never processed. NOTE: the value-checked delete is safe after any failure; a
+      // client without eval gets a plain DEL, only after a timeout (the SET is then known to be
+      // queued ahead of it on the same connection).
+      if (this.client.eval !== undefined) {
+        const evalScript = this.client.eval.bind(this.client);
         takeBackLateSet(() =>
-          this.client.eval === undefined
-            ? this.client.del(redisKey)
-            : this.client.eval(DELETE_IF_VALUE, { keys: [redisKey], arguments: [value] }),
+          evalScript(DELETE_IF_VALUE, { keys: [redisKey], arguments: [value] }),
         );
+      } else if (err instanceof RedisCommandTimeoutError) {
+        takeBackLateSet(() => this.client.del(redisKey));
       }
       throw err;
     }

@@ -14,7 +14,7 @@ import { redisDataError } from './redis-errors';
 import { isRedisCluster, refreshRedisClusterTopology } from '../redis-cluster';
 import {
   commandTimeoutOption,
-  RedisCommandTimeoutError,
+  isOkReply,
   takeBackLateSet,
   withinTimeout,
 } from '../redis-timeout';
@@ -274,13 +274,13 @@ export class RedisTokenStore implements TokenStore {
         this.client.set(key, token, { NX: true, PX: Math.max(1, Math.round(ttlMs)) }),
       );
     } catch (err) {
-      // A late lock would make every refresh of this user wait out the lease.
-      if (err instanceof RedisCommandTimeoutError) {
-        takeBackLateSet(() => this.client.eval(RELEASE_LOCK, { keys: [key], arguments: [token] }));
-      }
+      // A lock that landed anyway (the SET timed out, or the connection dropped after Redis ran
+      // it) would make every refresh of this user wait out the lease. NOTE: after any failure:
+      // the release deletes only this token's lock, so it is safe when the SET never ran.
+      takeBackLateSet(() => this.client.eval(RELEASE_LOCK, { keys: [key], arguments: [token] }));
       throw err;
     }
-    if (reply !== 'OK') return undefined;
+    if (!isOkReply(reply)) return undefined;
     try {
       // A lock that a failover could lose would let a second instance refresh with the refresh
       // token this holder is about to rotate.
