@@ -12,12 +12,7 @@ import { newVersion } from './memory-store';
 import { decodeTokens, encodeTokens } from './redis-codec';
 import { redisDataError } from './redis-errors';
 import { isRedisCluster, refreshRedisClusterTopology } from '../redis-cluster';
-import {
-  commandTimeoutOption,
-  isOkReply,
-  takeBackLateSet,
-  withinTimeout,
-} from '../redis-timeout';
+import { commandTimeoutOption, isOkReply, takeBackLateSet, withinTimeout } from '../redis-timeout';
 import { TokenRecordCache, type TokenRecordCacheOptions } from './record-cache';
 import { COMPARE_AND_SET, DELETE_IF_VERSION, EXTEND_LOCK, RELEASE_LOCK } from './redis-scripts';
 import { UnreadableTokenRecordError, type StoredTokenRecord, type TokenStore } from './store';

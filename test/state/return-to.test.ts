@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import request from 'supertest';
 import { safeReturnTo, tiktokErrorHandler, tiktokReturnTo } from '../../lib';
+import { field } from '../support/json';
 
 describe('safeReturnTo', () => {
   describe('keeps same-origin paths as given', () => {
@@ -90,8 +91,8 @@ describe('safeReturnTo', () => {
       .set('X-Correlation-Id', 'corr-uncalled-1')
       .timeout(5000);
     assert.equal(res.status, 500);
-    assert.equal(res.body?.error?.code, 'CONFIGURATION_ERROR');
-    assert.equal(res.body?.error?.correlationId, 'corr-uncalled-1');
+    assert.equal(field(res.body, 'error', 'code'), 'CONFIGURATION_ERROR');
+    assert.equal(field(res.body, 'error', 'correlationId'), 'corr-uncalled-1');
   });
 
   it('tiktokReturnTo mounted without (): the error names the missing parentheses', async () => {
