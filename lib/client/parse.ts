@@ -186,10 +186,13 @@ export function parseUserInfo(body: unknown): TikTokUserInfo {
   for (const f of COUNT_FIELDS) {
     const v = raw[f];
     if (v === undefined || v === null) continue;
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+    // NOTE: TikTok types the counts as int64, which JSON encoders often send as strings (as they
+    // do expires_in): a string of digits is the same count, converted.
+    const n = typeof v === 'string' && /^\d{1,16}$/.test(v) ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
       throw new ShapeError(`${f} is not a non-negative integer`);
     }
-    user[f] = v;
+    user[f] = n;
   }
   if (raw.is_verified !== undefined && raw.is_verified !== null) {
     if (typeof raw.is_verified !== 'boolean') throw new ShapeError('is_verified is not a boolean');

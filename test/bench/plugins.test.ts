@@ -352,11 +352,11 @@ describe('bench: app/plugins', () => {
       assert.equal(recorder().count('token'), 7);
     });
 
-    it(`${id}: a user-info count sent as a string fails the login`, async () => {
+    it(`${id}: a user-info count that is not a number fails the login`, async () => {
       const agent = appFor(recorder(), id);
       const { callback } = await startLogin(agent);
       recorder().inject('userinfo', {
-        body: { data: { user: { open_id: 'x', follower_count: '12' } }, error: { code: 'ok' } },
+        body: { data: { user: { open_id: 'x', follower_count: 'twelve' } }, error: { code: 'ok' } },
         times: 1,
       });
       assert.equal((await agent.get(callback)).status, 500);

@@ -325,12 +325,23 @@ describe('client/parse', () => {
         /display_name is not a string/,
       ],
       ['negative count', envelope({ open_id: 'o', likes_count: -1 }), /likes_count/],
-      ['string count', envelope({ open_id: 'o', video_count: '4' }), /video_count/],
+      ['non-digit string count', envelope({ open_id: 'o', video_count: 'four' }), /video_count/],
+      ['signed string count', envelope({ open_id: 'o', video_count: '-4' }), /video_count/],
+      ['fractional string count', envelope({ open_id: 'o', video_count: '4.5' }), /video_count/],
       ['fractional count', envelope({ open_id: 'o', follower_count: 1.5 }), /follower_count/],
       ['string is_verified', envelope({ open_id: 'o', is_verified: 'true' }), /is_verified/],
     ];
     for (const [name, body, message] of BAD) {
       it(`refuses ${name}`, () => shapeError(() => parseUserInfo(body), message));
     }
+
+    it('takes a count sent as a string of digits (int64 as JSON encoders often send it) as the number', () => {
+      const user = parseUserInfo(
+        envelope({ open_id: 'o', follower_count: '1234', video_count: '0', likes_count: 7 }),
+      );
+      assert.equal(user.follower_count, 1234);
+      assert.equal(user.video_count, 0);
+      assert.equal(user.likes_count, 7);
+    });
   });
 });

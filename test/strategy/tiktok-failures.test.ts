@@ -180,10 +180,10 @@ describe('TikTokStrategy', () => {
             assert.equal(field(me.body, 'user'), null);
           });
 
-          it('a granted field of another type than documented (a count as a string) → 502 MALFORMED_RESPONSE, one user-info call', async () => {
+          it('a granted field of another type than documented (a count that is not a number) → 502 MALFORMED_RESPONSE, one user-info call', async () => {
             fx.tt.inject('userinfo', {
               body: {
-                data: { user: { open_id: 'emulator-open-id-1', follower_count: '12' } },
+                data: { user: { open_id: 'emulator-open-id-1', follower_count: 'twelve' } },
                 error: { code: 'ok', message: '' },
               },
             });

@@ -116,10 +116,12 @@ function userComplete(body: Record<string, unknown>): Record<string, unknown> {
   }
   for (const f of COUNTS) {
     const v = u[f];
+    // A string of digits is the same count (int64 as JSON encoders send it), as in this package.
+    const n = typeof v === 'string' && /^\d{1,16}$/.test(v) ? Number(v) : v;
     if (
-      v !== undefined &&
-      v !== null &&
-      !(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0)
+      n !== undefined &&
+      n !== null &&
+      !(typeof n === 'number' && Number.isSafeInteger(n) && n >= 0)
     ) {
       throw new ContractError('MALFORMED_RESPONSE', f);
     }
