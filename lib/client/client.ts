@@ -135,10 +135,25 @@ interface PostRun<T> {
   lostAttemptHint?: string;
   /** {@link OperationRun.attemptTimeoutMs}. */
   attemptTimeoutMs?: number;
+  /** {@link OperationRun.afterLostAttempt}. */
+  afterLostAttempt?: (error: TikTokAPIError) => { readonly value: T } | undefined;
   deadlineAt: number;
   maxAttempts?: number | undefined;
   /** {@link OperationRun.parse}. */
   parse: (body: unknown, text: string, now: number) => T;
+}
+
+/**
+ * A revoke retried after a lost attempt and refused as already revoked: the lost attempt revoked
+ * the token. NOTE: TikTok refuses an already revoked token with `invalid_request` (its pages do
+ * not say whether `invalid_grant` may come instead); revocation is idempotent (RFC 7009), so the
+ * revoke succeeded.
+ */
+function revokedByLostAttempt(error: TikTokAPIError): { readonly value: undefined } | undefined {
+  const refusal = error.tiktokError?.error;
+  return refusal === 'invalid_request' || refusal === 'invalid_grant'
+    ? { value: undefined }
+    : undefined;
 }
 
 /** A token answer's value. NOTE: module-level, so that no closure is made per exchange. */
@@ -620,6 +635,7 @@ export class TikTokClient {
         mode: 'idempotent',
         deadlineAt: this.deadline(opts),
         maxAttempts: opts.maxAttempts,
+        afterLostAttempt: revokedByLostAttempt,
         // Success is an empty body or `{}`; errors were already raised by interpret().
         parse: (body, text) => {
           if (text.trim() !== '' && !isRecord(body))
@@ -847,6 +863,7 @@ export class TikTokClient {
         mode: run.mode,
         ...(run.lostAttemptHint === undefined ? {} : { lostAttemptHint: run.lostAttemptHint }),
         ...(run.attemptTimeoutMs === undefined ? {} : { attemptTimeoutMs: run.attemptTimeoutMs }),
+        ...(run.afterLostAttempt === undefined ? {} : { afterLostAttempt: run.afterLostAttempt }),
         deadlineAt: run.deadlineAt,
         request: {
           url: this.config[urlOption],

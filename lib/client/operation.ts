@@ -68,6 +68,12 @@ export interface OperationRun<T> {
    * (always cut at the deadline).
    */
   readonly attemptTimeoutMs?: number;
+  /**
+   * When a retry after a lost attempt (no answer: a timeout or a dropped connection) is refused:
+   * the operation's value if that refusal means the lost attempt did the work (a revoke refused
+   * because the token is already revoked), else undefined (the refusal is the operation's error).
+   */
+  readonly afterLostAttempt?: (error: TikTokAPIError) => { readonly value: T } | undefined;
   /** Told the operation's error just before it is thrown, after the failure line is logged. */
   readonly onFailure?: (error: TikTokAPIError) => void;
 }
@@ -270,8 +276,21 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
       else if (health === 'success') breaker.recordSuccess(permit.probe);
       else breaker.recordNeutral(permit.probe);
     }
+    const lostBefore = ambiguousSeen;
     let verdict = retryVerdict(s, failure, attempt, ambiguousSeen, run.mode, deadline);
     if (failure.transport === 'timeout' || failure.transport === 'ambiguous') ambiguousSeen = true;
+    const settled =
+      lostBefore && failure.transport === undefined ? run.afterLostAttempt?.(error) : undefined;
+    if (settled !== undefined) {
+      // TikTok refused the retry because the lost attempt did the work: the operation succeeded.
+      logEvent(s, run, 'info', 'refusal after a lost attempt, taken as done', {
+        attempt,
+        tiktokError: error.tiktokError?.error,
+        logId: error.logId,
+      });
+      s.metrics?.requests.inc({ operation: run.operation, outcome: 'success' });
+      return settled.value;
+    }
     if (verdict.retry && s.guard?.budget !== undefined) {
       const cost = s.guard.budget.trySpend(failure.transport === 'timeout' && !failure.deadlineCut);
       if (cost === undefined) {

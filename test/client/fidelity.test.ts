@@ -445,6 +445,19 @@ describe('TikTokClient', () => {
           assert.match(err.message, /refuses to revoke an access token that is malformed, expired/);
         });
 
+        it('revoke whose answer was lost, refused as already revoked on the retry: success (RFC 7009), the token is revoked', async () => {
+          const access = h.tt.issueTokens(openId()).access_token;
+          // TikTok revokes, then the connection drops mid-answer; the retry is refused.
+          h.tt.inject('revoke', { reset: 'mid-body', times: 1 });
+          await h.client().revokeAccess(access);
+          assert.equal(h.tt.count('revoke'), 2);
+          await rejection(h.client().getUserInfo(access));
+          const taken = h.logger.lines.filter((l) => l.message.endsWith('taken as done'));
+          assert.equal(taken.length, 1);
+          assert.equal(taken[0]?.level, 'info');
+          // Without a lost attempt, the same refusal is the caller's error (tested above).
+        });
+
         it('user info: the requested fields', async () => {
           h.tt.inject('userinfo', { status: 400, body: USER_INFO_INVALID_PARAMS });
           const err = await rejection(
