@@ -141,6 +141,7 @@ describe('errors', () => {
       ['invalid_request', 'VALIDATION_ERROR'],
       ['invalid_params', 'VALIDATION_ERROR'],
       ['unsupported_grant_type', 'VALIDATION_ERROR'],
+      ['unsupported_response_type', 'VALIDATION_ERROR'],
       ['access_denied', 'ACCESS_DENIED'],
       ['invalid_scope', 'SCOPE_NOT_AUTHORIZED'],
       ['scope_not_authorized', 'SCOPE_NOT_AUTHORIZED'],

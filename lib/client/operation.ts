@@ -78,6 +78,9 @@ export interface OperationRun<T> {
   readonly onFailure?: (error: TikTokAPIError) => void;
 }
 
+/** The least wait before retrying a rate-limited attempt that came without Retry-After. */
+const RATE_LIMIT_MIN_DELAY_MS = 1000;
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -385,6 +388,12 @@ function retryVerdict(
   }
   const remaining = deadline - performance.now();
   let delayMs = backoffDelay(s.retryBaseDelayMs, attempt);
+  // NOTE: TikTok limits each endpoint over a one-minute sliding window and documents no
+  // Retry-After: a rate limit without one waits at least a second, not the 100 ms backoff,
+  // which would only spend more of the window.
+  if (failure.error.code === 'RATE_LIMIT' && failure.retryAfterMs === undefined) {
+    delayMs = Math.max(delayMs, RATE_LIMIT_MIN_DELAY_MS);
+  }
   if (failure.retryAfterMs !== undefined) {
     if (failure.retryAfterMs >= remaining)
       return { retry: false, reason: 'Retry-After beyond the deadline' };

@@ -181,6 +181,19 @@ describe('TikTokClient', () => {
         assert.ok(second!.at - first!.at >= 990, `${second!.at - first!.at} ms between attempts`);
       });
 
+      it('429 without Retry-After → waits at least a second (a one-minute window), not the short backoff', async () => {
+        const client = h.client();
+        const { access_token } = h.tt.issueTokens(h.tt.users[0]!.openId);
+        h.tt.inject('userinfo', { tiktokError: { error: 'rate_limit_exceeded', status: 429 } });
+        const { value } = await timed(() => client.getUserInfo(access_token));
+        assert.equal(value?.open_id, h.tt.users[0]!.openId);
+        const retry = h.logger.events('retry')[0]!;
+        assert.equal(retry.meta!.reason, 'RATE_LIMIT');
+        assert.ok(Number(retry.meta!.delayMs) >= 1000, `delayMs ${String(retry.meta!.delayMs)}`);
+        const [first, second] = h.tt.requests.filter((r) => r.endpoint === 'userinfo');
+        assert.ok(second!.at - first!.at >= 990, `${second!.at - first!.at} ms between attempts`);
+      });
+
       it('Retry-After: 120, past the deadline → RATE_LIMIT at once, one attempt', async () => {
         const client = h.client();
         const { refresh_token } = h.tt.issueTokens(h.tt.users[0]!.openId);
