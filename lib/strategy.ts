@@ -353,12 +353,19 @@ function thrown(ctx: FlowContext, err: unknown): void {
     errorLogin(ctx, err);
     return;
   }
-  // Thrown after passport was told the outcome (by the app's own code, typically): the
-  // response is no longer ours to change, and a rejection here would be unhandled.
+  // Thrown after passport was told the outcome (by the app's own code, typically: a custom
+  // callback of passport.authenticate()): logged, and a rejection here would be unhandled.
   ctx.log('error', '[TikTokOAuth] login - exception after the outcome', {
     correlationId: ctx.correlationId,
     error: err,
   });
+  // NOTE: as Express does for a handler that throws: while nothing was sent, the request goes
+  // to the app's error handlers. Without this it would never be answered.
+  const res = ctx.req.res;
+  const next: unknown = Reflect.get(ctx.req, 'next');
+  if (res !== undefined && !res.headersSent && typeof next === 'function') {
+    Reflect.apply(next, undefined, [err]);
+  }
 }
 
 /** Runs a step of the login from a callback (a session store's): its exceptions go to thrown(). */

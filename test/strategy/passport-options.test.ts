@@ -34,6 +34,9 @@ function handler(value: unknown): RequestHandler {
   return value;
 }
 
+/** Makes the custom callback below throw (an app bug), for one test. */
+let customCallbackThrows = false;
+
 /**
  * An app with the routes of a demanding app: a normal login (session), a token-only API
  * (`session: false`), account linking (`passport.authorize()`), and a custom callback that logs
@@ -76,6 +79,7 @@ async function startApp(tt: TikTokEmulator, removals: MemoryRemovalList): Promis
           next(err ?? new Error('no user'));
           return;
         }
+        if (customCallbackThrows) throw new Error('app bug in the custom callback');
         // The app's own rule: here, an account it does not let in.
         res.json({ refused: true });
       },
@@ -175,6 +179,18 @@ describe('TikTokStrategy', () => {
       const res = await agent.get(await approvedCallback(tt, agent, '/custom/tiktok', FIRST));
       assert.deepEqual(res.body, { refused: true });
       assert.equal(field((await agent.get('/me')).body, 'stamp'), null);
+    });
+
+    it('a custom callback that throws: the request goes to the error handlers (500), not left unanswered', async () => {
+      const agent = request.agent(server);
+      const callback = await approvedCallback(tt, agent, '/custom/tiktok', FIRST);
+      customCallbackThrows = true;
+      try {
+        const res = await agent.get(callback).timeout(5000);
+        assert.equal(res.status, 500);
+      } finally {
+        customCallbackThrows = false;
+      }
     });
 
     it('a normal login still stamps the session and binds the other tabs (regression)', async () => {
