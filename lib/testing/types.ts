@@ -26,9 +26,9 @@ export interface EmulatorUserInput {
    * initials of the display name on a colour derived from the open_id (168 px).
    */
   avatarUrl?: string | undefined;
-  /** Default: `avatarUrl` with `?size=100` (served at 100 px). */
+  /** Default: `avatarUrl` with a `size=100` query parameter (served at 100 px). */
   avatarUrl100?: string | undefined;
-  /** Default: `avatarUrl` with `?size=large` (served at 720 px). */
+  /** Default: `avatarUrl` with a `size=large` query parameter (served at 720 px). */
   avatarLargeUrl?: string | undefined;
   /** Default `Bio of <display name>`. */
   bioDescription?: string | undefined;

@@ -1,6 +1,14 @@
 import { defaultAvatarUrl } from './avatar';
 import type { EmulatorUser, EmulatorUserInput } from './types';
 
+/**
+ * `url` with a `size` query parameter added, after its own query when it has one (TikTok's avatar
+ * URLs are signed and carry a query string).
+ */
+function sized(url: string, size: string): string {
+  return `${url}${url.includes('?') ? '&' : '?'}size=${size}`;
+}
+
 function stringOption(name: string, value: string | undefined, fallback: string): string {
   if (value === undefined) return fallback;
   if (typeof value !== 'string')
@@ -54,8 +62,8 @@ export function createUser(input: EmulatorUserInput, n: number, baseUrl: string)
     displayName,
     username,
     avatarUrl,
-    avatarUrl100: stringOption('avatarUrl100', input.avatarUrl100, `${avatarUrl}?size=100`),
-    avatarLargeUrl: stringOption('avatarLargeUrl', input.avatarLargeUrl, `${avatarUrl}?size=large`),
+    avatarUrl100: stringOption('avatarUrl100', input.avatarUrl100, sized(avatarUrl, '100')),
+    avatarLargeUrl: stringOption('avatarLargeUrl', input.avatarLargeUrl, sized(avatarUrl, 'large')),
     bioDescription: stringOption('bioDescription', input.bioDescription, `Bio of ${displayName}`),
     isVerified: input.isVerified ?? false,
     followerCount: countOption('followerCount', input.followerCount, 1234),

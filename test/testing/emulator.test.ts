@@ -76,6 +76,10 @@ describe('startTikTokEmulator', () => {
       assert.equal(second.username, 'emulator_user_2');
       assert.equal(tt.users.length, 2);
       assert.throws(() => tt.addUser({ openId: 'emulator-open-id-2' }), TypeError);
+      // A signed avatar URL keeps its query: the size is added after it.
+      const signed = tt.addUser({ avatarUrl: 'https://cdn.example/a.jpeg?sig=abc' });
+      assert.equal(signed.avatarUrl100, 'https://cdn.example/a.jpeg?sig=abc&size=100');
+      assert.equal(signed.avatarLargeUrl, 'https://cdn.example/a.jpeg?sig=abc&size=large');
       assert.throws(() => tt.issueTokens('nobody'), TypeError);
       assert.throws(() => tt.issueTokens(second.openId, ['user.email']), TypeError);
     });
