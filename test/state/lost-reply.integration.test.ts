@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { RedisClaimStore } from '../../lib';
 import { RedisTokenStore } from '../../lib/tokens/redis-store';
-import { connectTestRedis, deleteKeys, uniquePrefix, type TestRedis } from '../support/redis';
+import { useTestRedis, type TestRedis } from '../support/redis';
 
 const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7);
 
@@ -40,50 +40,39 @@ const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve,
 
 describe('redis-timeout', () => {
   describe('a SET whose reply is lost, or comes as a Buffer', function () {
-    let redis: TestRedis | undefined;
-    let prefix: string;
-    before(async function () {
-      redis = await connectTestRedis(this);
-      prefix = uniquePrefix();
-    });
-    after(async () => {
-      if (redis?.isOpen) {
-        await deleteKeys(redis, prefix);
-        redis.destroy();
-      }
-    });
+    const test = useTestRedis();
 
     it('RedisClaimStore: a claim whose reply was lost is taken back, so the retry can claim', async () => {
-      const lost = new RedisClaimStore({ client: lostReply(redis!), prefix });
+      const lost = new RedisClaimStore({ client: lostReply(test.redis), prefix: test.prefix });
       await assert.rejects(lost.claim('state-1', 600_000), /Socket closed unexpectedly/);
       await settle();
-      const store = new RedisClaimStore({ client: redis!, prefix });
+      const store = new RedisClaimStore({ client: test.redis, prefix: test.prefix });
       assert.equal(await store.claim('state-1', 600_000), true, 'the retry wins');
     });
 
     it('RedisTokenStore: a lock whose reply was lost is released, so the next refresh is not held up', async () => {
       const lost = new RedisTokenStore({
-        client: lostReply(redis!),
-        prefix,
+        client: lostReply(test.redis),
+        prefix: test.prefix,
         encryptionKey: TEST_ENCRYPTION_KEY,
       });
       await assert.rejects(lost.acquireLock('user-1', 15_000), /Socket closed unexpectedly/);
       await settle();
       const store = new RedisTokenStore({
-        client: redis!,
-        prefix,
+        client: test.redis,
+        prefix: test.prefix,
         encryptionKey: TEST_ENCRYPTION_KEY,
       });
       assert.equal(typeof (await store.acquireLock('user-1', 15_000)), 'string');
     });
 
     it('a client answering simple strings as Buffers: claims and locks still work', async () => {
-      const claims = new RedisClaimStore({ client: bufferReply(redis!), prefix });
+      const claims = new RedisClaimStore({ client: bufferReply(test.redis), prefix: test.prefix });
       assert.equal(await claims.claim('state-2', 60_000), true);
       assert.equal(await claims.claim('state-2', 60_000), false);
       const tokens = new RedisTokenStore({
-        client: bufferReply(redis!),
-        prefix,
+        client: bufferReply(test.redis),
+        prefix: test.prefix,
         encryptionKey: TEST_ENCRYPTION_KEY,
       });
       const lock = await tokens.acquireLock('user-2', 15_000);

@@ -3,6 +3,7 @@ import type { TikTokClient } from '../../lib/client/client';
 import { TikTokAPIError } from '../../lib/errors';
 import { TikTokTokenManager } from '../../lib/tokens/manager';
 import type { TokenStore } from '../../lib/tokens/store';
+import type { TikTokTokens } from '../../lib/client/types';
 import {
   emulatorClient,
   expiredGrant,
@@ -46,6 +47,30 @@ export function describeRefreshAgainstEmulator(kind: StoreKind): void {
               manager: new TikTokTokenManager({ client, store, metrics }),
               outcomes: refreshOutcomes,
             };
+          }
+
+          /**
+           * A user whose access token has expired, saved through a manager whose client gives up
+           * on an attempt after 300 ms (the manager may let a refresh wait longer, within its
+           * lock lease of `lockTtlMs`).
+           */
+          async function expiredWithSlowTikTok(lockTtlMs?: number): Promise<{
+            openId: string;
+            old: TikTokTokens;
+            manager: TikTokTokenManager;
+            outcomes: () => Promise<Record<string, number>>;
+          }> {
+            const openId = emulator.tt.addUser().openId;
+            const { metrics, refreshOutcomes } = testMetrics();
+            const manager = new TikTokTokenManager({
+              client: emulatorClient(emulator.tt, { timeoutMs: 300 }),
+              store,
+              metrics,
+              ...(lockTtlMs === undefined ? {} : { lockTtlMs }),
+            });
+            const old = expiredGrant(emulator.tt, openId);
+            await manager.save(openId, old);
+            return { openId, old, manager, outcomes: refreshOutcomes };
           }
 
           it('100 concurrent getAccessToken for one expired user make one refresh call', async () => {
@@ -168,15 +193,7 @@ export function describeRefreshAgainstEmulator(kind: StoreKind): void {
           // new tokens are gone with the answer (docs/emulator.md, "Faults: was the request
           // processed?"). The grant is over: the user logs in again.
           it('refresh answer lost (reset mid-response): the retry is refused, INVALID_TOKEN (its cause says why), the grant deleted', async () => {
-            const openId = emulator.tt.addUser().openId;
-            const { metrics, refreshOutcomes } = testMetrics();
-            const manager = new TikTokTokenManager({
-              client: emulatorClient(emulator.tt, { timeoutMs: 300 }),
-              store,
-              metrics,
-            });
-            const tokens = expiredGrant(emulator.tt, openId);
-            await manager.save(openId, tokens);
+            const { openId, old: tokens, manager, outcomes } = await expiredWithSlowTikTok();
             emulator.tt.inject('token', { reset: 'mid-body', match: isRefresh, times: 1 });
             const err = await rejectsWith(manager.getAccessToken(openId), 'INVALID_TOKEN');
             assert.match(err.message, /the grant is over, log in again\.$/);
@@ -192,21 +209,12 @@ export function describeRefreshAgainstEmulator(kind: StoreKind): void {
               client.refreshAccessToken(tokens.refresh_token ?? ''),
               'INVALID_TOKEN',
             );
-            assert.deepEqual(await refreshOutcomes(), { INVALID_TOKEN: 1 });
+            assert.deepEqual(await outcomes(), { INVALID_TOKEN: 1 });
           });
 
           it('refresh answered only after the lock lease: a timeout, the tokens kept; the next refresh finds the grant over', async () => {
-            const openId = emulator.tt.addUser().openId;
-            const { metrics, refreshOutcomes } = testMetrics();
-            const manager = new TikTokTokenManager({
-              client: emulatorClient(emulator.tt, { timeoutMs: 300 }),
-              store,
-              metrics,
-              // The refresh waits for TikTok's answer until shortly before this 2 s lease ends.
-              lockTtlMs: 2000,
-            });
-            const tokens = expiredGrant(emulator.tt, openId);
-            await manager.save(openId, tokens);
+            // The refresh waits for TikTok's answer until shortly before this 2 s lease ends.
+            const { openId, manager, outcomes } = await expiredWithSlowTikTok(2000);
             emulator.tt.inject('token', { delayMs: 2500, match: isRefresh, times: 1 });
             // No time left in the lease for a retry: a transient failure, nothing deleted.
             await rejectsWith(manager.getAccessToken(openId), 'TIMEOUT_ERROR');
@@ -216,20 +224,11 @@ export function describeRefreshAgainstEmulator(kind: StoreKind): void {
             await rejectsWith(manager.getAccessToken(openId), 'INVALID_TOKEN');
             assert.equal(refreshCalls(), 2);
             assert.equal(await store.get(openId), undefined, 'the dead grant is deleted');
-            assert.deepEqual(await refreshOutcomes(), { TIMEOUT_ERROR: 1, INVALID_TOKEN: 1 });
+            assert.deepEqual(await outcomes(), { TIMEOUT_ERROR: 1, INVALID_TOKEN: 1 });
           });
 
           it('refresh answered after timeoutMs but within the lock lease: the attempt waits for it, the rotated tokens are stored', async () => {
-            const openId = emulator.tt.addUser().openId;
-            const { metrics, refreshOutcomes } = testMetrics();
-            const manager = new TikTokTokenManager({
-              client: emulatorClient(emulator.tt, { timeoutMs: 300 }),
-              store,
-              metrics,
-              lockTtlMs: 3000,
-            });
-            const old = expiredGrant(emulator.tt, openId);
-            await manager.save(openId, old);
+            const { openId, old, manager, outcomes } = await expiredWithSlowTikTok(3000);
             emulator.tt.inject('token', { delayMs: 900, match: isRefresh, times: 1 });
             const access = await manager.getAccessToken(openId);
             assert.notEqual(access, old.access_token);
@@ -237,7 +236,7 @@ export function describeRefreshAgainstEmulator(kind: StoreKind): void {
             const stored = await store.get(openId);
             assert.equal(stored?.tokens.access_token, access);
             assert.notEqual(stored?.tokens.refresh_token, old.refresh_token);
-            assert.deepEqual(await refreshOutcomes(), { success: 1 });
+            assert.deepEqual(await outcomes(), { success: 1 });
           });
 
           it("invalid_request from refresh (TikTok's answer to a bad refresh token): the grant is deleted", async () => {
