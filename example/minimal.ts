@@ -59,11 +59,11 @@ export function createApp(tiktok: TikTokStrategyOptions = {}): express.Express {
   app.get('/', (req, res) => {
     res.send(req.user ? 'You are logged in with TikTok' : '<a href="/auth/tiktok">Log in</a>');
   });
-  app.get('/auth/tiktok', auth.authenticate('tiktok')); // `?returnTo=/path` is honoured
+  app.get('/auth/tiktok', auth.authenticate('tiktok')); // `?returnTo=/path`: see tiktokReturnTo()
   app.get(
     '/auth/tiktok/callback',
     auth.authenticate('tiktok', { failureRedirect: '/login' }),
-    tiktokReturnTo(), // redirects to the validated returnTo, else '/'
+    tiktokReturnTo(), // redirects to the validated returnTo, else '/' (passport's successReturnToOrRedirect does not read it)
   );
   app.get('/login', (req, res) => {
     const failure = getTikTokLoginFailure(req); // { code, message, correlationId? } once
