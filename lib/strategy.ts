@@ -26,6 +26,7 @@ import {
   type PendingLogin,
 } from './state/pending-logins';
 import { safeReturnTo } from './state/return-to';
+import { withinTime } from './time-limit';
 import {
   missingSessionMethods,
   missingSessionMethodsMessage,
@@ -203,6 +204,9 @@ interface ProfileRequest {
  */
 const loginProfileRequests = new WeakMap<object, ProfileRequest>();
 
+/** How long a failed callback waits for the store to say whether its session still exists. */
+const SESSION_CHECK_MS = 1000;
+
 /** The login outcome of a browser that left before its response could reach it. */
 const ABORTED = { outcome: 'aborted', kind: 'aborted' } as const;
 
@@ -213,6 +217,8 @@ const ABORTED = { outcome: 'aborted', kind: 'aborted' } as const;
  */
 class FlowContext {
   acted = false;
+  /** This callback's state was consumed and its session saved (before the TikTok calls). */
+  stateConsumed = false;
   /** Epoch ms when authenticate() was called, for durations in log lines. */
   readonly startedAt = Date.now();
   /**
@@ -262,7 +268,9 @@ class FlowContext {
   fail(challenge: TikTokLoginFailureInfo, status: number): void {
     this.acted = true;
     this.settings.metrics?.logins?.inc({ outcome: challenge.code, kind: 'refused' });
-    this.strategy.fail(challenge, status);
+    this.unlessSessionReplaced(() => {
+      this.strategy.fail(challenge, status);
+    });
   }
   redirect(url: string): void {
     this.acted = true;
@@ -274,7 +282,54 @@ class FlowContext {
       outcome: err instanceof TikTokAPIError ? err.code : 'error',
       kind: 'error',
     });
-    this.strategy.error(asError(err));
+    this.unlessSessionReplaced(() => {
+      this.strategy.error(asError(err));
+    });
+  }
+
+  /**
+   * Runs `then`; first, when this callback consumed its state (its copy of the session was saved
+   * before the TikTok calls), checks that the session still exists in the store. A session that
+   * another request replaced meanwhile — another tab's login, or a logout: passport regenerates
+   * the session and the store drops the old one — is detached from this response.
+   * NOTE: express-session would otherwise save this stale copy again at the end of the failed
+   * response and send its cookie after the other request's: the browser would be back on the
+   * old session, logged out of the other tab's login, or logged in again after its logout.
+   * Failures only, and only after the state was consumed: one store read (a Redis GET), at most
+   * {@link SESSION_CHECK_MS}; a store that fails or does not answer leaves things as they were.
+   */
+  private unlessSessionReplaced(then: () => void): void {
+    const { req } = this;
+    const store: unknown = Reflect.get(req, 'sessionStore');
+    const get: unknown =
+      typeof store === 'object' && store !== null ? Reflect.get(store, 'get') : undefined;
+    const id: unknown = Reflect.get(req, 'sessionID');
+    if (!this.stateConsumed || typeof get !== 'function' || typeof id !== 'string') {
+      then();
+      return;
+    }
+    const read = new Promise<unknown>((resolve, reject) => {
+      Reflect.apply(get, store, [
+        id,
+        (err: unknown, stored: unknown) => {
+          if (err !== undefined && err !== null) reject(asError(err));
+          else resolve(stored);
+        },
+      ]);
+    });
+    withinTime(read, SESSION_CHECK_MS, () => new Error('session check timed out'))
+      .then(
+        (stored) => {
+          // NOTE: express-session saves, touches and sets the cookie at the end of a response
+          // only for a string req.sessionID: this response then leaves the store and the
+          // browser's cookie (the other request's) alone.
+          if (stored === undefined || stored === null) Reflect.set(req, 'sessionID', undefined);
+        },
+        () => undefined,
+      )
+      .finally(() => {
+        step(this, then);
+      });
   }
 
   /**
@@ -700,6 +755,7 @@ async function consumeState(
   keepPendingLogins(session, lookup.rest);
   try {
     await saveSession(session);
+    ctx.stateConsumed = true;
   } catch (err) {
     // No token call happened: give the state back so a retry after recovery can use it.
     await ctx.settings.claimStore.release(key).catch(() => undefined);
