@@ -35,11 +35,7 @@ import {
   sessionOf,
   type SessionLike,
 } from './state/session';
-import {
-  CLOCK_SKEW_MARGIN_MS,
-  expireLoginOnlySession,
-  restoreAppCookieMaxAge,
-} from './state/session-cookie';
+import { CLOCK_SKEW_MARGIN_MS, expireLoginOnlySession } from './state/session-cookie';
 import {
   looksLikeCallback,
   parseCallbackParams,
@@ -911,7 +907,6 @@ async function completeLogin(
   }
   const session = sessionOf(ctx.req);
   if (session !== undefined) {
-    restoreAppCookieMaxAge(session);
     keepOtherTabsAcrossLogin(ctx.req, session, { openId: tokens.open_id, at: Date.now() });
     refuseLoginWithoutRegenerate(ctx, session);
   }

@@ -1,6 +1,7 @@
 import { PENDING_LOGINS_KEY, readPendingLogins, type PendingLogin } from './pending-logins';
 import { sessionOf, writeSessionValue, type SessionLike } from './session';
 import { writeLoginStamp, type TikTokLoginStamp } from '../webhooks/login-stamp';
+import { restoreAppCookieMaxAge } from './session-cookie';
 
 /** passport's session key (`passport`), where `req.login()` writes the user. */
 const DEFAULT_PASSPORT_KEY = 'passport';
@@ -53,6 +54,10 @@ export function keepOtherTabsAcrossLogin(
         );
       }
       writeLoginStamp(target, stamp);
+      // Someone is logged in to it: the app's own cookie lifetime is back. NOTE: here, not at
+      // the callback's success: with session: false, passport.authorize() or a custom callback
+      // that logs nobody in, a session holding only pending logins keeps its short lifetime.
+      restoreAppCookieMaxAge(target);
     },
   };
   if (typeof Reflect.get(session, 'regenerate') !== 'function') {

@@ -57,7 +57,7 @@ export const CLOCK_SKEW_MARGIN_MS = 15 * 60 * 60 * 1000;
  * soon: its cookie, and so its store entry (connect-redis and express-session's MemoryStore take
  * their TTL from the cookie), gets a `maxAge` of `ttlMs` plus {@link CLOCK_SKEW_MARGIN_MS} from
  * now, or the app's own `maxAge` when that is shorter. The app's own `maxAge` is kept in the session and put back by
- * {@link restoreAppCookieMaxAge} when a login succeeds. A session with a user or any data of the
+ * {@link restoreAppCookieMaxAge} when passport saves a user into the session. A session with a user or any data of the
  * app's keeps its cookie as it is. Sessions without express-session's cookie are left alone.
  */
 export function expireLoginOnlySession(session: SessionLike, ttlMs: number): void {

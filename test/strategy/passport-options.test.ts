@@ -157,6 +157,18 @@ describe('TikTokStrategy', () => {
       assert.equal(field(other.body, 'user', 'id'), SECOND);
     });
 
+    it("session: false keeps a login-only session's short cookie lifetime (nobody is logged in to it)", async () => {
+      const agent = request.agent(server);
+      const res = await agent.get(await approvedCallback(tt, agent, '/api/tiktok', FIRST));
+      assert.equal(res.status, 200, res.text);
+      const cookie = [res.headers['set-cookie'] ?? []].flat().join('\n');
+      const expires = /Expires=([^;]+)/.exec(cookie)?.[1];
+      assert.ok(expires !== undefined, `a cookie with an expiry: ${cookie}`);
+      const hours = (Date.parse(expires) - Date.now()) / 3_600_000;
+      // stateTtlMs (10 min) plus the 15 h clock-skew margin: not the app's browser-session cookie.
+      assert.ok(hours > 14 && hours < 16, `expires in ${hours.toFixed(2)} h`);
+    });
+
     it("passport.authorize() (assignProperty) leaves the session's login stamp to its user", async () => {
       const agent = request.agent(server);
       const first = await agent.get(await approvedCallback(tt, agent, '/auth/tiktok', FIRST));
