@@ -291,7 +291,13 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
         tiktokError: error.tiktokError?.error,
         logId: error.logId,
       });
+      // As any success: the retry's budget tokens come back, the duration is observed.
+      s.guard?.budget?.refund(spent);
       s.metrics?.requests.inc({ operation: run.operation, outcome: 'success' });
+      s.metrics?.duration.observe(
+        { operation: run.operation },
+        Math.max(0, performance.now() - started) / 1000,
+      );
       return settled.value;
     }
     if (verdict.retry && s.guard?.budget !== undefined) {
