@@ -6,6 +6,7 @@ import type { EmulatorFault } from './fault';
 import { malformedBody, successLookingBody } from './fault-bodies';
 import { errorPage } from './html';
 import { send, sendHtml, sendJson, sendRedirect, wait } from './http-io';
+import { oauthErrorHttpStatus } from './responses';
 import type { RecordedEndpoint } from './types';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -82,12 +83,11 @@ function tiktokError(
 ): void {
   const description = spec.description ?? '';
   const headers = faultHeaders(fault);
-  const status = spec.status ?? 200;
   switch (ctx.endpoint) {
     case 'userinfo':
       sendJson(
         ctx.res,
-        status,
+        spec.status ?? 200,
         { data: {}, error: { code: spec.error, message: description, log_id: ctx.logId } },
         headers,
       );
@@ -109,9 +109,10 @@ function tiktokError(
       return;
     }
     default:
+      // Token and revoke: the status a real error of that name gets (`oauthErrorStatus`).
       sendJson(
         ctx.res,
-        status,
+        spec.status ?? oauthErrorHttpStatus(emulator, spec.error),
         { error: spec.error, error_description: description, log_id: ctx.logId },
         headers,
       );

@@ -47,7 +47,9 @@ export interface EmulatorFault {
   /**
    * An error in TikTok's shape for that endpoint: flat `{error, error_description, log_id}` for
    * token/revoke, the `{data:{}, error:{code, message, log_id}}` envelope for user info, and a
-   * redirect back to `redirect_uri` with `error=` for authorize. Default status 200.
+   * redirect back to `redirect_uri` with `error=` for authorize. Default status: on token and
+   * revoke, the one the emulator gives that error (`oauthErrorStatus`: 200 unless
+   * `'documented'`); 200 on user info.
    */
   tiktokError?: { error: string; description?: string; status?: number } | undefined;
   /** Adds a `Retry-After` header (use with `status: 429` or `503`). */

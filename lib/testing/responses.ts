@@ -22,9 +22,13 @@ export function sendOAuthError(
   description: string,
   status?: number,
 ): void {
-  const documented = DOCUMENTED_OAUTH_STATUS[error] ?? 400;
-  const httpStatus = status ?? (state.options.oauthErrorStatus === 200 ? 200 : documented);
+  const httpStatus = status ?? oauthErrorHttpStatus(state, error);
   sendJson(ctx.res, httpStatus, { error, error_description: description, log_id: ctx.logId });
+}
+
+/** The HTTP status of a token/revoke `error` under the emulator's `oauthErrorStatus` option. */
+export function oauthErrorHttpStatus(state: EmulatorState, error: string): number {
+  return state.options.oauthErrorStatus === 200 ? 200 : (DOCUMENTED_OAUTH_STATUS[error] ?? 400);
 }
 
 /** A user info error in TikTok's envelope: `{"data":{},"error":{code,message,log_id}}`. */

@@ -286,5 +286,37 @@ describe('emulator: token', () => {
         await documented.close();
       }
     });
+
+    it('gives an injected tiktokError the status a real one gets, unless the fault sets one', async () => {
+      const documented = await startTikTokEmulator({ oauthErrorStatus: 'documented' });
+      try {
+        documented.inject('token', { tiktokError: { error: 'invalid_grant' } });
+        documented.inject('token', { tiktokError: { error: 'rate_limit_exceeded' } });
+        documented.inject('token', { tiktokError: { error: 'invalid_grant', status: 200 } });
+        documented.inject('revoke', { tiktokError: { error: 'invalid_client' } });
+        const refresh = (): Promise<Response> => refreshTokens(documented, 'rft.unknown');
+        await assertOAuthError(await refresh(), 'invalid_grant', undefined, 400);
+        await assertOAuthError(await refresh(), 'rate_limit_exceeded', undefined, 429);
+        await assertOAuthError(await refresh(), 'invalid_grant', undefined, 200);
+        const revoke = await postForm(documented.endpoints.revokeURL, {
+          client_key: documented.clientKey,
+          client_secret: documented.clientSecret,
+          token: 'act.unknown',
+        });
+        await assertOAuthError(revoke, 'invalid_client', undefined, 401);
+      } finally {
+        await documented.close();
+      }
+    });
+  });
+
+  it('answers an injected tiktokError with HTTP 200 by default, as TikTok does', async () => {
+    tt.inject('token', { tiktokError: { error: 'invalid_client' } });
+    await assertOAuthError(
+      await refreshTokens(tt, 'rft.unknown'),
+      'invalid_client',
+      undefined,
+      200,
+    );
   });
 });
