@@ -254,7 +254,7 @@ export class Emulator implements TikTokEmulator {
     this.state.consent = undefined;
     this.state.grants.clear();
     this.state.autoApprove = this.options.autoApprove;
-    this.state.webhooks.deliveries.length = 0;
+    this.state.webhooks.reset();
   }
 
   close(): Promise<void> {

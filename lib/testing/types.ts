@@ -192,7 +192,8 @@ export interface TikTokEmulator {
   expireRefreshToken(refreshToken: string): void;
   /**
    * Clears faults, recorded requests, the consent override, rate-limit windows, codes and
-   * grants, and restores `autoApprove` to its option. Users and redirect URIs are kept.
+   * grants, and webhook deliveries (their retries stop: none reaches the app after the reset);
+   * restores `autoApprove` to its option. Users, redirect URIs and the webhook URL are kept.
    */
   reset(): void;
   /** Stops the server and destroys every socket, hung requests included. Idempotent. */

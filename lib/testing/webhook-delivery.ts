@@ -81,7 +81,9 @@ export class WebhookSender {
   readonly deliveries: EmulatorWebhookDelivery[] = [];
   url: string | undefined;
   private readonly pending = new Set<Promise<EmulatorWebhookDelivery>>();
-  private readonly controller = new AbortController();
+  /** Aborted by close(), and replaced by reset(): it ends the deliveries started before. */
+  private controller = new AbortController();
+  private closed = false;
 
   constructor(
     private readonly settings: WebhookSenderSettings,
@@ -123,7 +125,20 @@ export class WebhookSender {
 
   /** Stops retries and aborts attempts in flight (at `tt.close()`). */
   close(): void {
+    this.closed = true;
     this.controller.abort();
+  }
+
+  /**
+   * Forgets every delivery (at `tt.reset()`): retries stop, attempts in flight are aborted, and
+   * flush() no longer waits for them. NOTE: a retry of an earlier test's webhook must not reach
+   * the app during the next test, where it would revoke that test's tokens or sessions.
+   */
+  reset(): void {
+    this.controller.abort();
+    if (!this.closed) this.controller = new AbortController();
+    this.pending.clear();
+    this.deliveries.length = 0;
   }
 
   private deliver(
@@ -158,8 +173,10 @@ export class WebhookSender {
 
   private async run(delivery: EmulatorWebhookDelivery): Promise<void> {
     const { retry, clock, clientSecret } = this.settings;
+    // This delivery's generation: a reset() (or close()) aborts it, not the ones started after.
+    const { signal } = this.controller;
     for (let n = 1; n <= retry.attempts; n++) {
-      if (this.controller.signal.aborted) break;
+      if (signal.aborted) break;
       const at = clock();
       const signature = signTikTokWebhook(delivery.body, clientSecret, Math.floor(at / 1000));
       const attempt: EmulatorWebhookAttempt = { at, signature };
@@ -171,7 +188,7 @@ export class WebhookSender {
           headers: { 'content-type': 'application/json', 'tiktok-signature': signature },
           body: delivery.body,
           redirect: 'manual',
-          signal: AbortSignal.any([this.controller.signal, AbortSignal.timeout(retry.timeoutMs)]),
+          signal: AbortSignal.any([signal, AbortSignal.timeout(retry.timeoutMs)]),
         });
         await res.arrayBuffer().catch(() => undefined);
         attempt.status = res.status;
@@ -187,14 +204,10 @@ export class WebhookSender {
       attempt.durationMs = Date.now() - started;
       if (n < retry.attempts) {
         const delay = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (n - 1));
-        if (!(await this.sleep(delay))) break;
+        if (!(await wait(delay, signal))) break;
       }
     }
     delivery.status = 'failed';
-  }
-
-  private sleep(ms: number): Promise<boolean> {
-    return wait(ms, this.controller.signal);
   }
 }
 

@@ -62,4 +62,58 @@ describe('emulator: webhook-delivery', () => {
       assert.equal(hits, 1);
     });
   });
+
+  describe('reset()', () => {
+    let server: Server;
+    let hits: string[] = [];
+    let test = 'A';
+    before(async () => {
+      server = createServer((req, res) => {
+        hits.push(test);
+        req.resume();
+        req.on('end', () => {
+          res.statusCode = 500;
+          res.end();
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    });
+    after(async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+
+    it("stops an earlier test's retries: none reaches the app after the reset", async () => {
+      const { port } = server.address() as AddressInfo;
+      const tt = await startTikTokEmulator({
+        webhookUrl: `http://127.0.0.1:${port}/hook`,
+        webhookRetry: { attempts: 5, baseDelayMs: 50 },
+      });
+      try {
+        hits = [];
+        test = 'A';
+        const first = tt.sendWebhook({ event: 'video.publish.completed', userOpenId: 'u1' });
+        while (hits.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+        tt.reset();
+        test = 'B';
+        const flushed = Date.now();
+        await tt.flushWebhooks();
+        assert.ok(Date.now() - flushed < 40, 'flushWebhooks() waits for no earlier delivery');
+        const [delivery] = await first;
+        assert.equal(delivery?.status, 'failed');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        assert.deepEqual(hits, ['A']);
+        assert.equal(tt.webhookDeliveries.length, 0);
+        // The webhook URL is kept, and deliveries after the reset are retried as before.
+        const [after] = await tt.sendWebhook({
+          event: 'video.publish.completed',
+          userOpenId: 'u2',
+        });
+        assert.equal(after?.attempts.length, 5);
+        assert.deepEqual(hits, ['A', 'B', 'B', 'B', 'B', 'B']);
+      } finally {
+        await tt.close();
+      }
+    });
+  });
 });
