@@ -1,6 +1,6 @@
 import { parseAuthorizeParams, type AuthorizeRequest } from './authorize-params';
 import { callbackUrl, errorCallbackUrl } from './callback-url';
-import { renderConsentPage } from './consent-page';
+import { MANDATORY_SCOPE, renderConsentPage } from './consent-page';
 import { findUser, type EmulatorState, type RequestContext } from './context';
 import { errorPage, type ErrorDetail } from './html';
 import { sendHtml, sendRedirect } from './http-io';
@@ -78,8 +78,16 @@ function autoDecide(ctx: RequestContext, state: EmulatorState, request: Authoriz
     state,
     request,
     user,
-    granted === undefined ? request.scopes : request.scopes.filter((s) => granted.includes(s)),
+    granted === undefined ? request.scopes : ticked(request.scopes, granted),
   );
+}
+
+/**
+ * The requested scopes the user left ticked. NOTE: `user.info.basic` cannot be unticked on
+ * TikTok's consent screen: it is granted whenever it was requested.
+ */
+function ticked(requested: readonly string[], kept: readonly string[]): string[] {
+  return requested.filter((s) => s === MANDATORY_SCOPE || kept.includes(s));
 }
 
 /** The consent form post: the original parameters again, plus decision, open_id, granted_scope. */
@@ -111,9 +119,8 @@ function decide(ctx: RequestContext, state: EmulatorState): void {
     return;
   }
   // A scripted post without any granted_scope grants everything that was requested.
-  const ticked = form.getAll('granted_scope');
-  const granted =
-    ticked.length === 0 ? request.scopes : request.scopes.filter((s) => ticked.includes(s));
+  const kept = form.getAll('granted_scope');
+  const granted = kept.length === 0 ? [...request.scopes] : ticked(request.scopes, kept);
   approve(ctx, state, request, user, granted);
 }
 

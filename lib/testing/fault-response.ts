@@ -6,6 +6,7 @@ import type { EmulatorFault } from './fault';
 import { malformedBody, successLookingBody } from './fault-bodies';
 import { errorPage } from './html';
 import { send, sendHtml, sendJson, sendRedirect, wait } from './http-io';
+import { isAcceptableRedirectUri } from './options';
 import { oauthErrorHttpStatus } from './responses';
 import type { RecordedEndpoint } from './types';
 
@@ -95,16 +96,23 @@ function tiktokError(
     case 'authorize': {
       const params = ctx.req.method === 'POST' ? new URLSearchParams(ctx.record.body) : ctx.query;
       const redirectUri = params.get('redirect_uri');
-      // Only to a registered redirect URI, as TikTok: anything else stops on the error page.
-      if (redirectUri !== null && emulator.redirectUris.problem(redirectUri) === undefined) {
+      // Only to a redirect URI the authorize request itself would accept, as TikTok: a registered
+      // one (with `redirectUris: 'any'`, an absolute http(s) URI without a fragment); anything
+      // else stops on the error page.
+      if (
+        redirectUri !== null &&
+        isAcceptableRedirectUri(redirectUri) &&
+        emulator.redirectUris.problem(redirectUri) === undefined
+      ) {
         const errCode = spec.error === 'access_denied' ? '-2' : '-1';
         const state = params.get('state') ?? undefined;
         sendRedirect(
           ctx.res,
           errorCallbackUrl(redirectUri, state, spec.error, description, errCode),
+          headers,
         );
       } else {
-        sendHtml(ctx.res, spec.status ?? 400, errorPage(`${spec.error}: ${description}`));
+        sendHtml(ctx.res, spec.status ?? 400, errorPage(`${spec.error}: ${description}`), headers);
       }
       return;
     }

@@ -75,12 +75,21 @@ export function sendJson(
   send(res, status, JSON.stringify(value), 'application/json; charset=utf-8', headers);
 }
 
-export function sendHtml(res: ResponseTarget, status: number, html: string): void {
-  send(res, status, html, 'text/html; charset=utf-8', { 'cache-control': 'no-store' });
+export function sendHtml(
+  res: ResponseTarget,
+  status: number,
+  html: string,
+  headers?: Record<string, string>,
+): void {
+  send(res, status, html, 'text/html; charset=utf-8', { 'cache-control': 'no-store', ...headers });
 }
 
-export function sendRedirect(res: ResponseTarget, location: string): void {
-  send(res, 302, '', undefined, { location, 'cache-control': 'no-store' });
+export function sendRedirect(
+  res: ResponseTarget,
+  location: string,
+  headers?: Record<string, string>,
+): void {
+  send(res, 302, '', undefined, { location, 'cache-control': 'no-store', ...headers });
 }
 
 /** Resolves true after `ms`, or false as soon as `signal` aborts. */

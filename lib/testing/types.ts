@@ -90,7 +90,11 @@ export interface EmulatorConsent {
   decision: 'approve' | 'deny';
   /** The user who logs in. Default: the first user. */
   openId?: string | undefined;
-  /** Scopes the user leaves ticked; intersected with the requested ones. Default: all requested. */
+  /**
+   * Scopes the user leaves ticked; intersected with the requested ones. `user.info.basic`, when
+   * requested, is granted whether listed or not: TikTok's consent screen (and the emulator's) does
+   * not let the user untick it. Default: all requested.
+   */
   grantedScopes?: string[] | undefined;
 }
 

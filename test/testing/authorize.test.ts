@@ -175,6 +175,21 @@ describe('emulator: authorize', () => {
       assert.equal(redirectTarget(response).searchParams.get('scopes'), 'user.info.basic');
     });
 
+    it('keeps user.info.basic granted when a scripted post leaves it out, as the page cannot', async () => {
+      const form = authorizeParams(tt, { scope: 'user.info.basic,user.info.profile' });
+      form.append('granted_scope', 'user.info.profile');
+      form.set('decision', 'approve');
+      const response = await fetch(tt.endpoints.authorizationURL, {
+        method: 'POST',
+        body: form,
+        redirect: 'manual',
+      });
+      assert.equal(
+        redirectTarget(response).searchParams.get('scopes'),
+        'user.info.basic,user.info.profile',
+      );
+    });
+
     it('denies: redirect with access_denied, errCode -2 and the state', async () => {
       const form = authorizeParams(tt);
       form.set('decision', 'deny');
@@ -223,6 +238,17 @@ describe('emulator: authorize', () => {
     it('grants the setConsent subset', async () => {
       tt.setConsent({ decision: 'approve', grantedScopes: ['user.info.basic', 'video.upload'] });
       const url = authorizeUrl(tt, { scope: 'user.info.basic,user.info.profile' });
+      assert.equal(redirectTarget(await get(url)).searchParams.get('scopes'), 'user.info.basic');
+    });
+
+    it('grants user.info.basic whenever it was requested, even when setConsent leaves it out', async () => {
+      tt.setConsent({ decision: 'approve', grantedScopes: ['user.info.profile'] });
+      const url = authorizeUrl(tt, { scope: 'user.info.basic,user.info.profile' });
+      assert.equal(
+        redirectTarget(await get(url)).searchParams.get('scopes'),
+        'user.info.basic,user.info.profile',
+      );
+      tt.setConsent({ decision: 'approve', grantedScopes: [] });
       assert.equal(redirectTarget(await get(url)).searchParams.get('scopes'), 'user.info.basic');
     });
 
@@ -427,6 +453,25 @@ describe('emulator: authorize', () => {
       const elsewhere = await get(authorizeUrl(strict, { redirect_uri: 'https://evil.example/' }));
       assert.equal(elsewhere.status, 400);
       assert.equal(elsewhere.headers.get('location'), null);
+    });
+
+    it("with redirectUris: 'any', an injected authorize error goes back only to a URI authorize accepts", async () => {
+      const any = await emulator({ redirectUris: 'any' });
+      for (const uri of ['javascript:alert(1)//', `${REDIRECT_URI}#frag`, 'not a uri']) {
+        any.inject('authorize', { tiktokError: { error: 'server_error' } });
+        const refused = await get(authorizeUrl(any, { redirect_uri: uri }));
+        assert.equal(refused.status, 400, uri);
+        assert.equal(refused.headers.get('location'), null, uri);
+      }
+      any.inject('authorize', {
+        tiktokError: { error: 'temporarily_unavailable' },
+        retryAfter: 7,
+        headers: { 'x-test': 'kept' },
+      });
+      const back = await get(authorizeUrl(any, { redirect_uri: 'https://anything.example/x' }));
+      assert.equal(redirectTarget(back).searchParams.get('error'), 'temporarily_unavailable');
+      assert.equal(back.headers.get('retry-after'), '7');
+      assert.equal(back.headers.get('x-test'), 'kept');
     });
 
     it('lets requirePkce: false through without a challenge', async () => {
