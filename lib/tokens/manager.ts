@@ -175,9 +175,10 @@ export class TikTokTokenManager {
    * those issued up to the moment the revoke was sent (`issuedNotAfter`), so that a login of the
    * same user saved meanwhile by another instance (another device) keeps its tokens. An
    * already-revoked or unrefreshable grant counts as revoked. Any other TikTok failure is
-   * rethrown after the local delete, for the app to log. The delete itself can fail only with
-   * the store (`SERVICE_UNAVAILABLE` while it is down): that error is thrown instead, and the
-   * tokens stay stored.
+   * rethrown after the local delete, for the app to log. A store that cannot be read
+   * (`SERVICE_UNAVAILABLE` while it is down) fails the call before TikTok is called: nothing is
+   * revoked or deleted, and a retry once the store is back does both. The delete itself can
+   * fail only with the store: that error is thrown instead, and the tokens stay stored.
    */
   async revoke(openId: string, opts: TokenCallOptions = {}): Promise<void> {
     checkOpenId(openId, 'revoke');
@@ -187,39 +188,51 @@ export class TikTokTokenManager {
     // What TikTok's revoke can have ended: tokens issued before it was sent (TikTok ends every
     // grant of the user). Moved forward when it is sent, past a refresh made here first.
     let sentAt = Date.now();
+    let record: StoredTokenRecord | undefined;
     try {
-      const record = await this.read(openId, correlationId);
+      record = await this.o.store.get(openId);
       if (record === undefined) return;
-      let tokens = record.tokens;
-      const unusable = (t: TikTokTokens, now: number): boolean =>
-        t.expires_at <= now + REVOKE_VALIDITY_MS;
-      if (unusable(tokens, Date.now())) {
-        tokens = await this.refresher.refresh({
-          openId,
-          correlationId,
-          needsRefresh: (r, now) => unusable(r.tokens, now),
-        });
-      }
-      sentAt = Date.now();
-      await this.o.client.revokeAccess(tokens.access_token, { correlationId });
-      this.log.log('info', '[TikTokOAuth] token_revoke - revoked', meta);
     } catch (err) {
-      // NOTE: TikTok's pages do not say how it refuses to revoke an access token that is already
-      // revoked or expired: `invalid_grant` (INVALID_TOKEN) or `invalid_request`
-      // (VALIDATION_ERROR, what the package documents and the emulator answers). Both count as
-      // "already revoked" here; the client's own VALIDATION_ERROR (no TikTok answer) does not.
-      if (
-        err instanceof TikTokAPIError &&
-        (err.code === 'INVALID_TOKEN' ||
-          err.code === 'TOKEN_EXPIRED' ||
-          (err.code === 'VALIDATION_ERROR' && err.tiktokError?.error === 'invalid_request'))
-      ) {
-        this.log.log('info', '[TikTokOAuth] token_revoke - grant already revoked or expired', {
-          ...meta,
-          errorCode: err.code,
-        });
-      } else {
-        failure = err instanceof Error ? err : new Error(String(err));
+      // NOTE: a store that did not answer revoked nothing and deleted nothing: the tokens stay,
+      // so that the app's retry (the error says to try again) can still revoke them at TikTok.
+      // Deleting them here would end the logout locally with the grant alive at TikTok. A record
+      // nobody can read is deleted below (its grant can be neither used nor revoked).
+      failure = storeError(err, correlationId, this.log);
+      if (!(err instanceof UnreadableTokenRecordError)) throw failure;
+    }
+    if (record !== undefined) {
+      try {
+        let tokens = record.tokens;
+        const unusable = (t: TikTokTokens, now: number): boolean =>
+          t.expires_at <= now + REVOKE_VALIDITY_MS;
+        if (unusable(tokens, Date.now())) {
+          tokens = await this.refresher.refresh({
+            openId,
+            correlationId,
+            needsRefresh: (r, now) => unusable(r.tokens, now),
+          });
+        }
+        sentAt = Date.now();
+        await this.o.client.revokeAccess(tokens.access_token, { correlationId });
+        this.log.log('info', '[TikTokOAuth] token_revoke - revoked', meta);
+      } catch (err) {
+        // NOTE: TikTok's pages do not say how it refuses to revoke an access token that is
+        // already revoked or expired: `invalid_grant` (INVALID_TOKEN) or `invalid_request`
+        // (VALIDATION_ERROR, what the package documents and the emulator answers). Both count as
+        // "already revoked" here; the client's own VALIDATION_ERROR (no TikTok answer) does not.
+        if (
+          err instanceof TikTokAPIError &&
+          (err.code === 'INVALID_TOKEN' ||
+            err.code === 'TOKEN_EXPIRED' ||
+            (err.code === 'VALIDATION_ERROR' && err.tiktokError?.error === 'invalid_request'))
+        ) {
+          this.log.log('info', '[TikTokOAuth] token_revoke - grant already revoked or expired', {
+            ...meta,
+            errorCode: err.code,
+          });
+        } else {
+          failure = err instanceof Error ? err : new Error(String(err));
+        }
       }
     }
     // NOTE: not the record read above, by version: a refresh by another instance meanwhile

@@ -148,6 +148,56 @@ describe('TikTokTokenManager', () => {
       await rejectsWith(h.manager.revoke(h.openId), 'SERVICE_UNAVAILABLE');
     });
 
+    it('revoke: a store that cannot be read revokes nothing and deletes nothing; the retry does both', async () => {
+      const store = new MemoryTokenStore();
+      const h = managerHarness({ store });
+      const tokens = await h.seed();
+      const get = store.get.bind(store);
+      let deletes = 0;
+      const del = store.delete.bind(store);
+      store.delete = (openId, version) => {
+        deletes += 1;
+        return del(openId, version);
+      };
+      // The store misses one read (a command timeout) and answers again right after.
+      let reads = 0;
+      store.get = (openId) => {
+        reads += 1;
+        if (reads === 1) return Promise.reject(new Error('command timed out after 2000 ms'));
+        return get(openId);
+      };
+      await rejectsWith(h.manager.revoke(h.openId), 'SERVICE_UNAVAILABLE');
+      assert.equal(h.client.revokeCalls.length, 0, 'TikTok not called');
+      assert.equal(deletes, 0, 'nothing deleted');
+      assert.equal((await store.get(h.openId))?.tokens.access_token, tokens.access_token);
+      await h.manager.revoke(h.openId);
+      assert.deepEqual(h.client.revokeCalls, [tokens.access_token]);
+      assert.equal(await store.get(h.openId), undefined);
+    });
+
+    it('revoke: a record nobody can read is deleted, and its CONFIGURATION_ERROR rethrown', async () => {
+      const store = new MemoryTokenStore();
+      const h = managerHarness({ store });
+      await h.seed();
+      const stored = await store.get(h.openId);
+      const get = store.get.bind(store);
+      let reads = 0;
+      store.get = (openId) => {
+        reads += 1;
+        if (reads > 1) return get(openId);
+        return Promise.reject(
+          new UnreadableTokenRecordError({
+            message: 'cannot decrypt',
+            correlationId: 'tiktok-1-00000001',
+            version: stored?.version ?? '',
+          }),
+        );
+      };
+      await rejectsWith(h.manager.revoke(h.openId), 'CONFIGURATION_ERROR');
+      assert.equal(h.client.revokeCalls.length, 0);
+      assert.equal(await get(h.openId), undefined);
+    });
+
     it("a store's own TikTokAPIError keeps its class, version, retryable flag and Retry-After under the call's correlation ID", async () => {
       const refuse = (err: Error) => (): Promise<never> => Promise.reject(err);
       const unreadable = new UnreadableTokenRecordError({
