@@ -21,7 +21,7 @@ import type {
   RecordedRequest,
   TikTokEmulator,
 } from './types';
-import { createUser } from './users';
+import { createUser, defaultOpenId } from './users';
 import { CONNECTED_APPS_PATH, handleConnectedApps } from './connected-apps';
 import { splitTarget } from './recorder';
 import { resolveWebhookUrl } from './options';
@@ -171,7 +171,13 @@ export class Emulator implements TikTokEmulator {
   }
 
   addUser(input: EmulatorUserInput = {}): EmulatorUser {
-    const user = createUser(input, this.state.users.length + 1, this.url);
+    const { users } = this.state;
+    let n = users.length + 1;
+    // A user without an open_id of its own gets the next default one nobody holds.
+    if (input.openId === undefined) {
+      while (users.some((existing) => existing.openId === defaultOpenId(n))) n += 1;
+    }
+    const user = createUser(input, n, this.url);
     if (this.state.users.some((existing) => existing.openId === user.openId)) {
       throw misuse('addUser', `a user with open_id "${user.openId}" already exists`);
     }

@@ -100,12 +100,19 @@ function isTimerDelay(value: unknown): boolean {
   return isNonNegativeNumber(value) && (value as number) <= MAX_TIMER_MS;
 }
 
+/** An HTTP status that ends an answer. */
+function isFinalStatus(value: unknown): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 200 && value <= 599;
+}
+
 /** Checks a fault up front so that a typo fails the test that injects it, not a later one. */
 export function validateFault(fault: EmulatorFault): void {
   if (typeof fault !== 'object' || fault === null) fail('expected an object');
   const { status, times, probability, delayMs, reset, malformed, trickle } = fault;
-  if (status !== undefined && !(Number.isInteger(status) && status >= 100 && status <= 599)) {
-    fail('`status` must be an integer HTTP status (100-599)');
+  // NOTE: not 1xx: an informational status is no final answer (the client waits, or drops the
+  // connection), so a fault with one would hang the test instead of answering it.
+  if (status !== undefined && !isFinalStatus(status)) {
+    fail('`status` must be an integer final HTTP status (200-599)');
   }
   if (times !== undefined && !(times === Infinity || (Number.isInteger(times) && times > 0))) {
     fail('`times` must be a positive integer or Infinity');
@@ -129,6 +136,10 @@ export function validateFault(fault: EmulatorFault): void {
   }
   if (fault.tiktokError !== undefined && typeof fault.tiktokError.error !== 'string') {
     fail('`tiktokError.error` must be a string');
+  }
+  const errorStatus = fault.tiktokError?.status;
+  if (errorStatus !== undefined && !isFinalStatus(errorStatus)) {
+    fail('`tiktokError.status` must be an integer final HTTP status (200-599)');
   }
   if (fault.match !== undefined && typeof fault.match !== 'function') {
     fail('`match` must be a function');

@@ -52,7 +52,7 @@ export interface TikTokEmulatorOptions {
    * `{ userinfo: { limit: 600, windowMs: 60_000 } }` and none on `authorize`, `token` and
    * `revoke`. A 429 carries `Retry-After` only when the limit sets `retryAfter`.
    */
-  rateLimits?: Partial<Record<EmulatorEndpoint, EmulatorRateLimit | false>> | undefined;
+  rateLimits?: Partial<Record<EmulatorEndpoint, EmulatorRateLimit | false | undefined>> | undefined;
   /**
    * One limit for every endpoint, the OAuth ones included; replaces the defaults, and
    * `rateLimits` entries win over it. Default `undefined`.

@@ -11,6 +11,7 @@ import {
   type WireContext,
 } from './fault-response';
 import { MAX_BODY_BYTES, readBody, send } from './http-io';
+import { serveProfilePage } from './profile-page';
 import { newLogId } from './ids';
 import type { SlidingWindowRateLimiter } from './rate-limiter';
 import { recordRequest, splitTarget } from './recorder';
@@ -74,7 +75,7 @@ async function handle(ctx: WireContext, pipeline: Pipeline, tooLarge: boolean): 
     return;
   }
   if (endpoint === 'other') {
-    if (!serveAvatar(ctx, pipeline.state)) {
+    if (!serveAvatar(ctx, pipeline.state) && !serveProfilePage(ctx, pipeline.state)) {
       send(ctx.res, 404, UNSUPPORTED_PATH_BODY, 'text/plain; charset=utf-8');
     }
     return;

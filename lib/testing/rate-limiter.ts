@@ -62,7 +62,7 @@ function checkLimit(option: string, value: unknown): EmulatorRateLimit {
  */
 export function resolveRateLimits(
   rateLimit: EmulatorRateLimit | undefined,
-  rateLimits: Partial<Record<EmulatorEndpoint, EmulatorRateLimit | false>> | undefined,
+  rateLimits: Partial<Record<EmulatorEndpoint, EmulatorRateLimit | false | undefined>> | undefined,
 ): ResolvedRateLimits {
   const resolved = new Map<EmulatorEndpoint, EmulatorRateLimit>();
   if (rateLimit === undefined) {
@@ -83,6 +83,8 @@ export function resolveRateLimits(
     if (endpoint === undefined) {
       throw invalid('rateLimits', `keyed by ${ENDPOINTS.join(', ')} (got "${key}")`);
     }
+    // An entry left undefined (`{ userinfo: cond ? limit : undefined }`) keeps the default.
+    if (value === undefined) continue;
     if (value === false) resolved.delete(endpoint);
     else resolved.set(endpoint, checkLimit(`rateLimits.${endpoint}`, value));
   }

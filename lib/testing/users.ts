@@ -36,10 +36,15 @@ export function wellFormed(text: string): string {
   return text.replace(LONE_SURROGATE, '\uFFFD');
 }
 
+/** The open_id of the `n`th user (1-based) when it is given none. */
+export function defaultOpenId(n: number): string {
+  return `emulator-open-id-${n}`;
+}
+
 /** Fills in the defaults of a user; `n` is the user's 1-based position. */
 export function createUser(input: EmulatorUserInput, n: number, baseUrl: string): EmulatorUser {
   const suffix = n === 1 ? '' : ` ${n}`;
-  const openId = stringOption('openId', input.openId, `emulator-open-id-${n}`);
+  const openId = stringOption('openId', input.openId, defaultOpenId(n));
   if (openId === '') throw new TypeError('TikTok emulator: user.openId must not be empty');
   // NOTE: TikTok's open_ids are ASCII; one with a lone surrogate could not name its avatar URL.
   if (wellFormed(openId) !== openId) {

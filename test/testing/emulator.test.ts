@@ -16,6 +16,7 @@ import {
   REDIRECT_URI,
 } from './helpers';
 import { runScript } from '../support/script-process';
+import { resolveRateLimits } from '../../lib/testing/rate-limiter';
 
 describe('startTikTokEmulator', () => {
   let tt: TikTokEmulator;
@@ -76,6 +77,10 @@ describe('startTikTokEmulator', () => {
       assert.equal(second.username, 'emulator_user_2');
       assert.equal(tt.users.length, 2);
       assert.throws(() => tt.addUser({ openId: 'emulator-open-id-2' }), TypeError);
+      // A user given no open_id takes the next default one nobody holds.
+      tt.addUser({ openId: 'emulator-open-id-4' });
+      assert.equal(tt.users.length, 3);
+      assert.equal(tt.addUser().openId, 'emulator-open-id-5');
       // A signed avatar URL keeps its query: the size is added after it.
       const signed = tt.addUser({ avatarUrl: 'https://cdn.example/a.jpeg?sig=abc' });
       assert.equal(signed.avatarUrl100, 'https://cdn.example/a.jpeg?sig=abc&size=100');
@@ -322,6 +327,14 @@ describe('startTikTokEmulator', () => {
         statuses.push((await userInfo(both, access_token, 'open_id')).status);
       }
       assert.deepEqual(statuses, [200, 200, 429]);
+    });
+
+    it("an entry of rateLimits left undefined keeps that endpoint's default limit", async () => {
+      const limited = false as boolean;
+      const rateLimits = { userinfo: limited ? { limit: 1, windowMs: 1000 } : undefined };
+      assert.deepEqual(resolveRateLimits(undefined, rateLimits), resolveRateLimits(undefined, {}));
+      const tt = await startTikTokEmulator({ rateLimits });
+      await tt.close();
     });
 
     it('refuses malformed limits with a TypeError naming the option', async () => {

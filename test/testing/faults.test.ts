@@ -362,6 +362,14 @@ describe('emulator: fault', () => {
       assert.throws(() => tt.inject('token', { times: 0 }), TypeError);
       assert.throws(() => tt.inject('token', { probability: 1.5 }), TypeError);
       assert.throws(() => tt.inject('token', { status: 99 }), TypeError);
+      // A 1xx is no final answer: the client would wait, or drop the connection.
+      for (const status of [100, 101, 103, 199]) {
+        assert.throws(() => tt.inject('token', { status }), /final HTTP status \(200-599\)/);
+        assert.throws(
+          () => tt.inject('token', { tiktokError: { error: 'server_error', status } }),
+          /`tiktokError.status` must be an integer final HTTP status/,
+        );
+      }
       // @ts-expect-error: not a malformed kind
       assert.throws(() => tt.inject('token', { malformed: 'xml' }), TypeError);
       // @ts-expect-error: not a reset kind
