@@ -56,8 +56,15 @@ export class GrantStore {
   private readonly codes = new Map<string, CodeRecord>();
   private readonly accessTokens = new Map<string, AccessRecord>();
   private readonly refreshTokens = new Map<string, Grant>();
+  /** The number of access tokens at which the next sweep runs (doubles while they are live). */
+  private accessSweepAt = SWEEP_THRESHOLD;
 
   constructor(private readonly options: StoreOptions) {}
+
+  /** How many access tokens are kept (for tests of the sweep). @internal */
+  get accessTokenCount(): number {
+    return this.accessTokens.size;
+  }
 
   issueCode(data: Omit<CodeRecord, 'expiresAt'>): string {
     if (this.codes.size >= SWEEP_THRESHOLD) this.sweepCodes();
@@ -164,10 +171,12 @@ export class GrantStore {
   clear(): void {
     this.codes.clear();
     this.accessTokens.clear();
+    this.accessSweepAt = SWEEP_THRESHOLD;
     this.refreshTokens.clear();
   }
 
   private mintAccess(grant: Grant, refreshExpiresInSec: number): EmulatorTokenResponse {
+    if (this.accessTokens.size >= this.accessSweepAt) this.sweepAccessTokens();
     const accessToken = newToken('act');
     this.accessTokens.set(accessToken, {
       grant,
@@ -182,6 +191,18 @@ export class GrantStore {
       scope: grant.scopes.join(','),
       token_type: 'Bearer',
     };
+  }
+
+  /**
+   * Drops access tokens that can never be used again (expired, or of a revoked grant): a long
+   * run (a load test, a soak) keeps only the live ones. NOTE: the next sweep waits until the
+   * live ones have doubled, so that minting stays O(1) amortised when they are all live.
+   */
+  private sweepAccessTokens(): void {
+    for (const [token, record] of this.accessTokens) {
+      if (record.grant.revoked || this.isExpired(record.expiresAt)) this.accessTokens.delete(token);
+    }
+    this.accessSweepAt = Math.max(SWEEP_THRESHOLD, this.accessTokens.size * 2);
   }
 
   private sweepCodes(): void {
