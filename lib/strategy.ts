@@ -15,6 +15,7 @@ import type { LogLevel, SafeLogger } from './logging';
 import { parse, type TikTokProfile } from './profile';
 import { keepOtherTabsAcrossLogin } from './state/carry-over';
 import { claimKeyForState } from './state/claims';
+import { markLoginError } from './state/login-error';
 import { loginFailureMessage, recordLoginFailure } from './state/login-failure';
 import {
   addPendingLogin,
@@ -274,6 +275,7 @@ class FlowContext {
   }
   error(err: unknown): void {
     this.acted = true;
+    markLoginError(this.req);
     this.settings.metrics?.logins?.inc({
       outcome: err instanceof TikTokAPIError ? err.code : 'error',
       kind: 'error',

@@ -1,6 +1,9 @@
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
 import { acceptCorrelationId } from '../correlation';
 import { TikTokAPIError } from '../errors';
+import { isLoginError } from '../state/login-error';
+import { discardLoginFailure, isTikTokErrorCode } from '../state/login-failure';
+import { rawQueryOf } from '../strategy/callback-params';
 import { userMessage } from '../user-messages';
 import { renderErrorPage } from './error-page';
 import { failedAsUncalledFactory, ignoredMiddleware } from './uncalled-factory';
@@ -84,11 +87,45 @@ function isFailurePage(req: Request, target: string): boolean {
   );
 }
 
+/**
+ * `target` with `error` and `correlationId` set in its query (replacing any it has: a second
+ * `error` would make getTikTokLoginFailure() refuse the query), its other parameters and its
+ * fragment kept.
+ */
 function withQuery(target: string, code: string, correlationId: string): string {
-  const query = new URLSearchParams({ error: code, correlationId });
-  const hash = target.indexOf('#');
-  const base = hash === -1 ? target : target.slice(0, hash);
-  return `${base}${base.includes('?') ? '&' : '?'}${query.toString()}`;
+  const hashAt = target.indexOf('#');
+  const base = hashAt === -1 ? target : target.slice(0, hashAt);
+  const hash = hashAt === -1 ? '' : target.slice(hashAt);
+  const queryAt = base.indexOf('?');
+  const query = new URLSearchParams(queryAt === -1 ? '' : base.slice(queryAt + 1));
+  query.set('error', code);
+  query.set('correlationId', correlationId);
+  return `${queryAt === -1 ? base : base.slice(0, queryAt)}?${query.toString()}${hash}`;
+}
+
+/**
+ * Whether the request already is a failure redirect of this handler (`?error=<code>` and a
+ * `correlationId`): its own failure is rendered, not redirected again. NOTE: the path check
+ * alone misses the failure page behind a proxy that strips a path prefix (the app sees `/login`
+ * for `/app/login`): a page failing there (a session store down) redirected to itself forever.
+ */
+function isFailureRedirect(req: Request): boolean {
+  const query = rawQueryOf(req);
+  return isTikTokErrorCode(query.get('error')) && query.has('correlationId');
+}
+
+/** The longest `Retry-After` sent: a client waiting longer than this would rather try again. */
+const MAX_RETRY_AFTER_SECONDS = 3600;
+
+/**
+ * `Retry-After` seconds: the error's (a whole number of seconds, at most an hour), else the
+ * default. NOTE: an app's own error can carry `1.5` or `-3`, and TikTok's `Retry-After` a day:
+ * neither is a value a browser or API client should get.
+ */
+function retryAfterOf(error: TikTokAPIError, fallback: number): number {
+  const seconds = error.retryAfterSeconds;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) return fallback;
+  return Math.min(Math.ceil(seconds), MAX_RETRY_AFTER_SECONDS);
 }
 
 /**
@@ -145,9 +182,8 @@ export function tiktokErrorHandler(
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('X-Correlation-Id', correlationId);
-    if (error.retryable) {
-      res.setHeader('Retry-After', String(error.retryAfterSeconds ?? defaultRetryAfter));
-    }
+    if (error.retryable)
+      res.setHeader('Retry-After', String(retryAfterOf(error, defaultRetryAfter)));
     if (error.code === 'METHOD_NOT_ALLOWED' && !res.hasHeader('Allow'))
       res.setHeader('Allow', 'GET');
     const wants = req.accepts(['json', 'html']);
@@ -159,16 +195,21 @@ export function tiktokErrorHandler(
       options.failureRedirect !== undefined &&
       error.statusCode !== 405 &&
       failurePage !== undefined &&
-      !isFailurePage(req, failurePage)
+      !isFailurePage(req, failurePage) &&
+      !isFailureRedirect(req)
     ) {
       res.redirect(302, withQuery(options.failureRedirect, error.code, correlationId));
       return;
     }
+    // A login failure shown here, in the response, is not shown again by the next page's
+    // getTikTokLoginFailure() (the strategy recorded it for a redirect).
+    const login = err instanceof TikTokAPIError ? isLoginError(req) : true;
+    if (!(err instanceof TikTokAPIError)) discardLoginFailure(req, error.correlationId);
     res.status(error.statusCode);
     if (wants === 'html') {
       res.setHeader('Content-Security-Policy', ERROR_PAGE_CSP);
       res.setHeader('X-Frame-Options', 'DENY');
-      res.type('html').send(renderErrorPage({ status: error.statusCode, ...body }));
+      res.type('html').send(renderErrorPage({ status: error.statusCode, login, ...body }));
       return;
     }
     res.json({ error: body });

@@ -34,26 +34,36 @@ export interface ErrorPageInput {
   code: string;
   message: string;
   correlationId: string;
+  /** The error ended a TikTok login (not another page's call to TikTok). */
+  login: boolean;
 }
 
 /**
  * The page's title and heading. NOTE: `SERVICE_UNAVAILABLE` is also what `tiktokSessionGuard`
  * answers on any page while the session store is down, not only at login: its page does not say
- * the login failed.
+ * the login failed. Neither does the page of an error from another TikTok call of the app (a
+ * token manager's on a logged-in page, a session ended by a webhook).
  */
-function headings(code: string, status: number): { title: string; heading: string } {
-  return code === 'SERVICE_UNAVAILABLE'
-    ? {
-        title: `Temporarily unavailable (${status})`,
-        heading: 'This page is temporarily unavailable',
-      }
-    : { title: `Login problem (${status})`, heading: 'We could not log you in with TikTok' };
+function headings(input: Pick<ErrorPageInput, 'code' | 'status' | 'login'>): {
+  title: string;
+  heading: string;
+} {
+  const { code, status } = input;
+  if (code === 'SERVICE_UNAVAILABLE') {
+    return {
+      title: `Temporarily unavailable (${status})`,
+      heading: 'This page is temporarily unavailable',
+    };
+  }
+  return input.login
+    ? { title: `Login problem (${status})`, heading: 'We could not log you in with TikTok' }
+    : { title: `TikTok problem (${status})`, heading: 'Something went wrong with TikTok' };
 }
 
 /** A small, self-contained error page: every value escaped, no scripts, no external assets. */
 export function renderErrorPage(input: ErrorPageInput): string {
   const message = escapeHtml(truncateText(input.message, 500));
-  const { title, heading } = headings(input.code, input.status);
+  const { title, heading } = headings(input);
   return [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',

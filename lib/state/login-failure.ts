@@ -76,6 +76,24 @@ export function takeLoginFailure(session: SessionLike): RecordedLoginFailure | u
   return failure;
 }
 
+/**
+ * Deletes the recorded failure of the login `correlationId` names, once the failure was shown
+ * in the response itself (tiktokErrorHandler's page or JSON): a later page must not show it
+ * again. A failure of another login stays.
+ */
+export function discardLoginFailure(req: Request, correlationId: string): void {
+  const session = sessionOf(req);
+  if (session === undefined) return;
+  const stored = readSessionValue(session, LOGIN_FAILURE_KEY);
+  if (
+    typeof stored === 'object' &&
+    stored !== null &&
+    Reflect.get(stored, 'correlationId') === correlationId
+  ) {
+    writeSessionValue(session, LOGIN_FAILURE_KEY, undefined);
+  }
+}
+
 /** Why the last TikTok login of this browser failed, for the `failureRedirect` page. */
 export interface TikTokLoginFailure {
   code: TikTokErrorCode;

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import request from 'supertest';
 import { TikTokAPIError, tiktokErrorHandler, type TikTokErrorHandlerOptions } from '../../lib';
+import { markLoginError } from '../../lib/state/login-error';
 import { field } from '../support/json';
 import { trackServers } from '../support/servers';
 
@@ -53,7 +54,10 @@ describe('tiktokErrorHandler', () => {
           retryable: false,
         },
       });
-      assert.ok(!res.text.includes('Something'), "the error's own message is for developers");
+      assert.ok(
+        !res.text.includes('went</b>') && !res.text.includes('went&lt;/b&gt;'),
+        "the error's own message is for developers",
+      );
       assert.equal(res.headers['x-correlation-id'], 'corr-1');
       assert.equal(res.headers['cache-control'], 'no-store');
       assert.equal(res.headers['retry-after'], undefined);
@@ -77,6 +81,21 @@ describe('tiktokErrorHandler', () => {
       assert.equal(configured.headers['retry-after'], '9');
     });
 
+    it('Retry-After is a whole number of seconds, at most an hour; a negative one takes the default', async () => {
+      for (const [given, sent] of [
+        [1.5, '2'],
+        [-3, '5'],
+        [100_000, '3600'],
+        [Number.NaN, '5'],
+        [0, '0'],
+      ] as const) {
+        const res = await request(
+          server(appFailingWith(() => tiktok('RATE_LIMIT', { retryAfterSeconds: given }))),
+        ).get('/fail');
+        assert.equal(res.headers['retry-after'], sent, String(given));
+      }
+    });
+
     it('an escaped HTML page for browsers', async () => {
       const res = await request(server(appFailingWith(() => tiktok('API_ERROR'))))
         .get('/fail')
@@ -88,23 +107,39 @@ describe('tiktokErrorHandler', () => {
           '<p id="message">TikTok is having trouble right now. Please try again in a moment.</p>',
         ),
       );
-      assert.ok(!res.text.includes('Something'), "the error's own message is for developers");
+      assert.ok(
+        !res.text.includes('went</b>') && !res.text.includes('went&lt;/b&gt;'),
+        "the error's own message is for developers",
+      );
       assert.ok(res.text.includes('<code id="code">API_ERROR</code>'));
       assert.ok(res.text.includes('<code id="correlation-id">corr-1</code>'));
       assert.ok(!res.text.includes('<script') && !res.text.includes('secret cause'));
     });
 
-    it('a login failure is titled as one; SERVICE_UNAVAILABLE (any page, the session store down) is not', async () => {
-      const page = async (code: TikTokAPIError['code']): Promise<string> =>
+    it("a login's error is titled as one; another page's, and SERVICE_UNAVAILABLE (any page, the session store down), are not", async () => {
+      const page = async (code: TikTokAPIError['code'], fromLogin = false): Promise<string> =>
         (
-          await request(server(appFailingWith(() => tiktok(code))))
+          await request(
+            server(
+              appFailingWith((req) => {
+                // What the strategy's error() does for a login that ends in an error.
+                if (fromLogin) markLoginError(req);
+                return tiktok(code);
+              }),
+            ),
+          )
             .get('/fail')
             .set('Accept', 'text/html')
         ).text;
-      const login = await page('API_ERROR');
+      const login = await page('API_ERROR', true);
       assert.ok(login.includes('<title>Login problem (502)</title>'));
       assert.ok(login.includes('<h1>We could not log you in with TikTok</h1>'));
-      const outage = await page('SERVICE_UNAVAILABLE');
+      // A token manager's call on a logged-in page: nobody was logging in.
+      const other = await page('API_ERROR');
+      assert.ok(other.includes('<title>TikTok problem (502)</title>'), other);
+      assert.ok(other.includes('<h1>Something went wrong with TikTok</h1>'));
+      assert.ok(!other.includes('log you in'));
+      const outage = await page('SERVICE_UNAVAILABLE', true);
       assert.ok(outage.includes('<title>Temporarily unavailable (503)</title>'), outage);
       assert.ok(outage.includes('<h1>This page is temporarily unavailable</h1>'));
       assert.ok(!outage.includes('log you in'));
@@ -130,7 +165,11 @@ describe('tiktokErrorHandler', () => {
       );
       const html = await request(s).get('/fail').set('Accept', 'text/html');
       assert.equal(html.status, 302);
-      assert.equal(html.headers.location, '/login?x=1&error=ACCESS_DENIED&correlationId=corr-1');
+      assert.equal(
+        html.headers.location,
+        '/login?x=1&error=ACCESS_DENIED&correlationId=corr-1#top',
+        'the fragment is kept',
+      );
       assert.equal(html.headers['x-correlation-id'], 'corr-1');
       const jsonClient = await request(s).get('/fail').set('Accept', 'application/json');
       assert.equal(jsonClient.status, 403);
@@ -195,6 +234,38 @@ describe('tiktokErrorHandler', () => {
       assert.equal(page.headers.location, undefined);
     });
 
+    it('a failureRedirect with its own error or correlationId gets them replaced, not repeated', async () => {
+      const s = server(
+        appFailingWith(() => tiktok('INVALID_STATE'), {
+          failureRedirect: 'https://app.example/login?error=1&lang=fr&correlationId=old',
+        }),
+      );
+      const res = await request(s).get('/fail').set('Accept', 'text/html');
+      assert.equal(
+        res.headers.location,
+        'https://app.example/login?error=INVALID_STATE&lang=fr&correlationId=corr-1',
+      );
+    });
+
+    it("a request that already is this handler's failure redirect is rendered, not redirected again (a proxy stripping a path prefix)", async () => {
+      // The proxy serves /app/login as /login: the app never sees the configured path.
+      const s = server(
+        appFailingWith(() => tiktok('SERVICE_UNAVAILABLE'), { failureRedirect: '/app/login' }),
+      );
+      const first = await request(s).get('/fail').set('Accept', 'text/html');
+      assert.equal(first.status, 302);
+      const again = await request(s)
+        .get('/fail?error=SERVICE_UNAVAILABLE&correlationId=corr-1')
+        .set('Accept', 'text/html');
+      assert.equal(again.status, 503);
+      assert.equal(again.headers.location, undefined);
+      // A query that is not the handler's (no known code) still redirects.
+      const other = await request(s)
+        .get('/fail?error=oops&correlationId=x')
+        .set('Accept', 'text/html');
+      assert.equal(other.status, 302);
+    });
+
     it('405 stays a 405 (with Allow), even with failureRedirect', async () => {
       const s = server(
         appFailingWith(() => tiktok('METHOD_NOT_ALLOWED'), { failureRedirect: '/login' }),
@@ -231,6 +302,43 @@ describe('tiktokErrorHandler', () => {
           retryable: false,
         },
       });
+    });
+
+    it('a failure shown in the response is not shown again by the next page (its session record goes)', async () => {
+      const sessions: Record<string, unknown>[] = [];
+      for (const [recordedId, accept] of [
+        ['c-9', 'text/html'],
+        ['c-9', 'application/json'],
+        ['another-login', 'text/html'],
+      ] as const) {
+        const session: Record<string, unknown> = {
+          save: (cb: () => void) => cb(),
+          'tiktok:failure': { code: 'ACCESS_DENIED', correlationId: recordedId, message: 'Banned' },
+        };
+        sessions.push(session);
+        const app = express();
+        app.use((req, _res, next) => {
+          Reflect.set(req, 'session', session);
+          next();
+        });
+        app.get('/fail', (req: Request, _res: Response, next: NextFunction) => {
+          req.tiktokLoginFailure = {
+            code: 'ACCESS_DENIED',
+            message: 'Banned',
+            correlationId: 'c-9',
+            status: 403,
+          };
+          next(Object.assign(new Error('Forbidden'), { name: 'AuthenticationError', status: 403 }));
+        });
+        app.use(tiktokErrorHandler());
+        const res = await request(server(createServer(app)))
+          .get('/fail')
+          .set('Accept', accept);
+        assert.equal(res.status, 403);
+      }
+      assert.equal(sessions[0]?.['tiktok:failure'], undefined, 'the page showed it');
+      assert.equal(sessions[1]?.['tiktok:failure'], undefined, 'the JSON carried it');
+      assert.notEqual(sessions[2]?.['tiktok:failure'], undefined, "another login's failure stays");
     });
     it("cuts a long message of the app's on the page without splitting an emoji", async () => {
       // 499 characters, then an emoji across the 500-character limit: the page used to end in

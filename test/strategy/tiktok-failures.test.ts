@@ -160,6 +160,7 @@ describe('TikTokStrategy', () => {
             assert.match(String(res.headers['content-type']), /^text\/html/);
             assert.equal(res.headers['cache-control'], 'no-store');
             assert.ok(res.text.includes('<code id="code">INVALID_TOKEN</code>'));
+            assert.ok(res.text.includes('<h1>We could not log you in with TikTok</h1>'));
             const id = String(res.headers['x-correlation-id']);
             assert.ok(res.text.includes(`<code id="correlation-id">${id}</code>`));
             assert.ok(!res.text.includes('<img'));
