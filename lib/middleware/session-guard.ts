@@ -153,10 +153,13 @@ export function tiktokSessionGuard(
     try {
       sessionMiddleware(req, res, guarded);
     } catch (err) {
-      // Thrown, not passed to next(): Express handles it; the load timer must not answer again.
-      if (phase === 'loading') phase = 'abandoned';
       clearTimeout(timer);
-      throw err;
+      // NOTE: thrown while loading: the store's get() threw instead of calling back (express-
+      // session calls it without a try), a store failure like any other: the 503. Thrown later
+      // (by code after the load): Express handles it, and the load timer must not answer again.
+      if (phase !== 'loading') throw err;
+      phase = 'abandoned';
+      answer503(err);
     }
   };
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import express, {
   type NextFunction,
@@ -58,6 +59,25 @@ describe('tiktokSessionGuard', () => {
     assert.equal(field(res.body, 'error', 'correlationId'), 'guard-1');
     assert.equal(res.headers['retry-after'], '5');
     assert.ok(!res.text.includes('6379'), 'the cause is not shown');
+  });
+
+  it('a store whose get() throws instead of calling back is a 503 too (express-session calls it without a try)', async () => {
+    const store = new MemoryStore();
+    store.get = () => {
+      throw new Error('sync boom');
+    };
+    const sessions = session({ secret: 's', store, resave: false, saveUninitialized: false });
+    const before = passedThrough;
+    // A session cookie signed with the secret: express-session then reads the store.
+    const signature = createHmac('sha256', 's').update('abc').digest('base64').replace(/=+$/, '');
+    const res = await request(server(appWith(sessions)))
+      .get('/')
+      .set('Cookie', `connect.sid=${encodeURIComponent(`s:abc.${signature}`)}`);
+    assert.equal(res.status, 503);
+    assert.equal(field(res.body, 'error', 'code'), 'SERVICE_UNAVAILABLE');
+    assert.equal(res.headers['retry-after'], '5');
+    assert.ok(!res.text.includes('boom'));
+    assert.equal(passedThrough, before, 'not handed on as a raw 500');
   });
 
   describe('store failures later in the request (req.login / req.logout)', () => {
@@ -440,7 +460,7 @@ describe('tiktokSessionGuard', () => {
     );
     assert.doesNotMatch(logger.text(), /Socket closed/, 'the message is not logged');
   });
-  it('a session middleware that throws: handled by Express once, the load timer never answers again', async () => {
+  it('a session middleware that throws while loading: one 503, and the load timer never answers again', async () => {
     const before = passedThrough;
     const res = await request(
       server(
@@ -452,9 +472,9 @@ describe('tiktokSessionGuard', () => {
         ),
       ),
     ).get('/');
-    assert.equal(res.status, 599);
+    assert.equal(res.status, 503);
     await new Promise((resolve) => setTimeout(resolve, 150));
-    assert.equal(passedThrough, before + 1);
+    assert.equal(passedThrough, before, 'answered once, by the guard');
   });
 
   it('a logger that throws does not crash the app', async () => {
