@@ -50,8 +50,9 @@ function staysSafeDecoded(path: string): boolean {
 
 /**
  * A same-origin path to send the user back to after login, normalised, or `fallback`.
- * Accepted: a string that is an absolute path on this site (`/account?tab=1`), returned with its
- * dot-segments resolved as a browser would (`/a/../b` → `/b`, `/a/%2e%2e/b` → `/b`), so that what
+ * Accepted: a string that is an absolute path on this site (`/account?tab=1`), returned with
+ * spaces and non-ASCII text percent-encoded as a browser sends them (`/café` → `/caf%C3%A9`) and
+ * its dot-segments resolved as a browser would (`/a/../b` → `/b`, `/a/%2e%2e/b` → `/b`), so that what
  * is stored and redirected to is the path the browser ends up on. Refused: anything else,
  * including `//evil.com`, `/\evil.com`, `https:evil.com`, `javascript:…`, CR/LF, more than 2 KiB,
  * paths that resolve to `//…` (`/.//evil.com`, `/..//evil.com`, `/%2e%2e//evil.com`), and values
@@ -61,6 +62,32 @@ function staysSafeDecoded(path: string): boolean {
  */
 export function safeReturnTo(value: unknown, fallback = '/'): string {
   if (typeof value !== 'string') return fallback;
+  const encoded = percentEncodeText(value);
+  if (encoded === undefined) return fallback;
+  return safeEncodedReturnTo(encoded, fallback);
+}
+
+/**
+ * `value` with spaces and non-ASCII characters percent-encoded (UTF-8), as a browser sends them
+ * (`/café` → `/caf%C3%A9`). Undefined for a lone surrogate, which no URL can hold. Control
+ * characters are left for the checks to refuse.
+ */
+function percentEncodeText(value: string): string | undefined {
+  // NOTE: spaces at either end are dropped first, as a browser's URL parser drops them.
+  let start = 0;
+  let end = value.length;
+  while (start < end && value.charCodeAt(start) === 0x20) start++;
+  while (end > start && value.charCodeAt(end - 1) === 0x20) end--;
+  try {
+    return value.slice(start, end).replace(TEXT_TO_ENCODE, (run) => encodeURIComponent(run));
+  } catch {
+    return undefined;
+  }
+}
+
+const TEXT_TO_ENCODE = /[\u0020\u0080-\uffff]+/g;
+
+function safeEncodedReturnTo(value: string, fallback: string): string {
   const resolved = resolvePath(value, false);
   if (resolved === undefined) return fallback;
   // Both the input and its resolved form must survive one decoding: the input, because the

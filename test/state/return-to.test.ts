@@ -18,6 +18,21 @@ describe('safeReturnTo', () => {
     }
   });
 
+  describe('percent-encodes spaces and non-ASCII text as a browser sends them', () => {
+    const cases: [string, string][] = [
+      ['/café', '/caf%C3%A9'],
+      ['/x?y=a b', '/x?y=a%20b'],
+      ['/日本/😀#é', '/%E6%97%A5%E6%9C%AC/%F0%9F%98%80#%C3%A9'],
+      // A look-alike slash stays text: no browser reads it as a path separator.
+      ['/\u2215\u2215evil.com', '/%E2%88%95%E2%88%95evil.com'],
+      // A space before slashes keeps the path on this site: `/%20//evil.com` is a path.
+      ['/ //evil.com', '/%20//evil.com'],
+    ];
+    for (const [value, expected] of cases) {
+      it(`${value} → ${expected}`, () => assert.equal(safeReturnTo(value), expected));
+    }
+  });
+
   describe('resolves dot-segments, also percent-encoded ones, as a browser does', () => {
     const cases: [string, string][] = [
       ['/a/../b', '/b'],
@@ -49,8 +64,7 @@ describe('safeReturnTo', () => {
       ['encoded CRLF', '/a%0D%0ASet-Cookie:%20x=1'],
       ['NUL', '/a\u0000'],
       ['tab then slashes', '/\t/evil.com'],
-      ['space', '/a b'],
-      ['raw non-ASCII', '/café'],
+      ['lone surrogate', '/a\ud800'],
       ['more than 2 KiB', `/${'a'.repeat(2048)}`],
       ['relative', 'account'],
       ['empty', ''],
