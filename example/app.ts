@@ -97,7 +97,39 @@ export interface ExampleApp {
 }
 
 /** The example app: "Log in with TikTok" with sessions, a profile page, logout and disconnect. */
+/** The example's own pages: the callback route cannot be one of them. */
+const OWN_PATHS = [
+  '/',
+  '/auth/tiktok',
+  '/profile',
+  '/logout',
+  '/disconnect',
+  '/healthz',
+  '/metrics',
+  FAILURE_PAGE,
+  WEBHOOK_PATH,
+  '/favicon.svg',
+  '/favicon.ico',
+];
+
+/**
+ * The callback route's path, from the redirect URI. NOTE: refused when it is one of the
+ * example's pages: the strategy would take that page for the callback (a bare GET of `/` or of
+ * `/auth/tiktok` answers 400), and no login could start or no home page show.
+ */
+function callbackPathOf(callbackURL: string): string {
+  const path = new URL(callbackURL).pathname;
+  const taken = OWN_PATHS.find((own) => own.replace(/\/$/, '') === path.replace(/\/+$/, ''));
+  if (taken !== undefined) {
+    throw new TypeError(
+      `TIKTOK_REDIRECT_URI's path ${path} is a page of the example app: use a path of its own, such as /auth/tiktok/callback (and register that redirect URI with TikTok)`,
+    );
+  }
+  return path;
+}
+
 export function createApp(options: ExampleAppOptions): ExampleApp {
+  const callbackPath = callbackPathOf(options.callbackURL);
   const logger = options.logger ?? createExampleLogger(parseLogLevel(process.env.TIKTOK_LOG_LEVEL));
   const oauthEnabled = options.oauthEnabled ?? true;
   const registry = new Registry();
@@ -198,7 +230,7 @@ export function createApp(options: ExampleAppOptions): ExampleApp {
     authRoutes({
       passport,
       enabled: oauthEnabled,
-      callbackPath: new URL(options.callbackURL).pathname,
+      callbackPath,
       rateLimit: options.loginRateLimit ?? DEFAULT_LOGIN_RATE_LIMIT,
     }),
   );

@@ -140,6 +140,27 @@ function tiktokApp(env: Env, production: boolean): TikTokAppCredentials | undefi
   return { clientKey, clientSecret, redirectUri };
 }
 
+/**
+ * `REDIS_URL`, checked here: node-redis would stop the start with a bare "Invalid protocol" for
+ * `localhost:6379`, naming neither the variable nor the fix.
+ */
+function redisUrl(env: Env): string | undefined {
+  const value = read(env, 'REDIS_URL');
+  if (value === undefined) return undefined;
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'redis:' && protocol !== 'rediss:') {
+    throw new TypeError(
+      'REDIS_URL must be a redis:// (or rediss://) URL, e.g. redis://127.0.0.1:6379 or redis://:password@host:6379/0',
+    );
+  }
+  return value;
+}
+
 function positiveInteger(env: Env, name: string): number | undefined {
   const value = read(env, name);
   if (value === undefined) return undefined;
@@ -271,7 +292,7 @@ export function readConfig(env: Env = process.env): ExampleConfig {
     host: read(env, 'HOST'),
     emulatorPort: port(env, 'EMULATOR_PORT'),
     tiktok,
-    redisUrl: read(env, 'REDIS_URL'),
+    redisUrl: redisUrl(env),
     tokenKey: tokenKey(env, tiktok),
     redisClusterNodes,
     sessionSecret,

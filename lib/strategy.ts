@@ -698,7 +698,7 @@ async function handleCallback(ctx: FlowContext, query: URLSearchParams): Promise
       ctx,
       'INVALID_STATE',
       bare
-        ? `no callback parameters: ${ctx.settings.callbackPath} is the callbackURL, where TikTok sends the browser back; start logins on another route (such as /auth/tiktok)`
+        ? `no callback parameters: ${ctx.settings.callbackPath} is the callbackURL, where TikTok sends the browser back; start logins on another route (such as ${ctx.settings.callbackPath === '/auth/tiktok' ? '/login/tiktok' : '/auth/tiktok'})`
         : 'missing state',
     );
     return;

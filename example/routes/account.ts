@@ -109,6 +109,10 @@ export function accountRoutes(options: AccountRoutesOptions): Router {
   });
 
   router.post('/logout', sameOriginOnly, logout('logged-out'));
+  // NOTE: a GET (a typed URL, a link) must not log anyone out: it is told to POST instead.
+  router.get(['/logout', '/disconnect'], (_req, res) => {
+    res.status(405).set('Allow', 'POST').type('text').send('Use the button on /profile (POST).');
+  });
 
   router.post(
     '/disconnect',

@@ -175,6 +175,13 @@ export function describeExampleApp(mode: 'memory' | 'redis'): void {
           assert.equal(res.status, 403, `${path} ${JSON.stringify(headers)}`);
         }
         assert.equal((await agent.get('/profile')).status, 200, 'still logged in');
+        // A GET (a typed URL, a link) logs nobody out: 405, told to POST.
+        for (const path of ['/logout', '/disconnect']) {
+          const get = await agent.get(path);
+          assert.equal(get.status, 405, path);
+          assert.equal(get.headers.allow, 'POST');
+        }
+        assert.equal((await agent.get('/profile')).status, 200, 'still logged in after the GETs');
         // From the app's own pages: the browser says same-origin.
         const own = await agent.post('/logout').set('Sec-Fetch-Site', 'same-origin');
         assert.equal(own.status, 303);

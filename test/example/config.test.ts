@@ -229,6 +229,28 @@ describe('example app: readConfig', () => {
       });
     }
 
+    it('a REDIS_URL that is no redis:// URL → TypeError naming the variable, never its value', () => {
+      for (const bad of [
+        'localhost:6379',
+        '127.0.0.1',
+        'http://h:6379',
+        'redis//h',
+        'x:secret@h',
+      ]) {
+        assert.throws(() => readConfig({ REDIS_URL: bad }), {
+          name: 'TypeError',
+          message:
+            /^REDIS_URL must be a redis:\/\/ \(or rediss:\/\/\) URL, e\.g\. redis:\/\/127\.0\.0\.1:6379/,
+        });
+        try {
+          readConfig({ REDIS_URL: bad });
+        } catch (err) {
+          assert.ok(!String(err).includes('secret'));
+        }
+      }
+      assert.equal(readConfig({ REDIS_URL: 'rediss://h:6380/1' }).redisUrl, 'rediss://h:6380/1');
+    });
+
     it('REDIS_URL and REDIS_CLUSTER_NODES together → TypeError', () => {
       assert.throws(
         () => readConfig({ REDIS_URL: 'redis://h:6379', REDIS_CLUSTER_NODES: 'h:7000' }),

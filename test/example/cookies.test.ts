@@ -16,6 +16,30 @@ function setCookieOf(res: request.Response): string | undefined {
 }
 
 describe('example app: createApp', () => {
+  it("refuses a redirect URI whose path is one of the example's pages (no login could start)", () => {
+    for (const path of ['/', '/auth/tiktok', '/auth/tiktok/', '/profile', '/login-failed']) {
+      assert.throws(
+        () =>
+          createApp({
+            clientKey: 'aw-key',
+            clientSecret: 'secret',
+            callbackURL: `https://example.test${path}`,
+            authorizationURL: 'https://example.test/v2/auth/authorize/',
+            tokenURL: 'https://example.test/v2/oauth/token/',
+            revokeURL: 'https://example.test/v2/oauth/revoke/',
+            userInfoURL: 'https://example.test/v2/user/info/',
+            logger: new CaptureLogger(),
+          }),
+        {
+          name: 'TypeError',
+          message:
+            /^TIKTOK_REDIRECT_URI's path .* is a page of the example app: use a path of its own, such as \/auth\/tiktok\/callback/,
+        },
+        path,
+      );
+    }
+  });
+
   describe('the session cookie and page headers', () => {
     let tt: TikTokEmulator;
     const apps: ExampleApp[] = [];

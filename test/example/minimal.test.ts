@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { startTikTokEmulator, type TikTokEmulator } from 'passport-tiktok/testing';
 import request from 'supertest';
 import { createApp } from '../../example/minimal';
+import { CaptureLogger } from '../support/capture-logger';
 import { withEnv } from '../support/env';
 import { consent } from '../support/login';
 
 const ROOT = join(__dirname, '../..');
-const CALLBACK_URL = 'http://localhost:3000/auth/tiktok/callback';
+// As README's test recipe: on the host supertest's requests carry.
+const CALLBACK_URL = 'http://127.0.0.1:3000/auth/tiktok/callback';
 
 /** The ```ts block that follows `heading` in README.md. */
 function readmeBlockAfter(heading: string): string {
@@ -44,8 +46,17 @@ describe('example/minimal.ts', () => {
       assert.match(file.slice(quickStart.length), /^\n\/\/ Listens only when run directly/);
     });
 
-    it('logs in against the emulator over http, then / greets the user', async () => {
-      const browser = request.agent(app());
+    it('logs in against the emulator over http, then / greets the user, with no warning logged', async () => {
+      const logger = new CaptureLogger();
+      const browser = request.agent(
+        createApp({
+          clientKey: tt.clientKey,
+          clientSecret: tt.clientSecret,
+          callbackURL: CALLBACK_URL,
+          ...tt.endpoints,
+          logger,
+        }),
+      );
       const start = await browser.get('/auth/tiktok').expect(302);
       const callback = await consent(new URL(String(start.headers.location)));
       const done = await browser.get(callback).expect(302);
@@ -53,6 +64,11 @@ describe('example/minimal.ts', () => {
       const home = await browser.get('/').expect(200);
       assert.equal(home.text, 'You are logged in with TikTok');
       assert.equal(tt.count('token', { grantType: 'authorization_code' }), 1);
+      // README's recipe must run clean: a false "cookie will not come back" teaches to ignore it.
+      assert.deepEqual(
+        logger.lines.filter((line) => line.level === 'warn' || line.level === 'error'),
+        [],
+      );
     });
 
     it('a denied login lands on /login with the reason and a correlation ID', async () => {

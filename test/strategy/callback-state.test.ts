@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
+import express, { type RequestHandler } from 'express';
+import passport from 'passport';
 import session from 'express-session';
-import { NO_PENDING_LOGIN_REASON } from '../../lib/strategy';
+import { NO_PENDING_LOGIN_REASON, TikTokStrategy } from '../../lib/strategy';
 import { holdNextLoads } from '../support/barrier-store';
 import { CaptureLogger } from '../support/capture-logger';
 import { withClockAhead } from '../support/clock';
@@ -139,6 +141,28 @@ describe('TikTokStrategy', () => {
             await logged.browser().get('/auth/tiktok/callback');
             assert.deepEqual(reasons(), [
               'no callback parameters: /auth/tiktok/callback is the callbackURL, where TikTok sends the browser back; start logins on another route (such as /auth/tiktok)',
+            ]);
+          });
+
+          it('a bare GET of a callback path that is /auth/tiktok itself: the reason suggests another route', async () => {
+            const own = new CaptureLogger();
+            const strategy = new TikTokStrategy({
+              clientKey: 'aw-key',
+              clientSecret: 'secret',
+              callbackURL: 'http://127.0.0.1:3000/auth/tiktok',
+              logger: own,
+            });
+            const auth = new passport.Passport();
+            auth.use(strategy);
+            const app = express();
+            app.use(session({ secret: 's', resave: false, saveUninitialized: false }));
+            const handler: unknown = auth.authenticate('tiktok', { session: false });
+            assert.ok(typeof handler === 'function');
+            app.get('/auth/tiktok', handler as RequestHandler);
+            await request(app).get('/auth/tiktok');
+            const reason = own.events('failure').map((l) => l.meta?.reason);
+            assert.deepEqual(reason, [
+              'no callback parameters: /auth/tiktok is the callbackURL, where TikTok sends the browser back; start logins on another route (such as /login/tiktok)',
             ]);
           });
 
