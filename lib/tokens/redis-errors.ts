@@ -18,6 +18,12 @@ const TRANSIENT_REPLIES = new Set([
   'MISCONF',
 ]);
 
+/**
+ * An `ERR` reply that says the server is busy, not that the key or the command is wrong: every
+ * connection slot taken (`maxclients`). NOTE: Redis gives it no code of its own.
+ */
+const TRANSIENT_ERR = /^ERR max number of clients reached/;
+
 /** The code of a Redis error reply (`WRONGTYPE`, `ERR`, `NOPERM`...), or undefined. */
 function replyCodeOf(err: unknown): string | undefined {
   if (!(err instanceof Error)) return undefined;
@@ -44,6 +50,7 @@ function replyCodeOf(err: unknown): string | undefined {
 export function redisDataError(err: unknown, key: string): TikTokAPIError | undefined {
   const code = replyCodeOf(err);
   if (code === undefined || TRANSIENT_REPLIES.has(code)) return undefined;
+  if (code === 'ERR' && err instanceof Error && TRANSIENT_ERR.test(err.message)) return undefined;
   const why =
     code === 'WRONGTYPE'
       ? `holds a value of another type (Redis answered WRONGTYPE): something else writes under this prefix. Give RedisTokenStore a prefix of its own, or delete the key`

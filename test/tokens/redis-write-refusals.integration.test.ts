@@ -56,7 +56,7 @@ describe('RedisTokenStore', () => {
       });
     }
 
-    it('reads MISCONF and a wrapped READONLY as unavailable (503), WRONGTYPE as configuration', async () => {
+    it('reads MISCONF, a wrapped READONLY and ERR max number of clients as unavailable (503), WRONGTYPE as configuration', async () => {
       const { redis } = test;
       const failing = (message: string) =>
         new RedisTokenStore({
@@ -87,6 +87,9 @@ describe('RedisTokenStore', () => {
         ),
         'not a TikTokAPIError',
       );
+      // Every connection slot taken: Redis says so with a bare ERR, and it passes.
+      assert.equal(await codeOf('ERR max number of clients reached'), 'not a TikTokAPIError');
+      assert.equal(await codeOf('ERR unknown command'), 'CONFIGURATION_ERROR');
       assert.equal(await codeOf('WRONGTYPE Operation against a key'), 'CONFIGURATION_ERROR');
       assert.equal(
         await codeOf('ERR Error running script (call to f_1): @user_script:3: -WRONGTYPE x'),
