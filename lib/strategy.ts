@@ -14,6 +14,7 @@ import {
 import type { LogLevel, SafeLogger } from './logging';
 import { parse, type TikTokProfile } from './profile';
 import { keepOtherTabsAcrossLogin } from './state/carry-over';
+import { issuedAt } from './tokens/token-record';
 import { claimKeyForState } from './state/claims';
 import { markLoginError } from './state/login-error';
 import { loginFailureMessage, recordLoginFailure } from './state/login-failure';
@@ -909,7 +910,10 @@ async function completeLogin(
   }
   const session = sessionOf(ctx.req);
   if (session !== undefined) {
-    keepOtherTabsAcrossLogin(ctx.req, session, { openId: tokens.open_id, at: Date.now() });
+    // NOTE: the stamp's time is when the tokens were issued (the code exchange was sent), not
+    // now: a removal of the authorization that TikTok sent while the user info or verify ran
+    // ended these tokens, and must end this session too (the same rule deletes the tokens).
+    keepOtherTabsAcrossLogin(ctx.req, session, { openId: tokens.open_id, at: issuedAt(tokens) });
     refuseLoginWithoutRegenerate(ctx, session);
   }
   // debug, like every success: at the default `info` level the package logs only what needs

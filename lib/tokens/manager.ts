@@ -13,7 +13,7 @@ import {
 import { TokenRefresher } from './refresher';
 import { UnreadableTokenRecordError, type StoredTokenRecord } from './store';
 import { noTokensError, storeError } from './token-errors';
-import { StoredRecordError } from './token-record';
+import { issuedAt, StoredRecordError } from './token-record';
 import { checkOpenId, checkTokens } from './inputs';
 
 /** Options of one manager call. */
@@ -35,13 +35,6 @@ export interface TokenDeleteOptions extends TokenCallOptions {
   issuedNotAfter?: number | undefined;
 }
 
-/**
- * When the request that made these tokens was sent (`expires_at` less the lifetime: the client
- * counts `expires_in` from the send). TikTok issued them no earlier.
- */
-function issuedAt(tokens: TikTokTokens): number {
-  return tokens.expires_at - tokens.expires_in * 1000;
-}
 
 /** Revoking needs an access token that is still valid for at least this long. */
 const REVOKE_VALIDITY_MS = 10_000;

@@ -1,6 +1,15 @@
 import { isRecord } from '../client/parse';
 import type { TikTokTokens } from '../client/types';
 
+/**
+ * When TikTok issued `tokens`, epoch ms: when the request that made them was sent (their
+ * `expires_at` counts `expires_in` from there). A removal of the user's authorization at or after
+ * this time ended them, and the session they logged in.
+ */
+export function issuedAt(tokens: TikTokTokens): number {
+  return tokens.expires_at - tokens.expires_in * 1000;
+}
+
 /** Why a stored record cannot be used: corrupt, foreign, or not decryptable with our keys. */
 export class StoredRecordError extends Error {
   override readonly name = 'StoredRecordError';

@@ -7,7 +7,10 @@ export const LOGIN_STAMP_KEY = 'tiktokLogin';
 export interface TikTokLoginStamp {
   /** The user's `open_id`. */
   readonly openId: string;
-  /** When the login completed, epoch ms. */
+  /**
+   * When the login's tokens were issued (its code exchange was sent), epoch ms: a removal of the
+   * authorization at or after this time ends the session.
+   */
   readonly at: number;
 }
 

@@ -20,6 +20,7 @@ import {
   tiktokWebhook,
   type TikTokRemovalList,
   type TikTokStateClaimStore,
+  type TikTokVerifyFunction,
   type TokenStore,
 } from '../../lib';
 import type { TikTokEmulator } from '../../lib/testing';
@@ -41,6 +42,8 @@ export interface WebhookAppOptions {
   prefix?: string;
   /** Replaces the removal list (e.g. a failing one). */
   removals?: TikTokRemovalList;
+  /** The strategy's verify; default: the profile is the user. */
+  verify?: TikTokVerifyFunction;
 }
 
 export interface WebhookApp {
@@ -90,12 +93,15 @@ export async function startWebhookApp(options: WebhookAppOptions): Promise<Webho
       : new RedisClaimStore({ client: redis, prefix: `${prefix}claim:` });
   const passport = new passportModule.Passport();
   passport.use(
-    new TikTokStrategy({
-      client,
-      callbackURL: CALLBACK_URL,
-      tokenManager: tokens,
-      ...(claimStore === undefined ? {} : { claimStore }),
-    }),
+    new TikTokStrategy(
+      {
+        client,
+        callbackURL: CALLBACK_URL,
+        tokenManager: tokens,
+        ...(claimStore === undefined ? {} : { claimStore }),
+      },
+      options.verify,
+    ),
   );
   passport.serializeUser((user, done) => done(null, user));
   passport.deserializeUser((user: Express.User, done) => done(null, user));

@@ -121,6 +121,37 @@ describe('tiktokSessionRevocation', () => {
       assert.notEqual(await app.tokens.get(OPEN_ID), undefined);
     });
 
+    it('a removal TikTok sends while the callback is still in verify ends that session too (its tokens were issued before it)', async () => {
+      await app.close();
+      let entered: () => void = () => undefined;
+      const inVerify = new Promise<void>((resolve) => (entered = resolve));
+      let release: () => void = () => undefined;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      app = await startWebhookApp({
+        tt,
+        verify: async (_accessToken, _refreshToken, profile) => {
+          entered();
+          await released;
+          return profile;
+        },
+      });
+      tt.setWebhookUrl(app.webhookUrl);
+      const agent = browser(app.server);
+      const callback = await consent(await startLogin(agent));
+      const finishing = agent.get(callback);
+      const done = finishing.then((res) => res);
+      await inVerify;
+      const [delivery] = await tt.removeAuthorization(OPEN_ID, 1);
+      assert.equal(delivery?.status, 'delivered');
+      release();
+      assert.equal((await done).status, 200);
+      // The login completed after the removal, but with tokens TikTok issued before it: ended.
+      const res = await agent.get('/me').expect(200);
+      assert.equal(field(res.body, 'user'), null);
+      assert.equal(field(res.body, 'revoked', 'openId'), OPEN_ID);
+      assert.equal(await app.tokens.get(OPEN_ID), undefined);
+    });
+
     it("another user's removal leaves the session alone", async () => {
       const agent = browser(app.server);
       await login(agent);
