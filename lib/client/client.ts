@@ -653,6 +653,9 @@ export class TikTokClient {
    * rounded down (at least 1): not the lifetime TikTok issued it with. Use it for `expires_in`
    * seconds at most, or ask again each time (the cache answers).
    *
+   * A renewal that fails while the cached token has not expired yet serves the cached token
+   * (logged at `warn`); the next call tries again.
+   *
    * Concurrent calls share one request, made with the `correlationId` and `maxAttempts` of the
    * call that starts it. Each call waits for it until its own `deadlineAt` at most, and then fails
    * with TIMEOUT_ERROR; the request goes on (until the later of the starting call's `deadlineAt`
@@ -692,11 +695,29 @@ export class TikTokClient {
     ).finally(() => {
       this.clientTokenInFlight = undefined;
     });
-    return servedClientToken(
-      await untilDeadline(this.clientTokenInFlight, deadlineAt, () =>
-        clientTokenTimeout(correlationId),
-      ),
-    );
+    try {
+      return servedClientToken(
+        await untilDeadline(this.clientTokenInFlight, deadlineAt, () =>
+          clientTokenTimeout(correlationId),
+        ),
+      );
+    } catch (err) {
+      // NOTE: the early renewal is there to ride out TikTok's blips: while the cached token has
+      // not expired, a renewal that fails (a 503, an open circuit, a timeout) serves it, and the
+      // next call tries again.
+      const current = this.clientToken;
+      if (current === undefined || performance.now() >= current.expiresAt) throw err;
+      new SafeLogger(this.logger, this.scrubberFor()).log(
+        'warn',
+        '[TikTokOAuth] client_token - renewal failed, serving the cached token until it expires',
+        {
+          correlationId,
+          errorCode: err instanceof TikTokAPIError ? err.code : 'error',
+          expiresInMs: Math.round(current.expiresAt - performance.now()),
+        },
+      );
+      return servedClientToken(current);
+    }
   }
 
   /**

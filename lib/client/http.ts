@@ -54,6 +54,20 @@ const NOT_SENT_CODES = new Set([
   // say): its client raises it only while validating or writing the request head, never after a
   // byte has left.
   'UND_ERR_INVALID_ARG',
+  // The TLS handshake refused the server's certificate (or the server spoke no TLS): the request
+  // is written only after a handshake that succeeded.
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
 ]);
 
 export function errorCodes(err: unknown, depth = 0): string[] {

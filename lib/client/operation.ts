@@ -209,6 +209,10 @@ export async function runOperation<T>(s: OperationSettings, run: OperationRun<T>
     let failure: AttemptFailure;
     try {
       if (!permit.allowed) {
+        // A retry the breaker refuses is never sent: its budget tokens come back, as when the
+        // deadline leaves it no time.
+        if (spent > 0) s.guard?.budget?.refund(spent);
+        spent = 0;
         const endpoint = breaker?.endpoint ?? 'TikTok';
         throw new AttemptFailure(
           circuitOpenError(run.label, endpoint, run.correlationId, permit.retryInMs),

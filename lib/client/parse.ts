@@ -26,9 +26,13 @@ function mayHidePoisonKey(text: string): boolean {
 
 /**
  * JSON.parse that drops `__proto__` / `constructor` / `prototype` keys so no parsed body can
- * reach an object's prototype later, whatever code copies it. Returns `undefined` for non-JSON.
+ * reach an object's prototype later, whatever code copies it, and a leading byte order mark.
+ * Returns `undefined` for non-JSON.
  */
-export function parseJson(text: string): unknown {
+export function parseJson(raw: string): unknown {
+  // NOTE: a byte order mark before the JSON is ignored (RFC 8259 §8.1): the answer is valid, and
+  // refusing it would throw away tokens TikTok issued for a single-use code.
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   try {
     // The reviver costs a call per value: only pay for it when a poison key could be present,
     // spelled out or hidden behind a \u escape (`"\u005f_proto__"` parses to `__proto__`).

@@ -35,7 +35,6 @@ export interface TokenDeleteOptions extends TokenCallOptions {
   issuedNotAfter?: number | undefined;
 }
 
-
 /** Revoking needs an access token that is still valid for at least this long. */
 const REVOKE_VALIDITY_MS = 10_000;
 const SAVE_ATTEMPTS = 5;

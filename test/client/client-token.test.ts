@@ -106,6 +106,28 @@ describe('TikTokClient', () => {
       }
     });
 
+    it('a renewal that fails serves the cached token until it expires, then the error', async () => {
+      const client = h.client({ maxAttempts: 1 });
+      // 2 s: renewed after 1 s (half of it); TikTok then answers 503.
+      h.tt.inject('token', {
+        body: { access_token: 'clt.two-seconds', expires_in: 2, token_type: 'Bearer' },
+      });
+      await client.getClientAccessToken();
+      await sleep(1_100);
+      h.tt.inject('token', { status: 503, body: '', times: Infinity });
+      const served = await client.getClientAccessToken({ correlationId: 'renewal-1' });
+      assert.equal(served.access_token, 'clt.two-seconds', 'the cached token, still valid');
+      assert.equal(served.expires_in, 1);
+      assert.equal(clientTokens(h), 2, 'the renewal was tried');
+      const warned = h.logger.lines.filter((l) => l.message.includes('renewal failed'));
+      assert.equal(warned.length, 1);
+      assert.equal(warned[0]?.level, 'warn');
+      assert.equal(warned[0]?.meta?.correlationId, 'renewal-1');
+      assert.equal(warned[0]?.meta?.errorCode, 'API_ERROR');
+      await sleep(1_000); // expired now
+      await assert.rejects(client.getClientAccessToken(), { code: 'API_ERROR' });
+    });
+
     it('a failure is shared by the concurrent callers and not cached', async () => {
       const client = h.client();
       h.tt.inject('token', { status: 503, body: '', times: 3 });

@@ -118,6 +118,25 @@ describe('TikTokClient', () => {
         );
       });
 
+      it('a byte order mark before the JSON → the tokens, and before an error → its code', async () => {
+        const client = h.client();
+        const { code, codeVerifier } = await authorize(client);
+        h.tt.inject('token', {
+          status: 200,
+          body: `\ufeff${JSON.stringify(VALID_TOKENS)}`,
+          headers: { 'content-type': 'application/json' },
+        });
+        const tokens = await client.exchangeCodeForTokens(code, { codeVerifier });
+        assert.equal(tokens.access_token, 'act.injected');
+        h.tt.inject('token', {
+          status: 200,
+          body: '\ufeff{"error":"invalid_grant","error_description":"x","log_id":"l"}',
+          headers: { 'content-type': 'application/json' },
+        });
+        const err = await rejection(client.refreshAccessToken('rft.any'));
+        assert.equal(err.code, 'INVALID_TOKEN');
+      });
+
       it('token_type "bearer" → accepted, normalised to "Bearer"', async () => {
         const client = h.client();
         const { refresh_token } = h.tt.issueTokens(h.tt.users[0]!.openId);

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { CircuitBreaker } from '../../lib/client/circuit-breaker';
 import { backoffDelay } from '../../lib/client/operation';
+import { RetryBudget } from '../../lib/client/retry-budget';
 import { TikTokAPIError } from '../../lib';
 import { fakeFetch, hang, json, netError, text } from '../support/fake-fetch';
 import { rejection } from '../support/assertions';
@@ -78,6 +80,18 @@ describe('client/operation', () => {
       assert.ok(Date.now() - started < 600);
       assert.equal(err.code, 'TIMEOUT_ERROR');
       assert.match(err.message, /the operation deadline ran out/);
+    });
+
+    it('a retry the circuit breaker refuses is never sent: its retry-budget tokens come back', async () => {
+      const h = operationHarness();
+      // Opens at the first failure: the retry paid for after it is refused.
+      const breaker = new CircuitBreaker('token', { minimumRequests: 1, failureRatio: 0.5 });
+      const budget = new RetryBudget();
+      const f = fakeFetch(text(503, 'busy'), OK);
+      const err = await rejection(h.run(f.fetch, { guard: { breaker, budget } }));
+      assert.equal(err.code, 'CIRCUIT_OPEN');
+      assert.equal(f.calls.length, 1, 'the retry was never sent');
+      assert.equal(budget.available, 100, 'the paid retry was refunded');
     });
 
     it('never retries a non-retryable code', async () => {

@@ -44,6 +44,13 @@ describe('client/parse', () => {
       }
     });
 
+    it('ignores a leading byte order mark (RFC 8259), on both parse paths', () => {
+      assert.deepEqual(parseJson('\ufeff{"error":"invalid_grant"}'), { error: 'invalid_grant' });
+      assert.deepEqual(parseJson('\ufeff{"__proto__":{"x":1},"a":1}'), { a: 1 });
+      assert.equal(parseJson('\ufeff'), undefined);
+      assert.equal(parseJson('\ufeff\ufeff{}'), undefined, 'one mark only');
+    });
+
     it('drops __proto__, constructor and prototype keys at every depth', () => {
       const parsed = parseJson(
         '{"__proto__":{"polluted":1},"a":{"constructor":{"prototype":{"polluted":2}},"b":1},' +

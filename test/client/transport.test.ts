@@ -66,18 +66,25 @@ describe('TikTokClient', () => {
 
       it('an endpoint with an untrusted certificate is refused (NETWORK_ERROR): nothing is sent', async () => {
         assert.ok(tt);
+        const logger = new CaptureLogger();
         const client = new TikTokClient({
           clientKey: tt.clientKey,
           clientSecret: tt.clientSecret,
           redirectUri: REDIRECT_URI,
           ...tt.endpoints,
           ...FAST,
-          logger: new CaptureLogger(),
+          logger,
         });
         const grant = tt.issueTokens(tt.users[0]!.openId);
         await assert.rejects(
           client.exchangeCodeForTokens('a-code-for-tls', { codeVerifier: 'v'.repeat(43) }),
           isNetworkFailure,
+        );
+        // The handshake failed before any request: the single-use code was never sent, so every
+        // attempt is made (not one ambiguous retry only).
+        assert.deepEqual(
+          logger.events('failure').map((line) => line.meta?.reason),
+          ['attempts exhausted'],
         );
         await assert.rejects(client.getUserInfo(grant.access_token), isNetworkFailure);
         await assert.rejects(client.refreshAccessToken(grant.refresh_token), isNetworkFailure);

@@ -24,7 +24,7 @@ describe('example app: /auth/tiktok', () => {
       ...tt.endpoints, // authorizationURL, tokenURL, revokeURL, userInfoURL
     });
   });
-  afterEach(() => tt.reset()); // faults, recorded requests, consent, grants
+  afterEach(() => tt.reset()); // faults, requests, consent, grants, webhooks
   after(async () => {
     await example.close();
     await tt.close(); // also ends hung requests, so mocha exits

@@ -1,6 +1,7 @@
 /** Runs lib/client/operation.ts's retry loop over a fake fetch, for unit tests. */
 import { Registry } from 'prom-client';
 import { fetchTransport } from '../../lib/client/http';
+import type { CallGuard } from '../../lib/client/guard';
 import { runOperation, type RetryMode } from '../../lib/client/operation';
 import { Scrubber } from '../../lib/logging';
 import { createTikTokMetrics, type TikTokMetrics } from '../../lib/metrics';
@@ -13,6 +14,8 @@ export interface HarnessOptions {
   retryBaseDelayMs?: number;
   /** Operation budget from now. Default 5 s. */
   deadlineMs?: number;
+  /** The endpoint's circuit breaker and the client's retry budget. Default: none. */
+  guard?: CallGuard;
 }
 
 export interface Harness {
@@ -41,6 +44,7 @@ export function operationHarness(): Harness {
           retryBaseDelayMs: opts.retryBaseDelayMs ?? 5,
           logger,
           metrics,
+          ...(opts.guard === undefined ? {} : { guard: opts.guard }),
         },
         {
           operation: 'token_exchange',
