@@ -99,18 +99,24 @@ export class TikTokStrategy extends OAuth2Strategy {
   private readonly settings: StrategySettings;
 
   constructor(options?: WithoutReq, verify?: TikTokVerifyFunction);
+  /** Options from the environment (`TIKTOK_CLIENT_KEY`, …), as passport-oauth2's `new Strategy(verify)`. */
+  constructor(verify: TikTokVerifyFunction);
   constructor(options: WithoutReq, verify: TikTokVerifyFunctionWithParams);
   // One overload per verify shape: a union would leave unannotated lambdas without types.
   constructor(options: WithReq, verify: TikTokVerifyFunctionWithRequest);
   // eslint-disable-next-line @typescript-eslint/unified-signatures
   constructor(options: WithReq, verify: TikTokVerifyFunctionWithRequestAndParams);
   constructor(
-    options: TikTokStrategyOptions | TikTokStrategyOptionsWithRequest = {},
+    options: TikTokStrategyOptions | TikTokStrategyOptionsWithRequest | AnyTikTokVerify = {},
     verify?: AnyTikTokVerify,
   ) {
+    // NOTE: a function first is the verify, the options coming from the environment: passport-
+    // oauth2's `new Strategy(verify)`, and NestJS's PassportStrategy mixin, whose `super()`
+    // without arguments appends its own callback.
+    const onlyVerify = typeof options === 'function' && verify === undefined;
     const settings = resolveStrategySettings(
-      options,
-      verify,
+      onlyVerify ? {} : options,
+      onlyVerify ? options : verify,
       new.target.prototype.userProfile !== TikTokStrategy.prototype.userProfile,
     );
     super(
@@ -483,6 +489,18 @@ function startLogin(ctx: FlowContext, query: URLSearchParams): Promise<void> | u
     );
     return undefined;
   }
+  const problem = unsupportedStartOption(ctx.options);
+  if (problem !== undefined) {
+    errorLogin(
+      ctx,
+      new TikTokAPIError({
+        code: 'CONFIGURATION_ERROR',
+        message: problem,
+        correlationId: ctx.correlationId,
+      }),
+    );
+    return undefined;
+  }
   const ownScopes = perRequest.length > 0 && !sameScopes(perRequest, settings.scopes);
   if (ownScopes && settings.skipUserProfile === false && !overridden(ctx.strategy, 'userProfile')) {
     const problem = missingBasicScope(perRequest, "passport.authenticate()'s scope option");
@@ -527,6 +545,32 @@ function startLogin(ctx: FlowContext, query: URLSearchParams): Promise<void> | u
   return undefined;
 }
 
+/** The longest app `state` kept with a pending login, serialised. */
+const MAX_APP_STATE_LENGTH = 1024;
+
+/**
+ * Why passport.authenticate()'s options cannot start this login: a per-request `callbackURL`
+ * (TikTok sends the browser back only to the registered one), or an app `state` the session
+ * cannot hold. Undefined when they can.
+ */
+function unsupportedStartOption(options: TikTokAuthenticateOptions): string | undefined {
+  if (Reflect.get(options, 'callbackURL') !== undefined) {
+    return "passport.authenticate()'s callbackURL option is not supported: TikTok sends the browser back only to a redirect URI registered for the app, and this strategy answers callbacks on its own callbackURL. Register one strategy per callback URL: passport.use('tiktok-admin', new TikTokStrategy({ callbackURL }))";
+  }
+  const { state } = options;
+  if (state === undefined) return undefined;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(state);
+  } catch {
+    json = undefined;
+  }
+  if (json === undefined || json.length > MAX_APP_STATE_LENGTH) {
+    return `passport.authenticate()'s state option must be a JSON value of at most ${MAX_APP_STATE_LENGTH} characters once serialised (the session holds it until the callback)`;
+  }
+  return undefined;
+}
+
 /**
  * A login request without a usable session, at the start or the callback. A session object
  * without save() is a setup mistake (cookie-session): CONFIGURATION_ERROR. No session at all is
@@ -563,11 +607,12 @@ function saveAndRedirect(
 ): void {
   const { settings } = ctx;
   const now = Date.now();
-  const login: PendingLogin = { state: auth.state, createdAt: now };
+  const login: PendingLogin = { state: auth.state, createdAt: now, path: settings.callbackPath };
   if (scopes !== undefined) login.scopes = scopes;
   if (auth.codeVerifier !== undefined) login.codeVerifier = auth.codeVerifier;
   const returnTo = requestedReturnTo(ctx, query);
   if (returnTo !== undefined) login.returnTo = returnTo;
+  if (ctx.options.state !== undefined) login.appState = ctx.options.state;
   // NOTE: in this order a session's first pending logins are its last key, which the callback
   // deletes: V8 then keeps the session object's fast layout (deleting any other key turns it
   // into a slower dictionary for the rest of the request). Only speed depends on it: a key
@@ -727,7 +772,11 @@ async function consumeState(
   session: SessionLike,
   state: string,
 ): Promise<PendingLogin | undefined> {
-  const limits = { ttlMs: ctx.settings.stateTtlMs, now: Date.now() };
+  const limits = {
+    ttlMs: ctx.settings.stateTtlMs,
+    now: Date.now(),
+    path: ctx.settings.callbackPath,
+  };
   const lookup = findPendingLogin(session, state, limits);
   if (!lookup.found) {
     const fresh = isFreshSession(session);
@@ -735,7 +784,9 @@ async function consumeState(
     const reason =
       lookup.reason === 'expired'
         ? `expired state (older than stateTtlMs, ${ctx.settings.stateTtlMs} ms)`
-        : `${lookup.reason} state`;
+        : lookup.reason === 'another strategy'
+          ? `a state another TikTokStrategy issued: the login started on the strategy whose callbackURL is not ${ctx.settings.callbackPath}`
+          : 'unknown state';
     failLogin(ctx, 'INVALID_STATE', fresh ? NO_PENDING_LOGIN_REASON : reason);
     return undefined;
   }
@@ -931,6 +982,7 @@ async function completeLogin(
     grantedScopes: scopes,
   };
   if (login.returnTo !== undefined) info.returnTo = login.returnTo;
+  if (login.appState !== undefined) info.state = login.appState;
   ctx.success(outcome.user, info);
 }
 
@@ -1282,7 +1334,7 @@ function failLogin(
   const record =
     ctx.options.failureRedirect !== undefined ||
     (ctx.options.failWithError === true && message !== loginFailureMessage(code));
-  if (record && session !== undefined) {
+  if (record && session !== undefined && !lostSessionCookie(ctx.req, session)) {
     recordLoginFailure(session, { code, correlationId: ctx.correlationId, message });
     // A session holding nothing else (a callback without a session cookie, a bot's typically)
     // is kept as long as a login-only session, not the app's cookie.maxAge.
@@ -1295,6 +1347,23 @@ function failLogin(
   });
   ctx.fail(info, info.status);
 }
+
+/**
+ * Whether the browser sent an express-session cookie (`s:<id>.<signature>`, URL-encoded as
+ * `s%3A…`) whose session did not load: `session` is a fresh one. NOTE: such a failure is not
+ * recorded into the fresh session: its Set-Cookie would replace whatever cookie the browser holds
+ * now, and the one this request carried is most often an old one another tab's login (or a
+ * logout) has replaced since: recording would log the browser out of that login. The failure is
+ * still logged, and the failure page shows the code's generic text.
+ */
+function lostSessionCookie(req: Request, session: SessionLike): boolean {
+  const cookies = req.headers.cookie;
+  return (
+    typeof cookies === 'string' && SIGNED_SESSION_COOKIE.test(cookies) && isFreshSession(session)
+  );
+}
+
+const SIGNED_SESSION_COOKIE = /(?:^|;)\s*[^=;\s]+=s(?::|%3A)[^;]/i;
 
 /** An error (passport `error()`): TikTok, transport, session store, or the app's own. */
 function errorLogin(ctx: FlowContext, err: unknown): void {

@@ -217,6 +217,21 @@ export interface TikTokAuthenticateOptions {
    * `tiktokErrorHandler({ failureRedirect })` carries only the code and correlation ID.
    */
   failWithError?: boolean | undefined;
+  /**
+   * The app's own state for this login, as passport-oauth2's `state` option: kept with the
+   * pending login and given back in the success info, `req.authInfo.state`. Never sent to
+   * TikTok, whose `state` parameter carries the strategy's own random value. Any JSON value, at
+   * most 1 KiB once serialised (the session holds it); anything else fails the login start with
+   * `CONFIGURATION_ERROR`.
+   */
+  state?: unknown;
+  /**
+   * Not supported: TikTok sends the browser back only to a redirect URI registered for the app
+   * and matched exactly, and the strategy answers callbacks on its own `callbackURL` only. A
+   * login started with one fails with `CONFIGURATION_ERROR`: register one strategy per callback
+   * URL instead (`passport.use('tiktok-admin', new TikTokStrategy({ callbackURL }))`).
+   */
+  callbackURL?: undefined;
 }
 
 /** What a failed login reports (`info` of passport's callback, `req.tiktokLoginFailure`). */
@@ -259,6 +274,8 @@ declare global {
       correlationId?: string;
       /** Scopes the user granted (TikTokStrategy). */
       grantedScopes?: string[];
+      /** The `state` given to `passport.authenticate()` when the login started (TikTokStrategy). */
+      state?: unknown;
     }
   }
 }
@@ -362,19 +379,30 @@ export function missingBasicScope(scopes: readonly string[], what: string): stri
 
 /** Validates and normalises the options; every problem is a TypeError naming the option. */
 export function resolveStrategySettings(
-  options: TikTokStrategyOptions | TikTokStrategyOptionsWithRequest,
+  options: TikTokStrategyOptions | TikTokStrategyOptionsWithRequest | AnyTikTokVerify,
   verify: AnyTikTokVerify | undefined,
   /** A subclass overrides userProfile(): the profile is its own business. */
   ownUserProfile = false,
 ): StrategySettings {
-  const o = options;
-  if (typeof o !== 'object' || o === null) {
-    throw new TypeError('TikTokStrategy options must be an object');
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(
+      typeof options === 'function'
+        ? 'TikTokStrategy options must be an object, got a function: pass (options, verify), or the verify function alone'
+        : 'TikTokStrategy options must be an object',
+    );
   }
+  const o = options;
   if (verify !== undefined && typeof verify !== 'function') {
     throw new TypeError('TikTokStrategy verify must be a function');
   }
   checkOptionNames(o, 'TikTokStrategy', MISSPELLED_OPTIONS);
+  // NOTE: passport-oauth2's sessionKey keeps two strategies' states apart; here each pending
+  // login carries its strategy's callback path instead. Refused rather than silently ignored.
+  if (Reflect.get(o, 'sessionKey') !== undefined) {
+    throw new TypeError(
+      "TikTokStrategy has no option sessionKey: each strategy's pending logins are kept apart by its callbackURL (give each strategy its own)",
+    );
+  }
   const requested = normalizeScopes(o.scope, 'TikTokStrategy option scope');
   const client = o.client ?? buildClient(o, requested);
   if (!(client instanceof TikTokClient)) {
@@ -446,7 +474,13 @@ export function resolveStrategySettings(
       DEFAULT_LOGIN_DEADLINE_MS,
       MAX_TIMER_MS,
     ),
-    loginMaxAttempts: positiveInt(o.loginMaxAttempts, 'loginMaxAttempts', o.maxAttempts ?? 4),
+    // NOTE: maxAttempts checked here too: with a `client` of the app's, no client checks it, and
+    // an unchecked value would fail every login's TikTok calls instead of the construction.
+    loginMaxAttempts: positiveInt(
+      o.loginMaxAttempts,
+      'loginMaxAttempts',
+      positiveInt(o.maxAttempts, 'maxAttempts', 4),
+    ),
     claimStore,
   };
 }

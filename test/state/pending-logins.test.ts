@@ -92,6 +92,48 @@ describe('state/pending-logins', () => {
     assert.equal(Reflect.has(session, PENDING_LOGINS_KEY), false);
   });
 
+  it('two strategies (callback paths) in one session: each prunes and finds only its own entries', () => {
+    const session = new FakeSession();
+    const at = (state: string, path: string, createdAt = 10_000): PendingLogin => ({
+      ...login(state, createdAt),
+      path,
+    });
+    addPendingLogin(session, at('user-1', '/auth/tiktok/callback', 9_500), LIMITS);
+    addPendingLogin(session, at('user-2', '/auth/tiktok/callback'), LIMITS);
+    // The admin strategy: one pending login at most, a TTL of 100 ms. The user's stay.
+    const admin = { max: 1, ttlMs: 100, now: 10_000 };
+    addPendingLogin(session, at('admin-1', '/admin/tiktok/callback'), admin);
+    addPendingLogin(session, at('admin-2', '/admin/tiktok/callback'), admin);
+    assert.deepEqual(
+      readPendingLogins(session).map((p) => p.state),
+      ['user-1', 'user-2', 'admin-2'],
+    );
+    // A user state at the admin callback is not the admin's to consume.
+    const user = { ...LIMITS, path: '/auth/tiktok/callback' };
+    const adminPath = { ttlMs: 100, now: 10_000, path: '/admin/tiktok/callback' };
+    assert.deepEqual(findPendingLogin(session, 'user-1', adminPath), {
+      found: false,
+      reason: 'another strategy',
+    });
+    const found = findPendingLogin(session, 'user-1', user);
+    assert.ok(found.found);
+    assert.deepEqual(
+      found.rest.map((p) => p.state),
+      ['user-2', 'admin-2'],
+    );
+    // The admin's lookup keeps the user's entries whatever its own TTL.
+    const adminFound = findPendingLogin(session, 'admin-2', adminPath);
+    assert.ok(adminFound.found);
+    assert.deepEqual(
+      adminFound.rest.map((p) => p.state),
+      ['user-1', 'user-2'],
+    );
+    // An entry written before the path was kept (no path) is any strategy's.
+    const old = new FakeSession();
+    addPendingLogin(old, login('legacy', 10_000), LIMITS);
+    assert.ok(findPendingLogin(old, 'legacy', adminPath).found);
+  });
+
   it('ignores malformed stored data (it came back from a store)', () => {
     const session = new FakeSession();
     Reflect.set(session, PENDING_LOGINS_KEY, [

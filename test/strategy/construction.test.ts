@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Strategy as OAuth2Strategy } from 'passport-oauth2';
-import { Strategy, TikTokClient, TikTokStrategy } from '../../lib';
+import { Strategy, TikTokClient, TikTokStrategy, type TikTokVerifyFunction } from '../../lib';
 import { CaptureLogger } from '../support/capture-logger';
 import { NO_TIKTOK_ENV, withEnv } from '../support/env';
 import { loginDeadlineAt } from '../../lib/strategy';
@@ -25,6 +25,21 @@ describe('TikTokStrategy', () => {
       assert.equal(strategy.client.clientKey, 'env-key');
       assert.equal(strategy.client.redirectUri, 'https://app.example/auth/tiktok/callback');
       assert.deepEqual(strategy.client.scopes, ['user.info.basic']);
+    });
+
+    it("takes the verify function alone, as passport-oauth2's new Strategy(verify) (and NestJS's super())", () => {
+      const verify: TikTokVerifyFunction = async (_a, _r, profile) => Promise.resolve(profile);
+      const s = withEnv({ ...NO_TIKTOK_ENV, ...ENV }, () => new TikTokStrategy(verify));
+      assert.equal(s.client.clientKey, 'env-key');
+      assert.equal(Reflect.get(Reflect.get(s, 'settings'), 'verify'), verify);
+      // Options first and a function in their place is still refused, naming both forms.
+      assert.throws(
+        () =>
+          withEnv({ ...NO_TIKTOK_ENV, ...ENV }, (): void => {
+            Reflect.construct(TikTokStrategy, [verify, verify]);
+          }),
+        { name: 'TypeError', message: /pass \(options, verify\), or the verify function alone/ },
+      );
     });
 
     it('falls back on NEXT_PUBLIC_TIKTOK_REDIRECT_URI', () => {
@@ -231,6 +246,29 @@ describe('TikTokStrategy', () => {
       const client = withEnv({ ...NO_TIKTOK_ENV, ...ENV }, () => new TikTokClient());
       const s = withEnv(NO_TIKTOK_ENV, () => new TikTokStrategy({ client }));
       assert.equal(s.client, client);
+    });
+
+    it("refuses passport-oauth2's sessionKey, which it would not use, naming what keeps strategies apart", () => {
+      const client = withEnv({ ...NO_TIKTOK_ENV, ...ENV }, () => new TikTokClient());
+      assert.throws(() => new TikTokStrategy({ client, sessionKey: 'oauth2:admin' } as never), {
+        name: 'TypeError',
+        message: /has no option sessionKey: .* kept apart by its callbackURL/,
+      });
+    });
+
+    it('checks maxAttempts with a shared client too (no client checks it then: every login failed)', () => {
+      const client = withEnv({ ...NO_TIKTOK_ENV, ...ENV }, () => new TikTokClient());
+      for (const bad of [0, -1, 1.5, '3']) {
+        assert.throws(
+          () => new TikTokStrategy({ client, maxAttempts: bad as number }),
+          {
+            name: 'TypeError',
+            message: /TikTokStrategy option maxAttempts must be a positive integer/,
+          },
+          String(bad),
+        );
+      }
+      assert.doesNotThrow(() => new TikTokStrategy({ client, maxAttempts: 2 }));
     });
   });
 

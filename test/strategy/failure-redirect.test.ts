@@ -115,13 +115,27 @@ describe('TikTokStrategy', () => {
             assert.equal(field(again.body, 'failure'), null);
           });
 
-          it('a cancelled login lands on /login with ACCESS_DENIED', async () => {
-            fx.tt.setConsent({ decision: 'deny' });
+          it("another strategy's state at this strategy's callback: INVALID_STATE, no token call, and its own callback still completes", async () => {
             const agent = fx.browser();
             const callback = await consent(await startLogin(agent));
+            const before = fx.tt.count('token');
             const res = await agent.get(
               callback.replace('/auth/tiktok/callback', '/auth/tiktok/callback-redirect'),
             );
+            assert.equal(res.headers.location, '/login');
+            const page = await agent.get('/login');
+            assert.equal(field(page.body, 'failure', 'code'), 'INVALID_STATE');
+            assert.equal(fx.tt.count('token'), before, 'the code was not spent');
+            const own = await agent.get(callback);
+            assert.equal(own.status, 302, own.text);
+            assert.equal(fx.tt.count('token'), before + 1);
+          });
+
+          it('a cancelled login lands on /login with ACCESS_DENIED', async () => {
+            fx.tt.setConsent({ decision: 'deny' });
+            const agent = fx.browser();
+            const callback = await consent(await startLogin(agent, '/auth/tiktok-redirect'));
+            const res = await agent.get(callback);
             assert.equal(res.headers.location, '/login');
             const page = await agent.get('/login');
             assert.equal(field(page.body, 'failure', 'code'), 'ACCESS_DENIED');

@@ -58,9 +58,25 @@ async function startApp(tt: TikTokEmulator, removals: MemoryRemovalList): Promis
   app.use(tiktokSessionRevocation({ removals }));
   const ok = (req: Request, res: Response): void => {
     const account: unknown = Reflect.get(req, 'account');
-    res.json({ user: req.user ?? null, account: account ?? null });
+    res.json({ user: req.user ?? null, account: account ?? null, authInfo: req.authInfo ?? null });
   };
   app.get('/auth/tiktok', handler(passport.authenticate('tiktok')));
+  app.get(
+    '/auth/tiktok-with-state',
+    handler(passport.authenticate('tiktok', { state: JSON.stringify({ plan: 'pro' }) })),
+  );
+  app.get('/auth/tiktok-object-state', (req: Request, res: Response, next: NextFunction) => {
+    // passport's typings say string; passport-oauth2 (and this strategy) take any JSON value.
+    const state: unknown = req.query.big === '1' ? 'x'.repeat(2000) : { plan: 'pro' };
+    const options = { state } as passportModule.AuthenticateOptions;
+    handler(passport.authenticate('tiktok', options))(req, res, next);
+  });
+  app.get('/auth/tiktok-other-callback', (req: Request, res: Response, next: NextFunction) => {
+    const options = {
+      callbackURL: 'https://app.test/elsewhere',
+    } as passportModule.AuthenticateOptions;
+    handler(passport.authenticate('tiktok', options))(req, res, next);
+  });
   app.get('/auth/tiktok/callback', handler(passport.authenticate('tiktok')), ok);
   app.get('/api/tiktok', handler(passport.authenticate('tiktok-token', { session: false })));
   app.get(
@@ -203,6 +219,30 @@ describe('TikTokStrategy', () => {
       } finally {
         customCallbackThrows = false;
       }
+    });
+
+    it("passport-oauth2's state option comes back as req.authInfo.state, never sent to TikTok", async () => {
+      for (const [start, expected] of [
+        ['/auth/tiktok-with-state', '{"plan":"pro"}'],
+        ['/auth/tiktok-object-state', { plan: 'pro' }],
+      ] as const) {
+        const agent = request.agent(server);
+        const callback = await approvedCallback(tt, agent, start, FIRST);
+        assert.ok(!callback.includes('plan'), 'not in the URL TikTok got back');
+        const res = await agent.get(callback).expect(200);
+        assert.deepEqual(field(res.body, 'authInfo', 'state'), expected);
+      }
+      const authorize = tt.requests.filter((r) => r.endpoint === 'authorize');
+      assert.ok(authorize.every((r) => !JSON.stringify(r.query).includes('plan')));
+    });
+
+    it('a state the session cannot hold, or a per-request callbackURL, fails the start with CONFIGURATION_ERROR', async () => {
+      for (const start of ['/auth/tiktok-object-state?big=1', '/auth/tiktok-other-callback']) {
+        const res = await request(server).get(start).set('Accept', 'application/json');
+        assert.equal(res.status, 500, start);
+        assert.equal(field(res.body, 'error', 'code'), 'CONFIGURATION_ERROR');
+      }
+      assert.equal(tt.requests.length, 0, 'nobody sent to TikTok');
     });
 
     it('a normal login still stamps the session and binds the other tabs (regression)', async () => {

@@ -61,7 +61,6 @@ describe('TikTokStrategy', () => {
         // What a confused app might pass per request (passport-oauth2 honours callbackURL here).
         const hostile: passportModule.AuthenticateOptions & Record<string, unknown> = {
           scope: 'user.info.basic',
-          callbackURL: `${elsewhere.url}/callback`,
           tokenURL: evil,
           authorizationURL: evil,
           userInfoURL: evil,
@@ -86,6 +85,21 @@ describe('TikTokStrategy', () => {
         assert.equal(tt.count('token', { grantType: 'authorization_code' }), 1);
         assert.equal(tt.count('userinfo'), 1);
         assert.equal(elsewhere.hits, 0, 'nothing was sent anywhere else');
+      });
+
+      it('a per-request callbackURL (passport-oauth2 honours it) fails the start: nothing sent anywhere', async () => {
+        const moved = new StrategyHarness(new TikTokStrategy(emulatorOptions(tt)), {
+          callbackURL: `${elsewhere.url}/callback`,
+        } as passportModule.AuthenticateOptions);
+        try {
+          const before = tt.requests.length;
+          const start = outcomeOf(await moved.browser().get('/auth/tiktok'));
+          assert.equal(start.outcome, 'error');
+          assert.equal(tt.requests.length, before, 'nobody sent to TikTok');
+          assert.equal(elsewhere.hits, 0);
+        } finally {
+          await moved.close();
+        }
       });
     });
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Response as TestResponse } from 'supertest';
+import request, { type Response as TestResponse } from 'supertest';
 import { field } from '../support/json';
 import { consent, login, startLogin, useLoginFixture } from '../support/login';
 
@@ -54,6 +54,30 @@ describe('TikTokStrategy', () => {
       assert.equal(failed.status, 401);
       const me = await agent.get('/me');
       assert.equal(field(me.body, 'user'), null, 'still logged out');
+    });
+
+    it("a failureRedirect callback sent with the session cookie another tab's login replaced: no new cookie, that login holds", async () => {
+      const agent = f.browser();
+      // Tab A starts on the failureRedirect route; its request will carry this first cookie.
+      const startA = await agent.get('/auth/tiktok-redirect').expect(302);
+      const oldCookie = String(startA.headers['set-cookie']?.[0]).split(';')[0] ?? '';
+      assert.match(oldCookie, /=s%3A/);
+      const tabA = await consent(new URL(String(startA.headers.location)));
+      // Tab B logs in: passport regenerates the session, the store drops the old one.
+      assert.equal((await login(agent)).status, 302);
+      // Tab A's callback was sent before B's cookie arrived: it carries the old one.
+      const failed = await request(f.app.server).get(tabA).set('Cookie', oldCookie);
+      assert.equal(failed.status, 302);
+      assert.equal(failed.headers.location, '/login');
+      assert.equal(failed.headers['set-cookie'], undefined, "no cookie to replace B's");
+      assert.notEqual(field((await agent.get('/me')).body, 'user'), null, "tab B's login holds");
+      // A browser that sent no session cookie still gets its failure recorded (control).
+      const fresh = f.browser();
+      const startC = await fresh.get('/auth/tiktok-redirect').expect(302);
+      const tabC = await consent(new URL(String(startC.headers.location)));
+      const other = await request(f.app.server).get(tabC).set('Cookie', 'analytics=1');
+      assert.equal(other.status, 302);
+      assert.notEqual(other.headers['set-cookie'], undefined, 'recorded in a new session');
     });
 
     it('a failure with the session unchanged meanwhile keeps its session (control)', async () => {
