@@ -901,8 +901,10 @@ export class TikTokClient {
         validationAdvice: VALIDATION_ADVICE[operation],
         parse: run.parse,
         onFailure: (err) => {
-          // NOTE: `invalid_client` after a rotation: the next operation asks the functions again.
-          if (err.tiktokError?.error !== 'invalid_client') return;
+          // NOTE: `invalid_client` (or `unauthorized_client`, the other refusal of the app's
+          // credentials) after a rotation: the next operation asks the functions again.
+          const refusal = err.tiktokError?.error;
+          if (refusal !== 'invalid_client' && refusal !== 'unauthorized_client') return;
           if (this.key.dynamic || this.secret.dynamic) {
             new SafeLogger(this.logger, scrubber).log(
               'info',

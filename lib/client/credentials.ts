@@ -144,7 +144,9 @@ export class CredentialSource {
         correlationId: correlationId(),
         cause: err,
       });
-      if (stale === undefined) throw error;
+      // NOTE: not a value TikTok refused while this fetch was pending (invalidate() dropped it):
+      // that one must not come back.
+      if (stale === undefined || this.cached !== stale) throw error;
       // The lifetime ran out but the value was never refused by TikTok: keep using it a while.
       this.onStale(error);
       this.cached = {

@@ -120,5 +120,26 @@ describe('TikTokClient', () => {
       assert.equal(stale.length, 1);
       assert.match(stale[0]?.message ?? '', /did not answer within 60 ms/);
     });
+
+    it('a value TikTok refused while the refetch was pending is not served again when the refetch fails', async () => {
+      let answer: () => Promise<string> = () => Promise.resolve('secret-1');
+      const source = new CredentialSource(
+        'clientSecret',
+        () => answer(),
+        40,
+        () => undefined,
+        () => undefined,
+        60,
+      );
+      const id = (): string => 'tiktok-1-00000001';
+      const first = await source.resolve(id);
+      await new Promise((resolve) => setTimeout(resolve, 50)); // lifetime over: a refetch
+      answer = never;
+      const refetch = Promise.resolve(source.resolve(id));
+      source.invalidate(first.generation); // TikTok answered invalid_client meanwhile
+      await assert.rejects(refetch, { code: 'SERVICE_UNAVAILABLE' });
+      answer = () => Promise.resolve('secret-2');
+      assert.equal((await source.resolve(id)).value, 'secret-2', 'fetched, not the refused one');
+    });
   });
 });

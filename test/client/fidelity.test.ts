@@ -207,6 +207,17 @@ describe('TikTokClient', () => {
         assert.equal(secret.calls(), 2, 'the new value is cached again');
       });
 
+      it('after unauthorized_client too, the next operation asks the secret function again', async () => {
+        const secret = secretSource(h.tt.clientSecret);
+        const client = h.client({ clientSecret: secret.fn });
+        h.tt.inject('token', { tiktokError: { error: 'unauthorized_client' } });
+        const err = await rejection(client.getClientAccessToken());
+        assert.equal(err.code, 'INVALID_CREDENTIALS');
+        assert.equal(secret.calls(), 1);
+        await client.getClientAccessToken();
+        assert.equal(secret.calls(), 2);
+      });
+
       it('a clientKey function is resolved before the authorization URL is built', async () => {
         let calls = 0;
         const client = h.client({
