@@ -94,7 +94,8 @@ class Delivery {
       // which would break queries on the fixed `webhook - refused` / `failed` text.
       detail: error.message,
       // The cause whatever it is: onEvent may throw the package's own TikTokAPIError (a token
-      // call that timed out), a string or a plain object; the logger redacts it like any field.
+      // call that timed out), a string or a plain object. The logger scrubs the client secret and
+      // redacts secret-named fields in it; the app's own error text is logged as it is.
       ...(error.statusCode >= 500 && cause !== undefined ? { error: cause } : {}),
     });
     if (this.res.headersSent) return;
