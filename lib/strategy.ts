@@ -479,40 +479,19 @@ function startLogin(ctx: FlowContext, query: URLSearchParams): Promise<void> | u
   try {
     perRequest = normalizeScopes(ctx.options.scope, "passport.authenticate()'s scope option");
   } catch (err) {
-    errorLogin(
-      ctx,
-      new TikTokAPIError({
-        code: 'CONFIGURATION_ERROR',
-        message: err instanceof Error ? err.message : String(err),
-        correlationId: ctx.correlationId,
-      }),
-    );
+    misconfigured(ctx, err instanceof Error ? err.message : String(err));
     return undefined;
   }
   const problem = unsupportedStartOption(ctx.options);
   if (problem !== undefined) {
-    errorLogin(
-      ctx,
-      new TikTokAPIError({
-        code: 'CONFIGURATION_ERROR',
-        message: problem,
-        correlationId: ctx.correlationId,
-      }),
-    );
+    misconfigured(ctx, problem);
     return undefined;
   }
   const ownScopes = perRequest.length > 0 && !sameScopes(perRequest, settings.scopes);
   if (ownScopes && settings.skipUserProfile === false && !overridden(ctx.strategy, 'userProfile')) {
-    const problem = missingBasicScope(perRequest, "passport.authenticate()'s scope option");
-    if (problem !== undefined) {
-      errorLogin(
-        ctx,
-        new TikTokAPIError({
-          code: 'CONFIGURATION_ERROR',
-          message: problem,
-          correlationId: ctx.correlationId,
-        }),
-      );
+    const missing = missingBasicScope(perRequest, "passport.authenticate()'s scope option");
+    if (missing !== undefined) {
+      misconfigured(ctx, missing);
       return undefined;
     }
   }
@@ -543,6 +522,14 @@ function startLogin(ctx: FlowContext, query: URLSearchParams): Promise<void> | u
   }
   saveAndRedirect(ctx, session, query, auth, ownScopes ? perRequest : undefined);
   return undefined;
+}
+
+/** Fails the login with CONFIGURATION_ERROR: `message` says what to fix in the app. */
+function misconfigured(ctx: FlowContext, message: string): void {
+  errorLogin(
+    ctx,
+    new TikTokAPIError({ code: 'CONFIGURATION_ERROR', message, correlationId: ctx.correlationId }),
+  );
 }
 
 /** The longest app `state` kept with a pending login, serialised. */
@@ -923,14 +910,7 @@ async function completeLogin(
     return;
   }
   if (outcome.kind === 'misuse') {
-    errorLogin(
-      ctx,
-      new TikTokAPIError({
-        code: 'CONFIGURATION_ERROR',
-        message: outcome.detail,
-        correlationId: ctx.correlationId,
-      }),
-    );
+    misconfigured(ctx, outcome.detail);
     return;
   }
   if (outcome.kind === 'refused') {

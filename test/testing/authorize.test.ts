@@ -13,6 +13,11 @@ import {
   redirectTarget,
 } from './helpers';
 
+/** The consent form posted as the emulator's page would, the redirect not followed. */
+function postConsent(tt: TikTokEmulator, form: URLSearchParams): Promise<Response> {
+  return fetch(tt.endpoints.authorizationURL, { method: 'POST', body: form, redirect: 'manual' });
+}
+
 describe('emulator: authorize', () => {
   let tt: TikTokEmulator;
 
@@ -148,11 +153,7 @@ describe('emulator: authorize', () => {
     it('approves: redirect with a code containing * ! and ., the scopes and the state', async () => {
       const form = authorizeParams(tt, { scope: 'user.info.basic,user.info.profile' });
       form.set('decision', 'approve');
-      const response = await fetch(tt.endpoints.authorizationURL, {
-        method: 'POST',
-        body: form,
-        redirect: 'manual',
-      });
+      const response = await postConsent(tt, form);
       const target = redirectTarget(response);
       assert.equal(`${target.origin}${target.pathname}`, REDIRECT_URI);
       const code = target.searchParams.get('code') ?? '';
@@ -167,11 +168,7 @@ describe('emulator: authorize', () => {
       form.append('granted_scope', 'user.info.basic');
       form.set('open_id', 'emulator-open-id-2');
       form.set('decision', 'approve');
-      const response = await fetch(tt.endpoints.authorizationURL, {
-        method: 'POST',
-        body: form,
-        redirect: 'manual',
-      });
+      const response = await postConsent(tt, form);
       assert.equal(redirectTarget(response).searchParams.get('scopes'), 'user.info.basic');
     });
 
@@ -179,11 +176,7 @@ describe('emulator: authorize', () => {
       const form = authorizeParams(tt, { scope: 'user.info.basic,user.info.profile' });
       form.append('granted_scope', 'user.info.profile');
       form.set('decision', 'approve');
-      const response = await fetch(tt.endpoints.authorizationURL, {
-        method: 'POST',
-        body: form,
-        redirect: 'manual',
-      });
+      const response = await postConsent(tt, form);
       assert.equal(
         redirectTarget(response).searchParams.get('scopes'),
         'user.info.basic,user.info.profile',
@@ -193,11 +186,7 @@ describe('emulator: authorize', () => {
     it('denies: redirect with access_denied, errCode -2 and the state', async () => {
       const form = authorizeParams(tt);
       form.set('decision', 'deny');
-      const response = await fetch(tt.endpoints.authorizationURL, {
-        method: 'POST',
-        body: form,
-        redirect: 'manual',
-      });
+      const response = await postConsent(tt, form);
       assert.equal(
         response.headers.get('location'),
         `${REDIRECT_URI}?error=access_denied&error_description=User%20cancelled%20the%20authorization&errCode=-2&state=state-123`,
