@@ -28,7 +28,8 @@ function configuredLevel(): { level: string; silent: boolean; unknown?: string }
   const given = process.env.TIKTOK_LOG_LEVEL ?? 'info';
   const level = given.trim().toLowerCase();
   if (level === 'silent') return { level: 'error', silent: true };
-  if (NPM_LEVELS[level] !== undefined) return { level, silent: false };
+  // NOTE: an own key only: `constructor` or `__proto__` read through Object.prototype.
+  if (Object.hasOwn(NPM_LEVELS, level)) return { level, silent: false };
   // Printable and short: it is quoted in a log line.
   return {
     level: 'info',
@@ -502,9 +503,21 @@ export class Scrubber {
   }
 }
 
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' && value !== null && typeof Reflect.get(value, 'then') === 'function'
+  );
+}
+
 /** Whether `logger` writes `level` (a logger without `isLevelEnabled` writes all). */
 export function levelEnabled(logger: TikTokLogger, level: LogLevel): boolean {
-  return typeof logger.isLevelEnabled === 'function' ? logger.isLevelEnabled(level) : true;
+  if (typeof logger.isLevelEnabled !== 'function') return true;
+  try {
+    return logger.isLevelEnabled(level);
+  } catch {
+    // A broken logger must never break a login: the line is built, and written if it can be.
+    return true;
+  }
 }
 
 /**
@@ -553,7 +566,9 @@ export class SafeLogger {
     if (!this.enabled(level)) return;
     const safe = redactMeta(meta, this.scrubber);
     try {
-      this.target[level](message, safe as Record<string, unknown>);
+      const written: unknown = this.target[level](message, safe as Record<string, unknown>);
+      // NOTE: an async logger's rejection too: unhandled, it would end the process.
+      if (isPromiseLike(written)) Promise.resolve(written).catch(() => undefined);
     } catch {
       // A broken logger must never break a login.
     }

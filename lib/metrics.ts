@@ -85,6 +85,14 @@ function existing<T>(
   );
 }
 
+function sameNumbers(value: unknown, expected: readonly number[]): boolean {
+  return (
+    Array.isArray(value) &&
+    value.length === expected.length &&
+    value.every((n, i) => n === expected[i])
+  );
+}
+
 /**
  * Creates (or, when called again on the same registry, reuses) the package's instruments.
  * Labels carry only bounded values (operation names and error codes), never a secret. A metric
@@ -102,17 +110,41 @@ export function createTikTokMetrics(registry?: Registry): TikTokMetrics {
   // without metrics never loads it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const prom = require('prom-client') as typeof PromClient;
-  const { Counter, Gauge, Histogram } = prom;
   const target = registry ?? prom.register;
+  // NOTE: what this call registered, taken back when a later name is refused: a failed call
+  // leaves the registry as it found it (a retry with a registry of its own then works).
+  const created: string[] = [];
+  try {
+    return createInstruments(prom, target, created);
+  } catch (err) {
+    for (const name of created) target.removeSingleMetric(name);
+    throw err;
+  }
+}
+
+const DURATION_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15];
+
+function createInstruments(
+  prom: typeof PromClient,
+  target: Registry,
+  created: string[],
+): TikTokMetrics {
+  const { Counter, Gauge, Histogram } = prom;
   const isCounterOf =
     <L extends string>() =>
     (m: unknown): m is Counter<L> =>
       m instanceof Counter;
-  const isHistogram = (m: unknown): m is Histogram<'operation'> => m instanceof Histogram;
+  // NOTE: a histogram of other buckets is not this package's: its quantiles would be wrong.
+  const isHistogram = (m: unknown): m is Histogram<'operation'> =>
+    m instanceof Histogram && sameNumbers(Reflect.get(m, 'upperBounds'), DURATION_BUCKETS);
   const isGauge = (m: unknown): m is Gauge<'endpoint'> => m instanceof Gauge;
+  const made = <T>(name: string, metric: T): T => {
+    created.push(name);
+    return metric;
+  };
   const counter = <L extends string>(name: string, help: string, labelNames: L[]): Counter<L> =>
     existing(target, name, 'counter', isCounterOf<L>(), labelNames) ??
-    new Counter<L>({ name, help, labelNames, registers: [target] });
+    made(name, new Counter<L>({ name, help, labelNames, registers: [target] }));
   const requests = counter('tiktok_oauth_requests_total', 'TikTok API operations by outcome', [
     'operation',
     'outcome',
@@ -121,13 +153,16 @@ export function createTikTokMetrics(registry?: Registry): TikTokMetrics {
     existing(target, 'tiktok_oauth_request_duration_seconds', 'histogram', isHistogram, [
       'operation',
     ]) ??
-    new Histogram<'operation'>({
-      name: 'tiktok_oauth_request_duration_seconds',
-      help: 'Duration of TikTok API operations including retries',
-      labelNames: ['operation'],
-      buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15],
-      registers: [target],
-    });
+    made(
+      'tiktok_oauth_request_duration_seconds',
+      new Histogram<'operation'>({
+        name: 'tiktok_oauth_request_duration_seconds',
+        help: 'Duration of TikTok API operations including retries',
+        labelNames: ['operation'],
+        buckets: DURATION_BUCKETS,
+        registers: [target],
+      }),
+    );
   const retries = counter('tiktok_oauth_retries_total', 'Retried TikTok API attempts', [
     'operation',
     'reason',
@@ -140,12 +175,15 @@ export function createTikTokMetrics(registry?: Registry): TikTokMetrics {
   ]);
   const circuitState =
     existing(target, 'tiktok_oauth_circuit_state', 'gauge', isGauge, ['endpoint']) ??
-    new Gauge<'endpoint'>({
-      name: 'tiktok_oauth_circuit_state',
-      help: 'Circuit breaker state per TikTok endpoint (0 closed, 1 half-open, 2 open)',
-      labelNames: ['endpoint'],
-      registers: [target],
-    });
+    made(
+      'tiktok_oauth_circuit_state',
+      new Gauge<'endpoint'>({
+        name: 'tiktok_oauth_circuit_state',
+        help: 'Circuit breaker state per TikTok endpoint (0 closed, 1 half-open, 2 open)',
+        labelNames: ['endpoint'],
+        registers: [target],
+      }),
+    );
   const circuitTransitions = counter(
     'tiktok_oauth_circuit_transitions_total',
     'Circuit breaker state changes per TikTok endpoint',

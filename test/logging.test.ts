@@ -365,6 +365,38 @@ describe('logging', () => {
       };
       assert.doesNotThrow(() => new SafeLogger(broken).log('error', 'x', {}));
     });
+
+    it('never lets an async logger that rejects end the process (no unhandled rejection)', async () => {
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown): void => {
+        unhandled.push(reason);
+      };
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        const rejecting = {
+          debug: () => Promise.reject(new Error('log shipper down')),
+          info: () => Promise.reject(new Error('log shipper down')),
+          warn: () => Promise.reject(new Error('log shipper down')),
+          error: () => Promise.reject(new Error('log shipper down')),
+        } as unknown as TikTokLogger;
+        new SafeLogger(rejecting).log('error', 'x', {});
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        assert.deepEqual(unhandled, []);
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
+    });
+
+    it('an isLevelEnabled that throws counts as enabled: the line is still written, nothing throws', () => {
+      const target = new CaptureLogger();
+      Reflect.set(target, 'isLevelEnabled', () => {
+        throw new Error('broken');
+      });
+      const safe = new SafeLogger(target);
+      assert.equal(safe.enabled('debug'), true);
+      assert.doesNotThrow(() => safe.log('warn', 'x', {}));
+      assert.equal(target.lines.length, 1);
+    });
   });
 
   describe('getDefaultLogger', () => {
@@ -408,6 +440,9 @@ describe('logging', () => {
         [' Debug ', ['error', 'warn', 'info', 'debug']],
         ['warning', ['error', 'warn', 'info']],
         ['trace', ['error', 'warn', 'info']],
+        // Names Object.prototype holds are not levels either (they silenced every line).
+        ['constructor', ['error', 'warn', 'info']],
+        ['__proto__', ['error', 'warn', 'info']],
       ] as const) {
         process.env.TIKTOK_LOG_LEVEL = configured;
         const lazy = new LazyDefaultLogger();

@@ -123,7 +123,7 @@ describe('metrics', () => {
       ];
       for (const [name, make] of cases) {
         const registry = new Registry();
-        make(registry);
+        const foreign = make(registry);
         assert.throws(
           () => createTikTokMetrics(registry),
           (err: unknown) =>
@@ -134,7 +134,24 @@ describe('metrics', () => {
             err.message.includes('new Registry()'),
           name,
         );
+        // A refused call leaves the registry as it found it: the app's own metric, nothing else.
+        assert.deepEqual(
+          registry.getMetricsAsArray().map((m) => m.name),
+          [name],
+          `${name}: the other instruments were taken back`,
+        );
+        assert.equal(registry.getSingleMetric(name), foreign);
       }
+      // A duration histogram with other buckets is not this package's either.
+      const buckets = new Registry();
+      new Histogram({
+        name: 'tiktok_oauth_request_duration_seconds',
+        help: 'other buckets',
+        labelNames: ['operation'],
+        buckets: [1000],
+        registers: [buckets],
+      });
+      assert.throws(() => createTikTokMetrics(buckets), /tiktok_oauth_request_duration_seconds/);
       // The same label names in another order are the same instrument.
       const registry = new Registry();
       const mine = new Counter({

@@ -16,6 +16,8 @@ const TRANSIENT_REPLIES = new Set([
   'ASK',
   'OOM',
   'MISCONF',
+  // A blocked WAIT ended by a failover (the primary became a replica while it waited).
+  'UNBLOCKED',
 ]);
 
 /**

@@ -82,6 +82,17 @@ export function lockWaitTimeoutError(correlationId: string, waitedMs: number): T
 }
 
 /**
+ * TikTok's tokens have a prefix (`act.`, `rft.`, `clt.`) and no spaces or quotes: what follows one
+ * in a store's error text (a database quoting the row it refused) is cut.
+ */
+const TIKTOK_TOKEN = /\b(act|rft|clt)\.[^\s'"`()[\]{},;]+/g;
+
+/** `text` with every TikTok token in it replaced by its prefix and `[REDACTED]`. */
+export function withoutTikTokTokens(text: string): string {
+  return text.replace(TIKTOK_TOKEN, '$1.[REDACTED]');
+}
+
+/**
  * A store failure under this operation's correlation ID: a TikTokAPIError keeps its code (e.g.
  * CONFIGURATION_ERROR for an undecryptable record or a key of the wrong type); anything else
  * (Redis down) is SERVICE_UNAVAILABLE (503, retryable). Logged at `error` with the detail and the
@@ -102,7 +113,7 @@ export function storeError(err: unknown, correlationId: string, log: SafeLogger)
     correlationId,
     errorCode: failure.code,
     retryable: failure.retryable,
-    detail: detail.slice(0, 300),
+    detail: withoutTikTokTokens(detail).slice(0, 300),
   });
   return failure;
 }

@@ -143,6 +143,25 @@ describe('TikTokTokenManager', () => {
       assert.ok(err.cause instanceof Error);
     });
 
+    it("a store's error quoting a token: the token_store - failure line cuts it", async () => {
+      const store = new MemoryTokenStore();
+      const h = managerHarness({ store });
+      const tokens = makeTokens(h.openId);
+      store.compareAndSet = () =>
+        Promise.reject(
+          new Error(
+            `duplicate key value violates unique constraint "tokens_pkey": Key (access_token)=(${tokens.access_token}) already exists, refresh '${tokens.refresh_token ?? ''}'`,
+          ),
+        );
+      await rejectsWith(h.manager.save(h.openId, tokens), 'SERVICE_UNAVAILABLE');
+      const [line] = h.logger.lines.filter((l) => l.message.endsWith('token_store - failure'));
+      const detail = String(line?.meta?.detail);
+      assert.match(detail, /duplicate key value/, 'the rest of the text is kept');
+      assert.ok(!detail.includes(tokens.access_token), detail);
+      assert.ok(!detail.includes(tokens.refresh_token ?? '-'), detail);
+      assert.match(detail, /act\.\[REDACTED\]/);
+    });
+
     it('revoke: SERVICE_UNAVAILABLE', async () => {
       const h = managerHarness({ store: brokenStore() });
       await rejectsWith(h.manager.revoke(h.openId), 'SERVICE_UNAVAILABLE');

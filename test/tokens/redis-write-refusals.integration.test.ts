@@ -89,6 +89,13 @@ describe('RedisTokenStore', () => {
       );
       // Every connection slot taken: Redis says so with a bare ERR, and it passes.
       assert.equal(await codeOf('ERR max number of clients reached'), 'not a TikTokAPIError');
+      // A WAIT (minReplicas) that a failover unblocked.
+      assert.equal(
+        await codeOf(
+          'UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)',
+        ),
+        'not a TikTokAPIError',
+      );
       assert.equal(await codeOf('ERR unknown command'), 'CONFIGURATION_ERROR');
       assert.equal(await codeOf('WRONGTYPE Operation against a key'), 'CONFIGURATION_ERROR');
       assert.equal(
