@@ -232,6 +232,8 @@ class FlowContext {
    */
   private readonly startedMono = performance.now();
   private safeLogger: SafeLogger | undefined;
+  /** Secrets of this login learned after the callback came (its tokens, its verifier). */
+  private learned: (string | undefined)[] | undefined;
 
   constructor(
     readonly req: Request,
@@ -345,8 +347,19 @@ class FlowContext {
     this.safeLogger ??= this.settings.client.logFor([
       this.query.get('state') ?? undefined,
       this.query.get('code') ?? undefined,
+      ...(this.learned ?? []),
     ]);
     return this.safeLogger;
+  }
+
+  /**
+   * Adds secrets of this login to what its lines scrub: the tokens and the verifier, which an
+   * app's error thrown after the exchange (verify's, a custom callback's) may quote.
+   */
+  learn(...secrets: (string | undefined)[]): void {
+    (this.learned ??= []).push(...secrets);
+    // Rebuilt with them at the next line written (most logins write none).
+    this.safeLogger = undefined;
   }
 
   /**
@@ -877,6 +890,7 @@ async function completeLogin(
       if (extraParams !== undefined) exchange.extraParams = extraParams;
     }
     tokens = await client.exchangeCodeForTokens(code, exchange);
+    ctx.learn(tokens.access_token, tokens.refresh_token, login.codeVerifier);
     if (login.openId !== undefined && tokens.open_id !== login.openId) {
       failAnotherAccount(ctx);
       return;

@@ -12,6 +12,7 @@ import {
   tiktokSessionRevocation,
 } from '../../lib';
 import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
+import { CaptureLogger } from '../support/capture-logger';
 import { realNow } from '../support/clock';
 import { field } from '../support/json';
 import { CALLBACK_URL, consent, emulatorOptions, type Agent } from '../support/login';
@@ -24,6 +25,10 @@ const TOKEN_CALLBACK_URL = 'https://app.test/api/tiktok/callback';
 const CONNECT_CALLBACK_URL = 'https://app.test/connect/tiktok/callback';
 /** The custom-callback route's callback. */
 const CUSTOM_CALLBACK_URL = 'https://app.test/custom/tiktok/callback';
+/** A custom callback that throws an error quoting the user, whose verify kept the tokens. */
+const LEAKY_CALLBACK_URL = 'https://app.test/leaky/tiktok/callback';
+/** What the leaky strategy logs. */
+const leakyLogger = new CaptureLogger();
 
 function isHandler(value: unknown): value is RequestHandler {
   return typeof value === 'function';
@@ -50,6 +55,14 @@ async function startApp(tt: TikTokEmulator, removals: MemoryRemovalList): Promis
   passport.use('tiktok-token', strategy(TOKEN_CALLBACK_URL));
   passport.use('tiktok-connect', strategy(CONNECT_CALLBACK_URL));
   passport.use('tiktok-custom', strategy(CUSTOM_CALLBACK_URL));
+  passport.use(
+    'tiktok-leaky',
+    new TikTokStrategy(
+      { ...emulatorOptions(tt), callbackURL: LEAKY_CALLBACK_URL, logger: leakyLogger },
+      (accessToken, refreshToken, profile) =>
+        Promise.resolve({ id: profile.id, accessToken, refreshToken }),
+    ),
+  );
   passport.serializeUser((user, done) => done(null, user));
   passport.deserializeUser((user: Express.User, done) => done(null, user));
   const app = express();
@@ -102,6 +115,17 @@ async function startApp(tt: TikTokEmulator, removals: MemoryRemovalList): Promis
     );
     handler(custom)(req, res, next);
   });
+  app.get('/leaky/tiktok', handler(passport.authenticate('tiktok-leaky')));
+  app.get('/leaky/tiktok/callback', (req: Request, res: Response, next: NextFunction) => {
+    const custom: unknown = passport.authenticate(
+      'tiktok-leaky',
+      (_err: unknown, user: unknown) => {
+        // An app bug whose message quotes the user, tokens included.
+        throw new Error(`cannot store ${JSON.stringify(user)}`);
+      },
+    );
+    handler(custom)(req, res, next);
+  });
   app.get('/me', (req, res) => {
     const stamp: unknown = Reflect.get(req.session, 'tiktokLogin');
     res.json({
@@ -143,7 +167,13 @@ describe('TikTokStrategy', () => {
         autoApprove: true,
         clock: realNow,
         users: [{}, {}],
-        redirectUris: [CALLBACK_URL, TOKEN_CALLBACK_URL, CONNECT_CALLBACK_URL, CUSTOM_CALLBACK_URL],
+        redirectUris: [
+          CALLBACK_URL,
+          TOKEN_CALLBACK_URL,
+          CONNECT_CALLBACK_URL,
+          CUSTOM_CALLBACK_URL,
+          LEAKY_CALLBACK_URL,
+        ],
       });
     });
     beforeEach(async () => {
@@ -243,6 +273,22 @@ describe('TikTokStrategy', () => {
         assert.equal(field(res.body, 'error', 'code'), 'CONFIGURATION_ERROR');
       }
       assert.equal(tt.requests.length, 0, 'nobody sent to TikTok');
+    });
+
+    it("the login's tokens are scrubbed from an app error logged after the outcome", async () => {
+      leakyLogger.lines.length = 0;
+      const agent = request.agent(server);
+      const callback = await approvedCallback(tt, agent, '/leaky/tiktok', FIRST);
+      const res = await agent.get(callback);
+      assert.equal(res.status, 500);
+      const lines = leakyLogger.events('exception after the outcome');
+      assert.equal(lines.length, 1);
+      const logged = JSON.stringify(lines[0]?.meta);
+      assert.match(logged, /cannot store/);
+      const grant = tt.requests.find((r) => r.endpoint === 'userinfo');
+      const accessToken = String(grant?.headers.authorization).replace(/^Bearer /, '');
+      assert.ok(accessToken.startsWith('act.'), accessToken);
+      assert.ok(!logged.includes(accessToken), logged);
     });
 
     it('a normal login still stamps the session and binds the other tabs (regression)', async () => {
