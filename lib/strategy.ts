@@ -1100,7 +1100,11 @@ async function loadProfile(
   const minimal = (): TikTokProfile => parse({ open_id: tokens.open_id });
   const skip = ctx.settings.skipUserProfile;
   // A boolean (the default, false) is answered without a promise.
-  if (typeof skip === 'boolean' ? skip : await skipsUserProfile(skip, tokens.access_token)) {
+  if (
+    typeof skip === 'boolean'
+      ? skip
+      : await watchHook(ctx, 'skipUserProfile', skipsUserProfile(skip, tokens.access_token))
+  ) {
     return minimal();
   }
   const { strategy } = ctx;
@@ -1113,9 +1117,37 @@ async function loadProfile(
   };
   if (overridden(strategy, 'userProfile')) {
     const request = { accessToken: tokens.access_token, options };
-    return (await profileFromHook(strategy, request)) ?? minimal();
+    return (await watchHook(ctx, 'userProfile', profileFromHook(strategy, request))) ?? minimal();
   }
   return parse(await ctx.settings.client.getUserInfo(tokens.access_token, options));
+}
+
+const HOOK_STALL_DETAIL = {
+  userProfile:
+    'the userProfile() override has neither called done nor settled its promise: the browser is still waiting. Check that every path calls done(null, profile) or done(err), and what it awaits (a request without a timeout?)',
+  skipUserProfile:
+    'the skipUserProfile function has neither called done nor settled its promise: the browser is still waiting. Check that every path calls done(null, skip) or done(err), and what it awaits (a request without a timeout?)',
+} as const;
+
+/**
+ * `answer`, with a `login - <hook> has not finished` warning when it has not settled
+ * `loginDeadlineMs` after the hook was called (the login still waits for it), as for verify.
+ */
+function watchHook<T>(
+  ctx: FlowContext,
+  hook: keyof typeof HOOK_STALL_DETAIL,
+  answer: Promise<T>,
+): Promise<T> {
+  const waitedMs = ctx.settings.loginDeadlineMs;
+  const stall = setTimeout(() => {
+    ctx.log('warn', `[TikTokOAuth] login - ${hook} has not finished`, {
+      correlationId: ctx.correlationId,
+      waitedMs,
+      detail: HOOK_STALL_DETAIL[hook],
+    });
+  }, waitedMs);
+  stall.unref();
+  return answer.finally(() => clearTimeout(stall));
 }
 
 /**

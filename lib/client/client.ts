@@ -55,7 +55,14 @@ import {
   type ResolvedClientConfig,
   type TikTokClientOptions,
 } from './options';
-import { isRecord, parseClientToken, parseTokens, parseUserInfo, ShapeError } from './parse';
+import {
+  ignoredRefreshLifetime,
+  isRecord,
+  parseClientToken,
+  parseTokens,
+  parseUserInfo,
+  ShapeError,
+} from './parse';
 import type { TikTokClientToken, TikTokTokens, TikTokUserInfo } from './types';
 
 /** Options common to every operation. */
@@ -521,16 +528,25 @@ export class TikTokClient {
       `${extra === undefined ? '' : `${new URLSearchParams(extra).toString()}&`}code=${formValue(code)}` +
       this.codeGrantTail(opts.redirectUri ?? this.config.redirectUri) +
       (verifier === undefined ? '' : `&code_verifier=${formValue(verifier)}`);
-    // NOTE: `return await` settles this promise one microtask sooner than returning post()'s.
-    return await this.post('token_exchange', 'Token exchange', 'tokenURL', form, [code, verifier], {
-      correlationId,
-      mode: 'singleUse',
-      lostAttemptHint:
-        'The earlier attempt that got no answer may have used the authorization code (codes are single-use): start the login again.',
-      deadlineAt: this.deadline(opts, DEFAULT_LOGIN_DEADLINE_MS),
-      maxAttempts: opts.maxAttempts,
-      parse: tokensAnswer,
-    });
+    const tokens = await this.post(
+      'token_exchange',
+      'Token exchange',
+      'tokenURL',
+      form,
+      [code, verifier],
+      {
+        correlationId,
+        mode: 'singleUse',
+        lostAttemptHint:
+          'The earlier attempt that got no answer may have used the authorization code (codes are single-use): start the login again.',
+        deadlineAt: this.deadline(opts, DEFAULT_LOGIN_DEADLINE_MS),
+        maxAttempts: opts.maxAttempts,
+        parse: tokensAnswer,
+      },
+    );
+    if (ignoredRefreshLifetime(tokens))
+      this.logIgnoredRefreshLifetime('token_exchange', correlationId);
+    return tokens;
   }
 
   /**
@@ -549,7 +565,7 @@ export class TikTokClient {
       opts.waitUntilDeadline === true && Number.isFinite(deadlineAt)
         ? Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(deadlineAt - Date.now())))
         : undefined;
-    return await this.post(
+    const tokens = await this.post(
       'refresh',
       'Token refresh',
       'tokenURL',
@@ -566,6 +582,25 @@ export class TikTokClient {
         deadlineAt,
         maxAttempts: opts.maxAttempts,
         parse: tokensAnswer,
+      },
+    );
+    if (ignoredRefreshLifetime(tokens)) this.logIgnoredRefreshLifetime('refresh', correlationId);
+    return tokens;
+  }
+
+  /**
+   * The `warn` line of a token answer whose `refresh_expires_in` was not a lifetime: the tokens
+   * were kept without it (a refresh keeps the grant's previous end, TikTokTokenManager).
+   */
+  private logIgnoredRefreshLifetime(operation: TikTokOperation, correlationId: string): void {
+    new SafeLogger(this.logger, this.scrubberFor()).log(
+      'warn',
+      `[TikTokOAuth] ${operation} - refresh_expires_in ignored`,
+      {
+        correlationId,
+        operation,
+        detail:
+          "TikTok's answer gave a refresh_expires_in that is not a positive number of seconds: the tokens are kept without it (the refresh token's lifetime is unknown until TikTok refuses it)",
       },
     );
   }

@@ -48,15 +48,21 @@ export function parseJson(raw: string): unknown {
 
 const MAX_LIFETIME_S = 20 * 365 * 24 * 3600;
 
-/** `expires_in`: an integer or a string of digits, 0 < n ≤ 20 years. */
-export function parseSeconds(value: unknown, field: string): number {
+/** A lifetime in seconds: an integer or a string of digits, 0 < n ≤ 20 years; else undefined. */
+function secondsOf(value: unknown): number | undefined {
   const n =
     typeof value === 'number'
       ? value
       : typeof value === 'string' && /^\d{1,12}$/.test(value)
         ? Number(value)
         : Number.NaN;
-  if (!Number.isSafeInteger(n) || n <= 0 || n > MAX_LIFETIME_S) {
+  return Number.isSafeInteger(n) && n > 0 && n <= MAX_LIFETIME_S ? n : undefined;
+}
+
+/** `expires_in`: an integer or a string of digits, 0 < n ≤ 20 years. */
+export function parseSeconds(value: unknown, field: string): number {
+  const n = secondsOf(value);
+  if (n === undefined) {
     throw new ShapeError(`${field} is not a positive integer number of seconds`);
   }
   return n;
@@ -121,13 +127,34 @@ export function parseTokens(body: unknown, now: number): TikTokTokens {
   const refresh = optionalString(body, 'refresh_token');
   if (refresh !== undefined) {
     tokens.refresh_token = refresh;
-    if (body.refresh_expires_in !== undefined && body.refresh_expires_in !== null) {
-      const r = parseSeconds(body.refresh_expires_in, 'refresh_expires_in');
-      tokens.refresh_expires_in = r;
-      tokens.refresh_expires_at = now + r * 1000;
+    const r = body.refresh_expires_in;
+    if (r !== undefined && r !== null) {
+      // NOTE: a refresh_expires_in that is not a lifetime is dropped, not an error as a bad
+      // expires_in is: the field is optional, and the answer carries tokens TikTok has issued
+      // for a single-use code, or for a refresh token it has just retired. Refusing them for a
+      // lifetime the package can do without would end the login, or the user's grant, for good.
+      const seconds = secondsOf(r);
+      if (seconds === undefined) {
+        IGNORED_REFRESH_LIFETIME.add(tokens);
+      } else {
+        tokens.refresh_expires_in = seconds;
+        tokens.refresh_expires_at = now + seconds * 1000;
+      }
     }
   }
   return tokens;
+}
+
+/**
+ * Token sets whose answer carried a `refresh_expires_in` that is not a lifetime (0, a negative
+ * number, text): the tokens were kept without it, and the client logs the field it ignored.
+ * NOTE: a WeakSet, not a field: TikTokTokens keeps TikTok's own fields only.
+ */
+const IGNORED_REFRESH_LIFETIME = new WeakSet<TikTokTokens>();
+
+/** Whether {@link parseTokens} ignored the answer's `refresh_expires_in` for `tokens`. */
+export function ignoredRefreshLifetime(tokens: TikTokTokens): boolean {
+  return IGNORED_REFRESH_LIFETIME.has(tokens);
 }
 
 export function parseClientToken(body: unknown): TikTokClientToken {

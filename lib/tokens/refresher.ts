@@ -336,14 +336,26 @@ function endsGrant(err: unknown): err is TikTokAPIError {
 
 /**
  * NOTE: TikTok rotates refresh tokens (https://developers.tiktok.com/doc/oauth-user-access-token-management); should an answer come without one, the
- * old one is kept rather than leaving the grant unrefreshable.
+ * old one is kept rather than leaving the grant unrefreshable. A rotated one whose answer gave
+ * no lifetime (none, or one the client ignored) keeps the grant's previous end: a refresh
+ * token's lifetime counts from the login, not from its last refresh, so the end does not move;
+ * without it, the stored record would also expire with the access token.
  */
 function keepRefreshToken(fresh: TikTokTokens, old: TikTokTokens): TikTokTokens {
-  if (fresh.refresh_token !== undefined || old.refresh_token === undefined) return fresh;
-  const kept: TikTokTokens = { ...fresh, refresh_token: old.refresh_token };
-  if (old.refresh_expires_in !== undefined) kept.refresh_expires_in = old.refresh_expires_in;
-  if (old.refresh_expires_at !== undefined) kept.refresh_expires_at = old.refresh_expires_at;
-  return kept;
+  if (old.refresh_token === undefined) return fresh;
+  if (fresh.refresh_token === undefined) {
+    const kept: TikTokTokens = { ...fresh, refresh_token: old.refresh_token };
+    if (old.refresh_expires_in !== undefined) kept.refresh_expires_in = old.refresh_expires_in;
+    if (old.refresh_expires_at !== undefined) kept.refresh_expires_at = old.refresh_expires_at;
+    return kept;
+  }
+  if (fresh.refresh_expires_at !== undefined || old.refresh_expires_at === undefined) return fresh;
+  const issuedAt = fresh.expires_at - fresh.expires_in * 1000;
+  return {
+    ...fresh,
+    refresh_expires_in: Math.max(1, Math.round((old.refresh_expires_at - issuedAt) / 1000)),
+    refresh_expires_at: old.refresh_expires_at,
+  };
 }
 
 /** Added to the store's command timeout: the lease renewal's own round trip and scheduling. */

@@ -146,6 +146,53 @@ describe('TikTokClient', () => {
         assert.equal(tokens.access_token, 'act.injected');
       });
 
+      // A refresh_expires_in that is not a lifetime: the tokens TikTok issued are kept without
+      // it (the code is spent, or the refresh token retired), and a warn line names the field.
+      for (const bad of [0, -1, 'abc', 1e20, true]) {
+        it(`refresh_expires_in ${JSON.stringify(bad)} → the tokens, without a refresh lifetime, logged at warn`, async () => {
+          const client = h.client();
+          const { code, codeVerifier } = await authorize(client);
+          h.tt.inject('token', { body: { ...VALID_TOKENS, refresh_expires_in: bad } });
+          const tokens = await client.exchangeCodeForTokens(code, {
+            codeVerifier,
+            correlationId: 'tiktok-1-0000abcd',
+          });
+          assert.equal(tokens.access_token, 'act.injected');
+          assert.equal(tokens.refresh_token, 'rft.injected');
+          assert.equal('refresh_expires_in' in tokens, false);
+          assert.equal('refresh_expires_at' in tokens, false);
+          assert.equal(attempts(h.tt, exchange), 1);
+          const lines = h.logger.events('refresh_expires_in ignored');
+          assert.equal(lines.length, 1);
+          assert.equal(lines[0]?.level, 'warn');
+          assert.equal(
+            lines[0]?.message,
+            '[TikTokOAuth] token_exchange - refresh_expires_in ignored',
+          );
+          assert.equal(lines[0]?.meta?.correlationId, 'tiktok-1-0000abcd');
+          assert.doesNotMatch(h.logger.text(), /act\.injected|rft\.injected/);
+        });
+      }
+
+      it('refresh_expires_in 0 on a refresh → the rotated tokens, logged at warn', async () => {
+        const client = h.client();
+        const { refresh_token } = h.tt.issueTokens(h.tt.users[0]!.openId);
+        h.tt.inject('token', { body: { ...VALID_TOKENS, refresh_expires_in: 0 } });
+        const tokens = await client.refreshAccessToken(refresh_token);
+        assert.equal(tokens.refresh_token, 'rft.injected');
+        assert.equal(tokens.refresh_expires_at, undefined);
+        assert.equal(h.logger.events('refresh_expires_in ignored')[0]?.meta?.operation, 'refresh');
+      });
+
+      it('a valid refresh_expires_in logs nothing', async () => {
+        const client = h.client();
+        const { code, codeVerifier } = await authorize(client);
+        h.tt.inject('token', { body: VALID_TOKENS });
+        const tokens = await client.exchangeCodeForTokens(code, { codeVerifier });
+        assert.equal(tokens.refresh_expires_in, 31536000);
+        assert.equal(h.logger.events('refresh_expires_in ignored').length, 0);
+      });
+
       it('missing refresh_token → login works, no refresh_token field (not refreshable)', async () => {
         const client = h.client();
         const { code, codeVerifier } = await authorize(client);

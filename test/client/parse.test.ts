@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {
   envelopeError,
+  ignoredRefreshLifetime,
   flatError,
   isRecord,
   logIdOf,
@@ -153,6 +154,22 @@ describe('client/parse', () => {
       assert.equal(Object.prototype.hasOwnProperty.call(empty, 'refresh_token'), false);
     });
 
+    for (const bad of ['x', 0, -5, 1e20, 1.5, false]) {
+      it(`drops refresh_expires_in ${JSON.stringify(bad)}, keeping the tokens (and says so)`, () => {
+        const t = parseTokens({ ...TOKEN_BODY, refresh_expires_in: bad }, NOW);
+        assert.equal(t.refresh_token, TOKEN_BODY.refresh_token);
+        assert.equal('refresh_expires_in' in t, false);
+        assert.equal('refresh_expires_at' in t, false);
+        assert.equal(ignoredRefreshLifetime(t), true);
+      });
+    }
+
+    it('ignores nothing in a well-formed answer, or in one without refresh_expires_in', () => {
+      assert.equal(ignoredRefreshLifetime(parseTokens(TOKEN_BODY, NOW)), false);
+      const bare = parseTokens(without(TOKEN_BODY, 'refresh_expires_in'), NOW);
+      assert.equal(ignoredRefreshLifetime(bare), false);
+    });
+
     it('keeps a refresh token without refresh_expires_in', () => {
       const t = parseTokens(without(TOKEN_BODY, 'refresh_expires_in'), NOW);
       assert.equal(t.refresh_token, 'rft.1');
@@ -179,7 +196,6 @@ describe('client/parse', () => {
       ['expires_in abc', { ...TOKEN_BODY, expires_in: 'abc' }, /expires_in/],
       ['expires_in -1', { ...TOKEN_BODY, expires_in: -1 }, /expires_in/],
       ['expires_in 1e20', { ...TOKEN_BODY, expires_in: 1e20 }, /expires_in/],
-      ['refresh_expires_in junk', { ...TOKEN_BODY, refresh_expires_in: 'x' }, /refresh_expires_in/],
       [
         'numeric refresh_token',
         { ...TOKEN_BODY, refresh_token: 7 },

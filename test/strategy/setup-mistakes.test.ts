@@ -3,7 +3,7 @@
 // and session cookie settings with which no callback can succeed. Each must be named, with its
 // fix, in the log line.
 import assert from 'node:assert/strict';
-import type { TikTokVerifyFunction } from '../../lib';
+import { TikTokStrategy, type TikTokVerifyFunction } from '../../lib';
 import { CaptureLogger } from '../support/capture-logger';
 import { assertErrorJson, consent, login, startLogin, useLoginFixture } from '../support/login';
 
@@ -67,6 +67,91 @@ describe('TikTokStrategy', () => {
         }
         assert.match(detailOf(logger, 'verify has not finished'), /calls done\(null, user\)/);
         assert.equal(await pending, 'still waiting');
+      });
+    });
+
+    /** Waits (at most 2 s) for the first `event` line; the callback request still waits. */
+    async function stalledCallback(
+      f: ReturnType<typeof useLoginFixture>,
+      logger: CaptureLogger,
+      event: string,
+    ): Promise<string> {
+      const browser = f.browser();
+      const callback = await consent(await startLogin(browser));
+      const pending = browser
+        .get(callback)
+        .timeout(2500)
+        .then(
+          () => 'answered',
+          () => 'still waiting',
+        );
+      const until = Date.now() + 2000;
+      while (logger.events(event).length === 0 && Date.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      assert.equal(logger.events(event).length, 1, logger.text());
+      assert.equal(await pending, 'still waiting');
+      return detailOf(logger, event);
+    }
+
+    describe('a userProfile() override that never calls done', () => {
+      class SilentProfileStrategy extends TikTokStrategy {
+        override userProfile(_accessToken: string, _done: (err?: unknown) => void): void {
+          // forgot done
+        }
+      }
+      const logger = new CaptureLogger();
+      const f = useLoginFixture({
+        strategyClass: SilentProfileStrategy,
+        strategy: { logger, loginDeadlineMs: 400 },
+      });
+
+      it('logs a warning after loginDeadlineMs naming done, while the request still waits', async () => {
+        const detail = await stalledCallback(f, logger, 'userProfile has not finished');
+        assert.match(detail, /calls done\(null, profile\) or done\(err\)/);
+        assert.equal(logger.events('verify has not finished').length, 0);
+      });
+    });
+
+    describe('a skipUserProfile function that never answers', () => {
+      const logger = new CaptureLogger();
+      const f = useLoginFixture({
+        strategy: {
+          logger,
+          loginDeadlineMs: 400,
+          skipUserProfile: (
+            _accessToken: string,
+            _done: (err: unknown, skip?: boolean) => void,
+          ) => {
+            // forgot done
+          },
+        },
+      });
+
+      it('logs a warning after loginDeadlineMs naming done, while the request still waits', async () => {
+        const detail = await stalledCallback(f, logger, 'skipUserProfile has not finished');
+        assert.match(detail, /calls done\(null, skip\) or done\(err\)/);
+      });
+    });
+
+    describe('hooks that answer in time', () => {
+      const logger = new CaptureLogger();
+      const f = useLoginFixture({
+        strategy: {
+          logger,
+          loginDeadlineMs: 300,
+          skipUserProfile: async () => {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            return false;
+          },
+        },
+      });
+
+      it('log no stall, then or after the deadline (the timer is cleared)', async () => {
+        const res = await login(f.browser());
+        assert.equal(res.status, 302, res.text);
+        await new Promise((resolve) => setTimeout(resolve, 450));
+        assert.doesNotMatch(logger.text(), /has not finished/);
       });
     });
 

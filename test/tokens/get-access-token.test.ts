@@ -251,6 +251,34 @@ describe('TikTokTokenManager', () => {
         assert.equal(stored?.refresh_expires_at, old.refresh_expires_at);
       });
 
+      it("a rotated refresh token without a lifetime keeps the grant's previous end", async () => {
+        const h = managerHarness();
+        const old = await h.seed(EXPIRED);
+        const answer = makeTokens(h.openId, {
+          refresh_expires_at: undefined,
+          refresh_expires_in: undefined,
+        });
+        h.client.onRefresh = () => Promise.resolve(answer);
+        await h.manager.getAccessToken(h.openId);
+        const stored = (await h.store.get(h.openId))?.tokens;
+        assert.equal(stored?.refresh_token, answer.refresh_token);
+        assert.equal(stored?.refresh_expires_at, old.refresh_expires_at);
+        const issuedAt = answer.expires_at - answer.expires_in * 1000;
+        assert.equal(
+          stored?.refresh_expires_in,
+          Math.round(((old.refresh_expires_at ?? 0) - issuedAt) / 1000),
+        );
+      });
+
+      it('a rotated refresh token with its own lifetime keeps that lifetime', async () => {
+        const h = managerHarness();
+        await h.seed(EXPIRED);
+        const answer = makeTokens(h.openId);
+        h.client.onRefresh = () => Promise.resolve(answer);
+        await h.manager.getAccessToken(h.openId);
+        assert.deepEqual((await h.store.get(h.openId))?.tokens, answer);
+      });
+
       it('an answer for another open_id: MALFORMED_RESPONSE, stored tokens kept', async () => {
         const h = managerHarness();
         const tokens = await h.seed(EXPIRED);
