@@ -105,6 +105,24 @@ function textOf(value: unknown): unknown {
 /** Records outlive the refresh token by a day, then Redis drops them on its own. */
 const RETENTION_AFTER_EXPIRY_MS = 24 * 3600 * 1000;
 
+/**
+ * How long a refresh token whose lifetime TikTok's answer did not give is taken to live, from
+ * the access token's expiry: 365 days, the longest TikTok has documented
+ * (https://developers.tiktok.com/doc/oauth-user-access-token-management). NOTE: not the access
+ * token's own lifetime: Redis would drop a grant that can still be refreshed a day after its
+ * access token expired. A refresh token that did expire earlier is refused by TikTok at the next
+ * refresh, which deletes the record.
+ */
+const UNKNOWN_REFRESH_LIFETIME_MS = 365 * 24 * 3600 * 1000;
+
+/** Until when (epoch ms) the tokens are of use: their refresh token's end, else the access token's. */
+function usefulUntil(tokens: TikTokTokens): number {
+  if (tokens.refresh_expires_at !== undefined) return tokens.refresh_expires_at;
+  return tokens.refresh_token === undefined
+    ? tokens.expires_at
+    : tokens.expires_at + UNKNOWN_REFRESH_LIFETIME_MS;
+}
+
 function count(value: unknown, name: string, fallback: number, min: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
@@ -232,8 +250,10 @@ export class RedisTokenStore implements TokenStore {
     tokens: TikTokTokens,
   ): Promise<boolean> {
     const data = encodeTokens(openId, tokens, this.cipher);
-    const until = tokens.refresh_expires_at ?? tokens.expires_at;
-    const ttlMs = Math.max(60_000, Math.round(until - Date.now() + RETENTION_AFTER_EXPIRY_MS));
+    const ttlMs = Math.max(
+      60_000,
+      Math.round(usefulUntil(tokens) - Date.now() + RETENTION_AFTER_EXPIRY_MS),
+    );
     const key = this.recordKey(openId);
     this.cache?.forget(key);
     const reply = await this.command(key, () =>

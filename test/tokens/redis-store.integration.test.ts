@@ -99,6 +99,33 @@ describe('RedisTokenStore', () => {
       assert.ok(Math.abs(ttl - expected) < 5000, `ttl ${ttl} ~ ${expected}`);
     });
 
+    it('a refresh token without a known lifetime: kept a year past the access token, plus the day', async () => {
+      const store = new RedisTokenStore({ client: redis, prefix, allowPlaintext: true });
+      const id = user();
+      const tokens = makeTokens(id, {
+        refresh_expires_at: undefined,
+        refresh_expires_in: undefined,
+      });
+      await store.compareAndSet(id, undefined, tokens);
+      const ttl = await redis.pTTL(`${prefix}${id}`);
+      const expected = tokens.expires_at - Date.now() + 365 * 24 * 3600_000 + 24 * 3600_000;
+      assert.ok(Math.abs(ttl - expected) < 5000, `ttl ${ttl} ~ ${expected}`);
+    });
+
+    it('no refresh token: a day after the access token', async () => {
+      const store = new RedisTokenStore({ client: redis, prefix, allowPlaintext: true });
+      const id = user();
+      const tokens = makeTokens(id, {
+        refresh_token: undefined,
+        refresh_expires_at: undefined,
+        refresh_expires_in: undefined,
+      });
+      await store.compareAndSet(id, undefined, tokens);
+      const ttl = await redis.pTTL(`${prefix}${id}`);
+      const expected = tokens.expires_at - Date.now() + 24 * 3600_000;
+      assert.ok(Math.abs(ttl - expected) < 5000, `ttl ${ttl} ~ ${expected}`);
+    });
+
     it('the lock is SET with a PX expiry', async () => {
       const store = new RedisTokenStore({ client: redis, prefix, allowPlaintext: true });
       const id = user();
