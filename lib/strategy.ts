@@ -282,12 +282,13 @@ class FlowContext {
     this.acted = true;
     this.strategy.redirect(url);
   }
-  error(err: unknown): void {
+  /** `kind`: `refused` when the person caused it (TikTok refused the callback's code). */
+  error(err: unknown, kind: 'error' | 'refused' = 'error'): void {
     this.acted = true;
     markLoginError(this.req);
     this.settings.metrics?.logins?.inc({
       outcome: err instanceof TikTokAPIError ? err.code : 'error',
-      kind: 'error',
+      kind,
     });
     this.unlessSessionReplaced(() => {
       this.strategy.error(asError(err));
@@ -843,8 +844,9 @@ function failFromTikTokError(ctx: FlowContext, error: string): void {
   if (ERROR_CODE_INFO[code].statusCode >= 500) {
     // `error=invalid_client` & co. in a browser's callback URL: genuine, it means the app is
     // misconfigured (logged as such); forged, anyone could make us answer 5xx and fire alerts.
-    // Either way the browser gets a 400 (found by the callback fuzzer).
-    ctx.log('error', '[TikTokOAuth] login - TikTok redirected back with a configuration error', {
+    // Either way the browser gets a 400 (found by the callback fuzzer), and the line is a
+    // `warn`: anyone can send such a callback with a state of their own, as often as they like.
+    ctx.log('warn', '[TikTokOAuth] login - TikTok redirected back with a configuration error', {
       correlationId: ctx.correlationId,
       tiktokError: /^[a-z_]{1,64}$/.test(error) ? error : 'unknown',
       errorCode: code,
@@ -889,7 +891,12 @@ async function completeLogin(
       );
       if (extraParams !== undefined) exchange.extraParams = extraParams;
     }
-    tokens = await client.exchangeCodeForTokens(code, exchange);
+    try {
+      tokens = await client.exchangeCodeForTokens(code, exchange);
+    } catch (err) {
+      refuseOrError(ctx, err);
+      return;
+    }
     ctx.learn(tokens.access_token, tokens.refresh_token, login.codeVerifier);
     if (login.openId !== undefined && tokens.open_id !== login.openId) {
       failAnotherAccount(ctx);
@@ -978,6 +985,19 @@ async function completeLogin(
   if (login.returnTo !== undefined) info.returnTo = login.returnTo;
   if (login.appState !== undefined) info.state = login.appState;
   ctx.success(outcome.user, info);
+}
+
+/**
+ * A failed code exchange. TikTok refusing the code itself (`invalid_grant`: expired, already
+ * used, or never issued: INVALID_TOKEN) is the person's failure, counted as `refused` in
+ * `tiktok_oauth_logins_total`, as a replayed callback is. NOTE: a callback with a state of the
+ * sender's own and a made-up code reaches the exchange: counted as `error`, anyone could fire the
+ * alerts on server-side failures at will. The browser's answer is the same either way (passport's
+ * `error()`: 401 with tiktokErrorHandler).
+ */
+function refuseOrError(ctx: FlowContext, err: unknown): void {
+  const refused = err instanceof TikTokAPIError && err.code === 'INVALID_TOKEN';
+  errorLogin(ctx, err, refused ? 'refused' : 'error');
 }
 
 /**
@@ -1392,7 +1412,7 @@ function lostSessionCookie(req: Request, session: SessionLike): boolean {
 const SIGNED_SESSION_COOKIE = /(?:^|;)\s*[^=;\s]+=s(?::|%3A)[^;]/i;
 
 /** An error (passport `error()`): TikTok, transport, session store, or the app's own. */
-function errorLogin(ctx: FlowContext, err: unknown): void {
+function errorLogin(ctx: FlowContext, err: unknown, kind: 'error' | 'refused' = 'error'): void {
   if (err instanceof TikTokAPIError) {
     ctx.log(err.retryable ? 'error' : 'warn', '[TikTokOAuth] login - error', {
       correlationId: err.correlationId,
@@ -1402,7 +1422,7 @@ function errorLogin(ctx: FlowContext, err: unknown): void {
       detail: err.message,
     });
   }
-  ctx.error(err);
+  ctx.error(err, kind);
 }
 
 /** A SERVICE_UNAVAILABLE error for a session, claim or token store that did not answer. */

@@ -45,10 +45,16 @@ describe('example/prometheus/alerts.yml', () => {
       );
     });
 
-    it('the error-rate expression is the seed one', () => {
+    it('the error-rate and success-rate expressions leave out the codes TikTok refuses', () => {
+      const refused =
+        '(sum(rate(tiktok_oauth_requests_total{operation="token_exchange",outcome="INVALID_TOKEN"}[5m])) or vector(0))';
       assert.equal(
         rules[0]?.expr,
-        'sum(rate(tiktok_oauth_requests_total{outcome!="success"}[5m])) / sum(rate(tiktok_oauth_requests_total[5m])) > 0.10',
+        `( sum(rate(tiktok_oauth_requests_total{outcome!="success"}[5m])) - ${refused} ) / sum(rate(tiktok_oauth_requests_total[5m])) > 0.10`,
+      );
+      assert.equal(
+        rules[2]?.expr,
+        `sum(rate(tiktok_oauth_requests_total{outcome="success"}[5m])) / ( sum(rate(tiktok_oauth_requests_total[5m])) - ${refused} ) < 0.90`,
       );
     });
 
@@ -57,8 +63,8 @@ describe('example/prometheus/alerts.yml', () => {
       assert.equal(balanced('sum(rate(x[5m])'), false, 'the check itself can fail');
     });
 
-    it('every expression uses only metric names createTikTokMetrics() exports (and sum/rate)', () => {
-      const allowed = new Set([...exportedNames(), 'sum', 'rate']);
+    it('every expression uses only metric names createTikTokMetrics() exports (and sum, rate, or, vector)', () => {
+      const allowed = new Set([...exportedNames(), 'sum', 'rate', 'or', 'vector']);
       for (const rule of rules) {
         const unknown = identifiersOf(rule.expr).filter((id) => !allowed.has(id));
         assert.deepEqual(unknown, [], rule.alert);

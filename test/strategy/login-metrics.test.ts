@@ -93,6 +93,20 @@ describe('TikTokStrategy', () => {
         'error API_ERROR': 1,
       });
     });
+
+    it('counts a made-up code TikTok refuses as refused INVALID_TOKEN, not as our error', async () => {
+      // Anyone can start a login for a state of their own and send a callback with any code: the
+      // alerts on server-side failures must not fire on demand.
+      const agent = fx.browser();
+      for (let i = 0; i < 3; i++) {
+        const state = (await startLogin(agent)).searchParams.get('state') ?? '';
+        const forged = await agent
+          .get(`/auth/tiktok/callback?state=${state}&code=made-up-${i}`)
+          .set('Accept', 'application/json');
+        assert.equal(forged.status, 401, forged.text);
+      }
+      await assertLogins(registry, { 'refused INVALID_TOKEN': 3 });
+    });
   });
 
   describe('a login whose req.login() fails in the session store', () => {
