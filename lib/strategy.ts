@@ -396,6 +396,11 @@ function authenticateRequest(
     req.tiktokCorrelationId ?? req.headers['x-correlation-id'],
   );
   req.tiktokCorrelationId = correlationId;
+  // NOTE: every answer of a login route carries a state, a session cookie or a login's outcome:
+  // none may be stored by a cache (a CDN set to cache redirects would hand one browser's state
+  // or session cookie to the next). An app handler that runs after passport may set its own.
+  const res = req.res;
+  if (res !== undefined && !res.headersSent) res.setHeader('Cache-Control', 'no-store');
   const query = rawQueryOf(req);
   const ctx = new FlowContext(req, options, settings, strategy, correlationId, query);
   try {

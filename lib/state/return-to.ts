@@ -127,6 +127,8 @@ export function tiktokReturnTo(
     );
   }
   return function tiktokReturnToHandler(req: Request, res: Response, _next: NextFunction): void {
+    // NOTE: the redirect that ends a login carries its new session cookie: never stored by a cache.
+    if (!res.headersSent) res.setHeader('Cache-Control', 'no-store');
     res.redirect(safeReturnTo(req.authInfo?.returnTo, fallback));
   };
 }

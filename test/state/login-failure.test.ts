@@ -191,4 +191,9 @@ describe('state/login-failure', () => {
     );
     assert.equal((await request(server).get('/done')).headers.location, '/home');
   });
+
+  it('tiktokReturnTo says Cache-Control: no-store (its redirect carries the new session cookie)', async () => {
+    const res = await request(server).get('/done').set('x-return-to', '/account');
+    assert.equal(res.headers['cache-control'], 'no-store');
+  });
 });
