@@ -129,6 +129,20 @@ export class TikTokTokenManager {
       // works at TikTok until it expires.
       const fallback = err instanceof TikTokAPIError && err.code !== 'INVALID_TOKEN';
       if (!fallback || record.tokens.expires_at <= Date.now()) throw err;
+      // NOTE: the store is read again first: the tokens may have been deleted (a revoke, a
+      // logout) or replaced (a new login) while the refresh failed, and a deleted grant's token
+      // must not be handed out. A store that cannot be read now leaves the tokens read above.
+      const now = await Promise.resolve()
+        .then(() => this.o.store.get(openId))
+        .then(
+          (current) => ({ current }),
+          () => undefined,
+        );
+      if (now !== undefined && now.current === undefined) throw noTokensError(correlationId);
+      if (now?.current !== undefined && now.current.version !== record.version) {
+        if (now.current.tokens.expires_at > Date.now()) return now.current.tokens.access_token;
+        throw err;
+      }
       this.log.log(
         'warn',
         '[TikTokOAuth] token_refresh - serving the current access token until it expires',

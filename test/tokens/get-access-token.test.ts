@@ -81,6 +81,42 @@ describe('TikTokTokenManager', () => {
         });
       }
 
+      it('tokens deleted while the refresh failed (a revoke, a logout): INVALID_TOKEN, not the deleted token', async () => {
+        const h = managerHarness();
+        await h.seed({ expires_at: Date.now() + 60_000 });
+        h.client.onRefresh = async () => {
+          await h.manager.delete(h.openId);
+          throw apiError('API_ERROR');
+        };
+        await rejectsWith(h.manager.getAccessToken(h.openId), 'INVALID_TOKEN');
+        assert.equal(
+          h.logger.events('serving the current access token until it expires').length,
+          0,
+        );
+      });
+
+      it('tokens replaced while the refresh failed (a new login): the new access token', async () => {
+        const h = managerHarness();
+        await h.seed({ expires_at: Date.now() + 60_000 });
+        const newer = makeTokens(h.openId);
+        h.client.onRefresh = async () => {
+          await h.manager.save(h.openId, newer);
+          throw apiError('API_ERROR');
+        };
+        assert.equal(await h.manager.getAccessToken(h.openId), newer.access_token);
+      });
+
+      it('a store that cannot be read again: the token read before, as for any failure', async () => {
+        const h = managerHarness();
+        const tokens = await h.seed({ expires_at: Date.now() + 60_000 });
+        const get = h.store.get.bind(h.store);
+        let reads = 0;
+        h.store.get = (openId: string) =>
+          ++reads > 1 ? Promise.reject(new Error('down')) : get(openId);
+        h.client.onRefresh = () => Promise.reject(apiError('API_ERROR'));
+        assert.equal(await h.manager.getAccessToken(h.openId), tokens.access_token);
+      });
+
       it('with the token already expired: throws the retryable error and keeps the tokens', async () => {
         const h = managerHarness();
         const tokens = await h.seed(EXPIRED);
