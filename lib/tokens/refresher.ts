@@ -139,7 +139,7 @@ export class TokenRefresher {
     return this.persist(
       run,
       record,
-      keepRefreshToken(fresh, old),
+      keepScope(keepRefreshToken(fresh, old), old),
       await this.extend(run, lock, leaseEnd),
     );
   }
@@ -356,6 +356,15 @@ function keepRefreshToken(fresh: TikTokTokens, old: TikTokTokens): TikTokTokens 
     refresh_expires_in: Math.max(1, Math.round((old.refresh_expires_at - issuedAt) / 1000)),
     refresh_expires_at: old.refresh_expires_at,
   };
+}
+
+/**
+ * A refresh answer without `scope` (parsed as '') keeps the grant's stored scopes: a refresh
+ * does not change what the user granted, and an empty scope would have callers that read
+ * `tokens.scope` ask TikTok for no fields.
+ */
+function keepScope(fresh: TikTokTokens, old: TikTokTokens): TikTokTokens {
+  return fresh.scope === '' && old.scope !== '' ? { ...fresh, scope: old.scope } : fresh;
 }
 
 /** Added to the store's command timeout: the lease renewal's own round trip and scheduling. */

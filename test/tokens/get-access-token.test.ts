@@ -306,6 +306,14 @@ describe('TikTokTokenManager', () => {
         );
       });
 
+      it("an answer without scope keeps the grant's stored scopes", async () => {
+        const h = managerHarness();
+        const old = await h.seed({ ...EXPIRED, scope: 'user.info.basic,video.list' });
+        h.client.onRefresh = () => Promise.resolve(makeTokens(h.openId, { scope: '' }));
+        await h.manager.getAccessToken(h.openId);
+        assert.equal((await h.store.get(h.openId))?.tokens.scope, old.scope);
+      });
+
       it('a rotated refresh token with its own lifetime keeps that lifetime', async () => {
         const h = managerHarness();
         await h.seed(EXPIRED);
