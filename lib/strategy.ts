@@ -13,7 +13,7 @@ import {
 } from './errors';
 import type { LogLevel, SafeLogger } from './logging';
 import { parse, type TikTokProfile } from './profile';
-import { keepOtherTabsAcrossLogin } from './state/carry-over';
+import { hasUser, keepOtherTabsAcrossLogin } from './state/carry-over';
 import { issuedAt } from './tokens/token-record';
 import { claimKeyForState } from './state/claims';
 import { markLoginError } from './state/login-error';
@@ -494,6 +494,9 @@ function startLogin(ctx: FlowContext, query: URLSearchParams): Promise<void> | u
     errorWithoutSession(ctx);
     return undefined;
   }
+  if (!unrestoredUserWarned.has(settings) && hasUser(ctx.req, session) && !userRestored(ctx.req)) {
+    warnUnrestoredUser(ctx);
+  }
   let perRequest: string[];
   try {
     perRequest = normalizeScopes(ctx.options.scope, "passport.authenticate()'s scope option");
@@ -541,6 +544,30 @@ function startLogin(ctx: FlowContext, query: URLSearchParams): Promise<void> | u
   }
   saveAndRedirect(ctx, session, query, auth, ownScopes ? perRequest : undefined);
   return undefined;
+}
+
+/** Strategies (their settings) that logged {@link warnUnrestoredUser} (once per strategy). */
+const unrestoredUserWarned = new WeakSet<StrategySettings>();
+
+/** Whether passport put a user on the request (`req.user`, or its `userProperty`). */
+function userRestored(req: Request): boolean {
+  const property: unknown = Reflect.get(req, '_userProperty');
+  const value: unknown = Reflect.get(req, typeof property === 'string' ? property : 'user');
+  return value !== undefined && value !== null;
+}
+
+/**
+ * A login started in a session that holds a passport user, with no `req.user`: the login's own
+ * callback will work, and the app will still not see anyone logged in on its next page. Logged
+ * once per strategy: the usual first-day mistake is `passport.session()` not mounted.
+ */
+function warnUnrestoredUser(ctx: FlowContext): void {
+  unrestoredUserWarned.add(ctx.settings);
+  ctx.log('warn', '[TikTokOAuth] login - the session has a user that passport did not restore', {
+    correlationId: ctx.correlationId,
+    detail:
+      "the session holds passport's user but req.user is not set: mount app.use(passport.session()) after the session middleware and before the routes, or logins will succeed and the app will still see nobody logged in",
+  });
 }
 
 /** Fails the login with CONFIGURATION_ERROR: `message` says what to fix in the app. */

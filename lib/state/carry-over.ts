@@ -199,7 +199,7 @@ function passportKey(req: object): string {
 }
 
 /** Whether passport's `req.login()` wrote a user into `session`. */
-function hasUser(req: object, session: SessionLike): boolean {
+export function hasUser(req: object, session: SessionLike): boolean {
   const entry: unknown = session[passportKey(req)];
   return typeof entry === 'object' && entry !== null && Reflect.get(entry, 'user') !== undefined;
 }

@@ -155,6 +155,38 @@ describe('TikTokStrategy', () => {
       });
     });
 
+    describe('passport.session() not mounted', () => {
+      const logger = new CaptureLogger();
+      const f = useLoginFixture({ passportSession: false, strategy: { logger } });
+      const EVENT = 'the session has a user that passport did not restore';
+
+      it('the next login start says so, once, naming passport.session()', async () => {
+        const browser = f.browser();
+        const res = await login(browser);
+        assert.equal(res.status, 302, res.text);
+        assert.equal(logger.events(EVENT).length, 0, 'nobody was logged in yet');
+        await startLogin(browser);
+        await startLogin(browser);
+        assert.equal(logger.events(EVENT).length, 1, logger.text());
+        assert.match(detailOf(logger, EVENT), /app\.use\(passport\.session\(\)\)/);
+      });
+    });
+
+    describe('passport.session() mounted', () => {
+      const logger = new CaptureLogger();
+      const f = useLoginFixture({ strategy: { logger } });
+
+      it('a logged-in user starting another login: nothing logged', async () => {
+        const browser = f.browser();
+        assert.equal((await login(browser)).status, 302);
+        await startLogin(browser);
+        assert.equal(
+          logger.events('the session has a user that passport did not restore').length,
+          0,
+        );
+      });
+    });
+
     describe('a verify reading done from a rest parameter, returning a timer', () => {
       // passport-oauth2 logs this in: done is called later, whatever verify returns.
       const verify = javaScriptVerify((...args: never[]) => {
