@@ -878,7 +878,10 @@ function failFromTikTokError(ctx: FlowContext, error: string): void {
     // misconfigured (logged as such); forged, anyone could make us answer 5xx and fire alerts.
     // Either way the browser gets a 400 (found by the callback fuzzer), and the line is a
     // `warn`: anyone can send such a callback with a state of their own, as often as they like.
-    ctx.log('warn', '[TikTokOAuth] login - TikTok redirected back with a configuration error', {
+    // NOTE: `server_error` and `temporarily_unavailable` (RFC 6749 §4.1.2.1) are TikTok's own
+    // trouble, not the app's configuration: the line says which.
+    const what = code === 'API_ERROR' ? 'a server error' : 'a configuration error';
+    ctx.log('warn', `[TikTokOAuth] login - TikTok redirected back with ${what}`, {
       correlationId: ctx.correlationId,
       tiktokError: /^[a-z_]{1,64}$/.test(error) ? error : 'unknown',
       errorCode: code,
