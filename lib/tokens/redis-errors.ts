@@ -64,3 +64,18 @@ export function redisDataError(err: unknown, key: string): TikTokAPIError | unde
     cause: err,
   });
 }
+
+/**
+ * The refresh lock key `key` holds a `type` (Redis's TYPE: `hash`, `list`...) instead of a lock
+ * (a string with an expiry): a CONFIGURATION_ERROR (500, not retryable) naming the key, since
+ * waiting cannot free it. NOTE: a type name Redis did not spell as one (a module type, say) is
+ * not quoted.
+ */
+export function foreignLockError(key: string, type: string): TikTokAPIError {
+  const held = /^[a-z]{1,16}$/.test(type) ? `a ${type}` : 'a value of another type';
+  return new TikTokAPIError({
+    code: 'CONFIGURATION_ERROR',
+    message: `RedisTokenStore: the refresh lock key ${key} holds ${held}, not a lock (a string with an expiry): something else writes under this prefix. Give RedisTokenStore a prefix of its own, or delete the key.`,
+    correlationId: generateCorrelationId(),
+  });
+}

@@ -25,10 +25,39 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return 1
 `;
 
-/** KEYS[1] record hash; ARGV[1] expected version ('' = any). Returns 1 when deleted. */
+/**
+ * KEYS[1] record hash; ARGV[1] expected version ('' = whatever version is stored). Returns 1 when
+ * deleted, 0 when nothing is stored or the stored version differs, 2 when ARGV[1] is '' and the
+ * key is a hash without a `version` (not this store's: never deleted). A key of another type
+ * makes the HGET fail with WRONGTYPE, before anything is deleted.
+ * NOTE: an empty `version` counts as none, as in `get()`: this store never writes one.
+ */
 export const DELETE_IF_VERSION = `
-if ARGV[1] == '' or redis.call('HGET', KEYS[1], 'version') == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
+local current = redis.call('HGET', KEYS[1], 'version')
+if ARGV[1] == '' then
+  if not current or current == '' then
+    if redis.call('EXISTS', KEYS[1]) == 1 then return 2 end
+    return 0
+  end
+elseif current ~= ARGV[1] then
+  return 0
+end
+return redis.call('DEL', KEYS[1])
+`;
+
+/**
+ * KEYS[1] lock key; ARGV[1] the holder's token, ARGV[2] TTL ms. Run when `SET NX PX` found the
+ * key taken: takes the lock if it has been freed since (returns 1); otherwise returns 0 (held)
+ * for a string lock, or the key's TYPE (`hash`, `list`...) when it is not a string. A string
+ * without an expiry (left by a bug or by hand) gets ARGV[2] as its TTL, so that it frees
+ * itself instead of holding every refresh of the user for good; it counts as held until then.
+ */
+export const TAKE_OR_INSPECT_LOCK = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+local kind = redis.call('TYPE', KEYS[1]).ok
+if kind ~= 'string' then return kind end
+if redis.call('PTTL', KEYS[1]) == -1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 0
 `;

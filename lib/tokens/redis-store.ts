@@ -10,11 +10,17 @@ import {
 } from './cipher';
 import { newVersion } from './memory-store';
 import { decodeTokens, encodeTokens } from './redis-codec';
-import { redisDataError } from './redis-errors';
+import { foreignLockError, redisDataError } from './redis-errors';
 import { isRedisCluster, refreshRedisClusterTopology } from '../redis-cluster';
 import { commandTimeoutOption, isOkReply, takeBackLateSet, withinTimeout } from '../redis-timeout';
 import { TokenRecordCache, type TokenRecordCacheOptions } from './record-cache';
-import { COMPARE_AND_SET, DELETE_IF_VERSION, EXTEND_LOCK, RELEASE_LOCK } from './redis-scripts';
+import {
+  COMPARE_AND_SET,
+  DELETE_IF_VERSION,
+  EXTEND_LOCK,
+  RELEASE_LOCK,
+  TAKE_OR_INSPECT_LOCK,
+} from './redis-scripts';
 import { UnreadableTokenRecordError, type StoredTokenRecord, type TokenStore } from './store';
 import { StoredRecordError } from './token-record';
 
@@ -133,9 +139,9 @@ function count(value: unknown, name: string, fallback: number, min: number): num
 
 /**
  * Tokens and refresh locks in Redis, for any number of app instances: compare-and-set and lock
- * release are Lua scripts, locks are `SET NX PX`. Encrypted at rest (AES-256-GCM) unless
- * `allowPlaintext: true` is given. Works on a single Redis and on a Redis Cluster
- * (`createCluster()`): every command and script touches one key.
+ * release are Lua scripts, locks are `SET NX PX` (a script looks at a lock key found taken).
+ * Encrypted at rest (AES-256-GCM) unless `allowPlaintext: true` is given. Works on a single
+ * Redis and on a Redis Cluster (`createCluster()`): every command and script touches one key.
  *
  * ```ts
  * const redis = createClient({ url: process.env.REDIS_URL, disableOfflineQueue: true });
@@ -262,10 +268,7 @@ export class RedisTokenStore implements TokenStore {
         arguments: [expectedVersion ?? '', newVersion(), data, String(ttlMs)],
       }),
     );
-    if (reply === 2) {
-      // What get() read as "nothing stored" is a hash another writer made: see get().
-      throw this.unreadable(new StoredRecordError('the record hash lacks version or data'));
-    }
+    if (reply === 2) throw this.notOurs();
     if (reply !== 1) return false;
     await this.replicated(key, 'the tokens');
     return true;
@@ -277,25 +280,40 @@ export class RedisTokenStore implements TokenStore {
     const reply = await this.command(key, () =>
       this.client.eval(DELETE_IF_VERSION, { keys: [key], arguments: [expectedVersion ?? ''] }),
     );
+    // A hash without `version` is refused like save() refuses it; a key of another type failed
+    // the script with WRONGTYPE (CONFIGURATION_ERROR, as for save()). Neither is deleted.
+    if (reply === 2) throw this.notOurs();
     return reply === 1;
   }
 
+  /**
+   * `SET NX PX`; when the key is taken, {@link TAKE_OR_INSPECT_LOCK} tells a held lock from a key
+   * that would never free itself. NOTE: the plain SET first keeps an uncontended lock at one
+   * round trip; the script re-tries the SET, so a lock freed between the two is taken. Both
+   * commands share one `commandTimeoutMs`, the longest one call of this store takes.
+   */
   async acquireLock(openId: string, ttlMs: number): Promise<string | undefined> {
     const token = newVersion();
     const key = this.lockKey(openId);
-    let reply: unknown;
+    const px = Math.max(1, Math.round(ttlMs));
+    const started = performance.now();
+    // 1 taken, 0 held, or the type of a lock key that is not a string (see takeOrInspectLock).
+    let outcome: unknown = 1;
     try {
-      reply = await this.command(key, () =>
-        this.client.set(key, token, { NX: true, PX: Math.max(1, Math.round(ttlMs)) }),
+      const reply = await this.command(key, () =>
+        this.client.set(key, token, { NX: true, PX: px }),
       );
+      if (!isOkReply(reply)) outcome = await this.takeOrInspectLock(key, token, px, started);
     } catch (err) {
-      // A lock that landed anyway (the SET timed out, or the connection dropped after Redis ran
-      // it) would make every refresh of this user wait out the lease. NOTE: after any failure:
-      // the release deletes only this token's lock, so it is safe when the SET never ran.
+      // A lock that landed anyway (the SET or the script timed out, or the connection dropped
+      // after Redis ran it) would make every refresh of this user wait out the lease. NOTE: after
+      // any failure: the release deletes only this token's lock, so it is safe when nothing ran.
       takeBackLateSet(() => this.client.eval(RELEASE_LOCK, { keys: [key], arguments: [token] }));
       throw err;
     }
-    if (!isOkReply(reply)) return undefined;
+    const type = textOf(outcome);
+    if (typeof type === 'string') throw foreignLockError(key, type);
+    if (outcome !== 1) return undefined;
     try {
       // A lock that a failover could lose would let a second instance refresh with the refresh
       // token this holder is about to rotate.
@@ -326,6 +344,29 @@ export class RedisTokenStore implements TokenStore {
     // Not replicated, the longer lease could be lost at a failover: then it is not counted on.
     await this.replicated(key, 'the refresh lock');
     return true;
+  }
+
+  /**
+   * After `SET NX PX` found the lock key taken, {@link TAKE_OR_INSPECT_LOCK}'s reply: 1 (taken,
+   * freed since), 0 (held; a string lock without an expiry was given `ttlMs`), or the key's type
+   * when it is not a string. Within what is left of `commandTimeoutMs` since `started`.
+   */
+  private takeOrInspectLock(
+    key: string,
+    token: string,
+    ttlMs: number,
+    started: number,
+  ): Promise<unknown> {
+    const left = Math.max(1, Math.floor(this.commandTimeoutMs - (performance.now() - started)));
+    return this.command(
+      key,
+      () =>
+        this.client.eval(TAKE_OR_INSPECT_LOCK, {
+          keys: [key],
+          arguments: [token, String(ttlMs)],
+        }),
+      left,
+    );
   }
 
   /** `<prefix><openId>`: the hash holding `version` and `data`. */
@@ -374,6 +415,14 @@ export class RedisTokenStore implements TokenStore {
       message: `Redis did not confirm ${what} on ${this.minReplicas} replica(s) within ${this.replicationTimeoutMs} ms (minReplicas): is a replica down? Try again shortly.`,
       correlationId: generateCorrelationId(),
     });
+  }
+
+  /**
+   * A hash under the record key without `version`, met by a write or a delete: the error `save()`
+   * gives for it (its read finds no version to replace).
+   */
+  private notOurs(): TikTokAPIError {
+    return this.unreadable(new StoredRecordError('the record hash lacks version or data'));
   }
 
   /** With the record's `version`, an error `save()` can replace the record after (at login). */
