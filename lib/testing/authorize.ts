@@ -1,6 +1,6 @@
 import { parseAuthorizeParams, type AuthorizeRequest } from './authorize-params';
 import { callbackUrl, errorCallbackUrl } from './callback-url';
-import { MANDATORY_SCOPE, renderConsentPage } from './consent-page';
+import { CONSENT_FORM_FIELD, MANDATORY_SCOPE, renderConsentPage } from './consent-page';
 import { findUser, type EmulatorState, type RequestContext } from './context';
 import { errorPage, type ErrorDetail } from './html';
 import { sendHtml, sendRedirect } from './http-io';
@@ -90,7 +90,10 @@ function ticked(requested: readonly string[], kept: readonly string[]): string[]
   return requested.filter((s) => s === MANDATORY_SCOPE || kept.includes(s));
 }
 
-/** The consent form post: the original parameters again, plus decision, open_id, granted_scope. */
+/**
+ * The consent form post: the original parameters again, plus decision, open_id, granted_scope and,
+ * from the page, `consent_form=1`.
+ */
 function decide(ctx: RequestContext, state: EmulatorState): void {
   if (!isFormContentType(ctx.req.headers['content-type'])) {
     stop(ctx, 400, 'the consent form must be posted as application/x-www-form-urlencoded');
@@ -118,9 +121,12 @@ function decide(ctx: RequestContext, state: EmulatorState): void {
     stop(ctx, 400, 'open_id is not a user of this emulator');
     return;
   }
-  // A scripted post without any granted_scope grants everything that was requested.
+  // The page's form (marked with consent_form) grants what is ticked, nothing when no box is; a
+  // scripted post without the marker and without any granted_scope grants everything requested.
   const kept = form.getAll('granted_scope');
-  const granted = kept.length === 0 ? [...request.scopes] : ticked(request.scopes, kept);
+  const fromPage = form.has(CONSENT_FORM_FIELD);
+  const granted =
+    !fromPage && kept.length === 0 ? [...request.scopes] : ticked(request.scopes, kept);
   approve(ctx, state, request, user, granted);
 }
 

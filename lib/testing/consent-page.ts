@@ -7,6 +7,13 @@ import type { EmulatorUser } from './types';
 /** The scope a user cannot untick on TikTok's consent screen. */
 export const MANDATORY_SCOPE = 'user.info.basic';
 
+/**
+ * A hidden field of the consent form. NOTE: a browser posts no `granted_scope` at all when the
+ * user unticked every box; this field tells that post (nothing granted beyond `user.info.basic`)
+ * from a scripted one that sends no `granted_scope` (every requested scope granted).
+ */
+export const CONSENT_FORM_FIELD = 'consent_form';
+
 /** Inline styles only (no script, no external resource), close to TikTok's own screen. */
 const STYLE = `<style>
   :root { color-scheme: light; }
@@ -89,7 +96,8 @@ function userChooser(users: readonly EmulatorUser[]): string {
 /**
  * The consent screen: the app's name, the account that logs in (with its avatar), each requested
  * scope with what it allows (ticked), Approve / Deny. The form posts the original parameters back
- * to the authorize endpoint. Everything reflected is escaped.
+ * to the authorize endpoint, with `consent_form=1`: the ticked boxes then decide what is granted,
+ * even when none is ticked. Everything reflected is escaped.
  */
 export function renderConsentPage(
   params: URLSearchParams,
@@ -109,6 +117,7 @@ export function renderConsentPage(
     `<p class="sub">${app} would like to access your TikTok account</p>`,
     `<form method="post" action="${ENDPOINT_PATHS.authorize}">`,
     ...hidden,
+    hiddenInput(CONSENT_FORM_FIELD, '1'),
     userChooser(users),
     `<h3>${app} will be able to:</h3>`,
     `<ul id="scopes">${request.scopes.map(scopeItem).join('')}</ul>`,

@@ -24,7 +24,7 @@ import type {
 import { createUser, defaultOpenId } from './users';
 import { CONNECTED_APPS_PATH, handleConnectedApps } from './connected-apps';
 import { splitTarget } from './recorder';
-import { resolveWebhookUrl } from './options';
+import { describeValue, isRecord, resolveWebhookUrl, tokenTtlRefusal } from './options';
 import {
   WebhookSender,
   type EmulatorWebhookDelivery,
@@ -34,6 +34,23 @@ import {
 
 function misuse(method: string, message: string): TypeError {
   return new TypeError(`TikTokEmulator.${method}: ${message}`);
+}
+
+/** Why `options` are no `EmulatorWebhookSendOptions`, or undefined when they are. */
+function sendOptionsRefusal(options: unknown): string | undefined {
+  if (options === undefined) return undefined;
+  if (!isRecord(options)) {
+    return `options must be an object ({ copies?, concurrent? }) (got ${describeValue(options)})`;
+  }
+  const copies: unknown = options.copies ?? 1;
+  if (typeof copies !== 'number' || !Number.isInteger(copies) || copies < 1) {
+    return `options.copies must be a positive integer (got ${describeValue(copies)})`;
+  }
+  const concurrent: unknown = options.concurrent;
+  if (concurrent !== undefined && typeof concurrent !== 'boolean') {
+    return `options.concurrent must be true or false (got ${describeValue(concurrent)})`;
+  }
+  return undefined;
 }
 
 /** The emulator's public face over its state; the server hands every request to `handle`. */
@@ -99,6 +116,10 @@ export class Emulator implements TikTokEmulator {
   }
 
   set autoApprove(value: boolean) {
+    const raw: unknown = value;
+    if (typeof raw !== 'boolean') {
+      throw misuse('autoApprove', `must be set to true or false (got ${describeValue(raw)})`);
+    }
     this.state.autoApprove = value;
   }
 
@@ -137,6 +158,9 @@ export class Emulator implements TikTokEmulator {
     if (!Number.isSafeInteger(reason) || reason < 0) {
       return Promise.reject(misuse('removeAuthorization', 'reason must be a non-negative integer'));
     }
+    // Checked before anything is revoked: a refused call changes nothing.
+    const refusal = sendOptionsRefusal(options);
+    if (refusal !== undefined) return Promise.reject(misuse('removeAuthorization', refusal));
     this.state.grants.revokeUser(openId);
     if (this.state.webhooks.url === undefined) return Promise.resolve([]);
     return this.sendWebhook(
@@ -152,10 +176,8 @@ export class Emulator implements TikTokEmulator {
     if (typeof event?.event !== 'string' || typeof event.userOpenId !== 'string') {
       return Promise.reject(misuse('sendWebhook', 'event and userOpenId must be strings'));
     }
-    const copies = options.copies ?? 1;
-    if (!Number.isInteger(copies) || copies < 1) {
-      return Promise.reject(misuse('sendWebhook', 'copies must be a positive integer'));
-    }
+    const refusal = sendOptionsRefusal(options);
+    if (refusal !== undefined) return Promise.reject(misuse('sendWebhook', refusal));
     return this.state.webhooks.send(event, options);
   }
 
@@ -171,6 +193,13 @@ export class Emulator implements TikTokEmulator {
   }
 
   addUser(input: EmulatorUserInput = {}): EmulatorUser {
+    const raw: unknown = input;
+    if (!isRecord(raw)) {
+      throw misuse(
+        'addUser',
+        `the user must be an object (an EmulatorUserInput, {} for every default) (got ${describeValue(raw)})`,
+      );
+    }
     const { users } = this.state;
     let n = users.length + 1;
     // A user without an open_id of its own gets the next default one nobody holds.
@@ -198,15 +227,28 @@ export class Emulator implements TikTokEmulator {
       this.state.consent = undefined;
       return;
     }
+    const raw: unknown = consent;
+    if (!isRecord(raw)) {
+      throw misuse(
+        'setConsent',
+        `consent must be an object ({ decision, openId?, grantedScopes? }) or undefined (got ${describeValue(raw)})`,
+      );
+    }
     if (consent.decision !== 'approve' && consent.decision !== 'deny') {
       throw misuse('setConsent', "decision must be 'approve' or 'deny'");
     }
     if (consent.openId !== undefined && !this.hasUser(consent.openId)) {
       throw misuse('setConsent', `no user has open_id "${consent.openId}"`);
     }
-    const { grantedScopes } = consent;
-    if (grantedScopes !== undefined && !grantedScopes.every((s) => typeof s === 'string')) {
-      throw misuse('setConsent', 'grantedScopes must be an array of strings');
+    const grantedScopes: unknown = consent.grantedScopes;
+    if (
+      grantedScopes !== undefined &&
+      !(Array.isArray(grantedScopes) && grantedScopes.every((s) => typeof s === 'string'))
+    ) {
+      throw misuse(
+        'setConsent',
+        `grantedScopes must be an array of strings, e.g. ['user.info.basic'] (got ${describeValue(grantedScopes)})`,
+      );
     }
     // Copied, so that later changes to the caller's object do not leak in.
     this.state.consent =
@@ -231,12 +273,26 @@ export class Emulator implements TikTokEmulator {
     if (!this.hasUser(openId)) {
       throw misuse('issueTokens', `no user has open_id "${openId}" (add it with addUser first)`);
     }
+    const rawScopes: unknown = scopes;
+    if (!Array.isArray(rawScopes)) {
+      throw misuse(
+        'issueTokens',
+        `scopes must be an array of scope names, e.g. ['user.info.basic'] (got ${describeValue(rawScopes)})`,
+      );
+    }
     const unknown = scopes.find((scope) => !KNOWN_SCOPES.has(scope));
     if (unknown !== undefined) throw misuse('issueTokens', `unknown scope "${unknown}"`);
-    for (const ttl of [opts.accessTtlSec, opts.refreshTtlSec]) {
-      if (ttl !== undefined && !(Number.isFinite(ttl) && ttl >= 0)) {
-        throw misuse('issueTokens', 'accessTtlSec and refreshTtlSec must be non-negative numbers');
-      }
+    const rawOpts: unknown = opts;
+    if (!isRecord(rawOpts)) {
+      throw misuse(
+        'issueTokens',
+        `opts must be an object ({ accessTtlSec?, refreshTtlSec? }) (got ${describeValue(rawOpts)})`,
+      );
+    }
+    for (const name of ['accessTtlSec', 'refreshTtlSec'] as const) {
+      const ttl: unknown = opts[name];
+      const refusal = ttl === undefined ? undefined : tokenTtlRefusal(ttl);
+      if (refusal !== undefined) throw misuse('issueTokens', `opts.${name} must be ${refusal}`);
     }
     return this.state.grants.issueGrant(openId, [...new Set(scopes)], opts);
   }

@@ -21,12 +21,23 @@ function faultHeaders(fault: EmulatorFault): Record<string, string> {
   return headers;
 }
 
-function explicitBody(fault: EmulatorFault): { body: string; contentType: string | undefined } {
-  if (fault.body === undefined) return { body: '', contentType: undefined };
-  if (typeof fault.body === 'string') {
-    return { body: fault.body, contentType: 'text/plain; charset=utf-8' };
+/**
+ * The bytes of a fault's `body` and their type: a string as text, a Buffer (any Uint8Array) as
+ * raw bytes, another object as JSON.
+ */
+function explicitBody(fault: EmulatorFault): { body: Buffer; contentType: string | undefined } {
+  const { body } = fault;
+  if (body === undefined) return { body: Buffer.alloc(0), contentType: undefined };
+  if (typeof body === 'string') {
+    return { body: Buffer.from(body, 'utf8'), contentType: 'text/plain; charset=utf-8' };
   }
-  return { body: JSON.stringify(fault.body), contentType: JSON_TYPE };
+  if (body instanceof Uint8Array) {
+    return {
+      body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+      contentType: 'application/octet-stream',
+    };
+  }
+  return { body: Buffer.from(JSON.stringify(body), 'utf8'), contentType: JSON_TYPE };
 }
 
 /** HTTP 200 with a success-looking JSON body: the stand-in answer of endpoints not handled first. */
@@ -44,7 +55,7 @@ function successLookingAnswer(endpoint: RecordedEndpoint, state: EmulatorState):
  */
 function resetMidBody(ctx: WireContext, answer: CapturedAnswer, fault: EmulatorFault): void {
   const explicit = fault.body === undefined ? undefined : explicitBody(fault);
-  const whole = explicit === undefined ? answer.body : Buffer.from(explicit.body);
+  const whole = explicit === undefined ? answer.body : explicit.body;
   ctx.res.writeHead(fault.status ?? answer.status, {
     ...answer.headers,
     'content-type': explicit?.contentType ?? answer.headers['content-type'] ?? JSON_TYPE,

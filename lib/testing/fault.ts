@@ -1,3 +1,5 @@
+import { validateHeaderName, validateHeaderValue } from 'node:http';
+import { isRecord } from './options';
 import type { RecordedRequest } from './types';
 
 /**
@@ -40,19 +42,31 @@ const MALFORMED_KINDS: ReadonlySet<string> = new Set<MalformedKind>([
 export interface EmulatorFault {
   /** Answer with this HTTP status. Default 200 when `body` is given. */
   status?: number | undefined;
-  /** Answer with this body: a string as-is (text/plain), an object as JSON. Default empty. */
+  /**
+   * Answer with this body: a string as-is (text/plain), a `Buffer` as its raw bytes
+   * (application/octet-stream), any other object or array as JSON. Default empty. A `headers`
+   * entry `content-type` replaces the type.
+   */
   body?: string | object | undefined;
-  /** Extra response headers (also added to normal handling after a delay). */
+  /**
+   * Extra response headers (also added to normal handling after a delay). Names and values must
+   * be valid HTTP (checked by `inject`): a value is Latin-1 text without control characters.
+   */
   headers?: Record<string, string> | undefined;
   /**
    * An error in TikTok's shape for that endpoint: flat `{error, error_description, log_id}` for
    * token/revoke, the `{data:{}, error:{code, message, log_id}}` envelope for user info, and a
    * redirect back to `redirect_uri` with `error=` for authorize. Default status: on token and
    * revoke, the one the emulator gives that error (`oauthErrorStatus`: 200 unless
-   * `'documented'`); 200 on user info.
+   * `'documented'`); 200 on user info. Set another with `tiktokError.status`: a top-level `status`
+   * with `tiktokError` is a TypeError.
    */
   tiktokError?: { error: string; description?: string; status?: number } | undefined;
-  /** Adds a `Retry-After` header (use with `status: 429` or `503`). */
+  /**
+   * Adds a `Retry-After` header (use with `status: 429` or `503`): whole seconds (a non-negative
+   * integer, or a string of digits) or an HTTP date (`'Wed, 21 Oct 2015 07:28:00 GMT'`). Any
+   * other value, to test a client's parsing, goes in `headers`.
+   */
   retryAfter?: number | string | undefined;
   /**
    * Wait this long before answering. On `token` and `revoke` the request is processed before the
@@ -91,13 +105,57 @@ function fail(what: string): never {
   throw new TypeError(`TikTok emulator: invalid fault, ${what}`);
 }
 
-function isNonNegativeNumber(value: unknown): boolean {
+/** The fields of an `EmulatorFault`, in the order of its documentation. */
+const FAULT_KEYS: readonly string[] = [
+  'status',
+  'body',
+  'headers',
+  'tiktokError',
+  'retryAfter',
+  'delayMs',
+  'hang',
+  'reset',
+  'malformed',
+  'trickle',
+  'redirect',
+  'match',
+  'times',
+  'probability',
+];
+
+const TIKTOK_ERROR_KEYS: readonly string[] = ['error', 'description', 'status'];
+
+const TRICKLE_KEYS: readonly string[] = ['intervalMs'];
+
+/** `value` as an error message shows it. */
+function shown(value: unknown): string {
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}
+
+/** Fails on the first key of `value` that is not in `allowed`. */
+function checkKeys(
+  where: string,
+  value: Record<string, unknown>,
+  allowed: readonly string[],
+): void {
+  const unknown = Object.keys(value).find((key) => !allowed.includes(key));
+  if (unknown !== undefined) {
+    fail(`unknown field \`${where}${unknown}\` (the fields: ${allowed.join(', ')})`);
+  }
+}
+
+function isNonNegativeNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0;
 }
 
 /** A delay a Node.js timer honours (a longer one fires after 1 ms). */
 function isTimerDelay(value: unknown): boolean {
-  return isNonNegativeNumber(value) && (value as number) <= MAX_TIMER_MS;
+  return isNonNegativeNumber(value) && value <= MAX_TIMER_MS;
 }
 
 /** An HTTP status that ends an answer. */
@@ -105,16 +163,156 @@ function isFinalStatus(value: unknown): boolean {
   return typeof value === 'number' && Number.isInteger(value) && value >= 200 && value <= 599;
 }
 
-/** Checks a fault up front so that a typo fails the test that injects it, not a later one. */
-export function validateFault(fault: EmulatorFault): void {
-  if (typeof fault !== 'object' || fault === null) fail('expected an object');
-  const { status, times, probability, delayMs, reset, malformed, trickle } = fault;
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
+const LONG_DAY = '(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)';
+const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
+const TIME = '\\d{2}:\\d{2}:\\d{2}';
+
+/**
+ * The three forms of an HTTP-date (RFC 9110 §5.6.7): IMF-fixdate
+ * (`Sun, 06 Nov 1994 08:49:37 GMT`), the obsolete RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`)
+ * and asctime (`Sun Nov  6 08:49:37 1994`) forms.
+ */
+const HTTP_DATE = new RegExp(
+  `^(?:${DAY}, \\d{2} ${MONTH} \\d{4} ${TIME} GMT|${LONG_DAY}, \\d{2}-${MONTH}-\\d{2} ${TIME} GMT|${DAY} ${MONTH} (?: \\d|\\d{2}) ${TIME} \\d{4})$`,
+);
+
+/** A `Retry-After` value (RFC 9110 §10.2.3): delay-seconds or an HTTP-date. */
+function isRetryAfter(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0;
+  if (typeof value !== 'string') return false;
+  return /^\d{1,15}$/.test(value) || (HTTP_DATE.test(value) && !Number.isNaN(Date.parse(value)));
+}
+
+/** Fails unless `name: value` can be sent as a response header. */
+function checkHeader(where: string, name: string, value: unknown): void {
+  try {
+    validateHeaderName(name);
+  } catch {
+    fail(
+      `${where} has the header name ${shown(name)}, which HTTP does not allow (a token: letters, digits, !#$%&'*+-.^_\`|~)`,
+    );
+  }
+  if (typeof value !== 'string') {
+    fail(`${where}[${JSON.stringify(name)}] must be a string (got ${shown(value)})`);
+  }
+  try {
+    validateHeaderValue(name, value);
+  } catch {
+    fail(
+      `${where}[${JSON.stringify(name)}] is ${shown(value)}, which HTTP does not allow in a header (Latin-1 text without control characters: encode anything else, e.g. with encodeURIComponent)`,
+    );
+  }
+}
+
+function checkHeaders(headers: unknown): void {
+  if (!isRecord(headers)) {
+    fail(`\`headers\` must be an object of header names to string values (got ${shown(headers)})`);
+  }
+  for (const [name, value] of Object.entries(headers)) checkHeader('`headers`', name, value);
+}
+
+function checkBody(body: unknown): void {
+  if (typeof body === 'string' || body instanceof Uint8Array) return;
+  if (typeof body !== 'object' || body === null) {
+    fail(
+      `\`body\` must be a string (sent as text/plain), a Buffer (sent as is) or an object or array (sent as JSON) (got ${shown(body)})`,
+    );
+  }
+  try {
+    JSON.stringify(body);
+  } catch (error: unknown) {
+    fail(
+      `\`body\` cannot be sent as JSON (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+}
+
+function checkTikTokError(spec: unknown, status: unknown): void {
+  if (!isRecord(spec)) {
+    fail(
+      `\`tiktokError\` must be an object ({ error, description?, status? }) (got ${shown(spec)})`,
+    );
+  }
+  checkKeys('tiktokError.', spec, TIKTOK_ERROR_KEYS);
+  if (typeof spec.error !== 'string') fail('`tiktokError.error` must be a string');
+  if (spec.description !== undefined && typeof spec.description !== 'string') {
+    fail(`\`tiktokError.description\` must be a string (got ${shown(spec.description)})`);
+  }
+  if (spec.status !== undefined && !isFinalStatus(spec.status)) {
+    fail('`tiktokError.status` must be an integer final HTTP status (200-599)');
+  }
+  // NOTE: `tiktokError` answers before `status` would be read: a top-level status was ignored.
+  if (status !== undefined) {
+    fail(
+      '`status` does not apply with `tiktokError`: give the HTTP status as `tiktokError.status` (e.g. { tiktokError: { error, status: 429 } })',
+    );
+  }
+}
+
+function checkTrickle(trickle: unknown): void {
+  if (!isRecord(trickle)) {
+    fail(`\`trickle\` must be an object ({ intervalMs? }; {} for 1000 ms) (got ${shown(trickle)})`);
+  }
+  checkKeys('trickle.', trickle, TRICKLE_KEYS);
+  if (trickle.intervalMs !== undefined && !isTimerDelay(trickle.intervalMs)) {
+    fail(`\`trickle.intervalMs\` must be a non-negative number up to ${MAX_TIMER_MS}`);
+  }
+}
+
+/** Checks the fields that answer or damage the request. */
+function checkAnswerFields(fault: Record<string, unknown>): void {
+  const { status, body, headers, tiktokError, retryAfter, reset, malformed, trickle, redirect } =
+    fault;
   // NOTE: not 1xx: an informational status is no final answer (the client waits, or drops the
   // connection), so a fault with one would hang the test instead of answering it.
   if (status !== undefined && !isFinalStatus(status)) {
     fail('`status` must be an integer final HTTP status (200-599)');
   }
-  if (times !== undefined && !(times === Infinity || (Number.isInteger(times) && times > 0))) {
+  if (body !== undefined) checkBody(body);
+  // NOTE: checked here, not when the answer is written: a header Node.js refuses would make the
+  // endpoint answer 500 after processing the request (a code spent, a token rotated).
+  if (headers !== undefined) checkHeaders(headers);
+  if (tiktokError !== undefined) checkTikTokError(tiktokError, status);
+  if (retryAfter !== undefined && !isRetryAfter(retryAfter)) {
+    fail(
+      `\`retryAfter\` must be a non-negative integer of seconds or an HTTP date such as 'Wed, 21 Oct 2015 07:28:00 GMT' (got ${shown(retryAfter)}); to send another value, use \`headers: { 'retry-after': … }\``,
+    );
+  }
+  if (reset !== undefined && reset !== 'before-headers' && reset !== 'mid-body') {
+    fail("`reset` must be 'before-headers' or 'mid-body'");
+  }
+  if (
+    malformed !== undefined &&
+    !(typeof malformed === 'string' && MALFORMED_KINDS.has(malformed))
+  ) {
+    fail(`\`malformed\` must be one of ${[...MALFORMED_KINDS].join(', ')}`);
+  }
+  if (trickle !== undefined) checkTrickle(trickle);
+  if (redirect !== undefined) {
+    if (typeof redirect !== 'string' || redirect === '') {
+      fail(
+        `\`redirect\` must be a non-empty string, the Location to send (got ${shown(redirect)})`,
+      );
+    }
+    checkHeader('`redirect`', 'location', redirect);
+  }
+}
+
+/**
+ * Checks a fault up front so that a typo fails the test that injects it, not a later one: an
+ * unknown field, a field of the wrong type, a header HTTP does not allow are TypeErrors naming the
+ * field.
+ */
+export function validateFault(fault: unknown): asserts fault is EmulatorFault {
+  if (!isRecord(fault)) fail(`expected an object (got ${shown(fault)})`);
+  checkKeys('', fault, FAULT_KEYS);
+  checkAnswerFields(fault);
+  const { times, probability, delayMs, hang, match } = fault;
+  if (
+    times !== undefined &&
+    !(typeof times === 'number' && (times === Infinity || (Number.isInteger(times) && times > 0)))
+  ) {
     fail('`times` must be a positive integer or Infinity');
   }
   if (probability !== undefined && !(isNonNegativeNumber(probability) && probability <= 1)) {
@@ -125,23 +323,10 @@ export function validateFault(fault: EmulatorFault): void {
       `\`delayMs\` must be a non-negative number up to ${MAX_TIMER_MS} (use \`hang\` for no answer)`,
     );
   }
-  if (reset !== undefined && reset !== 'before-headers' && reset !== 'mid-body') {
-    fail("`reset` must be 'before-headers' or 'mid-body'");
+  if (hang !== undefined && typeof hang !== 'boolean') {
+    fail(`\`hang\` must be true or false (got ${shown(hang)})`);
   }
-  if (malformed !== undefined && !MALFORMED_KINDS.has(malformed)) {
-    fail(`\`malformed\` must be one of ${[...MALFORMED_KINDS].join(', ')}`);
-  }
-  if (trickle?.intervalMs !== undefined && !isTimerDelay(trickle.intervalMs)) {
-    fail(`\`trickle.intervalMs\` must be a non-negative number up to ${MAX_TIMER_MS}`);
-  }
-  if (fault.tiktokError !== undefined && typeof fault.tiktokError.error !== 'string') {
-    fail('`tiktokError.error` must be a string');
-  }
-  const errorStatus = fault.tiktokError?.status;
-  if (errorStatus !== undefined && !isFinalStatus(errorStatus)) {
-    fail('`tiktokError.status` must be an integer final HTTP status (200-599)');
-  }
-  if (fault.match !== undefined && typeof fault.match !== 'function') {
+  if (match !== undefined && typeof match !== 'function') {
     fail('`match` must be a function');
   }
 }

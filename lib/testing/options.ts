@@ -41,11 +41,14 @@ export interface TikTokEmulatorOptions {
   requirePkce?: boolean | undefined;
   /** Lifetime of an authorization code in ms. Default `300_000`. */
   codeTtlMs?: number | undefined;
-  /** `expires_in` of access tokens, seconds. Default `86_400`. */
+  /**
+   * `expires_in` of access tokens, seconds: a positive integer, as TikTok sends. Default `86_400`.
+   * To test an expired token, use `tt.expireAccessToken()` or move the `clock`.
+   */
   accessTokenTtlSec?: number | undefined;
-  /** `refresh_expires_in` of refresh tokens, seconds. Default `31_536_000`. */
+  /** `refresh_expires_in` of refresh tokens, seconds (a positive integer). Default `31_536_000`. */
   refreshTokenTtlSec?: number | undefined;
-  /** `expires_in` of `clt.` client tokens, seconds. Default `7_200`. */
+  /** `expires_in` of `clt.` client tokens, seconds (a positive integer). Default `7_200`. */
   clientTokenTtlSec?: number | undefined;
   /**
    * Sliding-window limits per endpoint; `false` removes one. Default: TikTok's documented
@@ -119,6 +122,88 @@ function nonNegative(option: string, value: number | undefined, fallback: number
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw invalid(option, 'a non-negative finite number');
+  }
+  return value;
+}
+
+/**
+ * The longest token lifetime, in seconds: 20 years. NOTE: the package's client refuses an
+ * `expires_in` above it (lib/client/parse.ts); the constant is not imported, as the testing entry
+ * loads nothing of lib/ outside lib/testing/.
+ */
+export const MAX_TOKEN_TTL_SEC = 20 * 365 * 24 * 3600;
+
+/**
+ * Why `value` is no token lifetime TikTok could send, or undefined when it is one. NOTE: TikTok's
+ * `expires_in` and `refresh_expires_in` are positive whole seconds, and the package's client
+ * refuses any other `expires_in`: a lifetime of 0 or 1.5 would break every login, not expire a
+ * token. Expiry is tested with `expireAccessToken()` / `expireRefreshToken()` or the `clock`.
+ */
+export function tokenTtlRefusal(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 1) {
+    return value <= MAX_TOKEN_TTL_SEC
+      ? undefined
+      : `at most ${MAX_TOKEN_TTL_SEC} seconds (20 years: the client refuses a longer lifetime) (got ${value})`;
+  }
+  return (
+    `a positive integer number of seconds (got ${describeValue(value)}): TikTok sends no other ` +
+    'lifetime and the client refuses it. To test an expired token, call ' +
+    '`tt.expireAccessToken(token)` / `tt.expireRefreshToken(token)`, or move the `clock` option'
+  );
+}
+
+/** `value` as an error message shows it. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value;
+}
+
+function tokenTtl(option: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const refusal = tokenTtlRefusal(value);
+  if (refusal !== undefined) throw invalid(option, refusal);
+  return value;
+}
+
+function booleanOption(option: string, value: boolean | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean')
+    throw invalid(option, `true or false (got ${describeValue(value)})`);
+  return value;
+}
+
+function functionOption(
+  option: string,
+  value: (() => number) | undefined,
+  fallback: () => number,
+  expected: string,
+): () => number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'function') {
+    throw invalid(option, `a function that returns ${expected} (got ${describeValue(value)})`);
+  }
+  return value;
+}
+
+/** True for an object that is neither null nor an array. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function resolveUsers(value: EmulatorUserInput[] | undefined): readonly EmulatorUserInput[] {
+  if (value === undefined) return [{}];
+  if (!Array.isArray(value))
+    throw invalid('users', `an array of users (got ${describeValue(value)})`);
+  for (const [index, user] of value.entries()) {
+    if (!isRecord(user)) {
+      throw invalid(
+        `users[${index}]`,
+        `an object (an EmulatorUserInput, \`{}\` for every default) (got ${describeValue(user)})`,
+      );
+    }
   }
   return value;
 }
@@ -208,13 +293,18 @@ export function resolveWebhookUrl(value: unknown): string | undefined {
 }
 
 /** Applies the documented defaults; throws a TypeError naming the first bad option. */
-export function resolveOptions(options: TikTokEmulatorOptions = {}): ResolvedOptions {
+export function resolveOptions(input: TikTokEmulatorOptions | undefined): ResolvedOptions {
+  // NOTE: JavaScript callers can pass anything: null or a string is no "options omitted".
+  const raw: unknown = input;
+  if (raw !== undefined && !isRecord(raw)) {
+    throw new TypeError(
+      `startTikTokEmulator: options must be an object (TikTokEmulatorOptions) or omitted (got ${describeValue(raw)})`,
+    );
+  }
+  const options = input ?? {};
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw invalid('port', 'an integer between 0 and 65535');
-  }
-  if (options.users !== undefined && !Array.isArray(options.users)) {
-    throw invalid('users', 'an array');
   }
   const maxRecorded = options.maxRecordedRequests ?? Infinity;
   if (!(maxRecorded === Infinity || (Number.isInteger(maxRecorded) && maxRecorded >= 0))) {
@@ -231,19 +321,24 @@ export function resolveOptions(options: TikTokEmulatorOptions = {}): ResolvedOpt
     clientSecret: nonEmptyString('clientSecret', options.clientSecret, 'emulator-client-secret'),
     appName: nonEmptyString('appName', options.appName, 'Emulated TikTok app'),
     redirectUris: resolveRedirectUris(options.redirectUris),
-    users: options.users ?? [{}],
-    autoApprove: options.autoApprove ?? false,
-    requirePkce: options.requirePkce ?? true,
+    users: resolveUsers(options.users),
+    autoApprove: booleanOption('autoApprove', options.autoApprove, false),
+    requirePkce: booleanOption('requirePkce', options.requirePkce, true),
     codeTtlMs: nonNegative('codeTtlMs', options.codeTtlMs, 300_000),
-    accessTokenTtlSec: nonNegative('accessTokenTtlSec', options.accessTokenTtlSec, 86_400),
-    refreshTokenTtlSec: nonNegative('refreshTokenTtlSec', options.refreshTokenTtlSec, 31_536_000),
-    clientTokenTtlSec: nonNegative('clientTokenTtlSec', options.clientTokenTtlSec, 7_200),
+    accessTokenTtlSec: tokenTtl('accessTokenTtlSec', options.accessTokenTtlSec, 86_400),
+    refreshTokenTtlSec: tokenTtl('refreshTokenTtlSec', options.refreshTokenTtlSec, 31_536_000),
+    clientTokenTtlSec: tokenTtl('clientTokenTtlSec', options.clientTokenTtlSec, 7_200),
     rateLimits: resolveRateLimits(options.rateLimit, options.rateLimits),
     oauthErrorStatus,
     tls: options.tls,
     maxRecordedRequests: maxRecorded,
-    clock: options.clock ?? (() => Date.now()),
-    random: options.random ?? (() => Math.random()),
+    clock: functionOption('clock', options.clock, () => Date.now(), 'epoch ms, like Date.now'),
+    random: functionOption(
+      'random',
+      options.random,
+      () => Math.random(),
+      'a number in [0, 1), like Math.random',
+    ),
     webhookUrl: resolveWebhookUrl(options.webhookUrl),
     webhookRetry: resolveWebhookRetry(options.webhookRetry),
   };

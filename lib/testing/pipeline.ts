@@ -126,7 +126,7 @@ export async function handleRequest(
     method,
     path,
     rawQuery,
-    headers: req.headers,
+    headers: req.headersDistinct,
     body: text,
     at,
   });

@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import type { RecordedEndpoint, RecordedRequest } from './types';
 
 /** Splits a raw request target into its path and query string, without normalising either. */
@@ -17,11 +16,20 @@ export function queryRecord(params: URLSearchParams): Record<string, string | st
   );
 }
 
-function headerRecord(headers: IncomingHttpHeaders): Record<string, string> {
+/** Request headers by lowercased name, every value of each (`IncomingMessage.headersDistinct`). */
+export type DistinctHeaders = Readonly<Record<string, string[] | undefined>>;
+
+/**
+ * One string per header: repeated headers joined with `, `, `cookie` with `; `. NOTE: built from
+ * `headersDistinct`, as `req.headers` keeps only the first of a repeated `authorization`,
+ * `content-type` and other single-value headers; `cookie` is no comma list (RFC 6265 §5.4), and
+ * `; ` is how Node.js and HTTP/2 join it.
+ */
+function headerRecord(headers: DistinctHeaders): Record<string, string> {
   const entries: [string, string][] = [];
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    entries.push([name, Array.isArray(value) ? value.join(', ') : value]);
+  for (const [name, values] of Object.entries(headers)) {
+    if (values === undefined) continue;
+    entries.push([name, values.join(name === 'cookie' ? '; ' : ', ')]);
   }
   return Object.fromEntries(entries);
 }
@@ -37,7 +45,8 @@ export interface RecordInput {
   readonly method: string;
   readonly path: string;
   readonly rawQuery: string;
-  readonly headers: IncomingHttpHeaders;
+  /** `req.headersDistinct`. */
+  readonly headers: DistinctHeaders;
   readonly body: string;
   readonly at: number;
 }
@@ -52,7 +61,8 @@ export function recordRequest(input: RecordInput): RecordedRequest {
     body: input.body,
     at: input.at,
   };
-  if (isFormContentType(input.headers['content-type'])) {
+  // The first Content-Type, the one the endpoints read (`req.headers`).
+  if (isFormContentType(input.headers['content-type']?.[0])) {
     const form = new URLSearchParams(input.body);
     record.form = Object.fromEntries(form);
     const grantType = form.get('grant_type');

@@ -73,7 +73,10 @@ export interface RecordedRequest {
   path: string;
   /** Query parameters; a parameter given several times is an array. */
   query: Record<string, string | string[]>;
-  /** Request headers, lowercased names; repeated headers are joined with `, `. */
+  /**
+   * Request headers, lowercased names; the values of a repeated header are joined with `, `
+   * (`Authorization` and `Content-Type` included), those of `cookie` with `; `.
+   */
   headers: Record<string, string>;
   /** The raw body (at most 1 MiB; larger bodies are answered 413). */
   body: string;

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { wait } from './http-io';
 import { buildTikTokWebhookBody, signTikTokWebhook } from './webhook-signing';
 
@@ -82,7 +83,7 @@ export class WebhookSender {
   url: string | undefined;
   private readonly pending = new Set<Promise<EmulatorWebhookDelivery>>();
   /** Aborted by close(), and replaced by reset(): it ends the deliveries started before. */
-  private controller = new AbortController();
+  private controller = deliveryController();
   private closed = false;
 
   constructor(
@@ -136,7 +137,7 @@ export class WebhookSender {
    */
   reset(): void {
     this.controller.abort();
-    if (!this.closed) this.controller = new AbortController();
+    if (!this.closed) this.controller = deliveryController();
     this.pending.clear();
     this.deliveries.length = 0;
   }
@@ -209,6 +210,18 @@ export class WebhookSender {
     }
     delivery.status = 'failed';
   }
+}
+
+/**
+ * The controller shared by the deliveries of one generation. NOTE: each delivery waiting for its
+ * next retry holds one abort listener on its signal (removed when the wait ends), so many
+ * concurrent copies would pass Node.js's default of 10 and print a MaxListenersExceededWarning:
+ * the number of listeners follows the number of deliveries, it is no leak.
+ */
+function deliveryController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
 
 /** Applies the retry defaults; throws a TypeError naming the bad field. */

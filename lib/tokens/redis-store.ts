@@ -287,7 +287,7 @@ export class RedisTokenStore implements TokenStore {
   }
 
   /**
-   * `SET NX PX`; when the key is taken, {@link TAKE_OR_INSPECT_LOCK} tells a held lock from a key
+   * `SET NX PX`; when the key is taken, `TAKE_OR_INSPECT_LOCK` tells a held lock from a key
    * that would never free itself. NOTE: the plain SET first keeps an uncontended lock at one
    * round trip; the script re-tries the SET, so a lock freed between the two is taken. Both
    * commands share one `commandTimeoutMs`, the longest one call of this store takes.
@@ -347,7 +347,7 @@ export class RedisTokenStore implements TokenStore {
   }
 
   /**
-   * After `SET NX PX` found the lock key taken, {@link TAKE_OR_INSPECT_LOCK}'s reply: 1 (taken,
+   * After `SET NX PX` found the lock key taken, `TAKE_OR_INSPECT_LOCK`'s reply: 1 (taken,
    * freed since), 0 (held; a string lock without an expiry was given `ttlMs`), or the key's type
    * when it is not a string. Within what is left of `commandTimeoutMs` since `started`.
    */

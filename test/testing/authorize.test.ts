@@ -13,6 +13,40 @@ import {
   redirectTarget,
 } from './helpers';
 
+const HTML_ENTITIES: Readonly<Record<string, string>> = {
+  '&amp;': '&',
+  '&lt;': '<',
+  '&gt;': '>',
+  '&quot;': '"',
+  '&#39;': "'",
+};
+
+/** An attribute value as a browser reads it. */
+function unescapeHtml(value: string): string {
+  return value.replace(/&(?:amp|lt|gt|quot|#39);/g, (entity) => HTML_ENTITIES[entity] ?? entity);
+}
+
+/**
+ * The fields a browser submits from the consent page: hidden inputs, the checked radio and the
+ * checked, enabled checkboxes except those of `untick`.
+ */
+function pageForm(html: string, untick: readonly string[]): URLSearchParams {
+  const form = new URLSearchParams();
+  for (const [input = ''] of html.matchAll(/<input [^>]*>/g)) {
+    const attribute = (name: string): string | undefined => {
+      const value = new RegExp(` ${name}="([^"]*)"`).exec(input)?.[1];
+      return value === undefined ? undefined : unescapeHtml(value);
+    };
+    const name = attribute('name');
+    const value = attribute('value');
+    if (name === undefined || value === undefined) continue;
+    const type = attribute('type');
+    const checked = / checked[ >]/.test(input) && !/ disabled[ >]/.test(input);
+    if (type === 'hidden' || (checked && !untick.includes(value))) form.append(name, value);
+  }
+  return form;
+}
+
 /** The consent form posted as the emulator's page would, the redirect not followed. */
 function postConsent(tt: TikTokEmulator, form: URLSearchParams): Promise<Response> {
   return fetch(tt.endpoints.authorizationURL, { method: 'POST', body: form, redirect: 'manual' });
@@ -180,6 +214,30 @@ describe('emulator: authorize', () => {
       assert.equal(
         redirectTarget(response).searchParams.get('scopes'),
         'user.info.basic,user.info.profile',
+      );
+    });
+
+    it('grants nothing when the page is posted with every box unticked (user.info.basic not requested)', async () => {
+      const scope = 'user.info.profile,video.list';
+      const html = await (await get(authorizeUrl(tt, { scope }))).text();
+      assert.ok(html.includes('<input type="hidden" name="consent_form" value="1">'));
+      const form = pageForm(html, ['user.info.profile', 'video.list']);
+      assert.deepEqual(form.getAll('granted_scope'), [], 'a browser posts no box at all');
+      form.set('decision', 'approve');
+      const target = redirectTarget(await postConsent(tt, form));
+      assert.equal(target.searchParams.get('scopes'), '', 'as setConsent({ grantedScopes: [] })');
+      const oneTicked = pageForm(html, ['video.list']);
+      oneTicked.set('decision', 'approve');
+      assert.equal(
+        redirectTarget(await postConsent(tt, oneTicked)).searchParams.get('scopes'),
+        'user.info.profile',
+      );
+      // A scripted post without the page's marker and without granted_scope: everything asked.
+      const scripted = authorizeParams(tt, { scope });
+      scripted.set('decision', 'approve');
+      assert.equal(
+        redirectTarget(await postConsent(tt, scripted)).searchParams.get('scopes'),
+        scope,
       );
     });
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import {
   startTikTokEmulator,
   type TikTokEmulator,
@@ -132,6 +133,113 @@ describe('startTikTokEmulator', () => {
       // @ts-expect-error: not an allowed value
       await assert.rejects(startTikTokEmulator({ oauthErrorStatus: 400 }), /`oauthErrorStatus`/);
     });
+
+    it('refuses token lifetimes TikTok never sends (0, fractions), pointing to expireAccessToken and the clock', async () => {
+      const options = ['accessTokenTtlSec', 'refreshTokenTtlSec', 'clientTokenTtlSec'] as const;
+      for (const option of options) {
+        for (const value of [0, 1.5, 0.5, -1, Number.NaN, Infinity]) {
+          await assert.rejects(startTikTokEmulator({ [option]: value }), {
+            name: 'TypeError',
+            message: new RegExp(
+              `option \`${option}\` must be a positive integer number of seconds \\(got ${String(value)}\\).*\`tt\\.expireAccessToken\\(token\\)\`.*the \`clock\` option`,
+            ),
+          });
+        }
+        await assert.rejects(
+          startTikTokEmulator({ [option]: '60' }), // a string, as from an environment variable
+          new RegExp(
+            `option \`${option}\` must be a positive integer number of seconds \\(got the string "60"\\)`,
+          ),
+        );
+        // The client refuses an expires_in above 20 years.
+        await assert.rejects(
+          startTikTokEmulator({ [option]: 2 ** 40 }),
+          /at most 630720000 seconds \(20 years/,
+        );
+      }
+      const smallest = await startTikTokEmulator({
+        accessTokenTtlSec: 1,
+        refreshTokenTtlSec: 1,
+        clientTokenTtlSec: 1,
+      });
+      await smallest.close();
+    });
+
+    it('issueTokens() refuses lifetimes TikTok never sends, naming the option', () => {
+      const openId = tt.users[0]!.openId;
+      for (const opts of [{ accessTtlSec: 0 }, { accessTtlSec: 2.5 }, { refreshTtlSec: 0.5 }]) {
+        const [name] = Object.keys(opts);
+        assert.throws(() => tt.issueTokens(openId, ['user.info.basic'], opts), {
+          name: 'TypeError',
+          message: new RegExp(
+            `^TikTokEmulator\\.issueTokens: opts\\.${name} must be a positive integer number of seconds.*expireAccessToken`,
+          ),
+        });
+      }
+      const tokens = tt.issueTokens(openId, ['user.info.basic'], {
+        accessTtlSec: 1,
+        refreshTtlSec: 2,
+      });
+      assert.deepEqual([tokens.expires_in, tokens.refresh_expires_in], [1, 2]);
+    });
+
+    it('refuses options of the wrong type with a TypeError naming the option', async () => {
+      const refusals: [options: unknown, message: RegExp][] = [
+        [
+          null,
+          /^startTikTokEmulator: options must be an object \(TikTokEmulatorOptions\) or omitted \(got null\)$/,
+        ],
+        ['127.0.0.1', /options must be an object .*\(got the string "127\.0\.0\.1"\)/],
+        [{ clock: Date.now() }, /option `clock` must be a function that returns epoch ms/],
+        [{ random: 0.5 }, /option `random` must be a function that returns a number in \[0, 1\)/],
+        [
+          { autoApprove: 'yes' },
+          /option `autoApprove` must be true or false \(got the string "yes"\)/,
+        ],
+        [{ requirePkce: 0 }, /option `requirePkce` must be true or false \(got 0\)/],
+        [{ users: [{}, null] }, /option `users\[1\]` must be an object \(an EmulatorUserInput/],
+        [{ users: 'alice' }, /option `users` must be an array of users/],
+      ];
+      for (const [options, message] of refusals) {
+        // @ts-expect-error: deliberately not TikTokEmulatorOptions, as from JavaScript
+        await assert.rejects(startTikTokEmulator(options), { name: 'TypeError', message });
+      }
+    });
+
+    it('refuses method arguments of the wrong type with a TypeError naming the argument', () => {
+      const openId = tt.users[0]!.openId;
+      const misuses: [call: () => unknown, message: RegExp][] = [
+        [
+          // @ts-expect-error: not a user
+          () => tt.addUser(null),
+          /^TikTokEmulator\.addUser: the user must be an object .*\(got null\)$/,
+        ],
+        [
+          // @ts-expect-error: an array, not a string
+          () => tt.setConsent({ decision: 'approve', grantedScopes: 'user.info.basic' }),
+          /^TikTokEmulator\.setConsent: grantedScopes must be an array of strings.*\(got the string "user\.info\.basic"\)$/,
+        ],
+        [
+          // @ts-expect-error: not a consent
+          () => tt.setConsent(null),
+          /^TikTokEmulator\.setConsent: consent must be an object/,
+        ],
+        [
+          // @ts-expect-error: an array, not a string
+          () => tt.issueTokens(openId, 'user.info.basic'),
+          /^TikTokEmulator\.issueTokens: scopes must be an array of scope names, e\.g\. \['user\.info\.basic'\]/,
+        ],
+        [
+          // @ts-expect-error: not a boolean
+          () => (tt.autoApprove = 'no'),
+          /^TikTokEmulator\.autoApprove: must be set to true or false/,
+        ],
+      ];
+      const users = tt.users.length;
+      for (const [call, message] of misuses) assert.throws(call, { name: 'TypeError', message });
+      assert.equal(tt.users.length, users);
+      assert.equal(tt.autoApprove, false);
+    });
   });
 
   describe('paths', () => {
@@ -197,6 +305,34 @@ describe('startTikTokEmulator', () => {
       assert.equal(info?.headers['x-custom'], 'Yes');
       assert.equal(tt.count('revoke'), 1);
       assert.equal(tt.count('token'), 0);
+    });
+
+    it('joins repeated request headers with ", " (Authorization and Content-Type too), cookies with "; "', async () => {
+      const url = new URL(tt.endpoints.tokenURL);
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = httpRequest(url, { method: 'POST' }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        // An array sends one header line per value.
+        req.setHeader('authorization', ['Bearer first', 'Bearer second']);
+        req.setHeader('content-type', ['application/x-www-form-urlencoded', 'text/plain']);
+        req.setHeader('x-custom', ['a', 'b']);
+        req.setHeader('cookie', ['a=1', 'b=2']);
+        req.end('grant_type=client_credentials');
+      });
+      assert.ok(status > 0);
+      const [record] = tt.requests;
+      assert.equal(record?.headers.authorization, 'Bearer first, Bearer second');
+      assert.equal(
+        record?.headers['content-type'],
+        'application/x-www-form-urlencoded, text/plain',
+      );
+      assert.equal(record?.headers['x-custom'], 'a, b');
+      assert.equal(record?.headers.cookie, 'a=1; b=2');
+      // The first Content-Type, the one the endpoint reads, makes it a form.
+      assert.equal(record?.grantType, 'client_credentials');
     });
 
     it('counts token requests by grant type', async () => {

@@ -106,6 +106,23 @@ describe('emulator: fault', () => {
       assert.equal(target.searchParams.get('state'), 'state-123');
     });
 
+    it('answers a Buffer body as its raw bytes (application/octet-stream unless headers say)', async () => {
+      const bytes = Buffer.from([0x00, 0xff, 0x7b, 0x22, 0xfe]);
+      tt.inject('token', { status: 502, body: bytes });
+      const raw = await clientCredentials();
+      assert.equal(raw.status, 502);
+      assert.equal(raw.headers.get('content-type'), 'application/octet-stream');
+      assert.deepEqual(Buffer.from(await raw.arrayBuffer()), bytes);
+      const json = Buffer.from('{"error":"x"}');
+      tt.inject('token', {
+        body: json.subarray(1, 8),
+        headers: { 'content-type': 'application/json' },
+      });
+      const typed = await clientCredentials();
+      assert.equal(typed.headers.get('content-type'), 'application/json');
+      assert.equal(await typed.text(), '"error"');
+    });
+
     it('redirects', async () => {
       tt.inject('revoke', { redirect: 'https://example.com/elsewhere' });
       const response = await postForm(tt.endpoints.revokeURL, { token: 'x' });
@@ -375,6 +392,128 @@ describe('emulator: fault', () => {
       // @ts-expect-error: not a reset kind
       assert.throws(() => tt.inject('token', { reset: 'later' }), TypeError);
       assert.throws(() => tt.inject('token', { delayMs: -1 }), TypeError);
+    });
+
+    it('refuses an unknown field, naming the fields there are', () => {
+      const refusals: [fault: unknown, message: RegExp][] = [
+        [
+          { statuss: 503 },
+          /unknown field `statuss` \(the fields: status, body, headers, tiktokError, retryAfter, delayMs, hang, reset, malformed, trickle, redirect, match, times, probability\)/,
+        ],
+        [{ status: 503, retry_after: 2 }, /unknown field `retry_after`/],
+        [
+          { tiktokError: { error: 'invalid_grant', descripton: 'x' } },
+          /unknown field `tiktokError\.descripton` \(the fields: error, description, status\)/,
+        ],
+        [
+          { trickle: { interval: 5 } },
+          /unknown field `trickle\.interval` \(the fields: intervalMs\)/,
+        ],
+      ];
+      for (const [fault, message] of refusals) {
+        // @ts-expect-error: deliberately not an EmulatorFault
+        assert.throws(() => tt.inject('token', fault), { name: 'TypeError', message });
+      }
+    });
+
+    it('refuses a field of the wrong type, naming it', () => {
+      const refusals: [fault: unknown, message: RegExp][] = [
+        [null, /expected an object \(got null\)/],
+        [
+          { trickle: 5 },
+          /`trickle` must be an object \(\{ intervalMs\? \}; \{\} for 1000 ms\) \(got 5\)/,
+        ],
+        [{ trickle: true }, /`trickle` must be an object/],
+        [{ hang: 'yes' }, /`hang` must be true or false \(got "yes"\)/],
+        [{ hang: 1 }, /`hang` must be true or false \(got 1\)/],
+        [
+          { body: 503 },
+          /`body` must be a string \(sent as text\/plain\), a Buffer \(sent as is\) or an object or array \(sent as JSON\) \(got 503\)/,
+        ],
+        [{ body: { n: 1n } }, /`body` cannot be sent as JSON/],
+        [{ headers: 'x-a: 1' }, /`headers` must be an object of header names to string values/],
+        [{ headers: { 'x-a': 1 } }, /`headers`\["x-a"\] must be a string \(got 1\)/],
+        [
+          { tiktokError: 'invalid_grant' },
+          /`tiktokError` must be an object \(\{ error, description\?, status\? \}\)/,
+        ],
+        [
+          { tiktokError: { error: 'x', description: 5 } },
+          /`tiktokError\.description` must be a string/,
+        ],
+        [{ redirect: 5 }, /`redirect` must be a non-empty string/],
+        [
+          { redirect: 'https://example.com/\n' },
+          /`redirect`\["location"\] is .* which HTTP does not allow/,
+        ],
+        [{ malformed: 5 }, /`malformed` must be one of truncated, html/],
+        [{ times: '2' }, /`times` must be a positive integer or Infinity/],
+      ];
+      for (const [fault, message] of refusals) {
+        // @ts-expect-error: deliberately not an EmulatorFault
+        assert.throws(() => tt.inject('token', fault), { name: 'TypeError', message });
+      }
+    });
+
+    it('refuses a retryAfter that is neither whole seconds nor an HTTP date', () => {
+      const refused: unknown[] = [
+        -1,
+        1.5,
+        Number.NaN,
+        Infinity,
+        'soon',
+        'window',
+        '-3',
+        '2015-10-21',
+        'Wed, 32 Oct 2015 07:28:00 GMT',
+        '',
+      ];
+      for (const retryAfter of refused) {
+        // @ts-expect-error: deliberately not a Retry-After
+        assert.throws(() => tt.inject('token', { status: 429, retryAfter }), {
+          name: 'TypeError',
+          message:
+            /`retryAfter` must be a non-negative integer of seconds or an HTTP date such as 'Wed, 21 Oct 2015 07:28:00 GMT' .*use `headers: \{ 'retry-after': … \}`/,
+        });
+      }
+      const accepted = [
+        0,
+        120,
+        '120',
+        'Wed, 21 Oct 2015 07:28:00 GMT',
+        'Wednesday, 21-Oct-15 07:28:00 GMT',
+        'Wed Oct 21 07:28:00 2015',
+        'Sun Nov  6 08:49:37 1994',
+      ];
+      for (const retryAfter of accepted) tt.inject('token', { status: 429, retryAfter });
+    });
+
+    it('refuses a top-level status with tiktokError, pointing to tiktokError.status', () => {
+      assert.throws(
+        () => tt.inject('token', { status: 429, tiktokError: { error: 'rate_limit_exceeded' } }),
+        {
+          name: 'TypeError',
+          message:
+            /`status` does not apply with `tiktokError`: give the HTTP status as `tiktokError\.status`/,
+        },
+      );
+    });
+
+    it('refuses a header HTTP does not allow at inject: the code is not spent by a 500 later', async () => {
+      const code = await authorizeCode(tt);
+      assert.throws(() => tt.inject('token', { delayMs: 1, headers: { 'x-note': 'café ☕' } }), {
+        name: 'TypeError',
+        message: /`headers`\["x-note"\] is "café ☕", which HTTP does not allow in a header/,
+      });
+      assert.throws(() => tt.inject('token', { headers: { 'x note': 'a' } }), {
+        name: 'TypeError',
+        message: /`headers` has the header name "x note", which HTTP does not allow/,
+      });
+      tt.inject('token', { delayMs: 1, headers: { 'x-note': 'café' } }); // Latin-1 is valid HTTP
+      const response = await exchangeCode(tt, code);
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get('x-note'), 'café');
+      assert.match(stringProp(await jsonObject(response), 'access_token'), /^act\./);
     });
 
     it('delayMs and trickle.intervalMs above 2^31 − 1 are TypeErrors (a Node.js timer would fire after 1 ms)', () => {

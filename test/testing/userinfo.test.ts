@@ -4,9 +4,11 @@ import { assertUserInfoError, get, jsonObject, userInfo } from './helpers';
 
 describe('emulator: userinfo', () => {
   let tt: TikTokEmulator;
+  let now = Date.now();
 
   before(async () => {
     tt = await startTikTokEmulator({
+      clock: () => now,
       users: [{}, { openId: 'no-union', unionId: '', username: 'solo', isVerified: true }],
     });
   });
@@ -159,9 +161,10 @@ describe('emulator: userinfo', () => {
       401,
       'access_token_invalid',
     );
-    const ttl0 = tt.issueTokens('emulator-open-id-1', ['user.info.basic'], { accessTtlSec: 0 });
+    const short = tt.issueTokens('emulator-open-id-1', ['user.info.basic'], { accessTtlSec: 1 });
+    now += 1000; // its lifetime has passed
     await assertUserInfoError(
-      await userInfo(tt, ttl0.access_token, 'open_id'),
+      await userInfo(tt, short.access_token, 'open_id'),
       401,
       'access_token_invalid',
     );
