@@ -880,7 +880,12 @@ function failFromTikTokError(ctx: FlowContext, error: string): void {
     // `warn`: anyone can send such a callback with a state of their own, as often as they like.
     // NOTE: `server_error` and `temporarily_unavailable` (RFC 6749 §4.1.2.1) are TikTok's own
     // trouble, not the app's configuration: the line says which.
-    const what = code === 'API_ERROR' ? 'a server error' : 'a configuration error';
+    const what =
+      error === 'server_error' || error === 'temporarily_unavailable'
+        ? 'a server error'
+        : code === 'API_ERROR'
+          ? 'an error it does not document'
+          : 'a configuration error';
     ctx.log('warn', `[TikTokOAuth] login - TikTok redirected back with ${what}`, {
       correlationId: ctx.correlationId,
       tiktokError: /^[a-z_]{1,64}$/.test(error) ? error : 'unknown',

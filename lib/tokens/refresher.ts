@@ -351,6 +351,9 @@ function keepRefreshToken(fresh: TikTokTokens, old: TikTokTokens): TikTokTokens 
   }
   if (fresh.refresh_expires_at !== undefined || old.refresh_expires_at === undefined) return fresh;
   const issuedAt = fresh.expires_at - fresh.expires_in * 1000;
+  // NOTE: an end already past when the refresh was sent (TikTok renewed the grant anyway, at the
+  // edge of its end) is not copied: the new refresh token would be stored as dead.
+  if (old.refresh_expires_at <= issuedAt) return fresh;
   return {
     ...fresh,
     refresh_expires_in: Math.max(1, Math.round((old.refresh_expires_at - issuedAt) / 1000)),

@@ -45,12 +45,19 @@ describe('example/prometheus/alerts.yml', () => {
       );
     });
 
+    it('the failed-logins ratio counts only logins that succeeded or failed on our side', () => {
+      assert.equal(
+        rules[5]?.expr,
+        'sum(rate(tiktok_oauth_logins_total{kind="error"}[5m])) / sum(rate(tiktok_oauth_logins_total{kind=~"error|success"}[5m])) > 0.10',
+      );
+    });
+
     it('the error-rate and success-rate expressions leave out the codes TikTok refuses', () => {
       const refused =
         '(sum(rate(tiktok_oauth_requests_total{operation="token_exchange",outcome="INVALID_TOKEN"}[5m])) or vector(0))';
       assert.equal(
         rules[0]?.expr,
-        `( sum(rate(tiktok_oauth_requests_total{outcome!="success"}[5m])) - ${refused} ) / sum(rate(tiktok_oauth_requests_total[5m])) > 0.10`,
+        `( sum(rate(tiktok_oauth_requests_total{outcome!="success"}[5m])) - ${refused} ) / ( sum(rate(tiktok_oauth_requests_total[5m])) - ${refused} ) > 0.10`,
       );
       assert.equal(
         rules[2]?.expr,

@@ -20,18 +20,20 @@ describe('TikTokStrategy', () => {
     }
 
     const CASES: [string, string][] = [
-      ['invalid_client', 'configuration error'],
-      ['unauthorized_client', 'configuration error'],
-      ['server_error', 'server error'],
-      ['temporarily_unavailable', 'server error'],
+      ['invalid_client', ' configuration error'],
+      ['unauthorized_client', ' configuration error'],
+      ['server_error', ' server error'],
+      ['temporarily_unavailable', ' server error'],
+      ['made_up_thing', 'n error it does not document'],
+      ['internal_error', 'n error it does not document'],
     ];
     for (const [error, what] of CASES) {
-      it(`${error}: 400, and one warn line naming a ${what}`, async () => {
+      it(`${error}: 400, and one warn line naming a${what}`, async () => {
         await callbackWith(error);
         const lines = logger.lines.filter((l) => l.message.includes('redirected back'));
         assert.deepEqual(
           lines.map((l) => [l.level, l.message, l.meta?.tiktokError]),
-          [['warn', `[TikTokOAuth] login - TikTok redirected back with a ${what}`, error]],
+          [['warn', `[TikTokOAuth] login - TikTok redirected back with a${what}`, error]],
         );
         assert.equal(
           logger.lines.some((l) => l.level === 'error'),

@@ -314,6 +314,27 @@ describe('TikTokTokenManager', () => {
         assert.equal((await h.store.get(h.openId))?.tokens.scope, old.scope);
       });
 
+      it('a rotated refresh token without a lifetime, past the previous end: lifetime unknown, still refreshable', async () => {
+        const h = managerHarness();
+        // The refresh is sent before the stored end and answered after it (TikTok renewed it).
+        await h.seed({ ...EXPIRED, refresh_expires_at: Date.now() + 50 });
+        const answer = makeTokens(h.openId, {
+          refresh_expires_at: undefined,
+          refresh_expires_in: undefined,
+        });
+        h.client.onRefresh = async () => {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          return { ...answer, expires_at: Date.now() + answer.expires_in * 1000 };
+        };
+        await h.manager.getAccessToken(h.openId);
+        const stored = (await h.store.get(h.openId))?.tokens;
+        assert.equal(stored?.refresh_token, answer.refresh_token);
+        assert.equal(stored?.refresh_expires_at, undefined);
+        h.client.onRefresh = () => Promise.resolve(makeTokens(h.openId));
+        await h.manager.refresh(h.openId);
+        assert.equal(h.client.refreshCalls.length, 2);
+      });
+
       it('a rotated refresh token with its own lifetime keeps that lifetime', async () => {
         const h = managerHarness();
         await h.seed(EXPIRED);
