@@ -80,11 +80,13 @@ function withoutTrailingSlashes(path: string): string {
   return path.slice(0, end);
 }
 
+/**
+ * Whether the request is for the failure page itself. NOTE: its site-absolute path
+ * (`baseUrl + path`), never `req.path` alone: inside a router mounted at `/auth`, `req.path` of
+ * `/auth/login` is `/login`, which is not a failure page at `/login`.
+ */
 function isFailurePage(req: Request, target: string): boolean {
-  return (
-    req.path === target ||
-    withoutTrailingSlashes(req.baseUrl + req.path) === withoutTrailingSlashes(target)
-  );
+  return withoutTrailingSlashes(req.baseUrl + req.path) === withoutTrailingSlashes(target);
 }
 
 /**

@@ -187,7 +187,9 @@ function storeTimeout(timeoutMs: number): Error {
  * `fn(...args)` whose last argument, a callback, is called once: with the function's answer, or
  * with a timeout error after `timeoutMs`. `then` maps the answer, and also runs for an answer
  * that comes after the timeout (whose callback is not called again): it re-guards a session the
- * late answer put in place. A synchronous throw of `fn` is rethrown, and the timer dropped.
+ * late answer put in place. A synchronous throw of `fn` is rethrown, and the timer dropped; with
+ * `throwAnswers`, a throw before the callback was called is its answer instead, given on the
+ * next turn of the event loop (a throw after it is dropped: the caller has its answer).
  */
 function callWithin(
   fn: unknown,
@@ -195,6 +197,7 @@ function callWithin(
   args: unknown[],
   timeoutMs: number,
   then?: (err: unknown) => unknown,
+  throwAnswers = false,
 ): unknown {
   if (typeof fn !== 'function') return undefined;
   const callback = args[args.length - 1];
@@ -213,19 +216,26 @@ function callWithin(
   try {
     return Reflect.apply(fn, self, args);
   } catch (err) {
+    if (throwAnswers) {
+      if (!answered) setImmediate(() => answer(err));
+      return undefined;
+    }
     answered = true;
     clearTimeout(timer);
     throw err;
   }
 }
 
-const STORE_METHODS = ['touch', 'destroy'] as const;
+const STORE_METHODS = ['touch', 'destroy', 'set'] as const;
 const guardedStores = new WeakSet<object>();
 
 /**
- * express-session calls its store's `touch` (and `destroy` with `unset: 'destroy'`) directly
- * while ending a response, not through the session: those get `timeoutMs` on the store object
- * itself, wrapped once. NOTE: the first guard to see the store sets that time, and it applies to
+ * express-session calls its store's `touch` (and `destroy` with `unset: 'destroy'`, and `set`
+ * through the session's `save`) while ending a response: those get `timeoutMs` on the store
+ * object itself, wrapped once. A store method that throws instead of calling back (a store bug, a
+ * closed client) answers its callback with the throw. NOTE: thrown out of express-session's
+ * `res.end`, it left the response unanswered after express-session had marked it ended, and
+ * from a callback Express runs later it ended the process. NOTE: the first guard to see the store sets that time, and it applies to
  * every caller of the store's `touch` and `destroy`, also outside requests. A failure there
  * reaches the guard's callback after the response, where it is logged.
  */
@@ -237,7 +247,7 @@ function guardStore(store: unknown, timeoutMs: number): void {
     if (typeof original !== 'function') continue;
     Object.defineProperty(store, name, {
       value: function (this: unknown, ...args: unknown[]): unknown {
-        return callWithin(original, this, args, timeoutMs);
+        return callWithin(original, this, args, timeoutMs, undefined, true);
       },
       configurable: true,
       writable: true,

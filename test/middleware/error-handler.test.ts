@@ -201,6 +201,21 @@ describe('tiktokErrorHandler', () => {
       assert.equal(res.headers.location, undefined);
     });
 
+    it('inside a router mounted at /auth, /auth/login is not the failure page /login: redirected', async () => {
+      const router = express.Router();
+      router.get('/login', (_req: Request, _res: Response, next: NextFunction) =>
+        next(tiktok('SERVICE_UNAVAILABLE')),
+      );
+      router.use(tiktokErrorHandler({ failureRedirect: '/login' }));
+      const app = express();
+      app.use('/auth', router);
+      const res = await request(server(createServer(app)))
+        .get('/auth/login')
+        .set('Accept', 'text/html');
+      assert.equal(res.status, 302);
+      assert.match(String(res.headers.location), /^\/login\?/);
+    });
+
     // The request path is the client's, up to Node's 16 KiB header limit. Comparing it with the
     // failure page used `replace(/\/+$/, '')`, which V8 retries from every slash of a run that
     // does not end the path: ~120 ms per request for `/api` + 15 000 slashes + `x`.

@@ -460,6 +460,79 @@ describe('tiktokSessionGuard', () => {
     );
     assert.doesNotMatch(logger.text(), /Socket closed/, 'the message is not logged');
   });
+  describe('a store method that throws instead of calling back while the response ends', () => {
+    /** A logged-in agent of an app whose store's `method` throws once `failing` is set. */
+    async function setUp(
+      method: 'touch' | 'set' | 'destroy',
+    ): Promise<{
+      agent: ReturnType<typeof request.agent>;
+      logger: CaptureLogger;
+      fail: () => void;
+    }> {
+      const logger = new CaptureLogger();
+      const store = new MemoryStore();
+      let failing = false;
+      const original: unknown = Reflect.get(store, method);
+      Reflect.set(store, method, (...args: unknown[]) => {
+        if (failing) throw new Error('The client is closed');
+        return Reflect.apply(original as (...a: unknown[]) => unknown, store, args);
+      });
+      const app = express();
+      app.use(
+        tiktokSessionGuard(
+          session({
+            store,
+            secret: 's',
+            resave: false,
+            saveUninitialized: false,
+            unset: 'destroy',
+          }),
+          { logger, timeoutMs: 300 },
+        ),
+      );
+      app.get('/login', (req, res) => {
+        Reflect.set(req.session, 'user', 'u');
+        res.send('in');
+      });
+      app.get('/end', (req, res) => {
+        if (method === 'set') Reflect.set(req.session, 'n', 1);
+        if (method === 'destroy') Reflect.set(req, 'session', null);
+        res.send('ended');
+      });
+      app.get('/logout', (req, res, next) => {
+        req.session.destroy((err) => (err ? next(err) : res.send('out')));
+      });
+      app.use(tiktokErrorHandler());
+      const agent = request.agent(server(createServer(app)));
+      await agent.get('/login');
+      return { agent, logger, fail: () => (failing = true) };
+    }
+
+    for (const method of ['touch', 'set', 'destroy'] as const) {
+      it(`${method}: the response completes and the failure is logged (it used to hang)`, async () => {
+        const { agent, logger, fail } = await setUp(method);
+        fail();
+        const res = await agent.get('/end').timeout(2000);
+        assert.equal(res.status, 200);
+        assert.equal(res.text, 'ended');
+        const deadline = Date.now() + 1000;
+        while (logger.events('the store failed after the response was sent').length === 0) {
+          if (Date.now() > deadline) assert.fail(logger.text());
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      });
+    }
+
+    it("destroy from the app's req.session.destroy(): a 503, and the process lives on", async () => {
+      const { agent, fail } = await setUp('destroy');
+      fail();
+      const res = await agent.get('/logout').timeout(2000);
+      assert.equal(res.status, 503);
+      // The uncaught throw came on a later turn, from the error answer's own end of response.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    });
+  });
+
   it('a session middleware that throws while loading: one 503, and the load timer never answers again', async () => {
     const before = passedThrough;
     const res = await request(
