@@ -462,9 +462,7 @@ describe('tiktokSessionGuard', () => {
   });
   describe('a store method that throws instead of calling back while the response ends', () => {
     /** A logged-in agent of an app whose store's `method` throws once `failing` is set. */
-    async function setUp(
-      method: 'touch' | 'set' | 'destroy',
-    ): Promise<{
+    async function setUp(method: 'touch' | 'set' | 'destroy'): Promise<{
       agent: ReturnType<typeof request.agent>;
       logger: CaptureLogger;
       fail: () => void;
