@@ -42,6 +42,16 @@ function notTikTokBody(correlationId: string): TikTokAPIError {
   });
 }
 
+/** A body with a Content-Encoding (gzip…), which the signature check cannot read as sent. */
+function encodedBody(correlationId: string): TikTokAPIError {
+  return new TikTokAPIError({
+    code: 'VALIDATION_ERROR',
+    message:
+      "TikTok webhook refused: the body is content-encoded (Content-Encoding), and TikTok's signature covers the JSON itself. Mount express.raw({ type: 'application/json' }) before the webhook handler (it decodes gzip and deflate), or have the proxy forward the body as received.",
+    correlationId,
+  });
+}
+
 function tooLarge(correlationId: string, maxBodyBytes: number): TikTokAPIError {
   return new TikTokAPIError({
     code: 'PAYLOAD_TOO_LARGE',
@@ -153,6 +163,7 @@ async function handleDelivery(d: Delivery): Promise<void> {
   const read = await readRawBody(req, o.maxBodyBytes);
   if (!read.ok) {
     if (read.failure === 'aborted') d.aborted();
+    else if (read.failure === 'encoded') d.fail(encodedBody(d.correlationId));
     else
       d.fail(
         read.failure === 'consumed'

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 
 /** How reading the body ended when it did not give the bytes. */
-export type RawBodyFailure = 'too_large' | 'consumed' | 'aborted';
+export type RawBodyFailure = 'too_large' | 'consumed' | 'aborted' | 'encoded';
 
 export type RawBodyResult =
   | { readonly ok: true; readonly body: Buffer }
@@ -27,6 +27,13 @@ export function readRawBody(req: Request, maxBytes: number): Promise<RawBodyResu
   }
   if (req.readableEnded || Reflect.get(req, '_body') === true) {
     return Promise.resolve({ ok: false, failure: 'consumed' });
+  }
+  // NOTE: the signature covers the JSON as TikTok sent it; a gzip or deflate body read here would
+  // be checked as its compressed bytes and refused as a wrong signature, misleadingly.
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+    req.resume();
+    return Promise.resolve({ ok: false, failure: 'encoded' });
   }
   const declared = declaredLength(req);
   if (declared !== undefined && declared > maxBytes) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import express, { type Express } from 'express';
 import request from 'supertest';
 import { Registry } from 'prom-client';
@@ -658,6 +659,21 @@ describe('tiktokWebhook', () => {
       );
       await postWebhook(f.app, webhookBody()).expect(200);
       assert.equal(f.events.length, 1);
+    });
+
+    it('a gzip body read by the webhook itself → 400 naming express.raw(), not a wrong signature', async () => {
+      const f = await fixture({}, (app, h) => app.post('/webhooks/tiktok', h));
+      const body = webhookBody();
+      const res = await request(f.app)
+        .post('/webhooks/tiktok')
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', 'gzip')
+        .set('TikTok-Signature', signTikTokWebhook(body, WEBHOOK_SECRET, NOW_S))
+        .send(gzipSync(body))
+        .expect(400);
+      assert.equal(field(res.body, 'error', 'code'), 'VALIDATION_ERROR');
+      assert.match(String(field(res.body, 'error', 'message')), /content-encoded.*express\.raw/);
+      assert.equal(f.events.length, 0);
     });
 
     it('with express.json() mounted for other routes only → works', async () => {
