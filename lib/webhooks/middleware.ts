@@ -83,8 +83,11 @@ class Delivery {
   }
 
   answer(outcome: 'processed' | 'duplicate'): void {
+    // NOTE: an onEvent that answered the request itself: its status is the answer, logged as is.
+    const status = this.res.headersSent ? this.res.statusCode : 200;
     this.count(outcome);
-    this.write('info', outcome, 200, {});
+    this.write('info', outcome, status, {});
+    if (this.res.headersSent) return;
     this.res.setHeader('X-Correlation-Id', this.correlationId);
     this.res.setHeader('Cache-Control', 'no-store');
     this.res.status(200).json({ received: true, duplicate: outcome === 'duplicate' });

@@ -90,6 +90,23 @@ const count = (f: Fixture, event: string, outcome: string): Promise<number> =>
 
 describe('tiktokWebhook', () => {
   describe('a genuine authorization.removed', () => {
+    it('an onEvent that answers the request itself: its answer stands, one processed line with its status', async () => {
+      const f = await fixture({
+        onEvent: (event, req) => {
+          f.events.push(event);
+          req.res?.status(204).end();
+        },
+      });
+      await postWebhook(f.app, webhookBody()).expect(204);
+      assert.deepEqual(
+        f.logger.lines
+          .filter((l) => l.message.startsWith('[TikTokOAuth] webhook - '))
+          .map((l) => [l.level, l.message, l.meta?.status]),
+        [['info', '[TikTokOAuth] webhook - processed', 204]],
+      );
+      assert.equal(f.events.length, 1);
+    });
+
     it('answers 200, records the removal, deletes the tokens, calls onEvent, counts and logs', async () => {
       const f = await fixture();
       const body = webhookBody();
