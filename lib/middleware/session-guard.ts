@@ -233,11 +233,11 @@ const guardedStores = new WeakSet<object>();
  * express-session calls its store's `touch` (and `destroy` with `unset: 'destroy'`, and `set`
  * through the session's `save`) while ending a response: those get `timeoutMs` on the store
  * object itself, wrapped once. A store method that throws instead of calling back (a store bug, a
- * closed client) answers its callback with the throw. NOTE: thrown out of express-session's
- * `res.end`, it left the response unanswered after express-session had marked it ended, and
- * from a callback Express runs later it ended the process. NOTE: the first guard to see the store sets that time, and it applies to
- * every caller of the store's `touch` and `destroy`, also outside requests. A failure there
- * reaches the guard's callback after the response, where it is logged.
+ * closed client) answers its callback with the throw, on the next turn. NOTE: a throw must not
+ * leave express-session's `res.end`: it has marked the response ended by then, and nothing would
+ * answer it. The first guard to see the store sets that time, and it applies to every caller of
+ * the store's `touch`, `destroy` and `set`, also outside requests. A failure there reaches the
+ * guard's callback after the response, where it is logged.
  */
 function guardStore(store: unknown, timeoutMs: number): void {
   if (typeof store !== 'object' || store === null || guardedStores.has(store)) return;

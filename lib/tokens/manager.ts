@@ -132,15 +132,16 @@ export class TikTokTokenManager {
       // NOTE: the store is read again first: the tokens may have been deleted (a revoke, a
       // logout) or replaced (a new login) while the refresh failed, and a deleted grant's token
       // must not be handed out. A store that cannot be read now leaves the tokens read above.
-      const now = await Promise.resolve()
+      const reread = await Promise.resolve()
         .then(() => this.o.store.get(openId))
         .then(
           (current) => ({ current }),
           () => undefined,
         );
-      if (now !== undefined && now.current === undefined) throw noTokensError(correlationId);
-      if (now?.current !== undefined && now.current.version !== record.version) {
-        if (now.current.tokens.expires_at > Date.now()) return now.current.tokens.access_token;
+      if (reread !== undefined && reread.current === undefined) throw noTokensError(correlationId);
+      if (reread?.current !== undefined && reread.current.version !== record.version) {
+        if (reread.current.tokens.expires_at > Date.now())
+          return reread.current.tokens.access_token;
         throw err;
       }
       this.log.log(

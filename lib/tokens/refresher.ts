@@ -3,6 +3,7 @@ import { TikTokAPIError } from '../errors';
 import { SafeLogger, type LogLevel } from '../logging';
 import type { ResolvedManagerOptions } from './manager-options';
 import { UnreadableTokenRecordError, type StoredTokenRecord, type TokenStore } from './store';
+import { issuedAt } from './token-record';
 import {
   forCaller,
   grantEndedError,
@@ -350,13 +351,13 @@ function keepRefreshToken(fresh: TikTokTokens, old: TikTokTokens): TikTokTokens 
     return kept;
   }
   if (fresh.refresh_expires_at !== undefined || old.refresh_expires_at === undefined) return fresh;
-  const issuedAt = fresh.expires_at - fresh.expires_in * 1000;
+  const sentAt = issuedAt(fresh);
   // NOTE: an end already past when the refresh was sent (TikTok renewed the grant anyway, at the
   // edge of its end) is not copied: the new refresh token would be stored as dead.
-  if (old.refresh_expires_at <= issuedAt) return fresh;
+  if (old.refresh_expires_at <= sentAt) return fresh;
   return {
     ...fresh,
-    refresh_expires_in: Math.max(1, Math.round((old.refresh_expires_at - issuedAt) / 1000)),
+    refresh_expires_in: Math.max(1, Math.round((old.refresh_expires_at - sentAt) / 1000)),
     refresh_expires_at: old.refresh_expires_at,
   };
 }
