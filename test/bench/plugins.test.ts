@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Request } from 'express';
+import session from 'express-session';
 import request from 'supertest';
 import { createBenchApp } from '../../bench/app/factory';
 import { benchVerify, type StrategyPlugin } from '../../bench/app/plugin';
@@ -360,6 +361,68 @@ describe('bench: app/plugins', () => {
         times: 1,
       });
       assert.equal((await agent.get(callback)).status, 500);
+    });
+
+    it(`${id}: both login answers say Cache-Control: no-store`, async () => {
+      const agent = appFor(recorder(), id);
+      const start = await agent.get('/auth/tiktok').expect(302);
+      assert.equal(start.headers['cache-control'], 'no-store');
+      const authorize = await fetch(String(start.headers.location), { redirect: 'manual' });
+      const back = new URL(authorize.headers.get('location') ?? '');
+      const callback = await agent.get(`${back.pathname}${back.search}`).expect(302);
+      assert.equal(callback.headers['cache-control'], 'no-store');
+    });
+
+    it(`${id}: req.tiktokCorrelationId holds the login's correlation ID, the one sent to TikTok`, async () => {
+      const seen: unknown[] = [];
+      const plugin: StrategyPlugin = {
+        ...PLUGINS[id],
+        onLogin: (req) => seen.push(Reflect.get(req, 'tiktokCorrelationId')),
+      };
+      const agent = appFor(recorder(), id, plugin);
+      const { callback } = await startLogin(agent);
+      await agent.get(callback).set('X-Correlation-Id', 'req-7:xyz').expect(302);
+      assert.deepEqual(seen, ['req-7:xyz']);
+      const sent = recorder()
+        .requests.filter((r) => r.endpoint !== 'authorize')
+        .map((r) => r.headers['x-correlation-id']);
+      assert.deepEqual(sent, ['req-7:xyz', 'req-7:xyz']);
+    });
+
+    it(`${id}: a login whose session save fails leaves nobody logged in behind the error`, async () => {
+      const agent = appFor(recorder(), id);
+      const first = await startLogin(agent);
+      const second = await startLogin(agent);
+      // Put back after the login, and called with the store as `this`.
+      // eslint-disable-next-line @typescript-eslint/unbound-method
+      const { set } = session.MemoryStore.prototype;
+      let failed = 0;
+      // The store refuses the first save that holds passport's user (req.login()'s save).
+      session.MemoryStore.prototype.set = function (
+        this: session.MemoryStore,
+        sid: string,
+        data: session.SessionData,
+        callback?: (err?: unknown) => void,
+      ): void {
+        const entry: unknown = Reflect.get(data, 'passport');
+        const user: unknown =
+          typeof entry === 'object' && entry !== null ? Reflect.get(entry, 'user') : undefined;
+        if (failed === 0 && user !== undefined) {
+          failed += 1;
+          callback?.(new Error('store down'));
+          return;
+        }
+        set.call(this, sid, data, callback);
+      };
+      try {
+        assert.equal((await agent.get(first.callback)).status, 500);
+      } finally {
+        session.MemoryStore.prototype.set = set;
+      }
+      assert.equal(failed, 1);
+      await agent.get('/session/end').expect(401);
+      // The other tab's login is still there, unbound: it completes.
+      await completes(agent, second.callback);
     });
 
     it(`${id}: the other tab's login, bound at the first login, completes as that account`, async () => {

@@ -10,14 +10,12 @@ import {
 } from './contract-client';
 import { ContractReturnToStore } from './contract-store';
 import {
-  carryIntoRegenerated,
   documentedProfile,
   FloorContractFullStrategy,
   FULL_KEY,
   SAFE_ID,
   successInfo,
 } from './floor';
-import { passportOAuth2Contract } from './passport-oauth2';
 
 /** The TikTok account a consumed pending login was bound to (by a login in another tab). */
 const BOUND = new WeakMap<Request, string>();
@@ -28,6 +26,51 @@ class ContractBoundStore extends ContractReturnToStore {
     const openId: unknown = Reflect.get(entry, 'openId');
     if (typeof openId === 'string') BOUND.set(req, openId);
   }
+}
+
+type Save = (callback: (err?: unknown) => void) => void;
+
+/**
+ * At passport's regeneration of the session (`req.login()`), wraps the new session's `save()`
+ * once: the new session gets the other tabs' pending logins as they were (`rest`); the save that
+ * stores passport's user also binds them to the account (`bound`) and stores the login stamp;
+ * when that save fails, the user and the stamp are taken out again and the pending logins go back
+ * as they were, so nobody is logged in behind the error.
+ */
+function carryAcrossLogin(
+  req: Request,
+  rest: unknown[] | undefined,
+  bound: unknown[] | undefined,
+  stamp: object,
+): void {
+  const session = req.session;
+  const regenerate = session.regenerate.bind(session);
+  session.regenerate = (cb) => {
+    Reflect.deleteProperty(session, 'regenerate');
+    return regenerate((e: unknown) => {
+      if (!e) {
+        const fresh = req.session;
+        if (rest !== undefined) Reflect.set(fresh, FULL_KEY, rest);
+        const save = fresh.save.bind(fresh) as unknown as Save;
+        Reflect.set(fresh, 'save', (done: (err?: unknown) => void) => {
+          Reflect.set(fresh, 'save', save);
+          if (bound !== undefined) Reflect.set(fresh, FULL_KEY, bound);
+          Reflect.set(fresh, 'tiktokLogin', stamp);
+          save((err?: unknown) => {
+            if (err) {
+              const entry: unknown = Reflect.get(fresh, 'passport');
+              if (typeof entry === 'object' && entry !== null)
+                Reflect.deleteProperty(entry, 'user');
+              Reflect.set(fresh, FULL_KEY, rest);
+              Reflect.set(fresh, 'tiktokLogin', undefined);
+            }
+            done(err);
+          });
+        });
+      }
+      cb(e);
+    });
+  };
 }
 
 /** A circuit per endpoint: consecutive failures open it for a while. */
@@ -146,7 +189,12 @@ function userComplete(body: Record<string, unknown>): Record<string, unknown> {
  *   exchange, and the other tabs' pending logins bound to the account that logs in;
  * - a browser that left during the TikTok calls not logged in;
  * - verify watched by a timer (a log line when it does not finish within the login deadline);
- * - the login-start checks of the session cookie (`SameSite=Strict`, `Secure` over http).
+ * - the login-start checks of the session cookie (`SameSite=Strict`, `Secure` over http);
+ * - the login's correlation ID on `req.tiktokCorrelationId` (an ID set earlier in the request
+ *   wins over the header), and `Cache-Control: no-store` on every answer of the login routes;
+ * - the other tabs' pending logins and the login stamp written when passport saves its user
+ *   into the regenerated session, and taken out of it again (with the user) when that save
+ *   fails, so that a browser is never left logged in behind an error page.
  *
  * Not a strategy to use: its breaker and budget are the simplest that keep the documented
  * behaviour, its errors are not the documented ones.
@@ -160,6 +208,19 @@ class FloorContractCompleteStrategy extends FloorContractFullStrategy {
   private budget = BUDGET_MAX;
   /** Set when a cookie problem was logged (once per process, as a first-setup hint). */
   private warned = false;
+
+  override authenticate(req: Request): void {
+    const given: unknown =
+      Reflect.get(req, 'tiktokCorrelationId') ?? req.headers['x-correlation-id'];
+    Reflect.set(
+      req,
+      'tiktokCorrelationId',
+      typeof given === 'string' && SAFE_ID.test(given) ? given : correlationId(),
+    );
+    const res = req.res;
+    if (res !== undefined && !res.headersSent) res.setHeader('Cache-Control', 'no-store');
+    super.authenticate(req);
+  }
 
   protected override start(req: Request, returnTo: string | null): void {
     const cookie = req.session.cookie;
@@ -223,10 +284,11 @@ class FloorContractCompleteStrategy extends FloorContractFullStrategy {
     returnTo: string | undefined,
   ): Promise<void> {
     const deadlineAt = Date.now() + this.c.deadlineMs;
-    const header = req.headers['x-correlation-id'];
-    const id = typeof header === 'string' && SAFE_ID.test(header) ? header : correlationId();
+    const given: unknown = Reflect.get(req, 'tiktokCorrelationId');
+    const id = typeof given === 'string' ? given : correlationId();
     try {
       const form = `${this.formPrefix}${encodeURIComponent(code)}&code_verifier=${verifier}`;
+      const issued = Date.now();
       const tokens = tokensComplete(
         await this.call(this.circuits.token, deadlineAt, (timeoutMs) =>
           timedCallTo(
@@ -271,15 +333,17 @@ class FloorContractCompleteStrategy extends FloorContractFullStrategy {
           this.fail(info);
           return;
         }
-        // The other tabs' pending logins, bound to this account, into the regenerated session.
+        // The other tabs' pending logins, bound to this account, and the login stamp into the
+        // regenerated session at passport's save of its user.
         const rest: unknown = Reflect.get(req.session, FULL_KEY);
-        if (Array.isArray(rest)) {
-          const openId = tokens.open_id;
-          carryIntoRegenerated(
-            req,
-            rest.map((p: unknown) => ({ ...(p as object), openId })),
-          );
-        }
+        const openId = tokens.open_id;
+        const others = Array.isArray(rest) ? (rest as unknown[]) : undefined;
+        carryAcrossLogin(
+          req,
+          others,
+          others?.map((p) => ({ ...(p as object), openId })),
+          { openId, at: issued },
+        );
         this.success(found, successInfo(id, scope, returnTo));
       });
     } catch (err) {
@@ -291,5 +355,4 @@ class FloorContractCompleteStrategy extends FloorContractFullStrategy {
 export const floorContractComplete: StrategyPlugin = {
   id: 'floor-contract-complete',
   create: (c) => new FloorContractCompleteStrategy(c, benchVerify),
-  onLogin: passportOAuth2Contract.onLogin,
 };
