@@ -10,6 +10,7 @@ import {
 } from './contract-client';
 import { ContractReturnToStore } from './contract-store';
 import {
+  carryIntoRegenerated,
   documentedProfile,
   FloorContractFullStrategy,
   FULL_KEY,
@@ -31,11 +32,11 @@ class ContractBoundStore extends ContractReturnToStore {
 type Save = (callback: (err?: unknown) => void) => void;
 
 /**
- * At passport's regeneration of the session (`req.login()`), wraps the new session's `save()`
- * once: the new session gets the other tabs' pending logins as they were (`rest`); the save that
- * stores passport's user also binds them to the account (`bound`) and stores the login stamp;
- * when that save fails, the user and the stamp are taken out again and the pending logins go back
- * as they were, so nobody is logged in behind the error.
+ * At passport's regeneration of the session (`req.login()`), the new session gets the other tabs'
+ * pending logins as they were (`rest`), and its `save()` is wrapped once: the save that stores
+ * passport's user also binds them to the account (`bound`) and stores the login stamp; when that
+ * save fails, the user and the stamp are taken out again and the pending logins go back as they
+ * were, so nobody is logged in behind the error.
  */
 function carryAcrossLogin(
   req: Request,
@@ -43,34 +44,23 @@ function carryAcrossLogin(
   bound: unknown[] | undefined,
   stamp: object,
 ): void {
-  const session = req.session;
-  const regenerate = session.regenerate.bind(session);
-  session.regenerate = (cb) => {
-    Reflect.deleteProperty(session, 'regenerate');
-    return regenerate((e: unknown) => {
-      if (!e) {
-        const fresh = req.session;
-        if (rest !== undefined) Reflect.set(fresh, FULL_KEY, rest);
-        const save = fresh.save.bind(fresh) as unknown as Save;
-        Reflect.set(fresh, 'save', (done: (err?: unknown) => void) => {
-          Reflect.set(fresh, 'save', save);
-          if (bound !== undefined) Reflect.set(fresh, FULL_KEY, bound);
-          Reflect.set(fresh, 'tiktokLogin', stamp);
-          save((err?: unknown) => {
-            if (err) {
-              const entry: unknown = Reflect.get(fresh, 'passport');
-              if (typeof entry === 'object' && entry !== null)
-                Reflect.deleteProperty(entry, 'user');
-              Reflect.set(fresh, FULL_KEY, rest);
-              Reflect.set(fresh, 'tiktokLogin', undefined);
-            }
-            done(err);
-          });
-        });
-      }
-      cb(e);
+  carryIntoRegenerated(req, rest, (fresh) => {
+    const save = fresh.save.bind(fresh) as unknown as Save;
+    Reflect.set(fresh, 'save', (done: (err?: unknown) => void) => {
+      Reflect.set(fresh, 'save', save);
+      if (bound !== undefined) Reflect.set(fresh, FULL_KEY, bound);
+      Reflect.set(fresh, 'tiktokLogin', stamp);
+      save((err?: unknown) => {
+        if (err) {
+          const entry: unknown = Reflect.get(fresh, 'passport');
+          if (typeof entry === 'object' && entry !== null) Reflect.deleteProperty(entry, 'user');
+          Reflect.set(fresh, FULL_KEY, rest);
+          Reflect.set(fresh, 'tiktokLogin', undefined);
+        }
+        done(err);
+      });
     });
-  };
+  });
 }
 
 /** A circuit per endpoint: consecutive failures open it for a while. */

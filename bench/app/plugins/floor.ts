@@ -274,14 +274,24 @@ export function documentedProfile(openId: string, user: Record<string, unknown>)
   return profile;
 }
 
-/** Writes `pending` into the session that replaces `req.session` at its next regeneration. */
-export function carryIntoRegenerated(req: Request, pending: unknown): void {
+/**
+ * Writes `pending` (when there is any) into the session that replaces `req.session` at its next
+ * regeneration, then hands that session to `then`.
+ */
+export function carryIntoRegenerated(
+  req: Request,
+  pending: unknown,
+  then?: (fresh: Request['session']) => void,
+): void {
   const session = req.session;
   const regenerate = session.regenerate.bind(session);
   session.regenerate = (cb) => {
     Reflect.deleteProperty(session, 'regenerate');
     return regenerate((e: unknown) => {
-      if (!e) Reflect.set(req.session, FULL_KEY, pending);
+      if (!e) {
+        if (pending !== undefined) Reflect.set(req.session, FULL_KEY, pending);
+        then?.(req.session);
+      }
       cb(e);
     });
   };
