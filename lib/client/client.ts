@@ -555,11 +555,19 @@ export class TikTokClient {
    */
   async refreshAccessToken(
     refreshToken: string,
-    opts: OperationOptions = {},
+    opts: OperationOptions & {
+      /**
+       * The `open_id` of the grant being refreshed. When given, an answer without `open_id`
+       * gets this one, and an answer naming another user is `MALFORMED_RESPONSE`.
+       * TikTokTokenManager passes it.
+       */
+      expectedOpenId?: string | undefined;
+    } = {},
   ): Promise<TikTokTokens> {
     const correlationId = acceptCorrelationId(opts.correlationId);
     this.requireToken(refreshToken, 'refresh token', correlationId);
     const deadlineAt = this.deadline(opts);
+    const expectedOpenId = opts.expectedOpenId;
     // Only up to a finite deadline: without one, an attempt would wait as long as a timer can.
     const untilDeadline =
       opts.waitUntilDeadline === true && Number.isFinite(deadlineAt)
@@ -581,7 +589,10 @@ export class TikTokClient {
         ...(untilDeadline === undefined ? {} : { attemptTimeoutMs: untilDeadline }),
         deadlineAt,
         maxAttempts: opts.maxAttempts,
-        parse: tokensAnswer,
+        parse:
+          expectedOpenId === undefined
+            ? tokensAnswer
+            : (body: unknown, _text: string, now: number) => parseTokens(body, now, expectedOpenId),
       },
     );
     if (ignoredRefreshLifetime(tokens)) this.logIgnoredRefreshLifetime('refresh', correlationId);

@@ -48,22 +48,29 @@ export function parseJson(raw: string): unknown {
 
 const MAX_LIFETIME_S = 20 * 365 * 24 * 3600;
 
-/** A lifetime in seconds: an integer or a string of digits, 0 < n ≤ 20 years; else undefined. */
+/**
+ * A lifetime in seconds: a number or a string of digits, 0 < n ≤ 20 years; else undefined.
+ * NOTE: a fraction is dropped (`86399.5` → 86399), and a string may carry one (`"86400.0"`, as a
+ * JSON encoder writing a float sends it): a lifetime one second short is harmless, while refusing
+ * a refresh answer would drop the refresh token TikTok has just rotated.
+ */
 function secondsOf(value: unknown): number | undefined {
   const n =
     typeof value === 'number'
       ? value
-      : typeof value === 'string' && /^\d{1,12}$/.test(value)
+      : typeof value === 'string' && /^\d{1,12}(?:\.\d{1,9})?$/.test(value)
         ? Number(value)
         : Number.NaN;
-  return Number.isSafeInteger(n) && n > 0 && n <= MAX_LIFETIME_S ? n : undefined;
+  if (!Number.isFinite(n)) return undefined;
+  const whole = Math.floor(n);
+  return whole > 0 && whole <= MAX_LIFETIME_S ? whole : undefined;
 }
 
-/** `expires_in`: an integer or a string of digits, 0 < n ≤ 20 years. */
+/** `expires_in`: a number or a string of digits (a fraction dropped), 0 < n ≤ 20 years. */
 export function parseSeconds(value: unknown, field: string): number {
   const n = secondsOf(value);
   if (n === undefined) {
-    throw new ShapeError(`${field} is not a positive integer number of seconds`);
+    throw new ShapeError(`${field} is not a positive number of seconds`);
   }
   return n;
 }
@@ -112,13 +119,18 @@ export function logIdOf(body: unknown, headers: HeaderReader): string | undefine
   return id !== null && id !== undefined && /^[A-Za-z0-9._-]{1,128}$/.test(id) ? id : undefined;
 }
 
-/** A successful token-endpoint body (code exchange or refresh). */
-export function parseTokens(body: unknown, now: number): TikTokTokens {
+/**
+ * A successful token-endpoint body (code exchange or refresh). `grantOpenId`: the `open_id` the
+ * refreshed grant belongs to, used when the answer has none; an answer naming another one is
+ * refused.
+ */
+export function parseTokens(body: unknown, now: number, grantOpenId?: string): TikTokTokens {
   if (!isRecord(body)) throw new ShapeError('the token response is not a JSON object');
   const expiresIn = parseSeconds(body.expires_in, 'expires_in');
   const tokens: TikTokTokens = {
     access_token: nonEmptyString(body, 'access_token'),
-    open_id: nonEmptyString(body, 'open_id'),
+    open_id:
+      grantOpenId === undefined ? nonEmptyString(body, 'open_id') : openIdOf(body, grantOpenId),
     scope: optionalString(body, 'scope') ?? '',
     token_type: bearer(body),
     expires_in: expiresIn,
@@ -143,6 +155,18 @@ export function parseTokens(body: unknown, now: number): TikTokTokens {
     }
   }
   return tokens;
+}
+
+/**
+ * A refresh answer's `open_id`: the grant's when the answer has none.
+ * NOTE: TikTok documents `open_id` in the refresh answer; one without it still carries the
+ * rotated refresh token, which refusing the answer would throw away, and whose owner is known.
+ */
+function openIdOf(body: Record<string, unknown>, grantOpenId: string): string {
+  const v = body.open_id;
+  if (v === undefined || v === null || v === '') return grantOpenId;
+  if (v !== grantOpenId) throw new ShapeError('open_id differs from the grant that was refreshed');
+  return v;
 }
 
 /**

@@ -115,6 +115,7 @@ export class TokenRefresher {
     try {
       fresh = await this.o.client.refreshAccessToken(old.refresh_token, {
         correlationId: run.correlationId,
+        expectedOpenId: run.openId,
         // The client takes an epoch-ms deadline: what is left of the lease, from now.
         deadlineAt: Date.now() + (leaseEnd - margin - performance.now()),
         // NOTE: TikTok may answer after the client's timeoutMs. Its answer carries the rotated

@@ -90,9 +90,24 @@ describe('TikTokClient', () => {
         ['missing access_token', { access_token: undefined }, /access_token is missing or empty/],
         ['empty access_token', { access_token: '' }, /access_token is missing or empty/],
         ['token_type "mac"', { token_type: 'mac' }, /token_type is not Bearer/],
-        ['expires_in "abc"', { expires_in: 'abc' }, /expires_in is not a positive integer/],
-        ['expires_in -1', { expires_in: -1 }, /expires_in is not a positive integer/],
-        ['expires_in 1e20', { expires_in: 1e20 }, /expires_in is not a positive integer/],
+        [
+          'expires_in "abc"',
+          { expires_in: 'abc' },
+          /expires_in is not a positive number of seconds/,
+        ],
+        ['expires_in -1', { expires_in: -1 }, /expires_in is not a positive number of seconds/],
+        ['expires_in 1e20', { expires_in: 1e20 }, /expires_in is not a positive number of seconds/],
+        ['expires_in 0.5', { expires_in: 0.5 }, /expires_in is not a positive number of seconds/],
+        [
+          'expires_in "1e5"',
+          { expires_in: '1e5' },
+          /expires_in is not a positive number of seconds/,
+        ],
+        [
+          'expires_in "86400."',
+          { expires_in: '86400.' },
+          /expires_in is not a positive number of seconds/,
+        ],
         ['missing open_id', { open_id: undefined }, /open_id is missing or empty/],
       ];
       for (const [name, change, reason] of BAD) {
@@ -116,6 +131,59 @@ describe('TikTokClient', () => {
         assert.ok(
           tokens.expires_at >= before + 3_600_000 && tokens.expires_at <= Date.now() + 3_600_000,
         );
+      });
+
+      // NOTE: what a JSON encoder writing floats sends: the same lifetime, its fraction dropped.
+      for (const [given, seconds] of [
+        ['86400.0', 86400],
+        [86399.5, 86399],
+        ['86399.75', 86399],
+      ] as const) {
+        it(`expires_in ${JSON.stringify(given)} → ${seconds}`, async () => {
+          const client = h.client();
+          const { code, codeVerifier } = await authorize(client);
+          h.tt.inject('token', { body: { ...VALID_TOKENS, expires_in: given } });
+          const before = Date.now();
+          const tokens = await client.exchangeCodeForTokens(code, { codeVerifier });
+          assert.equal(tokens.expires_in, seconds);
+          assert.ok(
+            tokens.expires_at >= before + seconds * 1000 &&
+              tokens.expires_at <= Date.now() + seconds * 1000,
+          );
+        });
+      }
+
+      describe('a refresh answer without open_id', () => {
+        const noOpenId = without(VALID_TOKENS, 'open_id');
+        it('with expectedOpenId → the tokens, for that open_id', async () => {
+          const client = h.client();
+          const { refresh_token } = h.tt.issueTokens(h.tt.users[0]!.openId);
+          h.tt.inject('token', { body: noOpenId });
+          const tokens = await client.refreshAccessToken(refresh_token, {
+            expectedOpenId: 'open-of-the-grant',
+          });
+          assert.equal(tokens.open_id, 'open-of-the-grant');
+          assert.equal(tokens.refresh_token, 'rft.injected');
+        });
+        it('without expectedOpenId → MALFORMED_RESPONSE naming open_id', async () => {
+          const client = h.client();
+          const { refresh_token } = h.tt.issueTokens(h.tt.users[0]!.openId);
+          h.tt.inject('token', { body: noOpenId });
+          const err = await rejection(client.refreshAccessToken(refresh_token));
+          assert.equal(err.code, 'MALFORMED_RESPONSE');
+          assert.match(err.message, /open_id is missing or empty/);
+        });
+        it('an answer naming another open_id than expectedOpenId → MALFORMED_RESPONSE, one attempt', async () => {
+          const client = h.client();
+          const { refresh_token } = h.tt.issueTokens(h.tt.users[0]!.openId);
+          h.tt.inject('token', { body: VALID_TOKENS });
+          const err = await rejection(
+            client.refreshAccessToken(refresh_token, { expectedOpenId: 'open-of-the-grant' }),
+          );
+          assert.equal(err.code, 'MALFORMED_RESPONSE');
+          assert.match(err.message, /open_id differs from the grant that was refreshed/);
+          assert.equal(h.tt.count('token', { grantType: 'refresh_token' }), 1);
+        });
       });
 
       it('a byte order mark before the JSON → the tokens, and before an error → its code', async () => {

@@ -97,13 +97,24 @@ describe('client/parse', () => {
       assert.equal(parseSeconds(20 * 365 * 24 * 3600, 'expires_in'), 630_720_000);
     });
 
+    it('drops a fraction, of a number or of a digit string', () => {
+      assert.equal(parseSeconds('86400.0', 'expires_in'), 86400);
+      assert.equal(parseSeconds(86399.5, 'expires_in'), 86399);
+      assert.equal(parseSeconds('1.5', 'expires_in'), 1);
+      assert.equal(parseSeconds(1.5, 'expires_in'), 1);
+    });
+
     for (const bad of [
       'abc',
       -1,
       0,
       1e20,
-      1.5,
-      '1.5',
+      0.5,
+      '0.9',
+      '1.',
+      '.5',
+      '1e3',
+      '1.5.0',
       '-1',
       '',
       ' 3600',
@@ -117,7 +128,10 @@ describe('client/parse', () => {
       20 * 365 * 24 * 3600 + 1,
     ]) {
       it(`refuses ${label(bad)}`, () => {
-        shapeError(() => parseSeconds(bad, 'expires_in'), /^expires_in is not a positive integer/);
+        shapeError(
+          () => parseSeconds(bad, 'expires_in'),
+          /^expires_in is not a positive number of seconds/,
+        );
       });
     }
   });
@@ -154,7 +168,18 @@ describe('client/parse', () => {
       assert.equal(Object.prototype.hasOwnProperty.call(empty, 'refresh_token'), false);
     });
 
-    for (const bad of ['x', 0, -5, 1e20, 1.5, false]) {
+    it('reads refresh_expires_in with a fraction as whole seconds ("31536000.0", 1.5)', () => {
+      assert.equal(
+        parseTokens({ ...TOKEN_BODY, refresh_expires_in: '31536000.0' }, NOW).refresh_expires_in,
+        31_536_000,
+      );
+      assert.equal(
+        parseTokens({ ...TOKEN_BODY, refresh_expires_in: 1.5 }, NOW).refresh_expires_at,
+        NOW + 1000,
+      );
+    });
+
+    for (const bad of ['x', 0, -5, 1e20, 0.5, false]) {
       it(`drops refresh_expires_in ${JSON.stringify(bad)}, keeping the tokens (and says so)`, () => {
         const t = parseTokens({ ...TOKEN_BODY, refresh_expires_in: bad }, NOW);
         assert.equal(t.refresh_token, TOKEN_BODY.refresh_token);

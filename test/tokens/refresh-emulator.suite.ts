@@ -140,6 +140,46 @@ export function describeRefreshAgainstEmulator(kind: StoreKind): void {
             await rejectsWith(client.refreshAccessToken(old.refresh_token ?? ''), 'INVALID_TOKEN'); // rotated away
           });
 
+          // A refresh answer TikTok has sent carries the rotated refresh token: refusing it for
+          // a field the manager can do without would end the grant at the next refresh.
+          it('a refresh answer without open_id, expires_in "86400.0": the rotated tokens are stored for the grant', async () => {
+            const { openId, manager, outcomes } = setup();
+            await manager.save(openId, expiredGrant(emulator.tt, openId));
+            emulator.tt.inject('token', {
+              body: {
+                access_token: 'act.rotated-no-open-id',
+                refresh_token: 'rft.rotated-no-open-id',
+                expires_in: '86400.0',
+                refresh_expires_in: 31536000,
+                scope: 'user.info.basic',
+                token_type: 'Bearer',
+              },
+              match: isRefresh,
+            });
+            const before = Date.now();
+            assert.equal(await manager.getAccessToken(openId), 'act.rotated-no-open-id');
+            const stored = (await store.get(openId))?.tokens;
+            assert.equal(stored?.open_id, openId);
+            assert.equal(stored?.refresh_token, 'rft.rotated-no-open-id');
+            assert.equal(stored?.expires_in, 86400);
+            assert.ok(stored !== undefined && stored.expires_at >= before + 86_400_000);
+            assert.deepEqual(await outcomes(), { success: 1 });
+          });
+
+          it("a refresh answer naming another open_id: MALFORMED_RESPONSE, the grant's tokens kept", async () => {
+            const { openId, manager } = setup();
+            const old = expiredGrant(emulator.tt, openId);
+            await manager.save(openId, old);
+            const other = emulator.tt.issueTokens(emulator.tt.addUser().openId);
+            emulator.tt.inject('token', {
+              body: { ...other, expires_in: 86400 },
+              match: isRefresh,
+            });
+            const err = await rejectsWith(manager.getAccessToken(openId), 'MALFORMED_RESPONSE');
+            assert.match(err.message, /open_id differs from the grant that was refreshed/);
+            assert.equal((await store.get(openId))?.tokens.refresh_token, old.refresh_token);
+          });
+
           it('refresh gets 5xx while the access token is still valid: the old token is served, tokens kept', async () => {
             const { openId, manager, outcomes } = setup();
             const grant = emulator.tt.issueTokens(openId);
