@@ -23,8 +23,10 @@ export interface TikTokEmulatorOptions {
    * authorize stops on an error page that says how to register one (here, or later with
    * `tt.registerRedirectUri(uri)`). TikTok's rules for what a URI may look like apply, and a URI
    * that breaks one is a TypeError naming it: static (no query), no fragment, under 512
-   * characters. Two of TikTok's rules are not applied, as its developer portal enforces them when
-   * you register: http is accepted (TikTok: https only), and any number of URIs.
+   * characters. A wildcard port on localhost or 127.0.0.1 (`http://127.0.0.1:*` then the path) matches
+   * that URI on any port, as TikTok's registration for desktop apps does. Two of TikTok's
+   * rules are not applied, as its developer portal enforces them when you register: http is
+   * accepted (TikTok: https only), and any number of URIs.
    * `'any'` accepts every absolute http(s) URI without fragment at authorize, queries included
    * (TikTok never does). Whatever the setting, the `redirect_uri` of a code exchange must equal
    * the one the code was issued for.
@@ -232,6 +234,19 @@ export function isAcceptableRedirectUri(value: string): boolean {
 /** TikTok's rules for the redirect URIs of a web app. */
 export const REDIRECT_URI_RULES_PAGE = 'https://developers.tiktok.com/doc/login-kit-web';
 
+/** TikTok's rules for the redirect URIs of a desktop app, the wildcard port among them. */
+export const DESKTOP_REDIRECT_URI_RULES_PAGE =
+  'https://developers.tiktok.com/doc/login-kit-desktop';
+
+/**
+ * A registered redirect URI with a wildcard port: `http(s)://localhost:*` or
+ * `http(s)://127.0.0.1:*`, then a static path. Groups: what comes before the port, and the path.
+ * NOTE: TikTok registers a wildcard port (`http://127.0.0.1:*` then the path) for those two
+ * hosts only, for apps listening on a random local port
+ * (https://developers.tiktok.com/doc/login-kit-desktop).
+ */
+export const WILDCARD_PORT_URI = /^(https?:\/\/(?:localhost|127\.0\.0\.1):)\*(\/[^?#]*)?$/;
+
 /** A registered redirect URI must be shorter than this. */
 const REDIRECT_URI_LENGTH_LIMIT = 512;
 
@@ -253,6 +268,15 @@ function quoteUri(uri: unknown): string {
  */
 export function redirectUriRefusal(uri: unknown): string | undefined {
   const quoted = quoteUri(uri);
+  if (typeof uri === 'string' && /^https?:\/\/[^/?#]*:\*/.test(uri)) {
+    const wildcard = WILDCARD_PORT_URI.exec(uri);
+    if (wildcard === null) {
+      return `${quoted} has a wildcard port (:*) on a host other than localhost or 127.0.0.1, or a query or fragment after it: TikTok takes a wildcard port only for those two hosts, with a static path (${DESKTOP_REDIRECT_URI_RULES_PAGE})`;
+    }
+    // The rest of the rules, on the URI with a port in the wildcard's place.
+    const refusal = redirectUriRefusal(`${wildcard[1]}1${wildcard[2] ?? ''}`);
+    return refusal === undefined ? undefined : `${quoted} is refused: ${refusal}`;
+  }
   const url = typeof uri === 'string' ? parseHttpUrl(uri) : undefined;
   if (typeof uri !== 'string' || url === undefined)
     return `${quoted} is not an absolute http(s) URI`;

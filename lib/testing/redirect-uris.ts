@@ -1,5 +1,5 @@
 import type { ErrorDetail } from './html';
-import { REDIRECT_URI_RULES_PAGE, redirectUriRefusal } from './options';
+import { REDIRECT_URI_RULES_PAGE, redirectUriRefusal, WILDCARD_PORT_URI } from './options';
 
 /** Why an authorize request's `redirect_uri` is refused, for the error page. */
 export interface RedirectUriProblem {
@@ -17,6 +17,22 @@ function howToRegister(uri: string): ErrorDetail[] {
     { text: 'or on the running emulator:', code: `tt.registerRedirectUri(${quoted})` },
     { text: "redirectUris: 'any' accepts every redirect URI (TikTok never does)." },
   ];
+}
+
+/**
+ * Whether `uri` is `registered` with a port in place of its wildcard (`:*`): the same bytes before
+ * and after it, and a port number (1 to 65535, as written in a URL: no leading zero) in its place.
+ */
+function matchesWildcardPort(registered: string, uri: string): boolean {
+  const wildcard = WILDCARD_PORT_URI.exec(registered);
+  if (wildcard === null) return false;
+  const head = wildcard[1] ?? '';
+  const path = wildcard[2] ?? '';
+  if (uri.length <= head.length + path.length || !uri.startsWith(head) || !uri.endsWith(path)) {
+    return false;
+  }
+  const port = uri.slice(head.length, uri.length - path.length);
+  return /^[1-9]\d{0,4}$/.test(port) && Number(port) <= 65_535;
 }
 
 /**
@@ -51,7 +67,11 @@ export class RedirectUriRegistry {
   }
 
   isRegistered(uri: string): boolean {
-    return this.registered === 'any' || this.registered.includes(uri);
+    return (
+      this.registered === 'any' ||
+      this.registered.includes(uri) ||
+      this.registered.some((registered) => matchesWildcardPort(registered, uri))
+    );
   }
 
   /** Why `uri` is refused, naming it and the registered ones; `undefined` when it is accepted. */

@@ -12,6 +12,7 @@ import {
   get,
   redirectTarget,
 } from './helpers';
+import { browser, login, startLoginApp } from '../support/login';
 
 const HTML_ENTITIES: Readonly<Record<string, string>> = {
   '&amp;': '&',
@@ -466,6 +467,121 @@ describe('emulator: authorize', () => {
         for (const uri of many.slice(12)) tt.registerRedirectUri(uri);
         assert.deepEqual(tt.redirectUris, many);
       });
+    });
+
+    // TikTok's desktop rules (https://developers.tiktok.com/doc/login-kit-desktop): a wildcard
+    // port, for localhost and 127.0.0.1 only.
+    describe('a wildcard port (:*)', () => {
+      const DESKTOP = 'https://developers.tiktok.com/doc/login-kit-desktop';
+      const WEB = 'https://developers.tiktok.com/doc/login-kit-web';
+
+      it('matches the URI on any port of 127.0.0.1 or localhost, nothing else', async () => {
+        const tt = await emulator({
+          redirectUris: ['http://127.0.0.1:*/auth/tiktok/callback', 'https://localhost:*/cb/'],
+        });
+        for (const uri of [
+          'http://127.0.0.1:3000/auth/tiktok/callback',
+          'http://127.0.0.1:65535/auth/tiktok/callback',
+          'http://127.0.0.1:1/auth/tiktok/callback',
+          'https://localhost:54321/cb/',
+        ]) {
+          const back = redirectTarget(await get(authorizeUrl(tt, { redirect_uri: uri })));
+          assert.equal(back.origin + back.pathname, uri, uri);
+        }
+        for (const uri of [
+          'http://127.0.0.1/auth/tiktok/callback', // TikTok: a port is required
+          'http://127.0.0.1:/auth/tiktok/callback',
+          'http://127.0.0.1:0/auth/tiktok/callback',
+          'http://127.0.0.1:03000/auth/tiktok/callback',
+          'http://127.0.0.1:3000/auth/tiktok/callback/',
+          'http://127.0.0.1:3000/auth/tiktok/callbackx',
+          'http://127.0.0.1:30/00/auth/tiktok/callback',
+          'https://127.0.0.1:3000/auth/tiktok/callback',
+          'http://localhost:3000/auth/tiktok/callback',
+          'https://localhost:54321/cb',
+        ]) {
+          const page = await errorDetails(await get(authorizeUrl(tt, { redirect_uri: uri })));
+          assert.equal(
+            page.error,
+            'redirect_uri is not registered for this app (the match is exact, byte for byte)',
+            uri,
+          );
+        }
+        // Not URLs at all: refused before any registration is looked at.
+        for (const uri of [
+          'http://127.0.0.1:65536/auth/tiktok/callback',
+          'http://127.0.0.1:3000x/auth/tiktok/callback',
+          'http://127.0.0.1:*/auth/tiktok/callback',
+        ]) {
+          const invalid = await errorDetails(await get(authorizeUrl(tt, { redirect_uri: uri })));
+          assert.equal(
+            invalid.error,
+            'redirect_uri must be an absolute http(s) URI without fragment',
+            uri,
+          );
+        }
+      });
+
+      it('an app started on port 0 logs in with the wildcard URI registered once', async () => {
+        const tt = await emulator({ redirectUris: ['http://127.0.0.1:*/auth/tiktok/callback'] });
+        for (const port of [41001, 41002]) {
+          const uri = `http://127.0.0.1:${port}/auth/tiktok/callback`;
+          const back = redirectTarget(await get(authorizeUrl(tt, { redirect_uri: uri })));
+          assert.equal(back.port, String(port));
+          assert.match(back.searchParams.get('code') ?? '', /.+/);
+        }
+        assert.deepEqual(tt.redirectUris, ['http://127.0.0.1:*/auth/tiktok/callback']);
+      });
+
+      it('two apps on their own ports complete a login against one wildcard registration', async () => {
+        const tt = await emulator({ redirectUris: ['http://127.0.0.1:*/auth/tiktok/callback'] });
+        for (const port of [41003, 41004]) {
+          const app = await startLoginApp({
+            tt,
+            strategy: { callbackURL: `http://127.0.0.1:${port}/auth/tiktok/callback` },
+          });
+          try {
+            const res = await login(browser(app.server));
+            assert.equal(res.status, 302, res.text);
+            assert.equal(res.headers.location, '/');
+          } finally {
+            await app.close();
+          }
+        }
+        assert.equal(tt.count('token'), 2);
+      });
+
+      const refused: [uri: string, message: string][] = [
+        [
+          'https://app.example.com:*/cb',
+          `"https://app.example.com:*/cb" has a wildcard port (:*) on a host other than localhost or 127.0.0.1, or a query or fragment after it: TikTok takes a wildcard port only for those two hosts, with a static path (${DESKTOP})`,
+        ],
+        [
+          'http://[::1]:*/cb',
+          `"http://[::1]:*/cb" has a wildcard port (:*) on a host other than localhost or 127.0.0.1, or a query or fragment after it: TikTok takes a wildcard port only for those two hosts, with a static path (${DESKTOP})`,
+        ],
+        [
+          'http://127.0.0.1:*/cb?x=1',
+          `"http://127.0.0.1:*/cb?x=1" has a wildcard port (:*) on a host other than localhost or 127.0.0.1, or a query or fragment after it: TikTok takes a wildcard port only for those two hosts, with a static path (${DESKTOP})`,
+        ],
+        [
+          `http://127.0.0.1:*/${'x'.repeat(512 - 19)}`,
+          `"http://127.0.0.1:*/${'x'.repeat(81)}…" is refused: "http://127.0.0.1:1/${'x'.repeat(81)}…" is 512 characters long: TikTok's limit is under 512`,
+        ],
+      ];
+      for (const [uri, message] of refused) {
+        it(`refuses to register ${uri.slice(0, 40)}`, async () => {
+          const tt = await emulator({});
+          assert.throws(() => tt.registerRedirectUri(uri), {
+            name: 'TypeError',
+            message: `TikTokEmulator.registerRedirectUri: ${message} (${WEB})`,
+          });
+          await assert.rejects(startTikTokEmulator({ redirectUris: [uri] }), {
+            name: 'TypeError',
+            message: `startTikTokEmulator: option \`redirectUris\`: ${message} (${WEB})`,
+          });
+        });
+      }
     });
 
     it("redirectUris: 'any' appends to a redirect URI that has a query (TikTok registers none)", async () => {
