@@ -488,37 +488,28 @@ describe('emulator: authorize', () => {
           const back = redirectTarget(await get(authorizeUrl(tt, { redirect_uri: uri })));
           assert.equal(back.origin + back.pathname, uri, uri);
         }
-        for (const uri of [
-          'http://127.0.0.1/auth/tiktok/callback', // TikTok: a port is required
-          'http://127.0.0.1:/auth/tiktok/callback',
-          'http://127.0.0.1:0/auth/tiktok/callback',
-          'http://127.0.0.1:03000/auth/tiktok/callback',
-          'http://127.0.0.1:3000/auth/tiktok/callback/',
-          'http://127.0.0.1:3000/auth/tiktok/callbackx',
-          'http://127.0.0.1:30/00/auth/tiktok/callback',
-          'https://127.0.0.1:3000/auth/tiktok/callback',
-          'http://localhost:3000/auth/tiktok/callback',
-          'https://localhost:54321/cb',
-        ]) {
-          const page = await errorDetails(await get(authorizeUrl(tt, { redirect_uri: uri })));
-          assert.equal(
-            page.error,
-            'redirect_uri is not registered for this app (the match is exact, byte for byte)',
-            uri,
-          );
-        }
+        const NOT_REGISTERED =
+          'redirect_uri is not registered for this app (the match is exact, byte for byte)';
         // Not URLs at all: refused before any registration is looked at.
-        for (const uri of [
-          'http://127.0.0.1:65536/auth/tiktok/callback',
-          'http://127.0.0.1:3000x/auth/tiktok/callback',
-          'http://127.0.0.1:*/auth/tiktok/callback',
-        ]) {
-          const invalid = await errorDetails(await get(authorizeUrl(tt, { redirect_uri: uri })));
-          assert.equal(
-            invalid.error,
-            'redirect_uri must be an absolute http(s) URI without fragment',
-            uri,
-          );
+        const NOT_A_URI = 'redirect_uri must be an absolute http(s) URI without fragment';
+        const refused: [uri: string, error: string][] = [
+          ['http://127.0.0.1/auth/tiktok/callback', NOT_REGISTERED], // TikTok: a port is required
+          ['http://127.0.0.1:/auth/tiktok/callback', NOT_REGISTERED],
+          ['http://127.0.0.1:0/auth/tiktok/callback', NOT_REGISTERED],
+          ['http://127.0.0.1:03000/auth/tiktok/callback', NOT_REGISTERED],
+          ['http://127.0.0.1:3000/auth/tiktok/callback/', NOT_REGISTERED],
+          ['http://127.0.0.1:3000/auth/tiktok/callbackx', NOT_REGISTERED],
+          ['http://127.0.0.1:30/00/auth/tiktok/callback', NOT_REGISTERED],
+          ['https://127.0.0.1:3000/auth/tiktok/callback', NOT_REGISTERED],
+          ['http://localhost:3000/auth/tiktok/callback', NOT_REGISTERED],
+          ['https://localhost:54321/cb', NOT_REGISTERED],
+          ['http://127.0.0.1:65536/auth/tiktok/callback', NOT_A_URI],
+          ['http://127.0.0.1:3000x/auth/tiktok/callback', NOT_A_URI],
+          ['http://127.0.0.1:*/auth/tiktok/callback', NOT_A_URI],
+        ];
+        for (const [uri, error] of refused) {
+          const page = await errorDetails(await get(authorizeUrl(tt, { redirect_uri: uri })));
+          assert.equal(page.error, error, uri);
         }
       });
 
