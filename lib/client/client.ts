@@ -568,6 +568,7 @@ export class TikTokClient {
     this.requireToken(refreshToken, 'refresh token', correlationId);
     const deadlineAt = this.deadline(opts);
     const expectedOpenId = opts.expectedOpenId;
+    this.requireOpenId(expectedOpenId, correlationId);
     // Only up to a finite deadline: without one, an attempt would wait as long as a timer can.
     const untilDeadline =
       opts.waitUntilDeadline === true && Number.isFinite(deadlineAt)
@@ -635,6 +636,7 @@ export class TikTokClient {
         ? this.userInfoUrlForScopes(opts.scopes ?? this.config.scopes)
         : this.userInfoUrl(opts.fields);
     const expectedOpenId = opts.expectedOpenId;
+    this.requireOpenId(expectedOpenId, correlationId);
     return await runOperation(this.settings('user_info', opts.maxAttempts), {
       operation: 'user_info',
       label: 'User info',
@@ -823,6 +825,17 @@ export class TikTokClient {
       );
     }
     return given;
+  }
+
+  /** An `expectedOpenId` option, when given, names a user: a non-empty string. */
+  private requireOpenId(openId: unknown, correlationId: string): void {
+    if (openId !== undefined && (typeof openId !== 'string' || openId === '')) {
+      throw new TikTokAPIError({
+        code: 'VALIDATION_ERROR',
+        message: 'The expectedOpenId option must be a non-empty string (the open_id of the user).',
+        correlationId,
+      });
+    }
   }
 
   private requireToken(token: unknown, what: string, correlationId: string): void {

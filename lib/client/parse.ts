@@ -58,7 +58,7 @@ function secondsOf(value: unknown): number | undefined {
   const n =
     typeof value === 'number'
       ? value
-      : typeof value === 'string' && /^\d{1,12}(?:\.\d{1,9})?$/.test(value)
+      : typeof value === 'string' && value.length <= 64 && /^\d{1,12}(?:\.\d+)?$/.test(value)
         ? Number(value)
         : Number.NaN;
   if (!Number.isFinite(n)) return undefined;

@@ -137,9 +137,10 @@ export const MAX_TOKEN_TTL_SEC = 20 * 365 * 24 * 3600;
 
 /**
  * Why `value` is no token lifetime TikTok could send, or undefined when it is one. NOTE: TikTok's
- * `expires_in` and `refresh_expires_in` are positive whole seconds, and the package's client
- * refuses any other `expires_in`: a lifetime of 0 or 1.5 would break every login, not expire a
- * token. Expiry is tested with `expireAccessToken()` / `expireRefreshToken()` or the `clock`.
+ * `expires_in` and `refresh_expires_in` are positive whole seconds. The package's client refuses
+ * an `expires_in` under one second (a lifetime of 0 would break every login, not expire a token)
+ * and drops a fraction, so the emulator sends whole seconds only. Expiry is tested with
+ * `expireAccessToken()` / `expireRefreshToken()` or the `clock`.
  */
 export function tokenTtlRefusal(value: unknown): string | undefined {
   if (typeof value === 'number' && Number.isInteger(value) && value >= 1) {
@@ -148,8 +149,8 @@ export function tokenTtlRefusal(value: unknown): string | undefined {
       : `at most ${MAX_TOKEN_TTL_SEC} seconds (20 years: the client refuses a longer lifetime) (got ${value})`;
   }
   return (
-    `a positive integer number of seconds (got ${describeValue(value)}): TikTok sends no other ` +
-    'lifetime and the client refuses it. To test an expired token, call ' +
+    `a positive integer number of seconds (got ${describeValue(value)}): TikTok sends whole ` +
+    'seconds, and the client refuses a lifetime under one second. To test an expired token, call ' +
     '`tt.expireAccessToken(token)` / `tt.expireRefreshToken(token)`, or move the `clock` option'
   );
 }
@@ -250,6 +251,16 @@ export const WILDCARD_PORT_URI = /^(https?:\/\/(?:localhost|127\.0\.0\.1):)\*(\/
 /** A registered redirect URI must be shorter than this. */
 const REDIRECT_URI_LENGTH_LIMIT = 512;
 
+/** Whether `uri` is written with a wildcard port (`scheme://host:*`), whatever the host. */
+function hasWildcardPort(uri: unknown): uri is string {
+  return typeof uri === 'string' && /^https?:\/\/[^/?#]*:\*/.test(uri);
+}
+
+/** The TikTok page whose rules {@link redirectUriRefusal} applies to `uri`. */
+export function redirectUriRulesPage(uri: unknown): string {
+  return hasWildcardPort(uri) ? DESKTOP_REDIRECT_URI_RULES_PAGE : REDIRECT_URI_RULES_PAGE;
+}
+
 /** `uri` as a message shows it: quoted, and cut when long. */
 function quoteUri(uri: unknown): string {
   if (typeof uri !== 'string') return typeof uri;
@@ -268,14 +279,14 @@ function quoteUri(uri: unknown): string {
  */
 export function redirectUriRefusal(uri: unknown): string | undefined {
   const quoted = quoteUri(uri);
-  if (typeof uri === 'string' && /^https?:\/\/[^/?#]*:\*/.test(uri)) {
-    const wildcard = WILDCARD_PORT_URI.exec(uri);
-    if (wildcard === null) {
-      return `${quoted} has a wildcard port (:*) on a host other than localhost or 127.0.0.1, or a query or fragment after it: TikTok takes a wildcard port only for those two hosts, with a static path (${DESKTOP_REDIRECT_URI_RULES_PAGE})`;
+  if (hasWildcardPort(uri)) {
+    if (!WILDCARD_PORT_URI.test(uri)) {
+      return `${quoted} has a wildcard port (:*) on a host other than localhost or 127.0.0.1, or a query or fragment after it: TikTok takes a wildcard port only for those two hosts, with a static path`;
     }
-    // The rest of the rules, on the URI with a port in the wildcard's place.
-    const refusal = redirectUriRefusal(`${wildcard[1]}1${wildcard[2] ?? ''}`);
-    return refusal === undefined ? undefined : `${quoted} is refused: ${refusal}`;
+    // No query or fragment (the pattern has none): the length is the rule left.
+    return uri.length >= REDIRECT_URI_LENGTH_LIMIT
+      ? `${quoted} is ${uri.length} characters long: TikTok's limit is under ${REDIRECT_URI_LENGTH_LIMIT}`
+      : undefined;
   }
   const url = typeof uri === 'string' ? parseHttpUrl(uri) : undefined;
   if (typeof uri !== 'string' || url === undefined)
@@ -300,7 +311,7 @@ function resolveRedirectUris(value: string[] | 'any' | undefined): readonly stri
     const refusal = redirectUriRefusal(uri);
     if (refusal !== undefined) {
       throw new TypeError(
-        `startTikTokEmulator: option \`redirectUris\`: ${refusal} (${REDIRECT_URI_RULES_PAGE})`,
+        `startTikTokEmulator: option \`redirectUris\`: ${refusal} (${redirectUriRulesPage(uri)})`,
       );
     }
   }

@@ -1,5 +1,5 @@
 import type { ErrorDetail } from './html';
-import { REDIRECT_URI_RULES_PAGE, redirectUriRefusal, WILDCARD_PORT_URI } from './options';
+import { redirectUriRefusal, redirectUriRulesPage, WILDCARD_PORT_URI } from './options';
 
 /** Why an authorize request's `redirect_uri` is refused, for the error page. */
 export interface RedirectUriProblem {
@@ -37,8 +37,9 @@ function matchesWildcardPort(registered: string, uri: string): boolean {
 
 /**
  * The app's registered redirect URIs. NOTE: TikTok requires the redirect URI to be registered
- * for the app and matched exactly (https://developers.tiktok.com/doc/login-kit-web); an unknown
- * one stops on a TikTok error page and never reaches the callback.
+ * for the app and matched exactly (https://developers.tiktok.com/doc/login-kit-web), but for the
+ * port of a registered wildcard port (https://developers.tiktok.com/doc/login-kit-desktop); an
+ * unknown one stops on a TikTok error page and never reaches the callback.
  */
 export class RedirectUriRegistry {
   private registered: string[] | 'any';
@@ -59,7 +60,7 @@ export class RedirectUriRegistry {
     const refusal = redirectUriRefusal(uri);
     if (refusal !== undefined) {
       throw new TypeError(
-        `TikTokEmulator.registerRedirectUri: ${refusal} (${REDIRECT_URI_RULES_PAGE})`,
+        `TikTokEmulator.registerRedirectUri: ${refusal} (${redirectUriRulesPage(uri)})`,
       );
     }
     if (this.registered === 'any' || this.registered.includes(uri)) return;
@@ -84,7 +85,9 @@ export class RedirectUriRegistry {
       };
     }
     return {
-      message: 'redirect_uri is not registered for this app (the match is exact, byte for byte)',
+      message: this.registered.some((registered) => WILDCARD_PORT_URI.test(registered))
+        ? 'redirect_uri is not registered for this app (the match is exact, byte for byte, but for the port of a wildcard)'
+        : 'redirect_uri is not registered for this app (the match is exact, byte for byte)',
       details: [
         { text: 'Received:', code: uri },
         ...this.registered.map((registered) => ({ text: 'Registered:', code: registered })),

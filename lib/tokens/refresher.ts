@@ -137,6 +137,8 @@ export class TokenRefresher {
       }
       throw err; // transient or configuration: the stored tokens stay as they are
     }
+    // NOTE: TikTokClient refuses such an answer itself (expectedOpenId): this guards a client of
+    // the app's own (`TokenManagerClient`) that does not.
     if (fresh.open_id !== run.openId) throw wrongUserError(run.correlationId);
     return this.persist(
       run,

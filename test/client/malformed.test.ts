@@ -173,6 +173,22 @@ describe('TikTokClient', () => {
           assert.equal(err.code, 'MALFORMED_RESPONSE');
           assert.match(err.message, /open_id is missing or empty/);
         });
+        for (const bad of ['', 42, null]) {
+          it(`expectedOpenId ${JSON.stringify(bad)} → VALIDATION_ERROR, nothing sent (refresh and user info)`, async () => {
+            const client = h.client();
+            const { refresh_token, access_token } = h.tt.issueTokens(h.tt.users[0]!.openId);
+            const options = { expectedOpenId: bad } as unknown as { expectedOpenId: string };
+            for (const call of [
+              () => client.refreshAccessToken(refresh_token, options),
+              () => client.getUserInfo(access_token, options),
+            ]) {
+              const err = await rejection(call());
+              assert.equal(err.code, 'VALIDATION_ERROR');
+              assert.match(err.message, /expectedOpenId option must be a non-empty string/);
+            }
+            assert.equal(h.tt.count('token') + h.tt.count('userinfo'), 0);
+          });
+        }
         it('an answer naming another open_id than expectedOpenId → MALFORMED_RESPONSE, one attempt', async () => {
           const client = h.client();
           const { refresh_token } = h.tt.issueTokens(h.tt.users[0]!.openId);

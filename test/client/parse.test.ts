@@ -102,6 +102,8 @@ describe('client/parse', () => {
       assert.equal(parseSeconds(86399.5, 'expires_in'), 86399);
       assert.equal(parseSeconds('1.5', 'expires_in'), 1);
       assert.equal(parseSeconds(1.5, 'expires_in'), 1);
+      assert.equal(parseSeconds('86400.0000000001', 'expires_in'), 86400);
+      assert.equal(parseSeconds(`86400.${'0'.repeat(58)}`, 'expires_in'), 86400);
     });
 
     for (const bad of [
@@ -115,6 +117,7 @@ describe('client/parse', () => {
       '.5',
       '1e3',
       '1.5.0',
+      `86400.${'0'.repeat(59)}`, // 65 characters
       '-1',
       '',
       ' 3600',

@@ -12,6 +12,7 @@ import {
   get,
   redirectTarget,
 } from './helpers';
+import { RedirectUriRegistry } from '../../lib/testing/redirect-uris';
 import { browser, login, startLoginApp } from '../support/login';
 
 const HTML_ENTITIES: Readonly<Record<string, string>> = {
@@ -473,7 +474,6 @@ describe('emulator: authorize', () => {
     // port, for localhost and 127.0.0.1 only.
     describe('a wildcard port (:*)', () => {
       const DESKTOP = 'https://developers.tiktok.com/doc/login-kit-desktop';
-      const WEB = 'https://developers.tiktok.com/doc/login-kit-web';
 
       it('matches the URI on any port of 127.0.0.1 or localhost, nothing else', async () => {
         const tt = await emulator({
@@ -489,7 +489,7 @@ describe('emulator: authorize', () => {
           assert.equal(back.origin + back.pathname, uri, uri);
         }
         const NOT_REGISTERED =
-          'redirect_uri is not registered for this app (the match is exact, byte for byte)';
+          'redirect_uri is not registered for this app (the match is exact, byte for byte, but for the port of a wildcard)';
         // Not URLs at all: refused before any registration is looked at.
         const NOT_A_URI = 'redirect_uri must be an absolute http(s) URI without fragment';
         const refused: [uri: string, error: string][] = [
@@ -513,7 +513,7 @@ describe('emulator: authorize', () => {
         }
       });
 
-      it('an app started on port 0 logs in with the wildcard URI registered once', async () => {
+      it('one wildcard registration takes authorize requests for any port', async () => {
         const tt = await emulator({ redirectUris: ['http://127.0.0.1:*/auth/tiktok/callback'] });
         for (const port of [41001, 41002]) {
           const uri = `http://127.0.0.1:${port}/auth/tiktok/callback`;
@@ -542,22 +542,47 @@ describe('emulator: authorize', () => {
         assert.equal(tt.count('token'), 2);
       });
 
+      it('a port is 1 to 65535, written without a leading zero', () => {
+        const registry = new RedirectUriRegistry(['http://localhost:*/cb']);
+        for (const port of ['1', '80', '65535']) {
+          assert.equal(registry.isRegistered(`http://localhost:${port}/cb`), true, port);
+        }
+        for (const port of ['0', '65536', '99999', '100000', '080', '', '-1', '1e3', '8O']) {
+          assert.equal(registry.isRegistered(`http://localhost:${port}/cb`), false, port);
+        }
+      });
+
+      it('an injected authorize error goes back to a URI the wildcard matches, and nowhere else', async () => {
+        const tt = await emulator({ redirectUris: ['http://127.0.0.1:*/cb'] });
+        tt.inject('authorize', { tiktokError: { error: 'server_error' }, times: 2 });
+        const back = redirectTarget(
+          await get(authorizeUrl(tt, { redirect_uri: 'http://127.0.0.1:4321/cb' })),
+        );
+        assert.equal(back.port, '4321');
+        assert.equal(back.searchParams.get('error'), 'server_error');
+        const elsewhere = await get(
+          authorizeUrl(tt, { redirect_uri: 'http://127.0.0.1:4321/other' }),
+        );
+        assert.equal(elsewhere.status, 400);
+        assert.equal(elsewhere.headers.get('location'), null);
+      });
+
       const refused: [uri: string, message: string][] = [
         [
           'https://app.example.com:*/cb',
-          `"https://app.example.com:*/cb" has a wildcard port (:*) on a host other than localhost or 127.0.0.1, or a query or fragment after it: TikTok takes a wildcard port only for those two hosts, with a static path (${DESKTOP})`,
+          `"https://app.example.com:*/cb" has a wildcard port (:*) on a host other than localhost or 127.0.0.1, or a query or fragment after it: TikTok takes a wildcard port only for those two hosts, with a static path`,
         ],
         [
           'http://[::1]:*/cb',
-          `"http://[::1]:*/cb" has a wildcard port (:*) on a host other than localhost or 127.0.0.1, or a query or fragment after it: TikTok takes a wildcard port only for those two hosts, with a static path (${DESKTOP})`,
+          `"http://[::1]:*/cb" has a wildcard port (:*) on a host other than localhost or 127.0.0.1, or a query or fragment after it: TikTok takes a wildcard port only for those two hosts, with a static path`,
         ],
         [
           'http://127.0.0.1:*/cb?x=1',
-          `"http://127.0.0.1:*/cb?x=1" has a wildcard port (:*) on a host other than localhost or 127.0.0.1, or a query or fragment after it: TikTok takes a wildcard port only for those two hosts, with a static path (${DESKTOP})`,
+          `"http://127.0.0.1:*/cb?x=1" has a wildcard port (:*) on a host other than localhost or 127.0.0.1, or a query or fragment after it: TikTok takes a wildcard port only for those two hosts, with a static path`,
         ],
         [
           `http://127.0.0.1:*/${'x'.repeat(512 - 19)}`,
-          `"http://127.0.0.1:*/${'x'.repeat(81)}…" is refused: "http://127.0.0.1:1/${'x'.repeat(81)}…" is 512 characters long: TikTok's limit is under 512`,
+          `"http://127.0.0.1:*/${'x'.repeat(81)}…" is 512 characters long: TikTok's limit is under 512`,
         ],
       ];
       for (const [uri, message] of refused) {
@@ -565,11 +590,11 @@ describe('emulator: authorize', () => {
           const tt = await emulator({});
           assert.throws(() => tt.registerRedirectUri(uri), {
             name: 'TypeError',
-            message: `TikTokEmulator.registerRedirectUri: ${message} (${WEB})`,
+            message: `TikTokEmulator.registerRedirectUri: ${message} (${DESKTOP})`,
           });
           await assert.rejects(startTikTokEmulator({ redirectUris: [uri] }), {
             name: 'TypeError',
-            message: `startTikTokEmulator: option \`redirectUris\`: ${message} (${WEB})`,
+            message: `startTikTokEmulator: option \`redirectUris\`: ${message} (${DESKTOP})`,
           });
         });
       }
