@@ -23,10 +23,10 @@ export interface TikTokEmulatorOptions {
    * authorize stops on an error page that says how to register one (here, or later with
    * `tt.registerRedirectUri(uri)`). TikTok's rules for what a URI may look like apply, and a URI
    * that breaks one is a TypeError naming it: static (no query), no fragment, under 512
-   * characters. A wildcard port on localhost or 127.0.0.1 (`http://127.0.0.1:*` then the path) matches
-   * that URI on any port, as TikTok's registration for desktop apps does. Two of TikTok's
-   * rules are not applied, as its developer portal enforces them when you register: http is
-   * accepted (TikTok: https only), and any number of URIs.
+   * characters. A wildcard port on localhost or 127.0.0.1 (`http://127.0.0.1:*` then the path)
+   * matches that URI on any port, as TikTok's registration for desktop apps does. Two of
+   * TikTok's rules are not applied, as its developer portal enforces them when you register:
+   * http is accepted (TikTok: https only), and any number of URIs.
    * `'any'` accepts every absolute http(s) URI without fragment at authorize, queries included
    * (TikTok never does). Whatever the setting, the `redirect_uri` of a code exchange must equal
    * the one the code was issued for.
