@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
+import { hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Request } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import session from 'express-session';
+import { Passport } from 'passport';
 import request from 'supertest';
 import { createBenchApp } from '../../bench/app/factory';
 import { benchVerify, type StrategyPlugin } from '../../bench/app/plugin';
 import { PLUGINS } from '../../bench/app/plugins';
+import { ContractSessionStore } from '../../bench/app/plugins/contract-store';
 import { FloorContractFullStrategy, type FullProfile } from '../../bench/app/plugins/floor';
+import { FloorContractCompleteStrategy } from '../../bench/app/plugins/floor-complete';
 import { BENCH_SCOPES } from '../../bench/fields';
 import { COMPETITORS, type CompetitorId } from '../../bench/types';
 import { registerAppCallback, startUpstream, upstreamOf } from '../../bench/upstream';
@@ -449,6 +453,163 @@ describe('bench: app/plugins', () => {
       );
       const back = new URL(again.headers.get('location') ?? '');
       await agent.get(`${back.pathname}${back.search}`).expect(400);
+    });
+
+    /**
+     * The strategy of `id` on both login routes for every method (the bench app routes GETs
+     * only), with a session; the callback answers 200 once logged in.
+     */
+    function anyMethodAgent(): Agent {
+      const passport = new Passport();
+      passport.use(
+        'tiktok',
+        PLUGINS[id].create({
+          upstream: upstreamOf(recorder()),
+          callbackURL: `${APP_BASE}/auth/tiktok/callback`,
+          scopes: BENCH_SCOPES,
+          attemptTimeoutMs: 2000,
+          deadlineMs: 5000,
+        }),
+      );
+      passport.serializeUser((user, done) => {
+        done(null, user);
+      });
+      const app = express();
+      app.use(session({ secret: 's', resave: false, saveUninitialized: false }));
+      app.use(passport.initialize());
+      app.all(
+        ['/auth/tiktok', '/auth/tiktok/callback'],
+        passport.authenticate('tiktok') as RequestHandler,
+        (_req, res) => {
+          res.send('logged in');
+        },
+      );
+      return request.agent(app);
+    }
+
+    it(`${id}: a callback that is not a GET is 405 (Allow: GET), spends nothing, and the state stays`, async () => {
+      const agent = anyMethodAgent();
+      const { callback } = await startLogin(agent);
+      await agent.post(callback).expect(405).expect('Allow', 'GET');
+      assert.equal(recorder().count('token'), 0);
+      await agent.get(callback).expect(200, 'logged in');
+      assert.equal(recorder().count('token'), 1);
+    });
+
+    it(`${id}: a start that is neither GET nor POST is 405 (Allow: GET, POST)`, async () => {
+      await anyMethodAgent().put('/auth/tiktok').expect(405).expect('Allow', 'GET, POST');
+    });
+
+    it(`${id}: callback parameters off the callback path are refused with 400, no token call`, async () => {
+      const agent = appFor(recorder(), id);
+      const { callback } = await startLogin(agent);
+      const query = callback.slice(callback.indexOf('?'));
+      await agent.get(`/auth/tiktok${query}`).expect(400);
+      await agent.get('/auth/tiktok?errCode=1').expect(400);
+      assert.equal(recorder().count('token'), 0);
+      await completes(agent, callback);
+    });
+
+    it(`${id}: a login-only session's cookie lives the state's 10 minutes plus 15 hours; a logged-in one keeps its own`, async () => {
+      const agent = appFor(recorder(), id);
+      const { callback, setCookie } = await startLogin(agent);
+      const expires = Date.parse(/Expires=([^;]+)/.exec(setCookie)?.[1] ?? '');
+      const ahead = expires - Date.now();
+      assert.ok(Math.abs(ahead - (15 * 60 + 10) * 60_000) < 60_000, `${ahead} ms ahead`);
+      await agent.get(callback).expect(302);
+      const again = await agent.get('/auth/tiktok').expect(302);
+      const cookies: unknown = again.headers['set-cookie'];
+      assert.doesNotMatch(Array.isArray(cookies) ? cookies.join('; ') : '', /Expires=/);
+    });
+
+    it(`${id}: an async verify's user logs in`, async () => {
+      const plugin: StrategyPlugin = {
+        ...PLUGINS[id],
+        create: (c) =>
+          new FloorContractCompleteStrategy(c, async (_accessToken, _refreshToken, profile) => {
+            await Promise.resolve();
+            return { id: profile.id };
+          }),
+      };
+      const agent = appFor(recorder(), id, plugin);
+      const { callback } = await startLogin(agent);
+      await completes(agent, callback);
+    });
+
+    it(`${id}: a __proto__ key in TikTok's user info does not reach the profile`, async () => {
+      const profiles: FullProfile[] = [];
+      const plugin: StrategyPlugin = {
+        ...PLUGINS[id],
+        create: (c) =>
+          new FloorContractCompleteStrategy(c, (_accessToken, _refreshToken, profile, done) => {
+            profiles.push(profile);
+            done(null, { id: profile.id });
+          }),
+      };
+      const agent = appFor(recorder(), id, plugin);
+      const { callback } = await startLogin(agent);
+      const openId = recorder().users[0]?.openId ?? '';
+      recorder().inject('userinfo', {
+        body: `{"data":{"user":{"open_id":${JSON.stringify(openId)},"__proto__":{"polluted":true}}},"error":{"code":"ok"}}`,
+        headers: { 'content-type': 'application/json' },
+        times: 1,
+      });
+      await completes(agent, callback);
+      const json = profiles[0]?._json;
+      assert.ok(json !== undefined);
+      assert.equal(json.open_id, openId);
+      assert.equal(Object.hasOwn(json, '__proto__'), false);
+      assert.equal(Reflect.get(json, 'polluted'), undefined);
+    });
+  });
+
+  describe("floor-contract-complete's store", () => {
+    /** A request with a session whose saves succeed. */
+    function requestWithSession(): Request {
+      const session = { cookie: {}, save: (cb: (err?: unknown) => void) => cb() };
+      return Object.assign(Object.create(null) as object, { session }) as unknown as Request;
+    }
+
+    function stored(store: ContractSessionStore, req: Request): Promise<string> {
+      return new Promise((resolve, reject) => {
+        store.store(req, { verifier: 'v'.repeat(64) }, undefined, (err, handle) => {
+          if (err !== null || handle === undefined) reject(err ?? new Error('no handle'));
+          else resolve(handle);
+        });
+      });
+    }
+
+    function verified(store: ContractSessionStore, req: Request, handle: string): Promise<unknown> {
+      return new Promise((resolve) => {
+        store.verify(req, handle, (_err, ok) => resolve(ok));
+      });
+    }
+
+    it("consumes only the pending logins of its own callback path (another strategy's are refused)", async () => {
+      const req = requestWithSession();
+      const handle = await stored(new ContractSessionStore('k', { path: '/a' }), req);
+      assert.equal(
+        await verified(new ContractSessionStore('k', { path: '/b' }), req, handle),
+        false,
+      );
+      assert.equal(
+        await verified(new ContractSessionStore('k', { path: '/a' }), req, handle),
+        'v'.repeat(64),
+      );
+    });
+
+    it('claims through a promise, under the SHA-256 of the state, once', async () => {
+      const store = new ContractSessionStore('k', { storeClaims: true });
+      const req = requestWithSession();
+      const handle = await stored(store, req);
+      const copy = structuredClone(Reflect.get(Object(req.session), 'k') as unknown);
+      assert.equal(await verified(store, req, handle), 'v'.repeat(64));
+      const claims: unknown = Reflect.get(store, 'claims');
+      assert.ok(claims instanceof Map);
+      assert.deepEqual([...claims.keys()], [hash('sha256', handle, 'hex')]);
+      // The same state from a copy of the session taken before (a concurrent callback): refused.
+      Reflect.set(Object(req.session), 'k', copy);
+      assert.equal(await verified(store, req, handle), false);
     });
   });
 });

@@ -136,10 +136,13 @@ function record(value: unknown): Record<string, unknown> | undefined {
 }
 
 /** JSON of a 2xx answer, TikTok's `error` (also with HTTP 200) raised as a typed error. */
-export function answer(res: { status: number; text: string }): Record<string, unknown> {
+export function answer(
+  res: { status: number; text: string },
+  parse: (text: string) => unknown = JSON.parse,
+): Record<string, unknown> {
   let json: unknown;
   try {
-    json = JSON.parse(res.text);
+    json = parse(res.text);
   } catch {
     throw new ContractError('MALFORMED_RESPONSE', 'not JSON');
   }

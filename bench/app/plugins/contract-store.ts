@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import { sameHandle, type PkceState } from './hex-pkce-store';
 import { poolHex } from './random-pool';
@@ -9,7 +9,36 @@ interface Pending {
   createdAt: number;
   /** Only in entries of {@link ContractReturnToStore}. */
   returnTo?: string;
+  /** The callback path of the strategy that stored it, with {@link ContractStoreOptions.path}. */
+  path?: string;
 }
+
+/** What `floor-contract-complete`'s store does on top (each off by default). */
+export interface ContractStoreOptions {
+  /**
+   * Entries record the strategy's callback path, and only a callback on it consumes them (the
+   * package's pending logins of several strategies sharing a session).
+   */
+  readonly path?: string;
+  /**
+   * The claim goes through a promise, as the package's pluggable claim store
+   * (`TikTokStateClaimStore.claim()`, Redis across instances) answers, and is keyed by the
+   * SHA-256 of the state, so that no claim store holds a live state.
+   */
+  readonly storeClaims?: boolean;
+  /**
+   * Only a session holding nothing but login keys (no user, no data of the app's) gets the
+   * short cookie lifetime, which is the pending logins' plus a margin for a browser clock that
+   * is off (the app's own when shorter); the app's value is kept in the session meanwhile
+   * (docs/strategy.md, "Sessions of logins started without a user").
+   */
+  readonly loginOnlyLifetime?: boolean;
+}
+
+/** Where {@link ContractStoreOptions.loginOnlyLifetime} keeps the app's cookie `maxAge`. */
+const APP_MAX_AGE_KEY = 'tiktok:cookieMaxAge';
+/** How much longer than the pending logins a login-only session's cookie lives. */
+const CLOCK_MARGIN_MS = 15 * 60 * 60 * 1000;
 
 const MAX_PENDING = 5;
 const TTL_MS = 10 * 60 * 1000;
@@ -44,7 +73,10 @@ function isPending(value: unknown): value is Pending {
 export class ContractSessionStore {
   private readonly claims = new Map<string, number>();
 
-  constructor(protected readonly key: string) {}
+  constructor(
+    protected readonly key: string,
+    private readonly options: ContractStoreOptions = {},
+  ) {}
 
   store(
     req: Request,
@@ -58,10 +90,33 @@ export class ContractSessionStore {
     const live = Array.isArray(stored)
       ? stored.filter((p): p is Pending => isPending(p) && now - p.createdAt < TTL_MS)
       : [];
-    live.push({ handle, verifier: state.verifier, createdAt: now });
+    const entry: Pending = { handle, verifier: state.verifier, createdAt: now };
+    if (this.options.path !== undefined) entry.path = this.options.path;
+    live.push(entry);
+    if (this.options.loginOnlyLifetime === true) this.shortenLoginOnly(req);
+    else if (req.user === undefined) req.session.cookie.maxAge = TTL_MS;
     Reflect.set(req.session, this.key, live.slice(-MAX_PENDING));
-    if (req.user === undefined) req.session.cookie.maxAge = TTL_MS;
     callback(null, handle);
+  }
+
+  /**
+   * {@link ContractStoreOptions.loginOnlyLifetime}: a session holding nothing but login keys
+   * gets a cookie lifetime of the pending logins plus the clock margin (the app's own when
+   * shorter), and the app's value is kept in the session for the login to restore.
+   */
+  private shortenLoginOnly(req: Request): void {
+    const session = req.session as unknown as Record<string, unknown>;
+    for (const key of Object.keys(session)) {
+      if (key !== 'cookie' && key !== this.key && key !== APP_MAX_AGE_KEY) return;
+    }
+    const cookie = req.session.cookie;
+    let app = session[APP_MAX_AGE_KEY];
+    if (app === undefined) {
+      app = typeof cookie.originalMaxAge === 'number' ? cookie.originalMaxAge : false;
+      session[APP_MAX_AGE_KEY] = app;
+    }
+    const lifetime = TTL_MS + CLOCK_MARGIN_MS;
+    cookie.maxAge = typeof app === 'number' ? Math.min(app, lifetime) : lifetime;
   }
 
   /** A fresh state handle: 64 hex chars. */
@@ -79,8 +134,9 @@ export class ContractSessionStore {
     const entries = Array.isArray(stored) ? stored.filter(isPending) : [];
     let match: Pending | undefined;
     const rest: Pending[] = [];
+    const path = this.options.path;
     for (const entry of entries) {
-      if (sameHandle(entry.handle, handle)) match = entry;
+      if (sameHandle(entry.handle, handle) && entry.path === path) match = entry;
       else if (now - entry.createdAt < TTL_MS) rest.push(entry);
     }
     const refuse = (): void => {
@@ -90,20 +146,50 @@ export class ContractSessionStore {
       refuse();
       return;
     }
-    const claimed = this.claims.get(match.handle);
-    if (claimed !== undefined && claimed > now) {
-      refuse();
+    if (this.options.storeClaims !== true) {
+      if (this.claim(match.handle, now)) this.consume(req, rest, match.verifier, callback);
+      else refuse();
       return;
     }
-    if (this.claims.size >= MAX_CLAIMS) this.claims.delete(this.claims.keys().next().value ?? '');
-    this.claims.set(match.handle, now + TTL_MS);
+    const verifier = match.verifier;
+    this.claimed(hash('sha256', match.handle, 'hex'), now).then(
+      (won) => {
+        if (won) this.consume(req, rest, verifier, callback);
+        else refuse();
+      },
+      (err: unknown) => {
+        callback(err instanceof Error ? err : new Error('claim failed'), false);
+      },
+    );
+  }
+
+  /** The claimed entry out of the session, the session saved, then the verifier handed back. */
+  private consume(
+    req: Request,
+    rest: Pending[],
+    verifier: string,
+    callback: (err: Error | null, ok: string | false) => void,
+  ): void {
     if (rest.length > 0) Reflect.set(req.session, this.key, rest);
     else Reflect.deleteProperty(req.session, this.key);
-    const verifier = match.verifier;
     req.session.save((err: unknown) => {
       if (err) callback(err instanceof Error ? err : new Error('session save failed'), false);
       else callback(null, verifier);
     });
+  }
+
+  /** Claims `key` in the bounded in-process map: true for the first claimant only. */
+  private claim(key: string, now: number): boolean {
+    const claimed = this.claims.get(key);
+    if (claimed !== undefined && claimed > now) return false;
+    if (this.claims.size >= MAX_CLAIMS) this.claims.delete(this.claims.keys().next().value ?? '');
+    this.claims.set(key, now + TTL_MS);
+    return true;
+  }
+
+  /** {@link claim} answered through a promise, as a pluggable (Redis) claim store answers. */
+  private claimed(key: string, now: number): Promise<boolean> {
+    return Promise.resolve(this.claim(key, now));
   }
 }
 

@@ -18,6 +18,9 @@ import {
   successInfo,
 } from './floor';
 
+/** The query parameters of a callback (`name` or `name[…]`), refused on any other path. */
+const CALLBACK_NAMES = ['code', 'state', 'error', 'error_description', 'scopes', 'errCode'];
+
 /** The TikTok account a consumed pending login was bound to (by a login in another tab). */
 const BOUND = new WeakMap<Request, string>();
 
@@ -61,6 +64,20 @@ function carryAcrossLogin(
       });
     });
   });
+}
+
+const POISON_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * JSON.parse that drops `__proto__`, `constructor` and `prototype` keys (docs/security-review.md),
+ * paying for the reviver only when the text could hold one, as this package does.
+ */
+function poisonFreeJson(text: string): unknown {
+  return (text.includes('proto') && (text.includes('__proto__') || text.includes('prototype'))) ||
+    text.includes('constructor') ||
+    text.includes('\\u')
+    ? JSON.parse(text, (key: string, value: unknown) => (POISON_KEYS.has(key) ? undefined : value))
+    : JSON.parse(text);
 }
 
 /** A circuit per endpoint: consecutive failures open it for a while. */
@@ -184,13 +201,35 @@ function userComplete(body: Record<string, unknown>): Record<string, unknown> {
  *   wins over the header), and `Cache-Control: no-store` on every answer of the login routes;
  * - the other tabs' pending logins and the login stamp written when passport saves its user
  *   into the regenerated session, and taken out of it again (with the user) when that save
- *   fails, so that a browser is never left logged in behind an error page.
+ *   fails, so that a browser is never left logged in behind an error page;
+ * - the checks every login request gets before it starts or completes: a callback that is not a
+ *   GET, or a start that is neither GET nor POST, answered 405 with `Allow`; callback parameters
+ *   off the callback path refused with 400; a request without a session refused (docs/errors.md,
+ *   docs/strategy.md);
+ * - a login started in a session whose user passport did not restore logged once (the
+ *   `passport.session()` setup hint of docs/troubleshooting.md);
+ * - each pending login records its strategy's callback path, and only that path's callback
+ *   consumes it (docs/strategy.md, "Several strategies");
+ * - the state claimed through a promise, as the pluggable claim store answers (Redis across
+ *   instances), under the SHA-256 of the state, so that no claim store holds a live state
+ *   (docs/security-review.md);
+ * - TikTok's answers parsed without `__proto__`, `constructor` and `prototype` keys
+ *   (docs/security-review.md), the reviver paid only when the text could hold one;
+ * - a verify that returns a promise of the user instead of calling `done` (an `async` verify,
+ *   docs/strategy.md), and `done` answered once;
+ * - the short cookie lifetime for sessions holding nothing but login keys only (no user, no data
+ *   of the app's), with the clock margin, the app's shorter `maxAge` kept, and the app's value
+ *   kept in the session meanwhile (docs/strategy.md).
  *
  * Not a strategy to use: its breaker and budget are the simplest that keep the documented
  * behaviour, its errors are not the documented ones.
  */
-class FloorContractCompleteStrategy extends FloorContractFullStrategy {
-  protected override readonly store = new ContractBoundStore(FULL_KEY);
+export class FloorContractCompleteStrategy extends FloorContractFullStrategy {
+  protected override readonly store = new ContractBoundStore(FULL_KEY, {
+    path: this.callbackPath,
+    storeClaims: true,
+    loginOnlyLifetime: true,
+  });
   private readonly circuits: Record<'token' | 'user_info', Circuit> = {
     token: { failures: 0, openUntil: 0 },
     user_info: { failures: 0, openUntil: 0 },
@@ -198,6 +237,8 @@ class FloorContractCompleteStrategy extends FloorContractFullStrategy {
   private budget = BUDGET_MAX;
   /** Set when a cookie problem was logged (once per process, as a first-setup hint). */
   private warned = false;
+  /** Set when a session user passport did not restore was logged (once, as a setup hint). */
+  private warnedUser = false;
 
   override authenticate(req: Request): void {
     const given: unknown =
@@ -212,7 +253,46 @@ class FloorContractCompleteStrategy extends FloorContractFullStrategy {
     super.authenticate(req);
   }
 
+  /**
+   * A callback that is not a GET, or a start that is neither GET nor POST: 405 with `Allow`.
+   * Callback parameters off the callback path: 400. No session: an error (503 in the package).
+   */
+  protected override refused(req: Request, isCallback: boolean, query: URLSearchParams): boolean {
+    const method = req.method;
+    if (isCallback ? method !== 'GET' : method !== 'GET' && method !== 'POST') {
+      req.res?.setHeader('Allow', isCallback ? 'GET' : 'GET, POST');
+      this.fail({ message: 'method not allowed' }, 405);
+      return true;
+    }
+    if (!isCallback) {
+      for (const key of query.keys()) {
+        const bracket = key.indexOf('[');
+        if (CALLBACK_NAMES.includes(bracket === -1 ? key : key.slice(0, bracket))) {
+          this.fail({ message: 'callback parameters off the callback path' }, 400);
+          return true;
+        }
+      }
+    }
+    const session: unknown = Reflect.get(req, 'session');
+    if (
+      typeof session !== 'object' ||
+      session === null ||
+      typeof Reflect.get(session, 'save') !== 'function'
+    ) {
+      this.error(new Error('login needs a session'));
+      return true;
+    }
+    return false;
+  }
+
   protected override start(req: Request, returnTo: string | null): void {
+    if (!this.warnedUser && req.user === undefined) {
+      const entry: unknown = Reflect.get(req.session, 'passport');
+      if (typeof entry === 'object' && entry !== null && Reflect.get(entry, 'user') !== undefined) {
+        this.warnedUser = true;
+        process.emitWarning('the session has a user that passport did not restore');
+      }
+    }
     const cookie = req.session.cookie;
     if (!this.warned && (cookie.sameSite === 'strict' || (cookie.secure === true && !req.secure))) {
       this.warned = true;
@@ -238,7 +318,7 @@ class FloorContractCompleteStrategy extends FloorContractFullStrategy {
         if (res.status >= 500 || res.status === 429) {
           throw new ContractError('UPSTREAM_ERROR', `HTTP ${res.status}`);
         }
-        const body = answer(res);
+        const body = answer(res, poisonFreeJson);
         circuit.failures = 0;
         if (this.budget < BUDGET_MAX) this.budget += 0.1;
         return body;
@@ -313,7 +393,10 @@ class FloorContractCompleteStrategy extends FloorContractFullStrategy {
       const slow = setTimeout(() => {
         process.emitWarning('verify has not finished');
       }, this.c.deadlineMs);
-      this.verify(tokens.access_token, tokens.refresh_token, profile, (err, found, info) => {
+      let answered = false;
+      const done = (err: unknown, found?: unknown, info?: object): void => {
+        if (answered) return;
+        answered = true;
         clearTimeout(slow);
         if (err) {
           this.error(err instanceof Error ? err : new Error('verify failed'));
@@ -335,7 +418,20 @@ class FloorContractCompleteStrategy extends FloorContractFullStrategy {
           { openId, at: issued },
         );
         this.success(found, successInfo(id, scope, returnTo));
-      });
+      };
+      // A verify may return a promise of the user instead of calling done (an async verify).
+      const returned: unknown = this.verify(
+        tokens.access_token,
+        tokens.refresh_token,
+        profile,
+        done,
+      );
+      if (typeof returned === 'object' && returned !== null) {
+        const then: unknown = Reflect.get(returned, 'then');
+        if (typeof then === 'function') {
+          Reflect.apply(then, returned, [(user: unknown) => done(null, user ?? false), done]);
+        }
+      }
     } catch (err) {
       this.error(err instanceof Error ? err : new Error(String(err)));
     }

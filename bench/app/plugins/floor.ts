@@ -238,13 +238,16 @@ const FIELDS_BY_SCOPE = new Map([
 /** The Passport profile this package documents (docs/strategy.md, "The profile"). */
 export type FullProfile = Omit<TikTokProfile, '_json'> & { _json: Record<string, unknown> };
 
-/** passport-oauth2's verify: `(accessToken, refreshToken, profile, done)`. */
+/**
+ * passport-oauth2's verify: `(accessToken, refreshToken, profile, done)`. What it returns is read
+ * by `floor-contract-complete` only (a promise of the user, from an `async` verify).
+ */
 export type FullVerify = (
   accessToken: string,
   refreshToken: string,
   profile: FullProfile,
   done: (err: unknown, user?: unknown, info?: object) => void,
-) => void;
+) => unknown;
 
 export function nonEmpty(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
@@ -324,7 +327,7 @@ export function successInfo(
 export class FloorContractFullStrategy extends Strategy {
   override name = 'tiktok';
   protected readonly store = new ContractReturnToStore(FULL_KEY);
-  private readonly callbackPath: string;
+  protected readonly callbackPath: string;
   /** User-info request target by granted scope string. */
   protected readonly targets = new Map<string, CallTarget>();
 
@@ -360,7 +363,9 @@ export class FloorContractFullStrategy extends Strategy {
     const url = req.originalUrl;
     const q = url.indexOf('?');
     const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
-    if ((q === -1 ? url : url.slice(0, q)) !== this.callbackPath) {
+    const isCallback = (q === -1 ? url : url.slice(0, q)) === this.callbackPath;
+    if (this.refused(req, isCallback, query)) return;
+    if (!isCallback) {
       this.start(req, query.get('returnTo'));
       return;
     }
@@ -395,6 +400,11 @@ export class FloorContractFullStrategy extends Strategy {
         this.fail({ message: 'refused on TikTok' }, error === 'access_denied' ? 403 : 400);
       else void this.finish(req, query, code, verifier, returnTo);
     });
+  }
+
+  /** Whether the request was answered before its login could start or complete: never here. */
+  protected refused(_req: Request, _isCallback: boolean, _query: URLSearchParams): boolean {
+    return false;
   }
 
   protected start(req: Request, returnTo: string | null): void {
