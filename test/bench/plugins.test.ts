@@ -7,10 +7,14 @@ import session from 'express-session';
 import { Passport } from 'passport';
 import request from 'supertest';
 import { createBenchApp } from '../../bench/app/factory';
-import { benchVerify, type StrategyPlugin } from '../../bench/app/plugin';
+import { benchVerify, type StrategyConfig, type StrategyPlugin } from '../../bench/app/plugin';
 import { PLUGINS } from '../../bench/app/plugins';
 import { ContractSessionStore } from '../../bench/app/plugins/contract-store';
-import { FloorContractFullStrategy, type FullProfile } from '../../bench/app/plugins/floor';
+import {
+  FloorContractFullStrategy,
+  type FullProfile,
+  type FullVerify,
+} from '../../bench/app/plugins/floor';
 import { FloorContractCompleteStrategy } from '../../bench/app/plugins/floor-complete';
 import { BENCH_SCOPES } from '../../bench/fields';
 import { COMPETITORS, type CompetitorId } from '../../bench/types';
@@ -22,16 +26,21 @@ import { startTikTokEmulator, type TikTokEmulator } from '../../lib/testing';
 const APP_BASE = 'http://127.0.0.1:1';
 
 type Agent = ReturnType<typeof request.agent>;
+type DoneLike = (err: unknown, user?: unknown, info?: object) => void;
 
-function appFor(tt: TikTokEmulator, id: CompetitorId, plugin = PLUGINS[id]): Agent {
-  const app = createBenchApp(plugin, {
+/** The bench configuration of a strategy against `tt`. */
+function configFor(tt: TikTokEmulator): StrategyConfig {
+  return {
     upstream: upstreamOf(tt),
     callbackURL: `${APP_BASE}/auth/tiktok/callback`,
     scopes: BENCH_SCOPES,
     attemptTimeoutMs: 2000,
     deadlineMs: 5000,
-  });
-  return request.agent(app);
+  };
+}
+
+function appFor(tt: TikTokEmulator, id: CompetitorId, plugin = PLUGINS[id]): Agent {
+  return request.agent(createBenchApp(plugin, configFor(tt)));
 }
 
 /** Starts a login; returns the callback path the emulator sends the browser back to. */
@@ -461,16 +470,7 @@ describe('bench: app/plugins', () => {
      */
     function anyMethodAgent(): Agent {
       const passport = new Passport();
-      passport.use(
-        'tiktok',
-        PLUGINS[id].create({
-          upstream: upstreamOf(recorder()),
-          callbackURL: `${APP_BASE}/auth/tiktok/callback`,
-          scopes: BENCH_SCOPES,
-          attemptTimeoutMs: 2000,
-          deadlineMs: 5000,
-        }),
-      );
+      passport.use('tiktok', PLUGINS[id].create(configFor(recorder())));
       passport.serializeUser((user, done) => {
         done(null, user);
       });
@@ -520,6 +520,106 @@ describe('bench: app/plugins', () => {
       const again = await agent.get('/auth/tiktok').expect(302);
       const cookies: unknown = again.headers['set-cookie'];
       assert.doesNotMatch(Array.isArray(cookies) ? cookies.join('; ') : '', /Expires=/);
+    });
+
+    /** Runs `body`, collecting the process warnings emitted meanwhile (and a tick after). */
+    async function warningsDuring(body: () => Promise<void>): Promise<string[]> {
+      const seen: string[] = [];
+      const listener = (warning: Error): void => {
+        seen.push(warning.message);
+      };
+      process.on('warning', listener);
+      try {
+        await body();
+        await new Promise((resolve) => setImmediate(resolve));
+      } finally {
+        process.off('warning', listener);
+      }
+      return seen;
+    }
+
+    it(`${id}: a login started in a session whose user passport did not restore is warned about, once`, async () => {
+      // anyMethodAgent() mounts no passport.session(): the logged-in session's user is not restored.
+      const agent = anyMethodAgent();
+      const { callback } = await startLogin(agent);
+      await agent.get(callback).expect(200);
+      const seen = await warningsDuring(async () => {
+        await agent.get('/auth/tiktok').expect(302);
+        await agent.get('/auth/tiktok').expect(302);
+      });
+      assert.deepEqual(seen, ['the session has a user that passport did not restore']);
+    });
+
+    it(`${id}: a login started on another host than the callback's is warned about`, async () => {
+      const seen = await warningsDuring(async () => {
+        await appFor(recorder(), id).get('/auth/tiktok').set('Host', 'localhost').expect(302);
+      });
+      assert.deepEqual(seen, ['the session cookie will not come back from TikTok']);
+    });
+
+    it(`${id}: a login request without a session is refused before anything is stored`, async () => {
+      const passport = new Passport();
+      passport.use('tiktok', PLUGINS[id].create(configFor(recorder())));
+      const app = express();
+      app.get('/auth/tiktok', passport.authenticate('tiktok') as RequestHandler);
+      await request(app).get('/auth/tiktok').expect(500);
+      assert.equal(recorder().count('authorize'), 0);
+    });
+
+    /** The plugin of `id` with its own verify. */
+    function withVerify(verify: FullVerify): StrategyPlugin {
+      return { ...PLUGINS[id], create: (c) => new FloorContractCompleteStrategy(c, verify) };
+    }
+
+    it(`${id}: a verify of five parameters gets the token answer, and its info reaches req.authInfo`, async () => {
+      const infos: unknown[] = [];
+      const params: unknown[] = [];
+      // passport-oauth2's five-parameter shape: `params` (the token answer) before the profile.
+      const five = (
+        _accessToken: string,
+        _refreshToken: string,
+        tokens: unknown,
+        profile: FullProfile,
+        done: DoneLike,
+      ): void => {
+        params.push(tokens);
+        done(null, { id: profile.id }, { via: 'five' });
+      };
+      const plugin: StrategyPlugin = {
+        ...withVerify(five as unknown as FullVerify),
+        onLogin: (req) => infos.push(req.authInfo),
+      };
+      const agent = appFor(recorder(), id, plugin);
+      const { callback } = await startLogin(agent);
+      await agent.get(callback).expect(302);
+      assert.equal(Reflect.get(Object(infos[0]), 'via'), 'five');
+      assert.equal(typeof Reflect.get(Object(params[0]), 'access_token'), 'string');
+    });
+
+    it(`${id}: an async verify that declares done and resolves undefined logs in when done is called`, async () => {
+      const agent = appFor(
+        recorder(),
+        id,
+        withVerify(async (_accessToken, _refreshToken, profile, done) => {
+          await Promise.resolve();
+          setTimeout(() => {
+            done(null, { id: profile.id });
+          }, 10);
+        }),
+      );
+      const { callback } = await startLogin(agent);
+      await completes(agent, callback);
+    });
+
+    it(`${id}: a verify whose promise rejects, even with no reason, errors the login`, async () => {
+      const agent = appFor(
+        recorder(),
+        id,
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the case under test
+        withVerify(() => Promise.reject(undefined)),
+      );
+      const { callback } = await startLogin(agent);
+      await agent.get(callback).expect(500);
     });
 
     it(`${id}: an async verify's user logs in`, async () => {
@@ -595,6 +695,22 @@ describe('bench: app/plugins', () => {
       assert.equal(
         await verified(new ContractSessionStore('k', { path: '/a' }), req, handle),
         'v'.repeat(64),
+      );
+    });
+
+    it("prunes and caps only its own path's entries (another strategy's stay)", async () => {
+      const req = requestWithSession();
+      await stored(new ContractSessionStore('k', { path: '/a' }), req);
+      const [first] = Reflect.get(Object(req.session), 'k') as { createdAt: number }[];
+      assert.ok(first !== undefined);
+      // Older than the pending logins' 10 minutes: only the store of /a may drop it.
+      first.createdAt -= 11 * 60_000;
+      const b = new ContractSessionStore('k', { path: '/b' });
+      for (let i = 0; i < 6; i++) await stored(b, req);
+      const entries = Reflect.get(Object(req.session), 'k') as { path: string }[];
+      assert.deepEqual(
+        entries.map((p) => p.path),
+        ['/a', '/b', '/b', '/b', '/b', '/b'],
       );
     });
 

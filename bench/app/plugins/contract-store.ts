@@ -35,6 +35,15 @@ export interface ContractStoreOptions {
   readonly loginOnlyLifetime?: boolean;
 }
 
+/** `entries` less the oldest of `path`'s beyond {@link MAX_PENDING} (other paths' stay). */
+function capped(entries: Pending[], path: string): Pending[] {
+  let own = 0;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    if (entries[i]?.path === path && ++own > MAX_PENDING) entries.splice(i, 1);
+  }
+  return entries;
+}
+
 /** Where {@link ContractStoreOptions.loginOnlyLifetime} keeps the app's cookie `maxAge`. */
 const APP_MAX_AGE_KEY = 'tiktok:cookieMaxAge';
 /** How much longer than the pending logins a login-only session's cookie lives. */
@@ -87,15 +96,23 @@ export class ContractSessionStore {
     const now = Date.now();
     const handle = this.newHandle();
     const stored: unknown = Reflect.get(req.session, this.key);
+    // Entries of another callback path (another strategy's) are that strategy's to prune.
+    const path = this.options.path;
     const live = Array.isArray(stored)
-      ? stored.filter((p): p is Pending => isPending(p) && now - p.createdAt < TTL_MS)
+      ? stored.filter(
+          (p): p is Pending => isPending(p) && (p.path !== path || now - p.createdAt < TTL_MS),
+        )
       : [];
     const entry: Pending = { handle, verifier: state.verifier, createdAt: now };
-    if (this.options.path !== undefined) entry.path = this.options.path;
+    if (path !== undefined) entry.path = path;
     live.push(entry);
     if (this.options.loginOnlyLifetime === true) this.shortenLoginOnly(req);
     else if (req.user === undefined) req.session.cookie.maxAge = TTL_MS;
-    Reflect.set(req.session, this.key, live.slice(-MAX_PENDING));
+    Reflect.set(
+      req.session,
+      this.key,
+      path === undefined ? live.slice(-MAX_PENDING) : capped(live, path),
+    );
     callback(null, handle);
   }
 
@@ -137,7 +154,7 @@ export class ContractSessionStore {
     const path = this.options.path;
     for (const entry of entries) {
       if (sameHandle(entry.handle, handle) && entry.path === path) match = entry;
-      else if (now - entry.createdAt < TTL_MS) rest.push(entry);
+      else if (entry.path !== path || now - entry.createdAt < TTL_MS) rest.push(entry);
     }
     const refuse = (): void => {
       callback(null, false, { message: 'Invalid authorization request state.' });

@@ -195,8 +195,11 @@ function userComplete(body: Record<string, unknown>): Record<string, unknown> {
  * - a pending login bound to another account (by a login in another tab) refused after the code
  *   exchange, and the other tabs' pending logins bound to the account that logs in;
  * - a browser that left during the TikTok calls not logged in;
- * - verify watched by a timer (a log line when it does not finish within the login deadline);
- * - the login-start checks of the session cookie (`SameSite=Strict`, `Secure` over http);
+ * - verify called in the passport-oauth2 shape its declared parameters choose (four, or five
+ *   with the token answer), its `info` merged into the success info, and watched by a timer
+ *   while it has not answered (a log line when it does not finish within the login deadline);
+ * - the login-start checks of the session cookie (`SameSite=Strict`, another host than the
+ *   callback's, `Secure` over http), and `passport.authenticate()`'s options read;
  * - the login's correlation ID on `req.tiktokCorrelationId` (an ID set earlier in the request
  *   wins over the header), and `Cache-Control: no-store` on every answer of the login routes;
  * - the other tabs' pending logins and the login stamp written when passport saves its user
@@ -234,11 +237,15 @@ export class FloorContractCompleteStrategy extends FloorContractFullStrategy {
     token: { failures: 0, openUntil: 0 },
     user_info: { failures: 0, openUntil: 0 },
   };
-  private budget = BUDGET_MAX;
-  /** Set when a cookie problem was logged (once per process, as a first-setup hint). */
-  private warned = false;
-  /** Set when a session user passport did not restore was logged (once, as a setup hint). */
-  private warnedUser = false;
+  /**
+   * What every login of this strategy shares: the retry budget, and whether each setup hint was
+   * logged (once per strategy). NOTE: one object changed in place, never properties of `this`:
+   * passport runs each request on its own `Object.create()` of the registered strategy, where
+   * a property written would stay with that request.
+   */
+  private readonly shared = { budget: BUDGET_MAX, warned: false, warnedUser: false };
+  /** The callback's host: a login started on another one loses its session cookie. */
+  private readonly callbackHost = new URL(this.c.callbackURL).hostname;
 
   override authenticate(req: Request): void {
     const given: unknown =
@@ -254,23 +261,29 @@ export class FloorContractCompleteStrategy extends FloorContractFullStrategy {
   }
 
   /**
-   * A callback that is not a GET, or a start that is neither GET nor POST: 405 with `Allow`.
-   * Callback parameters off the callback path: 400. No session: an error (503 in the package).
+   * A callback that is not a GET: 405 with `Allow`. Elsewhere, callback parameters: 400, and a
+   * start that is neither GET nor POST: 405. No session: an error (503 in the package).
    */
   protected override refused(req: Request, isCallback: boolean, query: URLSearchParams): boolean {
     const method = req.method;
-    if (isCallback ? method !== 'GET' : method !== 'GET' && method !== 'POST') {
-      req.res?.setHeader('Allow', isCallback ? 'GET' : 'GET, POST');
-      this.fail({ message: 'method not allowed' }, 405);
-      return true;
-    }
-    if (!isCallback) {
+    if (isCallback) {
+      if (method !== 'GET') {
+        req.res?.setHeader('Allow', 'GET');
+        this.fail({ message: 'method not allowed' }, 405);
+        return true;
+      }
+    } else {
       for (const key of query.keys()) {
         const bracket = key.indexOf('[');
         if (CALLBACK_NAMES.includes(bracket === -1 ? key : key.slice(0, bracket))) {
           this.fail({ message: 'callback parameters off the callback path' }, 400);
           return true;
         }
+      }
+      if (method !== 'GET' && method !== 'POST') {
+        req.res?.setHeader('Allow', 'GET, POST');
+        this.fail({ message: 'method not allowed' }, 405);
+        return true;
       }
     }
     const session: unknown = Reflect.get(req, 'session');
@@ -285,20 +298,38 @@ export class FloorContractCompleteStrategy extends FloorContractFullStrategy {
     return false;
   }
 
-  protected override start(req: Request, returnTo: string | null): void {
-    if (!this.warnedUser && req.user === undefined) {
+  /**
+   * `passport.authenticate()`'s options are read as the package reads them on every start: a
+   * `callbackURL` is refused, a `returnTo` wins over the query's. NOTE: a per-request `scope` or
+   * `state` is refused here too (the package supports both); the bench passes neither, so
+   * the checks are what every login pays either way.
+   */
+  protected override start(req: Request, returnTo: string | null, options?: object): void {
+    const o: { callbackURL?: unknown; scope?: unknown; state?: unknown; returnTo?: unknown } =
+      options ?? {};
+    if (o.callbackURL !== undefined || o.scope !== undefined || o.state !== undefined) {
+      this.error(new Error('per-request callbackURL, scope and state are not supported here'));
+      return;
+    }
+    if (!this.shared.warnedUser && req.user === undefined) {
       const entry: unknown = Reflect.get(req.session, 'passport');
       if (typeof entry === 'object' && entry !== null && Reflect.get(entry, 'user') !== undefined) {
-        this.warnedUser = true;
+        this.shared.warnedUser = true;
         process.emitWarning('the session has a user that passport did not restore');
       }
     }
     const cookie = req.session.cookie;
-    if (!this.warned && (cookie.sameSite === 'strict' || (cookie.secure === true && !req.secure))) {
-      this.warned = true;
+    if (
+      !this.shared.warned &&
+      (cookie.sameSite === 'strict' ||
+        // A cookie without a Domain goes back only to the host that set it.
+        (req.hostname !== this.callbackHost && cookie.domain === undefined) ||
+        (cookie.secure === true && !req.secure))
+    ) {
+      this.shared.warned = true;
       process.emitWarning('the session cookie will not come back from TikTok');
     }
-    super.start(req, returnTo);
+    super.start(req, typeof o.returnTo === 'string' ? o.returnTo : returnTo);
   }
 
   /** One TikTok call, retried as documented, under the endpoint's circuit and the budget. */
@@ -320,7 +351,7 @@ export class FloorContractCompleteStrategy extends FloorContractFullStrategy {
         }
         const body = answer(res, poisonFreeJson);
         circuit.failures = 0;
-        if (this.budget < BUDGET_MAX) this.budget += 0.1;
+        if (this.shared.budget < BUDGET_MAX) this.shared.budget += 0.1;
         return body;
       } catch (err) {
         // Only "TikTok is not working" counts against the breaker (transport failures, timeouts,
@@ -335,12 +366,12 @@ export class FloorContractCompleteStrategy extends FloorContractFullStrategy {
         if (
           !retryable(err) ||
           attempt >= MAX_ATTEMPTS ||
-          this.budget < 1 ||
+          this.shared.budget < 1 ||
           Date.now() + delay >= deadlineAt
         ) {
           throw err;
         }
-        this.budget -= 1;
+        this.shared.budget -= 1;
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
@@ -390,14 +421,12 @@ export class FloorContractCompleteStrategy extends FloorContractFullStrategy {
       if (user.open_id !== tokens.open_id) throw new ContractError('MALFORMED_RESPONSE', 'open_id');
       if (req.socket.destroyed) return;
       const profile = documentedProfile(tokens.open_id, user);
-      const slow = setTimeout(() => {
-        process.emitWarning('verify has not finished');
-      }, this.c.deadlineMs);
       let answered = false;
+      let slow: NodeJS.Timeout | undefined;
       const done = (err: unknown, found?: unknown, info?: object): void => {
         if (answered) return;
         answered = true;
-        clearTimeout(slow);
+        if (slow !== undefined) clearTimeout(slow);
         if (err) {
           this.error(err instanceof Error ? err : new Error('verify failed'));
           return;
@@ -417,20 +446,39 @@ export class FloorContractCompleteStrategy extends FloorContractFullStrategy {
           others?.map((p) => ({ ...(p as object), openId })),
           { openId, at: issued },
         );
-        this.success(found, successInfo(id, scope, returnTo));
+        this.success(found, successInfo(id, scope, returnTo, info));
       };
-      // A verify may return a promise of the user instead of calling done (an async verify).
-      const returned: unknown = this.verify(
-        tokens.access_token,
-        tokens.refresh_token,
-        profile,
-        done,
+      // passport-oauth2's verify shapes, by declared parameters: with the token answer
+      // (`params`) at five; one that declares `done` and resolves to undefined calls it later.
+      const verify = this.verify;
+      const declaresDone = verify.length >= 4;
+      const returned: unknown = Reflect.apply(
+        verify,
+        undefined,
+        verify.length >= 5
+          ? [tokens.access_token, tokens.refresh_token, tokens, profile, done]
+          : [tokens.access_token, tokens.refresh_token, profile, done],
       );
+      // An async verify returns a promise of the user.
       if (typeof returned === 'object' && returned !== null) {
         const then: unknown = Reflect.get(returned, 'then');
         if (typeof then === 'function') {
-          Reflect.apply(then, returned, [(user: unknown) => done(null, user ?? false), done]);
+          Reflect.apply(then, returned, [
+            (user: unknown) => {
+              if (user !== undefined || !declaresDone) done(null, user ?? false);
+            },
+            (reason: unknown) => {
+              done(reason instanceof Error ? reason : new Error('verify failed'));
+            },
+          ]);
         }
+      }
+      // Watched by a timer only while it has not answered (a log line after the deadline).
+      if (!answered) {
+        slow = setTimeout(() => {
+          process.emitWarning('verify has not finished');
+        }, this.c.deadlineMs);
+        slow.unref();
       }
     } catch (err) {
       this.error(err instanceof Error ? err : new Error(String(err)));

@@ -305,9 +305,14 @@ export function successInfo(
   id: string,
   scope: string,
   returnTo: string | undefined,
+  /** Verify's own `info`, under the login's (`floor-contract-complete`). */
+  info?: object,
 ): Record<string, unknown> {
   const grantedScopes = scope.split(',').filter((s) => s !== '');
-  const success: Record<string, unknown> = { correlationId: id, grantedScopes };
+  const success: Record<string, unknown> =
+    info === undefined
+      ? { correlationId: id, grantedScopes }
+      : { ...info, correlationId: id, grantedScopes };
   if (returnTo !== undefined) success.returnTo = returnTo;
   return success;
 }
@@ -359,14 +364,14 @@ export class FloorContractFullStrategy extends Strategy {
     this.tokenTarget = callTarget(u.tokenURL);
   }
 
-  override authenticate(req: Request): void {
+  override authenticate(req: Request, options?: object): void {
     const url = req.originalUrl;
     const q = url.indexOf('?');
     const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
     const isCallback = (q === -1 ? url : url.slice(0, q)) === this.callbackPath;
     if (this.refused(req, isCallback, query)) return;
     if (!isCallback) {
-      this.start(req, query.get('returnTo'));
+      this.start(req, query.get('returnTo'), options);
       return;
     }
     let code: string | undefined;
@@ -407,7 +412,8 @@ export class FloorContractFullStrategy extends Strategy {
     return false;
   }
 
-  protected start(req: Request, returnTo: string | null): void {
+  /** `_options`: `passport.authenticate()`'s, read by `floor-contract-complete` only. */
+  protected start(req: Request, returnTo: string | null, _options?: object): void {
     const verifier = poolHex(32);
     const state: { verifier: string; returnTo?: string } = { verifier };
     if (
