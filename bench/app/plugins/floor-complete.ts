@@ -1,4 +1,7 @@
 import type { Request } from 'express';
+// The package's own helpers where the contract's least code is exactly theirs.
+import { parseJson } from '../../../lib/client/parse';
+import { looksLikeCallback } from '../../../lib/strategy/callback-params';
 import { benchVerify, type StrategyPlugin } from '../plugin';
 import {
   answer,
@@ -17,9 +20,6 @@ import {
   SAFE_ID,
   successInfo,
 } from './floor';
-
-/** The query parameters of a callback (`name` or `name[…]`), refused on any other path. */
-const CALLBACK_NAMES = ['code', 'state', 'error', 'error_description', 'scopes', 'errCode'];
 
 /** The TikTok account a consumed pending login was bound to (by a login in another tab). */
 const BOUND = new WeakMap<Request, string>();
@@ -64,20 +64,6 @@ function carryAcrossLogin(
       });
     });
   });
-}
-
-const POISON_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-/**
- * JSON.parse that drops `__proto__`, `constructor` and `prototype` keys (docs/security-review.md),
- * paying for the reviver only when the text could hold one, as this package does.
- */
-function poisonFreeJson(text: string): unknown {
-  return (text.includes('proto') && (text.includes('__proto__') || text.includes('prototype'))) ||
-    text.includes('constructor') ||
-    text.includes('\\u')
-    ? JSON.parse(text, (key: string, value: unknown) => (POISON_KEYS.has(key) ? undefined : value))
-    : JSON.parse(text);
 }
 
 /** A circuit per endpoint: consecutive failures open it for a while. */
@@ -273,12 +259,9 @@ export class FloorContractCompleteStrategy extends FloorContractFullStrategy {
         return true;
       }
     } else {
-      for (const key of query.keys()) {
-        const bracket = key.indexOf('[');
-        if (CALLBACK_NAMES.includes(bracket === -1 ? key : key.slice(0, bracket))) {
-          this.fail({ message: 'callback parameters off the callback path' }, 400);
-          return true;
-        }
+      if (looksLikeCallback(query)) {
+        this.fail({ message: 'callback parameters off the callback path' }, 400);
+        return true;
       }
       if (method !== 'GET' && method !== 'POST') {
         req.res?.setHeader('Allow', 'GET, POST');
@@ -349,7 +332,7 @@ export class FloorContractCompleteStrategy extends FloorContractFullStrategy {
         if (res.status >= 500 || res.status === 429) {
           throw new ContractError('UPSTREAM_ERROR', `HTTP ${res.status}`);
         }
-        const body = answer(res, poisonFreeJson);
+        const body = answer(res, parseJson);
         circuit.failures = 0;
         if (this.shared.budget < BUDGET_MAX) this.shared.budget += 0.1;
         return body;
